@@ -1,0 +1,55 @@
+# The two commands: `make run` and `make test`. Everything else is what they call.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+export UV_PYTHON_DOWNLOADS := never
+# Use uv from PATH; on a machine without it, bootstrap it once into .tools/ with the machine's Python.
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+PY := .venv/bin/python
+MANAGE := $(PY) manage.py
+# Only for the test and lint runs below; production sets its own (settings refuse to start without one).
+TEST_ENV := DJANGO_SECRET_KEY=test-only-key-3f9a1c7e5b2d8f6a0c4e9b1d7f3a5c8e2b6d0f4a9c1e7b3d5f8 DJANGO_DEBUG=0
+DEPLOY_ENV := DJANGO_SECRET_KEY=check-deploy-only-7c1e9a3f5b8d2c6e0a4f9b1d3e7c5a8f2b6d0e4c9a1f3b7 DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=portal.bank.example
+
+.PHONY: install run test lint format pytest worker beat bench messages clean
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+install: $(UV)
+	$(UV) sync --frozen --python python3.11
+
+run: install
+	DJANGO_DEBUG=1 $(MANAGE) migrate --noinput
+	DJANGO_DEBUG=1 $(MANAGE) seed_demo
+	DJANGO_DEBUG=1 $(MANAGE) runserver 127.0.0.1:8000
+
+test: install lint pytest
+
+pytest:
+	$(TEST_ENV) $(PY) -m pytest
+
+lint:
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
+	$(TEST_ENV) $(PY) -m mypy .
+	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
+	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
+
+format: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+worker: install
+	DJANGO_DEBUG=1 .venv/bin/celery -A portal worker --loglevel INFO
+
+beat: install
+	DJANGO_DEBUG=1 .venv/bin/celery -A portal beat --loglevel INFO
+
+messages: install
+	DJANGO_DEBUG=1 $(MANAGE) makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'static/*'
+	DJANGO_DEBUG=1 $(MANAGE) compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf .venv .tools .mypy_cache .ruff_cache .pytest_cache db.sqlite3 staticfiles

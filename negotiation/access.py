@@ -1,0 +1,62 @@
+"""The only way a debtor view loads a debtor's object. A foreign object is a 404.
+
+Every helper filters by the signed-in user first, so another debtor's reference behaves
+exactly like a reference that does not exist: nothing confirms it is real.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from negotiation.models import CreditAccount, Debtor, ReliefRequest, RepaymentPlan, User
+
+
+def debtor_for(user: User) -> Debtor:
+    debtor = Debtor.objects.filter(user=user).first() if user.is_authenticated else None
+    if debtor is None:
+        raise Http404
+    return debtor
+
+
+def account_for(user: User, reference: str) -> CreditAccount:
+    return get_object_or_404(
+        CreditAccount.objects.select_related("debtor"), debtor__user=user, reference=reference
+    )
+
+
+def request_for(user: User, reference: str) -> ReliefRequest:
+    return get_object_or_404(
+        ReliefRequest.objects.select_related("account__debtor", "program"),
+        account__debtor__user=user,
+        reference=reference,
+    )
+
+
+def plan_for(user: User, reference: str) -> RepaymentPlan:
+    return get_object_or_404(
+        RepaymentPlan.objects.select_related("account__debtor", "request"),
+        account__debtor__user=user,
+        reference=reference,
+    )
+
+
+View = Callable[..., HttpResponse]
+
+
+def debtor_required(view: View) -> View:
+    """Signed-in debtors only. Anonymous users go to the login page; staff, who are never
+    debtors, get a 404 like any other user without a debtor record."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        request.debtor = debtor_for(request.user)  # type: ignore[attr-defined,arg-type]
+        return view(request, *args, **kwargs)
+
+    return wrapper

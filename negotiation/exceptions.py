@@ -1,0 +1,47 @@
+"""Errors that services raise. Messages are translatable: views show them to the user."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceError(Exception):
+    default_message = _("This action could not be completed.")
+
+    def __init__(self, message: object = None) -> None:
+        self.message = message if message is not None else self.default_message
+        super().__init__(str(self.message))
+
+
+class TransitionNotAllowed(ServiceError):
+    default_message = _("This step is not possible in the request's current state.")
+
+
+class ActionNotPermitted(ServiceError):
+    default_message = _("You do not have the right to take this action.")
+
+
+class StaleObject(ServiceError):
+    default_message = _(
+        "This request changed while you were looking at it. Please review the latest version "
+        "and try again."
+    )
+
+
+class OpenRequestExists(ServiceError):
+    default_message = _(
+        "You already have a request in progress for this account. You can follow it, or "
+        "withdraw it before making a new one."
+    )
+
+
+class ProgramNotAvailable(ServiceError):
+    default_message = _("This option is not available for this account.")
+
+
+class TermsOutOfBounds(ServiceError):
+    """The terms break one or more bounds; ``errors`` maps each field to its message."""
+
+    default_message = _("Some of the terms are outside what this option allows.")
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__()
+        self.errors = errors

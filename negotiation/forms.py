@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from negotiation import money
+from negotiation.exceptions import ProgramNotAvailable, TermsOutOfBounds
+from negotiation.models import CreditAccount, HardshipReason, Program, RejectionReason
+from negotiation.services.requests import Hardship, validated_terms
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
+
+
+class DebtorLoginForm(AuthenticationForm):
+    """Email and password. Staff accounts are refused here: they use the staff site."""
+
+    username = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+    error_messages = {
+        "invalid_login": _(
+            "The email or password is not right. Please try again; both are case-sensitive "
+            "except the email."
+        ),
+        "inactive": _("This sign-in is not active. Please contact the bank."),
+        "staff": _("Staff members sign in on the staff site, not here."),
+    }
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if user.is_staff:
+            raise forms.ValidationError(self.error_messages["staff"], code="staff")
+
+
+class ProgramChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class ReliefRequestForm(forms.Form):
+    """The debtor's request: the option and its terms, and their situation.
+
+    Valid only when the option fits the account and every term is within its bounds;
+    ``terms`` then holds the resulting ``money.Terms``.
+    """
+
+    program = ProgramChoiceField(label=_("Option"), queryset=Program.objects.none(), empty_label=None)
+    months = forms.IntegerField(
+        label=_("Number of monthly payments"), min_value=1, max_value=money.LEGAL_MAX_MONTHS
+    )
+    grace_months = forms.IntegerField(
+        label=_("Payment-free months before the first payment"),
+        min_value=0,
+        max_value=12,
+        initial=0,
+        help_text=_("For a deferral only. Leave at 0 for an installment plan."),
+    )
+    down_payment = forms.DecimalField(
+        label=_("Amount you can pay now (optional)"), initial=Decimal("0.00"), required=False, **MONEY
+    )
+    hardship_reason = forms.ChoiceField(label=_("What has made paying difficult?"), choices=HardshipReason.choices)
+    hardship_statement = forms.CharField(
+        label=_("Tell us about your situation"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text=_("A few sentences are enough. This helps us find a plan you can keep."),
+    )
+    monthly_income = forms.DecimalField(label=_("Monthly income after tax"), **MONEY)
+    monthly_expenses = forms.DecimalField(
+        label=_("Monthly essential expenses"),
+        help_text=_("Rent, food, transport, other loan payments."),
+        **MONEY,
+    )
+    dependents = forms.IntegerField(label=_("People who depend on you"), min_value=0, max_value=20, initial=0)
+    consent_truthful = forms.BooleanField(
+        label=_("The information I have given is true and complete to the best of my knowledge.")
+    )
+    consent_data_processing = forms.BooleanField(
+        label=_(
+            "I agree that the bank uses this information about my finances only to assess "
+            "this request."
+        )
+    )
+
+    def __init__(self, *args: Any, account: CreditAccount, programs: list[Program], today: dt.date, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.today = today
+        self.terms: money.Terms | None = None
+        self.fields["program"].queryset = Program.objects.filter(pk__in=[p.pk for p in programs])
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def clean_down_payment(self) -> Decimal:
+        return self.cleaned_data.get("down_payment") or Decimal("0.00")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        program = cleaned.get("program")
+        if self.errors or program is None:
+            return cleaned
+        try:
+            self.terms = validated_terms(
+                self.account,
+                program,
+                months=cleaned["months"],
+                grace_months=cleaned["grace_months"],
+                down_payment=cleaned["down_payment"],
+                today=self.today,
+            )
+        except ProgramNotAvailable as error:
+            self.add_error("program", str(error.message))
+        except TermsOutOfBounds as error:
+            for field, message in error.errors.items():
+                self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+    @property
+    def hardship(self) -> Hardship:
+        data = self.cleaned_data
+        return Hardship(
+            reason=data["hardship_reason"],
+            statement=data["hardship_statement"],
+            monthly_income=data["monthly_income"],
+            monthly_expenses=data["monthly_expenses"],
+            dependents=data["dependents"],
+        )
+
+
+class SignPlanForm(forms.Form):
+    consent_terms = forms.BooleanField(label=_("I have read the agreement and accept its terms."))
+    password = forms.CharField(
+        label=_("Your password, to sign"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That password is not right. Please try again."))
+        return password
+
+
+class RejectForm(forms.Form):
+    reason_code = forms.ChoiceField(label=_("Reason"), choices=RejectionReason.choices)
+    explanation = forms.CharField(
+        label=_("Explanation for the debtor"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text=_("The debtor reads this. Say plainly why, and what would change the answer."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DecisionVersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,315 @@
+"""Demo data (DESIGN.md section 10). Idempotent: running it again changes nothing that exists.
+
+``--debtors N`` adds N synthetic debtors with accounts, payments, requests in every state and
+plans, written with bulk inserts in batches so that N = 100,000 is practical on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from negotiation import money, policy
+from negotiation.models import (
+    AccountStatus,
+    CreditAccount,
+    Debtor,
+    HardshipReason,
+    Installment,
+    Offer,
+    OfferKind,
+    OfferStatus,
+    Payment,
+    PaymentSource,
+    PlanStatus,
+    Product,
+    Program,
+    ReliefKind,
+    ReliefRequest,
+    RepaymentPlan,
+    RequestStatus,
+    User,
+)
+from negotiation.models.debtors import hash_national_id
+from negotiation.references import new_account_reference, new_debtor_reference, new_request_reference
+from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
+
+DEMO_DEBTOR_EMAIL = "demo@example.com"
+DEMO_DEBTOR_PASSWORD = "demo-debtor-pass"
+STAFF = [
+    ("specialist", "demo-specialist-pass", SPECIALISTS, "Chen", "Jing"),
+    ("supervisor", "demo-supervisor-pass", SUPERVISORS, "Zhao", "Min"),
+    ("bankstaff", "demo-staff-pass", BANK_STAFF, "Sun", "Lei"),
+]
+
+PROGRAMS: list[dict[str, Any]] = [
+    {
+        "code": "installment-standard",
+        "kind": ReliefKind.INSTALLMENT,
+        "name": "Individual installment plan",
+        "name_zh": "个性化分期还款",
+        "description": "Repay what you owe in equal monthly payments over 3 to 60 months.",
+        "description_zh": "在3至60个月内按月等额偿还欠款。",
+        "min_days_past_due": 1,
+        "months_min": 3,
+        "months_max": 60,
+        "monthly_fee_rate": Decimal("0.00600"),
+    },
+    {
+        "code": "deferral-short",
+        "kind": ReliefKind.DEFERRAL,
+        "name": "Payment deferral",
+        "name_zh": "延期还款",
+        "description": (
+            "Pay nothing for 1 to 3 months while your situation recovers, then repay in up to "
+            "12 monthly payments. Your account stops aging during the deferral."
+        ),
+        "description_zh": "暂停还款1至3个月，之后最多分12期偿还。延期期间账户逾期天数不再增加。",
+        "min_days_past_due": 1,
+        "months_min": 1,
+        "months_max": 12,
+        "grace_months_max": 3,
+        "monthly_fee_rate": Decimal("0"),
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo logins, programs and the demo debtor's accounts (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--debtors", type=int, default=0, help="Also add N synthetic debtors.")
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed for synthetic data.")
+
+    def handle(self, *args: Any, debtors: int, seed: int, **options: Any) -> None:
+        today = timezone.localdate()
+        with transaction.atomic():
+            self._staff()
+            programs = self._programs()
+            self._demo_debtor(today)
+        self.stdout.write(self.style.SUCCESS("Demo logins, programs and demo debtor are in place."))
+        if debtors:
+            SyntheticData(random.Random(seed), programs, today, self.stdout).create(debtors)
+
+    def _staff(self) -> None:
+        for username, password, group_name, last, first in STAFF:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"is_staff": True, "first_name": first, "last_name": last}
+            )
+            if created:
+                user.set_password(password)
+                user.save()
+            user.groups.add(Group.objects.get(name=group_name))
+
+    def _programs(self) -> list[Program]:
+        programs = []
+        for spec in PROGRAMS:
+            program, _ = Program.objects.get_or_create(code=spec["code"], defaults=spec)
+            programs.append(program)
+        return programs
+
+    def _demo_debtor(self, today: dt.date) -> None:
+        user, created = User.objects.get_or_create(
+            username=DEMO_DEBTOR_EMAIL, defaults={"email": DEMO_DEBTOR_EMAIL, "first_name": "Fang"}
+        )
+        if created:
+            user.set_password(DEMO_DEBTOR_PASSWORD)
+            user.save()
+        debtor, _ = Debtor.objects.get_or_create(
+            national_id_hash=hash_national_id("110101199003071234"),
+            defaults={
+                "user": user,
+                "full_name": "Wang Fang",
+                "national_id_last4": "1234",
+                "phone": "+86 138 0013 8000",
+                "email": DEMO_DEBTOR_EMAIL,
+                "preferred_language": "en",
+            },
+        )
+        if debtor.accounts.exists():
+            return
+        gold = CreditAccount.objects.create(
+            debtor=debtor,
+            product=Product.GOLD_CARD,
+            card_last4="4821",
+            credit_limit=Decimal("30000.00"),
+            principal=Decimal("18650.00"),
+            interest=Decimal("1243.17"),
+            fees=Decimal("150.00"),
+            penalty=Decimal("412.50"),
+            minimum_due=Decimal("2100.00"),
+            oldest_unpaid_due_date=today - dt.timedelta(days=45),
+        )
+        classic = CreditAccount.objects.create(
+            debtor=debtor,
+            product=Product.CLASSIC_CARD,
+            card_last4="0937",
+            credit_limit=Decimal("10000.00"),
+            principal=Decimal("8920.40"),
+            interest=Decimal("1311.62"),
+            fees=Decimal("80.00"),
+            penalty=Decimal("735.28"),
+            minimum_due=Decimal("1650.00"),
+            oldest_unpaid_due_date=today - dt.timedelta(days=120),
+        )
+        for account, days_ago, amount in ((gold, 70, "1500.00"), (gold, 40, "600.00"), (classic, 140, "500.00")):
+            Payment.objects.create(
+                account=account,
+                amount=Decimal(amount),
+                paid_on=today - dt.timedelta(days=days_ago),
+                source=PaymentSource.BANK_TRANSFER,
+                external_id=f"DEMO-{account.card_last4}-{days_ago}",
+            )
+
+
+class SyntheticData:
+    """Bulk synthetic debtors for scale tests. Every request state is represented."""
+
+    BATCH = 2000
+    SURNAMES = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou"]
+    GIVEN = ["Wei", "Fang", "Na", "Min", "Jing", "Lei", "Qiang", "Yan", "Jun", "Hui"]
+
+    def __init__(self, rng: random.Random, programs: list[Program], today: dt.date, out: Any) -> None:
+        self.rng = rng
+        self.programs = programs
+        self.today = today
+        self.out = out
+        self.actor = User.objects.get(username="specialist")
+        self.debtor_user = User.objects.get(username=DEMO_DEBTOR_EMAIL)
+
+    def create(self, count: int) -> None:
+        start = Debtor.objects.count()
+        done = 0
+        while done < count:
+            size = min(self.BATCH, count - done)
+            with transaction.atomic():
+                self._batch(start + done, size)
+            done += size
+            self.out.write(f"  {done}/{count} synthetic debtors")
+
+    def _batch(self, offset: int, size: int) -> None:
+        debtors = Debtor.objects.bulk_create(
+            Debtor(
+                reference=new_debtor_reference(),
+                full_name=f"{self.rng.choice(self.SURNAMES)} {self.rng.choice(self.GIVEN)}",
+                national_id_hash=hash_national_id(f"SYN{offset + i:012d}"),
+                national_id_last4=f"{(offset + i) % 10000:04d}",
+                preferred_language=self.rng.choice(["en", "zh-hans"]),
+            )
+            for i in range(size)
+        )
+        accounts = CreditAccount.objects.bulk_create(self._account(debtor) for debtor in debtors)
+        Payment.objects.bulk_create(
+            Payment(
+                account=account,
+                amount=Decimal(self.rng.randrange(100, 3000)),
+                paid_on=self.today - dt.timedelta(days=self.rng.randrange(1, 365)),
+                source=PaymentSource.BANK_TRANSFER,
+                external_id=f"SYN-{account.reference}",
+            )
+            for account in accounts
+        )
+        self._requests_and_plans(accounts)
+
+    def _account(self, debtor: Debtor) -> CreditAccount:
+        principal = Decimal(self.rng.randrange(2000, 80000))
+        return CreditAccount(
+            reference=new_account_reference(),
+            debtor=debtor,
+            product=self.rng.choice(Product.values),
+            card_last4=f"{self.rng.randrange(10000):04d}",
+            credit_limit=principal + 5000,
+            principal=principal,
+            interest=money.round_money(principal * Decimal("0.05")),
+            fees=Decimal("100.00"),
+            penalty=money.round_money(principal * Decimal("0.02")),
+            minimum_due=money.round_money(principal * Decimal("0.1")),
+            oldest_unpaid_due_date=self.today - dt.timedelta(days=self.rng.randrange(5, 400)),
+        )
+
+    def _requests_and_plans(self, accounts: list[CreditAccount]) -> None:
+        # About two accounts in three have a request; statuses cycle so every state occurs.
+        statuses = list(RequestStatus.values)
+        requests = []
+        for index, account in enumerate(accounts):
+            if index % 3 == 2:
+                continue
+            program = self.programs[index % len(self.programs)]
+            status = statuses[len(requests) % len(statuses)]
+            terms = policy.terms_for(
+                account.total_balance,
+                program.bounds,
+                months=self.rng.randrange(program.months_min, program.months_max + 1),
+                grace_months=program.grace_months_max and 1,
+            )
+            request = ReliefRequest(
+                reference=new_request_reference(),
+                account=account,
+                program=program,
+                kind=program.kind,
+                status=status,
+                hardship_reason=self.rng.choice(HardshipReason.values),
+                hardship_statement="Synthetic request for scale testing.",
+                monthly_income=Decimal(self.rng.randrange(3000, 20000)),
+                monthly_expenses=Decimal(self.rng.randrange(2000, 10000)),
+                monthly_amount=money.disclose(terms, start=self.today).monthly_amount,
+                due_by=timezone.now() + dt.timedelta(days=self.rng.randrange(-3, 3)),
+            )
+            request.set_terms(terms)
+            requests.append(request)
+        created = ReliefRequest.objects.bulk_create(requests)
+        Offer.objects.bulk_create(self._ask(request) for request in created)
+        self._plans([r for r in created if r.status == RequestStatus.APPROVED])
+
+    def _ask(self, request: ReliefRequest) -> Offer:
+        offer = Offer(
+            request=request,
+            kind=OfferKind.ASK,
+            made_by=self.debtor_user,
+            status=OfferStatus.ACCEPTED if request.status == RequestStatus.APPROVED else OfferStatus.PENDING
+            if request.is_open
+            else OfferStatus.DECLINED,
+        )
+        offer.set_terms(request.terms)
+        return offer
+
+    def _plans(self, approved: list[ReliefRequest]) -> None:
+        plans = []
+        schedules = []
+        for request in approved:
+            disclosure = money.disclose(request.terms, start=self.today)
+            plan = RepaymentPlan(
+                account=request.account,
+                request=request,
+                status=self.rng.choice([PlanStatus.AWAITING_SIGNATURE, PlanStatus.ACTIVE]),
+                agreed_on=self.today,
+                total_repayable=disclosure.total_repayable,
+                total_cost=disclosure.total_cost,
+                annual_rate=disclosure.annual_rate,
+            )
+            plan.set_terms(request.terms)
+            plans.append(plan)
+            schedules.append(disclosure.lines)
+        created = RepaymentPlan.objects.bulk_create(plans)
+        Installment.objects.bulk_create(
+            Installment(
+                plan=plan,
+                number=line.number,
+                due_date=line.due_date,
+                principal_part=line.principal_part,
+                cost_part=line.cost_part,
+                amount=line.amount,
+            )
+            for plan, lines in zip(created, schedules, strict=True)
+            for line in lines
+        )
+        CreditAccount.objects.filter(pk__in=[p.account_id for p in created if p.status == PlanStatus.ACTIVE]).update(
+            status=AccountStatus.IN_PLAN
+        )

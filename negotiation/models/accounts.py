@@ -1,0 +1,129 @@
+import datetime as dt
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from negotiation import delinquency
+from negotiation.money import ZERO
+from negotiation.references import new_account_reference
+
+
+def money_field(verbose_name: str | object, **kwargs: object) -> models.DecimalField:  # type: ignore[type-arg]
+    """Every amount of money: 14 digits, 2 decimals, never a float (DESIGN.md section 5)."""
+    kwargs.setdefault("default", ZERO)
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)  # type: ignore[arg-type]
+
+
+class Product(models.TextChoices):
+    CLASSIC_CARD = "classic_card", _("Classic credit card")
+    GOLD_CARD = "gold_card", _("Gold credit card")
+    PLATINUM_CARD = "platinum_card", _("Platinum credit card")
+
+
+class AccountStatus(models.TextChoices):
+    IN_ARREARS = "in_arrears", _("In arrears")
+    IN_PLAN = "in_plan", _("In a repayment plan")
+    SETTLED = "settled", _("Settled")
+    DISPUTED = "disputed", _("Under dispute")
+    CHARGED_OFF = "charged_off", _("Charged off")
+
+
+# Statuses in which the debtor may ask for relief (policy.AccountFacts.open_to_relief).
+RELIEF_OPEN_ACCOUNT_STATUSES = (AccountStatus.IN_ARREARS,)
+
+
+class CreditAccount(models.Model):
+    """One card account in arrears. The full card number is never stored (PCI DSS 3.4.1)."""
+
+    reference = models.CharField(max_length=16, unique=True, default=new_account_reference)
+    debtor = models.ForeignKey("negotiation.Debtor", on_delete=models.PROTECT, related_name="accounts")
+    product = models.CharField(_("product"), max_length=32, choices=Product.choices)
+    card_last4 = models.CharField(_("card, last 4 digits"), max_length=4)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    credit_limit = money_field(_("credit limit"))
+    # The four parts of the balance, each as the bank's ledger has it today.
+    principal = money_field(_("principal"))  # purchases and cash advances not yet repaid
+    interest = money_field(_("interest"))  # accrued interest not yet paid
+    fees = money_field(_("fees"))  # annual fee, cash-advance fees, installment fees
+    penalty = money_field(_("penalty"))  # late-payment charges
+    minimum_due = money_field(_("minimum due"))  # the statement's minimum payment
+    oldest_unpaid_due_date = models.DateField(_("oldest unpaid due date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=AccountStatus.choices, default=AccountStatus.IN_ARREARS
+    )
+    # An agreed deferral pauses aging (DOMAIN.md): days in [from, until] are not counted.
+    aging_paused_from = models.DateField(null=True, blank=True)
+    aging_paused_until = models.DateField(null=True, blank=True)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["debtor", "reference"]
+        verbose_name = _("credit account")
+        verbose_name_plural = _("credit accounts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(principal__gte=0)
+                & models.Q(interest__gte=0)
+                & models.Q(fees__gte=0)
+                & models.Q(penalty__gte=0),
+                name="account_balances_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(card_last4__regex=r"^[0-9]{4}$"), name="account_card_last4_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_product_display()} ···· {self.card_last4}"
+
+    @property
+    def total_balance(self) -> Decimal:
+        return self.principal + self.interest + self.fees + self.penalty
+
+    @property
+    def masked_card(self) -> str:
+        return f"···· {self.card_last4}"
+
+    def pauses(self) -> list[tuple[dt.date, dt.date]]:
+        if self.aging_paused_from and self.aging_paused_until:
+            return [(self.aging_paused_from, self.aging_paused_until)]
+        return []
+
+    def days_past_due(self, today: dt.date) -> int:
+        return delinquency.days_past_due(
+            self.oldest_unpaid_due_date, today, pauses=self.pauses()
+        )
+
+    def stage(self, today: dt.date) -> delinquency.Stage:
+        return delinquency.stage_for(self.days_past_due(today))
+
+
+class PaymentSource(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    BRANCH = "branch", _("Branch counter")
+    AUTO_DEBIT = "auto_debit", _("Automatic debit")
+    APP = "app", _("Mobile app")
+
+
+class Payment(models.Model):
+    """Money received on an account. ``external_id`` is the bank's id: imports are idempotent."""
+
+    account = models.ForeignKey(CreditAccount, on_delete=models.PROTECT, related_name="payments")
+    amount = money_field(_("amount"))
+    paid_on = models.DateField(_("paid on"))
+    source = models.CharField(_("source"), max_length=20, choices=PaymentSource.choices)
+    external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-paid_on", "-id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.account.currency} on {self.paid_on}"

@@ -1,0 +1,48 @@
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from negotiation.references import new_debtor_reference
+
+
+def hash_national_id(national_id: str) -> str:
+    """Keyed hash (HMAC-SHA256) so the number can be matched but never read back (PIPL)."""
+    normalized = national_id.strip().upper()
+    key = settings.NATIONAL_ID_HASH_KEY.encode()
+    return hmac.new(key, normalized.encode(), hashlib.sha256).hexdigest()
+
+
+class Debtor(models.Model):
+    """A cardholder. Linked 1:1 to a ``User`` once they activate portal access."""
+
+    reference = models.CharField(max_length=16, unique=True, default=new_debtor_reference)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="debtor",
+    )
+    full_name = models.CharField(_("full name"), max_length=200)
+    # The national ID itself is never stored: only a keyed hash (to match imports) and the
+    # last four characters (to confirm identity on the phone).
+    national_id_hash = models.CharField(max_length=64, unique=True)
+    national_id_last4 = models.CharField(max_length=4)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name = _("debtor")
+        verbose_name_plural = _("debtors")
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.reference})"

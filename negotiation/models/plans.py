@@ -1,0 +1,116 @@
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from negotiation.models.accounts import money_field
+from negotiation.models.terms import TermsFields
+from negotiation.references import new_plan_reference
+
+
+class PlanStatus(models.TextChoices):
+    AWAITING_SIGNATURE = "awaiting_signature", _("Awaiting your signature")
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    BROKEN = "broken", _("Ended after missed payments")
+    EXPIRED = "expired", _("Expired unsigned")
+
+
+P = PlanStatus
+
+PLAN_TRANSITIONS: dict[str, frozenset[str]] = {
+    P.AWAITING_SIGNATURE: frozenset({P.ACTIVE, P.EXPIRED}),
+    P.ACTIVE: frozenset({P.COMPLETED, P.BROKEN}),
+    P.COMPLETED: frozenset(),
+    P.BROKEN: frozenset(),
+    P.EXPIRED: frozenset(),
+}
+
+
+class RepaymentPlan(TermsFields):
+    """The agreed arrangement, created when a request is approved (DESIGN.md section 4)."""
+
+    reference = models.CharField(max_length=16, unique=True, default=new_plan_reference)
+    account = models.ForeignKey(
+        "negotiation.CreditAccount", on_delete=models.PROTECT, related_name="plans"
+    )
+    request = models.OneToOneField(
+        "negotiation.ReliefRequest", on_delete=models.PROTECT, related_name="plan"
+    )
+    status = models.CharField(
+        _("status"), max_length=24, choices=PlanStatus.choices, default=PlanStatus.AWAITING_SIGNATURE
+    )
+    agreed_on = models.DateField(_("agreed on"))  # the schedule's dates count from this day
+    total_repayable = money_field(_("total repayable"))  # down payment + every installment
+    total_cost = money_field(_("total cost"))  # fees: total repayable less amount restructured
+    annual_rate = models.DecimalField(_("annual rate (IRR, %)"), max_digits=7, decimal_places=2)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    signature_ip = models.GenericIPAddressField(null=True, blank=True)
+    signature_user_agent = models.CharField(max_length=400, blank=True)
+    agreement_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("repayment plan")
+        verbose_name_plural = _("repayment plans")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(months__gte=1) & models.Q(months__lte=60),
+                name="plan_months_within_legal_cap",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PlanStatus.values), name="plan_status_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class InstallmentStatus(models.TextChoices):
+    DUE = "due", _("Due")
+    PAID = "paid", _("Paid")
+    PARTIALLY_PAID = "partially_paid", _("Partly paid")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class Installment(models.Model):
+    """One line of a plan's schedule. A plan's installments sum exactly to its total."""
+
+    plan = models.ForeignKey(RepaymentPlan, on_delete=models.CASCADE, related_name="installments")
+    number = models.PositiveSmallIntegerField(_("number"))
+    due_date = models.DateField(_("due date"))
+    principal_part = money_field(_("principal"))  # repays the amount restructured
+    cost_part = money_field(_("cost"))  # the monthly fee
+    amount = money_field(_("amount"))  # principal part + cost part
+    paid_amount = money_field(_("paid"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=InstallmentStatus.choices, default=InstallmentStatus.DUE
+    )
+
+    class Meta:
+        ordering = ["plan", "number"]
+        verbose_name = _("installment")
+        verbose_name_plural = _("installments")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="installment_number_unique"),
+            # A tolerance of under half a fen: exact for PostgreSQL's numeric (all values
+            # have 2 decimals), and robust to SQLite, which stores decimals as floats.
+            models.CheckConstraint(
+                condition=models.Q(
+                    amount__range=(
+                        models.F("principal_part") + models.F("cost_part") - Decimal("0.004"),
+                        models.F("principal_part") + models.F("cost_part") + Decimal("0.004"),
+                    )
+                ),
+                name="installment_amount_is_sum_of_parts",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(paid_amount__gte=0) & models.Q(paid_amount__lte=models.F("amount")),
+                name="installment_paid_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.reference} #{self.number}"

@@ -1,0 +1,206 @@
+"""Money: rounding, repayment schedules and cost disclosure. Pure: no ORM, no clock.
+
+Every amount is a ``Decimal`` built from a string or an int, never from a float. Rounding
+happens in exactly one place, :func:`round_money`, half-up to the fen (0.01).
+
+A schedule always sums exactly to its total: equal parts are rounded and the rounding
+remainder goes to the last installment (DESIGN.md section 5).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+LEGAL_MAX_MONTHS = 60  # 商业银行信用卡业务监督管理办法 Art. 70; CBIRC/PBoC notice 2022: 5 years.
+
+
+def round_money(value: Decimal, *, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """Round to the fen. Half-up unless a caller needs truncation to keep a remainder >= 0."""
+    return value.quantize(CENT, rounding=rounding)
+
+
+def add_months(start: dt.date, months: int, *, day: int | None = None) -> dt.date:
+    """``start`` plus ``months`` calendar months, on ``day`` (default: start's day).
+
+    A day past the end of the target month falls on its last day: 31 January + 1 month is
+    28 February (29 in a leap year), and the next month is 31 March again, because the
+    anchor day is kept rather than the clamped one.
+    """
+    anchor = start.day if day is None else day
+    month_index = start.month - 1 + months
+    year = start.year + month_index // 12
+    month = month_index % 12 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(anchor, last_day))
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The terms of a relief arrangement; one value object for asks, offers and plans.
+
+    ``amount`` is the amount restructured: the balance being repaid after waivers.
+    ``down_payment`` is paid at the agreement and is not financed.
+    ``monthly_fee_rate`` follows the Chinese card convention: a fee on the financed amount
+    each month (e.g. Decimal("0.0060") for 0.60%). An interest freeze has rate 0.
+    ``grace_months`` is a deferral: nothing falls due during them.
+    """
+
+    amount: Decimal
+    months: int
+    down_payment: Decimal = ZERO
+    grace_months: int = 0
+    monthly_fee_rate: Decimal = ZERO
+    waived_interest: Decimal = ZERO
+    waived_penalty: Decimal = ZERO
+
+    def __post_init__(self) -> None:
+        if self.months < 1:
+            raise ValueError("A plan has at least one payment.")
+        if self.grace_months < 0:
+            raise ValueError("Grace months cannot be negative.")
+        if self.amount < 0 or self.down_payment < 0 or self.monthly_fee_rate < 0:
+            raise ValueError("Amounts and rates cannot be negative.")
+        if self.down_payment > self.amount:
+            raise ValueError("The down payment cannot exceed the amount restructured.")
+
+    @property
+    def financed(self) -> Decimal:
+        """The part repaid in installments: the amount restructured less the down payment."""
+        return self.amount - self.down_payment
+
+    @property
+    def amount_waived(self) -> Decimal:
+        return self.waived_interest + self.waived_penalty
+
+
+@dataclass(frozen=True)
+class ScheduleLine:
+    number: int
+    due_date: dt.date
+    principal_part: Decimal
+    cost_part: Decimal
+    balance_after: Decimal  # principal still to repay after this payment
+
+    @property
+    def amount(self) -> Decimal:
+        return self.principal_part + self.cost_part
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """What the debtor must see before committing (DESIGN.md section 5; PBoC/CBIRC 2022)."""
+
+    terms: Terms
+    lines: tuple[ScheduleLine, ...] = field(repr=False)
+    first_amount: Decimal
+    last_amount: Decimal
+    number_of_payments: int
+    first_due_date: dt.date
+    last_due_date: dt.date
+    total_repayable: Decimal  # down payment + every installment
+    total_cost: Decimal  # the fees: total repayable less the amount restructured
+    annual_rate: Decimal  # nominal, IRR of the monthly cash flows x 12, in percent, 2 places
+    effective_annual_rate: Decimal  # (1 + monthly IRR) ** 12 - 1, in percent, 2 places
+
+    @property
+    def monthly_amount(self) -> Decimal:
+        """The regular payment: every installment but possibly the last equals it."""
+        return self.first_amount
+
+    @property
+    def amounts_differ(self) -> bool:
+        return self.first_amount != self.last_amount
+
+
+def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
+    """``parts`` amounts that sum exactly to ``total``; the remainder goes to the last.
+
+    Parts are rounded half-up. For tiny totals over many parts half-up rounding can
+    overshoot (¥1.00 over 60 parts would be 60 x 0.02), which would leave a negative last
+    part; there the parts are truncated instead, so the last part is never negative.
+    """
+    base = round_money(total / parts)
+    if base * (parts - 1) > total:
+        base = round_money(total / parts, rounding=ROUND_DOWN)
+    return [base] * (parts - 1) + [total - base * (parts - 1)]
+
+
+def build_schedule(terms: Terms, *, start: dt.date) -> list[ScheduleLine]:
+    """The installments of ``terms`` for an agreement made on ``start``.
+
+    The first payment falls one month after the agreement, plus any grace months; then
+    monthly on the same day of the month. The fee is the same every month (the monthly
+    rate on the financed amount, rounded once), so total cost is exactly fee x months.
+    """
+    principal_parts = split_evenly(terms.financed, terms.months)
+    fee = round_money(terms.financed * terms.monthly_fee_rate)
+    lines: list[ScheduleLine] = []
+    remaining = terms.financed
+    for number, principal_part in enumerate(principal_parts, start=1):
+        remaining -= principal_part
+        due = add_months(start, terms.grace_months + number, day=start.day)
+        lines.append(ScheduleLine(number, due, principal_part, fee, remaining))
+    return lines
+
+
+def disclose(terms: Terms, *, start: dt.date) -> Disclosure:
+    """The full disclosure of ``terms`` agreed on ``start``: schedule, totals, true rates."""
+    lines = build_schedule(terms, start=start)
+    installments_total = sum((line.amount for line in lines), ZERO)
+    total_repayable = terms.down_payment + installments_total
+    monthly_irr = irr_monthly(
+        terms.financed, [(terms.grace_months + line.number, line.amount) for line in lines]
+    )
+    return Disclosure(
+        terms=terms,
+        lines=tuple(lines),
+        first_amount=lines[0].amount,
+        last_amount=lines[-1].amount,
+        number_of_payments=len(lines),
+        first_due_date=lines[0].due_date,
+        last_due_date=lines[-1].due_date,
+        total_repayable=total_repayable,
+        total_cost=total_repayable - terms.amount,
+        annual_rate=_percent(monthly_irr * 12),
+        effective_annual_rate=_percent((1 + monthly_irr) ** 12 - 1),
+    )
+
+
+def _percent(rate: Decimal) -> Decimal:
+    return round_money(rate * 100)
+
+
+def irr_monthly(financed: Decimal, payments: list[tuple[int, Decimal]]) -> Decimal:
+    """The monthly rate r at which the payments, at their month offsets, repay ``financed``.
+
+    Solves sum(amount / (1 + r) ** month) = financed by bisection, which always converges
+    because the present value falls strictly as r grows. Returns 0 when nothing is charged
+    beyond the amount financed (an interest freeze), and when nothing is financed.
+    """
+    total_paid = sum((amount for _, amount in payments), ZERO)
+    if financed <= 0 or total_paid <= financed:
+        return Decimal(0)
+    with localcontext() as ctx:
+        ctx.prec = 34
+        low, high = Decimal(0), Decimal(1)
+        while _present_value(payments, high) > financed:
+            high *= 2
+        for _ in range(200):
+            mid = (low + high) / 2
+            if _present_value(payments, mid) > financed:
+                low = mid
+            else:
+                high = mid
+            if high - low < Decimal("1e-20"):
+                break
+        return (low + high) / 2
+
+
+def _present_value(payments: list[tuple[int, Decimal]], rate: Decimal) -> Decimal:
+    factor = 1 + rate
+    return sum((amount / factor**month for month, amount in payments), Decimal(0))

@@ -1,0 +1,80 @@
+"""Who may do what. Staff rights are Django permissions held through groups.
+
+The groups and their permissions are created by a data migration (0002_roles) from
+``GROUP_PERMISSIONS`` below, so a fresh database and production agree.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from negotiation.models import ReliefRequest, User
+
+
+class Role(StrEnum):
+    DEBTOR = "debtor"  # the debtor who owns the account
+    REVIEWER = "reviewer"  # takes a request into review
+    DECIDER = "decider"  # approves, rejects, counter-offers, asks for information
+    SECOND_APPROVER = "second_approver"  # four-eyes approval
+    SYSTEM = "system"  # scheduled jobs: expiry, escalation
+
+
+SPECIALISTS = "Negotiation specialists"
+SUPERVISORS = "Supervisors"
+BANK_STAFF = "Bank staff"
+COMPLIANCE = "Compliance"
+
+ROLE_PERMISSIONS: dict[Role, str] = {
+    Role.REVIEWER: "negotiation.review_reliefrequest",
+    Role.DECIDER: "negotiation.decide_reliefrequest",
+    Role.SECOND_APPROVER: "negotiation.second_approve_reliefrequest",
+}
+
+_READ_CASES = [
+    "view_debtor",
+    "view_creditaccount",
+    "view_payment",
+    "view_program",
+    "view_reliefrequest",
+    "view_offer",
+    "view_repaymentplan",
+    "view_installment",
+]
+
+GROUP_PERMISSIONS: dict[str, list[str]] = {
+    SPECIALISTS: [*_READ_CASES, "review_reliefrequest", "decide_reliefrequest"],
+    SUPERVISORS: [
+        *_READ_CASES,
+        "review_reliefrequest",
+        "decide_reliefrequest",
+        "second_approve_reliefrequest",
+        "add_program",
+        "change_program",
+        "view_auditevent",
+        "read_audit_trail",
+    ],
+    BANK_STAFF: [
+        "view_debtor",
+        "add_debtor",
+        "change_debtor",
+        "view_creditaccount",
+        "add_creditaccount",
+        "change_creditaccount",
+        "view_payment",
+        "view_program",
+    ],
+    COMPLIANCE: [*_READ_CASES, "view_auditevent", "read_audit_trail"],
+}
+
+
+def actor_holds(actor: User | None, role: Role, request: ReliefRequest) -> bool:
+    """Whether ``actor`` may act as ``role`` on ``request``. ``None`` is the system."""
+    if role is Role.SYSTEM:
+        return actor is None
+    if actor is None or not actor.is_active:
+        return False
+    if role is Role.DEBTOR:
+        return request.account.debtor.user_id == actor.pk
+    return actor.is_staff and actor.has_perm(ROLE_PERMISSIONS[role])

@@ -1,0 +1,117 @@
+"""Reads shaped for pages. No writes here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from negotiation import delinquency, policy
+from negotiation.models import (
+    OPEN_REQUEST_STATUSES,
+    AuditEvent,
+    CreditAccount,
+    Debtor,
+    PlanStatus,
+    Program,
+    ReliefRequest,
+    RepaymentPlan,
+    RequestStatus,
+)
+from negotiation.services.requests import account_facts
+
+
+@dataclass
+class AccountSummary:
+    account: CreditAccount
+    days_past_due: int
+    stage: delinquency.Stage
+    open_request: ReliefRequest | None
+    plans: list[RepaymentPlan] = field(default_factory=list)
+
+
+def _summaries(accounts: QuerySet[CreditAccount], today: dt.date) -> list[AccountSummary]:
+    summaries = []
+    for account in accounts:
+        days = account.days_past_due(today)
+        open_requests = account.open_requests  # type: ignore[attr-defined]
+        summaries.append(
+            AccountSummary(
+                account=account,
+                days_past_due=days,
+                stage=delinquency.stage_for(days),
+                open_request=open_requests[0] if open_requests else None,
+                plans=list(account.current_plans),  # type: ignore[attr-defined]
+            )
+        )
+    return summaries
+
+
+def _accounts_with_activity(debtor: Debtor) -> QuerySet[CreditAccount]:
+    return debtor.accounts.prefetch_related(
+        Prefetch(
+            "relief_requests",
+            queryset=ReliefRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES),
+            to_attr="open_requests",
+        ),
+        Prefetch(
+            "plans",
+            queryset=RepaymentPlan.objects.filter(
+                status__in=[PlanStatus.AWAITING_SIGNATURE, PlanStatus.ACTIVE]
+            ),
+            to_attr="current_plans",
+        ),
+    )
+
+
+def dashboard_for(debtor: Debtor, *, today: dt.date) -> list[AccountSummary]:
+    """Every account of the debtor with its arrears, open request and current plans.
+    A fixed number of queries whatever the number of accounts."""
+    return _summaries(_accounts_with_activity(debtor), today)
+
+
+@dataclass
+class ProgramOption:
+    program: Program
+    eligible: bool
+    reasons: list[str]
+
+
+def relief_options_for(account: CreditAccount, *, today: dt.date) -> list[ProgramOption]:
+    """The active programs, each with whether it fits the account and, if not, why."""
+    facts = account_facts(account, today=today)
+    options = []
+    for program in Program.objects.filter(active=True):
+        reasons = policy.ineligibility_reasons(facts, program.bounds)
+        options.append(ProgramOption(program=program, eligible=not reasons, reasons=reasons))
+    return options
+
+
+def open_request_for(account: CreditAccount) -> ReliefRequest | None:
+    return account.relief_requests.filter(status__in=OPEN_REQUEST_STATUSES).first()
+
+
+def request_history(request: ReliefRequest) -> QuerySet[AuditEvent]:
+    """The request's audit trail, oldest first: what the debtor sees as its history."""
+    return AuditEvent.objects.filter(
+        object_type="negotiation.reliefrequest", object_id=request.pk
+    ).order_by("at", "id")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    status: str
+    label: str
+
+
+def request_timeline(request: ReliefRequest) -> list[TimelineEntry]:
+    """Each status the request has had, with when: the debtor's view of its history.
+    Staff names are not shown to the debtor; the decision speaks for the bank."""
+    entries = []
+    for event in request_history(request):
+        status = event.after.get("status")
+        if status in RequestStatus.values:
+            entries.append(TimelineEntry(at=event.at, status=status, label=str(RequestStatus(status).label)))
+    return entries

@@ -1,0 +1,109 @@
+"""Repayment plans: creation on approval, signature, and every status change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.db import transaction
+from django.utils import timezone
+
+from negotiation import money
+from negotiation.exceptions import ActionNotPermitted, TransitionNotAllowed
+from negotiation.models import Installment, PlanStatus, ReliefRequest, RepaymentPlan, User
+from negotiation.models.plans import PLAN_TRANSITIONS
+from negotiation.services.audit import record_event
+
+
+def create_plan(request: ReliefRequest, *, actor: User | None, agreed_on: dt.date) -> RepaymentPlan:
+    """The plan for an approved request, its schedule dated from ``agreed_on``.
+
+    Runs inside the approval's transaction. The installments are the schedule of the
+    request's terms line for line, so they sum exactly to the plan's total.
+    """
+    terms = request.terms
+    disclosure = money.disclose(terms, start=agreed_on)
+    plan = RepaymentPlan(
+        account=request.account,
+        request=request,
+        agreed_on=agreed_on,
+        total_repayable=disclosure.total_repayable,
+        total_cost=disclosure.total_cost,
+        annual_rate=disclosure.annual_rate,
+    )
+    plan.set_terms(terms)
+    plan.save()
+    Installment.objects.bulk_create(
+        Installment(
+            plan=plan,
+            number=line.number,
+            due_date=line.due_date,
+            principal_part=line.principal_part,
+            cost_part=line.cost_part,
+            amount=line.amount,
+        )
+        for line in disclosure.lines
+    )
+    record_event(
+        plan,
+        actor=actor,
+        action="plan.created",
+        after={"status": plan.status, "total_repayable": str(plan.total_repayable)},
+    )
+    return plan
+
+
+def transition_plan(
+    plan: RepaymentPlan,
+    to: str,
+    *,
+    actor: User | None,
+    changes: dict[str, object] | None = None,
+    ip: str | None = None,
+) -> RepaymentPlan:
+    """The only code that changes a plan's status: lock, check the move, audit."""
+    locked = RepaymentPlan.objects.select_for_update().get(pk=plan.pk)
+    if to not in PLAN_TRANSITIONS[locked.status]:
+        raise TransitionNotAllowed
+    before = {"status": locked.status}
+    for field, value in (changes or {}).items():
+        setattr(locked, field, value)
+    locked.status = to
+    locked.save()
+    record_event(locked, actor=actor, action="plan.transition", before=before, after={"status": to}, ip=ip)
+    return locked
+
+
+def agreement_digest(plan: RepaymentPlan, agreement_text: str) -> str:
+    """sha256 of the exact agreement text the debtor signed, kept as signature evidence."""
+    return hashlib.sha256(f"{plan.reference}\n{agreement_text}".encode()).hexdigest()
+
+
+def sign_plan(
+    plan: RepaymentPlan,
+    *,
+    actor: User,
+    agreement_text: str,
+    ip: str | None,
+    user_agent: str,
+) -> RepaymentPlan:
+    """The debtor signs the agreement: the plan becomes ACTIVE, with the evidence stored.
+
+    Preconditions: ``actor`` owns the plan's account and has re-entered their password
+    (the view checks it). Raises ``ActionNotPermitted`` or ``TransitionNotAllowed``.
+    """
+    if plan.account.debtor.user_id != actor.pk:
+        raise ActionNotPermitted
+    with transaction.atomic():
+        return transition_plan(
+            plan,
+            PlanStatus.ACTIVE,
+            actor=actor,
+            ip=ip,
+            changes={
+                "signed_at": timezone.now(),
+                "signature_ip": ip,
+                "signature_user_agent": user_agent[:400],
+                "agreement_sha256": agreement_digest(plan, agreement_text),
+            },
+        )

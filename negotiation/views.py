@@ -1,0 +1,223 @@
+"""Debtor pages. Thin: load through an access helper, call one service or selector, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.views import LoginView
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from negotiation import money, selectors
+from negotiation.access import account_for, debtor_required, plan_for, request_for
+from negotiation.exceptions import ServiceError
+from negotiation.forms import DebtorLoginForm, ReliefRequestForm, SignPlanForm
+from negotiation.models import PlanStatus, Program, RequestStatus
+from negotiation.services.plans import sign_plan
+from negotiation.services.requests import submit_request, withdraw_request
+
+
+class DebtorLoginView(LoginView):
+    form_class = DebtorLoginForm
+    redirect_authenticated_user = True
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+@require_GET
+@debtor_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    summaries = selectors.dashboard_for(request.debtor, today=timezone.localdate())  # type: ignore[attr-defined]
+    return render(request, "negotiation/dashboard.html", {"summaries": summaries})
+
+
+@require_GET
+@debtor_required
+def account_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    account = account_for(request.user, reference)  # type: ignore[arg-type]
+    today = timezone.localdate()
+    days = account.days_past_due(today)
+    context = {
+        "account": account,
+        "days_past_due": days,
+        "stage": account.stage(today),
+        "payments": account.payments.all()[:24],
+        "options": selectors.relief_options_for(account, today=today),
+        "open_request": selectors.open_request_for(account),
+        "plans": account.plans.select_related("request").all(),
+    }
+    return render(request, "negotiation/account_detail.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@debtor_required
+def request_create(request: HttpRequest, reference: str) -> HttpResponse:
+    """Choose the option and terms, preview the full disclosure, then confirm.
+
+    The preview is a POST that validates and shows the schedule; "confirm" submits the same
+    fields again, validated again, so what is sent is exactly what was previewed.
+    """
+    account = account_for(request.user, reference)  # type: ignore[arg-type]
+    today = timezone.localdate()
+    open_request = selectors.open_request_for(account)
+    if open_request is not None:
+        messages.info(
+            request,
+            _("You already have a request in progress for this account (%(reference)s).")
+            % {"reference": open_request.reference},
+        )
+        return redirect("negotiation:request_detail", reference=open_request.reference)
+
+    programs = [option.program for option in selectors.relief_options_for(account, today=today) if option.eligible]
+    form_kwargs = {"account": account, "programs": programs, "today": today}
+    if request.method == "GET":
+        form = ReliefRequestForm(initial=_initial_from_query(request, programs), **form_kwargs)
+        return _render_request_form(request, account, form, programs)
+
+    form = ReliefRequestForm(request.POST, **form_kwargs)
+    if "edit" in request.POST or not form.is_valid():
+        return _render_request_form(request, account, form, programs)
+    assert form.terms is not None
+    if "confirm" not in request.POST:
+        disclosure = money.disclose(form.terms, start=today)
+        return render(
+            request,
+            "negotiation/request_preview.html",
+            {"account": account, "form": form, "disclosure": disclosure, "program": form.cleaned_data["program"]},
+        )
+    try:
+        relief_request = submit_request(
+            account,
+            actor=request.user,  # type: ignore[arg-type]
+            program=form.cleaned_data["program"],
+            months=form.cleaned_data["months"],
+            grace_months=form.cleaned_data["grace_months"],
+            down_payment=form.cleaned_data["down_payment"],
+            hardship=form.hardship,
+            today=today,
+            ip=client_ip(request),
+        )
+    except ServiceError as error:
+        form.add_error(None, str(error.message))
+        return _render_request_form(request, account, form, programs)
+    messages.success(
+        request,
+        _("Your request %(reference)s has been received. We will answer by %(due)s.")
+        % {
+            "reference": relief_request.reference,
+            "due": timezone.localtime(relief_request.due_by).strftime("%Y-%m-%d %H:%M"),
+        },
+    )
+    return redirect("negotiation:request_detail", reference=relief_request.reference)
+
+
+def _initial_from_query(request: HttpRequest, programs: list[Program]) -> dict[str, object]:
+    """Prefill from a link on the account page (?program=code&months=12)."""
+    initial: dict[str, object] = {"grace_months": 0, "dependents": 0}
+    chosen = next((p for p in programs if p.code == request.GET.get("program")), None)
+    if chosen is None and programs:
+        chosen = programs[0]
+    if chosen is not None:
+        initial["program"] = chosen.pk
+        initial["months"] = min(max(chosen.months_min, 12), chosen.months_max)
+        initial["grace_months"] = 1 if chosen.grace_months_max else 0
+    months = request.GET.get("months", "")
+    if months.isdigit():
+        initial["months"] = int(months)
+    return initial
+
+
+def _render_request_form(
+    request: HttpRequest, account: object, form: ReliefRequestForm, programs: list[Program]
+) -> HttpResponse:
+    return render(
+        request,
+        "negotiation/request_form.html",
+        {"account": account, "form": form, "programs": programs},
+    )
+
+
+@require_GET
+@debtor_required
+def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+    plan = getattr(relief_request, "plan", None) if relief_request.status == RequestStatus.APPROVED else None
+    context = {
+        "relief_request": relief_request,
+        "disclosure": money.disclose(relief_request.terms, start=relief_request.submitted_at.date()),
+        "timeline": selectors.request_timeline(relief_request),
+        "plan": plan,
+    }
+    return render(request, "negotiation/request_detail.html", context)
+
+
+@require_POST
+@debtor_required
+def request_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+    try:
+        withdraw_request(
+            relief_request,
+            actor=request.user,  # type: ignore[arg-type]
+            expected_version=_posted_version(request),
+        )
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Your request has been withdrawn."))
+    return redirect("negotiation:request_detail", reference=relief_request.reference)
+
+
+def _posted_version(request: HttpRequest) -> int | None:
+    version = request.POST.get("version", "")
+    return int(version) if version.isdigit() else None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@debtor_required
+def plan_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    plan = plan_for(request.user, reference)  # type: ignore[arg-type]
+    agreement_text = render_to_string("negotiation/agreement.txt", {"plan": plan}, request=request)
+    form = SignPlanForm(request.POST or None, user=request.user)
+    if request.method == "POST" and plan.status == PlanStatus.AWAITING_SIGNATURE and form.is_valid():
+        try:
+            sign_plan(
+                plan,
+                actor=request.user,  # type: ignore[arg-type]
+                agreement_text=agreement_text,
+                ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        except ServiceError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("Thank you. Your plan is signed and active."))
+        return redirect("negotiation:plan_detail", reference=plan.reference)
+    context = {
+        "plan": plan,
+        "installments": plan.installments.all(),
+        "form": form,
+        "agreement_text": agreement_text,
+    }
+    return render(request, "negotiation/plan_detail.html", context)
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """200 when the database answers, 503 otherwise: for the load balancer."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from negotiation.views import DebtorLoginView, healthz
+
+admin.site.site_header = "Debt relief: staff"
+admin.site.site_title = "Debt relief staff"
+admin.site.index_title = "Review and accounts"
+
+urlpatterns = [
+    path("login/", DebtorLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("", include("negotiation.urls")),
+]

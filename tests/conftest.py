@@ -1,0 +1,84 @@
+"""Personas (STYLE.md): the debtor who owns things, another debtor who must see none of
+them, and the three staff roles."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from negotiation.models import CreditAccount, Debtor, Program, User
+from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_in_tests(settings):  # type: ignore[no-untyped-def]
+    # Tests run with production settings (DEBUG off); the test server speaks plain HTTP.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture
+def debtor(db) -> Debtor:  # type: ignore[no-untyped-def]
+    return factories.make_debtor(full_name="Alice Debtor")
+
+
+@pytest.fixture
+def other_debtor(db) -> Debtor:  # type: ignore[no-untyped-def]
+    return factories.make_debtor(full_name="Charlie Stranger")
+
+
+@pytest.fixture
+def account(debtor: Debtor) -> CreditAccount:
+    return factories.make_account(debtor)
+
+
+@pytest.fixture
+def other_account(other_debtor: Debtor) -> CreditAccount:
+    return factories.make_account(other_debtor, card_last4="9999")
+
+
+@pytest.fixture
+def installment_program(db) -> Program:  # type: ignore[no-untyped-def]
+    return factories.make_installment_program()
+
+
+@pytest.fixture
+def deferral_program(db) -> Program:  # type: ignore[no-untyped-def]
+    return factories.make_deferral_program()
+
+
+@pytest.fixture
+def specialist(db) -> User:  # type: ignore[no-untyped-def]
+    return factories.make_staff(SPECIALISTS, username="specialist")
+
+
+@pytest.fixture
+def supervisor(db) -> User:  # type: ignore[no-untyped-def]
+    return factories.make_staff(SUPERVISORS, username="supervisor")
+
+
+@pytest.fixture
+def bankstaff(db) -> User:  # type: ignore[no-untyped-def]
+    return factories.make_staff(BANK_STAFF, username="bankstaff")
+
+
+@pytest.fixture
+def debtor_client(debtor: Debtor) -> Client:
+    client = Client()
+    client.force_login(debtor.user)  # type: ignore[arg-type]
+    return client
+
+
+@pytest.fixture
+def other_client(other_debtor: Debtor) -> Client:
+    client = Client()
+    client.force_login(other_debtor.user)  # type: ignore[arg-type]
+    return client
+
+
+def staff_client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client

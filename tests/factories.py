@@ -1,0 +1,119 @@
+"""Plain factories: each makes one valid row with sensible defaults, overridable by keyword."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from negotiation.models import CreditAccount, Debtor, Payment, Product, Program, ReliefKind, User
+from negotiation.models.debtors import hash_national_id
+from negotiation.services.requests import Hardship, submit_request
+
+_seq = itertools.count(1)
+PASSWORD = "a-long-test-password"
+
+
+def make_user(**kwargs: Any) -> User:
+    n = next(_seq)
+    kwargs.setdefault("username", f"user{n}")
+    user = User(**kwargs)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def make_staff(group_name: str, **kwargs: Any) -> User:
+    user = make_user(is_staff=True, **kwargs)
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+def make_debtor(*, email: str | None = None, **kwargs: Any) -> Debtor:
+    n = next(_seq)
+    email = email or f"debtor{n}@example.com"
+    user = make_user(username=email, email=email)
+    kwargs.setdefault("full_name", f"Debtor {n}")
+    kwargs.setdefault("preferred_language", "en")
+    return Debtor.objects.create(
+        user=user,
+        email=email,
+        national_id_hash=hash_national_id(f"ID{n:014d}"),
+        national_id_last4=f"{n % 10000:04d}",
+        **kwargs,
+    )
+
+
+def make_account(debtor: Debtor, *, days_past_due: int = 45, **kwargs: Any) -> CreditAccount:
+    defaults: dict[str, Any] = {
+        "product": Product.GOLD_CARD,
+        "card_last4": "4821",
+        "credit_limit": Decimal("30000.00"),
+        "principal": Decimal("10000.00"),
+        "interest": Decimal("600.00"),
+        "fees": Decimal("100.00"),
+        "penalty": Decimal("300.00"),
+        "minimum_due": Decimal("1000.00"),
+        "oldest_unpaid_due_date": timezone.localdate() - dt.timedelta(days=days_past_due),
+    }
+    defaults.update(kwargs)
+    return CreditAccount.objects.create(debtor=debtor, **defaults)
+
+
+def make_payment(account: CreditAccount, amount: str = "500.00", **kwargs: Any) -> Payment:
+    kwargs.setdefault("paid_on", timezone.localdate() - dt.timedelta(days=10))
+    kwargs.setdefault("source", "bank_transfer")
+    kwargs.setdefault("external_id", f"EXT-{next(_seq)}")
+    return Payment.objects.create(account=account, amount=Decimal(amount), **kwargs)
+
+
+def make_installment_program(**kwargs: Any) -> Program:
+    defaults: dict[str, Any] = {
+        "code": f"installment-{next(_seq)}",
+        "kind": ReliefKind.INSTALLMENT,
+        "name": "Installment plan",
+        "months_min": 3,
+        "months_max": 60,
+        "monthly_fee_rate": Decimal("0.006"),
+    }
+    defaults.update(kwargs)
+    return Program.objects.create(**defaults)
+
+
+def make_deferral_program(**kwargs: Any) -> Program:
+    defaults: dict[str, Any] = {
+        "code": f"deferral-{next(_seq)}",
+        "kind": ReliefKind.DEFERRAL,
+        "name": "Deferral",
+        "months_min": 1,
+        "months_max": 12,
+        "grace_months_max": 3,
+    }
+    defaults.update(kwargs)
+    return Program.objects.create(**defaults)
+
+
+HARDSHIP = Hardship(
+    reason="job_loss",
+    statement="I lost my job in March and found a new one at lower pay.",
+    monthly_income=Decimal("8000.00"),
+    monthly_expenses=Decimal("5000.00"),
+    dependents=1,
+)
+
+
+def make_request(account: CreditAccount, program: Program, *, months: int = 12, grace_months: int = 0):  # type: ignore[no-untyped-def]
+    return submit_request(
+        account,
+        actor=account.debtor.user,  # type: ignore[arg-type]
+        program=program,
+        months=months,
+        grace_months=grace_months,
+        down_payment=Decimal("0.00"),
+        hardship=HARDSHIP,
+        today=timezone.localdate(),
+    )
