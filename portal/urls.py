@@ -8,6 +8,7 @@ from negotiation.views import DebtorLoginView, healthz
 admin.site.site_header = "Debt relief: staff"
 admin.site.site_title = "Debt relief staff"
 admin.site.index_title = "Review and accounts"
+admin.site.site_url = None  # staff are not debtors: the portal has nothing for them
 
 urlpatterns = [
     path("login/", DebtorLoginView.as_view(), name="login"),

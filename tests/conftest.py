@@ -12,11 +12,20 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _plain_http_in_tests(settings):  # type: ignore[no-untyped-def]
-    # Tests run with production settings (DEBUG off); the test server speaks plain HTTP.
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    # Password hashing is deliberately slow; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process():  # type: ignore[no-untyped-def]
+    # Tests exercise tasks in-process whatever CELERY_BROKER_URL says; the broker tests in
+    # test_tasks.py switch this off to run a real worker against Redis.
+    from portal.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = True
 
 
 @pytest.fixture

@@ -1,0 +1,135 @@
+"""The whole story in headless Chromium: the demo debtor asks for a 12-month plan, sees the
+preview and confirms; the specialist approves in the admin; the debtor sees the schedule."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from negotiation.models import ReliefRequest, RepaymentPlan
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM checks in the Playwright thread
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "browser"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed (apt-get install chromium)"),
+]
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Steps:
+    """Takes a screenshot after each step, so a failure shows where the story stopped."""
+
+    def __init__(self, page, name: str) -> None:  # type: ignore[no-untyped-def]
+        self.page = page
+        self.name = name
+        self.count = 0
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def shot(self, label: str) -> None:
+        self.count += 1
+        self.page.screenshot(path=str(ARTIFACTS / f"{self.name}-{self.count:02d}-{label}.png"), full_page=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_whole_story(live_server, browser, settings) -> None:  # type: ignore[no-untyped-def]
+    call_command("seed_demo", verbosity=0)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    steps = Steps(page, "story")
+    try:
+        # The debtor signs in and sees both accounts in arrears.
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Email").fill("demo@example.com")
+        page.get_by_label("Password").fill("demo-debtor-pass")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name="Hello, Wang Fang").wait_for()
+        assert page.get_by_text("45 days overdue").is_visible()
+        assert page.get_by_text("120 days overdue").is_visible()
+        steps.shot("dashboard")
+
+        # Options for the gold card, then a 12-month installment plan.
+        page.get_by_role("link", name=re.compile("Details and options.*4821")).click()
+        steps.shot("account")
+        page.get_by_role("link", name=re.compile("Ask for this.*Individual installment plan")).click()
+        page.get_by_label("Number of monthly payments").fill("12")
+        page.get_by_label("What has made paying difficult?").select_option("job_loss")
+        page.get_by_label("Tell us about your situation").fill("I lost my job in the spring; I work again now.")
+        page.get_by_label("Monthly income after tax").fill("9000")
+        page.get_by_label("Monthly essential expenses").fill("5200")
+        page.get_by_label(re.compile("The information I have given is true")).check()
+        page.get_by_label(re.compile("I agree that the bank uses this information")).check()
+        steps.shot("form")
+        page.get_by_role("button", name="See the schedule and cost").click()
+
+        # The preview: 20,455.67 over 12 months at 0.6% a month: 1,704.64 + 122.73 fee.
+        page.get_by_role("heading", name="Check your plan before you send it").wait_for()
+        assert page.get_by_test_id("monthly-amount").inner_text() == "¥1,827.37"
+        assert page.get_by_test_id("annual-rate").inner_text() == "13.03%"
+        assert page.get_by_test_id("total-cost").inner_text() == "¥1,472.76"
+        assert page.locator("table.table-schedule tbody tr").count() == 12
+        steps.shot("preview")
+        page.get_by_role("button", name="Confirm and send my request").click()
+        status = page.get_by_test_id("request-status")
+        status.wait_for()
+        assert status.inner_text() == "Submitted"
+        request = ReliefRequest.objects.get()
+        assert page.get_by_text(f"Your request {request.reference} has been received").is_visible()
+        steps.shot("confirmation")
+
+        # The specialist approves in the admin.
+        staff = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
+        staff_steps = Steps(staff, "story-staff")
+        staff.goto(f"{live_server.url}/staff/")
+        staff.get_by_label("Username").fill("specialist")
+        staff.get_by_label("Password").fill("demo-specialist-pass")
+        staff.get_by_role("button", name="Log in").click()
+        staff.get_by_role("link", name="Relief requests").first.click()
+        staff_steps.shot("queue")
+        staff.get_by_role("link", name=request.reference).click()
+        staff_steps.shot("request")
+        staff.get_by_role("button", name="Approve").click()
+        staff.get_by_text("awaits the debtor's signature").wait_for()
+        staff_steps.shot("approved")
+
+        # The debtor sees the decision and the plan's schedule.
+        page.reload()
+        assert status.inner_text() == "Approved"
+        steps.shot("approved")
+        page.get_by_role("link", name="Read and sign your plan").click()
+        plan = RepaymentPlan.objects.get()
+        assert page.locator("table.table-schedule tbody tr").count() == 12
+        assert page.get_by_test_id("plan-status").inner_text() == "Awaiting your signature"
+        page.get_by_text(f"Plan {plan.reference}").first.wait_for()
+        steps.shot("plan")
+    except Exception:
+        steps.shot("failure")
+        raise
+    finally:
+        context.close()
