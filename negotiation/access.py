@@ -6,8 +6,9 @@ exactly like a reference that does not exist: nothing confirms it is real.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
@@ -56,7 +57,7 @@ def debtor_required(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        request.debtor = debtor_for(request.user)  # type: ignore[attr-defined,arg-type]
+        request.debtor = debtor_for(request.user)  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
     return wrapper

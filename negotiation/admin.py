@@ -52,12 +52,12 @@ class ReadOnlyMixin:
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):  # type: ignore[type-arg]
+class PortalUserAdmin(UserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "is_staff", "is_active")
 
 
 @admin.register(Debtor)
-class DebtorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DebtorAdmin(admin.ModelAdmin):
     list_display = ("reference", "full_name", "national_id_last4", "phone", "preferred_language")
     search_fields = ("reference", "full_name", "phone", "email", "national_id_last4")
     readonly_fields = ("reference", "national_id_hash", "national_id_last4", "user", "created_at")
@@ -82,7 +82,7 @@ class DebtorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
-class PaymentInline(ReadOnlyMixin, admin.TabularInline):  # type: ignore[type-arg]
+class PaymentInline(ReadOnlyMixin, admin.TabularInline):
     model = Payment
     extra = 0
     fields = ("paid_on", "amount", "source", "external_id")
@@ -93,7 +93,7 @@ _BALANCE_FIELDS = ("principal", "interest", "fees", "penalty", "minimum_due", "c
 
 
 @admin.register(CreditAccount)
-class CreditAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CreditAccountAdmin(admin.ModelAdmin):
     list_display = ("reference", "debtor", "product", "masked_card", "total_display", "status")
     list_filter = ("status", "product")
     search_fields = ("reference", "debtor__full_name", "debtor__reference", "card_last4")
@@ -117,7 +117,7 @@ class CreditAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("external_id", "account", "amount", "paid_on", "source")
     list_select_related = ("account",)
     search_fields = ("external_id", "account__reference")
@@ -125,23 +125,40 @@ class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("name", "kind", "months_min", "months_max", "grace_months_max", "monthly_fee_rate", "active")
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "kind",
+        "months_min",
+        "months_max",
+        "grace_months_max",
+        "monthly_fee_rate",
+        "active",
+    )
     list_filter = ("kind", "active")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
-class OfferInline(ReadOnlyMixin, admin.TabularInline):  # type: ignore[type-arg]
+class OfferInline(ReadOnlyMixin, admin.TabularInline):
     model = Offer
     extra = 0
-    fields = ("kind", "status", "amount", "down_payment", "months", "grace_months", "made_by", "created_at")
+    fields = (
+        "kind",
+        "status",
+        "amount",
+        "down_payment",
+        "months",
+        "grace_months",
+        "made_by",
+        "created_at",
+    )
     readonly_fields = fields
 
 
 @admin.register(ReliefRequest)
-class ReliefRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class ReliefRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The review queue: oldest first, so nobody waits longest."""
 
     change_form_template = "admin/negotiation/reliefrequest/change_form.html"
@@ -163,10 +180,32 @@ class ReliefRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-
     search_fields = ("reference", "account__reference", "account__debtor__full_name")
     inlines = [OfferInline]
     fieldsets = (
-        (None, {"fields": ("reference", "status", "kind", "program", "account", "assignee", "version")}),
+        (
+            None,
+            {
+                "fields": (
+                    "reference",
+                    "status",
+                    "kind",
+                    "program",
+                    "account",
+                    "assignee",
+                    "version",
+                )
+            },
+        ),
         (
             _("Terms asked for"),
-            {"fields": ("amount", "down_payment", "months", "grace_months", "monthly_fee_rate", "monthly_amount")},
+            {
+                "fields": (
+                    "amount",
+                    "down_payment",
+                    "months",
+                    "grace_months",
+                    "monthly_fee_rate",
+                    "monthly_amount",
+                )
+            },
         ),
         (
             _("Situation"),
@@ -182,7 +221,16 @@ class ReliefRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-
         ),
         (
             _("Decision"),
-            {"fields": ("decided_by", "decided_at", "decision_reason_code", "decision_note", "submitted_at", "due_by")},
+            {
+                "fields": (
+                    "decided_by",
+                    "decided_at",
+                    "decision_reason_code",
+                    "decision_note",
+                    "submitted_at",
+                    "due_by",
+                )
+            },
         ),
     )
 
@@ -213,8 +261,16 @@ class ReliefRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view
         return [
-            path("<int:object_id>/approve/", view(self.approve_view), name="negotiation_reliefrequest_approve"),
-            path("<int:object_id>/reject/", view(self.reject_view), name="negotiation_reliefrequest_reject"),
+            path(
+                "<int:object_id>/approve/",
+                view(self.approve_view),
+                name="negotiation_reliefrequest_approve",
+            ),
+            path(
+                "<int:object_id>/reject/",
+                view(self.reject_view),
+                name="negotiation_reliefrequest_reject",
+            ),
             *super().get_urls(),
         ]
 
@@ -230,7 +286,11 @@ class ReliefRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-
         return reverse("admin:negotiation_reliefrequest_change", args=[relief_request.pk])
 
     def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         relief_request = get_object_or_404(
             ReliefRequest.objects.select_related("account__debtor", "program"), pk=object_id
@@ -241,9 +301,13 @@ class ReliefRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
 
-    def _review_context(self, request: HttpRequest, relief_request: ReliefRequest) -> dict[str, Any]:
+    def _review_context(
+        self, request: HttpRequest, relief_request: ReliefRequest
+    ) -> dict[str, Any]:
         account = relief_request.account
-        start = timezone.localdate() if relief_request.is_open else relief_request.submitted_at.date()
+        start = (
+            timezone.localdate() if relief_request.is_open else relief_request.submitted_at.date()
+        )
         return {
             "relief_request": relief_request,
             "account": account,
@@ -295,7 +359,9 @@ class ReliefRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-
             except ServiceError as error:
                 self.message_user(request, str(error.message), messages.ERROR)
             else:
-                self.message_user(request, _("Rejected %(reference)s.") % {"reference": relief_request.reference})
+                self.message_user(
+                    request, _("Rejected %(reference)s.") % {"reference": relief_request.reference}
+                )
             return HttpResponseRedirect(self._change_url(relief_request))
         context = {
             **self.admin_site.each_context(request),
@@ -310,16 +376,32 @@ class ReliefRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-
         return [field.name for field in self.model._meta.fields]
 
 
-class InstallmentInline(ReadOnlyMixin, admin.TabularInline):  # type: ignore[type-arg]
+class InstallmentInline(ReadOnlyMixin, admin.TabularInline):
     model = Installment
     extra = 0
-    fields = ("number", "due_date", "principal_part", "cost_part", "amount", "paid_amount", "status")
+    fields = (
+        "number",
+        "due_date",
+        "principal_part",
+        "cost_part",
+        "amount",
+        "paid_amount",
+        "status",
+    )
     readonly_fields = fields
 
 
 @admin.register(RepaymentPlan)
-class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("reference", "account", "status", "months", "total_repayable", "annual_rate", "agreed_on")
+class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "account",
+        "status",
+        "months",
+        "total_repayable",
+        "annual_rate",
+        "agreed_on",
+    )
     list_filter = ("status",)
     list_select_related = ("account",)
     search_fields = ("reference", "account__reference")
@@ -328,7 +410,7 @@ class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("at", "actor_label", "action", "object_type", "object_reference")
     list_filter = ("action", "object_type")
     search_fields = ("object_reference", "actor_label")

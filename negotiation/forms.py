@@ -14,14 +14,20 @@ from negotiation.exceptions import ProgramNotAvailable, TermsOutOfBounds
 from negotiation.models import CreditAccount, HardshipReason, Program, RejectionReason
 from negotiation.services.requests import Hardship, validated_terms
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
+
+def money_field(label: Any, **kwargs: Any) -> forms.DecimalField:
+    """An amount the debtor types: never negative, at most 2 decimals."""
+    return forms.DecimalField(
+        label=label, max_digits=14, decimal_places=2, min_value=Decimal("0"), **kwargs
+    )
 
 
 class DebtorLoginForm(AuthenticationForm):
     """Email and password. Staff accounts are refused here: they use the staff site."""
 
     username = forms.EmailField(
-        label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
     error_messages = {
@@ -39,7 +45,7 @@ class DebtorLoginForm(AuthenticationForm):
             raise forms.ValidationError(self.error_messages["staff"], code="staff")
 
 
-class ProgramChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class ProgramChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
 
@@ -51,7 +57,9 @@ class ReliefRequestForm(forms.Form):
     ``terms`` then holds the resulting ``money.Terms``.
     """
 
-    program = ProgramChoiceField(label=_("Option"), queryset=Program.objects.none(), empty_label=None)
+    program = ProgramChoiceField(
+        label=_("Option"), queryset=Program.objects.none(), empty_label=None
+    )
     months = forms.IntegerField(
         label=_("Number of monthly payments"), min_value=1, max_value=money.LEGAL_MAX_MONTHS
     )
@@ -62,23 +70,28 @@ class ReliefRequestForm(forms.Form):
         initial=0,
         help_text=_("For a deferral only. Leave at 0 for an installment plan."),
     )
-    down_payment = forms.DecimalField(
-        label=_("Amount you can pay now (optional)"), initial=Decimal("0.00"), required=False, **MONEY
+    down_payment = money_field(
+        _("Amount you can pay now (optional)"),
+        initial=Decimal("0.00"),
+        required=False,
     )
-    hardship_reason = forms.ChoiceField(label=_("What has made paying difficult?"), choices=HardshipReason.choices)
+    hardship_reason = forms.ChoiceField(
+        label=_("What has made paying difficult?"), choices=HardshipReason.choices
+    )
     hardship_statement = forms.CharField(
         label=_("Tell us about your situation"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
         help_text=_("A few sentences are enough. This helps us find a plan you can keep."),
     )
-    monthly_income = forms.DecimalField(label=_("Monthly income after tax"), **MONEY)
-    monthly_expenses = forms.DecimalField(
-        label=_("Monthly essential expenses"),
+    monthly_income = money_field(_("Monthly income after tax"))
+    monthly_expenses = money_field(
+        _("Monthly essential expenses"),
         help_text=_("Rent, food, transport, other loan payments."),
-        **MONEY,
     )
-    dependents = forms.IntegerField(label=_("People who depend on you"), min_value=0, max_value=20, initial=0)
+    dependents = forms.IntegerField(
+        label=_("People who depend on you"), min_value=0, max_value=20, initial=0
+    )
     consent_truthful = forms.BooleanField(
         label=_("The information I have given is true and complete to the best of my knowledge.")
     )
@@ -89,12 +102,21 @@ class ReliefRequestForm(forms.Form):
         )
     )
 
-    def __init__(self, *args: Any, account: CreditAccount, programs: list[Program], today: dt.date, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        account: CreditAccount,
+        programs: list[Program],
+        today: dt.date,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.account = account
         self.today = today
         self.terms: money.Terms | None = None
-        self.fields["program"].queryset = Program.objects.filter(pk__in=[p.pk for p in programs])
+        program_field = self.fields["program"]
+        assert isinstance(program_field, ProgramChoiceField)
+        program_field.queryset = Program.objects.filter(pk__in=[p.pk for p in programs])
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

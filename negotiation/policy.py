@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from negotiation.money import LEGAL_MAX_MONTHS, Terms
 
-
 DEFERRAL = "deferral"
 INTEREST_FREEZE = "interest_freeze"
 
@@ -57,13 +56,14 @@ def ineligibility_reasons(account: AccountFacts, program: ProgramBounds) -> list
             % {"days": program.max_days_past_due}
         )
     if account.balance < program.min_balance:
-        reasons.append(_("This option is for balances of at least %(amount)s.") % {
-            "amount": program.min_balance
-        })
+        reasons.append(
+            _("This option is for balances of at least %(amount)s.")
+            % {"amount": program.min_balance}
+        )
     if program.max_balance is not None and account.balance > program.max_balance:
-        reasons.append(_("This option is for balances up to %(amount)s.") % {
-            "amount": program.max_balance
-        })
+        reasons.append(
+            _("This option is for balances up to %(amount)s.") % {"amount": program.max_balance}
+        )
     if program.products and account.product not in program.products:
         reasons.append(_("This option is not offered for this card."))
     return reasons
@@ -86,9 +86,9 @@ def bounds_violations(terms: Terms, program: ProgramBounds) -> dict[str, str]:
         if program.grace_months_max == 0:
             errors["grace_months"] = _("This option has no payment-free months.")
         else:
-            errors["grace_months"] = _(
-                "Choose at most %(max)d payment-free months."
-            ) % {"max": program.grace_months_max}
+            errors["grace_months"] = _("Choose at most %(max)d payment-free months.") % {
+                "max": program.grace_months_max
+            }
     if program.kind == DEFERRAL and terms.grace_months < 1:
         errors["grace_months"] = _("A deferral has at least one payment-free month.")
     minimum_down = terms.amount * program.min_down_payment_pct / 100
@@ -97,7 +97,6 @@ def bounds_violations(terms: Terms, program: ProgramBounds) -> dict[str, str]:
             "The first payment must be at least %(pct)s%% of the amount."
         ) % {"pct": program.min_down_payment_pct.normalize()}
     return errors
-
 
 
 def terms_for(

@@ -78,3 +78,19 @@ def actor_holds(actor: User | None, role: Role, request: ReliefRequest) -> bool:
     if role is Role.DEBTOR:
         return request.account.debtor.user_id == actor.pk
     return actor.is_staff and actor.has_perm(ROLE_PERMISSIONS[role])
+
+
+def sync_role_groups() -> None:
+    """Create or repair the staff groups with exactly their permissions.
+
+    Migration 0002 does this on a new database; seed_demo calls it too, so the demo logins
+    work even on a database whose tables were flushed (as transactional tests do).
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    for name, codenames in GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = Permission.objects.filter(
+            content_type__app_label="negotiation", codename__in=codenames
+        )
+        group.permissions.set(permissions)

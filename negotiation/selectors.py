@@ -113,5 +113,7 @@ def request_timeline(request: ReliefRequest) -> list[TimelineEntry]:
     for event in request_history(request):
         status = event.after.get("status")
         if status in RequestStatus.values:
-            entries.append(TimelineEntry(at=event.at, status=status, label=str(RequestStatus(status).label)))
+            entries.append(
+                TimelineEntry(at=event.at, status=status, label=str(RequestStatus(status).label))
+            )
     return entries

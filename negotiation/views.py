@@ -76,13 +76,17 @@ def request_create(request: HttpRequest, reference: str) -> HttpResponse:
         )
         return redirect("negotiation:request_detail", reference=open_request.reference)
 
-    programs = [option.program for option in selectors.relief_options_for(account, today=today) if option.eligible]
-    form_kwargs = {"account": account, "programs": programs, "today": today}
+    programs = [
+        option.program
+        for option in selectors.relief_options_for(account, today=today)
+        if option.eligible
+    ]
     if request.method == "GET":
-        form = ReliefRequestForm(initial=_initial_from_query(request, programs), **form_kwargs)
+        initial = _initial_from_query(request, programs)
+        form = ReliefRequestForm(initial=initial, account=account, programs=programs, today=today)
         return _render_request_form(request, account, form, programs)
 
-    form = ReliefRequestForm(request.POST, **form_kwargs)
+    form = ReliefRequestForm(request.POST, account=account, programs=programs, today=today)
     if "edit" in request.POST or not form.is_valid():
         return _render_request_form(request, account, form, programs)
     assert form.terms is not None
@@ -91,7 +95,12 @@ def request_create(request: HttpRequest, reference: str) -> HttpResponse:
         return render(
             request,
             "negotiation/request_preview.html",
-            {"account": account, "form": form, "disclosure": disclosure, "program": form.cleaned_data["program"]},
+            {
+                "account": account,
+                "form": form,
+                "disclosure": disclosure,
+                "program": form.cleaned_data["program"],
+            },
         )
     try:
         relief_request = submit_request(
@@ -149,10 +158,16 @@ def _render_request_form(
 @debtor_required
 def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
-    plan = getattr(relief_request, "plan", None) if relief_request.status == RequestStatus.APPROVED else None
+    plan = (
+        getattr(relief_request, "plan", None)
+        if relief_request.status == RequestStatus.APPROVED
+        else None
+    )
     context = {
         "relief_request": relief_request,
-        "disclosure": money.disclose(relief_request.terms, start=relief_request.submitted_at.date()),
+        "disclosure": money.disclose(
+            relief_request.terms, start=relief_request.submitted_at.date()
+        ),
         "timeline": selectors.request_timeline(relief_request),
         "plan": plan,
     }
@@ -188,7 +203,11 @@ def plan_detail(request: HttpRequest, reference: str) -> HttpResponse:
     plan = plan_for(request.user, reference)  # type: ignore[arg-type]
     agreement_text = render_to_string("negotiation/agreement.txt", {"plan": plan}, request=request)
     form = SignPlanForm(request.POST or None, user=request.user)
-    if request.method == "POST" and plan.status == PlanStatus.AWAITING_SIGNATURE and form.is_valid():
+    if (
+        request.method == "POST"
+        and plan.status == PlanStatus.AWAITING_SIGNATURE
+        and form.is_valid()
+    ):
         try:
             sign_plan(
                 plan,

@@ -12,13 +12,13 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+def _fast_password_hashing(settings):
     # Password hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
-def _tasks_run_in_process():  # type: ignore[no-untyped-def]
+def _tasks_run_in_process():
     # Tests exercise tasks in-process whatever CELERY_BROKER_URL says; the broker tests in
     # test_tasks.py switch this off to run a real worker against Redis.
     from portal.celery import app
@@ -29,12 +29,12 @@ def _tasks_run_in_process():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def debtor(db) -> Debtor:  # type: ignore[no-untyped-def]
+def debtor(db) -> Debtor:
     return factories.make_debtor(full_name="Alice Debtor")
 
 
 @pytest.fixture
-def other_debtor(db) -> Debtor:  # type: ignore[no-untyped-def]
+def other_debtor(db) -> Debtor:
     return factories.make_debtor(full_name="Charlie Stranger")
 
 
@@ -49,27 +49,27 @@ def other_account(other_debtor: Debtor) -> CreditAccount:
 
 
 @pytest.fixture
-def installment_program(db) -> Program:  # type: ignore[no-untyped-def]
+def installment_program(db) -> Program:
     return factories.make_installment_program()
 
 
 @pytest.fixture
-def deferral_program(db) -> Program:  # type: ignore[no-untyped-def]
+def deferral_program(db) -> Program:
     return factories.make_deferral_program()
 
 
 @pytest.fixture
-def specialist(db) -> User:  # type: ignore[no-untyped-def]
+def specialist(db) -> User:
     return factories.make_staff(SPECIALISTS, username="specialist")
 
 
 @pytest.fixture
-def supervisor(db) -> User:  # type: ignore[no-untyped-def]
+def supervisor(db) -> User:
     return factories.make_staff(SUPERVISORS, username="supervisor")
 
 
 @pytest.fixture
-def bankstaff(db) -> User:  # type: ignore[no-untyped-def]
+def bankstaff(db) -> User:
     return factories.make_staff(BANK_STAFF, username="bankstaff")
 
 

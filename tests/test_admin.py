@@ -15,19 +15,19 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def relief_request(account, installment_program):  # type: ignore[no-untyped-def]
+def relief_request(account, installment_program):
     return make_request(account, installment_program)
 
 
-def approve_url(request):  # type: ignore[no-untyped-def]
+def approve_url(request):
     return reverse("admin:negotiation_reliefrequest_approve", args=[request.pk])
 
 
-def reject_url(request):  # type: ignore[no-untyped-def]
+def reject_url(request):
     return reverse("admin:negotiation_reliefrequest_reject", args=[request.pk])
 
 
-def change_url(request):  # type: ignore[no-untyped-def]
+def change_url(request):
     return reverse("admin:negotiation_reliefrequest_change", args=[request.pk])
 
 
@@ -41,7 +41,14 @@ def test_the_queue_lists_requests_oldest_first_with_the_columns(
     with django_assert_max_num_queries(12):
         page = client.get(url).content.decode()
     assert page.index(first.reference) < page.index(second.reference)
-    for text in ("···· 1111", "¥11,000.00", "¥982.67", "Installment plan", "Submitted", debtor.full_name):
+    for text in (
+        "···· 1111",
+        "¥11,000.00",
+        "¥982.67",
+        "Installment plan",
+        "Submitted",
+        debtor.full_name,
+    ):
         assert text in page
 
 
@@ -58,9 +65,16 @@ def test_the_queue_query_count_does_not_grow_with_rows(
 def test_the_queue_filters_by_status_and_kind(specialist, relief_request):
     client = staff_client(specialist)
     url = reverse("admin:negotiation_reliefrequest_changelist")
-    assert relief_request.reference in client.get(url, {"status__exact": "submitted"}).content.decode()
-    assert relief_request.reference not in client.get(url, {"status__exact": "approved"}).content.decode()
-    assert relief_request.reference in client.get(url, {"kind__exact": "installment"}).content.decode()
+    assert (
+        relief_request.reference in client.get(url, {"status__exact": "submitted"}).content.decode()
+    )
+    assert (
+        relief_request.reference
+        not in client.get(url, {"status__exact": "approved"}).content.decode()
+    )
+    assert (
+        relief_request.reference in client.get(url, {"kind__exact": "installment"}).content.decode()
+    )
 
 
 def test_the_change_page_shows_request_account_schedule_and_buttons(specialist, relief_request):
@@ -74,7 +88,9 @@ def test_the_change_page_shows_request_account_schedule_and_buttons(specialist, 
 
 def test_a_specialist_approves_through_the_button(specialist, relief_request):
     client = staff_client(specialist)
-    response = client.post(approve_url(relief_request), {"version": relief_request.version}, follow=True)
+    response = client.post(
+        approve_url(relief_request), {"version": relief_request.version}, follow=True
+    )
     relief_request.refresh_from_db()
     assert relief_request.status == RequestStatus.APPROVED
     plan = RepaymentPlan.objects.get(request=relief_request)
@@ -88,7 +104,11 @@ def test_a_specialist_rejects_with_a_reason(specialist, relief_request):
     assert client.get(reject_url(relief_request)).status_code == 200
     client.post(
         reject_url(relief_request),
-        {"reason_code": "affordability", "explanation": "Too tight on these figures.", "version": relief_request.version},
+        {
+            "reason_code": "affordability",
+            "explanation": "Too tight on these figures.",
+            "version": relief_request.version,
+        },
     )
     relief_request.refresh_from_db()
     assert relief_request.status == RequestStatus.REJECTED
@@ -97,7 +117,8 @@ def test_a_specialist_rejects_with_a_reason(specialist, relief_request):
 
 def test_a_reject_without_explanation_rerenders_and_changes_nothing(specialist, relief_request):
     response = staff_client(specialist).post(
-        reject_url(relief_request), {"reason_code": "affordability", "explanation": "", "version": relief_request.version}
+        reject_url(relief_request),
+        {"reason_code": "affordability", "explanation": "", "version": relief_request.version},
     )
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
@@ -107,7 +128,9 @@ def test_a_reject_without_explanation_rerenders_and_changes_nothing(specialist, 
 
 def test_a_stale_approval_is_refused_with_a_message(specialist, relief_request):
     client = staff_client(specialist)
-    response = client.post(approve_url(relief_request), {"version": relief_request.version - 1}, follow=True)
+    response = client.post(
+        approve_url(relief_request), {"version": relief_request.version - 1}, follow=True
+    )
     assert "changed while you were looking at it" in response.content.decode()
     relief_request.refresh_from_db()
     assert relief_request.status == RequestStatus.SUBMITTED
@@ -115,8 +138,16 @@ def test_a_stale_approval_is_refused_with_a_message(specialist, relief_request):
 
 def test_bank_staff_cannot_decide_or_see_requests(bankstaff, relief_request):
     client = staff_client(bankstaff)
-    assert client.post(approve_url(relief_request), {"version": relief_request.version}).status_code == 403
-    assert client.post(reject_url(relief_request), {"reason_code": "other", "explanation": "x"}).status_code == 403
+    assert (
+        client.post(approve_url(relief_request), {"version": relief_request.version}).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reject_url(relief_request), {"reason_code": "other", "explanation": "x"}
+        ).status_code
+        == 403
+    )
     assert client.get(reverse("admin:negotiation_reliefrequest_changelist")).status_code == 403
     relief_request.refresh_from_db()
     assert relief_request.status == RequestStatus.SUBMITTED
@@ -126,7 +157,8 @@ def test_debtors_never_reach_the_admin(debtor_client, relief_request):
     for url in (reverse("admin:index"), approve_url(relief_request), change_url(relief_request)):
         response = debtor_client.get(url)
         assert response.status_code == 302
-        assert "/login/" in response["Location"] and response["Location"].startswith(reverse("admin:index"))
+        assert "/login/" in response["Location"]
+        assert response["Location"].startswith(reverse("admin:index"))
     debtor_client.post(approve_url(relief_request), {"version": relief_request.version})
     relief_request.refresh_from_db()
     assert relief_request.status == RequestStatus.SUBMITTED
@@ -148,7 +180,8 @@ def test_staff_sign_in_to_the_admin_with_a_username(specialist):
 
     client = Client()
     response = client.post(
-        reverse("admin:login"), {"username": "specialist", "password": PASSWORD, "next": reverse("admin:index")}
+        reverse("admin:login"),
+        {"username": "specialist", "password": PASSWORD, "next": reverse("admin:index")},
     )
     assert response.status_code == 302
     assert client.get(reverse("admin:index")).status_code == 200

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 
 from negotiation.models import ReliefRequest, RepaymentPlan
 
@@ -29,7 +30,9 @@ CHROMIUM_ARGS = [
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="Chromium is not installed (apt-get install chromium)"
+    ),
 ]
 
 
@@ -46,7 +49,7 @@ def browser() -> Iterator[object]:
 class Steps:
     """Takes a screenshot after each step, so a failure shows where the story stopped."""
 
-    def __init__(self, page, name: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page, name: str) -> None:
         self.page = page
         self.name = name
         self.count = 0
@@ -54,11 +57,13 @@ class Steps:
 
     def shot(self, label: str) -> None:
         self.count += 1
-        self.page.screenshot(path=str(ARTIFACTS / f"{self.name}-{self.count:02d}-{label}.png"), full_page=True)
+        self.page.screenshot(
+            path=str(ARTIFACTS / f"{self.name}-{self.count:02d}-{label}.png"), full_page=True
+        )
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_whole_story(live_server, browser, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_whole_story(live_server, browser, settings) -> None:
     call_command("seed_demo", verbosity=0)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
@@ -77,10 +82,14 @@ def test_the_whole_story(live_server, browser, settings) -> None:  # type: ignor
         # Options for the gold card, then a 12-month installment plan.
         page.get_by_role("link", name=re.compile("Details and options.*4821")).click()
         steps.shot("account")
-        page.get_by_role("link", name=re.compile("Ask for this.*Individual installment plan")).click()
+        page.get_by_role(
+            "link", name=re.compile("Ask for this.*Individual installment plan")
+        ).click()
         page.get_by_label("Number of monthly payments").fill("12")
         page.get_by_label("What has made paying difficult?").select_option("job_loss")
-        page.get_by_label("Tell us about your situation").fill("I lost my job in the spring; I work again now.")
+        page.get_by_label("Tell us about your situation").fill(
+            "I lost my job in the spring; I work again now."
+        )
         page.get_by_label("Monthly income after tax").fill("9000")
         page.get_by_label("Monthly essential expenses").fill("5200")
         page.get_by_label(re.compile("The information I have given is true")).check()
@@ -104,7 +113,9 @@ def test_the_whole_story(live_server, browser, settings) -> None:  # type: ignor
         steps.shot("confirmation")
 
         # The specialist approves in the admin.
-        staff = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
+        staff = browser.new_context(
+            viewport={"width": 1280, "height": 900}, locale="en-US"
+        ).new_page()
         staff_steps = Steps(staff, "story-staff")
         staff.goto(f"{live_server.url}/staff/")
         staff.get_by_label("Username").fill("specialist")
@@ -133,3 +144,6 @@ def test_the_whole_story(live_server, browser, settings) -> None:  # type: ignor
         raise
     finally:
         context.close()
+        # Playwright's sync API runs this test in a greenlet with its own context, so the
+        # ORM calls above opened a connection of their own; close it before teardown.
+        connections.close_all()

@@ -11,7 +11,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from negotiation.exceptions import ServiceError
-from negotiation.models import RepaymentPlan, ReliefRequest, RequestStatus
+from negotiation.models import ReliefRequest, RepaymentPlan, RequestStatus
 from negotiation.services.requests import approve_request, reject_request, submit_request
 from tests.factories import HARDSHIP, make_request
 
@@ -43,20 +43,31 @@ def run_together(*actions: Callable[[], object]) -> list[object]:
     return results
 
 
-def test_two_specialists_deciding_at_once_make_one_decision(account, installment_program, specialist, supervisor):
+def test_two_specialists_deciding_at_once_make_one_decision(
+    account, installment_program, specialist, supervisor
+):
     request = make_request(account, installment_program)
     version = request.version
     results = run_together(
-        lambda: approve_request(request, actor=specialist, today=timezone.localdate(), expected_version=version),
+        lambda: approve_request(
+            request, actor=specialist, today=timezone.localdate(), expected_version=version
+        ),
         lambda: reject_request(
-            request, actor=supervisor, reason_code="other", explanation="No.", expected_version=version
+            request,
+            actor=supervisor,
+            reason_code="other",
+            explanation="No.",
+            expected_version=version,
         ),
     )
     errors = [r for r in results if isinstance(r, Exception)]
-    assert len(errors) == 1 and isinstance(errors[0], ServiceError), results
+    assert len(errors) == 1, results
+    assert isinstance(errors[0], ServiceError), results
     request.refresh_from_db()
     assert request.status in (RequestStatus.APPROVED, RequestStatus.REJECTED)
-    assert RepaymentPlan.objects.filter(request=request).count() == (request.status == RequestStatus.APPROVED)
+    assert RepaymentPlan.objects.filter(request=request).count() == (
+        request.status == RequestStatus.APPROVED
+    )
 
 
 def test_two_submissions_at_once_leave_one_open_request(account, installment_program):

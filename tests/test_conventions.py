@@ -26,4 +26,5 @@ def test_only_transition_services_assign_a_status():
 def test_no_cdn_anywhere_in_templates():
     for path in (ROOT / "templates").rglob("*.html"):
         text = path.read_text()
-        assert "https://" not in text and "http://" not in text, path
+        assert "https://" not in text, path
+        assert "http://" not in text, path

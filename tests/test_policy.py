@@ -3,7 +3,13 @@ from decimal import Decimal
 import pytest
 
 from negotiation.money import Terms
-from negotiation.policy import AccountFacts, ProgramBounds, bounds_violations, ineligibility_reasons, terms_for
+from negotiation.policy import (
+    AccountFacts,
+    ProgramBounds,
+    bounds_violations,
+    ineligibility_reasons,
+    terms_for,
+)
 
 BOUNDS = ProgramBounds(
     kind="installment",
@@ -19,7 +25,11 @@ BOUNDS = ProgramBounds(
     monthly_fee_rate=Decimal("0.006"),
 )
 FACTS = AccountFacts(
-    days_past_due=45, balance=Decimal("11000.00"), product="gold_card", status="in_arrears", open_to_relief=True
+    days_past_due=45,
+    balance=Decimal("11000.00"),
+    product="gold_card",
+    status="in_arrears",
+    open_to_relief=True,
 )
 
 
@@ -57,7 +67,9 @@ def test_each_broken_bound_has_its_own_message():
 
 
 def test_a_deferral_needs_at_least_one_payment_free_month():
-    deferral = ProgramBounds(**{**BOUNDS.__dict__, "kind": "deferral", "grace_months_max": 3, "months_min": 1})
+    deferral = ProgramBounds(
+        **{**BOUNDS.__dict__, "kind": "deferral", "grace_months_max": 3, "months_min": 1}
+    )
     assert "grace_months" in bounds_violations(Terms(amount=Decimal("100"), months=3), deferral)
     assert bounds_violations(Terms(amount=Decimal("100"), months=3, grace_months=2), deferral) == {}
 

@@ -49,7 +49,7 @@ def _force_status(request: ReliefRequest, status: str) -> ReliefRequest:
     return request
 
 
-def _actor_for(role: Role, request: ReliefRequest, specialist, supervisor):  # type: ignore[no-untyped-def]
+def _actor_for(role: Role, request: ReliefRequest, specialist, supervisor):
     return {
         Role.DEBTOR: request.account.debtor.user,
         Role.REVIEWER: specialist,
@@ -190,15 +190,21 @@ def test_a_decision_on_a_stale_page_is_refused(account, installment_program, spe
     assert request.status == RequestStatus.WITHDRAWN
 
 
-def test_approval_goes_through_review_and_creates_the_plan(account, installment_program, specialist):
+def test_approval_goes_through_review_and_creates_the_plan(
+    account, installment_program, specialist
+):
     request = make_request(account, installment_program, months=12)
-    approved = approve_request(request, actor=specialist, today=TODAY, expected_version=request.version)
+    approved = approve_request(
+        request, actor=specialist, today=TODAY, expected_version=request.version
+    )
     assert approved.status == RequestStatus.APPROVED
     assert approved.decided_by == specialist
     assert approved.assignee == specialist
     statuses = [
         e.after["status"]
-        for e in AuditEvent.objects.filter(object_id=request.pk, action="request.transition").order_by("id")
+        for e in AuditEvent.objects.filter(
+            object_id=request.pk, action="request.transition"
+        ).order_by("id")
     ]
     assert statuses == ["in_review", "approved"]
     plan = approved.plan

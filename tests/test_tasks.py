@@ -17,7 +17,9 @@ from tests.factories import make_request
 pytestmark = pytest.mark.django_db
 
 
-def test_approval_emails_the_debtor_after_commit(account, installment_program, specialist, django_capture_on_commit_callbacks):
+def test_approval_emails_the_debtor_after_commit(
+    account, installment_program, specialist, django_capture_on_commit_callbacks
+):
     request = make_request(account, installment_program)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         approve_request(request, actor=specialist, today=timezone.localdate())
@@ -28,7 +30,9 @@ def test_approval_emails_the_debtor_after_commit(account, installment_program, s
     assert "has been approved" in message.body
 
 
-def test_nothing_is_sent_if_the_decision_rolls_back(account, installment_program, specialist, django_capture_on_commit_callbacks):
+def test_nothing_is_sent_if_the_decision_rolls_back(
+    account, installment_program, specialist, django_capture_on_commit_callbacks
+):
     request = make_request(account, installment_program)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         approve_request(request, actor=specialist, today=timezone.localdate())
@@ -55,7 +59,9 @@ def test_no_email_address_means_no_email(account, installment_program):
     assert mail.outbox == []
 
 
-@pytest.mark.skipif(not os.environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL (Redis)")
+@pytest.mark.skipif(
+    not os.environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL (Redis)"
+)
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_the_task_through_the_broker(account, installment_program, settings):
     from celery.contrib.testing.worker import start_worker

@@ -18,7 +18,7 @@ from tests.factories import PASSWORD, make_payment, make_request
 pytestmark = pytest.mark.django_db
 
 
-def form_data(program, **overrides):  # type: ignore[no-untyped-def]
+def form_data(program, **overrides):
     data = {
         "program": program.pk,
         "months": "12",
@@ -37,16 +37,16 @@ def form_data(program, **overrides):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def relief_request(account, installment_program):  # type: ignore[no-untyped-def]
+def relief_request(account, installment_program):
     return make_request(account, installment_program)
 
 
 @pytest.fixture
-def plan(relief_request, specialist):  # type: ignore[no-untyped-def]
+def plan(relief_request, specialist):
     return approve_request(relief_request, actor=specialist, today=timezone.localdate()).plan
 
 
-def debtor_urls(account, relief_request, plan):  # type: ignore[no-untyped-def]
+def debtor_urls(account, relief_request, plan):
     return [
         reverse("negotiation:dashboard"),
         reverse("negotiation:account", args=[account.reference]),
@@ -59,18 +59,26 @@ def test_every_debtor_page_works_for_its_owner(debtor_client, account, relief_re
     for url in debtor_urls(account, relief_request, plan):
         assert debtor_client.get(url).status_code == 200, url
     # request_create redirects to the open... here the request is approved, so the form shows.
-    assert debtor_client.get(reverse("negotiation:request_create", args=[account.reference])).status_code == 200
+    assert (
+        debtor_client.get(
+            reverse("negotiation:request_create", args=[account.reference])
+        ).status_code
+        == 200
+    )
 
 
 def test_it_checks_ownership(other_client, account, relief_request, plan):
-    urls = debtor_urls(account, relief_request, plan)[1:] + [
-        reverse("negotiation:request_create", args=[account.reference])
+    urls = [
+        *debtor_urls(account, relief_request, plan)[1:],
+        reverse("negotiation:request_create", args=[account.reference]),
     ]
     for url in urls:
         assert other_client.get(url).status_code == 404, url
     withdraw = reverse("negotiation:request_withdraw", args=[relief_request.reference])
     assert other_client.post(withdraw).status_code == 404
-    assert other_client.post(urls[2], {"password": PASSWORD, "consent_terms": "on"}).status_code == 404
+    assert (
+        other_client.post(urls[2], {"password": PASSWORD, "consent_terms": "on"}).status_code == 404
+    )
 
 
 def test_anonymous_visitors_are_sent_to_login(client, account, relief_request, plan):
@@ -89,7 +97,9 @@ def test_staff_are_not_debtors(account, specialist):
 
 def test_login_with_email_and_password(debtor):
     client = Client()
-    response = client.post(reverse("login"), {"username": debtor.email.upper(), "password": PASSWORD})
+    response = client.post(
+        reverse("login"), {"username": debtor.email.upper(), "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("negotiation:dashboard")
 
@@ -103,12 +113,16 @@ def test_login_refuses_a_wrong_password_with_a_clear_message(debtor):
 def test_staff_cannot_sign_in_on_the_debtor_login(specialist):
     specialist.email = "spec@bank.example"
     specialist.save()
-    response = Client().post(reverse("login"), {"username": "spec@bank.example", "password": PASSWORD})
+    response = Client().post(
+        reverse("login"), {"username": "spec@bank.example", "password": PASSWORD}
+    )
     assert response.status_code == 200
     assert "Staff members sign in on the staff site" in response.content.decode()
 
 
-def test_the_dashboard_shows_the_breakdown_and_stage(debtor_client, account, django_assert_max_num_queries):
+def test_the_dashboard_shows_the_breakdown_and_stage(
+    debtor_client, account, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(8):
         response = debtor_client.get(reverse("negotiation:dashboard"))
     page = response.content.decode()
@@ -118,7 +132,9 @@ def test_the_dashboard_shows_the_breakdown_and_stage(debtor_client, account, dja
     assert "Overdue for more than a month" in page
 
 
-def test_dashboard_queries_do_not_grow_with_accounts(debtor_client, debtor, django_assert_max_num_queries):
+def test_dashboard_queries_do_not_grow_with_accounts(
+    debtor_client, debtor, django_assert_max_num_queries
+):
     from tests.factories import make_account
 
     for last4 in ("1111", "2222", "3333", "4444", "5555"):
@@ -127,9 +143,13 @@ def test_dashboard_queries_do_not_grow_with_accounts(debtor_client, debtor, djan
         debtor_client.get(reverse("negotiation:dashboard"))
 
 
-def test_the_account_page_shows_payments_and_options(debtor_client, account, installment_program, deferral_program):
+def test_the_account_page_shows_payments_and_options(
+    debtor_client, account, installment_program, deferral_program
+):
     make_payment(account, "1234.56")
-    page = debtor_client.get(reverse("negotiation:account", args=[account.reference])).content.decode()
+    page = debtor_client.get(
+        reverse("negotiation:account", args=[account.reference])
+    ).content.decode()
     assert "¥1,234.56" in page
     assert "From 3 to 60 monthly payments" in page
     assert "Up to 3 months with nothing to pay first" in page
@@ -149,14 +169,20 @@ def test_request_preview_then_confirm(debtor_client, account, installment_progra
 
     confirmed = debtor_client.post(url, form_data(installment_program, confirm="1"), follow=True)
     request = ReliefRequest.objects.get()
-    assert confirmed.redirect_chain[-1][0] == reverse("negotiation:request_detail", args=[request.reference])
+    assert confirmed.redirect_chain[-1][0] == reverse(
+        "negotiation:request_detail", args=[request.reference]
+    )
     assert f"Your request {request.reference} has been received" in confirmed.content.decode()
     assert request.months == 12
 
 
-def test_bad_terms_rerender_the_form_with_messages_and_change_nothing(debtor_client, account, installment_program):
+def test_bad_terms_rerender_the_form_with_messages_and_change_nothing(
+    debtor_client, account, installment_program
+):
     url = reverse("negotiation:request_create", args=[account.reference])
-    response = debtor_client.post(url, form_data(installment_program, months="2", grace_months="1", preview="1"))
+    response = debtor_client.post(
+        url, form_data(installment_program, months="2", grace_months="1", preview="1")
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert "Choose between 3 and 60 monthly payments." in page
@@ -193,9 +219,14 @@ def test_a_deferral_request(debtor_client, account, deferral_program):
 
 def test_the_request_page_shows_a_rejection_reason(debtor_client, relief_request, specialist):
     reject_request(
-        relief_request, actor=specialist, reason_code="affordability", explanation="A longer term would fit."
+        relief_request,
+        actor=specialist,
+        reason_code="affordability",
+        explanation="A longer term would fit.",
     )
-    page = debtor_client.get(reverse("negotiation:request_detail", args=[relief_request.reference])).content.decode()
+    page = debtor_client.get(
+        reverse("negotiation:request_detail", args=[relief_request.reference])
+    ).content.decode()
     assert "We could not approve this request." in page
     assert "A longer term would fit." in page
     assert "The payments would not be affordable" in page
@@ -229,7 +260,7 @@ def test_healthz(client):
 def test_healthz_is_503_when_the_database_does_not_answer(client, monkeypatch):
     from django.db import connection
 
-    def broken_cursor(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def broken_cursor(*args, **kwargs):
         raise OperationalError("database is down")
 
     monkeypatch.setattr(connection, "cursor", broken_cursor)

@@ -1,4 +1,10 @@
-from negotiation.models.accounts import AccountStatus, CreditAccount, Payment, PaymentSource, Product
+from negotiation.models.accounts import (
+    AccountStatus,
+    CreditAccount,
+    Payment,
+    PaymentSource,
+    Product,
+)
 from negotiation.models.audit import AuditEvent
 from negotiation.models.debtors import Debtor
 from negotiation.models.plans import Installment, InstallmentStatus, PlanStatus, RepaymentPlan

@@ -9,7 +9,7 @@ from negotiation.money import ZERO
 from negotiation.references import new_account_reference
 
 
-def money_field(verbose_name: str | object, **kwargs: object) -> models.DecimalField:  # type: ignore[type-arg]
+def money_field(verbose_name: str | object, **kwargs: object) -> models.DecimalField:
     """Every amount of money: 14 digits, 2 decimals, never a float (DESIGN.md section 5)."""
     kwargs.setdefault("default", ZERO)
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)  # type: ignore[arg-type]
@@ -37,7 +37,9 @@ class CreditAccount(models.Model):
     """One card account in arrears. The full card number is never stored (PCI DSS 3.4.1)."""
 
     reference = models.CharField(max_length=16, unique=True, default=new_account_reference)
-    debtor = models.ForeignKey("negotiation.Debtor", on_delete=models.PROTECT, related_name="accounts")
+    debtor = models.ForeignKey(
+        "negotiation.Debtor", on_delete=models.PROTECT, related_name="accounts"
+    )
     product = models.CharField(_("product"), max_length=32, choices=Product.choices)
     card_last4 = models.CharField(_("card, last 4 digits"), max_length=4)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
@@ -71,7 +73,8 @@ class CreditAccount(models.Model):
                 name="account_balances_not_negative",
             ),
             models.CheckConstraint(
-                condition=models.Q(card_last4__regex=r"^[0-9]{4}$"), name="account_card_last4_digits"
+                condition=models.Q(card_last4__regex=r"^[0-9]{4}$"),
+                name="account_card_last4_digits",
             ),
         ]
 
@@ -92,9 +95,7 @@ class CreditAccount(models.Model):
         return []
 
     def days_past_due(self, today: dt.date) -> int:
-        return delinquency.days_past_due(
-            self.oldest_unpaid_due_date, today, pauses=self.pauses()
-        )
+        return delinquency.days_past_due(self.oldest_unpaid_due_date, today, pauses=self.pauses())
 
     def stage(self, today: dt.date) -> delinquency.Stage:
         return delinquency.stage_for(self.days_past_due(today))
@@ -122,7 +123,9 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="payment_amount_positive"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -38,7 +38,10 @@ class RepaymentPlan(TermsFields):
         "negotiation.ReliefRequest", on_delete=models.PROTECT, related_name="plan"
     )
     status = models.CharField(
-        _("status"), max_length=24, choices=PlanStatus.choices, default=PlanStatus.AWAITING_SIGNATURE
+        _("status"),
+        max_length=24,
+        choices=PlanStatus.choices,
+        default=PlanStatus.AWAITING_SIGNATURE,
     )
     agreed_on = models.DateField(_("agreed on"))  # the schedule's dates count from this day
     total_repayable = money_field(_("total repayable"))  # down payment + every installment
@@ -107,7 +110,8 @@ class Installment(models.Model):
                 name="installment_amount_is_sum_of_parts",
             ),
             models.CheckConstraint(
-                condition=models.Q(paid_amount__gte=0) & models.Q(paid_amount__lte=models.F("amount")),
+                condition=models.Q(paid_amount__gte=0)
+                & models.Q(paid_amount__lte=models.F("amount")),
                 name="installment_paid_within_amount",
             ),
         ]

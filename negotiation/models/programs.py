@@ -75,7 +75,8 @@ class Program(models.Model):
                 name="program_months_within_legal_cap",
             ),
             models.CheckConstraint(
-                condition=models.Q(months_min__gte=1) & models.Q(months_min__lte=models.F("months_max")),
+                condition=models.Q(months_min__gte=1)
+                & models.Q(months_min__lte=models.F("months_max")),
                 name="program_months_range_sane",
             ),
             models.CheckConstraint(
@@ -84,7 +85,8 @@ class Program(models.Model):
                 name="program_days_range_sane",
             ),
             models.CheckConstraint(
-                condition=models.Q(monthly_fee_rate__gte=0) & models.Q(monthly_fee_rate__lte=Decimal("0.05")),
+                condition=models.Q(monthly_fee_rate__gte=0)
+                & models.Q(monthly_fee_rate__lte=Decimal("0.05")),
                 name="program_fee_rate_sane",
             ),
         ]

@@ -86,13 +86,17 @@ class ReliefRequest(TermsFields):
     account = models.ForeignKey(
         "negotiation.CreditAccount", on_delete=models.PROTECT, related_name="relief_requests"
     )
-    program = models.ForeignKey("negotiation.Program", on_delete=models.PROTECT, related_name="requests")
+    program = models.ForeignKey(
+        "negotiation.Program", on_delete=models.PROTECT, related_name="requests"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=ReliefKind.choices)
     status = models.CharField(
         _("status"), max_length=32, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED
     )
     version = models.PositiveIntegerField(default=1)
-    hardship_reason = models.CharField(_("hardship reason"), max_length=20, choices=HardshipReason.choices)
+    hardship_reason = models.CharField(
+        _("hardship reason"), max_length=20, choices=HardshipReason.choices
+    )
     hardship_statement = models.TextField(_("hardship statement"))
     monthly_income = money_field(_("monthly income"))  # net, all household members
     monthly_expenses = money_field(_("monthly expenses"))  # rent, food, transport, other debts
@@ -184,8 +188,12 @@ class Offer(TermsFields):
 
     request = models.ForeignKey(ReliefRequest, on_delete=models.CASCADE, related_name="offers")
     kind = models.CharField(max_length=10, choices=OfferKind.choices)
-    status = models.CharField(max_length=12, choices=OfferStatus.choices, default=OfferStatus.PENDING)
-    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=12, choices=OfferStatus.choices, default=OfferStatus.PENDING
+    )
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -70,7 +70,9 @@ def transition_plan(
         setattr(locked, field, value)
     locked.status = to
     locked.save()
-    record_event(locked, actor=actor, action="plan.transition", before=before, after={"status": to}, ip=ip)
+    record_event(
+        locked, actor=actor, action="plan.transition", before=before, after={"status": to}, ip=ip
+    )
     return locked
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -38,7 +39,7 @@ from negotiation.models import (
 )
 from negotiation.models.accounts import RELIEF_OPEN_ACCOUNT_STATUSES
 from negotiation.models.requests import REQUEST_TRANSITIONS
-from negotiation.roles import Role, actor_holds
+from negotiation.roles import actor_holds
 from negotiation.services.audit import record_event
 
 
@@ -77,7 +78,9 @@ def validated_terms(
     Raises ``ProgramNotAvailable`` when the program does not fit the account and
     ``TermsOutOfBounds`` (with one message per field) when a bound is broken.
     """
-    if not program.active or not policy.is_eligible(account_facts(account, today=today), program.bounds):
+    if not program.active or not policy.is_eligible(
+        account_facts(account, today=today), program.bounds
+    ):
         raise ProgramNotAvailable
     if down_payment > account.total_balance:
         raise TermsOutOfBounds({"down_payment": str(TermsOutOfBounds.default_message)})
@@ -116,7 +119,12 @@ def submit_request(
     if account.debtor.user_id != actor.pk:
         raise ActionNotPermitted
     terms = validated_terms(
-        account, program, months=months, grace_months=grace_months, down_payment=down_payment, today=today
+        account,
+        program,
+        months=months,
+        grace_months=grace_months,
+        down_payment=down_payment,
+        today=today,
     )
     disclosure = money.disclose(terms, start=today)
     with transaction.atomic():
@@ -146,7 +154,9 @@ def submit_request(
             with transaction.atomic():
                 request.save()
         except IntegrityError as error:
-            if ReliefRequest.objects.filter(account=account, status__in=OPEN_REQUEST_STATUSES).exists():
+            if ReliefRequest.objects.filter(
+                account=account, status__in=OPEN_REQUEST_STATUSES
+            ).exists():
                 raise OpenRequestExists from error
             raise
         offer = Offer(request=request, kind=OfferKind.ASK, made_by=actor)
@@ -244,7 +254,7 @@ def _notify_debtor_on_commit(request: ReliefRequest, status: str) -> None:
         return
     from negotiation.tasks import send_request_update
 
-    send_request_update.delay_on_commit(request.pk, status)
+    transaction.on_commit(partial(send_request_update.delay, request.pk, status))
 
 
 def start_review(
@@ -270,7 +280,9 @@ def _review_started(
         raise StaleObject
     if current.status != RequestStatus.SUBMITTED:
         return current, expected_version
-    reviewed = transition_request(current, RequestStatus.IN_REVIEW, actor=actor, changes={"assignee": actor})
+    reviewed = transition_request(
+        current, RequestStatus.IN_REVIEW, actor=actor, changes={"assignee": actor}
+    )
     return reviewed, reviewed.version
 
 

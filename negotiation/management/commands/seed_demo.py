@@ -38,8 +38,12 @@ from negotiation.models import (
     User,
 )
 from negotiation.models.debtors import hash_national_id
-from negotiation.references import new_account_reference, new_debtor_reference, new_request_reference
-from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
+from negotiation.references import (
+    new_account_reference,
+    new_debtor_reference,
+    new_request_reference,
+)
+from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS, sync_role_groups
 
 DEMO_DEBTOR_EMAIL = "demo@example.com"
 DEMO_DEBTOR_PASSWORD = "demo-debtor-pass"
@@ -86,11 +90,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--debtors", type=int, default=0, help="Also add N synthetic debtors.")
-        parser.add_argument("--seed", type=int, default=2026, help="Random seed for synthetic data.")
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="Random seed for synthetic data."
+        )
 
     def handle(self, *args: Any, debtors: int, seed: int, **options: Any) -> None:
         today = timezone.localdate()
         with transaction.atomic():
+            sync_role_groups()
             self._staff()
             programs = self._programs()
             self._demo_debtor(today)
@@ -101,7 +108,8 @@ class Command(BaseCommand):
     def _staff(self) -> None:
         for username, password, group_name, last, first in STAFF:
             user, created = User.objects.get_or_create(
-                username=username, defaults={"is_staff": True, "first_name": first, "last_name": last}
+                username=username,
+                defaults={"is_staff": True, "first_name": first, "last_name": last},
             )
             if created:
                 user.set_password(password)
@@ -159,7 +167,11 @@ class Command(BaseCommand):
             minimum_due=Decimal("1650.00"),
             oldest_unpaid_due_date=today - dt.timedelta(days=120),
         )
-        for account, days_ago, amount in ((gold, 70, "1500.00"), (gold, 40, "600.00"), (classic, 140, "500.00")):
+        for account, days_ago, amount in (
+            (gold, 70, "1500.00"),
+            (gold, 40, "600.00"),
+            (classic, 140, "500.00"),
+        ):
             Payment.objects.create(
                 account=account,
                 amount=Decimal(amount),
@@ -176,7 +188,9 @@ class SyntheticData:
     SURNAMES = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou"]
     GIVEN = ["Wei", "Fang", "Na", "Min", "Jing", "Lei", "Qiang", "Yan", "Jun", "Hui"]
 
-    def __init__(self, rng: random.Random, programs: list[Program], today: dt.date, out: Any) -> None:
+    def __init__(
+        self, rng: random.Random, programs: list[Program], today: dt.date, out: Any
+    ) -> None:
         self.rng = rng
         self.programs = programs
         self.today = today
@@ -237,7 +251,7 @@ class SyntheticData:
     def _requests_and_plans(self, accounts: list[CreditAccount]) -> None:
         # About two accounts in three have a request; statuses cycle so every state occurs.
         statuses = list(RequestStatus.values)
-        requests = []
+        requests: list[ReliefRequest] = []
         for index, account in enumerate(accounts):
             if index % 3 == 2:
                 continue
@@ -273,7 +287,9 @@ class SyntheticData:
             request=request,
             kind=OfferKind.ASK,
             made_by=self.debtor_user,
-            status=OfferStatus.ACCEPTED if request.status == RequestStatus.APPROVED else OfferStatus.PENDING
+            status=OfferStatus.ACCEPTED
+            if request.status == RequestStatus.APPROVED
+            else OfferStatus.PENDING
             if request.is_open
             else OfferStatus.DECLINED,
         )
@@ -310,6 +326,6 @@ class SyntheticData:
             for plan, lines in zip(created, schedules, strict=True)
             for line in lines
         )
-        CreditAccount.objects.filter(pk__in=[p.account_id for p in created if p.status == PlanStatus.ACTIVE]).update(
-            status=AccountStatus.IN_PLAN
-        )
+        CreditAccount.objects.filter(
+            pk__in=[p.account_id for p in created if p.status == PlanStatus.ACTIVE]
+        ).update(status=AccountStatus.IN_PLAN)
