@@ -54,20 +54,21 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("seed_demo", verbosity=0)
     start = time.perf_counter()
-    call_command("seed_demo", debtors=args.debtors, verbosity=0, stdout=open(os.devnull, "w"))
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", debtors=args.debtors, verbosity=0, stdout=quiet)
     seconds = time.perf_counter() - start
-    print(
-        f"seed_demo --debtors {args.debtors}: {seconds:.1f} s ({args.debtors / seconds:.0f} debtors/s)"
-    )
+    rate = args.debtors / seconds
+    print(f"seed_demo --debtors {args.debtors}: {seconds:.1f} s ({rate:.0f} debtors/s)")
     print(f"rows: {Debtor.objects.count()} debtors, {ReliefRequest.objects.count()} requests")
 
     staff = Client(HTTP_HOST="127.0.0.1")
     staff.force_login(User.objects.get(username="specialist"))
     debtor = Client(HTTP_HOST="127.0.0.1")
     debtor.force_login(User.objects.get(username="demo@example.com"))
+    queue = "/staff/negotiation/reliefrequest/"
     pages = {
-        "admin queue, open requests (100 rows)": "/staff/negotiation/reliefrequest/?status__exact=submitted",
-        "admin queue, all (100 rows)": "/staff/negotiation/reliefrequest/",
+        "admin queue, submitted (100 rows)": f"{queue}?status__exact=submitted",
+        "admin queue, all (100 rows)": queue,
         "debtor dashboard": "/",
     }
     for name, url in pages.items():
