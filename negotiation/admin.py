@@ -168,7 +168,7 @@ class ReliefRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "account_last4",
         "kind",
         "amount_display",
-        "months",
+        "months_display",
         "monthly_display",
         "days_past_due",
         "age_days",
@@ -245,6 +245,10 @@ class ReliefRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj: ReliefRequest) -> str:
         return format_money(obj.amount, obj.account.currency)
+
+    @admin.display(description=_("months"), ordering="months")
+    def months_display(self, obj: ReliefRequest) -> int:
+        return obj.months
 
     @admin.display(description=_("monthly"), ordering="monthly_amount")
     def monthly_display(self, obj: ReliefRequest) -> str:

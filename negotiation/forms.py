@@ -7,6 +7,7 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from negotiation import money
@@ -47,7 +48,7 @@ class DebtorLoginForm(AuthenticationForm):
 
 class ProgramChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return str(obj.name)
+        return str(obj.localized_name(get_language() or "en"))
 
 
 class ReliefRequestForm(forms.Form):
