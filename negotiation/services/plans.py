@@ -21,19 +21,45 @@ def create_plan(request: ReliefRequest, *, actor: User | None, agreed_on: dt.dat
     Runs inside the approval's transaction. The installments are the schedule of the
     request's terms line for line, so they sum exactly to the plan's total.
     """
-    terms = request.terms
-    disclosure = money.disclose(terms, start=agreed_on)
+    disclosure = money.disclose(request.terms, start=agreed_on)
+    plan = unsaved_plan(request, disclosure=disclosure, agreed_on=agreed_on)
+    plan.save()
+    Installment.objects.bulk_create(unsaved_installments(plan, disclosure.lines))
+    record_event(
+        plan,
+        actor=actor,
+        action="plan.created",
+        after={"status": plan.status, "total_repayable": str(plan.total_repayable)},
+    )
+    return plan
+
+
+def unsaved_plan(
+    request: ReliefRequest,
+    *,
+    disclosure: money.Disclosure,
+    agreed_on: dt.date,
+    status: str = PlanStatus.AWAITING_SIGNATURE,
+) -> RepaymentPlan:
+    """The plan row for ``request`` with the totals of its disclosure, not yet saved."""
     plan = RepaymentPlan(
         account=request.account,
         request=request,
+        status=status,
         agreed_on=agreed_on,
         total_repayable=disclosure.total_repayable,
         total_cost=disclosure.total_cost,
         annual_rate=disclosure.annual_rate,
     )
-    plan.set_terms(terms)
-    plan.save()
-    Installment.objects.bulk_create(
+    plan.set_terms(disclosure.terms)
+    return plan
+
+
+def unsaved_installments(
+    plan: RepaymentPlan, lines: tuple[money.ScheduleLine, ...]
+) -> list[Installment]:
+    """One installment per schedule line, line for line, so they sum to the plan's total."""
+    return [
         Installment(
             plan=plan,
             number=line.number,
@@ -42,15 +68,8 @@ def create_plan(request: ReliefRequest, *, actor: User | None, agreed_on: dt.dat
             cost_part=line.cost_part,
             amount=line.amount,
         )
-        for line in disclosure.lines
-    )
-    record_event(
-        plan,
-        actor=actor,
-        action="plan.created",
-        after={"status": plan.status, "total_repayable": str(plan.total_repayable)},
-    )
-    return plan
+        for line in lines
+    ]
 
 
 def transition_plan(

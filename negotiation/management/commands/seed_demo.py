@@ -44,6 +44,7 @@ from negotiation.references import (
     new_request_reference,
 )
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS, sync_role_groups
+from negotiation.services.plans import unsaved_installments, unsaved_plan
 
 DEMO_DEBTOR_EMAIL = "demo@example.com"
 DEMO_DEBTOR_PASSWORD = "demo-debtor-pass"
@@ -301,31 +302,19 @@ class SyntheticData:
         schedules = []
         for request in approved:
             disclosure = money.disclose(request.terms, start=self.today)
-            plan = RepaymentPlan(
-                account=request.account,
-                request=request,
-                status=self.rng.choice([PlanStatus.AWAITING_SIGNATURE, PlanStatus.ACTIVE]),
-                agreed_on=self.today,
-                total_repayable=disclosure.total_repayable,
-                total_cost=disclosure.total_cost,
-                annual_rate=disclosure.annual_rate,
+            status = self.rng.choice([PlanStatus.AWAITING_SIGNATURE, PlanStatus.ACTIVE])
+            plans.append(
+                unsaved_plan(request, disclosure=disclosure, agreed_on=self.today, status=status)
             )
-            plan.set_terms(request.terms)
-            plans.append(plan)
             schedules.append(disclosure.lines)
         created = RepaymentPlan.objects.bulk_create(plans)
         Installment.objects.bulk_create(
-            Installment(
-                plan=plan,
-                number=line.number,
-                due_date=line.due_date,
-                principal_part=line.principal_part,
-                cost_part=line.cost_part,
-                amount=line.amount,
-            )
+            installment
             for plan, lines in zip(created, schedules, strict=True)
-            for line in lines
+            for installment in unsaved_installments(plan, lines)
         )
+        # Synthetic rows are written in bulk, bypassing the services on purpose (speed);
+        # their states are consistent with the plans just made.
         CreditAccount.objects.filter(
             pk__in=[p.account_id for p in created if p.status == PlanStatus.ACTIVE]
         ).update(status=AccountStatus.IN_PLAN)

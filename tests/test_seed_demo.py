@@ -1,0 +1,79 @@
+"""seed_demo: the contract of DESIGN.md section 10."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.utils import timezone
+
+from negotiation.models import Debtor, Program, ReliefRequest, RepaymentPlan, RequestStatus, User
+from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(**options: object) -> None:
+    call_command("seed_demo", stdout=StringIO(), **options)
+
+
+def counts() -> tuple[int, ...]:
+    return (
+        User.objects.count(),
+        Debtor.objects.count(),
+        Program.objects.count(),
+        ReliefRequest.objects.count(),
+    )
+
+
+def test_it_is_idempotent():
+    seed()
+    first = counts()
+    seed()
+    assert counts() == first
+
+
+@pytest.mark.parametrize(
+    ("login", "password", "group"),
+    [
+        ("specialist", "demo-specialist-pass", SPECIALISTS),
+        ("supervisor", "demo-supervisor-pass", SUPERVISORS),
+        ("bankstaff", "demo-staff-pass", BANK_STAFF),
+    ],
+)
+def test_the_staff_logins(login, password, group):
+    seed()
+    user = authenticate(username=login, password=password)
+    assert user is not None
+    assert user.is_staff
+    assert list(user.groups.values_list("name", flat=True)) == [group]
+
+
+def test_the_demo_debtor_has_two_accounts_about_45_and_120_days_overdue():
+    seed()
+    user = authenticate(username="demo@example.com", password="demo-debtor-pass")
+    assert user is not None
+    assert not user.is_staff
+    days = sorted(a.days_past_due(timezone.localdate()) for a in user.debtor.accounts.all())
+    assert days == [45, 120]
+
+
+def test_the_two_programs():
+    seed()
+    installment = Program.objects.get(code="installment-standard")
+    deferral = Program.objects.get(code="deferral-short")
+    assert (installment.months_min, installment.months_max) == (3, 60)
+    assert (deferral.grace_months_max, deferral.kind) == (3, "deferral")
+
+
+def test_synthetic_debtors_cover_every_request_state_and_plans_sum_exactly():
+    seed(debtors=60)
+    assert Debtor.objects.count() == 61
+    assert set(ReliefRequest.objects.values_list("status", flat=True)) == set(RequestStatus.values)
+    plans = RepaymentPlan.objects.prefetch_related("installments")
+    assert plans.exists()
+    for plan in plans:
+        # Summed in Python: SQLite's SUM over decimals is a float sum.
+        assert sum(i.amount for i in plan.installments.all()) == plan.total_repayable
