@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from negotiation import money
-from negotiation.exceptions import ServiceError
+from negotiation.exceptions import ServiceError, StaleObject
 from negotiation.forms import DecisionVersionForm, RejectForm
+from negotiation.http import client_ip
 from negotiation.models import (
     AuditEvent,
     CreditAccount,
@@ -34,7 +35,8 @@ from negotiation.models import (
 )
 from negotiation.roles import ROLE_PERMISSIONS, Role
 from negotiation.selectors import request_history
-from negotiation.services.requests import approve_request, reject_request
+from negotiation.services.programs import save_program
+from negotiation.services.requests import approve_request, reject_request, request_affordability
 from negotiation.templatetags.money import money as format_money
 
 
@@ -126,19 +128,66 @@ class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
+    """Supervisors add and change programs; specialists and bank staff only read them."""
+
     list_display = (
         "name",
         "kind",
         "months_min",
         "months_max",
         "grace_months_max",
-        "monthly_fee_rate",
+        "cost_method",
+        "rate",
+        "auto_approve",
         "active",
     )
-    list_filter = ("kind", "active")
+    list_filter = ("kind", "active", "cost_method")
+    search_fields = ("name", "name_zh", "code")
+    fieldsets = (
+        (None, {"fields": ("kind", "code", "name", "name_zh", "description", "description_zh")}),
+        (
+            _("Who it is for"),
+            {
+                "fields": (
+                    "active",
+                    "active_from",
+                    "active_until",
+                    "min_days_past_due",
+                    "max_days_past_due",
+                    "min_balance",
+                    "max_balance",
+                    "products",
+                    "hardship_evidence_required",
+                )
+            },
+        ),
+        (
+            _("Bounds of the terms"),
+            {
+                "fields": (
+                    "months_min",
+                    "months_max",
+                    "grace_months_max",
+                    "min_down_payment_pct",
+                    "max_waiver_pct",
+                    "min_installment",
+                )
+            },
+        ),
+        (_("Cost"), {"fields": ("cost_method", "rate")}),
+        (_("Due dates"), {"fields": ("payment_day", "first_due_min_days")}),
+        (
+            _("Automatic approval (off unless set)"),
+            {"fields": ("auto_approve", "auto_approve_max_amount", "auto_approve_max_months")},
+        ),
+    )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Requests and plans point at their program for ever; retire one with "active".
         return False
+
+    def save_model(self, request: HttpRequest, obj: Program, form: Any, change: bool) -> None:
+        save_program(obj, actor=request.user, changed_fields=list(form.changed_data))  # type: ignore[arg-type]
 
 
 class OfferInline(ReadOnlyMixin, admin.TabularInline):
@@ -202,7 +251,10 @@ class ReliefRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
                     "down_payment",
                     "months",
                     "grace_months",
-                    "monthly_fee_rate",
+                    "cost_method",
+                    "rate",
+                    "waived_interest",
+                    "waived_penalty",
                     "monthly_amount",
                 )
             },
@@ -296,28 +348,36 @@ class ReliefRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        relief_request = get_object_or_404(
-            ReliefRequest.objects.select_related("account__debtor", "program"), pk=object_id
-        )
-        context = {
-            **(extra_context or {}),
-            **self._review_context(request, relief_request),
-        }
+        relief_request = self.get_object(request, object_id)
+        if relief_request is None:
+            # Not a request id: the admin's own view answers (and checks permission first).
+            return super().change_view(request, object_id, form_url, extra_context)
+        context = {**(extra_context or {}), **self._review_context(request, relief_request)}
         return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReliefRequest]:
+        return super().get_queryset(request).select_related("account__debtor", "program")
 
     def _review_context(
         self, request: HttpRequest, relief_request: ReliefRequest
     ) -> dict[str, Any]:
         account = relief_request.account
+        # Open requests show the dates they would have if approved today; decided ones,
+        # the dates as of the (local) day they were submitted.
         start = (
-            timezone.localdate() if relief_request.is_open else relief_request.submitted_at.date()
+            timezone.localdate()
+            if relief_request.is_open
+            else timezone.localdate(relief_request.submitted_at)
         )
         return {
             "relief_request": relief_request,
             "account": account,
             "days_past_due": account.days_past_due(timezone.localdate()),
             "stage": account.stage(timezone.localdate()),
-            "disclosure": money.disclose(relief_request.terms, start=start),
+            "disclosure": money.disclose(
+                relief_request.terms, start=start, due=relief_request.program.bounds.due
+            ),
+            "affordability": request_affordability(relief_request),
             "can_decide": self._can_decide(request) and relief_request.is_open,
             "reject_form": RejectForm(initial={"version": relief_request.version}),
             "history": request_history(relief_request).select_related("actor"),
@@ -329,13 +389,16 @@ class ReliefRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def _approve(self, request: HttpRequest, object_id: int) -> HttpResponse:
         relief_request = self._decidable(request, object_id)
         form = DecisionVersionForm(request.POST)
-        version = form.cleaned_data["version"] if form.is_valid() else None
+        if not form.is_valid():
+            self.message_user(request, str(StaleObject.default_message), messages.ERROR)
+            return HttpResponseRedirect(self._change_url(relief_request))
         try:
             approved = approve_request(
                 relief_request,
                 actor=request.user,  # type: ignore[arg-type]
                 today=timezone.localdate(),
-                expected_version=version,
+                expected_version=form.cleaned_data["version"],
+                ip=client_ip(request),
             )
         except ServiceError as error:
             self.message_user(request, str(error.message), messages.ERROR)
@@ -359,6 +422,7 @@ class ReliefRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
                     reason_code=form.cleaned_data["reason_code"],
                     explanation=form.cleaned_data["explanation"],
                     expected_version=form.cleaned_data["version"],
+                    ip=client_ip(request),
                 )
             except ServiceError as error:
                 self.message_user(request, str(error.message), messages.ERROR)

@@ -45,3 +45,11 @@ class TermsOutOfBounds(ServiceError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__()
         self.errors = errors
+
+
+class BalanceChanged(ServiceError):
+    default_message = _(
+        "The account's balance has changed since this request was made, so its terms no "
+        "longer match what the debtor owes. Make a counter-offer with the new balance, or "
+        "ask the debtor to send a new request."
+    )

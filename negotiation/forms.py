@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from negotiation import money
 from negotiation.exceptions import ProgramNotAvailable, TermsOutOfBounds
 from negotiation.models import CreditAccount, HardshipReason, Program, RejectionReason
-from negotiation.services.requests import Hardship, validated_terms
+from negotiation.services.requests import Choices, Hardship, validated_terms
 
 
 def money_field(label: Any, **kwargs: Any) -> forms.DecimalField:
@@ -51,12 +51,10 @@ class ProgramChoiceField(forms.ModelChoiceField):
         return str(obj.localized_name(get_language() or "en"))
 
 
-class ReliefRequestForm(forms.Form):
-    """The debtor's request: the option and its terms, and their situation.
-
-    Valid only when the option fits the account and every term is within its bounds;
-    ``terms`` then holds the resulting ``money.Terms``.
-    """
+class TermsForm(forms.Form):
+    """The option and its terms. Valid only when the option fits the account and every term
+    is within its bounds; ``terms`` then holds the resulting ``money.Terms``. The live
+    preview uses this form alone; the request form adds the debtor's situation to it."""
 
     program = ProgramChoiceField(
         label=_("Option"), queryset=Program.objects.none(), empty_label=None
@@ -72,10 +70,84 @@ class ReliefRequestForm(forms.Form):
         help_text=_("For a deferral only. Leave at 0 for an installment plan."),
     )
     down_payment = money_field(
-        _("Amount you can pay now (optional)"),
-        initial=Decimal("0.00"),
-        required=False,
+        _("Amount you can pay now (optional)"), initial=Decimal("0.00"), required=False
     )
+    waived_interest = money_field(
+        _("Interest you ask us to waive (optional)"), initial=Decimal("0.00"), required=False
+    )
+    waived_penalty = money_field(
+        _("Late charges you ask us to waive (optional)"), initial=Decimal("0.00"), required=False
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        account: CreditAccount,
+        programs: list[Program],
+        today: dt.date,
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.today = today
+        self.terms: money.Terms | None = None
+        program_field = self.fields["program"]
+        assert isinstance(program_field, ProgramChoiceField)
+        program_field.queryset = Program.objects.filter(pk__in=[p.pk for p in programs])
+        if not any(p.max_waiver_pct for p in programs):
+            # No option waives anything: do not invite a request that cannot be granted.
+            del self.fields["waived_interest"]
+            del self.fields["waived_penalty"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def _amount_or_zero(self, name: str) -> Decimal:
+        return self.cleaned_data.get(name) or Decimal("0.00")
+
+    def clean_down_payment(self) -> Decimal:
+        return self._amount_or_zero("down_payment")
+
+    def clean_waived_interest(self) -> Decimal:
+        return self._amount_or_zero("waived_interest")
+
+    def clean_waived_penalty(self) -> Decimal:
+        return self._amount_or_zero("waived_penalty")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        program = cleaned.get("program")
+        if self.errors or program is None:
+            return cleaned
+        try:
+            self.terms = validated_terms(self.account, program, self.choices, today=self.today)
+        except ProgramNotAvailable as error:
+            self.add_error("program", str(error.message))
+        except TermsOutOfBounds as error:
+            for field, message in error.errors.items():
+                self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+    @property
+    def choices(self) -> Choices:
+        data = self.cleaned_data
+        return Choices(
+            months=data["months"],
+            grace_months=data["grace_months"],
+            down_payment=data.get("down_payment") or Decimal("0.00"),
+            waived_interest=data.get("waived_interest") or Decimal("0.00"),
+            waived_penalty=data.get("waived_penalty") or Decimal("0.00"),
+        )
+
+    @property
+    def chosen_program(self) -> Program:
+        program: Program = self.cleaned_data["program"]
+        return program
+
+
+class ReliefRequestForm(TermsForm):
+    """The debtor's request: the terms, their situation, and their confirmation."""
+
     hardship_reason = forms.ChoiceField(
         label=_("What has made paying difficult?"), choices=HardshipReason.choices
     )
@@ -103,49 +175,6 @@ class ReliefRequestForm(forms.Form):
         )
     )
 
-    def __init__(
-        self,
-        *args: Any,
-        account: CreditAccount,
-        programs: list[Program],
-        today: dt.date,
-        **kwargs: Any,
-    ):
-        super().__init__(*args, **kwargs)
-        self.account = account
-        self.today = today
-        self.terms: money.Terms | None = None
-        program_field = self.fields["program"]
-        assert isinstance(program_field, ProgramChoiceField)
-        program_field.queryset = Program.objects.filter(pk__in=[p.pk for p in programs])
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-
-    def clean_down_payment(self) -> Decimal:
-        return self.cleaned_data.get("down_payment") or Decimal("0.00")
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        program = cleaned.get("program")
-        if self.errors or program is None:
-            return cleaned
-        try:
-            self.terms = validated_terms(
-                self.account,
-                program,
-                months=cleaned["months"],
-                grace_months=cleaned["grace_months"],
-                down_payment=cleaned["down_payment"],
-                today=self.today,
-            )
-        except ProgramNotAvailable as error:
-            self.add_error("program", str(error.message))
-        except TermsOutOfBounds as error:
-            for field, message in error.errors.items():
-                self.add_error(field if field in self.fields else None, message)
-        return cleaned
-
     @property
     def hardship(self) -> Hardship:
         data = self.cleaned_data
@@ -156,6 +185,21 @@ class ReliefRequestForm(forms.Form):
             monthly_expenses=data["monthly_expenses"],
             dependents=data["dependents"],
         )
+
+
+class FiguresForm(forms.Form):
+    """Optional figures on the account page, so the suggestions can fit the debtor's budget."""
+
+    income = money_field(_("Monthly income after tax"), required=False)
+    expenses = money_field(_("Monthly essential expenses"), required=False)
+
+    def figures(self) -> tuple[Decimal, Decimal] | None:
+        if not self.is_valid():
+            return None
+        income, expenses = self.cleaned_data.get("income"), self.cleaned_data.get("expenses")
+        if income is None or expenses is None:
+            return None
+        return income, expenses
 
 
 class SignPlanForm(forms.Form):

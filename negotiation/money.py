@@ -13,6 +13,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
+from enum import StrEnum
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -39,22 +40,33 @@ def add_months(start: dt.date, months: int, *, day: int | None = None) -> dt.dat
     return dt.date(year, month, min(anchor, last_day))
 
 
+class CostMethod(StrEnum):
+    """How a plan is priced; chosen per program."""
+
+    # The Chinese card convention: a fixed monthly fee on the original financed amount and
+    # equal principal parts. ``rate`` is the monthly fee (0.006 is 0.60% a month).
+    FLAT_FEE = "flat_fee"
+    # A declining-balance annual rate: level payments (annuity), interest each month on the
+    # balance still owed. ``rate`` is the nominal annual rate (0.06 is 6% a year).
+    ANNUITY = "annuity"
+
+
 @dataclass(frozen=True)
 class Terms:
     """The terms of a relief arrangement; one value object for asks, offers and plans.
 
     ``amount`` is the amount restructured: the balance being repaid after waivers.
     ``down_payment`` is paid at the agreement and is not financed.
-    ``monthly_fee_rate`` follows the Chinese card convention: a fee on the financed amount
-    each month (e.g. Decimal("0.0060") for 0.60%). An interest freeze has rate 0.
-    ``grace_months`` is a deferral: nothing falls due during them.
+    ``grace_months`` is a deferral: nothing falls due, and no cost accrues, during them.
+    ``rate`` is read according to ``cost_method``; an interest freeze has rate 0.
     """
 
     amount: Decimal
     months: int
     down_payment: Decimal = ZERO
     grace_months: int = 0
-    monthly_fee_rate: Decimal = ZERO
+    cost_method: CostMethod = CostMethod.FLAT_FEE
+    rate: Decimal = ZERO
     waived_interest: Decimal = ZERO
     waived_penalty: Decimal = ZERO
 
@@ -63,8 +75,10 @@ class Terms:
             raise ValueError("A plan has at least one payment.")
         if self.grace_months < 0:
             raise ValueError("Grace months cannot be negative.")
-        if self.amount < 0 or self.down_payment < 0 or self.monthly_fee_rate < 0:
+        if min(self.amount, self.down_payment, self.rate) < 0:
             raise ValueError("Amounts and rates cannot be negative.")
+        if min(self.waived_interest, self.waived_penalty) < 0:
+            raise ValueError("Waivers cannot be negative.")
         if self.down_payment > self.amount:
             raise ValueError("The down payment cannot exceed the amount restructured.")
 
@@ -76,6 +90,25 @@ class Terms:
     @property
     def amount_waived(self) -> Decimal:
         return self.waived_interest + self.waived_penalty
+
+
+@dataclass(frozen=True)
+class DueDates:
+    """When payments fall due: a program's setting.
+
+    ``payment_day`` is the day of the month (a day past a month's end falls on its last
+    day); None keeps the day of the agreement. The first due date is at least
+    ``first_due_min_days`` days after the agreement, and always after it.
+    """
+
+    payment_day: int | None = None
+    first_due_min_days: int = 0
+
+    def __post_init__(self) -> None:
+        if self.payment_day is not None and not 1 <= self.payment_day <= 31:
+            raise ValueError("The payment day is a day of the month, 1 to 31.")
+        if self.first_due_min_days < 0:
+            raise ValueError("The minimum days before the first due date cannot be negative.")
 
 
 @dataclass(frozen=True)
@@ -96,6 +129,7 @@ class Disclosure:
     """What the debtor must see before committing (DESIGN.md section 5; PBoC/CBIRC 2022)."""
 
     terms: Terms
+    start: dt.date  # the day of the agreement the dates count from
     lines: tuple[ScheduleLine, ...] = field(repr=False)
     first_amount: Decimal
     last_amount: Decimal
@@ -130,34 +164,83 @@ def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
     return [base] * (parts - 1) + [total - base * (parts - 1)]
 
 
-def build_schedule(terms: Terms, *, start: dt.date) -> list[ScheduleLine]:
+def due_dates(start: dt.date, terms: Terms, due: DueDates) -> list[dt.date]:
+    """The due date of each installment for an agreement made on ``start``.
+
+    The first regular date is the first payment day strictly after ``start`` and at least
+    ``first_due_min_days`` later; ``grace_months`` regular dates are skipped; then monthly.
+    """
+    anchor = due.payment_day or start.day
+    earliest = start + dt.timedelta(days=max(due.first_due_min_days, 1))
+    first = add_months(start, 0, day=anchor)
+    while first < earliest:
+        first = add_months(first, 1, day=anchor)
+    return [add_months(first, terms.grace_months + i, day=anchor) for i in range(terms.months)]
+
+
+def build_schedule(
+    terms: Terms, *, start: dt.date, due: DueDates | None = None
+) -> list[ScheduleLine]:
     """The installments of ``terms`` for an agreement made on ``start``.
 
-    The first payment falls one month after the agreement, plus any grace months; then
-    monthly on the same day of the month. The fee is the same every month (the monthly
-    rate on the financed amount, rounded once), so total cost is exactly fee x months.
+    Principal parts always sum exactly to the financed amount; the rounding remainder
+    goes to the last installment.
     """
-    principal_parts = split_evenly(terms.financed, terms.months)
-    fee = round_money(terms.financed * terms.monthly_fee_rate)
+    dates = due_dates(start, terms, due or DueDates())
+    if terms.cost_method is CostMethod.ANNUITY and terms.rate > 0:
+        parts = _annuity_parts(terms.financed, terms.rate / 12, terms.months)
+    else:
+        parts = _flat_fee_parts(terms.financed, terms.rate, terms.months)
     lines: list[ScheduleLine] = []
     remaining = terms.financed
-    for number, principal_part in enumerate(principal_parts, start=1):
+    for number, (due_date, (principal_part, cost_part)) in enumerate(
+        zip(dates, parts, strict=True), start=1
+    ):
         remaining -= principal_part
-        due = add_months(start, terms.grace_months + number, day=start.day)
-        lines.append(ScheduleLine(number, due, principal_part, fee, remaining))
+        lines.append(ScheduleLine(number, due_date, principal_part, cost_part, remaining))
     return lines
 
 
-def disclose(terms: Terms, *, start: dt.date) -> Disclosure:
+def _flat_fee_parts(
+    financed: Decimal, monthly_fee: Decimal, months: int
+) -> list[tuple[Decimal, Decimal]]:
+    """Equal principal parts and the same fee every month: total cost is fee x months."""
+    fee = round_money(financed * monthly_fee)
+    return [(principal, fee) for principal in split_evenly(financed, months)]
+
+
+def _annuity_parts(
+    financed: Decimal, monthly_rate: Decimal, months: int
+) -> list[tuple[Decimal, Decimal]]:
+    """Level payments; each month's interest on the balance still owed, rounded to the fen.
+
+    The last payment repays whatever principal is left, so principal parts sum exactly to
+    the financed amount and the last payment absorbs the rounding of every month.
+    """
+    with localcontext() as ctx:
+        ctx.prec = 34
+        payment = round_money(financed * monthly_rate / (1 - (1 + monthly_rate) ** -months))
+    parts = []
+    balance = financed
+    for number in range(1, months + 1):
+        interest = round_money(balance * monthly_rate)
+        principal = balance if number == months else min(payment - interest, balance)
+        parts.append((principal, interest))
+        balance -= principal
+    return parts
+
+
+def disclose(terms: Terms, *, start: dt.date, due: DueDates | None = None) -> Disclosure:
     """The full disclosure of ``terms`` agreed on ``start``: schedule, totals, true rates."""
-    lines = build_schedule(terms, start=start)
+    lines = build_schedule(terms, start=start, due=due)
     installments_total = sum((line.amount for line in lines), ZERO)
     total_repayable = terms.down_payment + installments_total
     monthly_irr = irr_monthly(
-        terms.financed, [(terms.grace_months + line.number, line.amount) for line in lines]
+        terms.financed, [(months_between(start, line.due_date), line.amount) for line in lines]
     )
     return Disclosure(
         terms=terms,
+        start=start,
         lines=tuple(lines),
         first_amount=lines[0].amount,
         last_amount=lines[-1].amount,
@@ -175,7 +258,18 @@ def _percent(rate: Decimal) -> Decimal:
     return round_money(rate * 100)
 
 
-def irr_monthly(financed: Decimal, payments: list[tuple[int, Decimal]]) -> Decimal:
+def months_between(start: dt.date, end: dt.date) -> Decimal:
+    """Whole calendar months from ``start`` to ``end``, plus the days left over as a
+    fraction of a month (x 12 / 365). A due date on the agreement's day of the month (or
+    on the last day of a shorter month) is a whole number of months away."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if add_months(start, months) > end:
+        months -= 1
+    days_left = (end - add_months(start, months)).days
+    return Decimal(months) + Decimal(days_left) * 12 / 365
+
+
+def irr_monthly(financed: Decimal, payments: list[tuple[Decimal, Decimal]]) -> Decimal:
     """The monthly rate r at which the payments, at their month offsets, repay ``financed``.
 
     Solves sum(amount / (1 + r) ** month) = financed by bisection, which always converges
@@ -201,10 +295,10 @@ def irr_monthly(financed: Decimal, payments: list[tuple[int, Decimal]]) -> Decim
         return (low + high) / 2
 
 
-def _present_value(ordered: list[tuple[int, Decimal]], rate: Decimal) -> Decimal:
+def _present_value(ordered: list[tuple[Decimal, Decimal]], rate: Decimal) -> Decimal:
     """Present value of payments sorted by month, discounting by a running product."""
     per_month = 1 / (1 + rate)
-    discount, at_month, total = Decimal(1), 0, Decimal(0)
+    discount, at_month, total = Decimal(1), Decimal(0), Decimal(0)
     for month, amount in ordered:
         discount *= per_month ** (month - at_month)
         at_month = month

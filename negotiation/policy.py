@@ -1,4 +1,5 @@
-"""Which relief programs fit an account, and whether requested terms are within bounds.
+"""Which relief fits an account, whether terms are within bounds, whether they are
+affordable, and which plans to suggest.
 
 Pure: works on plain values (:class:`AccountFacts`, :class:`ProgramBounds`), never on
 models, and never reads the clock. Messages are translatable and name the bound broken.
@@ -6,13 +7,18 @@ models, and never reads the clock. Messages are translatable and name the bound 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 
 from django.utils.translation import gettext as _
 
-from negotiation.money import LEGAL_MAX_MONTHS, Terms
+from negotiation import money
+from negotiation.money import LEGAL_MAX_MONTHS, CostMethod, DueDates, Terms
 
+INSTALLMENT = "installment"
 DEFERRAL = "deferral"
 INTEREST_FREEZE = "interest_freeze"
 
@@ -20,10 +26,16 @@ INTEREST_FREEZE = "interest_freeze"
 @dataclass(frozen=True)
 class AccountFacts:
     days_past_due: int
-    balance: Decimal  # principal + interest + fees + penalty
+    principal: Decimal
+    interest: Decimal
+    fees: Decimal
+    penalty: Decimal
     product: str
-    status: str
-    open_to_relief: bool  # False when charged off or disputed
+    open_to_relief: bool  # False when charged off, disputed, settled or already in a plan
+
+    @property
+    def balance(self) -> Decimal:
+        return self.principal + self.interest + self.fees + self.penalty
 
 
 @dataclass(frozen=True)
@@ -38,12 +50,38 @@ class ProgramBounds:
     max_balance: Decimal | None
     products: tuple[str, ...]  # empty: every product
     min_down_payment_pct: Decimal  # percent of the amount restructured
-    monthly_fee_rate: Decimal  # fraction of the financed amount charged each month
+    max_waiver_pct: Decimal  # percent of interest + penalty that may be waived
+    cost_method: CostMethod
+    rate: Decimal  # monthly fee (flat fee) or nominal annual rate (annuity)
+    min_installment: Decimal  # no regular payment below this
+    payment_day: int | None = None
+    first_due_min_days: int = 0
+    active_from: dt.date | None = None
+    active_until: dt.date | None = None
+
+    @property
+    def due(self) -> DueDates:
+        return DueDates(payment_day=self.payment_day, first_due_min_days=self.first_due_min_days)
+
+    @property
+    def legal_months_max(self) -> int:
+        return min(self.months_max, LEGAL_MAX_MONTHS)
 
 
-def ineligibility_reasons(account: AccountFacts, program: ProgramBounds) -> list[str]:
-    """Why ``program`` does not fit ``account``; an empty list means it fits."""
+def amount_text(amount: Decimal) -> str:
+    """An amount inside a message: grouped, two decimals (the currency is the account's)."""
+    return f"{money.round_money(amount):,.2f}"
+
+
+def ineligibility_reasons(
+    account: AccountFacts, program: ProgramBounds, *, today: dt.date
+) -> list[str]:
+    """Why ``program`` does not fit ``account`` on ``today``; an empty list means it fits."""
     reasons: list[str] = []
+    if (program.active_from and today < program.active_from) or (
+        program.active_until and today > program.active_until
+    ):
+        reasons.append(_("This option is not open at the moment."))
     if not account.open_to_relief:
         reasons.append(_("This account is not open to relief requests at the moment."))
     if account.days_past_due < program.min_days_past_due:
@@ -58,30 +96,67 @@ def ineligibility_reasons(account: AccountFacts, program: ProgramBounds) -> list
     if account.balance < program.min_balance:
         reasons.append(
             _("This option is for balances of at least %(amount)s.")
-            % {"amount": program.min_balance}
+            % {"amount": amount_text(program.min_balance)}
         )
     if program.max_balance is not None and account.balance > program.max_balance:
         reasons.append(
-            _("This option is for balances up to %(amount)s.") % {"amount": program.max_balance}
+            _("This option is for balances up to %(amount)s.")
+            % {"amount": amount_text(program.max_balance)}
         )
     if program.products and account.product not in program.products:
         reasons.append(_("This option is not offered for this card."))
     return reasons
 
 
-def is_eligible(account: AccountFacts, program: ProgramBounds) -> bool:
-    return not ineligibility_reasons(account, program)
+def is_eligible(account: AccountFacts, program: ProgramBounds, *, today: dt.date) -> bool:
+    return not ineligibility_reasons(account, program, today=today)
 
 
-def bounds_violations(terms: Terms, program: ProgramBounds) -> dict[str, str]:
+def terms_for(
+    account: AccountFacts,
+    program: ProgramBounds,
+    *,
+    months: int,
+    grace_months: int = 0,
+    down_payment: Decimal = Decimal("0.00"),
+    waived_interest: Decimal = Decimal("0.00"),
+    waived_penalty: Decimal = Decimal("0.00"),
+) -> Terms:
+    """The terms a debtor's choices lead to under ``program``.
+
+    The whole balance less any waiver is restructured. An interest freeze (停息挂账) costs
+    nothing further: its rate is 0 whatever the program says.
+    """
+    rate = Decimal(0) if program.kind == INTEREST_FREEZE else program.rate
+    return Terms(
+        amount=account.balance - waived_interest - waived_penalty,
+        months=months,
+        grace_months=grace_months,
+        down_payment=down_payment,
+        cost_method=program.cost_method,
+        rate=rate,
+        waived_interest=waived_interest,
+        waived_penalty=waived_penalty,
+    )
+
+
+def bounds_violations(
+    terms: Terms, program: ProgramBounds, account: AccountFacts
+) -> dict[str, str]:
     """Each broken bound as {terms field: message}. Empty when the terms are within bounds."""
     errors: dict[str, str] = {}
-    months_max = min(program.months_max, LEGAL_MAX_MONTHS)
+    months_max = program.legal_months_max
     if not program.months_min <= terms.months <= months_max:
         errors["months"] = _("Choose between %(min)d and %(max)d monthly payments.") % {
             "min": program.months_min,
             "max": months_max,
         }
+    elif terms.months + terms.grace_months > LEGAL_MAX_MONTHS:
+        # Art. 70 caps the whole agreement at five years, payment-free months included.
+        errors["months"] = _(
+            "With the payment-free months the plan would last more than %(max)d months. "
+            "Choose fewer payments."
+        ) % {"max": LEGAL_MAX_MONTHS}
     if terms.grace_months > program.grace_months_max:
         if program.grace_months_max == 0:
             errors["grace_months"] = _("This option has no payment-free months.")
@@ -89,34 +164,245 @@ def bounds_violations(terms: Terms, program: ProgramBounds) -> dict[str, str]:
             errors["grace_months"] = _("Choose at most %(max)d payment-free months.") % {
                 "max": program.grace_months_max
             }
-    if program.kind == DEFERRAL and terms.grace_months < 1:
+    elif program.kind == DEFERRAL and terms.grace_months < 1:
         errors["grace_months"] = _("A deferral has at least one payment-free month.")
-    minimum_down = terms.amount * program.min_down_payment_pct / 100
+    minimum_down = money.round_money(terms.amount * program.min_down_payment_pct / 100)
     if terms.down_payment < minimum_down:
+        errors["down_payment"] = _("The first payment must be at least %(amount)s.") % {
+            "amount": amount_text(minimum_down)
+        }
+    elif terms.financed <= 0:
         errors["down_payment"] = _(
-            "The first payment must be at least %(pct)s%% of the amount."
-        ) % {"pct": program.min_down_payment_pct.normalize()}
+            "This pays everything now, so no plan is needed. To pay in full, use your usual "
+            "payment channel."
+        )
+    errors.update(_waiver_violations(terms, program, account))
+    if "months" not in errors and terms.months > 1:
+        regular = money.build_schedule(terms, start=dt.date(2000, 1, 1))[0].amount
+        if regular < program.min_installment:
+            errors["months"] = _(
+                "With this many payments each would be below %(amount)s. Choose fewer payments."
+            ) % {"amount": amount_text(program.min_installment)}
     return errors
 
 
-def terms_for(
-    balance: Decimal,
-    program: ProgramBounds,
-    *,
-    months: int,
-    grace_months: int = 0,
-    down_payment: Decimal = Decimal("0.00"),
-) -> Terms:
-    """The terms a debtor's choices lead to under ``program`` for an account's ``balance``.
+def _waiver_violations(
+    terms: Terms, program: ProgramBounds, account: AccountFacts
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if terms.waived_interest > account.interest:
+        errors["waived_interest"] = _("You cannot ask to waive more interest than you owe.")
+    if terms.waived_penalty > account.penalty:
+        errors["waived_penalty"] = _("You cannot ask to waive more late charges than you owe.")
+    allowed = money.round_money((account.interest + account.penalty) * program.max_waiver_pct / 100)
+    if terms.amount_waived > allowed:
+        field_name = "waived_penalty" if terms.waived_penalty else "waived_interest"
+        if program.max_waiver_pct == 0:
+            errors.setdefault(field_name, _("This option does not waive interest or late charges."))
+        else:
+            errors.setdefault(
+                field_name,
+                _("This option can waive at most %(amount)s of interest and late charges.")
+                % {"amount": amount_text(allowed)},
+            )
+    return errors
 
-    The whole balance is restructured. An interest freeze (停息挂账) costs nothing further:
-    its fee rate is 0 whatever the program says.
+
+class Verdict(StrEnum):
+    FITS = "fits"
+    TIGHT = "tight"
+    DOES_NOT_FIT = "does_not_fit"
+
+
+@dataclass(frozen=True)
+class AffordabilityThresholds:
+    """Payment as a share of disposable income: up to ``fits`` fits, up to ``tight`` is
+    tight, above it does not fit. Settings, not constants (AFFORDABILITY_* in settings)."""
+
+    fits: Decimal = Decimal("0.50")
+    tight: Decimal = Decimal("0.80")
+
+
+@dataclass(frozen=True)
+class Affordability:
+    disposable: Decimal  # income less essential expenses
+    ratio: Decimal | None  # payment / disposable; None when nothing is left to pay from
+    verdict: Verdict
+
+
+def affordability(
+    *,
+    income: Decimal,
+    expenses: Decimal,
+    payment: Decimal,
+    thresholds: AffordabilityThresholds,
+) -> Affordability:
+    disposable = income - expenses
+    if disposable <= 0:
+        return Affordability(disposable, None, Verdict.DOES_NOT_FIT)
+    # Judge on the exact share; only the figure shown is rounded, so a payment one fen over
+    # the threshold is not rounded back inside it.
+    exact = payment / disposable
+    ratio = exact.quantize(Decimal("0.0001"))
+    if exact <= thresholds.fits:
+        verdict = Verdict.FITS
+    elif exact <= thresholds.tight:
+        verdict = Verdict.TIGHT
+    else:
+        verdict = Verdict.DOES_NOT_FIT
+    return Affordability(disposable, ratio, verdict)
+
+
+class SuggestionKind(StrEnum):
+    SHORTEST_THAT_FITS = "shortest_that_fits"
+    BALANCED = "balanced"  # offered when we do not know the debtor's figures
+    LOWEST_PAYMENT = "lowest_payment"
+    DEFERRAL = "deferral"
+
+
+BALANCED_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: SuggestionKind
+    program_key: str  # the caller's identifier of the program (its code)
+    terms: Terms
+    disclosure: money.Disclosure = field(repr=False)
+    affordability: Affordability | None
+
+
+def suggest_plans(
+    account: AccountFacts,
+    programs: Sequence[tuple[str, ProgramBounds]],
+    *,
+    today: dt.date,
+    income: Decimal | None = None,
+    expenses: Decimal | None = None,
+    thresholds: AffordabilityThresholds | None = None,
+) -> list[Suggestion]:
+    """A few eligible plans worth considering, each within its program's bounds.
+
+    With the debtor's income and expenses: the shortest term whose payment fits, and the
+    lowest monthly payment. Without them: a one-year plan and the lowest monthly payment.
+    Plus a deferral where one is eligible. Duplicates are dropped.
     """
-    rate = Decimal(0) if program.kind == INTEREST_FREEZE else program.monthly_fee_rate
-    return Terms(
-        amount=balance,
-        months=months,
-        grace_months=grace_months,
-        down_payment=down_payment,
-        monthly_fee_rate=rate,
+    thresholds = thresholds or AffordabilityThresholds()
+    eligible = [(key, p) for key, p in programs if is_eligible(account, p, today=today)]
+    repaying = [(key, p) for key, p in eligible if p.kind != DEFERRAL]
+    candidates: list[tuple[SuggestionKind, str, ProgramBounds, Terms]] = []
+    if income is not None and expenses is not None:
+        shortest = _shortest_that_fits(account, repaying, income - expenses, thresholds)
+        if shortest:
+            candidates.append((SuggestionKind.SHORTEST_THAT_FITS, *shortest))
+    else:
+        balanced = _balanced(account, repaying)
+        if balanced:
+            candidates.append((SuggestionKind.BALANCED, *balanced))
+    lowest = _lowest_payment(account, repaying)
+    if lowest:
+        candidates.append((SuggestionKind.LOWEST_PAYMENT, *lowest))
+    for key, program in eligible:
+        if program.kind == DEFERRAL:
+            terms = _longest_valid(account, program, grace_months=program.grace_months_max)
+            if terms:
+                candidates.append((SuggestionKind.DEFERRAL, key, program, terms))
+                break
+    suggestions: list[Suggestion] = []
+    seen: set[tuple[str, int, int]] = set()
+    for kind, key, program, terms in candidates:
+        if (key, terms.months, terms.grace_months) in seen:
+            continue
+        seen.add((key, terms.months, terms.grace_months))
+        disclosure = money.disclose(terms, start=today, due=program.due)
+        fit = (
+            affordability(
+                income=income,
+                expenses=expenses,
+                payment=disclosure.monthly_amount,
+                thresholds=thresholds,
+            )
+            if income is not None and expenses is not None
+            else None
+        )
+        suggestions.append(Suggestion(kind, key, terms, disclosure, fit))
+    return suggestions
+
+
+def _valid_terms(
+    account: AccountFacts, program: ProgramBounds, months: int, grace_months: int = 0
+) -> Terms | None:
+    minimum_down = money.round_money(account.balance * program.min_down_payment_pct / 100)
+    terms = terms_for(
+        account, program, months=months, grace_months=grace_months, down_payment=minimum_down
     )
+    return None if bounds_violations(terms, program, account) else terms
+
+
+def _month_range(program: ProgramBounds) -> range:
+    return range(program.months_min, program.legal_months_max + 1)
+
+
+def _regular_payment(terms: Terms) -> Decimal:
+    return money.build_schedule(terms, start=dt.date(2000, 1, 1))[0].amount
+
+
+def _longest_valid(
+    account: AccountFacts, program: ProgramBounds, *, grace_months: int = 0
+) -> Terms | None:
+    for months in reversed(_month_range(program)):
+        terms = _valid_terms(account, program, months, grace_months)
+        if terms:
+            return terms
+    return None
+
+
+def _shortest_that_fits(
+    account: AccountFacts,
+    programs: Sequence[tuple[str, ProgramBounds]],
+    disposable: Decimal,
+    thresholds: AffordabilityThresholds,
+) -> tuple[str, ProgramBounds, Terms] | None:
+    if disposable <= 0:
+        return None
+    best: tuple[int, Decimal, str, ProgramBounds, Terms] | None = None
+    for key, program in programs:
+        for months in _month_range(program):
+            terms = _valid_terms(account, program, months)
+            if terms and _regular_payment(terms) <= disposable * thresholds.fits:
+                cost = money.disclose(terms, start=dt.date(2000, 1, 1)).total_cost
+                if best is None or (months, cost) < (best[0], best[1]):
+                    best = (months, cost, key, program, terms)
+                break
+    return (best[2], best[3], best[4]) if best else None
+
+
+def _lowest_payment(
+    account: AccountFacts, programs: Sequence[tuple[str, ProgramBounds]]
+) -> tuple[str, ProgramBounds, Terms] | None:
+    options = [
+        (_regular_payment(terms), key, program, terms)
+        for key, program in programs
+        if (terms := _longest_valid(account, program))
+    ]
+    if not options:
+        return None
+    _, key, program, terms = min(options, key=lambda option: (option[0], option[3].months))
+    return key, program, terms
+
+
+def _balanced(
+    account: AccountFacts, programs: Sequence[tuple[str, ProgramBounds]]
+) -> tuple[str, ProgramBounds, Terms] | None:
+    """A one-year plan (or the nearest term the program allows) on the cheapest program."""
+    options = []
+    for key, program in programs:
+        months = min(max(BALANCED_MONTHS, program.months_min), program.legal_months_max)
+        terms = _valid_terms(account, program, months)
+        if terms:
+            cost = money.disclose(terms, start=dt.date(2000, 1, 1)).total_cost
+            options.append((cost, key, program, terms))
+    if not options:
+        return None
+    _, key, program, terms = min(options, key=lambda option: option[0])
+    return key, program, terms

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
@@ -19,7 +20,7 @@ from negotiation.models import (
     RepaymentPlan,
     RequestStatus,
 )
-from negotiation.services.requests import account_facts
+from negotiation.services.requests import account_facts, affordability_thresholds
 
 
 @dataclass
@@ -79,13 +80,41 @@ class ProgramOption:
 
 
 def relief_options_for(account: CreditAccount, *, today: dt.date) -> list[ProgramOption]:
-    """The active programs, each with whether it fits the account and, if not, why."""
+    """The open programs, each with whether it fits the account and, if not, why."""
     facts = account_facts(account, today=today)
     options = []
     for program in Program.objects.filter(active=True):
-        reasons = policy.ineligibility_reasons(facts, program.bounds)
+        reasons = policy.ineligibility_reasons(facts, program.bounds, today=today)
         options.append(ProgramOption(program=program, eligible=not reasons, reasons=reasons))
     return options
+
+
+@dataclass(frozen=True)
+class SuggestedPlan:
+    program: Program
+    suggestion: policy.Suggestion
+
+
+def suggested_plans_for(
+    account: CreditAccount,
+    options: list[ProgramOption],
+    *,
+    today: dt.date,
+    figures: tuple[Decimal, Decimal] | None,
+) -> list[SuggestedPlan]:
+    """The few plans worth considering for the account, fitted to the debtor's figures
+    (income, expenses) when they gave them."""
+    programs = {option.program.code: option.program for option in options if option.eligible}
+    income, expenses = figures if figures else (None, None)
+    suggestions = policy.suggest_plans(
+        account_facts(account, today=today),
+        [(code, program.bounds) for code, program in programs.items()],
+        today=today,
+        income=income,
+        expenses=expenses,
+        thresholds=affordability_thresholds(),
+    )
+    return [SuggestedPlan(programs[s.program_key], s) for s in suggestions]
 
 
 def open_request_for(account: CreditAccount) -> ReliefRequest | None:

@@ -4,6 +4,7 @@ Defaults make a fresh checkout run on SQLite with tasks executed in-process; pro
 DATABASE_URL, CELERY_BROKER_URL, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
 """
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import environ
@@ -14,6 +15,16 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
+
+def env_decimal(name: str, default: str) -> Decimal:
+    """A decimal setting; a value that is not a number stops start-up with its name."""
+    raw = env.str(name, default=default)
+    try:
+        return Decimal(raw)
+    except InvalidOperation as error:
+        raise ImproperlyConfigured(f"{name} must be a decimal number, not {raw!r}.") from error
+
+
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-never-used-in-production-0123456789abcdef"
@@ -23,9 +34,17 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off.")
     SECRET_KEY = _DEV_SECRET_KEY
 
-# Keyed hash for national ID numbers: a separate key so that rotating the session key does not
-# orphan every stored hash. Falls back to SECRET_KEY for development.
-NATIONAL_ID_HASH_KEY = env.str("NATIONAL_ID_HASH_KEY", default=SECRET_KEY)
+# Keyed hash for national ID numbers: its own key, so that rotating SECRET_KEY does not
+# orphan every stored hash. Required in production; development uses a fixed dev key.
+NATIONAL_ID_HASH_KEY = env.str("NATIONAL_ID_HASH_KEY", default="")
+if not NATIONAL_ID_HASH_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("NATIONAL_ID_HASH_KEY is required when DJANGO_DEBUG is off.")
+    NATIONAL_ID_HASH_KEY = "dev-only-national-id-hash-key"
+
+# How many reverse proxies (load balancer, ingress) stand in front of the web processes:
+# the audit trail takes the client's address from X-Forwarded-For accordingly.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -126,7 +145,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Business settings: editable per deployment, never buried in code.
 RELIEF_SLA_HOURS = env.int("RELIEF_SLA_HOURS", default=48)
-REQUEST_MONTHS_LEGAL_MAX = 60  # 商业银行信用卡业务监督管理办法 Art. 70: at most 5 years.
+# Affordability: the regular payment as a share of disposable income (income - expenses).
+AFFORDABILITY_FITS_MAX_RATIO = env_decimal("AFFORDABILITY_FITS_MAX_RATIO", "0.50")
+AFFORDABILITY_TIGHT_MAX_RATIO = env_decimal("AFFORDABILITY_TIGHT_MAX_RATIO", "0.80")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
@@ -139,6 +160,8 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # The load balancer's health check speaks plain HTTP to the web process.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)

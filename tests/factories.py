@@ -13,7 +13,7 @@ from django.utils import timezone
 from negotiation.models import CreditAccount, Debtor, Payment, Product, Program, ReliefKind, User
 from negotiation.models.debtors import hash_national_id
 from negotiation.roles import sync_role_groups
-from negotiation.services.requests import Hardship, submit_request
+from negotiation.services.requests import Choices, Hardship, submit_request
 
 _seq = itertools.count(1)
 PASSWORD = "a-long-test-password"
@@ -80,7 +80,7 @@ def make_installment_program(**kwargs: Any) -> Program:
         "name": "Installment plan",
         "months_min": 3,
         "months_max": 60,
-        "monthly_fee_rate": Decimal("0.006"),
+        "rate": Decimal("0.006"),
     }
     defaults.update(kwargs)
     return Program.objects.create(**defaults)
@@ -115,9 +115,7 @@ def make_request(
         account,
         actor=account.debtor.user,  # type: ignore[arg-type]
         program=program,
-        months=months,
-        grace_months=grace_months,
-        down_payment=Decimal("0.00"),
+        choices=Choices(months=months, grace_months=grace_months),
         hardship=HARDSHIP,
         today=timezone.localdate(),
     )

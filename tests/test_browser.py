@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -82,9 +83,7 @@ def test_the_whole_story(live_server, browser, settings) -> None:
         # Options for the gold card, then a 12-month installment plan.
         page.get_by_role("link", name=re.compile("Details and options.*4821")).click()
         steps.shot("account")
-        page.get_by_role(
-            "link", name=re.compile("Ask for this.*Individual installment plan")
-        ).click()
+        page.get_by_role("link", name=re.compile("Ask for this.*Standard installment plan")).click()
         page.get_by_label("Number of monthly payments").fill("12")
         page.get_by_label("What has made paying difficult?").select_option("job_loss")
         page.get_by_label("Tell us about your situation").fill(
@@ -146,4 +145,76 @@ def test_the_whole_story(live_server, browser, settings) -> None:
         context.close()
         # Playwright's sync API runs this test in a greenlet with its own context, so the
         # ORM calls above opened a connection of their own; close it before teardown.
+        connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_suggested_plan_with_a_live_preview(live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    call_command("seed_demo", verbosity=0)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    steps = Steps(page, "suggested")
+    try:
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Email").fill("demo@example.com")
+        page.get_by_label("Password").fill("demo-debtor-pass")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name=re.compile("Details and options.*4821")).click()
+
+        # With the debtor's budget, the suggestions say what fits.
+        page.get_by_label("Monthly income after tax").fill("9000")
+        page.get_by_label("Monthly essential expenses").fill("5200")
+        page.get_by_role("button", name="Show").click()
+        page.get_by_role("heading", name="The shortest plan that fits your budget").wait_for()
+        steps.shot("suggestions")
+        card = page.locator("article.suggestion").filter(
+            has_text="The shortest plan that fits your budget"
+        )
+        assert "Fits your budget" in card.inner_text()
+        card.get_by_role("link", name=re.compile("Start with these terms")).click()
+
+        # The live preview shows the suggested terms, then follows the months as typed.
+        preview = page.locator("#live-preview")
+        preview.get_by_test_id("monthly-amount").wait_for()
+        first_amount = preview.get_by_test_id("monthly-amount").inner_text()
+        assert preview.locator("svg.balance-chart").count() == 1
+        steps.shot("form-suggested")
+        page.get_by_label("Number of monthly payments").fill("18")
+        page.wait_for_function(
+            "amount => { const el = document.querySelector("
+            "'#live-preview [data-testid=monthly-amount]');"
+            " return el && el.innerText !== amount; }",
+            arg=first_amount,
+        )
+        # The cheapest plan that fits is the hardship plan, 6% a year on the declining
+        # balance: 20,455.67 over 18 months is 1,191.17 a month (numpy-financial's pmt:
+        # 1,191.1691); over 12 months it was 1,760.55.
+        assert first_amount == "¥1,760.55"
+        assert preview.get_by_test_id("monthly-amount").inner_text() == "¥1,191.17"
+        assert preview.locator("svg.balance-chart polyline").count() == 1
+        steps.shot("form-18-months")
+        page.get_by_label("Number of monthly payments").fill("3")
+        preview.get_by_text("Choose between 6 and 60 monthly payments.").wait_for()
+        steps.shot("form-out-of-bounds")
+        page.get_by_label("Number of monthly payments").fill("18")
+        preview.get_by_test_id("monthly-amount").wait_for()
+
+        page.get_by_label("Tell us about your situation").fill(
+            "Fewer hours at work since the summer."
+        )
+        page.get_by_label(re.compile("The information I have given is true")).check()
+        page.get_by_label(re.compile("I agree that the bank uses this information")).check()
+        page.get_by_role("button", name="See the schedule and cost").click()
+        page.get_by_role("heading", name="Check your plan before you send it").wait_for()
+        assert page.get_by_test_id("monthly-amount").inner_text() == "¥1,191.17"
+        page.get_by_role("button", name="Confirm and send my request").click()
+        page.get_by_test_id("request-status").wait_for()
+        steps.shot("submitted")
+        request = ReliefRequest.objects.get()
+        assert (request.months, request.monthly_amount) == (18, Decimal("1191.17"))
+    except Exception:
+        steps.shot("failure")
+        raise
+    finally:
+        context.close()
         connections.close_all()

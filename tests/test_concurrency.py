@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
@@ -12,7 +11,7 @@ from django.utils import timezone
 
 from negotiation.exceptions import ServiceError
 from negotiation.models import ReliefRequest, RepaymentPlan, RequestStatus
-from negotiation.services.requests import approve_request, reject_request, submit_request
+from negotiation.services.requests import Choices, approve_request, reject_request, submit_request
 from tests.factories import HARDSHIP, make_request
 
 pytestmark = [
@@ -76,9 +75,7 @@ def test_two_submissions_at_once_leave_one_open_request(account, installment_pro
             account,
             actor=account.debtor.user,
             program=installment_program,
-            months=12,
-            grace_months=0,
-            down_payment=Decimal("0"),
+            choices=Choices(months=12),
             hardship=HARDSHIP,
             today=timezone.localdate(),
         )

@@ -1,18 +1,23 @@
 """money.py: pure, no database. The DOMAIN.md table is reproduced to the hundredth of a percent."""
 
+import calendar
 import datetime as dt
 import itertools
 from decimal import Decimal
 
+import numpy_financial
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from negotiation.money import (
+    CostMethod,
+    DueDates,
     Terms,
     add_months,
     build_schedule,
     disclose,
+    due_dates,
     irr_monthly,
     round_money,
     split_evenly,
@@ -31,7 +36,7 @@ START = dt.date(2026, 11, 23)
     ],
 )
 def test_it_reproduces_the_domain_table(fee, months, payment, total_cost, annual_rate):
-    terms = Terms(amount=Decimal("10000.00"), months=months, monthly_fee_rate=Decimal(fee))
+    terms = Terms(amount=Decimal("10000.00"), months=months, rate=Decimal(fee))
     disclosure = disclose(terms, start=START)
     assert disclosure.monthly_amount == Decimal(payment)
     assert disclosure.total_cost == Decimal(total_cost)
@@ -68,7 +73,7 @@ def test_a_down_payment_is_not_financed_and_counts_in_the_total():
         amount=Decimal("12000.00"),
         months=10,
         down_payment=Decimal("2000.00"),
-        monthly_fee_rate=Decimal("0.006"),
+        rate=Decimal("0.006"),
     )
     disclosure = disclose(terms, start=START)
     assert disclosure.monthly_amount == Decimal("1060.00")
@@ -110,7 +115,9 @@ def test_terms_refuse_impossible_values():
 
 
 def test_irr_is_zero_when_nothing_beyond_the_amount_is_paid():
-    assert irr_monthly(Decimal("100"), [(1, Decimal("50")), (2, Decimal("50"))]) == 0
+    assert (
+        irr_monthly(Decimal("100"), [(Decimal(1), Decimal("50")), (Decimal(2), Decimal("50"))]) == 0
+    )
 
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999999.99"), places=2)
@@ -119,7 +126,7 @@ rates = st.decimals(min_value=Decimal("0"), max_value=Decimal("0.02"), places=4)
 
 @given(amount=amounts, months=st.integers(1, 60), grace=st.integers(0, 6), rate=rates)
 def test_a_schedule_sums_exactly_to_its_total(amount, months, grace, rate):
-    terms = Terms(amount=amount, months=months, grace_months=grace, monthly_fee_rate=rate)
+    terms = Terms(amount=amount, months=months, grace_months=grace, rate=rate)
     disclosure = disclose(terms, start=START)
     lines = disclosure.lines
     assert sum(line.principal_part for line in lines) == amount
@@ -135,7 +142,7 @@ def test_a_schedule_sums_exactly_to_its_total(amount, months, grace, rate):
 @given(amount=amounts, months=st.integers(1, 60), rate=rates)
 def test_due_dates_increase_monthly(amount, months, rate):
     lines = build_schedule(
-        Terms(amount=amount, months=months, monthly_fee_rate=rate), start=dt.date(2026, 1, 31)
+        Terms(amount=amount, months=months, rate=rate), start=dt.date(2026, 1, 31)
     )
     dates = [line.due_date for line in lines]
     assert dates == sorted(dates)
@@ -148,5 +155,123 @@ def test_due_dates_increase_monthly(amount, months, rate):
     rate=st.decimals(min_value=Decimal("0.001"), max_value=Decimal("0.02"), places=4),
 )
 def test_the_true_rate_exceeds_the_naive_rate_when_a_fee_is_charged(amount, months, rate):
-    disclosure = disclose(Terms(amount=amount, months=months, monthly_fee_rate=rate), start=START)
+    disclosure = disclose(Terms(amount=amount, months=months, rate=rate), start=START)
     assert disclosure.annual_rate >= round_money(rate * 12 * 100)
+
+
+# --- Cost methods, due dates, and the properties of issue 3 -------------------------------
+
+
+def test_an_annuity_has_level_payments_and_its_true_rate_is_its_nominal_rate():
+    terms = Terms(
+        amount=Decimal("10000.00"), months=12, cost_method=CostMethod.ANNUITY, rate=Decimal("0.06")
+    )
+    disclosure = disclose(terms, start=START)
+    assert disclosure.monthly_amount == Decimal("860.66")
+    assert sum(line.principal_part for line in disclosure.lines) == Decimal("10000.00")
+    assert disclosure.lines[0].cost_part == Decimal("50.00")  # 0.5% of 10,000 in month one
+    assert disclosure.annual_rate == Decimal("6.00")
+    assert disclosure.effective_annual_rate == Decimal("6.17")
+
+
+def test_an_annuity_costs_less_than_a_flat_fee_of_the_same_nominal_rate():
+    flat = disclose(Terms(amount=Decimal("10000"), months=24, rate=Decimal("0.005")), start=START)
+    annuity = disclose(
+        Terms(
+            amount=Decimal("10000"), months=24, cost_method=CostMethod.ANNUITY, rate=Decimal("0.06")
+        ),
+        start=START,
+    )
+    assert annuity.total_cost < flat.total_cost
+
+
+@pytest.mark.parametrize(
+    ("start", "day", "min_days", "expected"),
+    [
+        (dt.date(2026, 11, 23), 10, 15, [dt.date(2026, 12, 10), dt.date(2027, 1, 10)]),
+        (dt.date(2026, 11, 28), 10, 15, [dt.date(2027, 1, 10), dt.date(2027, 2, 10)]),
+        (dt.date(2027, 1, 5), 31, 15, [dt.date(2027, 1, 31), dt.date(2027, 2, 28)]),
+        (dt.date(2027, 1, 20), 31, 15, [dt.date(2027, 2, 28), dt.date(2027, 3, 31)]),
+        (dt.date(2026, 11, 23), None, 15, [dt.date(2026, 12, 23), dt.date(2027, 1, 23)]),
+        (dt.date(2026, 11, 23), None, 45, [dt.date(2027, 1, 23), dt.date(2027, 2, 23)]),
+    ],
+)
+def test_the_payment_day_and_the_first_due_date(start, day, min_days, expected):
+    terms = Terms(amount=Decimal("1000"), months=2)
+    assert (
+        due_dates(start, terms, DueDates(payment_day=day, first_due_min_days=min_days)) == expected
+    )
+
+
+def test_a_first_period_longer_than_a_month_lowers_the_true_rate():
+    terms = Terms(amount=Decimal("10000.00"), months=12, rate=Decimal("0.006"))
+    regular = disclose(terms, start=dt.date(2026, 11, 23))
+    later = disclose(
+        terms, start=dt.date(2026, 11, 23), due=DueDates(payment_day=10, first_due_min_days=30)
+    )
+    assert later.first_due_date == dt.date(2027, 1, 10)
+    assert later.annual_rate < regular.annual_rate
+
+
+methods = st.sampled_from([CostMethod.FLAT_FEE, CostMethod.ANNUITY])
+starts = st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2030, 12, 31))
+
+
+def _rate_for(method, rate):  # type: ignore[no-untyped-def]
+    return rate if method is CostMethod.FLAT_FEE else rate * 12
+
+
+@given(
+    months=st.integers(1, 60),
+    per_month=st.decimals(min_value=Decimal("10.00"), max_value=Decimal("100000.00"), places=2),
+    grace=st.integers(0, 6),
+    method=methods,
+    rate=rates,
+    start=starts,
+    day=st.one_of(st.none(), st.integers(1, 31)),
+    min_days=st.integers(0, 45),
+)
+def test_schedule_properties(months, per_month, grace, method, rate, start, day, min_days):
+    amount = per_month * months
+    terms = Terms(
+        amount=amount,
+        months=months,
+        grace_months=grace,
+        cost_method=method,
+        rate=_rate_for(method, rate),
+    )
+    due = DueDates(payment_day=day, first_due_min_days=min_days)
+    disclosure = disclose(terms, start=start, due=due)
+    lines = disclosure.lines
+    # Sums exactly; every installment positive.
+    assert sum(line.principal_part for line in lines) == amount
+    assert disclosure.total_repayable == amount + disclosure.total_cost
+    assert all(line.amount > 0 for line in lines)
+    # No installment differs from the regular one by more than the rounding remainder.
+    assert all(
+        abs(line.amount - disclosure.monthly_amount) <= Decimal("0.01") * months for line in lines
+    )
+    # Due dates strictly increase, fall on the payment day (or the month's end), and the
+    # first is late enough.
+    dates = [line.due_date for line in lines]
+    assert all(a < b for a, b in itertools.pairwise(dates))
+    anchor = day or start.day
+    for date in dates:
+        last_day = calendar.monthrange(date.year, date.month)[1]
+        assert date.day == min(anchor, last_day)
+    assert dates[0] >= start + dt.timedelta(days=max(min_days, 1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    amount=st.decimals(min_value=Decimal("1000"), max_value=Decimal("500000"), places=2),
+    months=st.integers(2, 60),
+    method=methods,
+    rate=st.decimals(min_value=Decimal("0.001"), max_value=Decimal("0.02"), places=4),
+)
+def test_the_annual_rate_matches_an_independent_irr(amount, months, method, rate):
+    terms = Terms(amount=amount, months=months, cost_method=method, rate=_rate_for(method, rate))
+    disclosure = disclose(terms, start=START)
+    flows = [-float(amount)] + [float(line.amount) for line in disclosure.lines]
+    independent = numpy_financial.irr(flows) * 12 * 100
+    assert abs(float(disclosure.annual_rate) - independent) < 0.006

@@ -1,20 +1,34 @@
+"""policy.py: pure. Each eligibility rule, each bound, each affordability verdict, and
+suggestions that are always within their program's bounds."""
+
+import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from negotiation.money import Terms
+from negotiation.money import CostMethod, Terms
 from negotiation.policy import (
     AccountFacts,
+    AffordabilityThresholds,
     ProgramBounds,
+    SuggestionKind,
+    Verdict,
+    affordability,
     bounds_violations,
     ineligibility_reasons,
+    is_eligible,
+    suggest_plans,
     terms_for,
 )
 
+TODAY = dt.date(2026, 11, 23)
 BOUNDS = ProgramBounds(
     kind="installment",
     months_min=3,
-    months_max=60,
+    months_max=24,
     grace_months_max=0,
     min_days_past_due=1,
     max_days_past_due=365,
@@ -22,59 +36,271 @@ BOUNDS = ProgramBounds(
     max_balance=Decimal("200000.00"),
     products=("gold_card",),
     min_down_payment_pct=Decimal("0"),
-    monthly_fee_rate=Decimal("0.006"),
+    max_waiver_pct=Decimal("0"),
+    cost_method=CostMethod.FLAT_FEE,
+    rate=Decimal("0.006"),
+    min_installment=Decimal("100.00"),
 )
 FACTS = AccountFacts(
     days_past_due=45,
-    balance=Decimal("11000.00"),
+    principal=Decimal("10000.00"),
+    interest=Decimal("600.00"),
+    fees=Decimal("100.00"),
+    penalty=Decimal("300.00"),
     product="gold_card",
-    status="in_arrears",
     open_to_relief=True,
+)
+HARDSHIP = replace(
+    BOUNDS,
+    months_min=6,
+    months_max=60,
+    min_days_past_due=30,
+    cost_method=CostMethod.ANNUITY,
+    rate=Decimal("0.06"),
+    max_waiver_pct=Decimal("50"),
+    products=(),
+)
+FREEZE = replace(
+    BOUNDS, kind="interest_freeze", months_min=12, months_max=60, min_days_past_due=90, products=()
+)
+DEFERRAL = replace(
+    BOUNDS,
+    kind="deferral",
+    months_min=1,
+    months_max=12,
+    grace_months_max=3,
+    rate=Decimal("0"),
+    products=(),
 )
 
 
 def test_an_account_within_every_range_is_eligible():
-    assert ineligibility_reasons(FACTS, BOUNDS) == []
+    assert ineligibility_reasons(FACTS, BOUNDS, today=TODAY) == []
 
 
 @pytest.mark.parametrize(
     "changes",
     [
         {"days_past_due": 0},
-        {"days_past_due": 400},
-        {"balance": Decimal("999.99")},
-        {"balance": Decimal("200000.01")},
+        {"days_past_due": 366},
+        {
+            "principal": Decimal("0.00"),
+            "interest": Decimal("0"),
+            "fees": Decimal("0"),
+            "penalty": Decimal("999.99"),
+        },
+        {"principal": Decimal("200000.00")},
         {"product": "classic_card"},
         {"open_to_relief": False},
     ],
 )
 def test_each_eligibility_rule_can_refuse(changes):
-    facts = AccountFacts(**{**FACTS.__dict__, **changes})
-    assert len(ineligibility_reasons(facts, BOUNDS)) == 1
+    assert len(ineligibility_reasons(replace(FACTS, **changes), BOUNDS, today=TODAY)) == 1
+
+
+def test_a_program_outside_its_dates_is_not_open():
+    closed = replace(BOUNDS, active_from=TODAY + dt.timedelta(days=1))
+    assert ineligibility_reasons(FACTS, closed, today=TODAY) == [
+        "This option is not open at the moment."
+    ]
+    ended = replace(BOUNDS, active_until=TODAY - dt.timedelta(days=1))
+    assert not is_eligible(FACTS, ended, today=TODAY)
+    assert is_eligible(FACTS, replace(BOUNDS, active_from=TODAY, active_until=TODAY), today=TODAY)
+
+
+def test_the_whole_balance_less_waivers_is_restructured():
+    terms = terms_for(FACTS, HARDSHIP, months=12, waived_penalty=Decimal("300.00"))
+    assert terms.amount == Decimal("10700.00")
+    assert terms.amount_waived == Decimal("300.00")
+    assert terms.cost_method is CostMethod.ANNUITY
 
 
 def test_months_never_exceed_the_legal_cap_even_if_a_program_says_more():
-    loose = ProgramBounds(**{**BOUNDS.__dict__, "months_max": 72})
-    errors = bounds_violations(Terms(amount=Decimal("1000"), months=61), loose)
-    assert "60" in errors["months"]
+    loose = replace(BOUNDS, months_max=72)
+    errors = bounds_violations(Terms(amount=Decimal("100000"), months=61), loose, FACTS)
+    assert errors["months"] == "Choose between 3 and 60 monthly payments."
 
 
-def test_each_broken_bound_has_its_own_message():
-    strict = ProgramBounds(**{**BOUNDS.__dict__, "min_down_payment_pct": Decimal("10")})
-    terms = Terms(amount=Decimal("10000"), months=2, grace_months=1)
-    errors = bounds_violations(terms, strict)
-    assert set(errors) == {"months", "grace_months", "down_payment"}
+@pytest.mark.parametrize(
+    ("bounds", "terms", "field", "message"),
+    [
+        (
+            BOUNDS,
+            Terms(amount=Decimal("11000"), months=2),
+            "months",
+            "Choose between 3 and 24 monthly payments.",
+        ),
+        (
+            BOUNDS,
+            Terms(amount=Decimal("11000"), months=12, grace_months=1),
+            "grace_months",
+            "This option has no payment-free months.",
+        ),
+        (
+            DEFERRAL,
+            Terms(amount=Decimal("11000"), months=3, grace_months=4),
+            "grace_months",
+            "Choose at most 3 payment-free months.",
+        ),
+        (
+            DEFERRAL,
+            Terms(amount=Decimal("11000"), months=3),
+            "grace_months",
+            "A deferral has at least one payment-free month.",
+        ),
+        (
+            replace(BOUNDS, min_down_payment_pct=Decimal("10")),
+            Terms(amount=Decimal("11000"), months=12, down_payment=Decimal("1099.99")),
+            "down_payment",
+            "The first payment must be at least 1,100.00.",
+        ),
+        (
+            BOUNDS,
+            Terms(amount=Decimal("1000"), months=12),
+            "months",
+            "With this many payments each would be below 100.00. Choose fewer payments.",
+        ),
+        (
+            BOUNDS,
+            Terms(amount=Decimal("10700"), months=12, waived_penalty=Decimal("300")),
+            "waived_penalty",
+            "This option does not waive interest or late charges.",
+        ),
+        (
+            HARDSHIP,
+            Terms(amount=Decimal("10400"), months=12, waived_interest=Decimal("600")),
+            "waived_interest",
+            "This option can waive at most 450.00 of interest and late charges.",
+        ),
+        (
+            HARDSHIP,
+            Terms(amount=Decimal("10000"), months=12, waived_interest=Decimal("601")),
+            "waived_interest",
+            "You cannot ask to waive more interest than you owe.",
+        ),
+    ],
+)
+def test_each_bound_has_its_own_message(bounds, terms, field, message):
+    assert bounds_violations(terms, bounds, FACTS) == {field: message}
 
 
-def test_a_deferral_needs_at_least_one_payment_free_month():
-    deferral = ProgramBounds(
-        **{**BOUNDS.__dict__, "kind": "deferral", "grace_months_max": 3, "months_min": 1}
+def test_terms_inside_every_bound_pass():
+    assert bounds_violations(terms_for(FACTS, BOUNDS, months=12), BOUNDS, FACTS) == {}
+    waived = terms_for(FACTS, HARDSHIP, months=24, waived_interest=Decimal("450.00"))
+    assert bounds_violations(waived, HARDSHIP, FACTS) == {}
+
+
+def test_an_interest_freeze_has_no_cost_whatever_the_program_rate():
+    assert terms_for(FACTS, FREEZE, months=12).rate == 0
+    assert terms_for(FACTS, BOUNDS, months=12).rate == Decimal("0.006")
+
+
+THRESHOLDS = AffordabilityThresholds(fits=Decimal("0.50"), tight=Decimal("0.80"))
+
+
+@pytest.mark.parametrize(
+    ("income", "expenses", "payment", "verdict", "ratio"),
+    [
+        ("8000", "5000", "1500.00", Verdict.FITS, "0.5000"),
+        ("8000", "5000", "1500.01", Verdict.TIGHT, "0.5000"),
+        ("8000", "5000", "2400.00", Verdict.TIGHT, "0.8000"),
+        ("8000", "5000", "2400.03", Verdict.DOES_NOT_FIT, "0.8000"),
+        ("5000", "5000", "10.00", Verdict.DOES_NOT_FIT, None),
+        ("4000", "5000", "10.00", Verdict.DOES_NOT_FIT, None),
+    ],
+)
+def test_affordability_verdicts(income, expenses, payment, verdict, ratio):
+    result = affordability(
+        income=Decimal(income),
+        expenses=Decimal(expenses),
+        payment=Decimal(payment),
+        thresholds=THRESHOLDS,
     )
-    assert "grace_months" in bounds_violations(Terms(amount=Decimal("100"), months=3), deferral)
-    assert bounds_violations(Terms(amount=Decimal("100"), months=3, grace_months=2), deferral) == {}
+    assert result.verdict is verdict
+    assert result.disposable == Decimal(income) - Decimal(expenses)
+    assert result.ratio == (Decimal(ratio) if ratio else None)
 
 
-def test_an_interest_freeze_has_no_fee_whatever_the_program_rate():
-    freeze = ProgramBounds(**{**BOUNDS.__dict__, "kind": "interest_freeze"})
-    assert terms_for(Decimal("5000"), freeze, months=12).monthly_fee_rate == 0
-    assert terms_for(Decimal("5000"), BOUNDS, months=12).monthly_fee_rate == Decimal("0.006")
+PROGRAMS = [
+    ("standard", BOUNDS),
+    ("hardship", HARDSHIP),
+    ("freeze", FREEZE),
+    ("deferral", DEFERRAL),
+]
+
+
+def test_suggestions_without_figures():
+    kinds = {s.kind: s for s in suggest_plans(FACTS, PROGRAMS, today=TODAY)}
+    assert set(kinds) == {
+        SuggestionKind.BALANCED,
+        SuggestionKind.LOWEST_PAYMENT,
+        SuggestionKind.DEFERRAL,
+    }
+    assert kinds[SuggestionKind.BALANCED].terms.months == 12
+    lowest = kinds[SuggestionKind.LOWEST_PAYMENT]
+    assert (lowest.program_key, lowest.terms.months) == ("hardship", 60)
+    assert kinds[SuggestionKind.DEFERRAL].terms.grace_months == 3
+    assert all(s.affordability is None for s in kinds.values())
+
+
+def test_the_shortest_plan_that_fits_the_budget():
+    suggestions = suggest_plans(
+        FACTS,
+        PROGRAMS,
+        today=TODAY,
+        income=Decimal("6000"),
+        expenses=Decimal("4000"),
+        thresholds=THRESHOLDS,
+    )
+    shortest = next(s for s in suggestions if s.kind is SuggestionKind.SHORTEST_THAT_FITS)
+    # 1,000 a month is half of the 2,000 left; 11,000 over 12 months at 0.6% is 982.67.
+    assert shortest.terms.months == 12
+    assert shortest.disclosure.monthly_amount <= Decimal("1000.00")
+    assert shortest.affordability is not None
+    assert shortest.affordability.verdict is Verdict.FITS
+
+
+def test_with_nothing_left_over_no_plan_is_said_to_fit():
+    suggestions = suggest_plans(
+        FACTS,
+        PROGRAMS,
+        today=TODAY,
+        income=Decimal("4000"),
+        expenses=Decimal("4000"),
+        thresholds=THRESHOLDS,
+    )
+    assert SuggestionKind.SHORTEST_THAT_FITS not in {s.kind for s in suggestions}
+    assert all(
+        s.affordability and s.affordability.verdict is Verdict.DOES_NOT_FIT for s in suggestions
+    )
+
+
+def test_no_eligible_program_means_no_suggestion():
+    assert suggest_plans(replace(FACTS, open_to_relief=False), PROGRAMS, today=TODAY) == []
+
+
+balances = st.decimals(min_value=Decimal("1000.00"), max_value=Decimal("500000.00"), places=2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    principal=balances,
+    days=st.integers(1, 400),
+    income=st.decimals(min_value=Decimal("0"), max_value=Decimal("50000"), places=2),
+    expenses=st.decimals(min_value=Decimal("0"), max_value=Decimal("50000"), places=2),
+    with_figures=st.booleans(),
+)
+def test_suggestions_are_always_eligible_and_within_bounds(
+    principal, days, income, expenses, with_figures
+):
+    facts = replace(FACTS, principal=principal, days_past_due=days, product="classic_card")
+    programs = dict(PROGRAMS)
+    figures = {"income": income, "expenses": expenses} if with_figures else {}
+    for suggestion in suggest_plans(facts, PROGRAMS, today=TODAY, thresholds=THRESHOLDS, **figures):
+        program = programs[suggestion.program_key]
+        assert is_eligible(facts, program, today=TODAY)
+        assert bounds_violations(suggestion.terms, program, facts) == {}
+        assert (
+            suggestion.disclosure.total_repayable
+            == suggestion.terms.amount + suggestion.disclosure.total_cost
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -60,12 +61,25 @@ def test_the_demo_debtor_has_two_accounts_about_45_and_120_days_overdue():
     assert days == [45, 120]
 
 
-def test_the_two_programs():
+def test_the_programs_of_issue_3():
     seed()
-    installment = Program.objects.get(code="installment-standard")
-    deferral = Program.objects.get(code="deferral-short")
-    assert (installment.months_min, installment.months_max) == (3, 60)
-    assert (deferral.grace_months_max, deferral.kind) == (3, "deferral")
+    programs = {p.code: p for p in Program.objects.all()}
+    standard = programs["installment-standard"]
+    assert (standard.months_min, standard.months_max, standard.rate) == (3, 24, Decimal("0.006"))
+    assert standard.cost_method == "flat_fee"
+    hardship = programs["installment-hardship"]
+    assert (hardship.months_max, hardship.hardship_evidence_required) == (60, True)
+    freeze = programs["interest-freeze"]
+    assert (freeze.kind, freeze.months_max, freeze.rate, freeze.min_days_past_due) == (
+        "interest_freeze",
+        60,
+        Decimal("0"),
+        90,
+    )
+    assert freeze.hardship_evidence_required
+    deferral = programs["deferral-short"]
+    assert (deferral.kind, deferral.grace_months_max) == ("deferral", 3)
+    assert not any(p.auto_approve for p in programs.values())
 
 
 def test_synthetic_debtors_cover_every_request_state_and_plans_sum_exactly():

@@ -30,6 +30,7 @@ from negotiation.models import (
 from negotiation.models.requests import REQUEST_TRANSITIONS
 from negotiation.roles import Role
 from negotiation.services.requests import (
+    Choices,
     approve_request,
     reject_request,
     submit_request,
@@ -79,9 +80,7 @@ def test_only_the_owner_may_submit(account, other_debtor, installment_program):
             account,
             actor=other_debtor.user,
             program=installment_program,
-            months=12,
-            grace_months=0,
-            down_payment=Decimal("0"),
+            choices=Choices(months=12),
             hardship=HARDSHIP,
             today=TODAY,
         )

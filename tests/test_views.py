@@ -31,6 +31,8 @@ def form_data(program, **overrides):
         "dependents": "1",
         "consent_truthful": "on",
         "consent_data_processing": "on",
+        # The confirm step carries the amount the preview showed (the whole balance here).
+        "previewed_amount": "11000.00",
     }
     data.update(overrides)
     return data

@@ -29,7 +29,21 @@ class AccountStatus(models.TextChoices):
     CHARGED_OFF = "charged_off", _("Charged off")
 
 
-# Statuses in which the debtor may ask for relief (policy.AccountFacts.open_to_relief).
+A = AccountStatus
+
+# Every allowed move of an account's status; ``services.accounts.transition_account`` is the
+# only code that changes it. An account is IN_PLAN from the approval of a plan until the
+# plan ends: completed (SETTLED), or broken or expired unsigned (back to IN_ARREARS).
+ACCOUNT_TRANSITIONS: dict[str, frozenset[str]] = {
+    A.IN_ARREARS: frozenset({A.IN_PLAN, A.SETTLED, A.DISPUTED, A.CHARGED_OFF}),
+    A.IN_PLAN: frozenset({A.IN_ARREARS, A.SETTLED, A.DISPUTED}),
+    A.DISPUTED: frozenset({A.IN_ARREARS, A.IN_PLAN, A.SETTLED}),
+    A.CHARGED_OFF: frozenset({A.IN_ARREARS, A.SETTLED}),
+    A.SETTLED: frozenset(),
+}
+
+# Statuses in which the debtor may ask for relief (policy.AccountFacts.open_to_relief):
+# not while a plan is agreed or awaiting signature, nor while disputed or charged off.
 RELIEF_OPEN_ACCOUNT_STATUSES = (AccountStatus.IN_ARREARS,)
 
 

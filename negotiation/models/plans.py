@@ -27,6 +27,9 @@ PLAN_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+CURRENT_PLAN_STATUSES: tuple[str, ...] = (P.AWAITING_SIGNATURE, P.ACTIVE)
+
+
 class RepaymentPlan(TermsFields):
     """The agreed arrangement, created when a request is approved (DESIGN.md section 4)."""
 
@@ -64,6 +67,13 @@ class RepaymentPlan(TermsFields):
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=PlanStatus.values), name="plan_status_known"
+            ),
+            # One agreed arrangement per account at a time: the account cannot owe its
+            # balance under two plans.
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(status__in=CURRENT_PLAN_STATUSES),
+                name="one_current_plan_per_account",
             ),
         ]
 

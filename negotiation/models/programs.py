@@ -1,12 +1,20 @@
+import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.models.accounts import money_field
-from negotiation.money import LEGAL_MAX_MONTHS
+from negotiation.models.terms import CostMethodChoice
+from negotiation.money import LEGAL_MAX_MONTHS, CostMethod
 from negotiation.policy import ProgramBounds
+
+# Sane ceilings for a rate, by method: a monthly fee of 5% is already 60% a year; an annual
+# nominal rate of 36% is the ceiling of enforceable interest in Chinese courts.
+MAX_MONTHLY_FEE = Decimal("0.05")
+MAX_ANNUAL_RATE = Decimal("0.36")
 
 
 class ReliefKind(models.TextChoices):
@@ -32,6 +40,9 @@ class Program(models.Model):
     products = models.JSONField(
         _("products"), default=list, blank=True, help_text=_("Empty: every product.")
     )
+    active = models.BooleanField(_("active"), default=True)
+    active_from = models.DateField(_("open from"), null=True, blank=True)
+    active_until = models.DateField(_("open until"), null=True, blank=True)
     # Bounds of the terms
     months_min = models.PositiveSmallIntegerField(
         _("minimum months"), default=1, validators=[MinValueValidator(1)]
@@ -39,14 +50,8 @@ class Program(models.Model):
     months_max = models.PositiveSmallIntegerField(
         _("maximum months"), validators=[MinValueValidator(1), MaxValueValidator(LEGAL_MAX_MONTHS)]
     )
-    grace_months_max = models.PositiveSmallIntegerField(_("maximum payment-free months"), default=0)
-    monthly_fee_rate = models.DecimalField(
-        _("monthly fee rate"),
-        max_digits=6,
-        decimal_places=5,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.05"))],
-        help_text=_("A fraction of the financed amount each month: 0.006 is 0.6%."),
+    grace_months_max = models.PositiveSmallIntegerField(
+        _("maximum payment-free months"), default=0, validators=[MaxValueValidator(12)]
     )
     min_down_payment_pct = models.DecimalField(
         _("minimum down payment (%)"),
@@ -62,8 +67,50 @@ class Program(models.Model):
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
+    min_installment = money_field(
+        _("minimum monthly payment"), default=Decimal("100.00"), validators=[MinValueValidator(0)]
+    )
+    # Cost
+    cost_method = models.CharField(
+        _("cost method"),
+        max_length=12,
+        choices=CostMethodChoice.choices,
+        default=CostMethod.FLAT_FEE,
+    )
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=7,
+        decimal_places=5,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_(
+            "Monthly fee method: the fee each month as a fraction of the amount (0.006 is "
+            "0.6%). Annual rate method: the nominal yearly rate (0.06 is 6%)."
+        ),
+    )
+    # Due dates
+    payment_day = models.PositiveSmallIntegerField(
+        _("payment day of the month"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+        help_text=_("Empty: the day of the agreement. 31 means the last day of every month."),
+    )
+    first_due_min_days = models.PositiveSmallIntegerField(
+        _("first payment at least this many days after the agreement"), default=15
+    )
     hardship_evidence_required = models.BooleanField(_("hardship evidence required"), default=False)
-    active = models.BooleanField(_("active"), default=True)
+    # Auto-approval: off unless a supervisor sets it. A request inside the envelope whose
+    # payment fits the debtor's figures is approved by policy, recorded as actor "policy".
+    auto_approve = models.BooleanField(
+        _("approve automatically inside the envelope"), default=False
+    )
+    auto_approve_max_amount = money_field(
+        _("auto-approve up to amount"), null=True, blank=True, default=None
+    )
+    auto_approve_max_months = models.PositiveSmallIntegerField(
+        _("auto-approve up to months"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["kind", "months_max"]
@@ -85,14 +132,89 @@ class Program(models.Model):
                 name="program_days_range_sane",
             ),
             models.CheckConstraint(
-                condition=models.Q(monthly_fee_rate__gte=0)
-                & models.Q(monthly_fee_rate__lte=Decimal("0.05")),
-                name="program_fee_rate_sane",
+                condition=models.Q(max_balance__isnull=True)
+                | models.Q(max_balance__gte=models.F("min_balance")),
+                name="program_balance_range_sane",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(cost_method=CostMethod.FLAT_FEE)
+                    & models.Q(rate__gte=0)
+                    & models.Q(rate__lte=MAX_MONTHLY_FEE)
+                )
+                | (
+                    models.Q(cost_method=CostMethod.ANNUITY)
+                    & models.Q(rate__gte=0)
+                    & models.Q(rate__lte=MAX_ANNUAL_RATE)
+                ),
+                name="program_rate_sane_for_method",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(payment_day__isnull=True)
+                | (models.Q(payment_day__gte=1) & models.Q(payment_day__lte=31)),
+                name="program_payment_day_in_month",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(grace_months_max__lte=12), name="program_grace_at_most_a_year"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_down_payment_pct__gte=0)
+                & models.Q(min_down_payment_pct__lte=100)
+                & models.Q(max_waiver_pct__gte=0)
+                & models.Q(max_waiver_pct__lte=100),
+                name="program_percentages_sane",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(active_from__isnull=True)
+                | models.Q(active_until__isnull=True)
+                | models.Q(active_until__gte=models.F("active_from")),
+                name="program_active_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(auto_approve=False)
+                | (
+                    models.Q(auto_approve_max_amount__isnull=False)
+                    & models.Q(auto_approve_max_months__isnull=False)
+                    & models.Q(auto_approve_max_months__lte=models.F("months_max"))
+                ),
+                name="program_auto_approve_envelope_complete",
             ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The same rules as the database constraints, as form errors a supervisor can fix."""
+        errors: dict[str, object] = {}
+        if self.months_min and self.months_max and self.months_min > self.months_max:
+            errors["months_min"] = _("The minimum months cannot exceed the maximum.")
+        if self.max_days_past_due is not None and self.max_days_past_due < self.min_days_past_due:
+            errors["max_days_past_due"] = _("The upper bound of days overdue is below the lower.")
+        if self.max_balance is not None and self.max_balance < self.min_balance:
+            errors["max_balance"] = _("The maximum balance is below the minimum.")
+        ceiling = MAX_MONTHLY_FEE if self.cost_method == CostMethod.FLAT_FEE else MAX_ANNUAL_RATE
+        if self.rate is not None and self.rate > ceiling:
+            errors["rate"] = _("The rate is above %(max)s for this cost method.") % {"max": ceiling}
+        if self.kind == ReliefKind.DEFERRAL and not self.grace_months_max:
+            errors["grace_months_max"] = _("A deferral needs at least one payment-free month.")
+        if self.active_from and self.active_until and self.active_until < self.active_from:
+            errors["active_until"] = _("The closing date is before the opening date.")
+        if self.auto_approve:
+            if self.auto_approve_max_amount is None:
+                errors["auto_approve_max_amount"] = _(
+                    "Set the largest amount approved automatically."
+                )
+            if self.auto_approve_max_months is None:
+                errors["auto_approve_max_months"] = _(
+                    "Set the longest term approved automatically."
+                )
+            elif self.months_max and self.auto_approve_max_months > self.months_max:
+                errors["auto_approve_max_months"] = _(
+                    "The envelope cannot exceed the maximum months."
+                )
+        if errors:
+            raise ValidationError(errors)
 
     def localized_name(self, language: str) -> str:
         return self.name_zh if language.startswith("zh") and self.name_zh else self.name
@@ -101,6 +223,22 @@ class Program(models.Model):
         if language.startswith("zh") and self.description_zh:
             return self.description_zh
         return self.description
+
+    def is_open_on(self, day: dt.date) -> bool:
+        return (
+            self.active
+            and (self.active_from is None or self.active_from <= day)
+            and (self.active_until is None or day <= self.active_until)
+        )
+
+    def within_auto_approve_envelope(self, *, amount: Decimal, months: int) -> bool:
+        return bool(
+            self.auto_approve
+            and self.auto_approve_max_amount is not None
+            and self.auto_approve_max_months is not None
+            and amount <= self.auto_approve_max_amount
+            and months <= self.auto_approve_max_months
+        )
 
     @property
     def bounds(self) -> ProgramBounds:
@@ -115,5 +253,12 @@ class Program(models.Model):
             max_balance=self.max_balance,
             products=tuple(self.products or ()),
             min_down_payment_pct=self.min_down_payment_pct,
-            monthly_fee_rate=self.monthly_fee_rate,
+            max_waiver_pct=self.max_waiver_pct,
+            cost_method=CostMethod(self.cost_method),
+            rate=self.rate,
+            min_installment=self.min_installment,
+            payment_day=self.payment_day,
+            first_due_min_days=self.first_due_min_days,
+            active_from=self.active_from,
+            active_until=self.active_until,
         )

@@ -2,7 +2,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.models.accounts import money_field
-from negotiation.money import Terms
+from negotiation.money import CostMethod, Terms
+
+
+class CostMethodChoice(models.TextChoices):
+    FLAT_FEE = CostMethod.FLAT_FEE.value, _("Monthly fee on the original amount")
+    ANNUITY = CostMethod.ANNUITY.value, _("Annual rate on the declining balance")
 
 
 class TermsFields(models.Model):
@@ -12,9 +17,15 @@ class TermsFields(models.Model):
     down_payment = money_field(_("down payment"))  # paid at the agreement, not financed
     months = models.PositiveSmallIntegerField(_("monthly payments"))
     grace_months = models.PositiveSmallIntegerField(_("payment-free months"), default=0)
-    monthly_fee_rate = models.DecimalField(
-        _("monthly fee rate"), max_digits=6, decimal_places=5, default=0
-    )  # a fraction: 0.00600 is 0.60% a month on the financed amount
+    cost_method = models.CharField(
+        _("cost method"),
+        max_length=12,
+        choices=CostMethodChoice.choices,
+        default=CostMethod.FLAT_FEE,
+    )
+    # Read by cost method: the monthly fee as a fraction of the financed amount (0.00600 is
+    # 0.60% a month), or the nominal annual rate on the declining balance (0.06000 is 6%).
+    rate = models.DecimalField(_("rate"), max_digits=7, decimal_places=5, default=0)
     waived_interest = money_field(_("interest waived"))
     waived_penalty = money_field(_("penalty waived"))
 
@@ -28,7 +39,8 @@ class TermsFields(models.Model):
             down_payment=self.down_payment,
             months=self.months,
             grace_months=self.grace_months,
-            monthly_fee_rate=self.monthly_fee_rate,
+            cost_method=CostMethod(self.cost_method),
+            rate=self.rate,
             waived_interest=self.waived_interest,
             waived_penalty=self.waived_penalty,
         )
@@ -38,6 +50,7 @@ class TermsFields(models.Model):
         self.down_payment = terms.down_payment
         self.months = terms.months
         self.grace_months = terms.grace_months
-        self.monthly_fee_rate = terms.monthly_fee_rate
+        self.cost_method = terms.cost_method.value
+        self.rate = terms.rate
         self.waived_interest = terms.waived_interest
         self.waived_penalty = terms.waived_penalty

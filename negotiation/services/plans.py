@@ -10,8 +10,16 @@ from django.utils import timezone
 
 from negotiation import money
 from negotiation.exceptions import ActionNotPermitted, TransitionNotAllowed
-from negotiation.models import Installment, PlanStatus, ReliefRequest, RepaymentPlan, User
+from negotiation.models import (
+    AccountStatus,
+    Installment,
+    PlanStatus,
+    ReliefRequest,
+    RepaymentPlan,
+    User,
+)
 from negotiation.models.plans import PLAN_TRANSITIONS
+from negotiation.services.accounts import pause_aging, transition_account
 from negotiation.services.audit import record_event
 
 
@@ -21,7 +29,7 @@ def create_plan(request: ReliefRequest, *, actor: User | None, agreed_on: dt.dat
     Runs inside the approval's transaction. The installments are the schedule of the
     request's terms line for line, so they sum exactly to the plan's total.
     """
-    disclosure = money.disclose(request.terms, start=agreed_on)
+    disclosure = money.disclose(request.terms, start=agreed_on, due=request.program.bounds.due)
     plan = unsaved_plan(request, disclosure=disclosure, agreed_on=agreed_on)
     plan.save()
     Installment.objects.bulk_create(unsaved_installments(plan, disclosure.lines))
@@ -31,6 +39,8 @@ def create_plan(request: ReliefRequest, *, actor: User | None, agreed_on: dt.dat
         action="plan.created",
         after={"status": plan.status, "total_repayable": str(plan.total_repayable)},
     )
+    # The account is under the plan from now: no second request, no second plan.
+    transition_account(request.account, AccountStatus.IN_PLAN, actor=actor, reason="plan approved")
     return plan
 
 
@@ -58,8 +68,24 @@ def unsaved_plan(
 def unsaved_installments(
     plan: RepaymentPlan, lines: tuple[money.ScheduleLine, ...]
 ) -> list[Installment]:
-    """One installment per schedule line, line for line, so they sum to the plan's total."""
-    return [
+    """One installment per schedule line, line for line, and the down payment (number 0,
+    due on the day of the agreement) when there is one: together they sum to the plan's
+    total repayable."""
+    down_payment = (
+        [
+            Installment(
+                plan=plan,
+                number=0,
+                due_date=plan.agreed_on,
+                principal_part=plan.down_payment,
+                cost_part=money.ZERO,
+                amount=plan.down_payment,
+            )
+        ]
+        if plan.down_payment > 0
+        else []
+    )
+    return down_payment + [
         Installment(
             plan=plan,
             number=line.number,
@@ -116,7 +142,7 @@ def sign_plan(
     if plan.account.debtor.user_id != actor.pk:
         raise ActionNotPermitted
     with transaction.atomic():
-        return transition_plan(
+        signed = transition_plan(
             plan,
             PlanStatus.ACTIVE,
             actor=actor,
@@ -128,3 +154,22 @@ def sign_plan(
                 "agreement_sha256": agreement_digest(plan, agreement_text),
             },
         )
+        if signed.grace_months:
+            _pause_aging_for_deferral(signed, actor=actor)
+    return signed
+
+
+def _pause_aging_for_deferral(plan: RepaymentPlan, *, actor: User) -> None:
+    """An agreed deferral pauses the aging of the account (DOMAIN.md) from the day after the
+    signature (the signing day has already counted) until the day before the first payment
+    falls due."""
+    first_due = plan.installments.filter(number__gte=1).order_by("number").first()
+    if first_due is None:
+        return
+    today = timezone.localdate()
+    pause_aging(
+        plan.account,
+        first_day=today + dt.timedelta(days=1),
+        last_day=first_due.due_date - dt.timedelta(days=1),
+        actor=actor,
+    )

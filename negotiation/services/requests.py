@@ -10,16 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from negotiation import money, policy
 from negotiation.exceptions import (
     ActionNotPermitted,
+    BalanceChanged,
     OpenRequestExists,
     ProgramNotAvailable,
     StaleObject,
@@ -39,7 +40,7 @@ from negotiation.models import (
 )
 from negotiation.models.accounts import RELIEF_OPEN_ACCOUNT_STATUSES
 from negotiation.models.requests import REQUEST_TRANSITIONS
-from negotiation.roles import actor_holds
+from negotiation.roles import Role, actor_holds
 from negotiation.services.audit import record_event
 
 
@@ -57,41 +58,57 @@ class Hardship:
 def account_facts(account: CreditAccount, *, today: dt.date) -> policy.AccountFacts:
     return policy.AccountFacts(
         days_past_due=account.days_past_due(today),
-        balance=account.total_balance,
+        principal=account.principal,
+        interest=account.interest,
+        fees=account.fees,
+        penalty=account.penalty,
         product=account.product,
-        status=account.status,
         open_to_relief=account.status in RELIEF_OPEN_ACCOUNT_STATUSES,
     )
 
 
+@dataclass(frozen=True)
+class Choices:
+    """The terms a debtor chooses on the request form."""
+
+    months: int
+    grace_months: int = 0
+    down_payment: Decimal = Decimal("0.00")
+    waived_interest: Decimal = Decimal("0.00")
+    waived_penalty: Decimal = Decimal("0.00")
+
+
+def affordability_thresholds() -> policy.AffordabilityThresholds:
+    return policy.AffordabilityThresholds(
+        fits=settings.AFFORDABILITY_FITS_MAX_RATIO, tight=settings.AFFORDABILITY_TIGHT_MAX_RATIO
+    )
+
+
 def validated_terms(
-    account: CreditAccount,
-    program: Program,
-    *,
-    months: int,
-    grace_months: int,
-    down_payment: Decimal,
-    today: dt.date,
+    account: CreditAccount, program: Program, choices: Choices, *, today: dt.date
 ) -> money.Terms:
     """The terms the debtor's choices lead to, after eligibility and bounds checks.
 
     Raises ``ProgramNotAvailable`` when the program does not fit the account and
     ``TermsOutOfBounds`` (with one message per field) when a bound is broken.
     """
-    if not program.active or not policy.is_eligible(
-        account_facts(account, today=today), program.bounds
-    ):
+    facts = account_facts(account, today=today)
+    bounds = program.bounds
+    if not program.active or not policy.is_eligible(facts, bounds, today=today):
         raise ProgramNotAvailable
-    if down_payment > account.total_balance:
-        raise TermsOutOfBounds({"down_payment": str(TermsOutOfBounds.default_message)})
+    waived = choices.waived_interest + choices.waived_penalty
+    if waived > facts.balance or choices.down_payment > facts.balance - waived:
+        raise TermsOutOfBounds({"down_payment": str(_("This is more than the amount you owe."))})
     terms = policy.terms_for(
-        account.total_balance,
-        program.bounds,
-        months=months,
-        grace_months=grace_months,
-        down_payment=down_payment,
+        facts,
+        bounds,
+        months=choices.months,
+        grace_months=choices.grace_months,
+        down_payment=choices.down_payment,
+        waived_interest=choices.waived_interest,
+        waived_penalty=choices.waived_penalty,
     )
-    errors = policy.bounds_violations(terms, program.bounds)
+    errors = policy.bounds_violations(terms, bounds, facts)
     if errors:
         raise TermsOutOfBounds(errors)
     return terms
@@ -102,9 +119,7 @@ def submit_request(
     *,
     actor: User,
     program: Program,
-    months: int,
-    grace_months: int,
-    down_payment: Decimal,
+    choices: Choices,
     hardship: Hardship,
     today: dt.date,
     ip: str | None = None,
@@ -113,20 +128,15 @@ def submit_request(
 
     Preconditions: ``actor`` owns the account; the program fits; the terms are in bounds;
     no other request on the account is open. Side effects: the request (SUBMITTED), the
-    debtor's ask as an ``Offer``, an audit row. Raises ``ActionNotPermitted``,
-    ``ProgramNotAvailable``, ``TermsOutOfBounds`` or ``OpenRequestExists``.
+    debtor's ask as an ``Offer``, an audit row; inside the program's auto-approve envelope,
+    with a payment that fits the debtor's figures, the approval by policy and its plan.
+    Raises ``ActionNotPermitted``, ``ProgramNotAvailable``, ``TermsOutOfBounds`` or
+    ``OpenRequestExists``.
     """
     if account.debtor.user_id != actor.pk:
         raise ActionNotPermitted
-    terms = validated_terms(
-        account,
-        program,
-        months=months,
-        grace_months=grace_months,
-        down_payment=down_payment,
-        today=today,
-    )
-    disclosure = money.disclose(terms, start=today)
+    terms = validated_terms(account, program, choices, today=today)
+    disclosure = money.disclose(terms, start=today, due=program.bounds.due)
     with transaction.atomic():
         request = ReliefRequest(
             account=account,
@@ -169,7 +179,26 @@ def submit_request(
             after={"status": request.status, **_terms_for_audit(terms)},
             ip=ip,
         )
+        if _inside_auto_approve_envelope(request, program):
+            request = approve_by_policy(request, today=today)
     return request
+
+
+def request_affordability(request: ReliefRequest) -> policy.Affordability:
+    """The request's regular payment against the debtor's own figures."""
+    return policy.affordability(
+        income=request.monthly_income,
+        expenses=request.monthly_expenses,
+        payment=request.monthly_amount,
+        thresholds=affordability_thresholds(),
+    )
+
+
+def _inside_auto_approve_envelope(request: ReliefRequest, program: Program) -> bool:
+    return (
+        program.within_auto_approve_envelope(amount=request.amount, months=request.months)
+        and request_affordability(request).verdict is policy.Verdict.FITS
+    )
 
 
 def _terms_for_audit(terms: money.Terms) -> dict[str, Any]:
@@ -178,7 +207,10 @@ def _terms_for_audit(terms: money.Terms) -> dict[str, Any]:
         "down_payment": str(terms.down_payment),
         "months": terms.months,
         "grace_months": terms.grace_months,
-        "monthly_fee_rate": str(terms.monthly_fee_rate),
+        "cost_method": terms.cost_method.value,
+        "rate": str(terms.rate),
+        "waived_interest": str(terms.waived_interest),
+        "waived_penalty": str(terms.waived_penalty),
     }
 
 
@@ -190,8 +222,12 @@ def transition_request(
     expected_version: int | None = None,
     changes: dict[str, Any] | None = None,
     ip: str | None = None,
+    by_policy: bool = False,
 ) -> ReliefRequest:
     """Move ``request`` to status ``to``: the only code that changes a request's status.
+
+    ``by_policy`` is an approval by a program's auto-approve envelope: no person acts, the
+    audit row names "policy", and only the review and approval moves are open to it.
 
     Locks the row (so two specialists acting at once produce one decision), refuses a
     decision made on a stale page (``expected_version``), checks the move against
@@ -211,7 +247,10 @@ def transition_request(
     role = REQUEST_TRANSITIONS.get((locked.status, to))
     if role is None:
         raise TransitionNotAllowed
-    if not actor_holds(actor, role, locked):
+    if by_policy:
+        if actor is not None or role not in (Role.REVIEWER, Role.DECIDER):
+            raise ActionNotPermitted
+    elif not actor_holds(actor, role, locked):
         raise ActionNotPermitted
     before = {"status": locked.status, "version": locked.version}
     for field, value in (changes or {}).items():
@@ -222,6 +261,7 @@ def transition_request(
     record_event(
         locked,
         actor=actor,
+        actor_label="policy" if by_policy else "system",
         action="request.transition",
         before=before,
         after={"status": to, "version": locked.version, **_audit_safe(changes or {})},
@@ -254,7 +294,14 @@ def _notify_debtor_on_commit(request: ReliefRequest, status: str) -> None:
         return
     from negotiation.tasks import send_request_update
 
-    transaction.on_commit(partial(send_request_update.delay, request.pk, status))
+    # robust: the decision is committed; a mail or broker failure must not turn it into an
+    # error page (the outbox of the notifications work retries sends).
+    request_id = request.pk
+
+    def send_update() -> None:  # a named function: robust on_commit logs its __qualname__
+        send_request_update.delay(request_id, status)
+
+    transaction.on_commit(send_update, robust=True)
 
 
 def start_review(
@@ -272,7 +319,7 @@ def start_review(
 
 
 def _review_started(
-    request: ReliefRequest, *, actor: User, expected_version: int | None
+    request: ReliefRequest, *, actor: User, expected_version: int | None, ip: str | None
 ) -> tuple[ReliefRequest, int | None]:
     """A decision on a SUBMITTED request first takes it into review, as the lifecycle says."""
     current = ReliefRequest.objects.select_for_update().get(pk=request.pk)
@@ -281,7 +328,7 @@ def _review_started(
     if current.status != RequestStatus.SUBMITTED:
         return current, expected_version
     reviewed = transition_request(
-        current, RequestStatus.IN_REVIEW, actor=actor, changes={"assignee": actor}
+        current, RequestStatus.IN_REVIEW, actor=actor, changes={"assignee": actor}, ip=ip
     )
     return reviewed, reviewed.version
 
@@ -292,6 +339,7 @@ def approve_request(
     actor: User,
     today: dt.date,
     expected_version: int | None = None,
+    ip: str | None = None,
 ) -> ReliefRequest:
     """Approve the terms asked for and create the plan awaiting the debtor's signature.
 
@@ -302,12 +350,16 @@ def approve_request(
     from negotiation.services.plans import create_plan
 
     with transaction.atomic():
-        current, version = _review_started(request, actor=actor, expected_version=expected_version)
+        current, version = _review_started(
+            request, actor=actor, expected_version=expected_version, ip=ip
+        )
+        _refuse_if_balance_changed(current)
         approved = transition_request(
             current,
             RequestStatus.APPROVED,
             actor=actor,
             expected_version=version,
+            ip=ip,
             changes={"decided_by": actor, "decided_at": timezone.now()},
         )
         Offer.objects.filter(request=approved, status=OfferStatus.PENDING).update(
@@ -317,6 +369,41 @@ def approve_request(
     return approved
 
 
+def approve_by_policy(request: ReliefRequest, *, today: dt.date) -> ReliefRequest:
+    """Approve inside the program's auto-approve envelope: review and approval are recorded
+    with actor "policy", and the plan is created as for any approval."""
+    from negotiation.services.plans import create_plan
+
+    with transaction.atomic():
+        reviewed = transition_request(request, RequestStatus.IN_REVIEW, actor=None, by_policy=True)
+        approved = transition_request(
+            reviewed,
+            RequestStatus.APPROVED,
+            actor=None,
+            by_policy=True,
+            changes={"decided_at": timezone.now()},
+        )
+        Offer.objects.filter(request=approved, status=OfferStatus.PENDING).update(
+            status=OfferStatus.ACCEPTED
+        )
+        create_plan(approved, actor=None, agreed_on=today)
+    return approved
+
+
+def _refuse_if_balance_changed(request: ReliefRequest) -> None:
+    """The plan repays the balance the debtor saw. If payments or charges moved it since,
+    approving would agree terms nobody saw: refuse, so the terms are looked at again."""
+    account = CreditAccount.objects.select_for_update().get(pk=request.account_id)
+    seen = (
+        request.snapshot_principal,
+        request.snapshot_interest,
+        request.snapshot_fees,
+        request.snapshot_penalty,
+    )
+    if seen != (account.principal, account.interest, account.fees, account.penalty):
+        raise BalanceChanged
+
+
 def reject_request(
     request: ReliefRequest,
     *,
@@ -324,15 +411,19 @@ def reject_request(
     reason_code: str,
     explanation: str,
     expected_version: int | None = None,
+    ip: str | None = None,
 ) -> ReliefRequest:
     """Refuse the request with a reason code and a text the debtor will read."""
     with transaction.atomic():
-        current, version = _review_started(request, actor=actor, expected_version=expected_version)
+        current, version = _review_started(
+            request, actor=actor, expected_version=expected_version, ip=ip
+        )
         rejected = transition_request(
             current,
             RequestStatus.REJECTED,
             actor=actor,
             expected_version=version,
+            ip=ip,
             changes={
                 "decided_by": actor,
                 "decided_at": timezone.now(),
@@ -347,12 +438,16 @@ def reject_request(
 
 
 def withdraw_request(
-    request: ReliefRequest, *, actor: User, expected_version: int | None = None
+    request: ReliefRequest,
+    *,
+    actor: User,
+    expected_version: int | None = None,
+    ip: str | None = None,
 ) -> ReliefRequest:
     """The debtor withdraws an open request; the account is free for a new one."""
     with transaction.atomic():
         withdrawn = transition_request(
-            request, RequestStatus.WITHDRAWN, actor=actor, expected_version=expected_version
+            request, RequestStatus.WITHDRAWN, actor=actor, expected_version=expected_version, ip=ip
         )
         Offer.objects.filter(request=withdrawn, status=OfferStatus.PENDING).update(
             status=OfferStatus.SUPERSEDED

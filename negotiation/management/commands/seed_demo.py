@@ -38,6 +38,7 @@ from negotiation.models import (
     User,
 )
 from negotiation.models.debtors import hash_national_id
+from negotiation.money import CostMethod
 from negotiation.references import (
     new_account_reference,
     new_debtor_reference,
@@ -45,6 +46,7 @@ from negotiation.references import (
 )
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS, sync_role_groups
 from negotiation.services.plans import unsaved_installments, unsaved_plan
+from negotiation.services.requests import account_facts
 
 DEMO_DEBTOR_EMAIL = "demo@example.com"
 DEMO_DEBTOR_PASSWORD = "demo-debtor-pass"
@@ -58,14 +60,56 @@ PROGRAMS: list[dict[str, Any]] = [
     {
         "code": "installment-standard",
         "kind": ReliefKind.INSTALLMENT,
-        "name": "Individual installment plan",
-        "name_zh": "个性化分期还款",
-        "description": "Repay what you owe in equal monthly payments over 3 to 60 months.",
-        "description_zh": "在3至60个月内按月等额偿还欠款。",
+        "name": "Standard installment plan",
+        "name_zh": "标准分期还款",
+        "description": "Repay what you owe in equal monthly payments over 3 to 24 months.",
+        "description_zh": "在3至24个月内按月等额偿还欠款。",
         "min_days_past_due": 1,
         "months_min": 3,
+        "months_max": 24,
+        "cost_method": CostMethod.FLAT_FEE,
+        "rate": Decimal("0.00600"),
+    },
+    {
+        "code": "installment-hardship",
+        "kind": ReliefKind.INSTALLMENT,
+        "name": "Individual installment plan for hardship",
+        "name_zh": "困难客户个性化分期还款",
+        "description": (
+            "For a lasting loss of income or a serious illness: up to 60 monthly payments at "
+            "a low yearly rate, and part of the interest and late charges can be waived. We "
+            "will ask for proof of your situation."
+        ),
+        "description_zh": (
+            "适用于收入长期减少或重大疾病：最多分60期按月还款，年利率较低，并可减免部分利息和违约金。"
+            "我们会请您提供相关证明。"
+        ),
+        "min_days_past_due": 30,
+        "months_min": 6,
         "months_max": 60,
-        "monthly_fee_rate": Decimal("0.00600"),
+        "cost_method": CostMethod.ANNUITY,
+        "rate": Decimal("0.06000"),
+        "max_waiver_pct": Decimal("50"),
+        "hardship_evidence_required": True,
+    },
+    {
+        "code": "interest-freeze",
+        "kind": ReliefKind.INTEREST_FREEZE,
+        "name": "Interest freeze",
+        "name_zh": "停息挂账",
+        "description": (
+            "For accounts more than 90 days overdue: interest and late charges stop, and "
+            "what you owe today is repaid in equal monthly payments over 12 to 60 months at "
+            "no further cost. We will ask for proof of your situation."
+        ),
+        "description_zh": (
+            "适用于逾期超过90天的账户：停止计收利息和违约金，当前欠款在12至60个月内按月等额偿还，"
+            "不再产生其他费用。我们会请您提供相关证明。"
+        ),
+        "min_days_past_due": 90,
+        "months_min": 12,
+        "months_max": 60,
+        "hardship_evidence_required": True,
     },
     {
         "code": "deferral-short",
@@ -81,7 +125,6 @@ PROGRAMS: list[dict[str, Any]] = [
         "months_min": 1,
         "months_max": 12,
         "grace_months_max": 3,
-        "monthly_fee_rate": Decimal("0"),
     },
 ]
 
@@ -131,10 +174,11 @@ class Command(BaseCommand):
         if created:
             user.set_password(DEMO_DEBTOR_PASSWORD)
             user.save()
+        # Found by its user, not by the hashed ID: the hash depends on a deployment's key.
         debtor, _ = Debtor.objects.get_or_create(
-            national_id_hash=hash_national_id("110101199003071234"),
+            user=user,
             defaults={
-                "user": user,
+                "national_id_hash": hash_national_id("110101199003071234"),
                 "full_name": "Wang Fang",
                 "national_id_last4": "1234",
                 "phone": "+86 138 0013 8000",
@@ -258,10 +302,13 @@ class SyntheticData:
                 continue
             program = self.programs[index % len(self.programs)]
             status = statuses[len(requests) % len(statuses)]
+            # Any term the program allows whose payment stays above its minimum.
+            affordable_max = int(account.total_balance // max(program.min_installment, 1))
+            months_max = max(program.months_min, min(program.months_max, affordable_max))
             terms = policy.terms_for(
-                account.total_balance,
+                account_facts(account, today=self.today),
                 program.bounds,
-                months=self.rng.randrange(program.months_min, program.months_max + 1),
+                months=self.rng.randrange(program.months_min, months_max + 1),
                 grace_months=program.grace_months_max and 1,
             )
             request = ReliefRequest(
@@ -274,7 +321,7 @@ class SyntheticData:
                 hardship_statement="Synthetic request for scale testing.",
                 monthly_income=Decimal(self.rng.randrange(3000, 20000)),
                 monthly_expenses=Decimal(self.rng.randrange(2000, 10000)),
-                monthly_amount=money.disclose(terms, start=self.today).monthly_amount,
+                monthly_amount=money.build_schedule(terms, start=self.today)[0].amount,
                 due_by=timezone.now() + dt.timedelta(days=self.rng.randrange(-3, 3)),
             )
             request.set_terms(terms)
@@ -301,7 +348,9 @@ class SyntheticData:
         plans = []
         schedules = []
         for request in approved:
-            disclosure = money.disclose(request.terms, start=self.today)
+            disclosure = money.disclose(
+                request.terms, start=self.today, due=request.program.bounds.due
+            )
             status = self.rng.choice([PlanStatus.AWAITING_SIGNATURE, PlanStatus.ACTIVE])
             plans.append(
                 unsaved_plan(request, disclosure=disclosure, agreed_on=self.today, status=status)

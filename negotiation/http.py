@@ -1,0 +1,24 @@
+"""Request helpers shared by the debtor views and the admin."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address for the audit trail.
+
+    Behind ``TRUSTED_PROXY_COUNT`` reverse proxies, each appends the address it received
+    the request from to X-Forwarded-For, so the client is that many entries from the end;
+    anything further left was written by the client and cannot be trusted.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR")

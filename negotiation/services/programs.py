@@ -1,0 +1,37 @@
+"""Relief programs: configured by supervisors in the admin, every change audited."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from negotiation.models import Program, User
+from negotiation.services.audit import record_event
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def save_program(program: Program, *, actor: User, changed_fields: list[str]) -> Program:
+    """Create or change ``program`` (already validated by ``full_clean``) and audit it.
+
+    The audit row keeps the new value of every changed field, so the history of what the
+    bank offered, and when, can be read back.
+    """
+    created = program.pk is None
+    with transaction.atomic():
+        program.save()
+        record_event(
+            program,
+            actor=actor,
+            action="program.created" if created else "program.changed",
+            after={name: _jsonable(getattr(program, name)) for name in changed_fields},
+        )
+    return program

@@ -1,0 +1,46 @@
+// Live preview of the request form: sends the terms to the preview endpoint as the debtor
+// types and swaps in the disclosure, chart and schedule. Without JavaScript the form's own
+// "See the schedule and cost" step gives the same preview.
+(function () {
+  "use strict";
+  var form = document.getElementById("request-form");
+  var target = document.getElementById("live-preview");
+  if (!form || !target || !window.fetch) { return; }
+  var url = form.getAttribute("data-preview-url");
+  var termsFields = ["program", "months", "grace_months", "down_payment", "waived_interest", "waived_penalty"];
+  var timer = null;
+  var latest = 0;
+
+  function refresh() {
+    var body = new FormData();
+    body.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+    termsFields.forEach(function (name) {
+      var input = form.elements.namedItem(name);
+      if (input) { body.append(name, input.value); }
+    });
+    var ticket = ++latest;
+    target.setAttribute("aria-busy", "true");
+    fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        if (ticket === latest) { target.innerHTML = html; }
+      })
+      .catch(function () { /* the no-JavaScript preview step still works */ })
+      .finally(function () { if (ticket === latest) { target.removeAttribute("aria-busy"); } });
+  }
+
+  function schedule() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(refresh, 300);
+  }
+
+  termsFields.forEach(function (name) {
+    var input = form.elements.namedItem(name);
+    if (input) {
+      input.addEventListener("input", schedule);
+      input.addEventListener("change", schedule);
+    }
+  });
+  target.hidden = false;
+  refresh();
+})();

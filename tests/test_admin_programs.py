@@ -1,0 +1,129 @@
+"""Programs in the admin (supervisors configure, specialists read), and the robustness of
+the decision buttons."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from negotiation.models import AuditEvent, Program, RequestStatus
+from tests.conftest import staff_client
+from tests.factories import make_request
+
+pytestmark = pytest.mark.django_db
+
+ADD_URL = "admin:negotiation_program_add"
+
+
+def program_form(**overrides):  # type: ignore[no-untyped-def]
+    data = {
+        "kind": "installment",
+        "code": "summer-plan",
+        "name": "Summer plan",
+        "name_zh": "夏季计划",
+        "description": "A plan for the summer.",
+        "description_zh": "",
+        "active": "on",
+        "min_days_past_due": "1",
+        "min_balance": "0",
+        "products": "[]",
+        "months_min": "3",
+        "months_max": "18",
+        "grace_months_max": "0",
+        "min_down_payment_pct": "0",
+        "max_waiver_pct": "0",
+        "min_installment": "100.00",
+        "cost_method": "flat_fee",
+        "rate": "0.005",
+        "first_due_min_days": "15",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_supervisor_adds_a_program_and_it_appears_for_eligible_debtors(
+    supervisor, debtor_client, account
+):
+    response = staff_client(supervisor).post(reverse(ADD_URL), program_form())
+    assert response.status_code == 302, response.content.decode()[:2000]
+    program = Program.objects.get(code="summer-plan")
+    event = AuditEvent.objects.get(action="program.created", object_id=program.pk)
+    assert event.actor == supervisor
+    assert event.after["months_max"] == 18
+    page = debtor_client.get(
+        reverse("negotiation:account", args=[account.reference])
+    ).content.decode()
+    assert "Summer plan" in page
+    assert "?program=summer-plan" in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"months_max": "61"}, "months_max"),
+        ({"months_min": "20", "months_max": "12"}, "months_min"),
+        ({"rate": "0.08"}, "rate"),
+        ({"auto_approve": "on"}, "auto_approve_max_amount"),
+        ({"kind": "deferral"}, "grace_months_max"),
+    ],
+)
+def test_bad_program_settings_are_refused_with_a_message(supervisor, overrides, field):
+    response = staff_client(supervisor).post(reverse(ADD_URL), program_form(**overrides))
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not Program.objects.filter(code="summer-plan").exists()
+
+
+def test_specialists_read_programs_but_cannot_change_them(specialist, installment_program):
+    client = staff_client(specialist)
+    assert client.get(reverse("admin:negotiation_program_changelist")).status_code == 200
+    assert client.get(reverse(ADD_URL)).status_code == 403
+    assert client.post(reverse(ADD_URL), program_form()).status_code == 403
+    change = reverse("admin:negotiation_program_change", args=[installment_program.pk])
+    assert client.post(change, program_form(code=installment_program.code)).status_code == 403
+
+
+def test_a_program_change_is_audited(supervisor, installment_program):
+    change = reverse("admin:negotiation_program_change", args=[installment_program.pk])
+    staff_client(supervisor).post(
+        change, program_form(code=installment_program.code, months_max="36")
+    )
+    event = AuditEvent.objects.get(action="program.changed", object_id=installment_program.pk)
+    assert event.after["months_max"] == 36
+
+
+def test_a_non_numeric_id_is_not_a_server_error(specialist):
+    response = staff_client(specialist).get("/staff/negotiation/reliefrequest/abc/change/")
+    assert response.status_code == 302
+
+
+def test_an_approval_without_a_version_is_refused(specialist, account, installment_program):
+    request = make_request(account, installment_program)
+    url = reverse("admin:negotiation_reliefrequest_approve", args=[request.pk])
+    response = staff_client(specialist).post(url, {}, follow=True)
+    assert "changed while you were looking at it" in response.content.decode()
+    request.refresh_from_db()
+    assert request.status == RequestStatus.SUBMITTED
+
+
+def test_a_failing_mail_server_does_not_turn_an_approval_into_an_error(
+    specialist, account, installment_program, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.test_admin_programs.BrokenEmailBackend"
+    request = make_request(account, installment_program)
+    url = reverse("admin:negotiation_reliefrequest_approve", args=[request.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client(specialist).post(url, {"version": request.version})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == RequestStatus.APPROVED
+    assert mail.outbox == []
+
+
+class BrokenEmailBackend:
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        pass
+
+    def send_messages(self, messages):  # type: ignore[no-untyped-def]
+        raise ConnectionRefusedError("mail server down")

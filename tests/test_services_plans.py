@@ -1,0 +1,121 @@
+"""After an approval: the account is under the plan, a second plan is impossible, the down
+payment is a line of the schedule, and a signed deferral pauses the aging of the account."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from negotiation.exceptions import BalanceChanged, ProgramNotAvailable, TermsOutOfBounds
+from negotiation.models import (
+    AccountStatus,
+    AuditEvent,
+    CreditAccount,
+    RepaymentPlan,
+    RequestStatus,
+)
+from negotiation.services.plans import sign_plan
+from negotiation.services.requests import Choices, approve_request, submit_request
+from tests.factories import HARDSHIP, make_request
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+def test_approval_puts_the_account_under_the_plan(account, installment_program, specialist):
+    approve_request(make_request(account, installment_program), actor=specialist, today=TODAY)
+    account.refresh_from_db()
+    assert account.status == AccountStatus.IN_PLAN
+    event = AuditEvent.objects.get(action="account.transition", object_id=account.pk)
+    assert event.after == {"status": "in_plan", "reason": "plan approved"}
+
+
+def test_no_second_request_once_a_plan_is_agreed(account, installment_program, specialist):
+    approve_request(make_request(account, installment_program), actor=specialist, today=TODAY)
+    account.refresh_from_db()
+    with pytest.raises(ProgramNotAvailable):
+        make_request(account, installment_program)
+
+
+def test_the_database_refuses_a_second_current_plan(account, installment_program, specialist):
+    plan = approve_request(
+        make_request(account, installment_program), actor=specialist, today=TODAY
+    ).plan
+    clone = RepaymentPlan.objects.get(pk=plan.pk)
+    clone.pk = None
+    clone.reference = "PL-TEST-0001"
+    clone.request_id = None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RepaymentPlan.objects.bulk_create([clone])
+
+
+def test_approval_is_refused_if_the_balance_moved(account, installment_program, specialist):
+    request = make_request(account, installment_program)
+    CreditAccount.objects.filter(pk=account.pk).update(principal=Decimal("9500.00"))  # a payment
+    with pytest.raises(BalanceChanged):
+        approve_request(request, actor=specialist, today=TODAY)
+    request.refresh_from_db()
+    assert request.status == RequestStatus.SUBMITTED
+    assert not RepaymentPlan.objects.exists()
+
+
+def test_a_down_payment_is_the_first_line_of_the_plan(account, installment_program, specialist):
+    request = submit_request(
+        account,
+        actor=account.debtor.user,
+        program=installment_program,
+        choices=Choices(months=10, down_payment=Decimal("1000.00")),
+        hardship=HARDSHIP,
+        today=TODAY,
+    )
+    plan = approve_request(request, actor=specialist, today=TODAY).plan
+    lines = list(plan.installments.order_by("number"))
+    assert (lines[0].number, lines[0].amount, lines[0].due_date) == (0, Decimal("1000.00"), TODAY)
+    assert len(lines) == 11
+    # 1,000 now, then 10 x (1,000 repaid + 60.00 fee on the 10,000 financed).
+    assert sum(line.amount for line in lines) == plan.total_repayable == Decimal("11600.00")
+
+
+def test_paying_everything_as_a_down_payment_is_not_a_plan(account, installment_program):
+    with pytest.raises(TermsOutOfBounds) as caught:
+        submit_request(
+            account,
+            actor=account.debtor.user,
+            program=installment_program,
+            choices=Choices(months=3, down_payment=account.total_balance),
+            hardship=HARDSHIP,
+            today=TODAY,
+        )
+    assert "no plan is needed" in caught.value.errors["down_payment"]
+
+
+def test_signing_a_deferral_pauses_the_aging_of_the_account(account, deferral_program, specialist):
+    request = make_request(account, deferral_program, months=3, grace_months=2)
+    plan = approve_request(request, actor=specialist, today=TODAY).plan
+    days_before = account.days_past_due(TODAY)
+    sign_plan(
+        plan, actor=account.debtor.user, agreement_text="text", ip="127.0.0.1", user_agent="test"
+    )
+    account.refresh_from_db()
+    first_due = plan.installments.get(number=1).due_date
+    assert (account.aging_paused_from, account.aging_paused_until) == (
+        TODAY + dt.timedelta(days=1),
+        first_due - dt.timedelta(days=1),
+    )
+    # During the deferral the days overdue stay where they were on the day of signing.
+    assert account.days_past_due(TODAY) == days_before
+    assert account.days_past_due(TODAY + dt.timedelta(days=40)) == days_before
+    assert AuditEvent.objects.filter(action="account.aging_paused", object_id=account.pk).exists()
+
+
+def test_signing_an_installment_plan_does_not_pause_aging(account, installment_program, specialist):
+    plan = approve_request(
+        make_request(account, installment_program), actor=specialist, today=TODAY
+    ).plan
+    sign_plan(plan, actor=account.debtor.user, agreement_text="text", ip=None, user_agent="")
+    account.refresh_from_db()
+    assert account.aging_paused_from is None
