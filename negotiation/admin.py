@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -28,6 +29,7 @@ from negotiation.models import (
     Installment,
     Offer,
     Payment,
+    Product,
     Program,
     ReliefRequest,
     RepaymentPlan,
@@ -126,9 +128,67 @@ class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     date_hierarchy = "paid_on"
 
 
+PROGRAM_FIELDSETS: Any = (
+    (None, {"fields": ("kind", "code", "name", "name_zh", "description", "description_zh")}),
+    (
+        _("Who it is for"),
+        {
+            "fields": (
+                "active",
+                "active_from",
+                "active_until",
+                "min_days_past_due",
+                "max_days_past_due",
+                "min_balance",
+                "max_balance",
+                "products",
+                "hardship_evidence_required",
+            )
+        },
+    ),
+    (
+        _("Bounds of the terms"),
+        {
+            "fields": (
+                "months_min",
+                "months_max",
+                "grace_months_max",
+                "min_down_payment_pct",
+                "max_waiver_pct",
+                "min_installment",
+            )
+        },
+    ),
+    (_("Cost"), {"fields": ("cost_method", "rate")}),
+    (_("Due dates"), {"fields": ("payment_day", "first_due_min_days")}),
+    (
+        _("Automatic approval (off unless set)"),
+        {"fields": ("auto_approve", "auto_approve_max_amount", "auto_approve_max_months")},
+    ),
+)
+
+
+class ProgramAdminForm(forms.ModelForm):
+    """Products as a list of boxes to tick rather than raw JSON."""
+
+    products = forms.MultipleChoiceField(
+        label=_("products"),
+        choices=Product.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every product."),
+    )
+
+    class Meta:
+        model = Program
+        fields = [name for _, options in PROGRAM_FIELDSETS for name in options["fields"]]
+
+
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
     """Supervisors add and change programs; specialists and bank staff only read them."""
+
+    form = ProgramAdminForm
 
     list_display = (
         "name",
@@ -143,44 +203,7 @@ class ProgramAdmin(admin.ModelAdmin):
     )
     list_filter = ("kind", "active", "cost_method")
     search_fields = ("name", "name_zh", "code")
-    fieldsets = (
-        (None, {"fields": ("kind", "code", "name", "name_zh", "description", "description_zh")}),
-        (
-            _("Who it is for"),
-            {
-                "fields": (
-                    "active",
-                    "active_from",
-                    "active_until",
-                    "min_days_past_due",
-                    "max_days_past_due",
-                    "min_balance",
-                    "max_balance",
-                    "products",
-                    "hardship_evidence_required",
-                )
-            },
-        ),
-        (
-            _("Bounds of the terms"),
-            {
-                "fields": (
-                    "months_min",
-                    "months_max",
-                    "grace_months_max",
-                    "min_down_payment_pct",
-                    "max_waiver_pct",
-                    "min_installment",
-                )
-            },
-        ),
-        (_("Cost"), {"fields": ("cost_method", "rate")}),
-        (_("Due dates"), {"fields": ("payment_day", "first_due_min_days")}),
-        (
-            _("Automatic approval (off unless set)"),
-            {"fields": ("auto_approve", "auto_approve_max_amount", "auto_approve_max_months")},
-        ),
-    )
+    fieldsets = PROGRAM_FIELDSETS
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Requests and plans point at their program for ever; retire one with "active".

@@ -213,6 +213,14 @@ class Verdict(StrEnum):
     TIGHT = "tight"
     DOES_NOT_FIT = "does_not_fit"
 
+    @property
+    def label(self) -> str:
+        return {
+            Verdict.FITS: _("Fits the budget"),
+            Verdict.TIGHT: _("Tight for the budget"),
+            Verdict.DOES_NOT_FIT: _("Does not fit the budget"),
+        }[self]
+
 
 @dataclass(frozen=True)
 class AffordabilityThresholds:

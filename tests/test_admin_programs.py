@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 ADD_URL = "admin:negotiation_program_add"
 
 
-def program_form(**overrides):  # type: ignore[no-untyped-def]
+def program_form(**overrides):
     data = {
         "kind": "installment",
         "code": "summer-plan",
@@ -27,7 +27,6 @@ def program_form(**overrides):  # type: ignore[no-untyped-def]
         "active": "on",
         "min_days_past_due": "1",
         "min_balance": "0",
-        "products": "[]",
         "months_min": "3",
         "months_max": "18",
         "grace_months_max": "0",
@@ -84,6 +83,13 @@ def test_specialists_read_programs_but_cannot_change_them(specialist, installmen
     assert client.post(change, program_form(code=installment_program.code)).status_code == 403
 
 
+def test_products_are_ticked_not_typed(supervisor):
+    staff_client(supervisor).post(
+        reverse(ADD_URL), program_form(products=["gold_card", "platinum_card"])
+    )
+    assert Program.objects.get(code="summer-plan").products == ["gold_card", "platinum_card"]
+
+
 def test_a_program_change_is_audited(supervisor, installment_program):
     change = reverse("admin:negotiation_program_change", args=[installment_program.pk])
     staff_client(supervisor).post(
@@ -122,8 +128,8 @@ def test_a_failing_mail_server_does_not_turn_an_approval_into_an_error(
 
 
 class BrokenEmailBackend:
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         pass
 
-    def send_messages(self, messages):  # type: ignore[no-untyped-def]
+    def send_messages(self, messages):
         raise ConnectionRefusedError("mail server down")

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
-def submit(account, program, *, months=12, hardship=HARDSHIP):  # type: ignore[no-untyped-def]
+def submit(account, program, *, months=12, hardship=HARDSHIP):
     return submit_request(
         account,
         actor=account.debtor.user,
@@ -29,7 +29,7 @@ def submit(account, program, *, months=12, hardship=HARDSHIP):  # type: ignore[n
 
 
 @pytest.fixture
-def envelope_program(db):  # type: ignore[no-untyped-def]
+def envelope_program(db):
     return make_installment_program(
         auto_approve=True, auto_approve_max_amount=Decimal("20000.00"), auto_approve_max_months=12
     )

@@ -149,7 +149,7 @@ def test_the_whole_story(live_server, browser, settings) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_suggested_plan_with_a_live_preview(live_server, browser) -> None:  # type: ignore[no-untyped-def]
+def test_a_suggested_plan_with_a_live_preview(live_server, browser) -> None:
     call_command("seed_demo", verbosity=0)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()

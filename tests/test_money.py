@@ -217,7 +217,7 @@ methods = st.sampled_from([CostMethod.FLAT_FEE, CostMethod.ANNUITY])
 starts = st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2030, 12, 31))
 
 
-def _rate_for(method, rate):  # type: ignore[no-untyped-def]
+def _rate_for(method, rate):
     return rate if method is CostMethod.FLAT_FEE else rate * 12
 
 

@@ -15,6 +15,7 @@ from negotiation.models import (
     AccountStatus,
     AuditEvent,
     CreditAccount,
+    ReliefRequest,
     RepaymentPlan,
     RequestStatus,
 )
@@ -45,12 +46,22 @@ def test_the_database_refuses_a_second_current_plan(account, installment_program
     plan = approve_request(
         make_request(account, installment_program), actor=specialist, today=TODAY
     ).plan
+    # A second, closed request on the account, so that the only rule a second plan would
+    # break is "one current plan per account".
+    other_request = ReliefRequest.objects.get(pk=plan.request_id)
+    other_request.pk = None
+    other_request.reference = "RQ-TEST-0001"
+    other_request.save()
     clone = RepaymentPlan.objects.get(pk=plan.pk)
     clone.pk = None
     clone.reference = "PL-TEST-0001"
-    clone.request_id = None
-    with pytest.raises(IntegrityError), transaction.atomic():
-        RepaymentPlan.objects.bulk_create([clone])
+    clone.request = other_request
+    # PostgreSQL names the constraint; SQLite names its column.
+    refused = "one_current_plan_per_account|negotiation_repaymentplan.account_id"
+    with pytest.raises(IntegrityError, match=refused), transaction.atomic():
+        clone.save()
+    clone.status = "expired"  # test set-up: a plan that is no longer current is allowed
+    clone.save()
 
 
 def test_approval_is_refused_if_the_balance_moved(account, installment_program, specialist):

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def programs(db):  # type: ignore[no-untyped-def]
+def programs(db):
     return {
         "standard": make_installment_program(code="standard", name="Standard plan", months_max=24),
         "freeze": make_installment_program(
