@@ -41,6 +41,16 @@
       input.addEventListener("change", schedule);
     }
   });
+  // On a phone the preview goes right after the terms, where the debtor is looking; on a
+  // wide screen it stays in the column beside the form.
+  var terms = document.getElementById("terms-fieldset");
+  var column = document.getElementById("live-preview-column");
+  var narrow = window.matchMedia("(max-width: 991.98px)");
+  function place() {
+    if (narrow.matches && terms) { terms.after(target); } else if (column) { column.appendChild(target); }
+  }
+  if (narrow.addEventListener) { narrow.addEventListener("change", place); }
+  place();
   target.hidden = false;
   refresh();
 })();
