@@ -304,6 +304,13 @@ def _notify_debtor_on_commit(request: ReliefRequest, status: str) -> None:
     transaction.on_commit(send_update, robust=True)
 
 
+def settle_pending_offer(request: ReliefRequest, to: str) -> None:
+    """Close the request's pending offer (the debtor's ask or a counter-offer) as the
+    decision says: the only code that changes an offer's status. At most one offer is
+    pending per request (a partial unique constraint), so this touches one row or none."""
+    Offer.objects.filter(request=request, status=OfferStatus.PENDING).update(status=to)
+
+
 def start_review(
     request: ReliefRequest, *, actor: User, expected_version: int | None = None
 ) -> ReliefRequest:
@@ -362,9 +369,7 @@ def approve_request(
             ip=ip,
             changes={"decided_by": actor, "decided_at": timezone.now()},
         )
-        Offer.objects.filter(request=approved, status=OfferStatus.PENDING).update(
-            status=OfferStatus.ACCEPTED
-        )
+        settle_pending_offer(approved, OfferStatus.ACCEPTED)
         create_plan(approved, actor=actor, agreed_on=today)
     return approved
 
@@ -383,9 +388,7 @@ def approve_by_policy(request: ReliefRequest, *, today: dt.date) -> ReliefReques
             by_policy=True,
             changes={"decided_at": timezone.now()},
         )
-        Offer.objects.filter(request=approved, status=OfferStatus.PENDING).update(
-            status=OfferStatus.ACCEPTED
-        )
+        settle_pending_offer(approved, OfferStatus.ACCEPTED)
         create_plan(approved, actor=None, agreed_on=today)
     return approved
 
@@ -431,9 +434,7 @@ def reject_request(
                 "decision_note": explanation,
             },
         )
-        Offer.objects.filter(request=rejected, status=OfferStatus.PENDING).update(
-            status=OfferStatus.DECLINED
-        )
+        settle_pending_offer(rejected, OfferStatus.DECLINED)
     return rejected
 
 
@@ -449,7 +450,5 @@ def withdraw_request(
         withdrawn = transition_request(
             request, RequestStatus.WITHDRAWN, actor=actor, expected_version=expected_version, ip=ip
         )
-        Offer.objects.filter(request=withdrawn, status=OfferStatus.PENDING).update(
-            status=OfferStatus.SUPERSEDED
-        )
+        settle_pending_offer(withdrawn, OfferStatus.SUPERSEDED)
     return withdrawn
