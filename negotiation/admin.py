@@ -33,6 +33,7 @@ from negotiation.models import (
     Program,
     ReliefRequest,
     RepaymentPlan,
+    RequestStatus,
     User,
 )
 from negotiation.roles import ROLE_PERMISSIONS, Role
@@ -426,12 +427,17 @@ class ReliefRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
         except ServiceError as error:
             self.message_user(request, str(error.message), messages.ERROR)
         else:
-            self.message_user(
-                request,
-                _("Approved %(reference)s. Plan %(plan)s awaits the debtor's signature.")
-                % {"reference": approved.reference, "plan": approved.plan.reference},
-                messages.SUCCESS,
-            )
+            if approved.status == RequestStatus.APPROVED:
+                text = _("Approved %(reference)s. Plan %(plan)s awaits the debtor's signature.") % {
+                    "reference": approved.reference,
+                    "plan": approved.plan.reference,
+                }
+            else:
+                text = _(
+                    "%(reference)s is beyond your approval limit or the program's bounds: your "
+                    "recommendation is with a supervisor for the second approval."
+                ) % {"reference": approved.reference}
+            self.message_user(request, text, messages.SUCCESS)
         return HttpResponseRedirect(self._change_url(relief_request))
 
     def reject_view(self, request: HttpRequest, object_id: int) -> HttpResponse:

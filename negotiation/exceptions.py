@@ -53,3 +53,26 @@ class BalanceChanged(ServiceError):
         "longer match what the debtor owes. Make a counter-offer with the new balance, or "
         "ask the debtor to send a new request."
     )
+
+
+class SameApprover(ServiceError):
+    default_message = _(
+        "You recommended this approval, so the second approval must come from someone else."
+    )
+
+
+class BeyondApprovalLimit(ServiceError):
+    default_message = _(
+        "These terms are beyond your approval limit or the program's bounds. Ask a "
+        "supervisor to make this counter-offer."
+    )
+
+
+class OfferNoLongerOpen(ServiceError):
+    default_message = _(
+        "This offer is no longer open. Please look at your request's page for where it stands."
+    )
+
+
+class DocumentRefused(ServiceError):
+    default_message = _("This file could not be accepted.")

@@ -414,3 +414,17 @@ def _balanced(
         return None
     _, key, program, terms = min(options, key=lambda option: option[0])
     return key, program, terms
+
+
+def add_business_days(moment: dt.datetime, days: int) -> dt.datetime:
+    """``moment`` plus ``days`` working days (Monday to Friday), same time of day. A request
+    made on a Saturday with one business day is due on Tuesday at that time: the weekend
+    does not count, and Monday is the first working day after it. Public holidays are not
+    known here (a bank calendar would be data, not code)."""
+    result = moment
+    remaining = days
+    while remaining > 0:
+        result += dt.timedelta(days=1)
+        if result.weekday() < 5:
+            remaining -= 1
+    return result

@@ -41,17 +41,31 @@ _READ_CASES = [
     "view_offer",
     "view_repaymentplan",
     "view_installment",
+    "view_message",
+    "view_contactrecord",
+    "view_document",
+]
+_CASEWORK = [
+    "review_reliefrequest",
+    "decide_reliefrequest",
+    "view_debtor_contact",
+    "download_document",
+    "add_contactrecord",
 ]
 
+# The groups and their permissions. Applied after every migrate (apps.py), so a change
+# here reaches every database on its next deploy.
 GROUP_PERMISSIONS: dict[str, list[str]] = {
-    SPECIALISTS: [*_READ_CASES, "review_reliefrequest", "decide_reliefrequest"],
+    SPECIALISTS: [*_READ_CASES, *_CASEWORK],
     SUPERVISORS: [
         *_READ_CASES,
-        "review_reliefrequest",
-        "decide_reliefrequest",
+        *_CASEWORK,
         "second_approve_reliefrequest",
         "add_program",
         "change_program",
+        "view_approvallimit",
+        "add_approvallimit",
+        "change_approvallimit",
         "view_auditevent",
         "read_audit_trail",
     ],
@@ -59,11 +73,14 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "view_debtor",
         "add_debtor",
         "change_debtor",
+        "view_debtor_contact",
         "view_creditaccount",
         "add_creditaccount",
         "change_creditaccount",
         "view_payment",
         "view_program",
+        "view_contactrecord",
+        "add_contactrecord",
     ],
     COMPLIANCE: [*_READ_CASES, "view_auditevent", "read_audit_trail"],
 }
@@ -83,8 +100,9 @@ def actor_holds(actor: User | None, role: Role, request: ReliefRequest) -> bool:
 def sync_role_groups() -> None:
     """Create or repair the staff groups with exactly their permissions.
 
-    Migration 0002 does this on a new database; seed_demo calls it too, so the demo logins
-    work even on a database whose tables were flushed (as transactional tests do).
+    Runs after every migrate (apps.py); seed_demo calls it too, so the demo logins work
+    even on a database whose tables were flushed (as transactional tests do). A codename
+    that does not exist is a mistake in GROUP_PERMISSIONS and stops with its name.
     """
     from django.contrib.auth.models import Group, Permission
 
@@ -93,4 +111,7 @@ def sync_role_groups() -> None:
         permissions = Permission.objects.filter(
             content_type__app_label="negotiation", codename__in=codenames
         )
+        missing = set(codenames) - {p.codename for p in permissions}
+        if missing:
+            raise LookupError(f"Unknown permissions for {name}: {sorted(missing)}")
         group.permissions.set(permissions)

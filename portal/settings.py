@@ -120,6 +120,19 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Debtors' documents: a storage with no public URL, read only through permission-checked
+# views. Any Django storage works here (S3-compatible in production): change the backend.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o640
 
 ADMIN_URL = env.str("ADMIN_URL", default="staff/")
 if not ADMIN_URL.endswith("/"):
@@ -144,7 +157,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Business settings: editable per deployment, never buried in code.
-RELIEF_SLA_HOURS = env.int("RELIEF_SLA_HOURS", default=48)
+# Time to answer a request, in business days (Monday to Friday), by kind of relief.
+RELIEF_SLA_BUSINESS_DAYS = {
+    "installment": env.int("RELIEF_SLA_DAYS_INSTALLMENT", default=2),
+    "deferral": env.int("RELIEF_SLA_DAYS_DEFERRAL", default=1),
+    "interest_freeze": env.int("RELIEF_SLA_DAYS_INTEREST_FREEZE", default=3),
+}
+# How long a counter-offer stays open for the debtor unless the specialist sets a date.
+COUNTER_OFFER_DAYS = env.int("COUNTER_OFFER_DAYS", default=14)
 # Affordability: the regular payment as a share of disposable income (income - expenses).
 AFFORDABILITY_FITS_MAX_RATIO = env_decimal("AFFORDABILITY_FITS_MAX_RATIO", "0.50")
 AFFORDABILITY_TIGHT_MAX_RATIO = env_decimal("AFFORDABILITY_TIGHT_MAX_RATIO", "0.80")

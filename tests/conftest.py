@@ -3,10 +3,12 @@ them, and the three staff roles."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 
-from negotiation.models import CreditAccount, Debtor, Program, User
+from negotiation.models import ApprovalLimit, CreditAccount, Debtor, Program, User
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
 from tests import factories
 
@@ -60,7 +62,9 @@ def deferral_program(db) -> Program:
 
 @pytest.fixture
 def specialist(db) -> User:
-    return factories.make_staff(SPECIALISTS, username="specialist")
+    user = factories.make_staff(SPECIALISTS, username="specialist")
+    ApprovalLimit.objects.create(user=user, max_amount=Decimal("50000.00"), max_months=36)
+    return user
 
 
 @pytest.fixture

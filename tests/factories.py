@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from negotiation.models import CreditAccount, Debtor, Payment, Product, Program, ReliefKind, User
 from negotiation.models.debtors import hash_national_id
-from negotiation.roles import sync_role_groups
 from negotiation.services.requests import Choices, Hardship, submit_request
 
 _seq = itertools.count(1)
@@ -29,7 +28,6 @@ def make_user(**kwargs: Any) -> User:
 
 
 def make_staff(group_name: str, **kwargs: Any) -> User:
-    sync_role_groups()  # transactional tests flush the groups migration 0002 made
     user = make_user(is_staff=True, **kwargs)
     user.groups.add(Group.objects.get(name=group_name))
     return user

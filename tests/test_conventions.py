@@ -10,6 +10,7 @@ ALLOWED = {
     ROOT / "negotiation" / "services" / "requests.py",
     ROOT / "negotiation" / "services" / "plans.py",
     ROOT / "negotiation" / "services" / "accounts.py",
+    ROOT / "negotiation" / "services" / "notifications.py",
 }
 
 

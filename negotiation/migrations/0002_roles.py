@@ -1,13 +1,47 @@
-"""Create the staff groups with their permissions (negotiation.roles.GROUP_PERMISSIONS).
+"""Create the staff groups with the permissions they had when this migration was written.
 
-Permissions are normally created after all migrations run; they are created here first so
-the groups can be given them in the same migrate.
+A frozen copy, not an import of negotiation.roles: later models bring permissions this
+migration's state does not have. After every migrate, apps.NegotiationConfig brings the
+groups up to date with roles.GROUP_PERMISSIONS.
 """
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from negotiation.roles import GROUP_PERMISSIONS
+_READ_CASES = [
+    "view_debtor",
+    "view_creditaccount",
+    "view_payment",
+    "view_program",
+    "view_reliefrequest",
+    "view_offer",
+    "view_repaymentplan",
+    "view_installment",
+]
+GROUP_PERMISSIONS = {
+    "Negotiation specialists": [*_READ_CASES, "review_reliefrequest", "decide_reliefrequest"],
+    "Supervisors": [
+        *_READ_CASES,
+        "review_reliefrequest",
+        "decide_reliefrequest",
+        "second_approve_reliefrequest",
+        "add_program",
+        "change_program",
+        "view_auditevent",
+        "read_audit_trail",
+    ],
+    "Bank staff": [
+        "view_debtor",
+        "add_debtor",
+        "change_debtor",
+        "view_creditaccount",
+        "add_creditaccount",
+        "change_creditaccount",
+        "view_payment",
+        "view_program",
+    ],
+    "Compliance": [*_READ_CASES, "view_auditevent", "read_audit_trail"],
+}
 
 
 def create_groups(apps, schema_editor):

@@ -6,7 +6,16 @@ from negotiation.models.accounts import (
     Product,
 )
 from negotiation.models.audit import AuditEvent
+from negotiation.models.contacts import (
+    ContactChannel,
+    ContactDirection,
+    ContactOutcome,
+    ContactRecord,
+    Message,
+)
 from negotiation.models.debtors import Debtor
+from negotiation.models.documents import Document, DocumentKind
+from negotiation.models.notifications import Notification, NotificationChannel, NotificationStatus
 from negotiation.models.plans import Installment, InstallmentStatus, PlanStatus, RepaymentPlan
 from negotiation.models.programs import Program, ReliefKind
 from negotiation.models.requests import (
@@ -19,18 +28,30 @@ from negotiation.models.requests import (
     ReliefRequest,
     RequestStatus,
 )
+from negotiation.models.staff import ApprovalLimit
 from negotiation.models.terms import TermsFields
 from negotiation.models.users import User
 
 __all__ = [
     "OPEN_REQUEST_STATUSES",
     "AccountStatus",
+    "ApprovalLimit",
     "AuditEvent",
+    "ContactChannel",
+    "ContactDirection",
+    "ContactOutcome",
+    "ContactRecord",
     "CreditAccount",
     "Debtor",
+    "Document",
+    "DocumentKind",
     "HardshipReason",
     "Installment",
     "InstallmentStatus",
+    "Message",
+    "Notification",
+    "NotificationChannel",
+    "NotificationStatus",
     "Offer",
     "OfferKind",
     "OfferStatus",

@@ -43,6 +43,7 @@ class Debtor(models.Model):
         ordering = ["full_name"]
         verbose_name = _("debtor")
         verbose_name_plural = _("debtors")
+        permissions = [("view_debtor_contact", "Can see debtors' names and contact details")]
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.reference})"

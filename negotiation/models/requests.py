@@ -117,6 +117,16 @@ class ReliefRequest(TermsFields):
         blank=True,
         related_name="assigned_requests",
     )
+    # Four-eyes: who recommended approval beyond their limit, and why. The second approver
+    # (``decided_by``) can never be the same person (a database constraint below).
+    first_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recommended_requests",
+    )
+    recommendation = models.TextField(_("recommendation"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -154,6 +164,12 @@ class ReliefRequest(TermsFields):
             models.CheckConstraint(
                 condition=models.Q(months__gte=1) & models.Q(months__lte=60),
                 name="request_months_within_legal_cap",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(first_approved_by__isnull=True)
+                | models.Q(decided_by__isnull=True)
+                | ~models.Q(decided_by=models.F("first_approved_by")),
+                name="second_approver_is_not_the_first",
             ),
         ]
         indexes = [models.Index(fields=["status", "submitted_at"])]

@@ -21,15 +21,20 @@ from negotiation import money, policy
 from negotiation.exceptions import (
     ActionNotPermitted,
     BalanceChanged,
+    BeyondApprovalLimit,
+    OfferNoLongerOpen,
     OpenRequestExists,
     ProgramNotAvailable,
+    SameApprover,
     StaleObject,
     TermsOutOfBounds,
     TransitionNotAllowed,
 )
 from negotiation.models import (
     OPEN_REQUEST_STATUSES,
+    ApprovalLimit,
     CreditAccount,
+    Message,
     Offer,
     OfferKind,
     OfferStatus,
@@ -40,8 +45,9 @@ from negotiation.models import (
 )
 from negotiation.models.accounts import RELIEF_OPEN_ACCOUNT_STATUSES
 from negotiation.models.requests import REQUEST_TRANSITIONS
-from negotiation.roles import Role, actor_holds
+from negotiation.roles import ROLE_PERMISSIONS, Role, actor_holds
 from negotiation.services.audit import record_event
+from negotiation.services.notifications import REQUEST_EVENTS, notify_request_event
 
 
 @dataclass(frozen=True)
@@ -155,7 +161,7 @@ def submit_request(
             snapshot_penalty=account.penalty,
             monthly_amount=disclosure.monthly_amount,
             days_past_due_at_submission=account.days_past_due(today),
-            due_by=timezone.now() + dt.timedelta(hours=settings.RELIEF_SLA_HOURS),
+            due_by=sla_due_by(program.kind, timezone.localtime()),
         )
         request.set_terms(terms)
         try:
@@ -182,6 +188,11 @@ def submit_request(
         if _inside_auto_approve_envelope(request, program):
             request = approve_by_policy(request, today=today)
     return request
+
+
+def sla_due_by(kind: str, submitted: dt.datetime) -> dt.datetime:
+    """When an answer is due: the kind's business days after submission (settings)."""
+    return policy.add_business_days(submitted, settings.RELIEF_SLA_BUSINESS_DAYS[kind])
 
 
 def request_affordability(request: ReliefRequest) -> policy.Affordability:
@@ -267,7 +278,7 @@ def transition_request(
         after={"status": to, "version": locked.version, **_audit_safe(changes or {})},
         ip=ip,
     )
-    _notify_debtor_on_commit(locked, to)
+    _notify_debtor(locked, to)
     return locked
 
 
@@ -278,30 +289,10 @@ def _audit_safe(changes: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# Statuses the debtor hears about by email as well as in the portal.
-_DEBTOR_NOTIFIED = frozenset(
-    {
-        RequestStatus.APPROVED,
-        RequestStatus.REJECTED,
-        RequestStatus.NEEDS_INFO,
-        RequestStatus.COUNTER_OFFERED,
-    }
-)
-
-
-def _notify_debtor_on_commit(request: ReliefRequest, status: str) -> None:
-    if status not in _DEBTOR_NOTIFIED:
-        return
-    from negotiation.tasks import send_request_update
-
-    # robust: the decision is committed; a mail or broker failure must not turn it into an
-    # error page (the outbox of the notifications work retries sends).
-    request_id = request.pk
-
-    def send_update() -> None:  # a named function: robust on_commit logs its __qualname__
-        send_request_update.delay(request_id, status)
-
-    transaction.on_commit(send_update, robust=True)
+def _notify_debtor(request: ReliefRequest, status: str) -> None:
+    event = f"request.{status}"
+    if event in REQUEST_EVENTS:
+        notify_request_event(request, event)
 
 
 def settle_pending_offer(request: ReliefRequest, to: str) -> None:
@@ -329,9 +320,7 @@ def _review_started(
     request: ReliefRequest, *, actor: User, expected_version: int | None, ip: str | None
 ) -> tuple[ReliefRequest, int | None]:
     """A decision on a SUBMITTED request first takes it into review, as the lifecycle says."""
-    current = ReliefRequest.objects.select_for_update().get(pk=request.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleObject
+    current = _locked(request, expected_version)
     if current.status != RequestStatus.SUBMITTED:
         return current, expected_version
     reviewed = transition_request(
@@ -346,32 +335,110 @@ def approve_request(
     actor: User,
     today: dt.date,
     expected_version: int | None = None,
+    recommendation: str = "",
     ip: str | None = None,
 ) -> ReliefRequest:
-    """Approve the terms asked for and create the plan awaiting the debtor's signature.
+    """Approve the terms on the table; beyond the actor's limit, recommend them instead.
 
-    Side effects: the pending ask is accepted; a ``RepaymentPlan`` with its installments
-    dated from ``today``; audit rows for the move and the plan; an email to the debtor
-    after commit. Raises as ``transition_request``.
+    Four-eyes: a decider approves alone only within their approval limit and the program's
+    bounds; otherwise the request moves to AWAITING_SECOND_APPROVAL with the actor as first
+    approver and ``recommendation`` for the supervisor. A second approver (holding that
+    right) approves a request awaiting it, and can never be the first approver.
+
+    Side effects of an approval: the pending offer accepted; the plan, dated from
+    ``today``, awaiting the debtor's signature; the account under the plan; audit rows; the
+    debtor notified. Raises as ``transition_request``, and ``BalanceChanged`` or
+    ``SameApprover``.
     """
+    with transaction.atomic():
+        current = _locked(request, expected_version)
+        if current.status == RequestStatus.AWAITING_SECOND_APPROVAL:
+            return _second_approval(current, actor=actor, today=today, ip=ip)
+        current, version = _review_started(current, actor=actor, expected_version=None, ip=ip)
+        _refuse_if_balance_changed(current)
+        if not approves_alone(actor, current, today=today):
+            return transition_request(
+                current,
+                RequestStatus.AWAITING_SECOND_APPROVAL,
+                actor=actor,
+                expected_version=version,
+                ip=ip,
+                changes={"first_approved_by": actor, "recommendation": recommendation},
+            )
+        return _approve(current, actor=actor, today=today, ip=ip)
+
+
+def approves_alone(actor: User, request: ReliefRequest, *, today: dt.date) -> bool:
+    """Whether ``actor`` may approve ``request`` without a second approver: within their
+    approval limit and within the program's bounds as they stand today. Those who give
+    second approvals are not limited."""
+    if actor.has_perm(ROLE_PERMISSIONS[Role.SECOND_APPROVER]):
+        return True
+    limit = ApprovalLimit.objects.filter(user=actor).first()
+    if limit is None or not limit.covers(amount=request.amount, months=request.months):
+        return False
+    facts = account_facts(request.account, today=today)
+    return not policy.bounds_violations(request.terms, request.program.bounds, facts)
+
+
+def _second_approval(
+    request: ReliefRequest, *, actor: User, today: dt.date, ip: str | None
+) -> ReliefRequest:
+    if request.first_approved_by_id == actor.pk:
+        raise SameApprover
+    _refuse_if_balance_changed(request)
+    return _approve(request, actor=actor, today=today, ip=ip)
+
+
+def _approve(
+    request: ReliefRequest, *, actor: User, today: dt.date, ip: str | None
+) -> ReliefRequest:
     from negotiation.services.plans import create_plan
 
-    with transaction.atomic():
-        current, version = _review_started(
-            request, actor=actor, expected_version=expected_version, ip=ip
-        )
-        _refuse_if_balance_changed(current)
-        approved = transition_request(
-            current,
-            RequestStatus.APPROVED,
-            actor=actor,
-            expected_version=version,
-            ip=ip,
-            changes={"decided_by": actor, "decided_at": timezone.now()},
-        )
-        settle_pending_offer(approved, OfferStatus.ACCEPTED)
-        create_plan(approved, actor=actor, agreed_on=today)
+    approved = transition_request(
+        request,
+        RequestStatus.APPROVED,
+        actor=actor,
+        ip=ip,
+        changes={"decided_by": actor, "decided_at": timezone.now()},
+    )
+    settle_pending_offer(approved, OfferStatus.ACCEPTED)
+    create_plan(approved, actor=actor, agreed_on=today)
     return approved
+
+
+def send_back(
+    request: ReliefRequest,
+    *,
+    actor: User,
+    note: str,
+    expected_version: int | None = None,
+    ip: str | None = None,
+) -> ReliefRequest:
+    """A supervisor declines to give the second approval: back to review, with a note for
+    the specialist (internal: the debtor does not see it)."""
+    with transaction.atomic():
+        current = _locked(request, expected_version)
+        returned = transition_request(
+            current,
+            RequestStatus.IN_REVIEW,
+            actor=actor,
+            ip=ip,
+            changes={"first_approved_by": None},
+        )
+        Message.objects.create(request=returned, author=actor, body=note, internal=True)
+    return returned
+
+
+def _locked(request: ReliefRequest, expected_version: int | None) -> ReliefRequest:
+    current = (
+        ReliefRequest.objects.select_for_update(of=("self",))
+        .select_related("account__debtor", "program")
+        .get(pk=request.pk)
+    )
+    if expected_version is not None and current.version != expected_version:
+        raise StaleObject
+    return current
 
 
 def approve_by_policy(request: ReliefRequest, *, today: dt.date) -> ReliefRequest:
@@ -452,3 +519,224 @@ def withdraw_request(
         )
         settle_pending_offer(withdrawn, OfferStatus.SUPERSEDED)
     return withdrawn
+
+
+def claim_request(
+    request: ReliefRequest, *, actor: User, expected_version: int | None = None
+) -> ReliefRequest:
+    """The actor takes the request: a submitted one moves into review with them as its
+    assignee; one already in review is reassigned to them. Audited either way."""
+    with transaction.atomic():
+        current = _locked(request, expected_version)
+        if current.status == RequestStatus.SUBMITTED:
+            return transition_request(
+                current, RequestStatus.IN_REVIEW, actor=actor, changes={"assignee": actor}
+            )
+        return assign_request(current, assignee=actor, actor=actor)
+
+
+def assign_request(request: ReliefRequest, *, assignee: User, actor: User) -> ReliefRequest:
+    """Give an open request to ``assignee`` (anyone may take work; supervisors also hand it
+    out). Not a change of status, but of the request: ``version`` grows and it is audited.
+    Raises ``ActionNotPermitted`` or ``TransitionNotAllowed``."""
+    with transaction.atomic():
+        current = _locked(request, None)
+        if not current.is_open:
+            raise TransitionNotAllowed
+        if not actor_holds(actor, Role.REVIEWER, current) or not assignee.has_perm(
+            ROLE_PERMISSIONS[Role.REVIEWER]
+        ):
+            raise ActionNotPermitted
+        if actor.pk != assignee.pk and not actor.has_perm(ROLE_PERMISSIONS[Role.SECOND_APPROVER]):
+            raise ActionNotPermitted  # only supervisors hand work to others
+        before = {"assignee": current.assignee_id}
+        current.assignee = assignee
+        current.version += 1
+        current.save(update_fields=["assignee", "version", "updated_at"])
+        record_event(
+            current,
+            actor=actor,
+            action="request.assigned",
+            before=before,
+            after={"assignee": assignee.pk},
+        )
+    return current
+
+
+def make_counter_offer(
+    request: ReliefRequest,
+    *,
+    actor: User,
+    choices: Choices,
+    message: str,
+    expires_on: dt.date,
+    today: dt.date,
+    expected_version: int | None = None,
+    ip: str | None = None,
+) -> ReliefRequest:
+    """Propose other terms under the same program. The terms must be within its bounds and
+    the actor's approval limit (a counter-offer the debtor accepts is an approval); beyond
+    them, a supervisor makes it. The debtor's ask is superseded; the request's balance
+    snapshot is refreshed to today's, since the new terms are priced on it.
+
+    Raises ``TermsOutOfBounds``, ``ProgramNotAvailable``, ``BeyondApprovalLimit`` and as
+    ``transition_request``."""
+    with transaction.atomic():
+        current, version = _review_started(
+            request, actor=actor, expected_version=expected_version, ip=ip
+        )
+        account = CreditAccount.objects.select_for_update().get(pk=current.account_id)
+        terms = validated_terms(account, current.program, choices, today=today)
+        if not _within_limit(actor, terms):
+            raise BeyondApprovalLimit
+        disclosure = money.disclose(terms, start=today, due=current.program.bounds.due)
+        settle_pending_offer(current, OfferStatus.SUPERSEDED)
+        offer = Offer(
+            request=current,
+            kind=OfferKind.COUNTER,
+            made_by=actor,
+            expires_at=_end_of_day(expires_on),
+        )
+        offer.set_terms(terms)
+        offer.save()
+        Message.objects.create(request=current, author=actor, body=message)
+        return transition_request(
+            current,
+            RequestStatus.COUNTER_OFFERED,
+            actor=actor,
+            expected_version=version,
+            ip=ip,
+            changes={
+                "snapshot_principal": account.principal,
+                "snapshot_interest": account.interest,
+                "snapshot_fees": account.fees,
+                "snapshot_penalty": account.penalty,
+                "monthly_amount": disclosure.monthly_amount,
+            },
+        )
+
+
+def _within_limit(actor: User, terms: money.Terms) -> bool:
+    if actor.has_perm(ROLE_PERMISSIONS[Role.SECOND_APPROVER]):
+        return True
+    limit = ApprovalLimit.objects.filter(user=actor).first()
+    return limit is not None and limit.covers(amount=terms.amount, months=terms.months)
+
+
+def _end_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+
+
+def pending_counter_offer(request: ReliefRequest) -> Offer | None:
+    return request.offers.filter(kind=OfferKind.COUNTER, status=OfferStatus.PENDING).first()
+
+
+def accept_counter_offer(
+    request: ReliefRequest,
+    *,
+    actor: User,
+    today: dt.date,
+    expected_version: int | None = None,
+    ip: str | None = None,
+) -> ReliefRequest:
+    """The debtor accepts the counter-offer: its terms become the request's, the request is
+    approved and the plan created. Refused if the offer expired or the balance moved."""
+    from negotiation.services.plans import create_plan
+
+    with transaction.atomic():
+        current = _locked(request, expected_version)
+        offer = pending_counter_offer(current)
+        if offer is None or (offer.expires_at and offer.expires_at < timezone.now()):
+            raise OfferNoLongerOpen
+        _refuse_if_balance_changed(current)
+        current.set_terms(offer.terms)
+        approved = transition_request(
+            current,
+            RequestStatus.APPROVED,
+            actor=actor,
+            ip=ip,
+            changes={"decided_by": offer.made_by, "decided_at": timezone.now()},
+        )
+        settle_pending_offer(approved, OfferStatus.ACCEPTED)
+        create_plan(approved, actor=actor, agreed_on=today)
+    return approved
+
+
+def decline_counter_offer(
+    request: ReliefRequest,
+    *,
+    actor: User,
+    comment: str,
+    expected_version: int | None = None,
+    ip: str | None = None,
+) -> ReliefRequest:
+    """The debtor declines the counter-offer, saying why: back to review."""
+    with transaction.atomic():
+        current = _locked(request, expected_version)
+        returned = transition_request(current, RequestStatus.IN_REVIEW, actor=actor, ip=ip)
+        settle_pending_offer(returned, OfferStatus.DECLINED)
+        Message.objects.create(request=returned, author=actor, body=comment)
+    return returned
+
+
+def ask_for_information(
+    request: ReliefRequest,
+    *,
+    actor: User,
+    question: str,
+    expected_version: int | None = None,
+    ip: str | None = None,
+) -> ReliefRequest:
+    """Ask the debtor for something (a document, a figure): the request waits for them."""
+    with transaction.atomic():
+        current, version = _review_started(
+            request, actor=actor, expected_version=expected_version, ip=ip
+        )
+        Message.objects.create(request=current, author=actor, body=question)
+        return transition_request(
+            current, RequestStatus.NEEDS_INFO, actor=actor, expected_version=version, ip=ip
+        )
+
+
+def answer_question(
+    request: ReliefRequest,
+    *,
+    actor: User,
+    answer: str,
+    expected_version: int | None = None,
+    ip: str | None = None,
+) -> ReliefRequest:
+    """The debtor answers (documents are uploaded alongside): back to review."""
+    with transaction.atomic():
+        current = _locked(request, expected_version)
+        answered = transition_request(current, RequestStatus.IN_REVIEW, actor=actor, ip=ip)
+        Message.objects.create(request=answered, author=actor, body=answer)
+    return answered
+
+
+def add_internal_note(request: ReliefRequest, *, actor: User, body: str) -> Message:
+    """A note for colleagues on the request; never shown to the debtor."""
+    if not actor_holds(actor, Role.REVIEWER, request):
+        raise ActionNotPermitted
+    return Message.objects.create(request=request, author=actor, body=body, internal=True)
+
+
+def expire_counter_offers(*, now: dt.datetime) -> int:
+    """Counter-offers past their date close: the request expires (the system acts). Takes
+    each request's lock in turn; safe to run again. Returns how many expired."""
+    expired = 0
+    overdue = ReliefRequest.objects.filter(
+        status=RequestStatus.COUNTER_OFFERED,
+        offers__kind=OfferKind.COUNTER,
+        offers__status=OfferStatus.PENDING,
+        offers__expires_at__lt=now,
+    ).values_list("pk", flat=True)
+    for pk in list(overdue):
+        with transaction.atomic():
+            current = _locked(ReliefRequest(pk=pk), None)
+            if current.status != RequestStatus.COUNTER_OFFERED:
+                continue
+            transition_request(current, RequestStatus.EXPIRED, actor=None)
+            settle_pending_offer(current, OfferStatus.EXPIRED)
+            expired += 1
+    return expired

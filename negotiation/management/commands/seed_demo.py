@@ -19,6 +19,7 @@ from django.utils import timezone
 from negotiation import money, policy
 from negotiation.models import (
     AccountStatus,
+    ApprovalLimit,
     CreditAccount,
     Debtor,
     HardshipReason,
@@ -55,6 +56,9 @@ STAFF = [
     ("supervisor", "demo-supervisor-pass", SUPERVISORS, "Zhao", "Min"),
     ("bankstaff", "demo-staff-pass", BANK_STAFF, "Sun", "Lei"),
 ]
+# The demo specialist approves alone up to this; beyond it a supervisor gives the second
+# approval (the 60-month interest freeze of the demo's older card shows it).
+SPECIALIST_LIMIT = {"max_amount": Decimal("30000.00"), "max_months": 24}
 
 PROGRAMS: list[dict[str, Any]] = [
     {
@@ -159,6 +163,8 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save()
             user.groups.add(Group.objects.get(name=group_name))
+            if group_name == SPECIALISTS:
+                ApprovalLimit.objects.get_or_create(user=user, defaults=SPECIALIST_LIMIT)
 
     def _programs(self) -> list[Program]:
         programs = []

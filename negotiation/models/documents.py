@@ -1,0 +1,64 @@
+from django.conf import settings
+from django.core.files.storage import Storage, storages
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from negotiation.references import new_reference
+
+
+def private_storage() -> Storage:
+    """Documents live in the "private" storage: no public URL; read only through the
+    permission-checked views (settings.STORAGES)."""
+    return storages["private"]
+
+
+def document_path(instance: "Document", filename: str) -> str:
+    # The name the debtor gave is never used on disk: only the reference and the type.
+    return f"documents/{instance.request.reference}/{instance.reference}.{instance.extension}"
+
+
+def new_document_reference() -> str:
+    return new_reference("DC")
+
+
+class DocumentKind(models.TextChoices):
+    INCOME = "income", _("Proof of income")
+    MEDICAL = "medical", _("Medical certificate")
+    UNEMPLOYMENT = "unemployment", _("Proof of unemployment")
+    OTHER = "other", _("Other document")
+
+
+class Document(models.Model):
+    """A proof the debtor uploaded on a request. Sensitive personal information (PIPL
+    Art. 28): stored privately, read only by staff with the permission, each read audited."""
+
+    reference = models.CharField(max_length=16, unique=True, default=new_document_reference)
+    request = models.ForeignKey(
+        "negotiation.ReliefRequest", on_delete=models.PROTECT, related_name="documents"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
+    file = models.FileField(storage=private_storage, upload_to=document_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=40)  # from the content, not from the name
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    consent_given_at = models.DateTimeField()  # the separate consent (PIPL Art. 29)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        permissions = [("download_document", "Can download debtors' documents")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.get_kind_display()})"
+
+    @property
+    def extension(self) -> str:
+        return {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[
+            self.content_type
+        ]

@@ -1,0 +1,37 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from negotiation.models.accounts import money_field
+
+
+class ApprovalLimit(models.Model):
+    """How far a specialist may approve alone (four-eyes). Beyond it, or outside the
+    program's bounds, an approval becomes a recommendation for a supervisor. Set by
+    supervisors. A decider with no limit row may not approve alone at all."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approval_limit"
+    )
+    max_amount = money_field(_("largest amount"))
+    max_months = models.PositiveSmallIntegerField(_("longest term (months)"))
+
+    class Meta:
+        verbose_name = _("approval limit")
+        verbose_name_plural = _("approval limits")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(max_amount__gte=0)
+                & models.Q(max_months__gte=1)
+                & models.Q(max_months__lte=60),
+                name="approval_limit_sane",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.max_amount} / {self.max_months} months"
+
+    def covers(self, *, amount: Decimal, months: int) -> bool:
+        return amount <= self.max_amount and months <= self.max_months

@@ -1,0 +1,106 @@
+"""Messages to the debtor: one Notification row per channel, written in the transaction of
+the event that causes it; the email is sent after commit by a task."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from negotiation.models import (
+    Debtor,
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+    ReliefRequest,
+)
+
+# What the debtor is told about, in the portal and by email. The portal inbox shows the
+# text of ``templates/negotiation/_notification_text.html`` for each.
+REQUEST_EVENTS = frozenset(
+    {
+        "request.approved",
+        "request.rejected",
+        "request.needs_info",
+        "request.counter_offered",
+        "request.awaiting_second_approval",
+    }
+)
+
+
+def notify_request_event(request: ReliefRequest, event: str) -> list[Notification]:
+    """Tell the debtor that ``event`` happened to ``request``: a portal notification (shown
+    at once) and an email (sent after commit). Idempotent per request version: writing the
+    same event twice changes nothing (unique ``dedupe_key``)."""
+    debtor: Debtor = request.account.debtor
+    now = timezone.now()
+    written = []
+    for channel in (NotificationChannel.PORTAL, NotificationChannel.EMAIL):
+        if channel == NotificationChannel.EMAIL and not debtor.email:
+            continue
+        notification, created = Notification.objects.get_or_create(
+            dedupe_key=f"{event}:{request.reference}:v{request.version}:{channel}",
+            defaults={
+                "debtor": debtor,
+                "request": request,
+                "channel": channel,
+                "template": event,
+                "context": {"reference": request.reference},
+                "scheduled_for": now,
+                "status": NotificationStatus.SENT
+                if channel == NotificationChannel.PORTAL
+                else NotificationStatus.PENDING,
+            },
+        )
+        if created:
+            written.append(notification)
+            if channel == NotificationChannel.EMAIL:
+                _send_after_commit(notification.pk)
+    return written
+
+
+def _send_after_commit(notification_id: int) -> None:
+    from negotiation.tasks import send_notification
+
+    def send() -> None:  # named: robust on_commit logs the function's __qualname__
+        send_notification.delay(notification_id)
+
+    # robust: the event is committed; a mail or broker failure must not turn it into an
+    # error page. The row stays pending (or failed, with the error) and can be retried.
+    transaction.on_commit(send, robust=True)
+
+
+def mark_read(debtor: Debtor) -> int:
+    """The debtor opened their inbox: every portal notification is now read."""
+    return Notification.objects.filter(
+        debtor=debtor, channel=NotificationChannel.PORTAL, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def send_email_notification(notification_id: int) -> str:
+    """Send one email notification in the debtor's language; the only code that moves a
+    notification out of PENDING. Locked, so two workers never send the same one; already
+    sent is a no-op, so running twice sends once. Returns the final status."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("debtor", "request")
+            .get(pk=notification_id)
+        )
+        if notification.status == NotificationStatus.SENT:
+            return notification.status
+        debtor = notification.debtor
+        with translation.override(debtor.preferred_language):
+            context = {
+                "notification": notification,
+                "debtor": debtor,
+                "request": notification.request,
+            }
+            subject = render_to_string("emails/notification_subject.txt", context).strip()
+            body = render_to_string("emails/notification_body.txt", context)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [debtor.email])
+        notification.status = NotificationStatus.SENT
+        notification.save(update_fields=["status"])
+    return notification.status
