@@ -11,10 +11,10 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
-from negotiation.models import CreditAccount, Debtor, ReliefRequest, RepaymentPlan, User
+from negotiation.models import CreditAccount, Debtor, Document, ReliefRequest, RepaymentPlan, User
 
 
 def debtor_for(user: User) -> Debtor:
@@ -44,6 +44,28 @@ def plan_for(user: User, reference: str) -> RepaymentPlan:
         account__debtor__user=user,
         reference=reference,
     )
+
+
+def document_for(user: User, reference: str) -> Document:
+    return get_object_or_404(
+        Document.objects.select_related("request"),
+        request__account__debtor__user=user,
+        reference=reference,
+    )
+
+
+def document_response(document: Document) -> FileResponse:
+    """The file, as an attachment with its checked type: never rendered inline, never
+    cached by a shared cache."""
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=f"{document.reference}.{document.extension}",
+        content_type=document.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 View = Callable[..., HttpResponse]

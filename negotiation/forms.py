@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from negotiation import money
 from negotiation.exceptions import ProgramNotAvailable, TermsOutOfBounds
-from negotiation.models import CreditAccount, HardshipReason, Program, RejectionReason
+from negotiation.models import CreditAccount, DocumentKind, HardshipReason, Program, RejectionReason
 from negotiation.services.requests import Choices, Hardship, validated_terms
 
 
@@ -193,6 +193,16 @@ class FiguresForm(forms.Form):
     income = money_field(_("Monthly income after tax"), required=False)
     expenses = money_field(_("Monthly essential expenses"), required=False)
 
+    @staticmethod
+    def money_or_none(text: str) -> Decimal | None:
+        """An amount from a link; anything that is not a plain amount is ignored."""
+        field = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"))
+        try:
+            value: Decimal = field.clean(text)
+        except forms.ValidationError:
+            return None
+        return value
+
     def figures(self) -> tuple[Decimal, Decimal] | None:
         if not self.is_valid():
             return None
@@ -233,4 +243,47 @@ class RejectForm(forms.Form):
 
 
 class DecisionVersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DocumentFieldsMixin(forms.Form):
+    """A proof with its separate consent (PIPL: sensitive personal information)."""
+
+    document = forms.FileField(label=_("Document (PDF, JPEG or PNG)"), required=False)
+    document_kind = forms.ChoiceField(
+        label=_("What it shows"), choices=DocumentKind.choices, required=False
+    )
+    document_consent = forms.BooleanField(
+        label=_("I agree that the bank keeps this document and uses it only to assess my request."),
+        required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("document") and not cleaned.get("document_consent"):
+            self.add_error(
+                "document_consent", _("Please agree to the use of your documents before uploading.")
+            )
+        if cleaned.get("document") and not cleaned.get("document_kind"):
+            self.add_error("document_kind", _("Please say what the document shows."))
+        return cleaned
+
+
+class UploadForm(DocumentFieldsMixin):
+    document = forms.FileField(label=_("Document (PDF, JPEG or PNG)"))
+
+
+class AnswerForm(DocumentFieldsMixin):
+    answer = forms.CharField(
+        label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
+
+
+class DeclineOfferForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Why do these terms not work for you?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_("For example, what you could pay each month. A specialist will look again."),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)

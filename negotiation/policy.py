@@ -141,9 +141,11 @@ def terms_for(
 
 
 def bounds_violations(
-    terms: Terms, program: ProgramBounds, account: AccountFacts
+    terms: Terms, program: ProgramBounds, account: AccountFacts, *, start: dt.date | None = None
 ) -> dict[str, str]:
-    """Each broken bound as {terms field: message}. Empty when the terms are within bounds."""
+    """Each broken bound as {terms field: message}. Empty when the terms are within bounds.
+    With ``start`` (the day of the agreement), the real length of the plan, first period
+    included, is held to the legal cap too."""
     errors: dict[str, str] = {}
     months_max = program.legal_months_max
     if not program.months_min <= terms.months <= months_max:
@@ -151,8 +153,11 @@ def bounds_violations(
             "min": program.months_min,
             "max": months_max,
         }
-    elif terms.months + terms.grace_months > LEGAL_MAX_MONTHS:
-        # Art. 70 caps the whole agreement at five years, payment-free months included.
+    elif terms.months + terms.grace_months > LEGAL_MAX_MONTHS or (
+        start is not None and _lasts_beyond_legal_cap(terms, program, start)
+    ):
+        # Art. 70 caps the whole agreement at five years, payment-free months and the
+        # first period included.
         errors["months"] = _(
             "With the payment-free months the plan would last more than %(max)d months. "
             "Choose fewer payments."
@@ -177,13 +182,20 @@ def bounds_violations(
             "payment channel."
         )
     errors.update(_waiver_violations(terms, program, account))
-    if "months" not in errors and terms.months > 1:
-        regular = money.build_schedule(terms, start=dt.date(2000, 1, 1))[0].amount
-        if regular < program.min_installment:
+    if "months" not in errors and terms.financed > 0:
+        lines = money.build_schedule(terms, start=dt.date(2000, 1, 1))
+        if (terms.months > 1 and lines[0].amount < program.min_installment) or min(
+            line.amount for line in lines
+        ) <= 0:
             errors["months"] = _(
                 "With this many payments each would be below %(amount)s. Choose fewer payments."
-            ) % {"amount": amount_text(program.min_installment)}
+            ) % {"amount": amount_text(max(program.min_installment, Decimal("0.01")))}
     return errors
+
+
+def _lasts_beyond_legal_cap(terms: Terms, program: ProgramBounds, start: dt.date) -> bool:
+    last_due = money.due_dates(start, terms, program.due)[-1]
+    return last_due > money.add_months(start, LEGAL_MAX_MONTHS)
 
 
 def _waiver_violations(
@@ -300,19 +312,23 @@ def suggest_plans(
     repaying = [(key, p) for key, p in eligible if p.kind != DEFERRAL]
     candidates: list[tuple[SuggestionKind, str, ProgramBounds, Terms]] = []
     if income is not None and expenses is not None:
-        shortest = _shortest_that_fits(account, repaying, income - expenses, thresholds)
+        shortest = _shortest_that_fits(
+            account, repaying, income - expenses, thresholds, today=today
+        )
         if shortest:
             candidates.append((SuggestionKind.SHORTEST_THAT_FITS, *shortest))
     else:
-        balanced = _balanced(account, repaying)
+        balanced = _balanced(account, repaying, today=today)
         if balanced:
             candidates.append((SuggestionKind.BALANCED, *balanced))
-    lowest = _lowest_payment(account, repaying)
+    lowest = _lowest_payment(account, repaying, today=today)
     if lowest:
         candidates.append((SuggestionKind.LOWEST_PAYMENT, *lowest))
     for key, program in eligible:
         if program.kind == DEFERRAL:
-            terms = _longest_valid(account, program, grace_months=program.grace_months_max)
+            terms = _longest_valid(
+                account, program, grace_months=program.grace_months_max, today=today
+            )
             if terms:
                 candidates.append((SuggestionKind.DEFERRAL, key, program, terms))
                 break
@@ -338,13 +354,18 @@ def suggest_plans(
 
 
 def _valid_terms(
-    account: AccountFacts, program: ProgramBounds, months: int, grace_months: int = 0
+    account: AccountFacts,
+    program: ProgramBounds,
+    months: int,
+    grace_months: int = 0,
+    *,
+    today: dt.date,
 ) -> Terms | None:
     minimum_down = money.round_money(account.balance * program.min_down_payment_pct / 100)
     terms = terms_for(
         account, program, months=months, grace_months=grace_months, down_payment=minimum_down
     )
-    return None if bounds_violations(terms, program, account) else terms
+    return None if bounds_violations(terms, program, account, start=today) else terms
 
 
 def _month_range(program: ProgramBounds) -> range:
@@ -356,10 +377,10 @@ def _regular_payment(terms: Terms) -> Decimal:
 
 
 def _longest_valid(
-    account: AccountFacts, program: ProgramBounds, *, grace_months: int = 0
+    account: AccountFacts, program: ProgramBounds, *, grace_months: int = 0, today: dt.date
 ) -> Terms | None:
     for months in reversed(_month_range(program)):
-        terms = _valid_terms(account, program, months, grace_months)
+        terms = _valid_terms(account, program, months, grace_months, today=today)
         if terms:
             return terms
     return None
@@ -370,13 +391,15 @@ def _shortest_that_fits(
     programs: Sequence[tuple[str, ProgramBounds]],
     disposable: Decimal,
     thresholds: AffordabilityThresholds,
+    *,
+    today: dt.date,
 ) -> tuple[str, ProgramBounds, Terms] | None:
     if disposable <= 0:
         return None
     best: tuple[int, Decimal, str, ProgramBounds, Terms] | None = None
     for key, program in programs:
         for months in _month_range(program):
-            terms = _valid_terms(account, program, months)
+            terms = _valid_terms(account, program, months, today=today)
             if terms and _regular_payment(terms) <= disposable * thresholds.fits:
                 cost = money.disclose(terms, start=dt.date(2000, 1, 1)).total_cost
                 if best is None or (months, cost) < (best[0], best[1]):
@@ -386,12 +409,12 @@ def _shortest_that_fits(
 
 
 def _lowest_payment(
-    account: AccountFacts, programs: Sequence[tuple[str, ProgramBounds]]
+    account: AccountFacts, programs: Sequence[tuple[str, ProgramBounds]], *, today: dt.date
 ) -> tuple[str, ProgramBounds, Terms] | None:
     options = [
         (_regular_payment(terms), key, program, terms)
         for key, program in programs
-        if (terms := _longest_valid(account, program))
+        if (terms := _longest_valid(account, program, today=today))
     ]
     if not options:
         return None
@@ -400,13 +423,13 @@ def _lowest_payment(
 
 
 def _balanced(
-    account: AccountFacts, programs: Sequence[tuple[str, ProgramBounds]]
+    account: AccountFacts, programs: Sequence[tuple[str, ProgramBounds]], *, today: dt.date
 ) -> tuple[str, ProgramBounds, Terms] | None:
     """A one-year plan (or the nearest term the program allows) on the cheapest program."""
     options = []
     for key, program in programs:
         months = min(max(BALANCED_MONTHS, program.months_min), program.legal_months_max)
-        terms = _valid_terms(account, program, months)
+        terms = _valid_terms(account, program, months, today=today)
         if terms:
             cost = money.disclose(terms, start=dt.date(2000, 1, 1)).total_cost
             options.append((cost, key, program, terms))

@@ -14,6 +14,9 @@ from negotiation.models import (
     AuditEvent,
     CreditAccount,
     Debtor,
+    Message,
+    Notification,
+    NotificationChannel,
     PlanStatus,
     Program,
     ReliefRequest,
@@ -146,3 +149,12 @@ def request_timeline(request: ReliefRequest) -> list[TimelineEntry]:
                 TimelineEntry(at=event.at, status=status, label=str(RequestStatus(status).label))
             )
     return entries
+
+
+def debtor_thread(request: ReliefRequest) -> QuerySet[Message]:
+    """The conversation on a request as the debtor sees it: never the internal notes."""
+    return request.messages.filter(internal=False).select_related("author")
+
+
+def inbox_for(debtor: Debtor) -> QuerySet[Notification]:
+    return Notification.objects.filter(debtor=debtor, channel=NotificationChannel.PORTAL)[:100]

@@ -15,5 +15,17 @@ urlpatterns = [
     ),
     path("requests/<str:reference>/", views.request_detail, name="request_detail"),
     path("requests/<str:reference>/withdraw/", views.request_withdraw, name="request_withdraw"),
+    path(
+        "requests/<str:reference>/accept/", views.request_accept_offer, name="request_accept_offer"
+    ),
+    path(
+        "requests/<str:reference>/decline/",
+        views.request_decline_offer,
+        name="request_decline_offer",
+    ),
+    path("requests/<str:reference>/answer/", views.request_answer, name="request_answer"),
+    path("requests/<str:reference>/documents/", views.request_upload, name="request_upload"),
+    path("documents/<str:reference>/", views.document_download, name="document_download"),
+    path("inbox/", views.inbox, name="inbox"),
     path("plans/<str:reference>/", views.plan_detail, name="plan_detail"),
 ]

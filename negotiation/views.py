@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.views import LoginView
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -16,21 +17,40 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from negotiation import money, selectors
-from negotiation.access import account_for, debtor_required, plan_for, request_for
+from negotiation.access import (
+    account_for,
+    debtor_required,
+    document_for,
+    document_response,
+    plan_for,
+    request_for,
+)
 from negotiation.charts import balance_chart
-from negotiation.exceptions import ServiceError, StaleObject
+from negotiation.exceptions import DocumentRefused, ServiceError, StaleObject
 from negotiation.forms import (
+    AnswerForm,
     DebtorLoginForm,
     DecisionVersionForm,
+    DeclineOfferForm,
     FiguresForm,
     ReliefRequestForm,
     SignPlanForm,
     TermsForm,
+    UploadForm,
 )
 from negotiation.http import client_ip
-from negotiation.models import CreditAccount, PlanStatus, Program, RequestStatus
+from negotiation.models import CreditAccount, PlanStatus, Program, ReliefRequest, RequestStatus
+from negotiation.services.documents import record_download, upload_document
+from negotiation.services.notifications import mark_read
 from negotiation.services.plans import sign_plan
-from negotiation.services.requests import submit_request, withdraw_request
+from negotiation.services.requests import (
+    accept_counter_offer,
+    answer_question,
+    decline_counter_offer,
+    pending_counter_offer,
+    submit_request,
+    withdraw_request,
+)
 
 
 class DebtorLoginView(LoginView):
@@ -109,15 +129,18 @@ def request_create(request: HttpRequest, reference: str) -> HttpResponse:
     assert form.terms is not None
     # What is sent must be what was previewed: if the balance moved in between (a payment
     # posted), show the new figures again instead of submitting them unseen.
-    balance_moved = request.POST.get("previewed_amount") != str(form.terms.amount)
+    due = form.chosen_program.bounds.due
+    fingerprint = terms_fingerprint(form.terms, due)
+    balance_moved = request.POST.get("previewed_terms") != fingerprint
     if "confirm" not in request.POST or balance_moved:
-        disclosure = money.disclose(form.terms, start=today, due=form.chosen_program.bounds.due)
+        disclosure = money.disclose(form.terms, start=today, due=due)
         context = {
             "account": account,
             "form": form,
             "disclosure": disclosure,
             "chart": balance_chart(disclosure),
             "program": form.chosen_program,
+            "fingerprint": fingerprint,
             "balance_moved": "confirm" in request.POST and balance_moved,
         }
         return render(request, "negotiation/request_preview.html", context)
@@ -174,6 +197,12 @@ def request_preview(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "negotiation/_live_preview.html", context)
 
 
+def terms_fingerprint(terms: money.Terms, due: money.DueDates) -> str:
+    """A digest of everything that prices the terms (balance, rate, method, dates rule):
+    confirming checks that nothing moved since the preview."""
+    return hashlib.sha256(repr((terms, due)).encode()).hexdigest()[:32]
+
+
 def _initial_from_query(request: HttpRequest, programs: list[Program]) -> dict[str, object]:
     """Prefill from a suggestion on the account page (?program=code&months=12&...)."""
     initial: dict[str, object] = {"grace_months": 0, "dependents": 0}
@@ -191,6 +220,9 @@ def _initial_from_query(request: HttpRequest, programs: list[Program]) -> dict[s
         value = _small_int(request.GET.get(name, ""))
         if value is not None:
             initial[name] = value
+    down = FiguresForm.money_or_none(request.GET.get("down_payment", ""))
+    if down is not None:
+        initial["down_payment"] = down
     return initial
 
 
@@ -217,20 +249,176 @@ def _render_request_form(
 @debtor_required
 def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+    return _render_request_detail(request, relief_request)
+
+
+def _render_request_detail(
+    request: HttpRequest, relief_request: ReliefRequest, **forms: object
+) -> HttpResponse:
     plan = (
         getattr(relief_request, "plan", None)
         if relief_request.status == RequestStatus.APPROVED
         else None
     )
+    counter = pending_counter_offer(relief_request)
+    counter_disclosure = (
+        money.disclose(
+            counter.terms, start=timezone.localdate(), due=relief_request.program.bounds.due
+        )
+        if counter and relief_request.status == RequestStatus.COUNTER_OFFERED
+        else None
+    )
     context = {
         "relief_request": relief_request,
         "disclosure": money.disclose(
-            relief_request.terms, start=relief_request.submitted_at.date()
+            relief_request.terms,
+            start=timezone.localdate(relief_request.submitted_at),
+            due=relief_request.due,
         ),
         "timeline": selectors.request_timeline(relief_request),
+        "thread": selectors.debtor_thread(relief_request),
+        "documents": relief_request.documents.all(),
         "plan": plan,
+        "counter": counter if counter_disclosure else None,
+        "counter_disclosure": counter_disclosure,
+        "counter_chart": balance_chart(counter_disclosure) if counter_disclosure else None,
+        "answer_form": forms.get("answer_form") or AnswerForm(),
+        "decline_form": forms.get("decline_form")
+        or DeclineOfferForm(initial={"version": relief_request.version}),
+        "upload_form": forms.get("upload_form") or UploadForm(),
     }
-    return render(request, "negotiation/request_detail.html", context)
+    status = 200 if not forms else 400
+    return render(request, "negotiation/request_detail.html", context, status=status)
+
+
+def _done(request: HttpRequest, relief_request: ReliefRequest, text: str) -> HttpResponse:
+    messages.success(request, text)
+    return redirect("negotiation:request_detail", reference=relief_request.reference)
+
+
+def _refused(
+    request: HttpRequest, relief_request: ReliefRequest, error: ServiceError
+) -> HttpResponse:
+    messages.error(request, str(error.message))
+    return redirect("negotiation:request_detail", reference=relief_request.reference)
+
+
+@require_POST
+@debtor_required
+def request_accept_offer(request: HttpRequest, reference: str) -> HttpResponse:
+    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+    form = DecisionVersionForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, relief_request, StaleObject())
+    try:
+        accepted = accept_counter_offer(
+            relief_request,
+            actor=request.user,  # type: ignore[arg-type]
+            today=timezone.localdate(),
+            expected_version=form.cleaned_data["version"],
+            ip=client_ip(request),
+        )
+    except ServiceError as error:
+        return _refused(request, relief_request, error)
+    messages.success(request, _("You accepted the new terms. Please read and sign your plan."))
+    return redirect("negotiation:plan_detail", reference=accepted.plan.reference)
+
+
+@require_POST
+@debtor_required
+def request_decline_offer(request: HttpRequest, reference: str) -> HttpResponse:
+    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+    form = DeclineOfferForm(request.POST)
+    if not form.is_valid():
+        return _render_request_detail(request, relief_request, decline_form=form)
+    try:
+        decline_counter_offer(
+            relief_request,
+            actor=request.user,  # type: ignore[arg-type]
+            comment=form.cleaned_data["comment"],
+            expected_version=form.cleaned_data["version"],
+            ip=client_ip(request),
+        )
+    except ServiceError as error:
+        return _refused(request, relief_request, error)
+    return _done(
+        request, relief_request, _("Thank you. A specialist will look at your request again.")
+    )
+
+
+@require_POST
+@debtor_required
+def request_answer(request: HttpRequest, reference: str) -> HttpResponse:
+    """The debtor answers a question, with a document if they have one. All or nothing:
+    a refused document leaves the question open and the answer on the page to correct."""
+    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+    form = AnswerForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_request_detail(request, relief_request, answer_form=form)
+    try:
+        with transaction.atomic():
+            if form.cleaned_data.get("document"):
+                _upload(request, relief_request, form)
+            answer_question(
+                relief_request,
+                actor=request.user,  # type: ignore[arg-type]
+                answer=form.cleaned_data["answer"],
+                ip=client_ip(request),
+            )
+    except DocumentRefused as error:
+        form.add_error("document", str(error.message))
+        return _render_request_detail(request, relief_request, answer_form=form)
+    except ServiceError as error:
+        return _refused(request, relief_request, error)
+    return _done(request, relief_request, _("Thank you. We have your answer."))
+
+
+@require_POST
+@debtor_required
+def request_upload(request: HttpRequest, reference: str) -> HttpResponse:
+    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_request_detail(request, relief_request, upload_form=form)
+    try:
+        _upload(request, relief_request, form)
+    except DocumentRefused as error:
+        form.add_error("document", str(error.message))
+        return _render_request_detail(request, relief_request, upload_form=form)
+    except ServiceError as error:
+        return _refused(request, relief_request, error)
+    return _done(request, relief_request, _("Thank you. Your document is with your request."))
+
+
+def _upload(
+    request: HttpRequest, relief_request: ReliefRequest, form: UploadForm | AnswerForm
+) -> None:
+    upload_document(
+        relief_request,
+        actor=request.user,  # type: ignore[arg-type]
+        upload=form.cleaned_data["document"],
+        kind=form.cleaned_data["document_kind"],
+        consent=form.cleaned_data["document_consent"],
+    )
+
+
+@require_GET
+@debtor_required
+def document_download(request: HttpRequest, reference: str) -> HttpResponse:
+    """The debtor's own document, back to them. Audited like every read of it."""
+    document = document_for(request.user, reference)  # type: ignore[arg-type]
+    record_download(document, actor=request.user, ip=client_ip(request))  # type: ignore[arg-type]
+    return document_response(document)
+
+
+@require_GET
+@debtor_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The debtor's messages from the bank, newest first; opening the inbox reads them."""
+    debtor = request.debtor  # type: ignore[attr-defined]
+    notifications = list(selectors.inbox_for(debtor))
+    mark_read(debtor)
+    return render(request, "negotiation/inbox.html", {"notifications": notifications})
 
 
 @require_POST

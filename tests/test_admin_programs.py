@@ -133,3 +133,35 @@ class BrokenEmailBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("mail server down")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"first_due_min_days": "46"}, "first_due_min_days"),
+        ({"min_down_payment_pct": "100"}, "min_down_payment_pct"),
+        ({"min_installment": "0"}, "min_installment"),
+        ({"min_balance": "-1"}, "min_balance"),
+        (
+            {
+                "auto_approve": "on",
+                "auto_approve_max_amount": "20000",
+                "auto_approve_max_months": "12",
+                "hardship_evidence_required": "on",
+            },
+            "auto_approve",
+        ),
+        (
+            {
+                "auto_approve": "on",
+                "auto_approve_max_amount": "20000",
+                "auto_approve_max_months": "2",
+            },
+            "auto_approve_max_months",
+        ),
+    ],
+)
+def test_programs_that_could_never_work_are_refused(supervisor, overrides, field):
+    response = staff_client(supervisor).post(reverse(ADD_URL), program_form(**overrides))
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors

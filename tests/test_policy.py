@@ -304,3 +304,29 @@ def test_suggestions_are_always_eligible_and_within_bounds(
             suggestion.disclosure.total_repayable
             == suggestion.terms.amount + suggestion.disclosure.total_cost
         )
+
+
+def test_the_legal_cap_counts_the_first_period_too():
+    # Payment day 20, at least 15 days before the first payment: agreed on 6 November, the
+    # first payment is on 20 December, so 60 payments would end 60.5 months later.
+    late_first = replace(HARDSHIP, payment_day=20, first_due_min_days=15)
+    terms = terms_for(FACTS, late_first, months=60)
+    start = dt.date(2026, 11, 6)
+    assert "months" in bounds_violations(terms, late_first, FACTS, start=start)
+    assert (
+        bounds_violations(terms_for(FACTS, late_first, months=59), late_first, FACTS, start=start)
+        == {}
+    )
+
+
+def test_no_schedule_with_an_empty_payment_is_within_bounds():
+    tiny = replace(BOUNDS, min_installment=Decimal("0.01"), min_balance=Decimal("0"))
+    facts = replace(
+        FACTS,
+        principal=Decimal("0.10"),
+        interest=Decimal("0"),
+        fees=Decimal("0"),
+        penalty=Decimal("0"),
+    )
+    assert "months" in bounds_violations(terms_for(facts, tiny, months=24), tiny, facts)
+    assert bounds_violations(terms_for(facts, tiny, months=5), tiny, facts) == {}

@@ -3,6 +3,7 @@ anonymous visitor to the login page."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -31,11 +32,21 @@ def form_data(program, **overrides):
         "dependents": "1",
         "consent_truthful": "on",
         "consent_data_processing": "on",
-        # The confirm step carries the amount the preview showed (the whole balance here).
-        "previewed_amount": "11000.00",
     }
     data.update(overrides)
     return data
+
+
+FINGERPRINT = re.compile(r'name="previewed_terms" value="([0-9a-f]+)"')
+
+
+def preview_then_confirm(client, url, data):  # type: ignore[no-untyped-def]
+    """What the browser does: preview, then confirm with what the preview carried."""
+    preview = client.post(url, {**data, "preview": "1"})
+    fingerprint = FINGERPRINT.search(preview.content.decode())
+    assert fingerprint, preview.content.decode()[:3000]
+    confirm = {**data, "confirm": "1", "previewed_terms": fingerprint.group(1)}
+    return client.post(url, confirm, follow=True)
 
 
 @pytest.fixture
@@ -169,7 +180,7 @@ def test_request_preview_then_confirm(debtor_client, account, installment_progra
     assert "¥11,792.00" in page  # total repayable
     assert not ReliefRequest.objects.exists()
 
-    confirmed = debtor_client.post(url, form_data(installment_program, confirm="1"), follow=True)
+    confirmed = preview_then_confirm(debtor_client, url, form_data(installment_program))
     request = ReliefRequest.objects.get()
     assert confirmed.redirect_chain[-1][0] == reverse(
         "negotiation:request_detail", args=[request.reference]
@@ -212,8 +223,9 @@ def test_a_second_open_request_is_refused_with_a_clear_message(
 
 def test_a_deferral_request(debtor_client, account, deferral_program):
     url = reverse("negotiation:request_create", args=[account.reference])
-    data = form_data(deferral_program, months="3", grace_months="2", confirm="1")
-    debtor_client.post(url, data)
+    preview_then_confirm(
+        debtor_client, url, form_data(deferral_program, months="3", grace_months="2")
+    )
     request = ReliefRequest.objects.get()
     assert (request.kind, request.grace_months, request.months) == ("deferral", 2, 3)
     assert request.monthly_amount == Decimal("3666.67")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from negotiation.models import CreditAccount, ReliefRequest
 from negotiation.services.requests import approve_request
 from tests.factories import make_deferral_program, make_installment_program, make_request
-from tests.test_views import form_data
+from tests.test_views import FINGERPRINT, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def preview_url(account: CreditAccount) -> str:
 
 def test_the_account_page_suggests_plans(debtor_client, account, programs):
     page = debtor_client.get(account_url(account)).content.decode()
-    assert "A plan over about a year" in page
+    assert "A plan over 12 months" in page
     assert "The lowest monthly payment" in page
     assert "Pause payments first" in page
     assert "¥982.67" in page  # 12 months of the standard plan
@@ -64,7 +64,7 @@ def test_bad_figures_show_a_message_and_the_general_suggestions(debtor_client, a
     page = response.content.decode()
     assert response.status_code == 200
     assert "Enter a number." in page
-    assert "A plan over about a year" in page
+    assert "A plan over 12 months" in page
 
 
 def test_only_eligible_options_can_be_asked_for(debtor_client, account, programs):
@@ -155,8 +155,11 @@ def test_if_the_balance_moves_between_preview_and_confirm_the_preview_shows_agai
     debtor_client, account, programs
 ):
     url = reverse("negotiation:request_create", args=[account.reference])
+    preview = debtor_client.post(url, form_data(programs["standard"], preview="1")).content.decode()
+    fingerprint = FINGERPRINT.search(preview).group(1)
     CreditAccount.objects.filter(pk=account.pk).update(penalty=Decimal("250.00"))  # 50 paid
-    response = debtor_client.post(url, form_data(programs["standard"], confirm="1"))
+    data = form_data(programs["standard"], confirm="1", previewed_terms=fingerprint)
+    response = debtor_client.post(url, data)
     page = response.content.decode()
     assert "What you owe changed while you were looking" in page
     assert "¥10,950.00" in page
@@ -173,3 +176,25 @@ def test_after_approval_no_new_request_can_be_made(debtor_client, account, progr
     url = reverse("negotiation:request_create", args=[account.reference])
     debtor_client.post(url, form_data(programs["standard"], confirm="1"))
     assert ReliefRequest.objects.count() == 1
+
+
+def test_a_suggestion_with_a_down_payment_carries_it_to_the_form(debtor_client, account):
+    program = make_installment_program(
+        code="with-down", min_down_payment_pct=Decimal("10"), months_max=24
+    )
+    page = debtor_client.get(account_url(account)).content.decode()
+    assert "down_payment=1100.00" in page
+    url = reverse("negotiation:request_create", args=[account.reference])
+    form_page = debtor_client.get(
+        url, {"program": program.code, "months": "12", "down_payment": "1100.00"}
+    )
+    assert 'name="down_payment" value="1100.00"' in form_page.content.decode()
+
+
+def test_the_plan_keeps_the_dates_rule_of_the_request(account, specialist):
+    program = make_installment_program(code="day-20", payment_day=20, first_due_min_days=15)
+    request = make_request(account, program)
+    program.payment_day = 5  # a supervisor changes the program after the request
+    program.save()
+    plan = approve_request(request, actor=specialist, today=timezone.localdate()).plan
+    assert {i.due_date.day for i in plan.installments.all()} == {20}

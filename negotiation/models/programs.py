@@ -15,6 +15,9 @@ from negotiation.policy import ProgramBounds
 # nominal rate of 36% is the ceiling of enforceable interest in Chinese courts.
 MAX_MONTHLY_FEE = Decimal("0.05")
 MAX_ANNUAL_RATE = Decimal("0.36")
+# The first payment at most this long after the agreement: longer would stretch the plan
+# beyond what its number of payments says (and, near 60 payments, beyond the legal cap).
+MAX_FIRST_DUE_DAYS = 45
 
 
 class ReliefKind(models.TextChoices):
@@ -35,7 +38,7 @@ class Program(models.Model):
     # Eligibility
     min_days_past_due = models.PositiveIntegerField(_("from days overdue"), default=1)
     max_days_past_due = models.PositiveIntegerField(_("up to days overdue"), null=True, blank=True)
-    min_balance = money_field(_("minimum balance"))
+    min_balance = money_field(_("minimum balance"), validators=[MinValueValidator(0)])
     max_balance = money_field(_("maximum balance"), null=True, blank=True, default=None)
     products = models.JSONField(
         _("products"), default=list, blank=True, help_text=_("Empty: every product.")
@@ -68,7 +71,9 @@ class Program(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     min_installment = money_field(
-        _("minimum monthly payment"), default=Decimal("100.00"), validators=[MinValueValidator(0)]
+        _("minimum monthly payment"),
+        default=Decimal("100.00"),
+        validators=[MinValueValidator(Decimal("0.01"))],
     )
     # Cost
     cost_method = models.CharField(
@@ -97,7 +102,9 @@ class Program(models.Model):
         help_text=_("Empty: the day of the agreement. 31 means the last day of every month."),
     )
     first_due_min_days = models.PositiveSmallIntegerField(
-        _("first payment at least this many days after the agreement"), default=15
+        _("first payment at least this many days after the agreement"),
+        default=15,
+        validators=[MaxValueValidator(MAX_FIRST_DUE_DAYS)],
     )
     hardship_evidence_required = models.BooleanField(_("hardship evidence required"), default=False)
     # Auto-approval: off unless a supervisor sets it. A request inside the envelope whose
@@ -158,6 +165,17 @@ class Program(models.Model):
                 condition=models.Q(grace_months_max__lte=12), name="program_grace_at_most_a_year"
             ),
             models.CheckConstraint(
+                condition=models.Q(min_balance__gte=0)
+                & models.Q(min_installment__gt=0)
+                & models.Q(first_due_min_days__lte=MAX_FIRST_DUE_DAYS)
+                & models.Q(min_down_payment_pct__lt=100),
+                name="program_minimums_sane",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(auto_approve=False) | models.Q(hardship_evidence_required=False),
+                name="program_evidence_never_auto_approved",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(min_down_payment_pct__gte=0)
                 & models.Q(min_down_payment_pct__lte=100)
                 & models.Q(max_waiver_pct__gte=0)
@@ -198,6 +216,14 @@ class Program(models.Model):
             errors["rate"] = _("The rate is above %(max)s for this cost method.") % {"max": ceiling}
         if self.kind == ReliefKind.DEFERRAL and not self.grace_months_max:
             errors["grace_months_max"] = _("A deferral needs at least one payment-free month.")
+        elif self.months_min and self.months_min + (self.grace_months_max and 1) > LEGAL_MAX_MONTHS:
+            errors["months_min"] = _(
+                "With its payment-free months no plan could stay within 60 months."
+            )
+        if self.min_down_payment_pct is not None and self.min_down_payment_pct >= 100:
+            errors["min_down_payment_pct"] = _(
+                "A down payment of the whole amount leaves nothing to repay in installments."
+            )
         if self.active_from and self.active_until and self.active_until < self.active_from:
             errors["active_until"] = _("The closing date is before the opening date.")
         if self.auto_approve:
@@ -212,6 +238,15 @@ class Program(models.Model):
             elif self.months_max and self.auto_approve_max_months > self.months_max:
                 errors["auto_approve_max_months"] = _(
                     "The envelope cannot exceed the maximum months."
+                )
+            elif self.months_min and self.auto_approve_max_months < self.months_min:
+                errors["auto_approve_max_months"] = _(
+                    "The envelope is shorter than the shortest plan: nothing would be approved."
+                )
+            if self.hardship_evidence_required:
+                errors["auto_approve"] = _(
+                    "A program that asks for evidence cannot approve automatically: a person "
+                    "must see the evidence first."
                 )
         if errors:
             raise ValidationError(errors)
@@ -234,6 +269,7 @@ class Program(models.Model):
     def within_auto_approve_envelope(self, *, amount: Decimal, months: int) -> bool:
         return bool(
             self.auto_approve
+            and not self.hardship_evidence_required
             and self.auto_approve_max_amount is not None
             and self.auto_approve_max_months is not None
             and amount <= self.auto_approve_max_amount

@@ -2,7 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.models.accounts import money_field
-from negotiation.money import CostMethod, Terms
+from negotiation.money import CostMethod, DueDates, Terms
 
 
 class CostMethodChoice(models.TextChoices):
@@ -28,9 +28,23 @@ class TermsFields(models.Model):
     rate = models.DecimalField(_("rate"), max_digits=7, decimal_places=5, default=0)
     waived_interest = money_field(_("interest waived"))
     waived_penalty = money_field(_("penalty waived"))
+    # The due-date rule in force when the terms were set: a later change to the program
+    # does not move the dates of terms already shown or agreed.
+    payment_day = models.PositiveSmallIntegerField(
+        _("payment day of the month"), null=True, blank=True
+    )
+    first_due_min_days = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         abstract = True
+
+    @property
+    def due(self) -> DueDates:
+        return DueDates(payment_day=self.payment_day, first_due_min_days=self.first_due_min_days)
+
+    def set_due(self, due: DueDates) -> None:
+        self.payment_day = due.payment_day
+        self.first_due_min_days = due.first_due_min_days
 
     @property
     def terms(self) -> Terms:

@@ -29,7 +29,7 @@ def create_plan(request: ReliefRequest, *, actor: User | None, agreed_on: dt.dat
     Runs inside the approval's transaction. The installments are the schedule of the
     request's terms line for line, so they sum exactly to the plan's total.
     """
-    disclosure = money.disclose(request.terms, start=agreed_on, due=request.program.bounds.due)
+    disclosure = money.disclose(request.terms, start=agreed_on, due=request.due)
     plan = unsaved_plan(request, disclosure=disclosure, agreed_on=agreed_on)
     plan.save()
     Installment.objects.bulk_create(unsaved_installments(plan, disclosure.lines))
@@ -62,6 +62,7 @@ def unsaved_plan(
         annual_rate=disclosure.annual_rate,
     )
     plan.set_terms(disclosure.terms)
+    plan.set_due(request.due)
     return plan
 
 

@@ -103,7 +103,10 @@ def validated_terms(
     if not program.active or not policy.is_eligible(facts, bounds, today=today):
         raise ProgramNotAvailable
     waived = choices.waived_interest + choices.waived_penalty
-    if waived > facts.balance or choices.down_payment > facts.balance - waived:
+    if waived > facts.balance:
+        field = "waived_interest" if choices.waived_interest else "waived_penalty"
+        raise TermsOutOfBounds({field: str(_("This is more than the amount you owe."))})
+    if choices.down_payment > facts.balance - waived:
         raise TermsOutOfBounds({"down_payment": str(_("This is more than the amount you owe."))})
     terms = policy.terms_for(
         facts,
@@ -114,7 +117,7 @@ def validated_terms(
         waived_interest=choices.waived_interest,
         waived_penalty=choices.waived_penalty,
     )
-    errors = policy.bounds_violations(terms, bounds, facts)
+    errors = policy.bounds_violations(terms, bounds, facts, start=today)
     if errors:
         raise TermsOutOfBounds(errors)
     return terms
@@ -164,6 +167,7 @@ def submit_request(
             due_by=sla_due_by(program.kind, timezone.localtime()),
         )
         request.set_terms(terms)
+        request.set_due(program.bounds.due)
         try:
             # The partial unique constraint, not a Python check, is what makes two
             # simultaneous submissions on one account yield exactly one open request.
@@ -177,6 +181,7 @@ def submit_request(
             raise
         offer = Offer(request=request, kind=OfferKind.ASK, made_by=actor)
         offer.set_terms(terms)
+        offer.set_due(request.due)
         offer.save()
         record_event(
             request,
@@ -206,8 +211,10 @@ def request_affordability(request: ReliefRequest) -> policy.Affordability:
 
 
 def _inside_auto_approve_envelope(request: ReliefRequest, program: Program) -> bool:
+    # A program that asks for evidence never approves before a person has seen it.
     return (
-        program.within_auto_approve_envelope(amount=request.amount, months=request.months)
+        not program.hardship_evidence_required
+        and program.within_auto_approve_envelope(amount=request.amount, months=request.months)
         and request_affordability(request).verdict is policy.Verdict.FITS
     )
 
@@ -378,7 +385,7 @@ def approves_alone(actor: User, request: ReliefRequest, *, today: dt.date) -> bo
     if limit is None or not limit.covers(amount=request.amount, months=request.months):
         return False
     facts = account_facts(request.account, today=today)
-    return not policy.bounds_violations(request.terms, request.program.bounds, facts)
+    return not policy.bounds_violations(request.terms, request.program.bounds, facts, start=today)
 
 
 def _second_approval(
@@ -589,7 +596,8 @@ def make_counter_offer(
         terms = validated_terms(account, current.program, choices, today=today)
         if not _within_limit(actor, terms):
             raise BeyondApprovalLimit
-        disclosure = money.disclose(terms, start=today, due=current.program.bounds.due)
+        due = current.program.bounds.due
+        disclosure = money.disclose(terms, start=today, due=due)
         settle_pending_offer(current, OfferStatus.SUPERSEDED)
         offer = Offer(
             request=current,
@@ -598,6 +606,7 @@ def make_counter_offer(
             expires_at=_end_of_day(expires_on),
         )
         offer.set_terms(terms)
+        offer.set_due(due)
         offer.save()
         Message.objects.create(request=current, author=actor, body=message)
         return transition_request(
@@ -650,6 +659,7 @@ def accept_counter_offer(
             raise OfferNoLongerOpen
         _refuse_if_balance_changed(current)
         current.set_terms(offer.terms)
+        current.set_due(offer.due)
         approved = transition_request(
             current,
             RequestStatus.APPROVED,

@@ -121,13 +121,13 @@ PROGRAMS: list[dict[str, Any]] = [
         "name": "Payment deferral",
         "name_zh": "延期还款",
         "description": (
-            "Pay nothing for 1 to 3 months while your situation recovers, then repay in up to "
-            "12 monthly payments. Your account stops aging during the deferral."
+            "Pay nothing for 1 to 3 months while your situation recovers, then repay in 1 to "
+            "3 monthly payments. Your account stops aging during the deferral."
         ),
-        "description_zh": "暂停还款1至3个月，之后最多分12期偿还。延期期间账户逾期天数不再增加。",
+        "description_zh": "暂停还款1至3个月，之后分1至3期偿还。延期期间账户逾期天数不再增加。",
         "min_days_past_due": 1,
         "months_min": 1,
-        "months_max": 12,
+        "months_max": 3,
         "grace_months_max": 3,
     },
 ]

@@ -1,0 +1,14 @@
+from django.http import HttpRequest
+
+from negotiation.models import Notification, NotificationChannel
+
+
+def inbox(request: HttpRequest) -> dict[str, int]:
+    """The unread count in the header, for signed-in debtors only: one query."""
+    user = request.user
+    if not user.is_authenticated or user.is_staff:
+        return {}
+    unread = Notification.objects.filter(
+        debtor__user=user, channel=NotificationChannel.PORTAL, read_at__isnull=True
+    ).count()
+    return {"unread_notifications": unread}

@@ -1,0 +1,34 @@
+"""Contact records: every contact with a debtor, any channel, recorded by staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from negotiation.exceptions import ActionNotPermitted
+from negotiation.models import ContactRecord, ReliefRequest, User
+
+
+def record_contact(
+    request: ReliefRequest,
+    *,
+    actor: User,
+    channel: str,
+    direction: str,
+    outcome: str,
+    note: str,
+    at: dt.datetime,
+) -> ContactRecord:
+    """Record a contact about ``request`` with its debtor (never anyone else)."""
+    if not actor.is_staff or not actor.has_perm("negotiation.add_contactrecord"):
+        raise ActionNotPermitted
+    return ContactRecord.objects.create(
+        debtor=request.account.debtor,
+        account=request.account,
+        request=request,
+        channel=channel,
+        direction=direction,
+        outcome=outcome,
+        note=note,
+        at=at,
+        staff=actor,
+    )

@@ -1,0 +1,85 @@
+"""Debtors' documents: accepted by their content, never by their name; stored privately;
+every read by staff audited (PIPL Art. 28-29: sensitive data, separate consent)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from negotiation.exceptions import ActionNotPermitted, DocumentRefused
+from negotiation.models import Document, ReliefRequest, User
+from negotiation.services.audit import record_event
+
+# The first bytes of each accepted type. An .exe renamed to .pdf starts with "MZ" and is
+# refused whatever its name or the browser's claimed content type.
+SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    for signature, content_type in SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    return None
+
+
+def upload_document(
+    request: ReliefRequest, *, actor: User, upload: UploadedFile, kind: str, consent: bool
+) -> Document:
+    """Keep ``upload`` as proof on ``request``.
+
+    Preconditions: ``actor`` owns the request, which is open; the debtor gave the separate
+    consent. Refused (``DocumentRefused``, with a message for the debtor) when the file is
+    empty, too large, or not a PDF, JPEG or PNG by its content.
+    """
+    if request.account.debtor.user_id != actor.pk or not request.is_open:
+        raise ActionNotPermitted
+    if not consent:
+        raise DocumentRefused(_("Please agree to the use of your documents before uploading."))
+    size = upload.size or 0
+    if size == 0:
+        raise DocumentRefused(_("The file is empty."))
+    if size > settings.DOCUMENT_MAX_BYTES:
+        raise DocumentRefused(
+            _("The file is larger than %(mb)d MB. Please send a smaller scan or photo.")
+            % {"mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024)}
+        )
+    upload.seek(0)
+    content_type = sniff_content_type(upload.read(16))
+    if content_type is None:
+        raise DocumentRefused(_("Please send a PDF, JPEG or PNG file."))
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    with transaction.atomic():
+        document = Document(
+            request=request,
+            kind=kind,
+            original_name=(upload.name or "")[:200],
+            content_type=content_type,
+            size=size,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+            consent_given_at=timezone.now(),
+        )
+        document.file.save("upload", upload, save=False)
+        document.save()
+        record_event(
+            document, actor=actor, action="document.uploaded", after={"sha256": document.sha256}
+        )
+    return document
+
+
+def record_download(document: Document, *, actor: User, ip: str | None) -> None:
+    """Every read of a debtor's document leaves an audit row (who, when, from where)."""
+    record_event(document, actor=actor, action="document.downloaded", ip=ip)
