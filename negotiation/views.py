@@ -8,7 +8,7 @@ import hashlib
 from django.contrib import messages
 from django.contrib.auth.views import LoginView
 from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -404,7 +404,7 @@ def _upload(
 
 @require_GET
 @debtor_required
-def document_download(request: HttpRequest, reference: str) -> HttpResponse:
+def document_download(request: HttpRequest, reference: str) -> FileResponse:
     """The debtor's own document, back to them. Audited like every read of it."""
     document = document_for(request.user, reference)  # type: ignore[arg-type]
     record_download(document, actor=request.user, ip=client_ip(request))  # type: ignore[arg-type]

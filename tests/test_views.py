@@ -40,7 +40,7 @@ def form_data(program, **overrides):
 FINGERPRINT = re.compile(r'name="previewed_terms" value="([0-9a-f]+)"')
 
 
-def preview_then_confirm(client, url, data):  # type: ignore[no-untyped-def]
+def preview_then_confirm(client, url, data):
     """What the browser does: preview, then confirm with what the preview carried."""
     preview = client.post(url, {**data, "preview": "1"})
     fingerprint = FINGERPRINT.search(preview.content.decode())

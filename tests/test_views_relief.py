@@ -156,7 +156,9 @@ def test_if_the_balance_moves_between_preview_and_confirm_the_preview_shows_agai
 ):
     url = reverse("negotiation:request_create", args=[account.reference])
     preview = debtor_client.post(url, form_data(programs["standard"], preview="1")).content.decode()
-    fingerprint = FINGERPRINT.search(preview).group(1)
+    found = FINGERPRINT.search(preview)
+    assert found is not None
+    fingerprint = found.group(1)
     CreditAccount.objects.filter(pk=account.pk).update(penalty=Decimal("250.00"))  # 50 paid
     data = form_data(programs["standard"], confirm="1", previewed_terms=fingerprint)
     response = debtor_client.post(url, data)

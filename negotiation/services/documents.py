@@ -32,7 +32,12 @@ def sniff_content_type(head: bytes) -> str | None:
 
 
 def upload_document(
-    request: ReliefRequest, *, actor: User, upload: UploadedFile, kind: str, consent: bool
+    request: ReliefRequest,
+    *,
+    actor: User,
+    upload: UploadedFile,  # type: ignore[type-arg]
+    kind: str,
+    consent: bool,
 ) -> Document:
     """Keep ``upload`` as proof on ``request``.
 
