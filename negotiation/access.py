@@ -11,7 +11,8 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 
 from negotiation.models import CreditAccount, Debtor, Document, ReliefRequest, RepaymentPlan, User
@@ -68,7 +69,7 @@ def document_response(document: Document) -> FileResponse:
     return response
 
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def debtor_required(view: View) -> View:
@@ -76,7 +77,7 @@ def debtor_required(view: View) -> View:
     debtors, get a 404 like any other user without a debtor record."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         request.debtor = debtor_for(request.user)  # type: ignore[attr-defined]
