@@ -12,7 +12,16 @@ from django.utils.translation import gettext_lazy as _
 
 from negotiation import money
 from negotiation.exceptions import ProgramNotAvailable, TermsOutOfBounds
-from negotiation.models import CreditAccount, DocumentKind, HardshipReason, Program, RejectionReason
+from negotiation.models import (
+    ContactChannel,
+    ContactDirection,
+    ContactOutcome,
+    CreditAccount,
+    DocumentKind,
+    HardshipReason,
+    Program,
+    RejectionReason,
+)
 from negotiation.services.requests import Choices, Hardship, validated_terms
 
 
@@ -287,3 +296,87 @@ class DeclineOfferForm(forms.Form):
         help_text=_("For example, what you could pay each month. A specialist will look again."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class RecommendForm(DecisionVersionForm):
+    recommendation = forms.CharField(
+        label=_("Recommendation for the second approver (if needed)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=4000,
+    )
+
+
+class AskInfoForm(DecisionVersionForm):
+    question = forms.CharField(
+        label=_("Question for the debtor"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_("The debtor reads this. Say what you need and why."),
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Internal note (staff only)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=4000,
+    )
+
+
+class SendBackForm(DecisionVersionForm):
+    note = forms.CharField(
+        label=_("Why it goes back (for the specialist)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=4000,
+    )
+
+
+class ContactForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=ContactChannel.choices)
+    direction = forms.ChoiceField(label=_("Direction"), choices=ContactDirection.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=ContactOutcome.choices)
+    at = forms.DateTimeField(label=_("When"), help_text=_("YYYY-MM-DD HH:MM"))
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
+    )
+
+
+class CounterOfferForm(DecisionVersionForm):
+    """New terms under the request's program, and a word to the debtor."""
+
+    months = forms.IntegerField(label=_("Number of monthly payments"), min_value=1, max_value=60)
+    grace_months = forms.IntegerField(
+        label=_("Payment-free months"), min_value=0, max_value=12, initial=0
+    )
+    down_payment = money_field(_("Down payment"), initial=Decimal("0.00"), required=False)
+    waived_interest = money_field(_("Interest waived"), initial=Decimal("0.00"), required=False)
+    waived_penalty = money_field(_("Late charges waived"), initial=Decimal("0.00"), required=False)
+    expires_on = forms.DateField(label=_("Open until"))
+    message = forms.CharField(
+        label=_("Message to the debtor"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_("Say plainly why these terms, and what the debtor can do."),
+    )
+
+    def choices(self) -> Choices:
+        data = self.cleaned_data
+        return Choices(
+            months=data["months"],
+            grace_months=data["grace_months"],
+            down_payment=data.get("down_payment") or Decimal("0.00"),
+            waived_interest=data.get("waived_interest") or Decimal("0.00"),
+            waived_penalty=data.get("waived_penalty") or Decimal("0.00"),
+        )
+
+
+class AssignForm(forms.Form):
+    assignee: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Assign to"),
+        queryset=None,
+    )
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = candidates  # type: ignore[attr-defined]

@@ -7,21 +7,26 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from negotiation import delinquency, policy
 from negotiation.models import (
     OPEN_REQUEST_STATUSES,
     AuditEvent,
+    ContactRecord,
     CreditAccount,
     Debtor,
+    Document,
     Message,
     Notification,
     NotificationChannel,
+    Payment,
     PlanStatus,
     Program,
     ReliefRequest,
     RepaymentPlan,
     RequestStatus,
+    User,
 )
 from negotiation.services.requests import account_facts, affordability_thresholds
 
@@ -158,3 +163,76 @@ def debtor_thread(request: ReliefRequest) -> QuerySet[Message]:
 
 def inbox_for(debtor: Debtor) -> QuerySet[Notification]:
     return Notification.objects.filter(debtor=debtor, channel=NotificationChannel.PORTAL)[:100]
+
+
+@dataclass(frozen=True)
+class BoundCheck:
+    label: str
+    passed: bool
+    detail: str
+
+
+@dataclass
+class ReviewPicture:
+    """Everything a specialist needs on one page. A fixed number of queries, each bounded:
+    the page costs the same for a debtor with a long history."""
+
+    accounts: list[AccountSummary]
+    payments: list[Payment]
+    earlier_requests: list[ReliefRequest]
+    contacts: list[ContactRecord]
+    documents: list[Document]
+    messages: list[Message]
+    history: list[AuditEvent]
+    checks: list[BoundCheck]
+    affordability: policy.Affordability
+    approves_alone: bool | None
+
+
+RECENT = 50
+
+
+def review_picture(request: ReliefRequest, *, viewer: User, today: dt.date) -> ReviewPicture:
+    debtor = request.account.debtor
+    year_ago = today - dt.timedelta(days=365)
+    from negotiation.services.requests import approves_alone, request_affordability
+
+    return ReviewPicture(
+        accounts=_summaries(_accounts_with_activity(debtor), today),
+        payments=list(
+            Payment.objects.filter(account__debtor=debtor, paid_on__gte=year_ago)
+            .select_related("account")
+            .order_by("-paid_on")[:RECENT]
+        ),
+        earlier_requests=list(
+            ReliefRequest.objects.filter(account__debtor=debtor)
+            .exclude(pk=request.pk)
+            .select_related("account")
+            .order_by("-submitted_at")[:RECENT]
+        ),
+        contacts=list(debtor.contacts.select_related("staff").order_by("-at")[:RECENT]),
+        documents=list(request.documents.all()[:RECENT]),
+        messages=list(request.messages.select_related("author").order_by("created_at")[:200]),
+        history=list(request_history(request).select_related("actor")[:200]),
+        checks=bound_checks(request, today=today),
+        affordability=request_affordability(request),
+        approves_alone=approves_alone(viewer, request, today=today) if request.is_open else None,
+    )
+
+
+def bound_checks(request: ReliefRequest, *, today: dt.date) -> list[BoundCheck]:
+    """Each rule of the program against the request's terms as they stand today."""
+    facts = account_facts(request.account, today=today)
+    bounds = request.program.bounds
+    reasons = policy.ineligibility_reasons(facts, bounds, today=today)
+    errors = policy.bounds_violations(request.terms, bounds, facts, start=today)
+    rows = [BoundCheck(str(_("Eligibility")), not reasons, " ".join(reasons))]
+    for name, label in (
+        ("months", _("Number of payments")),
+        ("grace_months", _("Payment-free months")),
+        ("down_payment", _("Down payment")),
+        ("waived_interest", _("Interest waived")),
+        ("waived_penalty", _("Late charges waived")),
+    ):
+        rows.append(BoundCheck(str(label), name not in errors, errors.get(name, "")))
+    return rows

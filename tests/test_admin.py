@@ -79,7 +79,7 @@ def test_the_queue_filters_by_status_and_kind(specialist, relief_request):
 
 def test_the_change_page_shows_request_account_schedule_and_buttons(specialist, relief_request):
     page = staff_client(specialist).get(change_url(relief_request)).content.decode()
-    assert "Proposed schedule" in page
+    assert "Schedule of the terms on the table" in page
     assert "13.03%" in page
     assert "¥11,000.00" in page
     assert approve_url(relief_request) in page
