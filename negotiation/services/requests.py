@@ -41,6 +41,7 @@ from negotiation.models import (
     Program,
     ReliefRequest,
     RequestStatus,
+    TermsFields,
     User,
 )
 from negotiation.models.accounts import RELIEF_OPEN_ACCOUNT_STATUSES
@@ -658,18 +659,27 @@ def accept_counter_offer(
         if offer is None or (offer.expires_at and offer.expires_at < timezone.now()):
             raise OfferNoLongerOpen
         _refuse_if_balance_changed(current)
-        current.set_terms(offer.terms)
-        current.set_due(offer.due)
         approved = transition_request(
             current,
             RequestStatus.APPROVED,
             actor=actor,
             ip=ip,
-            changes={"decided_by": offer.made_by, "decided_at": timezone.now()},
+            changes={
+                **_terms_changes(offer),
+                "decided_by": offer.made_by,
+                "decided_at": timezone.now(),
+            },
         )
         settle_pending_offer(approved, OfferStatus.ACCEPTED)
         create_plan(approved, actor=actor, agreed_on=today)
     return approved
+
+
+def _terms_changes(offer: Offer) -> dict[str, Any]:
+    """The offer's terms as field changes for ``transition_request``, which applies changes
+    to the row it locks (setting them on another copy would be lost)."""
+    names = [field.name for field in TermsFields._meta.get_fields()]
+    return {name: getattr(offer, name) for name in names}
 
 
 def decline_counter_offer(
