@@ -232,7 +232,8 @@ def test_who_may_read_a_document(
     response = staff_client(specialist).get(staff_url)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
-    assert b"".join(response.streaming_content)  # type: ignore[attr-defined] == PDF
+    content = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert content == PDF
     assert staff_client(bankstaff).get(staff_url).status_code == 403
     readers = set(
         AuditEvent.objects.filter(action="document.downloaded").values_list(
