@@ -325,7 +325,7 @@ class ReliefRequestAdmin(admin.ModelAdmin):
     def sla(self, obj: ReliefRequest) -> str:
         due = timezone.localtime(obj.due_by).strftime("%Y-%m-%d %H:%M")
         if obj.is_open and obj.due_by < timezone.now():
-            return f"{due} ({_('past due')})"
+            return _("%(due)s (past due)") % {"due": due}
         return due
 
     # Bulk actions ---------------------------------------------------------------------------

@@ -218,3 +218,69 @@ def test_a_suggested_plan_with_a_live_preview(live_server, browser) -> None:
     finally:
         context.close()
         connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_counter_offer_the_debtor_accepts(live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    call_command("seed_demo", verbosity=0)
+    debtor_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = debtor_context.new_page()
+    staff = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US").new_page()
+    steps, staff_steps = Steps(page, "counter"), Steps(staff, "counter-staff")
+    try:
+        # The debtor asks for 12 months on the standard plan.
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Email").fill("demo@example.com")
+        page.get_by_label("Password").fill("demo-debtor-pass")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name=re.compile("Details and options.*4821")).click()
+        page.get_by_role("link", name=re.compile("Ask for this.*Standard installment plan")).click()
+        page.get_by_label("Number of monthly payments").fill("12")
+        page.get_by_label("Tell us about your situation").fill("Reduced hours since the summer.")
+        page.get_by_label("Monthly income after tax").fill("7000")
+        page.get_by_label("Monthly essential expenses").fill("4800")
+        page.get_by_label(re.compile("The information I have given is true")).check()
+        page.get_by_label(re.compile("I agree that the bank uses this information")).check()
+        page.get_by_role("button", name="See the schedule and cost").click()
+        page.get_by_role("button", name="Confirm and send my request").click()
+        page.get_by_test_id("request-status").wait_for()
+        request = ReliefRequest.objects.get()
+
+        # The specialist proposes 24 months instead, previewing what the debtor will see.
+        staff.goto(f"{live_server.url}/staff/")
+        staff.get_by_label("Username").fill("specialist")
+        staff.get_by_label("Password").fill("demo-specialist-pass")
+        staff.get_by_role("button", name="Log in").click()
+        staff.goto(f"{live_server.url}/staff/negotiation/reliefrequest/")
+        staff.get_by_role("link", name=request.reference).click()
+        staff_steps.shot("request-page")
+        staff.get_by_role("link", name="Counter-offer…").click()
+        staff.get_by_label("Number of monthly payments").fill("24")
+        staff.get_by_label("Message to the debtor").fill(
+            "975 a month over 24 months fits your figures better than 1,827 over 12."
+        )
+        staff.get_by_role("button", name="Preview").click()
+        staff.get_by_text("What the debtor will see").wait_for()
+        staff_steps.shot("counter-preview")
+        staff.get_by_role("button", name="Send the counter-offer").click()
+        staff.get_by_text("Counter-offer sent to the debtor.").wait_for()
+
+        # The debtor is told, reads the offer and accepts; the plan has 24 payments.
+        page.goto(f"{live_server.url}/")
+        assert "1" in page.get_by_role("link", name=re.compile("Messages")).inner_text()
+        page.get_by_role("link", name=re.compile("Messages")).click()
+        page.get_by_role("link", name=f"Open request {request.reference}").click()
+        assert page.get_by_test_id("request-status").inner_text() == "Counter-offer made"
+        assert page.locator("[data-testid=monthly-amount]").first.inner_text() == "¥975.05"
+        steps.shot("offer")
+        page.get_by_role("button", name="Accept these terms").click()
+        page.get_by_test_id("plan-status").wait_for()
+        assert page.locator("table.table-schedule tbody tr").count() == 24
+        steps.shot("plan")
+    except Exception:
+        steps.shot("failure")
+        staff_steps.shot("failure")
+        raise
+    finally:
+        debtor_context.close()
+        connections.close_all()

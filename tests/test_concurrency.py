@@ -84,3 +84,36 @@ def test_two_submissions_at_once_leave_one_open_request(account, installment_pro
     assert sum(isinstance(r, ReliefRequest) for r in results) == 1, results
     assert all(isinstance(r, (ReliefRequest, ServiceError)) for r in results), results
     assert ReliefRequest.objects.filter(account=account).count() == 1
+
+
+def test_twenty_approvals_at_once_make_one_decision(
+    account, installment_program, specialist, supervisor
+):
+    """Twenty clicks on Approve at the same moment (from the same page, so the same
+    version): exactly one approval, one approving audit row, one plan, no server error."""
+    from negotiation.models import AuditEvent, RepaymentPlan
+
+    request = make_request(account, installment_program)
+    version = request.version
+    deciders = [specialist, supervisor] * 10
+    results = run_together(
+        *[
+            (
+                lambda who=who: approve_request(
+                    request, actor=who, today=timezone.localdate(), expected_version=version
+                )
+            )
+            for who in deciders
+        ]
+    )
+    approvals = [r for r in results if isinstance(r, ReliefRequest)]
+    refusals = [r for r in results if isinstance(r, ServiceError)]
+    assert len(approvals) == 1, results
+    assert len(refusals) == 19, results  # every other click is told, none crashes
+    request.refresh_from_db()
+    assert request.status == RequestStatus.APPROVED
+    approving = AuditEvent.objects.filter(
+        object_id=request.pk, action="request.transition", after__status="approved"
+    )
+    assert approving.count() == 1
+    assert RepaymentPlan.objects.filter(request=request).count() == 1

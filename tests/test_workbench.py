@@ -501,3 +501,15 @@ def test_business_days_skip_the_weekend():
     assert add_business_days(friday, 2) == (dt.datetime(2026, 12, 1, 16, 0, tzinfo=SHANGHAI))
     saturday = friday + dt.timedelta(days=1)
     assert add_business_days(saturday, 1) == (dt.datetime(2026, 11, 30, 16, 0, tzinfo=SHANGHAI))
+
+
+def test_the_request_keeps_its_own_terms_until_the_offer_is_accepted(
+    account, installment_program, specialist
+):
+    request = counter(make_request(account, installment_program, months=12), specialist)
+    request.refresh_from_db()
+    assert (request.months, request.monthly_amount) == (12, Decimal("982.67"))
+    approved = accept_counter_offer(request, actor=account.debtor.user, today=TODAY)
+    approved.refresh_from_db()
+    # 11,000 over 24 months at 0.6% a month: 458.33 repaid + 66.00 fee.
+    assert (approved.months, approved.monthly_amount) == (24, Decimal("524.33"))

@@ -598,7 +598,6 @@ def make_counter_offer(
         if not _within_limit(actor, terms):
             raise BeyondApprovalLimit
         due = current.program.bounds.due
-        disclosure = money.disclose(terms, start=today, due=due)
         settle_pending_offer(current, OfferStatus.SUPERSEDED)
         offer = Offer(
             request=current,
@@ -621,7 +620,6 @@ def make_counter_offer(
                 "snapshot_interest": account.interest,
                 "snapshot_fees": account.fees,
                 "snapshot_penalty": account.penalty,
-                "monthly_amount": disclosure.monthly_amount,
             },
         )
 
@@ -666,6 +664,9 @@ def accept_counter_offer(
             ip=ip,
             changes={
                 **_terms_changes(offer),
+                "monthly_amount": money.build_schedule(offer.terms, start=today, due=offer.due)[
+                    0
+                ].amount,
                 "decided_by": offer.made_by,
                 "decided_at": timezone.now(),
             },
