@@ -221,7 +221,7 @@ def test_a_suggested_plan_with_a_live_preview(live_server, browser) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_counter_offer_the_debtor_accepts(live_server, browser) -> None:  # type: ignore[no-untyped-def]
+def test_a_counter_offer_the_debtor_accepts(live_server, browser) -> None:
     call_command("seed_demo", verbosity=0)
     debtor_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = debtor_context.new_page()
