@@ -27,7 +27,7 @@ from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from negotiation.models import Debtor, ReliefRequest, User  # noqa: E402
+from negotiation.models import CreditAccount, Debtor, ReliefRequest, User  # noqa: E402
 
 
 def timed_get(client: Client, url: str, repeat: int) -> tuple[float, float, int]:
@@ -66,13 +66,18 @@ def main() -> None:
     debtor = Client(HTTP_HOST="127.0.0.1")
     debtor.force_login(User.objects.get(username="demo@example.com"))
     queue = "/staff/negotiation/reliefrequest/"
+    open_request = ReliefRequest.objects.filter(status="in_review").order_by("pk").first()
+    demo_account = CreditAccount.objects.filter(debtor__user__username="demo@example.com").first()
+    assert open_request is not None and demo_account is not None
     pages = {
-        "admin queue, submitted (100 rows)": f"{queue}?status__exact=submitted",
-        "admin queue, all (100 rows)": queue,
+        "admin queue, open (default, 100 rows)": queue,
+        "admin queue, all statuses (100 rows)": f"{queue}?queue=all",
+        "admin request page (whole picture)": f"{queue}{open_request.pk}/change/",
         "debtor dashboard": "/",
+        "debtor account page with suggestions": f"/accounts/{demo_account.reference}/",
     }
     for name, url in pages.items():
-        client = debtor if url == "/" else staff
+        client = staff if url.startswith("/staff/") else debtor
         median, p95, queries = timed_get(client, url, args.repeat)
         print(f"{name}: median {median:.1f} ms, p95 {p95:.1f} ms, {queries} queries")
 
