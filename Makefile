@@ -8,9 +8,11 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 # Only for the test and lint runs below; production sets its own (settings refuse to start without one).
+# Documents written by tests go to a throw-away folder, never next to the code.
+TEST_MEDIA := $(shell mktemp -d -t portal-test-media-XXXXXX)
 # Tests run with production settings except HTTPS, which the test server does not speak.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-key-3f9a1c7e5b2d8f6a0c4e9b1d7f3a5c8e2b6d0f4a9c1e7b3d5f8 DJANGO_DEBUG=0 \
-	NATIONAL_ID_HASH_KEY=test-only-national-id-key \
+	NATIONAL_ID_HASH_KEY=test-only-national-id-key PRIVATE_MEDIA_ROOT=$(TEST_MEDIA) \
 	SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0
 DEPLOY_ENV := DJANGO_SECRET_KEY=check-deploy-only-7c1e9a3f5b8d2c6e0a4f9b1d3e7c5a8f2b6d0e4c9a1f3b7 DJANGO_DEBUG=0 \
 	DJANGO_ALLOWED_HOSTS=portal.bank.example NATIONAL_ID_HASH_KEY=check-deploy-only-id-key

@@ -68,7 +68,8 @@ def main() -> None:
     queue = "/staff/negotiation/reliefrequest/"
     open_request = ReliefRequest.objects.filter(status="in_review").order_by("pk").first()
     demo_account = CreditAccount.objects.filter(debtor__user__username="demo@example.com").first()
-    assert open_request is not None and demo_account is not None
+    assert open_request is not None
+    assert demo_account is not None
     pages = {
         "admin queue, open (default, 100 rows)": queue,
         "admin queue, all statuses (100 rows)": f"{queue}?queue=all",

@@ -12,8 +12,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from negotiation.admin_requests import ReliefRequestAdmin
+from negotiation.admin_requests import CONTACT_PERMISSION, ReliefRequestAdmin, masked_name
 from negotiation.models import (
+    ApprovalLimit,
     AuditEvent,
     CreditAccount,
     Debtor,
@@ -26,6 +27,7 @@ from negotiation.models import (
     User,
 )
 from negotiation.services.programs import save_program
+from negotiation.services.staff import save_approval_limit
 from negotiation.templatetags.money import money as format_money
 
 
@@ -47,9 +49,22 @@ class PortalUserAdmin(UserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "is_staff", "is_active")
 
 
+class ContactMaskingMixin:
+    """Names and contact details only for those who hold ``view_debtor_contact``; others
+    (compliance) see initials and the debtor's reference, and cannot search by name."""
+
+    def sees_contacts(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(CONTACT_PERMISSION)
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        fields = super().get_search_fields(request)  # type: ignore[misc]
+        if self.sees_contacts(request):
+            return fields
+        return tuple(f for f in fields if "name" not in f and "phone" not in f and "email" not in f)
+
+
 @admin.register(Debtor)
-class DebtorAdmin(admin.ModelAdmin):
-    list_display = ("reference", "full_name", "national_id_last4", "phone", "preferred_language")
+class DebtorAdmin(ContactMaskingMixin, admin.ModelAdmin):
     search_fields = ("reference", "full_name", "phone", "email", "national_id_last4")
     readonly_fields = ("reference", "national_id_hash", "national_id_last4", "user", "created_at")
     fields = (
@@ -63,10 +78,28 @@ class DebtorAdmin(admin.ModelAdmin):
         "user",
         "created_at",
     )
+    masked_fields = ("reference", "initials", "preferred_language", "timezone", "created_at")
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        if self.sees_contacts(request):
+            return ("reference", "full_name", "national_id_last4", "phone", "preferred_language")
+        return ("reference", "initials", "preferred_language")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields if self.sees_contacts(request) else self.masked_fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if self.sees_contacts(request):
+            return self.readonly_fields
+        return self.masked_fields
+
+    @admin.display(description=_("debtor"))
+    def initials(self, obj: Debtor) -> str:
+        return masked_name(obj.full_name)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # Debtors arrive with their national ID, which is only ever stored hashed: they are
-        # onboarded through the import command, not typed in here.
+        # The national ID is only ever stored hashed, so debtors are not typed in here: bank
+        # onboarding by import is still to be built (see the closing notes).
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -84,8 +117,7 @@ _BALANCE_FIELDS = ("principal", "interest", "fees", "penalty", "minimum_due", "c
 
 
 @admin.register(CreditAccount)
-class CreditAccountAdmin(admin.ModelAdmin):
-    list_display = ("reference", "debtor", "product", "masked_card", "total_display", "status")
+class CreditAccountAdmin(ContactMaskingMixin, admin.ModelAdmin):
     list_filter = ("status", "product")
     search_fields = ("reference", "debtor__full_name", "debtor__reference", "card_last4")
     list_select_related = ("debtor",)
@@ -97,7 +129,24 @@ class CreditAccountAdmin(admin.ModelAdmin):
         # and agreed plans: never by hand.
         if obj is None:
             return ("reference", "status")
-        return ("reference", "status", "debtor", *_BALANCE_FIELDS, "currency", "card_last4")
+        debtor = "debtor" if self.sees_contacts(request) else "debtor_display"
+        return ("reference", "status", debtor, *_BALANCE_FIELDS, "currency", "card_last4")
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None or self.sees_contacts(request) else ("debtor",)
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        debtor = "debtor_name" if self.sees_contacts(request) else "debtor_display"
+        return ("reference", debtor, "product", "masked_card", "total_display", "status")
+
+    @admin.display(description=_("debtor"), ordering="debtor__full_name")
+    def debtor_name(self, obj: CreditAccount) -> str:
+        return f"{obj.debtor.full_name} ({obj.debtor.reference})"
+
+    @admin.display(description=_("debtor"), ordering="debtor__reference")
+    def debtor_display(self, obj: CreditAccount) -> str:
+        """Always masked: shown only to those without the contact permission."""
+        return f"{masked_name(obj.debtor.full_name)} ({obj.debtor.reference})"
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -201,6 +250,25 @@ class ProgramAdmin(admin.ModelAdmin):
 
 
 admin.site.register(ReliefRequest, ReliefRequestAdmin)
+
+
+@admin.register(ApprovalLimit)
+class ApprovalLimitAdmin(admin.ModelAdmin):
+    """Supervisors set how far each specialist approves alone (four-eyes beyond it)."""
+
+    list_display = ("user", "max_amount", "max_months")
+    search_fields = ("user__username",)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(is_staff=True, is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: ApprovalLimit, form: Any, change: bool) -> None:
+        save_approval_limit(obj, actor=request.user)  # type: ignore[arg-type]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # lower a limit instead: the audit trail keeps every value
 
 
 class InstallmentInline(ReadOnlyMixin, admin.TabularInline):

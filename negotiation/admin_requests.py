@@ -29,6 +29,7 @@ from negotiation.forms import (
     AssignForm,
     ContactForm,
     CounterOfferForm,
+    DecisionVersionForm,
     NoteForm,
     RecommendForm,
     RejectForm,
@@ -36,6 +37,7 @@ from negotiation.forms import (
 )
 from negotiation.http import client_ip
 from negotiation.models import OPEN_REQUEST_STATUSES, Document, Offer, ReliefRequest, RequestStatus
+from negotiation.models.requests import WITH_THE_BANK_STATUSES
 from negotiation.policy import Verdict
 from negotiation.roles import ROLE_PERMISSIONS, Role
 from negotiation.selectors import review_picture
@@ -140,10 +142,10 @@ class SlaFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         now = timezone.now()
         if self.value() == "breached":
-            return queryset.filter(status__in=OPEN_REQUEST_STATUSES, due_by__lt=now)
+            return queryset.filter(status__in=WITH_THE_BANK_STATUSES, due_by__lt=now)
         if self.value() == "today":
             return queryset.filter(
-                status__in=OPEN_REQUEST_STATUSES,
+                status__in=WITH_THE_BANK_STATUSES,
                 due_by__gte=now,
                 due_by__lt=now + dt.timedelta(days=1),
             )
@@ -165,11 +167,20 @@ class OfferInline(admin.TabularInline):
         "down_payment",
         "months",
         "grace_months",
-        "made_by",
+        "maker",
         "expires_at",
     )
     readonly_fields = fields
     can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Offer]:
+        # One query for all offers, however many rounds the negotiation had.
+        return super().get_queryset(request).select_related("made_by", "request")
+
+    @admin.display(description=_("made by"))
+    def maker(self, obj: Offer) -> str:
+        # The debtor's login is their email: never shown; staff are named.
+        return obj.made_by.get_username() if obj.made_by.is_staff else str(_("The debtor"))
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -324,7 +335,7 @@ class ReliefRequestAdmin(admin.ModelAdmin):
     @admin.display(description=_("answer due"), ordering="due_by")
     def sla(self, obj: ReliefRequest) -> str:
         due = timezone.localtime(obj.due_by).strftime("%Y-%m-%d %H:%M")
-        if obj.is_open and obj.due_by < timezone.now():
+        if obj.status in WITH_THE_BANK_STATUSES and obj.due_by < timezone.now():
             return _("%(due)s (past due)") % {"due": due}
         return due
 
@@ -547,10 +558,17 @@ class ReliefRequestAdmin(admin.ModelAdmin):
     def _claim(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
         self._require(request, Role.REVIEWER)
         relief_request = get_object_or_404(ReliefRequest, pk=object_id)
+        form = DecisionVersionForm(request.POST)
+        if not form.is_valid():
+            return self._invalid(request, relief_request, form)
         return self._run(
             request,
             relief_request,
-            lambda: claim_request(relief_request, actor=request.user),  # type: ignore[arg-type]
+            lambda: claim_request(
+                relief_request,
+                actor=request.user,  # type: ignore[arg-type]
+                expected_version=form.cleaned_data["version"],
+            ),
             _("%(reference)s is yours.") % {"reference": relief_request.reference},
         )
 

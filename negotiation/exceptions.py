@@ -76,3 +76,9 @@ class OfferNoLongerOpen(ServiceError):
 
 class DocumentRefused(ServiceError):
     default_message = _("This file could not be accepted.")
+
+
+class AlreadyAssigned(ServiceError):
+    default_message = _(
+        "A colleague is working on this request. Ask a supervisor to reassign it if needed."
+    )

@@ -7,6 +7,7 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -286,6 +287,7 @@ class AnswerForm(DocumentFieldsMixin):
     answer = forms.CharField(
         label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
     )
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class DeclineOfferForm(forms.Form):
@@ -353,6 +355,16 @@ class CounterOfferForm(DecisionVersionForm):
     waived_interest = money_field(_("Interest waived"), initial=Decimal("0.00"), required=False)
     waived_penalty = money_field(_("Late charges waived"), initial=Decimal("0.00"), required=False)
     expires_on = forms.DateField(label=_("Open until"))
+
+    def clean_expires_on(self) -> dt.date:
+        """From today to 60 days ahead: a past date would show the debtor an offer they can
+        never accept."""
+        day: dt.date = self.cleaned_data["expires_on"]
+        today = timezone.localdate()
+        if not today <= day <= today + dt.timedelta(days=60):
+            raise forms.ValidationError(_("Choose a date from today to 60 days ahead."))
+        return day
+
     message = forms.CharField(
         label=_("Message to the debtor"),
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -211,13 +212,19 @@ def review_picture(request: ReliefRequest, *, viewer: User, today: dt.date) -> R
             .order_by("-submitted_at")[:RECENT]
         ),
         contacts=list(debtor.contacts.select_related("staff").order_by("-at")[:RECENT]),
-        documents=list(request.documents.all()[:RECENT]),
-        messages=list(request.messages.select_related("author").order_by("created_at")[:200]),
-        history=list(request_history(request).select_related("actor")[:200]),
+        documents=_newest(request.documents.all(), "uploaded_at", RECENT),
+        messages=_newest(request.messages.select_related("author"), "created_at", 200),
+        history=_newest(request_history(request).select_related("actor"), "at", 200),
         checks=bound_checks(request, today=today),
         affordability=request_affordability(request),
         approves_alone=approves_alone(viewer, request, today=today) if request.is_open else None,
     )
+
+
+def _newest(queryset: QuerySet[Any], field: str, limit: int) -> list[Any]:
+    """The ``limit`` most recent rows, in reading order (oldest of them first): on a long
+    history the newest are what matters, and they must never be the ones cut."""
+    return list(reversed(queryset.order_by(f"-{field}", "-id")[:limit]))
 
 
 def bound_checks(request: ReliefRequest, *, today: dt.date) -> list[BoundCheck]:

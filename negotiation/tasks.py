@@ -11,3 +11,13 @@ from negotiation.services.notifications import send_email_notification
 def send_notification(notification_id: int) -> str:
     """Send one email notification; retried with backoff when the mail server fails."""
     return send_email_notification(notification_id)
+
+
+@shared_task
+def expire_counter_offers() -> int:
+    """Close counter-offers past their date (hourly, by beat). Safe to run twice."""
+    from django.utils import timezone
+
+    from negotiation.services.requests import expire_counter_offers as expire
+
+    return expire(now=timezone.now())

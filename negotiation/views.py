@@ -262,9 +262,7 @@ def _render_request_detail(
     )
     counter = pending_counter_offer(relief_request)
     counter_disclosure = (
-        money.disclose(
-            counter.terms, start=timezone.localdate(), due=relief_request.program.bounds.due
-        )
+        money.disclose(counter.terms, start=timezone.localdate(), due=counter.due)
         if counter and relief_request.status == RequestStatus.COUNTER_OFFERED
         else None
     )
@@ -280,9 +278,13 @@ def _render_request_detail(
         "documents": relief_request.documents.all(),
         "plan": plan,
         "counter": counter if counter_disclosure else None,
+        "counter_expired": bool(
+            counter and counter.expires_at and counter.expires_at < timezone.now()
+        ),
         "counter_disclosure": counter_disclosure,
         "counter_chart": balance_chart(counter_disclosure) if counter_disclosure else None,
-        "answer_form": forms.get("answer_form") or AnswerForm(),
+        "answer_form": forms.get("answer_form")
+        or AnswerForm(initial={"version": relief_request.version}),
         "decline_form": forms.get("decline_form")
         or DeclineOfferForm(initial={"version": relief_request.version}),
         "upload_form": forms.get("upload_form") or UploadForm(),
@@ -356,15 +358,18 @@ def request_answer(request: HttpRequest, reference: str) -> HttpResponse:
     if not form.is_valid():
         return _render_request_detail(request, relief_request, answer_form=form)
     try:
+        # The answer first (it checks the request waits for one and the page's version), then
+        # the document: a refused state never leaves a stored file behind.
         with transaction.atomic():
-            if form.cleaned_data.get("document"):
-                _upload(request, relief_request, form)
             answer_question(
                 relief_request,
                 actor=request.user,  # type: ignore[arg-type]
                 answer=form.cleaned_data["answer"],
+                expected_version=form.cleaned_data["version"],
                 ip=client_ip(request),
             )
+            if form.cleaned_data.get("document"):
+                _upload(request, relief_request, form)
     except DocumentRefused as error:
         form.add_error("document", str(error.message))
         return _render_request_detail(request, relief_request, answer_form=form)

@@ -156,6 +156,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Scheduled jobs, run by `make beat` (one beat process for the whole deployment).
+CELERY_BEAT_SCHEDULE = {
+    "expire-counter-offers": {
+        "task": "negotiation.tasks.expire_counter_offers",
+        "schedule": 3600.0,  # hourly: an offer closes within the hour after its date
+    },
+}
 
 # Business settings: editable per deployment, never buried in code.
 # Time to answer a request, in business days (Monday to Friday), by kind of relief.

@@ -139,6 +139,7 @@ def test_a_question_and_its_answer_with_a_document(
         url,
         {
             "answer": "Here it is.",
+            "version": request.version,
             "document": upload,
             "document_kind": "income",
             "document_consent": "on",
@@ -206,6 +207,7 @@ def test_a_refused_document_leaves_the_question_open(
         reverse("negotiation:request_answer", args=[request.reference]),
         {
             "answer": "Here.",
+            "version": request.version,
             "document": upload,
             "document_kind": "income",
             "document_consent": "on",
@@ -316,7 +318,7 @@ def admin_url(name, request):
 def test_every_decision_through_the_admin(account, installment_program, specialist, supervisor):
     client = staff_client(specialist)
     request = make_request(account, installment_program)
-    client.post(admin_url("claim", request))
+    client.post(admin_url("claim", request), {"version": request.version})
     request.refresh_from_db()
     assert (request.status, request.assignee) == (RequestStatus.IN_REVIEW, specialist)
     client.post(admin_url("note", request), {"note": "Called, friendly."})

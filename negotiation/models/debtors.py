@@ -46,4 +46,6 @@ class Debtor(models.Model):
         permissions = [("view_debtor_contact", "Can see debtors' names and contact details")]
 
     def __str__(self) -> str:
-        return f"{self.full_name} ({self.reference})"
+        # The reference, never the name: page titles, breadcrumbs, dropdowns and logs must
+        # not show a name to staff who may not see it (PIPL minimum necessary).
+        return self.reference

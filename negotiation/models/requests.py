@@ -49,6 +49,10 @@ REQUEST_TRANSITIONS: dict[tuple[str, str], Role] = {
     (S.AWAITING_SECOND_APPROVAL, S.WITHDRAWN): R.DEBTOR,
 }
 
+# Open statuses in which the bank owes the next step (the answer-due clock runs); in the
+# others the bank waits for the debtor.
+WITH_THE_BANK_STATUSES: tuple[str, ...] = (S.SUBMITTED, S.IN_REVIEW, S.AWAITING_SECOND_APPROVAL)
+
 OPEN_REQUEST_STATUSES: tuple[str, ...] = (
     S.SUBMITTED,
     S.IN_REVIEW,
@@ -226,4 +230,4 @@ class Offer(TermsFields):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on {self.request.reference}"
+        return f"{self.get_kind_display()} #{self.pk}"

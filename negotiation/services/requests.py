@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from negotiation import money, policy
 from negotiation.exceptions import (
     ActionNotPermitted,
+    AlreadyAssigned,
     BalanceChanged,
     BeyondApprovalLimit,
     OfferNoLongerOpen,
@@ -303,11 +304,22 @@ def _notify_debtor(request: ReliefRequest, status: str) -> None:
         notify_request_event(request, event)
 
 
-def settle_pending_offer(request: ReliefRequest, to: str) -> None:
+def settle_pending_offer(request: ReliefRequest, to: str, *, actor: User | None = None) -> None:
     """Close the request's pending offer (the debtor's ask or a counter-offer) as the
-    decision says: the only code that changes an offer's status. At most one offer is
-    pending per request (a partial unique constraint), so this touches one row or none."""
-    Offer.objects.filter(request=request, status=OfferStatus.PENDING).update(status=to)
+    decision says: the only code that changes an offer's status, each change audited. At
+    most one offer is pending per request (a partial unique constraint)."""
+    for offer in Offer.objects.select_for_update().filter(
+        request=request, status=OfferStatus.PENDING
+    ):
+        offer.status = to
+        offer.save(update_fields=["status"])
+        record_event(
+            offer,
+            actor=actor,
+            action="offer.settled",
+            before={"status": OfferStatus.PENDING},
+            after={"status": to, "request": request.reference, "kind": offer.kind},
+        )
 
 
 def start_review(
@@ -363,7 +375,7 @@ def approve_request(
         if current.status == RequestStatus.AWAITING_SECOND_APPROVAL:
             return _second_approval(current, actor=actor, today=today, ip=ip)
         current, version = _review_started(current, actor=actor, expected_version=None, ip=ip)
-        _refuse_if_balance_changed(current)
+        _refuse_if_balance_changed(current, current.account_id)
         if not approves_alone(actor, current, today=today):
             return transition_request(
                 current,
@@ -377,16 +389,16 @@ def approve_request(
 
 
 def approves_alone(actor: User, request: ReliefRequest, *, today: dt.date) -> bool:
-    """Whether ``actor`` may approve ``request`` without a second approver: within their
-    approval limit and within the program's bounds as they stand today. Those who give
-    second approvals are not limited."""
+    """Whether ``actor`` may approve ``request`` without a second approver: within the
+    program's bounds as they stand today (for everyone: an exception to policy always
+    takes two people), and within their approval limit (supervisors have none)."""
+    facts = account_facts(request.account, today=today)
+    if policy.bounds_violations(request.terms, request.program.bounds, facts, start=today):
+        return False
     if actor.has_perm(ROLE_PERMISSIONS[Role.SECOND_APPROVER]):
         return True
     limit = ApprovalLimit.objects.filter(user=actor).first()
-    if limit is None or not limit.covers(amount=request.amount, months=request.months):
-        return False
-    facts = account_facts(request.account, today=today)
-    return not policy.bounds_violations(request.terms, request.program.bounds, facts, start=today)
+    return limit is not None and limit.covers(amount=request.amount, months=request.months)
 
 
 def _second_approval(
@@ -394,7 +406,7 @@ def _second_approval(
 ) -> ReliefRequest:
     if request.first_approved_by_id == actor.pk:
         raise SameApprover
-    _refuse_if_balance_changed(request)
+    _refuse_if_balance_changed(request, request.account_id)
     return _approve(request, actor=actor, today=today, ip=ip)
 
 
@@ -410,7 +422,7 @@ def _approve(
         ip=ip,
         changes={"decided_by": actor, "decided_at": timezone.now()},
     )
-    settle_pending_offer(approved, OfferStatus.ACCEPTED)
+    settle_pending_offer(approved, OfferStatus.ACCEPTED, actor=actor)
     create_plan(approved, actor=actor, agreed_on=today)
     return approved
 
@@ -468,17 +480,13 @@ def approve_by_policy(request: ReliefRequest, *, today: dt.date) -> ReliefReques
     return approved
 
 
-def _refuse_if_balance_changed(request: ReliefRequest) -> None:
-    """The plan repays the balance the debtor saw. If payments or charges moved it since,
-    approving would agree terms nobody saw: refuse, so the terms are looked at again."""
-    account = CreditAccount.objects.select_for_update().get(pk=request.account_id)
-    seen = (
-        request.snapshot_principal,
-        request.snapshot_interest,
-        request.snapshot_fees,
-        request.snapshot_penalty,
-    )
-    if seen != (account.principal, account.interest, account.fees, account.penalty):
+def _refuse_if_balance_changed(terms: TermsFields, account_id: int) -> None:
+    """The terms must repay exactly what is owed now (less their waivers). If payments or
+    charges moved the balance since they were priced, agreeing them would agree terms
+    nobody saw, or a plan for more or less than the debt: refuse, so they are priced again.
+    Compared with the terms themselves, not a snapshot, so no later step can hide it."""
+    account = CreditAccount.objects.select_for_update().get(pk=account_id)
+    if terms.amount + terms.waived_interest + terms.waived_penalty != account.total_balance:
         raise BalanceChanged
 
 
@@ -509,7 +517,7 @@ def reject_request(
                 "decision_note": explanation,
             },
         )
-        settle_pending_offer(rejected, OfferStatus.DECLINED)
+        settle_pending_offer(rejected, OfferStatus.DECLINED, actor=actor)
     return rejected
 
 
@@ -525,7 +533,7 @@ def withdraw_request(
         withdrawn = transition_request(
             request, RequestStatus.WITHDRAWN, actor=actor, expected_version=expected_version, ip=ip
         )
-        settle_pending_offer(withdrawn, OfferStatus.SUPERSEDED)
+        settle_pending_offer(withdrawn, OfferStatus.SUPERSEDED, actor=actor)
     return withdrawn
 
 
@@ -533,9 +541,14 @@ def claim_request(
     request: ReliefRequest, *, actor: User, expected_version: int | None = None
 ) -> ReliefRequest:
     """The actor takes the request: a submitted one moves into review with them as its
-    assignee; one already in review is reassigned to them. Audited either way."""
+    assignee; an unassigned open one becomes theirs. Taking one a colleague holds is a
+    supervisor's reassignment, not a claim. Audited either way."""
     with transaction.atomic():
         current = _locked(request, expected_version)
+        if current.assignee_id not in (None, actor.pk) and not actor.has_perm(
+            ROLE_PERMISSIONS[Role.SECOND_APPROVER]
+        ):
+            raise AlreadyAssigned
         if current.status == RequestStatus.SUBMITTED:
             return transition_request(
                 current, RequestStatus.IN_REVIEW, actor=actor, changes={"assignee": actor}
@@ -584,8 +597,8 @@ def make_counter_offer(
 ) -> ReliefRequest:
     """Propose other terms under the same program. The terms must be within its bounds and
     the actor's approval limit (a counter-offer the debtor accepts is an approval); beyond
-    them, a supervisor makes it. The debtor's ask is superseded; the request's balance
-    snapshot is refreshed to today's, since the new terms are priced on it.
+    them, a supervisor makes it. The debtor's ask is superseded. The offer is priced on
+    today's balance; accepting it checks the balance again.
 
     Raises ``TermsOutOfBounds``, ``ProgramNotAvailable``, ``BeyondApprovalLimit`` and as
     ``transition_request``."""
@@ -598,7 +611,7 @@ def make_counter_offer(
         if not _within_limit(actor, terms):
             raise BeyondApprovalLimit
         due = current.program.bounds.due
-        settle_pending_offer(current, OfferStatus.SUPERSEDED)
+        settle_pending_offer(current, OfferStatus.SUPERSEDED, actor=actor)
         offer = Offer(
             request=current,
             kind=OfferKind.COUNTER,
@@ -608,19 +621,20 @@ def make_counter_offer(
         offer.set_terms(terms)
         offer.set_due(due)
         offer.save()
+        record_event(
+            offer,
+            actor=actor,
+            action="offer.made",
+            after={
+                **_terms_for_audit(terms),
+                "expires_at": offer.expires_at.isoformat() if offer.expires_at else None,
+                "message": message,
+            },
+            ip=ip,
+        )
         Message.objects.create(request=current, author=actor, body=message)
         return transition_request(
-            current,
-            RequestStatus.COUNTER_OFFERED,
-            actor=actor,
-            expected_version=version,
-            ip=ip,
-            changes={
-                "snapshot_principal": account.principal,
-                "snapshot_interest": account.interest,
-                "snapshot_fees": account.fees,
-                "snapshot_penalty": account.penalty,
-            },
+            current, RequestStatus.COUNTER_OFFERED, actor=actor, expected_version=version, ip=ip
         )
 
 
@@ -656,7 +670,7 @@ def accept_counter_offer(
         offer = pending_counter_offer(current)
         if offer is None or (offer.expires_at and offer.expires_at < timezone.now()):
             raise OfferNoLongerOpen
-        _refuse_if_balance_changed(current)
+        _refuse_if_balance_changed(offer, current.account_id)
         approved = transition_request(
             current,
             RequestStatus.APPROVED,
@@ -671,7 +685,7 @@ def accept_counter_offer(
                 "decided_at": timezone.now(),
             },
         )
-        settle_pending_offer(approved, OfferStatus.ACCEPTED)
+        settle_pending_offer(approved, OfferStatus.ACCEPTED, actor=actor)
         create_plan(approved, actor=actor, agreed_on=today)
     return approved
 
@@ -694,8 +708,12 @@ def decline_counter_offer(
     """The debtor declines the counter-offer, saying why: back to review."""
     with transaction.atomic():
         current = _locked(request, expected_version)
-        returned = transition_request(current, RequestStatus.IN_REVIEW, actor=actor, ip=ip)
-        settle_pending_offer(returned, OfferStatus.DECLINED)
+        if current.status != RequestStatus.COUNTER_OFFERED:
+            raise TransitionNotAllowed
+        returned = transition_request(
+            current, RequestStatus.IN_REVIEW, actor=actor, ip=ip, changes=_answer_due_again(current)
+        )
+        settle_pending_offer(returned, OfferStatus.DECLINED, actor=actor)
         Message.objects.create(request=returned, author=actor, body=comment)
     return returned
 
@@ -730,9 +748,20 @@ def answer_question(
     """The debtor answers (documents are uploaded alongside): back to review."""
     with transaction.atomic():
         current = _locked(request, expected_version)
-        answered = transition_request(current, RequestStatus.IN_REVIEW, actor=actor, ip=ip)
+        if current.status != RequestStatus.NEEDS_INFO:
+            raise TransitionNotAllowed
+        answered = transition_request(
+            current, RequestStatus.IN_REVIEW, actor=actor, ip=ip, changes=_answer_due_again(current)
+        )
         Message.objects.create(request=answered, author=actor, body=answer)
     return answered
+
+
+def _answer_due_again(request: ReliefRequest) -> dict[str, Any]:
+    """The bank's clock stops while it waits for the debtor and starts again, in full, when
+    the debtor replies: the request is back with the bank, due the kind's business days
+    from now."""
+    return {"due_by": sla_due_by(request.kind, timezone.localtime())}
 
 
 def add_internal_note(request: ReliefRequest, *, actor: User, body: str) -> Message:
