@@ -339,6 +339,14 @@ class ContactForm(forms.Form):
     direction = forms.ChoiceField(label=_("Direction"), choices=ContactDirection.choices)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=ContactOutcome.choices)
     at = forms.DateTimeField(label=_("When"), help_text=_("YYYY-MM-DD HH:MM"))
+
+    def clean_at(self) -> dt.datetime:
+        """A contact record is of something that happened: not in the future."""
+        at: dt.datetime = self.cleaned_data["at"]
+        if at > timezone.now() + dt.timedelta(minutes=5):
+            raise forms.ValidationError(_("A contact cannot be in the future."))
+        return at
+
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
     )

@@ -404,6 +404,7 @@ def _upload(
         upload=form.cleaned_data["document"],
         kind=form.cleaned_data["document_kind"],
         consent=form.cleaned_data["document_consent"],
+        ip=client_ip(request),
     )
 
 

@@ -242,3 +242,14 @@ def test_the_answer_due_time_restarts_when_the_debtor_replies(
     assert request.reference not in breached.content.decode()  # waiting for the debtor
     answered = answer_question(request, actor=account.debtor.user, answer="Here.")
     assert answered.due_by > timezone.now()
+
+
+def test_a_contact_cannot_be_recorded_in_the_future(account, installment_program, specialist):
+    from negotiation.models import ContactRecord
+
+    request = make_request(account, installment_program)
+    later = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%d %H:%M")
+    data = {"channel": "phone", "direction": "outbound", "outcome": "spoke", "at": later}
+    response = staff_client(specialist).post(admin_url("contact", request), data, follow=True)
+    assert "A contact cannot be in the future." in response.content.decode()
+    assert not ContactRecord.objects.exists()

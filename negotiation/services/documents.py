@@ -38,6 +38,7 @@ def upload_document(
     upload: UploadedFile,  # type: ignore[type-arg]
     kind: str,
     consent: bool,
+    ip: str | None = None,
 ) -> Document:
     """Keep ``upload`` as proof on ``request``.
 
@@ -80,7 +81,11 @@ def upload_document(
         document.file.save("upload", upload, save=False)
         document.save()
         record_event(
-            document, actor=actor, action="document.uploaded", after={"sha256": document.sha256}
+            document,
+            actor=actor,
+            action="document.uploaded",
+            after={"sha256": document.sha256},
+            ip=ip,
         )
     return document
 
