@@ -12,14 +12,13 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
 from negotiation import delinquency, money
 from negotiation.access import document_response
@@ -498,15 +497,6 @@ class ReliefRequestAdmin(admin.ModelAdmin):
         return self._back(relief_request)
 
     def approve_view(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
-        return require_POST(self._approve)(request, object_id)
-
-    def _approve(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
-        self._require(request, Role.DECIDER)
-        relief_request = get_object_or_404(ReliefRequest, pk=object_id)
-        form = RecommendForm(request.POST)
-        if not form.is_valid():
-            return self._invalid(request, relief_request, form)
-
         def outcome(result: ReliefRequest) -> Any:
             if result.status == RequestStatus.APPROVED:
                 return _("Approved %(reference)s. Plan %(plan)s awaits the debtor's signature.") % {
@@ -518,15 +508,17 @@ class ReliefRequestAdmin(admin.ModelAdmin):
                 "recommendation is with a supervisor for the second approval."
             ) % {"reference": result.reference}
 
-        return self._run(
+        return self._form_action(
             request,
-            relief_request,
-            lambda: approve_request(
+            object_id,
+            Role.DECIDER,
+            RecommendForm,
+            lambda relief_request, data: approve_request(
                 relief_request,
                 actor=request.user,  # type: ignore[arg-type]
                 today=timezone.localdate(),
-                expected_version=form.cleaned_data["version"],
-                recommendation=form.cleaned_data["recommendation"],
+                expected_version=data["version"],
+                recommendation=data["recommendation"],
                 ip=client_ip(request),
             ),
             outcome,
@@ -553,23 +545,17 @@ class ReliefRequestAdmin(admin.ModelAdmin):
         return self._page(request, relief_request, "reject.html", form, _("Reject %(reference)s"))
 
     def claim_view(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
-        return require_POST(self._claim)(request, object_id)
-
-    def _claim(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
-        self._require(request, Role.REVIEWER)
-        relief_request = get_object_or_404(ReliefRequest, pk=object_id)
-        form = DecisionVersionForm(request.POST)
-        if not form.is_valid():
-            return self._invalid(request, relief_request, form)
-        return self._run(
+        return self._form_action(
             request,
-            relief_request,
-            lambda: claim_request(
+            object_id,
+            Role.REVIEWER,
+            DecisionVersionForm,
+            lambda relief_request, data: claim_request(
                 relief_request,
                 actor=request.user,  # type: ignore[arg-type]
-                expected_version=form.cleaned_data["version"],
+                expected_version=data["version"],
             ),
-            _("%(reference)s is yours.") % {"reference": relief_request.reference},
+            lambda result: _("%(reference)s is yours.") % {"reference": result.reference},
         )
 
     def counter_view(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
@@ -647,66 +633,42 @@ class ReliefRequestAdmin(admin.ModelAdmin):
         return TemplateResponse(request, f"admin/negotiation/reliefrequest/{template}", context)
 
     def ask_view(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
-        return require_POST(self._ask)(request, object_id)
-
-    def _ask(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
-        self._require(request, Role.DECIDER)
-        relief_request = get_object_or_404(ReliefRequest, pk=object_id)
-        form = AskInfoForm(request.POST)
-        if not form.is_valid():
-            return self._invalid(request, relief_request, form)
-        return self._run(
+        return self._form_action(
             request,
-            relief_request,
-            lambda: ask_for_information(
+            object_id,
+            Role.DECIDER,
+            AskInfoForm,
+            lambda relief_request, data: ask_for_information(
                 relief_request,
                 actor=request.user,  # type: ignore[arg-type]
-                question=form.cleaned_data["question"],
-                expected_version=form.cleaned_data["version"],
+                question=data["question"],
+                expected_version=data["version"],
                 ip=client_ip(request),
             ),
             _("Your question is with the debtor."),
         )
 
     def note_view(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
-        return require_POST(self._note)(request, object_id)
-
-    def _note(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
-        self._require(request, Role.REVIEWER)
-        relief_request = get_object_or_404(
-            ReliefRequest.objects.select_related("account__debtor"), pk=object_id
-        )
-        form = NoteForm(request.POST)
-        if not form.is_valid():
-            return self._invalid(request, relief_request, form)
-        return self._run(
+        return self._form_action(
             request,
-            relief_request,
-            lambda: add_internal_note(
+            object_id,
+            Role.REVIEWER,
+            NoteForm,
+            lambda relief_request, data: add_internal_note(
                 relief_request,
                 actor=request.user,  # type: ignore[arg-type]
-                body=form.cleaned_data["note"],
+                body=data["note"],
             ),
             _("Note added."),
         )
 
     def contact_view(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
-        return require_POST(self._contact)(request, object_id)
-
-    def _contact(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
-        if not request.user.has_perm("negotiation.add_contactrecord"):
-            raise PermissionDenied
-        relief_request = get_object_or_404(
-            ReliefRequest.objects.select_related("account__debtor"), pk=object_id
-        )
-        form = ContactForm(request.POST)
-        if not form.is_valid():
-            return self._invalid(request, relief_request, form)
-        data = form.cleaned_data
-        return self._run(
+        return self._form_action(
             request,
-            relief_request,
-            lambda: record_contact(
+            object_id,
+            "negotiation.add_contactrecord",
+            ContactForm,
+            lambda relief_request, data: record_contact(
                 relief_request,
                 actor=request.user,  # type: ignore[arg-type]
                 channel=data["channel"],
@@ -719,25 +681,45 @@ class ReliefRequestAdmin(admin.ModelAdmin):
         )
 
     def send_back_view(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
-        return require_POST(self._send_back)(request, object_id)
-
-    def _send_back(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
-        self._require(request, Role.SECOND_APPROVER)
-        relief_request = get_object_or_404(ReliefRequest, pk=object_id)
-        form = SendBackForm(request.POST)
-        if not form.is_valid():
-            return self._invalid(request, relief_request, form)
-        return self._run(
+        return self._form_action(
             request,
-            relief_request,
-            lambda: send_back(
+            object_id,
+            Role.SECOND_APPROVER,
+            SendBackForm,
+            lambda relief_request, data: send_back(
                 relief_request,
                 actor=request.user,  # type: ignore[arg-type]
-                note=form.cleaned_data["note"],
-                expected_version=form.cleaned_data["version"],
+                note=data["note"],
+                expected_version=data["version"],
                 ip=client_ip(request),
             ),
             _("Sent back to review."),
+        )
+
+    def _form_action(
+        self,
+        request: HttpRequest,
+        object_id: int,
+        right: Role | str,
+        form_class: type[Any],
+        action: Callable[[ReliefRequest, dict[str, Any]], Any],
+        done: Any,
+    ) -> HttpResponseBase:
+        """A decision button: POST only, the right checked on the server, the form valid
+        (else nothing changes and the page says why), then one service call."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        permission = ROLE_PERMISSIONS[right] if isinstance(right, Role) else right
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        relief_request = get_object_or_404(
+            ReliefRequest.objects.select_related("account__debtor", "program"), pk=object_id
+        )
+        form = form_class(request.POST)
+        if not form.is_valid():
+            return self._invalid(request, relief_request, form)
+        return self._run(
+            request, relief_request, lambda: action(relief_request, form.cleaned_data), done
         )
 
     def document_view(self, request: HttpRequest, reference: str) -> HttpResponseBase:

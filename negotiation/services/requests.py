@@ -707,14 +707,10 @@ def decline_counter_offer(
 ) -> ReliefRequest:
     """The debtor declines the counter-offer, saying why: back to review."""
     with transaction.atomic():
-        current = _locked(request, expected_version)
-        if current.status != RequestStatus.COUNTER_OFFERED:
-            raise TransitionNotAllowed
-        returned = transition_request(
-            current, RequestStatus.IN_REVIEW, actor=actor, ip=ip, changes=_answer_due_again(current)
+        returned = _debtor_replies(
+            request, RequestStatus.COUNTER_OFFERED, actor, comment, expected_version, ip
         )
         settle_pending_offer(returned, OfferStatus.DECLINED, actor=actor)
-        Message.objects.create(request=returned, author=actor, body=comment)
     return returned
 
 
@@ -747,21 +743,34 @@ def answer_question(
 ) -> ReliefRequest:
     """The debtor answers (documents are uploaded alongside): back to review."""
     with transaction.atomic():
-        current = _locked(request, expected_version)
-        if current.status != RequestStatus.NEEDS_INFO:
-            raise TransitionNotAllowed
-        answered = transition_request(
-            current, RequestStatus.IN_REVIEW, actor=actor, ip=ip, changes=_answer_due_again(current)
+        return _debtor_replies(
+            request, RequestStatus.NEEDS_INFO, actor, answer, expected_version, ip
         )
-        Message.objects.create(request=answered, author=actor, body=answer)
-    return answered
 
 
-def _answer_due_again(request: ReliefRequest) -> dict[str, Any]:
-    """The bank's clock stops while it waits for the debtor and starts again, in full, when
-    the debtor replies: the request is back with the bank, due the kind's business days
-    from now."""
-    return {"due_by": sla_due_by(request.kind, timezone.localtime())}
+def _debtor_replies(
+    request: ReliefRequest,
+    waiting_in: str,
+    actor: User,
+    text: str,
+    expected_version: int | None,
+    ip: str | None,
+) -> ReliefRequest:
+    """The debtor's reply to what the request waits for (``waiting_in``), and only to that:
+    back to review with their message. The bank's clock stopped while it waited and starts
+    again, in full: due the kind's business days from now."""
+    current = _locked(request, expected_version)
+    if current.status != waiting_in:
+        raise TransitionNotAllowed
+    returned = transition_request(
+        current,
+        RequestStatus.IN_REVIEW,
+        actor=actor,
+        ip=ip,
+        changes={"due_by": sla_due_by(current.kind, timezone.localtime())},
+    )
+    Message.objects.create(request=returned, author=actor, body=text)
+    return returned
 
 
 def add_internal_note(request: ReliefRequest, *, actor: User, body: str) -> Message:
