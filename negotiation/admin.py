@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.admin_requests import CONTACT_PERMISSION, ReliefRequestAdmin, masked_name
@@ -26,6 +27,7 @@ from negotiation.models import (
     RepaymentPlan,
     User,
 )
+from negotiation.services.payments import payment_problems, record_payment
 from negotiation.services.programs import save_program
 from negotiation.services.staff import save_approval_limit
 from negotiation.templatetags.money import money as format_money
@@ -156,12 +158,59 @@ class CreditAccountAdmin(ContactMaskingMixin, admin.ModelAdmin):
         return format_money(obj.total_balance, obj.currency)
 
 
+class PaymentForm(forms.ModelForm):
+    """A payment entered by hand: the same rules as an import, shown as form errors."""
+
+    class Meta:
+        model = Payment
+        fields = ["account", "amount", "paid_on", "source", "external_id"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        problems = payment_problems(
+            cleaned["account"],
+            amount=cleaned["amount"],
+            paid_on=cleaned["paid_on"],
+            source=cleaned["source"],
+            external_id=cleaned["external_id"],
+            today=timezone.localdate(),
+        )
+        for problem in problems:
+            self.add_error(None, problem)
+        return cleaned
+
+
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("external_id", "account", "amount", "paid_on", "source")
-    list_select_related = ("account",)
+class PaymentAdmin(admin.ModelAdmin):
+    """Bank staff post payments here (or import them); a payment is never edited: a
+    correction is a new, opposite entry in the bank's ledger, not a change here."""
+
+    form = PaymentForm
+    list_display = ("external_id", "account", "amount", "paid_on", "source", "recorded_by")
+    list_select_related = ("account", "recorded_by")
     search_fields = ("external_id", "account__reference")
     date_hierarchy = "paid_on"
+    raw_id_fields = ("account",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Payment, form: Any, change: bool) -> None:
+        saved = record_payment(
+            obj.account,
+            actor=request.user,  # type: ignore[arg-type]
+            amount=obj.amount,
+            paid_on=obj.paid_on,
+            source=obj.source,
+            external_id=obj.external_id,
+            today=timezone.localdate(),
+        )
+        obj.pk = saved.pk
 
 
 PROGRAM_FIELDSETS: Any = (

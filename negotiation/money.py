@@ -304,3 +304,39 @@ def _present_value(ordered: list[tuple[Decimal, Decimal]], rate: Decimal) -> Dec
         at_month = month
         total += amount * discount
     return total
+
+
+@dataclass(frozen=True)
+class Open:
+    """An installment with money still owed on it, for allocation."""
+
+    number: int
+    due_date: dt.date
+    outstanding: Decimal
+
+
+def allocate(amount: Decimal, installments: list[Open], *, paid_on: dt.date) -> dict[int, Decimal]:
+    """How a payment of ``amount`` received on ``paid_on`` settles a plan's installments.
+
+    Oldest first through what is due: every installment already due, then the next one to
+    fall due (a payment a few days early is for it). Any excess then goes to the last
+    installment and backwards, so an overpayment shortens the plan instead of paying the
+    months after next early. Returns {installment number: amount}: never more than an
+    installment's outstanding amount, summing to the payment or to everything owed,
+    whichever is less.
+    """
+    ordered = sorted(
+        (i for i in installments if i.outstanding > 0), key=lambda i: (i.due_date, i.number)
+    )
+    due = [i for i in ordered if i.due_date <= paid_on]
+    upcoming = [i for i in ordered if i.due_date > paid_on]
+    sequence = [*due, *upcoming[:1], *reversed(upcoming[1:])]
+    remaining = amount
+    allocations: dict[int, Decimal] = {}
+    for installment in sequence:
+        if remaining <= 0:
+            break
+        part = min(remaining, installment.outstanding)
+        allocations[installment.number] = part
+        remaining -= part
+    return allocations

@@ -78,6 +78,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "add_creditaccount",
         "change_creditaccount",
         "view_payment",
+        "add_payment",
         "view_program",
         "view_contactrecord",
         "add_contactrecord",

@@ -275,3 +275,54 @@ def test_the_annual_rate_matches_an_independent_irr(amount, months, method, rate
     flows = [-float(amount)] + [float(line.amount) for line in disclosure.lines]
     independent = numpy_financial.irr(flows) * 12 * 100
     assert abs(float(disclosure.annual_rate) - independent) < 0.006
+
+
+# --- Allocation of payments (issue 5) --------------------------------------------------------
+
+from negotiation.money import Open, allocate  # noqa: E402
+
+
+def _plan(months: int, amount: str = "100.00", start: dt.date = dt.date(2027, 1, 10)) -> list[Open]:
+    return [Open(n, add_months(start, n - 1), Decimal(amount)) for n in range(1, months + 1)]
+
+
+def test_arrears_first_then_the_next_installment_then_the_last_ones():
+    plan = _plan(6)  # due 10 Jan .. 10 Jun
+    # Paid on 15 March: January to March are due, April is next; 50 left goes to June.
+    assert allocate(Decimal("450.00"), plan, paid_on=dt.date(2027, 3, 15)) == {
+        1: Decimal("100.00"),
+        2: Decimal("100.00"),
+        3: Decimal("100.00"),
+        4: Decimal("100.00"),
+        6: Decimal("50.00"),
+    }
+
+
+def test_a_payment_a_few_days_early_is_for_the_next_installment():
+    assert allocate(Decimal("100.00"), _plan(6), paid_on=dt.date(2027, 1, 7)) == {
+        1: Decimal("100.00")
+    }
+
+
+@given(
+    payment=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000"), places=2),
+    outstanding=st.lists(
+        st.decimals(min_value=Decimal("0"), max_value=Decimal("800"), places=2),
+        min_size=1,
+        max_size=24,
+    ),
+    paid_on=st.dates(min_value=dt.date(2026, 12, 1), max_value=dt.date(2029, 6, 1)),
+)
+def test_allocation_properties(payment, outstanding, paid_on):
+    plan = [
+        Open(n, add_months(dt.date(2027, 1, 10), n - 1), amount)
+        for n, amount in enumerate(outstanding, 1)
+    ]
+    owed = {i.number: i.outstanding for i in plan}
+    allocations = allocate(payment, plan, paid_on=paid_on)
+    assert sum(allocations.values(), Decimal(0)) == min(payment, sum(owed.values(), Decimal(0)))
+    assert all(Decimal(0) < part <= owed[number] for number, part in allocations.items())
+    # Nothing goes past an installment that is due and still not fully paid.
+    due = sorted(n for n, i in enumerate(plan, 1) if i.due_date <= paid_on and i.outstanding > 0)
+    if due and sum(allocations.values(), Decimal(0)) < sum(owed[n] for n in due):
+        assert all(n in due for n in allocations)

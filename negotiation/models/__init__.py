@@ -2,6 +2,7 @@ from negotiation.models.accounts import (
     AccountStatus,
     CreditAccount,
     Payment,
+    PaymentAllocation,
     PaymentSource,
     Product,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "OfferKind",
     "OfferStatus",
     "Payment",
+    "PaymentAllocation",
     "PaymentSource",
     "PlanStatus",
     "Product",

@@ -130,6 +130,9 @@ class Payment(models.Model):
     paid_on = models.DateField(_("paid on"))
     source = models.CharField(_("source"), max_length=20, choices=PaymentSource.choices)
     external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    recorded_by = models.ForeignKey(
+        "negotiation.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -143,4 +146,29 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.account.currency} on {self.paid_on}"
+        return self.external_id
+
+
+class PaymentAllocation(models.Model):
+    """The part of a payment that settled one installment of a plan."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    installment = models.ForeignKey(
+        "negotiation.Installment", on_delete=models.PROTECT, related_name="allocations"
+    )
+    amount = money_field(_("amount"))
+
+    class Meta:
+        verbose_name = _("payment allocation")
+        verbose_name_plural = _("payment allocations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment", "installment"], name="allocation_once_per_installment"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="allocation_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} -> {self.installment_id}: {self.amount}"

@@ -1,0 +1,178 @@
+"""Payments: recorded one by one in the admin or imported in bulk; allocated to the plan's
+installments; the account's balance and the plan's progress follow."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from negotiation import money
+from negotiation.exceptions import ServiceError
+from negotiation.models import (
+    AccountStatus,
+    CreditAccount,
+    Installment,
+    InstallmentStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentSource,
+    PlanStatus,
+    RepaymentPlan,
+    User,
+)
+from negotiation.services.accounts import transition_account
+from negotiation.services.audit import record_event
+from negotiation.services.plans import transition_plan
+
+# The order in which a payment reduces the account's ledger: the costs of being late
+# first, principal last (the usual card allocation order).
+LEDGER_ORDER = ("penalty", "fees", "interest", "principal")
+
+
+class PaymentRefused(ServiceError):
+    """One or more reasons, in words for the person entering or importing the payment."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def payment_problems(
+    account: CreditAccount | None,
+    *,
+    amount: Decimal,
+    paid_on: dt.date,
+    source: str,
+    external_id: str,
+    today: dt.date,
+    already_in_this_batch: Decimal = money.ZERO,
+) -> list[str]:
+    """Why this payment cannot be recorded; empty when it can. ``already_in_this_batch`` is
+    what earlier rows of the same import pay on the same account."""
+    problems = []
+    if account is None:
+        return [_("No account with this reference.")]
+    if amount <= 0 or amount != money.round_money(amount):
+        problems.append(_("The amount must be positive, in yuan and fen."))
+    if paid_on > today:
+        problems.append(_("The payment date is in the future."))
+    if source not in PaymentSource.values:
+        problems.append(
+            _("Unknown source; use one of: %(sources)s.")
+            % {"sources": ", ".join(PaymentSource.values)}
+        )
+    if not external_id.strip():
+        problems.append(_("The external id is missing."))
+    owed = outstanding_on(account)
+    if amount + already_in_this_batch > owed:
+        problems.append(
+            _("This is more than the %(owed)s still owed on the account.") % {"owed": owed}
+        )
+    return problems
+
+
+def outstanding_on(account: CreditAccount) -> Decimal:
+    """What the debtor still owes: under a current plan, what is left of its schedule
+    (its costs included); otherwise the account's balance."""
+    plan = _current_plan(account)
+    if plan is None:
+        return account.total_balance
+    return sum((i.amount - i.paid_amount for i in plan.installments.all()), money.ZERO)
+
+
+def _current_plan(account: CreditAccount) -> RepaymentPlan | None:
+    return RepaymentPlan.objects.filter(account=account, status=PlanStatus.ACTIVE).first()
+
+
+def record_payment(
+    account: CreditAccount,
+    *,
+    actor: User | None,
+    amount: Decimal,
+    paid_on: dt.date,
+    source: str,
+    external_id: str,
+    today: dt.date,
+) -> Payment:
+    """Record a payment on ``account``. Under an active plan it is allocated to the
+    installments (``money.allocate``); the principal it repays reduces the account's ledger
+    (penalty, fees, interest, then principal); a fully paid plan is COMPLETED and the
+    account SETTLED. Raises ``PaymentRefused`` with every reason."""
+    with transaction.atomic():
+        locked = CreditAccount.objects.select_for_update().get(pk=account.pk)
+        problems = payment_problems(
+            locked,
+            amount=amount,
+            paid_on=paid_on,
+            source=source,
+            external_id=external_id,
+            today=today,
+        )
+        if Payment.objects.filter(external_id=external_id).exists():
+            problems.append(_("A payment with this external id is already recorded."))
+        if problems:
+            raise PaymentRefused(problems)
+        payment = Payment.objects.create(
+            account=locked,
+            amount=amount,
+            paid_on=paid_on,
+            source=source,
+            external_id=external_id,
+            recorded_by=actor,
+        )
+        plan = _current_plan(locked)
+        repaid = _allocate_to_plan(payment, plan) if plan else amount
+        _reduce_ledger(locked, repaid)
+        record_event(
+            payment,
+            actor=actor,
+            actor_label="import" if actor is None else "system",
+            action="payment.recorded",
+            after={
+                "account": locked.reference,
+                "amount": str(amount),
+                "paid_on": paid_on.isoformat(),
+            },
+        )
+        if plan and not plan.installments.exclude(status=InstallmentStatus.PAID).exists():
+            transition_plan(plan, PlanStatus.COMPLETED, actor=actor)
+            transition_account(locked, AccountStatus.SETTLED, actor=actor, reason="plan completed")
+    return payment
+
+
+def _allocate_to_plan(payment: Payment, plan: RepaymentPlan) -> Decimal:
+    """Settle installments; return how much of the payment repaid principal (as opposed
+    to the plan's own costs, which are not on the account's ledger). Within an
+    installment the cost is settled before the principal."""
+    installments = {i.number: i for i in Installment.objects.select_for_update().filter(plan=plan)}
+    open_lines = [
+        money.Open(i.number, i.due_date, i.amount - i.paid_amount) for i in installments.values()
+    ]
+    principal_repaid = money.ZERO
+    for number, part in money.allocate(payment.amount, open_lines, paid_on=payment.paid_on).items():
+        installment = installments[number]
+        principal_before = max(money.ZERO, installment.paid_amount - installment.cost_part)
+        installment.paid_amount += part
+        principal_repaid += (
+            max(money.ZERO, installment.paid_amount - installment.cost_part) - principal_before
+        )
+        installment.status = (
+            InstallmentStatus.PAID
+            if installment.paid_amount == installment.amount
+            else InstallmentStatus.PARTIALLY_PAID
+        )
+        installment.save(update_fields=["paid_amount", "status"])
+        PaymentAllocation.objects.create(payment=payment, installment=installment, amount=part)
+    return principal_repaid
+
+
+def _reduce_ledger(account: CreditAccount, amount: Decimal) -> None:
+    remaining = amount
+    for field in LEDGER_ORDER:
+        part = min(remaining, getattr(account, field))
+        setattr(account, field, getattr(account, field) - part)
+        remaining -= part
+    account.save(update_fields=list(LEDGER_ORDER))
