@@ -247,6 +247,10 @@ PROGRAM_FIELDSETS: Any = (
     (_("Cost"), {"fields": ("cost_method", "rate")}),
     (_("Due dates"), {"fields": ("payment_day", "first_due_min_days")}),
     (
+        _("Following the plan"),
+        {"fields": ("signature_days", "grace_days", "misses_before_break")},
+    ),
+    (
         _("Automatic approval (off unless set)"),
         {"fields": ("auto_approve", "auto_approve_max_amount", "auto_approve_max_months")},
     ),

@@ -451,3 +451,40 @@ def add_business_days(moment: dt.datetime, days: int) -> dt.datetime:
         if result.weekday() < 5:
             remaining -= 1
     return result
+
+
+@dataclass(frozen=True)
+class InstallmentState:
+    number: int
+    due_date: dt.date
+    paid_in_full: bool
+
+
+def missed(
+    installments: Sequence[InstallmentState], *, today: dt.date, grace_days: int
+) -> list[int]:
+    """Installments missed for good: not paid in full by their due date plus the grace the
+    program gives to make a payment up."""
+    return [
+        i.number
+        for i in installments
+        if not i.paid_in_full and today > i.due_date + dt.timedelta(days=grace_days)
+    ]
+
+
+def breaks_plan(
+    installments: Sequence[InstallmentState], *, today: dt.date, grace_days: int, misses: int
+) -> bool:
+    """Whether the plan ends: the latest ``misses`` installments whose grace has passed are
+    all missed (consecutive misses). One missed month followed by a paid one does not end
+    it: the debtor is back on track."""
+    lapsed = sorted(
+        (i for i in installments if today > i.due_date + dt.timedelta(days=grace_days)),
+        key=lambda i: (i.due_date, i.number),
+    )
+    streak = 0
+    for installment in reversed(lapsed):
+        if installment.paid_in_full:
+            break
+        streak += 1
+    return streak >= misses

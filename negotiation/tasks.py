@@ -21,3 +21,16 @@ def expire_counter_offers() -> int:
     from negotiation.services.requests import expire_counter_offers as expire
 
     return expire(now=timezone.now())
+
+
+@shared_task
+def follow_plans() -> dict[str, int] | None:
+    """The daily follow-up of plans (beat, every morning). Safe to run twice."""
+    from dataclasses import asdict
+
+    from django.utils import timezone
+
+    from negotiation.services.plans import follow_plans as follow
+
+    result = follow(today=timezone.localdate())
+    return asdict(result) if result else None

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -161,6 +162,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-counter-offers": {
         "task": "negotiation.tasks.expire_counter_offers",
         "schedule": 3600.0,  # hourly: an offer closes within the hour after its date
+    },
+    "follow-plans": {
+        "task": "negotiation.tasks.follow_plans",
+        "schedule": crontab(hour=6, minute=0),  # every morning, before the day's contacts
     },
 }
 

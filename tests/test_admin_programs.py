@@ -36,6 +36,9 @@ def program_form(**overrides):
         "cost_method": "flat_fee",
         "rate": "0.005",
         "first_due_min_days": "15",
+        "signature_days": "14",
+        "grace_days": "15",
+        "misses_before_break": "2",
     }
     data.update(overrides)
     return data

@@ -107,6 +107,20 @@ class Program(models.Model):
         validators=[MaxValueValidator(MAX_FIRST_DUE_DAYS)],
     )
     hardship_evidence_required = models.BooleanField(_("hardship evidence required"), default=False)
+    # Following the plan
+    grace_days = models.PositiveSmallIntegerField(
+        _("days to make up a missed payment"), default=15, validators=[MaxValueValidator(60)]
+    )
+    misses_before_break = models.PositiveSmallIntegerField(
+        _("consecutive missed payments that end the plan"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+    )
+    signature_days = models.PositiveSmallIntegerField(
+        _("days to sign before an approved plan expires"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
     # Auto-approval: off unless a supervisor sets it. A request inside the envelope whose
     # payment fits the debtor's figures is approved by policy, recorded as actor "policy".
     auto_approve = models.BooleanField(

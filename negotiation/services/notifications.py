@@ -28,26 +28,47 @@ REQUEST_EVENTS = frozenset(
         "request.awaiting_second_approval",
     }
 )
+PLAN_EVENTS = frozenset(
+    {"installment.overdue", "plan.broken", "plan.expired", "plan.signature_reminder"}
+)
 
 
 def notify_request_event(request: ReliefRequest, event: str) -> list[Notification]:
     """Tell the debtor that ``event`` happened to ``request``: a portal notification (shown
     at once) and an email (sent after commit). Idempotent per request version: writing the
     same event twice changes nothing (unique ``dedupe_key``)."""
-    debtor: Debtor = request.account.debtor
+    return notify_debtor(
+        request.account.debtor,
+        event,
+        key=f"{request.reference}:v{request.version}",
+        request=request,
+        context={"reference": request.reference},
+    )
+
+
+def notify_debtor(
+    debtor: Debtor,
+    event: str,
+    *,
+    key: str,
+    request: ReliefRequest | None = None,
+    context: dict[str, str] | None = None,
+) -> list[Notification]:
+    """A portal notification and an email about ``event``; ``key`` names the occasion, so
+    the same occasion never notifies twice (a job run twice writes nothing new)."""
     now = timezone.now()
     written = []
     for channel in (NotificationChannel.PORTAL, NotificationChannel.EMAIL):
         if channel == NotificationChannel.EMAIL and not debtor.email:
             continue
         notification, created = Notification.objects.get_or_create(
-            dedupe_key=f"{event}:{request.reference}:v{request.version}:{channel}",
+            dedupe_key=f"{event}:{key}:{channel}",
             defaults={
                 "debtor": debtor,
                 "request": request,
                 "channel": channel,
                 "template": event,
-                "context": {"reference": request.reference},
+                "context": context or {},
                 "scheduled_for": now,
                 "status": NotificationStatus.SENT
                 if channel == NotificationChannel.PORTAL

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
-from negotiation import money
+from negotiation import money, policy
 from negotiation.exceptions import ActionNotPermitted, TransitionNotAllowed
+from negotiation.locks import advisory_lock
 from negotiation.models import (
     AccountStatus,
     Installment,
+    InstallmentStatus,
+    Message,
     PlanStatus,
     ReliefRequest,
     RepaymentPlan,
@@ -21,6 +25,7 @@ from negotiation.models import (
 from negotiation.models.plans import PLAN_TRANSITIONS
 from negotiation.services.accounts import pause_aging, transition_account
 from negotiation.services.audit import record_event
+from negotiation.services.notifications import notify_debtor
 
 
 def create_plan(request: ReliefRequest, *, actor: User | None, agreed_on: dt.date) -> RepaymentPlan:
@@ -174,3 +179,165 @@ def _pause_aging_for_deferral(plan: RepaymentPlan, *, actor: User) -> None:
         last_day=first_due.due_date - dt.timedelta(days=1),
         actor=actor,
     )
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What one run of ``follow_plans`` did."""
+
+    overdue: int
+    broken: int
+    expired: int
+    reminded: int
+
+
+SIGNATURE_REMINDER_DAYS = 3  # the debtor is reminded this many days before an unsigned plan expires
+
+
+def follow_plans(*, today: dt.date) -> FollowUp | None:
+    """The daily follow-up of every plan; idempotent, and one run at a time (None when
+    another run holds the lock).
+
+    Installments past their due date and not paid in full become OVERDUE (one set-based
+    update) and the debtor is told once per installment; an active plan whose latest
+    ``misses_before_break`` installments are missed beyond the program's grace is BROKEN
+    (account back in arrears; debtor and assigned specialist told); a plan left unsigned
+    past its program's ``signature_days`` EXPIRES (account back in arrears), its debtor
+    reminded ``SIGNATURE_REMINDER_DAYS`` before."""
+    with advisory_lock("follow_plans") as acquired:
+        if not acquired:
+            return None
+        return FollowUp(
+            overdue=_mark_overdue(today),
+            broken=_break_plans(today),
+            expired=_expire_unsigned(today),
+            reminded=_remind_to_sign(today),
+        )
+
+
+def _mark_overdue(today: dt.date) -> int:
+    with transaction.atomic():
+        newly = list(
+            Installment.objects.select_for_update()
+            .filter(
+                plan__status=PlanStatus.ACTIVE,
+                due_date__lt=today,
+                status__in=[InstallmentStatus.DUE, InstallmentStatus.PARTIALLY_PAID],
+            )
+            .select_related("plan__account__debtor", "plan__request")
+        )
+        Installment.objects.filter(pk__in=[i.pk for i in newly]).update(
+            status=InstallmentStatus.OVERDUE
+        )
+        for installment in newly:
+            plan = installment.plan
+            notify_debtor(
+                plan.account.debtor,
+                "installment.overdue",
+                key=f"{plan.reference}:{installment.number}",
+                request=plan.request,
+                context={
+                    "reference": plan.reference,
+                    "page": "plan",
+                    "due": installment.due_date.isoformat(),
+                },
+            )
+    return len(newly)
+
+
+def _states(plan: RepaymentPlan) -> list[policy.InstallmentState]:
+    return [
+        policy.InstallmentState(i.number, i.due_date, i.paid_amount >= i.amount)
+        for i in plan.installments.all()
+        if i.number >= 1  # the down payment is not a monthly installment
+    ]
+
+
+def _break_plans(today: dt.date) -> int:
+    broken = 0
+    candidates = (
+        RepaymentPlan.objects.filter(
+            status=PlanStatus.ACTIVE, installments__status=InstallmentStatus.OVERDUE
+        )
+        .distinct()
+        .select_related("request__program", "request__assignee", "account__debtor")
+        .prefetch_related("installments")
+    )
+    for plan in candidates:
+        program = plan.request.program
+        if not policy.breaks_plan(
+            _states(plan),
+            today=today,
+            grace_days=program.grace_days,
+            misses=program.misses_before_break,
+        ):
+            continue
+        with transaction.atomic():
+            ended = transition_plan(plan, PlanStatus.BROKEN, actor=None)
+            transition_account(
+                plan.account, AccountStatus.IN_ARREARS, actor=None, reason="plan broken"
+            )
+            notify_debtor(
+                plan.account.debtor,
+                "plan.broken",
+                key=plan.reference,
+                request=plan.request,
+                context={"reference": plan.reference, "page": "plan"},
+            )
+            if plan.request.assignee is not None:
+                Message.objects.create(
+                    request=plan.request,
+                    author=plan.request.assignee,
+                    internal=True,
+                    body=f"Plan {ended.reference} ended after {program.misses_before_break} "
+                    f"consecutive missed payments; the account is back in collection.",
+                )
+        broken += 1
+    return broken
+
+
+def _expire_unsigned(today: dt.date) -> int:
+    expired = 0
+    waiting = RepaymentPlan.objects.filter(status=PlanStatus.AWAITING_SIGNATURE).select_related(
+        "request__program", "account__debtor"
+    )
+    for plan in waiting:
+        if today <= plan.agreed_on + dt.timedelta(days=plan.request.program.signature_days):
+            continue
+        with transaction.atomic():
+            transition_plan(plan, PlanStatus.EXPIRED, actor=None)
+            transition_account(
+                plan.account, AccountStatus.IN_ARREARS, actor=None, reason="plan expired unsigned"
+            )
+            notify_debtor(
+                plan.account.debtor,
+                "plan.expired",
+                key=plan.reference,
+                request=plan.request,
+                context={"reference": plan.reference, "page": "plan"},
+            )
+        expired += 1
+    return expired
+
+
+def _remind_to_sign(today: dt.date) -> int:
+    reminded = 0
+    waiting = RepaymentPlan.objects.filter(status=PlanStatus.AWAITING_SIGNATURE).select_related(
+        "request__program", "account__debtor"
+    )
+    for plan in waiting:
+        last_day = plan.agreed_on + dt.timedelta(days=plan.request.program.signature_days)
+        if last_day - dt.timedelta(days=SIGNATURE_REMINDER_DAYS) <= today <= last_day:
+            written = notify_debtor(
+                plan.account.debtor,
+                "plan.signature_reminder",
+                key=plan.reference,
+                request=plan.request,
+                context={
+                    "reference": plan.reference,
+                    "page": "plan",
+                    "until": last_day.isoformat(),
+                },
+            )
+            reminded += bool(written)
+    return reminded

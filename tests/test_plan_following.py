@@ -1,0 +1,148 @@
+"""Plans followed to the end with time travel: overdue, grace, broken, expired unsigned."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.urls import reverse
+from django.utils import timezone
+
+from negotiation.locks import advisory_lock
+from negotiation.models import AccountStatus, Message, Notification, PlanStatus
+from negotiation.policy import InstallmentState, breaks_plan, missed
+from negotiation.services.plans import FollowUp, follow_plans, sign_plan
+from negotiation.services.requests import approve_request
+from tests.factories import make_request
+from tests.test_payments import pay
+
+TODAY = timezone.localdate()
+
+
+def _line(n: int, due: dt.date, paid: bool) -> InstallmentState:
+    return InstallmentState(n, due, paid)
+
+
+def test_missed_means_unpaid_beyond_the_grace():
+    lines = [_line(1, dt.date(2027, 1, 10), False), _line(2, dt.date(2027, 2, 10), False)]
+    assert missed(lines, today=dt.date(2027, 1, 25), grace_days=15) == []
+    assert missed(lines, today=dt.date(2027, 1, 26), grace_days=15) == [1]
+
+
+def test_only_consecutive_misses_break_a_plan():
+    on_track_again = [
+        _line(1, dt.date(2027, 1, 10), False),
+        _line(2, dt.date(2027, 2, 10), True),
+        _line(3, dt.date(2027, 3, 10), False),
+    ]
+    assert not breaks_plan(on_track_again, today=dt.date(2027, 3, 30), grace_days=15, misses=2)
+    two_in_a_row = [
+        *on_track_again[:2],
+        _line(3, dt.date(2027, 3, 10), False),
+        _line(4, dt.date(2027, 4, 10), False),
+    ]
+    assert breaks_plan(two_in_a_row, today=dt.date(2027, 4, 26), grace_days=15, misses=2)
+    assert not breaks_plan(two_in_a_row, today=dt.date(2027, 4, 25), grace_days=15, misses=2)
+
+
+@pytest.fixture
+def active_plan(db, account, installment_program, specialist):
+    plan = approve_request(
+        make_request(account, installment_program, months=6), actor=specialist, today=TODAY
+    ).plan
+    return sign_plan(plan, actor=account.debtor.user, agreement_text="t", ip=None, user_agent="")
+
+
+def run(today: dt.date) -> FollowUp:
+    """One run of the daily job on ``today`` (never skipped here: nothing else holds the lock)."""
+    result = follow_plans(today=today)
+    assert result is not None
+    return result
+
+
+def _due(plan, number):
+    return plan.installments.get(number=number).due_date
+
+
+@pytest.mark.django_db
+def test_a_missed_payment_is_marked_and_told_once(active_plan):
+    after = _due(active_plan, 1) + dt.timedelta(days=1)
+    assert run(after).overdue == 1
+    assert run(after).overdue == 0  # running again changes nothing
+    assert active_plan.installments.get(number=1).status == "overdue"
+    assert (
+        Notification.objects.filter(template="installment.overdue", channel="portal").count() == 1
+    )
+
+
+@pytest.mark.django_db
+def test_a_payment_made_up_within_the_grace_keeps_the_plan(account, active_plan):
+    first, second = _due(active_plan, 1), _due(active_plan, 2)
+    run(first + dt.timedelta(days=1))
+    pay(
+        account,
+        str(active_plan.installments.get(number=1).amount),
+        paid_on=first + dt.timedelta(days=10),
+    )
+    result = run(second + dt.timedelta(days=16))  # second missed beyond grace
+    assert result.broken == 0
+    active_plan.refresh_from_db()
+    assert active_plan.status == PlanStatus.ACTIVE
+
+
+@pytest.mark.django_db
+def test_two_consecutive_misses_break_the_plan(debtor_client, account, active_plan, specialist):
+    second = _due(active_plan, 2)
+    result = run(second + dt.timedelta(days=16))
+    assert (result.overdue, result.broken) == (2, 1)
+    active_plan.refresh_from_db()
+    account.refresh_from_db()
+    assert active_plan.status == PlanStatus.BROKEN
+    assert account.status == AccountStatus.IN_ARREARS
+    assert Notification.objects.filter(template="plan.broken", channel="portal").count() == 1
+    note = Message.objects.get(request=active_plan.request, internal=True)
+    assert active_plan.reference in note.body
+    inbox = debtor_client.get(reverse("negotiation:inbox")).content.decode()
+    assert "has ended because payments were missed" in inbox
+    assert reverse("negotiation:plan_detail", args=[active_plan.reference]) in inbox
+
+
+@pytest.mark.django_db
+def test_an_unsigned_plan_is_reminded_then_expires(account, installment_program, specialist):
+    plan = approve_request(
+        make_request(account, installment_program), actor=specialist, today=TODAY
+    ).plan
+    last_day = plan.agreed_on + dt.timedelta(days=installment_program.signature_days)
+    assert run(last_day - dt.timedelta(days=4)).reminded == 0
+    assert run(last_day - dt.timedelta(days=3)).reminded == 1
+    assert run(last_day - dt.timedelta(days=2)).reminded == 0  # once
+    assert run(last_day).expired == 0
+    assert run(last_day + dt.timedelta(days=1)).expired == 1
+    plan.refresh_from_db()
+    account.refresh_from_db()
+    assert (plan.status, account.status) == (PlanStatus.EXPIRED, AccountStatus.IN_ARREARS)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_never_overlap(active_plan):
+    holding, release = threading.Event(), threading.Event()
+
+    def other_run() -> None:
+        with advisory_lock("follow_plans") as acquired:
+            assert acquired
+            holding.set()
+            release.wait(10)
+        connections.close_all()
+
+    thread = threading.Thread(target=other_run)
+    thread.start()
+    holding.wait(10)
+    try:
+        assert follow_plans(today=TODAY) is None
+    finally:
+        release.set()
+        thread.join(10)
+    assert follow_plans(today=TODAY) is not None
