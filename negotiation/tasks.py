@@ -34,3 +34,13 @@ def follow_plans() -> dict[str, int] | None:
 
     result = follow(today=timezone.localdate())
     return asdict(result) if result else None
+
+
+@shared_task
+def refresh_aging() -> int | None:
+    """Nightly: every account's days past due and stage, in one statement (beat)."""
+    from django.utils import timezone
+
+    from negotiation.services.accounts import refresh_aging as refresh
+
+    return refresh(today=timezone.localdate())

@@ -163,6 +163,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "negotiation.tasks.expire_counter_offers",
         "schedule": 3600.0,  # hourly: an offer closes within the hour after its date
     },
+    "refresh-aging": {
+        "task": "negotiation.tasks.refresh_aging",
+        "schedule": crontab(hour=0, minute=15),  # just after midnight: the new day's figures
+    },
     "follow-plans": {
         "task": "negotiation.tasks.follow_plans",
         "schedule": crontab(hour=6, minute=0),  # every morning, before the day's contacts

@@ -72,6 +72,13 @@ class CreditAccount(models.Model):
     aging_paused_from = models.DateField(null=True, blank=True)
     aging_paused_until = models.DateField(null=True, blank=True)
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    # Refreshed every night for every account by one SQL statement (services.accounts.
+    # refresh_aging): what reports and queues filter on. Pages compute the live figure.
+    days_past_due_stored = models.PositiveIntegerField(
+        _("days past due (as of last night)"), default=0
+    )
+    stage_stored = models.CharField(_("stage (as of last night)"), max_length=20, default="current")
+    aging_refreshed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
