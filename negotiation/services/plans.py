@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -296,13 +297,19 @@ def _break_plans(today: dt.date) -> int:
     return broken
 
 
-def _expire_unsigned(today: dt.date) -> int:
-    expired = 0
+def _awaiting_signature() -> Iterator[tuple[RepaymentPlan, dt.date]]:
+    """Each plan waiting for the debtor's signature, with the last day to sign it."""
     waiting = RepaymentPlan.objects.filter(status=PlanStatus.AWAITING_SIGNATURE).select_related(
         "request__program", "account__debtor"
     )
     for plan in waiting:
-        if today <= plan.agreed_on + dt.timedelta(days=plan.request.program.signature_days):
+        yield plan, plan.agreed_on + dt.timedelta(days=plan.request.program.signature_days)
+
+
+def _expire_unsigned(today: dt.date) -> int:
+    expired = 0
+    for plan, last_day in _awaiting_signature():
+        if today <= last_day:
             continue
         with transaction.atomic():
             transition_plan(plan, PlanStatus.EXPIRED, actor=None)
@@ -322,11 +329,7 @@ def _expire_unsigned(today: dt.date) -> int:
 
 def _remind_to_sign(today: dt.date) -> int:
     reminded = 0
-    waiting = RepaymentPlan.objects.filter(status=PlanStatus.AWAITING_SIGNATURE).select_related(
-        "request__program", "account__debtor"
-    )
-    for plan in waiting:
-        last_day = plan.agreed_on + dt.timedelta(days=plan.request.program.signature_days)
+    for plan, last_day in _awaiting_signature():
         if last_day - dt.timedelta(days=SIGNATURE_REMINDER_DAYS) <= today <= last_day:
             written = notify_debtor(
                 plan.account.debtor,
