@@ -136,12 +136,18 @@ class SlaFilter(admin.SimpleListFilter):
     parameter_name = "sla"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("breached", _("Past due")), ("today", _("Due within a day"))]
+        return [
+            ("breached", _("Past due")),
+            ("escalated", _("Escalated to supervisors")),
+            ("today", _("Due within a day")),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         now = timezone.now()
         if self.value() == "breached":
             return queryset.filter(status__in=WITH_THE_BANK_STATUSES, due_by__lt=now)
+        if self.value() == "escalated":
+            return queryset.filter(status__in=WITH_THE_BANK_STATUSES, escalated_at__isnull=False)
         if self.value() == "today":
             return queryset.filter(
                 status__in=WITH_THE_BANK_STATUSES,

@@ -44,3 +44,13 @@ def refresh_aging() -> int | None:
     from negotiation.services.accounts import refresh_aging as refresh
 
     return refresh(today=timezone.localdate())
+
+
+@shared_task
+def escalate_overdue_requests() -> int:
+    """Hourly: requests past their answer-due time go to the supervisors (beat)."""
+    from django.utils import timezone
+
+    from negotiation.services.requests import escalate_overdue_requests as escalate
+
+    return escalate(now=timezone.now())

@@ -163,6 +163,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "negotiation.tasks.expire_counter_offers",
         "schedule": 3600.0,  # hourly: an offer closes within the hour after its date
     },
+    "escalate-overdue-requests": {
+        "task": "negotiation.tasks.escalate_overdue_requests",
+        "schedule": 3600.0,  # hourly: a late answer reaches a supervisor within the hour
+    },
     "refresh-aging": {
         "task": "negotiation.tasks.refresh_aging",
         "schedule": crontab(hour=0, minute=15),  # just after midnight: the new day's figures

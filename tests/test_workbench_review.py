@@ -253,3 +253,30 @@ def test_a_contact_cannot_be_recorded_in_the_future(account, installment_program
     response = staff_client(specialist).post(admin_url("contact", request), data, follow=True)
     assert "A contact cannot be in the future." in response.content.decode()
     assert not ContactRecord.objects.exists()
+
+
+def test_late_answers_are_escalated_once_to_the_supervisors(
+    account, installment_program, specialist, supervisor
+):
+    from negotiation.services.requests import escalate_overdue_requests
+
+    late = make_request(account, installment_program)
+    waiting = ask_for_information(
+        make_request(make_account(account.debtor, card_last4="8888"), installment_program),
+        actor=specialist,
+        question="?",
+    )
+    past = timezone.now() - dt.timedelta(hours=1)
+    ReliefRequest.objects.filter(pk__in=[late.pk, waiting.pk]).update(due_by=past)
+    assert (
+        escalate_overdue_requests(now=timezone.now()) == 1
+    )  # the one waiting on the debtor is not late
+    assert escalate_overdue_requests(now=timezone.now()) == 0
+    assert AuditEvent.objects.filter(action="request.escalated", object_id=late.pk).count() == 1
+    page = (
+        staff_client(supervisor)
+        .get(reverse("admin:negotiation_reliefrequest_changelist"), {"sla": "escalated"})
+        .content.decode()
+    )
+    assert late.reference in page
+    assert waiting.reference not in page

@@ -145,6 +145,9 @@ class ReliefRequest(TermsFields):
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     due_by = models.DateTimeField(_("answer due by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # Set when the answer-due time passed while the request was with the bank: supervisors
+    # see it in the queue's "escalated" filter. Cleared when the clock restarts.
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

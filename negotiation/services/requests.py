@@ -46,7 +46,7 @@ from negotiation.models import (
     User,
 )
 from negotiation.models.accounts import RELIEF_OPEN_ACCOUNT_STATUSES
-from negotiation.models.requests import REQUEST_TRANSITIONS
+from negotiation.models.requests import REQUEST_TRANSITIONS, WITH_THE_BANK_STATUSES
 from negotiation.roles import ROLE_PERMISSIONS, Role, actor_holds
 from negotiation.services.audit import record_event
 from negotiation.services.notifications import REQUEST_EVENTS, notify_request_event
@@ -767,7 +767,7 @@ def _debtor_replies(
         RequestStatus.IN_REVIEW,
         actor=actor,
         ip=ip,
-        changes={"due_by": sla_due_by(current.kind, timezone.localtime())},
+        changes={"due_by": sla_due_by(current.kind, timezone.localtime()), "escalated_at": None},
     )
     Message.objects.create(request=returned, author=actor, body=text)
     return returned
@@ -799,3 +799,29 @@ def expire_counter_offers(*, now: dt.datetime) -> int:
             settle_pending_offer(current, OfferStatus.EXPIRED)
             expired += 1
     return expired
+
+
+def escalate_overdue_requests(*, now: dt.datetime) -> int:
+    """Requests with the bank past their answer-due time go to the supervisors: marked
+    escalated once, audited with the assignee at the time, and shown by the queue's
+    "escalated" filter. Safe to run again: an escalated request is not counted twice.
+    Returns how many were escalated."""
+    overdue = ReliefRequest.objects.filter(
+        status__in=WITH_THE_BANK_STATUSES, due_by__lt=now, escalated_at__isnull=True
+    ).values_list("pk", flat=True)
+    escalated = 0
+    for pk in list(overdue):
+        with transaction.atomic():
+            current = _locked(ReliefRequest(pk=pk), None)
+            if current.escalated_at is not None or current.status not in WITH_THE_BANK_STATUSES:
+                continue
+            current.escalated_at = now
+            current.save(update_fields=["escalated_at", "updated_at"])
+            record_event(
+                current,
+                actor=None,
+                action="request.escalated",
+                after={"due_by": current.due_by.isoformat(), "assignee": current.assignee_id},
+            )
+            escalated += 1
+    return escalated
