@@ -488,3 +488,19 @@ def breaks_plan(
             break
         streak += 1
     return streak >= misses
+
+
+CONTACT_HOURS = (8, 21)  # 08:00 to 21:00 in the debtor's own time (DOMAIN.md, conduct rules)
+
+
+def next_allowed_time(
+    moment: dt.datetime, tz: dt.tzinfo, *, hours: tuple[int, int] = CONTACT_HOURS
+) -> dt.datetime:
+    """``moment`` if it falls within contact hours in the debtor's timezone ``tz``;
+    otherwise the next opening: 08:00 the same morning, or the next morning after 21:00."""
+    start, end = hours
+    local = moment.astimezone(tz)
+    if start <= local.hour < end:
+        return moment
+    day = local.date() if local.hour < start else local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(start), tzinfo=tz)

@@ -54,3 +54,13 @@ def escalate_overdue_requests() -> int:
     from negotiation.services.requests import escalate_overdue_requests as escalate
 
     return escalate(now=timezone.now())
+
+
+@shared_task
+def send_due_notifications() -> int:
+    """Every five minutes: emails whose contact-hours time has come (beat)."""
+    from django.utils import timezone
+
+    from negotiation.services.notifications import send_due_notifications as send
+
+    return send(now=timezone.now())

@@ -159,6 +159,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Scheduled jobs, run by `make beat` (one beat process for the whole deployment).
 CELERY_BEAT_SCHEDULE = {
+    "send-due-notifications": {
+        "task": "negotiation.tasks.send_due_notifications",
+        "schedule": 300.0,  # every five minutes: emails held for contact hours go out at 08:00
+    },
     "expire-counter-offers": {
         "task": "negotiation.tasks.expire_counter_offers",
         "schedule": 3600.0,  # hourly: an offer closes within the hour after its date

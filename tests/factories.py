@@ -33,12 +33,22 @@ def make_staff(group_name: str, **kwargs: Any) -> User:
     return user
 
 
+def daytime_timezone() -> str:
+    """A timezone where it is around noon right now, so a debtor there may be emailed at
+    once whatever time the tests run (quiet hours are tested on their own)."""
+    utc_hour = dt.datetime.now(dt.UTC).hour
+    offset = (12 - utc_hour + 12) % 24 - 12  # UTC-12 .. UTC+11
+    # "Etc/GMT-8" is UTC+8: the sign of these names is inverted.
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
+
+
 def make_debtor(*, email: str | None = None, **kwargs: Any) -> Debtor:
     n = next(_seq)
     email = email or f"debtor{n}@example.com"
     user = make_user(username=email, email=email)
     kwargs.setdefault("full_name", f"Debtor {n}")
     kwargs.setdefault("preferred_language", "en")
+    kwargs.setdefault("timezone", daytime_timezone())
     return Debtor.objects.create(
         user=user,
         email=email,
