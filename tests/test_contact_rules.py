@@ -19,8 +19,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
 
 
-def at(tz, *args):  # type: ignore[no-untyped-def]
-    return dt.datetime(*args, tzinfo=tz)
+def at(tz: ZoneInfo, year: int, month: int, day: int, hour: int, minute: int) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=tz)
 
 
 @pytest.mark.parametrize(
