@@ -56,7 +56,7 @@ def test_without_a_plan_a_payment_reduces_late_charges_first(account):
 
 
 def test_a_payment_larger_than_what_is_owed_is_refused(account):
-    with pytest.raises(PaymentRefused, match=r"more than the 11000\.00 still owed"):
+    with pytest.raises(PaymentRefused, match=r"more than the 11,000\.00 still owed"):
         pay(account, "11000.01")
     assert not Payment.objects.exists()
 

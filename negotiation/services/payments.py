@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from negotiation import money
+from negotiation import money, policy
 from negotiation.exceptions import ServiceError
 from negotiation.models import (
     AccountStatus,
@@ -69,7 +69,8 @@ def payment_problems(
     owed = outstanding_on(account)
     if amount + already_in_this_batch > owed:
         problems.append(
-            _("This is more than the %(owed)s still owed on the account.") % {"owed": owed}
+            _("This is more than the %(owed)s still owed on the account.")
+            % {"owed": policy.amount_text(owed)}
         )
     return problems
 
