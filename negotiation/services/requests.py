@@ -411,8 +411,16 @@ def _second_approval(
 
 
 def _approve(
-    request: ReliefRequest, *, actor: User, today: dt.date, ip: str | None
+    request: ReliefRequest,
+    *,
+    actor: User | None,
+    today: dt.date,
+    ip: str | None = None,
+    changes: dict[str, Any] | None = None,
+    by_policy: bool = False,
 ) -> ReliefRequest:
+    """Every approval, whoever gives it: the move, the pending offer accepted, the plan
+    dated from ``today``. ``changes`` defaults to recording the actor as the decider."""
     from negotiation.services.plans import create_plan
 
     approved = transition_request(
@@ -420,7 +428,8 @@ def _approve(
         RequestStatus.APPROVED,
         actor=actor,
         ip=ip,
-        changes={"decided_by": actor, "decided_at": timezone.now()},
+        by_policy=by_policy,
+        changes=changes or {"decided_by": actor, "decided_at": timezone.now()},
     )
     settle_pending_offer(approved, OfferStatus.ACCEPTED, actor=actor)
     create_plan(approved, actor=actor, agreed_on=today)
@@ -464,20 +473,15 @@ def _locked(request: ReliefRequest, expected_version: int | None) -> ReliefReque
 def approve_by_policy(request: ReliefRequest, *, today: dt.date) -> ReliefRequest:
     """Approve inside the program's auto-approve envelope: review and approval are recorded
     with actor "policy", and the plan is created as for any approval."""
-    from negotiation.services.plans import create_plan
-
     with transaction.atomic():
         reviewed = transition_request(request, RequestStatus.IN_REVIEW, actor=None, by_policy=True)
-        approved = transition_request(
+        return _approve(
             reviewed,
-            RequestStatus.APPROVED,
             actor=None,
+            today=today,
             by_policy=True,
             changes={"decided_at": timezone.now()},
         )
-        settle_pending_offer(approved, OfferStatus.ACCEPTED)
-        create_plan(approved, actor=None, agreed_on=today)
-    return approved
 
 
 def _refuse_if_balance_changed(terms: TermsFields, account_id: int) -> None:
@@ -663,31 +667,25 @@ def accept_counter_offer(
 ) -> ReliefRequest:
     """The debtor accepts the counter-offer: its terms become the request's, the request is
     approved and the plan created. Refused if the offer expired or the balance moved."""
-    from negotiation.services.plans import create_plan
-
     with transaction.atomic():
         current = _locked(request, expected_version)
         offer = pending_counter_offer(current)
         if offer is None or (offer.expires_at and offer.expires_at < timezone.now()):
             raise OfferNoLongerOpen
         _refuse_if_balance_changed(offer, current.account_id)
-        approved = transition_request(
+        first = money.build_schedule(offer.terms, start=today, due=offer.due)[0]
+        return _approve(
             current,
-            RequestStatus.APPROVED,
             actor=actor,
+            today=today,
             ip=ip,
             changes={
                 **_terms_changes(offer),
-                "monthly_amount": money.build_schedule(offer.terms, start=today, due=offer.due)[
-                    0
-                ].amount,
-                "decided_by": offer.made_by,
+                "monthly_amount": first.amount,
+                "decided_by": offer.made_by,  # who made the offer decided its terms
                 "decided_at": timezone.now(),
             },
         )
-        settle_pending_offer(approved, OfferStatus.ACCEPTED, actor=actor)
-        create_plan(approved, actor=actor, agreed_on=today)
-    return approved
 
 
 def _terms_changes(offer: Offer) -> dict[str, Any]:
