@@ -33,6 +33,17 @@ def money_field(label: Any, **kwargs: Any) -> forms.DecimalField:
     )
 
 
+def choices_from(data: dict[str, Any]) -> Choices:
+    """The terms chosen on a form (the debtor's or a counter-offer); blank amounts are 0."""
+    return Choices(
+        months=data["months"],
+        grace_months=data["grace_months"],
+        down_payment=data.get("down_payment") or Decimal("0.00"),
+        waived_interest=data.get("waived_interest") or Decimal("0.00"),
+        waived_penalty=data.get("waived_penalty") or Decimal("0.00"),
+    )
+
+
 class DebtorLoginForm(AuthenticationForm):
     """Email and password. Staff accounts are refused here: they use the staff site."""
 
@@ -140,14 +151,7 @@ class TermsForm(forms.Form):
 
     @property
     def choices(self) -> Choices:
-        data = self.cleaned_data
-        return Choices(
-            months=data["months"],
-            grace_months=data["grace_months"],
-            down_payment=data.get("down_payment") or Decimal("0.00"),
-            waived_interest=data.get("waived_interest") or Decimal("0.00"),
-            waived_penalty=data.get("waived_penalty") or Decimal("0.00"),
-        )
+        return choices_from(self.cleaned_data)
 
     @property
     def chosen_program(self) -> Program:
@@ -381,14 +385,7 @@ class CounterOfferForm(DecisionVersionForm):
     )
 
     def choices(self) -> Choices:
-        data = self.cleaned_data
-        return Choices(
-            months=data["months"],
-            grace_months=data["grace_months"],
-            down_payment=data.get("down_payment") or Decimal("0.00"),
-            waived_interest=data.get("waived_interest") or Decimal("0.00"),
-            waived_penalty=data.get("waived_penalty") or Decimal("0.00"),
-        )
+        return choices_from(self.cleaned_data)
 
 
 class AssignForm(forms.Form):
