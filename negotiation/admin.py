@@ -8,12 +8,17 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.admin_requests import CONTACT_PERMISSION, ReliefRequestAdmin, masked_name
+from negotiation.http import client_ip, pdf_response
 from negotiation.models import (
     ApprovalLimit,
     AuditEvent,
@@ -27,6 +32,8 @@ from negotiation.models import (
     RepaymentPlan,
     User,
 )
+from negotiation.services.agreements import agreement_filename, agreement_pdf
+from negotiation.services.audit import record_event
 from negotiation.services.payments import payment_problems, record_payment
 from negotiation.services.programs import save_program
 from negotiation.services.staff import save_approval_limit
@@ -354,7 +361,49 @@ class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ("account",)
     search_fields = ("reference", "account__reference")
     inlines = [InstallmentInline]
-    exclude = ("signature_user_agent",)
+    exclude = ("signature_user_agent", "agreement_pdf")
+    readonly_fields = ("agreement_document",)
+
+    @admin.display(description=_("agreement (PDF)"))
+    def agreement_document(self, obj: RepaymentPlan) -> str:
+        url = reverse("admin:negotiation_repaymentplan_agreement", args=[obj.pk])
+        label = _("Signed agreement") if obj.signed_at else _("Draft agreement (not signed)")
+        return format_html('<a href="{}">{}</a>', url, label)
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:object_id>/agreement.pdf",
+                self.admin_site.admin_view(self.agreement_view),
+                name="negotiation_repaymentplan_agreement",
+            ),
+            *super().get_urls(),
+        ]
+
+    def agreement_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """The agreement PDF in the debtor's language. It names the debtor, so it takes the
+        right to see debtors' contact details too; every staff read is audited."""
+        user = request.user
+        if not (
+            user.has_perm("negotiation.view_repaymentplan") and user.has_perm(CONTACT_PERMISSION)
+        ):
+            raise PermissionDenied
+        plan = get_object_or_404(
+            RepaymentPlan.objects.select_related("account__debtor", "request__program"),
+            pk=object_id,
+        )
+        content = agreement_pdf(
+            plan,
+            language=plan.account.debtor.preferred_language,
+            actor=user,  # type: ignore[arg-type]
+        )
+        record_event(
+            plan,
+            actor=user,  # type: ignore[arg-type]
+            action="plan.agreement_read",
+            ip=client_ip(request),
+        )
+        return pdf_response(content, agreement_filename(plan))
 
 
 @admin.register(AuditEvent)

@@ -64,3 +64,11 @@ def send_due_notifications() -> int:
     from negotiation.services.notifications import send_due_notifications as send
 
     return send(now=timezone.now())
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def store_signed_agreement(plan_id: int) -> int:
+    """Render and store the signed agreement PDF once (after the signature commits)."""
+    from negotiation.services.agreements import signed_agreement_pdf
+
+    return len(signed_agreement_pdf(plan_id, actor=None))

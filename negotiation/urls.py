@@ -28,4 +28,9 @@ urlpatterns = [
     path("documents/<str:reference>/", views.document_download, name="document_download"),
     path("inbox/", views.inbox, name="inbox"),
     path("plans/<str:reference>/", views.plan_detail, name="plan_detail"),
+    path(
+        "plans/<str:reference>/agreement.pdf",
+        views.plan_agreement_pdf,
+        name="plan_agreement_pdf",
+    ),
 ]

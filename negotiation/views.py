@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -38,8 +38,9 @@ from negotiation.forms import (
     TermsForm,
     UploadForm,
 )
-from negotiation.http import client_ip
+from negotiation.http import client_ip, pdf_response
 from negotiation.models import CreditAccount, PlanStatus, Program, ReliefRequest, RequestStatus
+from negotiation.services.agreements import agreement_filename, agreement_pdf
 from negotiation.services.documents import record_download, upload_document
 from negotiation.services.notifications import mark_read
 from negotiation.services.plans import sign_plan
@@ -481,6 +482,20 @@ def plan_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "agreement_text": agreement_text,
     }
     return render(request, "negotiation/plan_detail.html", context)
+
+
+@require_GET
+@debtor_required
+def plan_agreement_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+    """The agreement as a PDF: a draft in the page's language before signing; afterwards
+    the signed document as stored."""
+    plan = plan_for(request.user, reference)  # type: ignore[arg-type]
+    content = agreement_pdf(
+        plan,
+        language=translation.get_language() or plan.account.debtor.preferred_language,
+        actor=request.user,  # type: ignore[arg-type]
+    )
+    return pdf_response(content, agreement_filename(plan))
 
 
 @never_cache

@@ -4,8 +4,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.models.accounts import money_field
+from negotiation.models.documents import private_storage
 from negotiation.models.terms import TermsFields
 from negotiation.references import new_plan_reference
+
+
+def agreement_path(instance: "RepaymentPlan", filename: str) -> str:
+    return f"agreements/{instance.reference}.pdf"
 
 
 class PlanStatus(models.TextChoices):
@@ -54,6 +59,12 @@ class RepaymentPlan(TermsFields):
     signature_ip = models.GenericIPAddressField(null=True, blank=True)
     signature_user_agent = models.CharField(max_length=400, blank=True)
     agreement_sha256 = models.CharField(max_length=64, blank=True)
+    # The language the debtor read and signed the agreement in, and the signed document
+    # itself (PDF, stored once, private): downloads are that file, never a re-rendering.
+    agreement_language = models.CharField(max_length=10, blank=True)
+    agreement_pdf = models.FileField(
+        storage=private_storage, upload_to=agreement_path, max_length=200, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from negotiation import money, policy
 from negotiation.exceptions import ActionNotPermitted, TransitionNotAllowed
@@ -159,11 +159,24 @@ def sign_plan(
                 "signature_ip": ip,
                 "signature_user_agent": user_agent[:400],
                 "agreement_sha256": agreement_digest(plan, agreement_text),
+                "agreement_language": translation.get_language() or "",
             },
         )
         if signed.grace_months:
             _pause_aging_for_deferral(signed, actor=actor)
+        _store_agreement_after_commit(signed.pk)
     return signed
+
+
+def _store_agreement_after_commit(plan_id: int) -> None:
+    from negotiation.tasks import store_signed_agreement
+
+    def store() -> None:  # named: robust on_commit logs the function's __qualname__
+        store_signed_agreement.delay(plan_id)
+
+    # robust: the signature is committed; if the PDF cannot be made now, the first
+    # download makes it (services.agreements.signed_agreement_pdf).
+    transaction.on_commit(store, robust=True)
 
 
 def _pause_aging_for_deferral(plan: RepaymentPlan, *, actor: User) -> None:

@@ -1,0 +1,90 @@
+"""The repayment agreement as a PDF (WeasyPrint), in the debtor's language.
+
+Before signing it is a draft, rendered on request. Once signed, the document is rendered
+once (in the language the debtor signed in, with the signature evidence) and stored in the
+private storage: every later download, by the debtor or by staff, is that same file, even
+after payments have changed the plan's installments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from negotiation import money
+from negotiation.models import Installment, RepaymentPlan, User
+from negotiation.services.audit import record_event
+
+
+def agreement_filename(plan: RepaymentPlan) -> str:
+    return f"agreement-{plan.reference}.pdf"
+
+
+def agreed_schedule(plan: RepaymentPlan) -> list[Installment]:
+    """The schedule as agreed: recomputed from the plan's terms and agreement date, so the
+    document shows what was signed even after an overpayment reduced the last installments."""
+    from negotiation.services.plans import unsaved_installments
+
+    disclosure = money.disclose(plan.terms, start=plan.agreed_on, due=plan.due)
+    return unsaved_installments(plan, disclosure.lines)
+
+
+def render_agreement_pdf(plan: RepaymentPlan, *, language: str) -> bytes:
+    """The agreement document for ``plan`` in ``language``: a draft when unsigned."""
+    import weasyprint  # imported here: loading Pango costs time that most requests never need
+
+    with translation.override(language):
+        html = render_to_string("negotiation/agreement.html", _context(plan, language))
+    return bytes(weasyprint.HTML(string=html).write_pdf())
+
+
+def _context(plan: RepaymentPlan, language: str) -> dict[str, Any]:
+    account = plan.account
+    return {
+        "plan": plan,
+        "account": account,
+        "debtor": account.debtor,
+        "program": plan.request.program,
+        "schedule": agreed_schedule(plan),
+        "waived": plan.terms.amount_waived,
+        "signed": plan.signed_at is not None,
+        "language": language,
+    }
+
+
+def agreement_pdf(plan: RepaymentPlan, *, language: str, actor: User | None) -> bytes:
+    """The PDF to hand to the debtor or to staff. Unsigned: a draft in ``language``. Signed:
+    the stored document, created on first use in the language of the signature."""
+    if plan.signed_at is None:
+        return render_agreement_pdf(plan, language=language)
+    return signed_agreement_pdf(plan.pk, actor=actor)
+
+
+def signed_agreement_pdf(plan_id: int, *, actor: User | None) -> bytes:
+    """The stored signed agreement, rendered and stored the first time. Locked, so two
+    simultaneous first downloads store one document."""
+    with transaction.atomic():
+        plan = (
+            RepaymentPlan.objects.select_for_update(of=("self",))
+            .select_related("account__debtor", "request__program")
+            .get(pk=plan_id)
+        )
+        if plan.agreement_pdf:
+            with plan.agreement_pdf.open("rb") as stored:
+                return bytes(stored.read())
+        language = plan.agreement_language or plan.account.debtor.preferred_language
+        content = render_agreement_pdf(plan, language=language)
+        plan.agreement_pdf.save(agreement_filename(plan), ContentFile(content), save=False)
+        plan.save(update_fields=["agreement_pdf"])
+        record_event(
+            plan,
+            actor=actor,
+            action="plan.agreement_stored",
+            after={"sha256": hashlib.sha256(content).hexdigest(), "language": language},
+        )
+    return content

@@ -1,0 +1,138 @@
+"""The agreement PDF: the text extracted from the generated document names the right
+amounts and dates, in the debtor's language; once signed, the stored document is what
+everyone downloads, with the signature evidence; nobody else's agreement can be read."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from negotiation.models import AuditEvent, RepaymentPlan
+from negotiation.roles import COMPLIANCE, SPECIALISTS
+from negotiation.services.agreements import render_agreement_pdf
+from negotiation.services.plans import sign_plan
+from negotiation.services.requests import approve_request
+from negotiation.templatetags.money import money
+from tests.conftest import staff_client
+from tests.factories import make_request, make_staff
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+def pdf_text(content: bytes) -> str:
+    assert content.startswith(b"%PDF-")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return " ".join(text.split())  # lines wrap where the layout wraps them
+
+
+def has_chinese_font() -> bool:
+    if shutil.which("fc-list") is None:
+        return False
+    found = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False)
+    return bool(found.stdout.strip())
+
+
+@pytest.fixture
+def plan(account, installment_program, specialist) -> RepaymentPlan:
+    request = make_request(account, installment_program, months=12)
+    return approve_request(request, actor=specialist, today=TODAY).plan
+
+
+def sign(plan: RepaymentPlan) -> RepaymentPlan:
+    return sign_plan(
+        plan,
+        actor=plan.account.debtor.user,  # type: ignore[arg-type]
+        agreement_text="the agreement text",
+        ip="203.0.113.7",
+        user_agent="Mozilla/5.0 test",
+    )
+
+
+def test_the_draft_names_the_amounts_and_every_installment(plan):
+    text = pdf_text(render_agreement_pdf(plan, language="en"))
+    assert f"Repayment agreement {plan.reference}" in text
+    assert "Draft for reading" in text
+    assert plan.account.debtor.full_name in text
+    assert plan.account.masked_card in text
+    assert money(plan.total_repayable) in text
+    assert money(plan.total_cost) in text
+    assert f"{plan.annual_rate:.2f}%" in text
+    installments = list(plan.installments.all())
+    assert len(installments) == 12
+    for installment in installments:
+        assert installment.due_date.isoformat() in text
+    assert money(installments[0].amount) in text
+    assert "15 days to make it up" in text  # the program's grace period
+    assert "2 payments in a row" in text
+
+
+@pytest.mark.skipif(not has_chinese_font(), reason="needs a Chinese font (fonts-wqy-zenhei)")
+def test_the_agreement_is_in_chinese_for_a_chinese_reader(plan):
+    text = pdf_text(render_agreement_pdf(plan, language="zh-hans"))
+    assert "还款协议" in text
+    assert money(plan.total_repayable) in text
+
+
+def test_the_signed_agreement_is_stored_once_with_its_evidence(plan, debtor_client):
+    signed = sign(plan)
+    url = reverse("negotiation:plan_agreement_pdf", args=[plan.reference])
+    first = debtor_client.get(url)
+    assert first.status_code == 200
+    assert first["Content-Type"] == "application/pdf"
+    assert first["Cache-Control"] == "private, no-store"
+    text = pdf_text(first.content)
+    assert "Draft" not in text
+    assert "203.0.113.7" in text
+    # The fingerprint may wrap across lines in the PDF: compare without whitespace.
+    assert signed.agreement_sha256 in "".join(text.split())
+    assert debtor_client.get(url).content == first.content  # the stored file, not a new one
+    assert AuditEvent.objects.filter(action="plan.agreement_stored").count() == 1
+
+
+def test_the_signed_agreement_keeps_the_agreed_schedule_after_payments_change_it(plan):
+    sign(plan)
+    last = plan.installments.order_by("-number").first()
+    agreed = last.amount
+    # An overpayment reduces the last installments (here, to nothing):
+    type(last).objects.filter(pk=last.pk).update(amount=0, principal_part=0, cost_part=0)
+    plan.refresh_from_db()
+    text = pdf_text(render_agreement_pdf(plan, language="en"))
+    row = text.split(last.due_date.isoformat(), 1)[1][:60]  # principal, cost, amount
+    assert money(agreed) in row
+
+
+def test_the_language_of_the_signature_is_the_language_of_the_document(plan):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        signed = sign(plan)
+    assert signed.agreement_language == "zh-hans"
+
+
+def test_another_debtors_agreement_is_not_found(plan, other_client):
+    url = reverse("negotiation:plan_agreement_pdf", args=[plan.reference])
+    assert other_client.get(url).status_code == 404
+
+
+def test_a_specialist_opens_the_agreement_and_the_read_is_audited(plan):
+    client = staff_client(make_staff(SPECIALISTS))
+    url = reverse("admin:negotiation_repaymentplan_agreement", args=[plan.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Draft for reading" in pdf_text(response.content)
+    assert AuditEvent.objects.filter(action="plan.agreement_read", object_id=plan.pk).exists()
+    page = client.get(reverse("admin:negotiation_repaymentplan_change", args=[plan.pk]))
+    assert url in page.content.decode()
+
+
+def test_staff_who_may_not_see_names_cannot_open_the_agreement(plan):
+    client = staff_client(make_staff(COMPLIANCE))
+    url = reverse("admin:negotiation_repaymentplan_agreement", args=[plan.pk])
+    assert client.get(url).status_code == 403
