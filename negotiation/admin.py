@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -25,6 +25,7 @@ from negotiation.models import (
     CreditAccount,
     Debtor,
     Installment,
+    Notification,
     Payment,
     Product,
     Program,
@@ -34,6 +35,7 @@ from negotiation.models import (
 )
 from negotiation.services.agreements import agreement_filename, agreement_pdf
 from negotiation.services.audit import record_event
+from negotiation.services.notifications import send_again
 from negotiation.services.payments import payment_problems, record_payment
 from negotiation.services.programs import save_program
 from negotiation.services.staff import save_approval_limit
@@ -415,3 +417,43 @@ class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         return super().get_queryset(request).select_related("actor")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The outbox: every message to a debtor with where it stands. A failed one shows its
+    error and can be sent again (at the next time contact hours allow)."""
+
+    list_display = (
+        "created_at",
+        "debtor",
+        "channel",
+        "template",
+        "status",
+        "scheduled_for",
+        "attempts",
+        "sent_at",
+        "short_error",
+    )
+    list_filter = ("status", "channel", "template")
+    list_select_related = ("debtor",)
+    search_fields = ("debtor__reference", "dedupe_key")
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Notification._meta.fields]
+    actions = ["send_again_action"]
+
+    @admin.display(description=_("error"))
+    def short_error(self, obj: Notification) -> str:
+        return obj.last_error[:80]
+
+    @admin.action(description=_("Send the selected messages again"), permissions=["resend"])
+    def send_again_action(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        count = send_again(queryset, actor=request.user)  # type: ignore[arg-type]
+        self.message_user(
+            request,
+            _("%(count)d message(s) will be sent again within contact hours.") % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("negotiation.resend_notification")

@@ -46,6 +46,7 @@ _READ_CASES = [
     "view_document",
 ]
 _CASEWORK = [
+    "view_notification",
     "review_reliefrequest",
     "decide_reliefrequest",
     "view_debtor_contact",
@@ -68,6 +69,8 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "change_approvallimit",
         "view_auditevent",
         "read_audit_trail",
+        "view_notification",
+        "resend_notification",
     ],
     BANK_STAFF: [
         "view_debtor",
@@ -83,7 +86,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "view_contactrecord",
         "add_contactrecord",
     ],
-    COMPLIANCE: [*_READ_CASES, "view_auditevent", "read_audit_trail"],
+    COMPLIANCE: [*_READ_CASES, "view_auditevent", "read_audit_trail", "view_notification"],
 }
 
 

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
-from negotiation.services.notifications import send_email_notification
+from negotiation.services.notifications import deliver_notification
+
+# A task is retried with backoff when the database is briefly unreachable. A mail or SMS
+# failure is not retried here: it is recorded on the outbox row, which the dispatcher
+# tries again with its own backoff, so a worker restart loses nothing.
+DATABASE_BLIPS = (OperationalError, InterfaceError)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=DATABASE_BLIPS, retry_backoff=True, max_retries=5)
 def send_notification(notification_id: int) -> str:
-    """Send one email notification; retried with backoff when the mail server fails."""
-    return send_email_notification(notification_id)
+    """Deliver one email or SMS. Safe to run twice: the second run finds it sent."""
+    return deliver_notification(notification_id)
 
 
 @shared_task

@@ -20,6 +20,16 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def sms_outbox(settings):
+    """Text messages are kept in memory, like Django's mail.outbox."""
+    from negotiation import sms
+
+    settings.SMS_BACKEND = "negotiation.sms.LocmemSmsBackend"
+    sms.outbox.clear()
+    return sms.outbox
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_in_process():
     # Tests exercise tasks in-process whatever CELERY_BROKER_URL says; the broker tests in
     # test_tasks.py switch this off to run a real worker against Redis.

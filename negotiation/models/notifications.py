@@ -12,6 +12,7 @@ class NotificationStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    WITHHELD = "withheld", _("Withheld (account in dispute)")
 
 
 class Notification(models.Model):
@@ -36,6 +37,12 @@ class Notification(models.Model):
         max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )
     dedupe_key = models.CharField(max_length=120, unique=True)
+    # The occasion (event and key) without the channel: one reminder by email and SMS is
+    # one contact for the 7-in-7 cap.
+    occasion = models.CharField(max_length=110, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)  # why the last attempt failed, for the admin
+    sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)  # portal inbox only
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -43,7 +50,11 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["debtor", "channel", "read_at"])]
+        indexes = [
+            models.Index(fields=["debtor", "channel", "read_at"]),
+            models.Index(fields=["status", "scheduled_for"]),
+        ]
+        permissions = [("resend_notification", "Can send a failed notification again")]
 
     def __str__(self) -> str:
         return f"{self.template} to {self.debtor_id} by {self.channel}"

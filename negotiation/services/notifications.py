@@ -1,9 +1,14 @@
-"""Messages to the debtor: one Notification row per channel, written in the transaction of
-the event that causes it; the email is sent after commit by a task."""
+"""Messages to the debtor: the outbox. One Notification row per channel, written in the
+transaction of the event that causes it; email and SMS are delivered after commit (or, out
+of contact hours, by the dispatcher when their time comes). A failed delivery never loses
+the row: it stays pending with the error and a later time, then failed, and staff can send
+it again from the admin."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -13,17 +18,24 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from negotiation import policy
+from negotiation.locks import advisory_lock
 from negotiation.models import (
     AccountStatus,
+    CreditAccount,
     Debtor,
     Notification,
     NotificationChannel,
     NotificationStatus,
     ReliefRequest,
+    User,
 )
+from negotiation.services.audit import record_event
+from negotiation.sms import send_sms
 
-# What the debtor is told about, in the portal and by email. The portal inbox shows the
-# text of ``templates/negotiation/_notification_text.html`` for each.
+logger = logging.getLogger(__name__)
+
+# What the debtor is told about. The portal inbox, the email and the SMS each have their
+# text for every event (templates/negotiation/_notification_text.html, sms/notification.txt).
 REQUEST_EVENTS = frozenset(
     {
         "request.approved",
@@ -34,20 +46,33 @@ REQUEST_EVENTS = frozenset(
     }
 )
 PLAN_EVENTS = frozenset(
-    {"installment.overdue", "plan.broken", "plan.expired", "plan.signature_reminder"}
+    {
+        "installment.due_soon",
+        "installment.overdue",
+        "plan.broken",
+        "plan.completed",
+        "plan.expired",
+        "plan.signature_reminder",
+    }
 )
-# Reminders are capped and stop during a dispute; decisions and outcomes always go out.
-REMINDER_EVENTS = frozenset({"installment.overdue", "plan.signature_reminder"})
-REMINDER_CAP = (
-    7,
-    dt.timedelta(days=7),
-)  # at most 7 a week per account (Regulation F's presumption)
+RECEIPT_EVENTS = frozenset({"payment.received"})
+# Reminders are capped and held during a dispute; decisions, outcomes and receipts always go.
+REMINDER_EVENTS = frozenset(
+    {"installment.due_soon", "installment.overdue", "plan.signature_reminder"}
+)
+# At most 7 reminders a week per account (Regulation F's presumption, DOMAIN.md); a
+# reminder by email and SMS is one contact.
+REMINDER_CAP = (7, dt.timedelta(days=7))
+EXTERNAL_CHANNELS = (NotificationChannel.EMAIL, NotificationChannel.SMS)
+# A failed delivery is tried again after 2, 4, 8 and 16 minutes (within contact hours),
+# then left FAILED, with its error, for staff to send again.
+MAX_ATTEMPTS = 5
+DISPATCH_BATCH = 500
 
 
 def notify_request_event(request: ReliefRequest, event: str) -> list[Notification]:
-    """Tell the debtor that ``event`` happened to ``request``: a portal notification (shown
-    at once) and an email (sent after commit). Idempotent per request version: writing the
-    same event twice changes nothing (unique ``dedupe_key``)."""
+    """Tell the debtor that ``event`` happened to ``request``. Idempotent per request
+    version: writing the same event twice changes nothing (unique ``dedupe_key``)."""
     return notify_debtor(
         request.account.debtor,
         event,
@@ -63,42 +88,54 @@ def notify_debtor(
     *,
     key: str,
     request: ReliefRequest | None = None,
+    account: CreditAccount | None = None,
     context: dict[str, str] | None = None,
 ) -> list[Notification]:
-    """A portal notification and an email about ``event``; ``key`` names the occasion, so
-    the same occasion never notifies twice (a job run twice writes nothing new).
+    """A portal notification, an email and a text message about ``event``; ``key`` names
+    the occasion, so the same occasion never notifies twice (a job run twice writes nothing
+    new). Returns the rows written now.
 
-    The portal notice is immediate. The email keeps the contact rules: scheduled for the
-    next time within 08:00-21:00 in the debtor's timezone; for reminders, none while the
-    account is disputed and at most 7 per account in 7 days (decisions are not capped)."""
+    The portal notice is immediate. Email (to an address on file) and SMS (to a phone on
+    file) keep the contact rules: scheduled for the next time within 08:00-21:00 in the
+    debtor's timezone; for reminders, none while the account is disputed and at most 7
+    per account in 7 days (decisions and receipts are not capped)."""
     now = timezone.now()
+    account = request.account if request is not None else account
+    occasion = f"{event}:{key}"
+    channels = [NotificationChannel.PORTAL]
+    if _may_contact(event, account, now):
+        channels += [c for c in EXTERNAL_CHANNELS if _address(debtor, c)]
     written = []
-    for channel in (NotificationChannel.PORTAL, NotificationChannel.EMAIL):
-        if channel == NotificationChannel.EMAIL and not _may_email(debtor, event, request, now):
-            continue
-        scheduled = now if channel == NotificationChannel.PORTAL else _in_contact_hours(debtor, now)
+    for channel in channels:
+        immediate = channel == NotificationChannel.PORTAL
+        scheduled = now if immediate else in_contact_hours(debtor, now)
         notification, created = Notification.objects.get_or_create(
-            dedupe_key=f"{event}:{key}:{channel}",
+            dedupe_key=f"{occasion}:{channel}",
             defaults={
                 "debtor": debtor,
                 "request": request,
                 "channel": channel,
                 "template": event,
+                "occasion": occasion,
                 "context": context or {},
                 "scheduled_for": scheduled,
-                "status": NotificationStatus.SENT
-                if channel == NotificationChannel.PORTAL
-                else NotificationStatus.PENDING,
+                "status": NotificationStatus.SENT if immediate else NotificationStatus.PENDING,
+                "sent_at": now if immediate else None,
             },
         )
         if created:
             written.append(notification)
-            if channel == NotificationChannel.EMAIL and scheduled <= now:
-                _send_after_commit(notification.pk)  # later ones: the dispatcher sends them
+            if not immediate and scheduled <= now:
+                deliver_after_commit(notification.pk)  # later ones: the dispatcher sends them
     return written
 
 
-def _in_contact_hours(debtor: Debtor, now: dt.datetime) -> dt.datetime:
+def _address(debtor: Debtor, channel: str) -> str:
+    return debtor.email if channel == NotificationChannel.EMAIL else debtor.phone
+
+
+def in_contact_hours(debtor: Debtor, now: dt.datetime) -> dt.datetime:
+    """``now`` if it is within 08:00-21:00 where the debtor lives, else the next 08:00."""
     try:
         tz: dt.tzinfo = ZoneInfo(debtor.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -106,45 +143,158 @@ def _in_contact_hours(debtor: Debtor, now: dt.datetime) -> dt.datetime:
     return policy.next_allowed_time(now, tz)
 
 
-def _may_email(debtor: Debtor, event: str, request: ReliefRequest | None, now: dt.datetime) -> bool:
-    if not debtor.email:
-        return False
+def _may_contact(event: str, account: CreditAccount | None, now: dt.datetime) -> bool:
+    """Whether ``event`` may go out by email and SMS now (the portal notice always does)."""
     if event not in REMINDER_EVENTS:
         return True
-    account = request.account if request is not None else None
-    if account is not None and account.status == AccountStatus.DISPUTED:
+    if account is None:
+        return True
+    if account.status == AccountStatus.DISPUTED:
         return False  # a dispute puts reminders on hold until staff resolve it
     limit, window = REMINDER_CAP
-    sent_lately = Notification.objects.filter(
-        debtor=debtor,
-        channel__in=[NotificationChannel.EMAIL, NotificationChannel.SMS],
-        template__in=REMINDER_EVENTS,
-        request__account=account,
-        created_at__gte=now - window,
-    ).count()
-    return sent_lately < limit
+    occasions_lately = (
+        Notification.objects.filter(
+            channel__in=EXTERNAL_CHANNELS,
+            template__in=REMINDER_EVENTS,
+            request__account=account,
+            created_at__gte=now - window,
+        )
+        .values("occasion")
+        .distinct()
+        .count()
+    )
+    return occasions_lately < limit
+
+
+def deliver_after_commit(notification_id: int) -> None:
+    from negotiation.tasks import send_notification
+
+    def deliver() -> None:  # named: robust on_commit logs the function's __qualname__
+        send_notification.delay(notification_id)
+
+    # robust: the event is committed; a broker failure must not turn it into an error
+    # page. The row stays pending and the dispatcher sends it on its next run.
+    transaction.on_commit(deliver, robust=True)
 
 
 def send_due_notifications(*, now: dt.datetime) -> int:
-    """The dispatcher: send every pending email whose time has come (those scheduled for
-    contact hours). Each is sent by ``send_email_notification``, which sends it once."""
-    due = Notification.objects.filter(
-        channel=NotificationChannel.EMAIL, status=NotificationStatus.PENDING, scheduled_for__lte=now
-    ).values_list("pk", flat=True)
-    for pk in list(due):
-        send_email_notification(pk)
-    return len(due)
+    """The dispatcher (every five minutes): deliver every pending email and SMS whose time
+    has come: those scheduled for contact hours, those whose task was lost, and retries.
+    One run at a time; returns how many it tried."""
+    with advisory_lock("send_due_notifications") as acquired:
+        if not acquired:
+            return 0
+        due = list(
+            Notification.objects.filter(
+                channel__in=EXTERNAL_CHANNELS,
+                status=NotificationStatus.PENDING,
+                scheduled_for__lte=now,
+            )
+            .order_by("scheduled_for", "pk")
+            .values_list("pk", flat=True)[:DISPATCH_BATCH]
+        )
+        for pk in due:
+            deliver_notification(pk, now=now)
+        return len(due)
 
 
-def _send_after_commit(notification_id: int) -> None:
-    from negotiation.tasks import send_notification
+def deliver_notification(notification_id: int, *, now: dt.datetime | None = None) -> str:
+    """Deliver one email or SMS in the debtor's language: the only code that moves a
+    notification out of PENDING. Locked, so two workers never send the same one; a sent
+    one is a no-op, so a task delivered twice sends once. A failure is recorded on the row
+    (attempts, error, next try) and never raised: the outbox is the retry. Returns the
+    notification's status."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("debtor", "request__account")
+            .get(pk=notification_id)
+        )
+        if notification.status != NotificationStatus.PENDING or notification.scheduled_for > now:
+            return notification.status
+        if _withheld(notification):
+            notification.status = NotificationStatus.WITHHELD
+            notification.save(update_fields=["status"])
+            return notification.status
+        notification.attempts += 1
+        try:
+            _send(notification)
+        except Exception as error:  # any failure: kept on the row, never lost
+            logger.warning("notification %s failed: %s", notification.pk, error)
+            _record_failure(notification, error, now=now)
+        else:
+            notification.status = NotificationStatus.SENT
+            notification.sent_at = now
+            notification.last_error = ""
+        notification.save(
+            update_fields=["status", "attempts", "last_error", "sent_at", "scheduled_for"]
+        )
+    return notification.status
 
-    def send() -> None:  # named: robust on_commit logs the function's __qualname__
-        send_notification.delay(notification_id)
 
-    # robust: the event is committed; a mail or broker failure must not turn it into an
-    # error page. The row stays pending (or failed, with the error) and can be retried.
-    transaction.on_commit(send, robust=True)
+def _withheld(notification: Notification) -> bool:
+    """A reminder whose account went into dispute after it was written is not sent."""
+    request = notification.request
+    return (
+        notification.template in REMINDER_EVENTS
+        and request is not None
+        and request.account.status == AccountStatus.DISPUTED
+    )
+
+
+def _record_failure(notification: Notification, error: Exception, *, now: dt.datetime) -> None:
+    notification.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if notification.attempts >= MAX_ATTEMPTS:
+        notification.status = NotificationStatus.FAILED
+        return
+    backoff = dt.timedelta(minutes=2**notification.attempts)
+    notification.scheduled_for = in_contact_hours(notification.debtor, now + backoff)
+
+
+def _send(notification: Notification) -> None:
+    debtor = notification.debtor
+    context = {"notification": notification, "debtor": debtor, "request": notification.request}
+    with translation.override(debtor.preferred_language):
+        if notification.channel == NotificationChannel.SMS:
+            body = render_to_string("sms/notification.txt", context).strip()
+            send_sms(debtor.phone, body)
+            return
+        subject = render_to_string("emails/notification_subject.txt", context).strip()
+        body = render_to_string("emails/notification_body.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [debtor.email])
+
+
+def send_again(notifications: Iterable[Notification], *, actor: User) -> int:
+    """Staff send failed (or stuck pending) notifications again: each goes back to PENDING
+    with fresh attempts, at the next time contact hours allow; audited. Returns how many."""
+    now = timezone.now()
+    resent = 0
+    with transaction.atomic():
+        for notification in notifications:
+            locked = (
+                Notification.objects.select_for_update(of=("self",))
+                .select_related("debtor")
+                .get(pk=notification.pk)
+            )
+            if locked.channel not in EXTERNAL_CHANNELS or locked.status == NotificationStatus.SENT:
+                continue
+            before = {"status": locked.status, "attempts": locked.attempts}
+            locked.status = NotificationStatus.PENDING
+            locked.attempts = 0
+            locked.scheduled_for = in_contact_hours(locked.debtor, now)
+            locked.save(update_fields=["status", "attempts", "scheduled_for"])
+            record_event(
+                locked,
+                actor=actor,
+                action="notification.sent_again",
+                before=before,
+                after={"status": locked.status, "scheduled_for": locked.scheduled_for.isoformat()},
+            )
+            if locked.scheduled_for <= now:
+                deliver_after_commit(locked.pk)
+            resent += 1
+    return resent
 
 
 def mark_read(debtor: Debtor) -> int:
@@ -152,30 +302,3 @@ def mark_read(debtor: Debtor) -> int:
     return Notification.objects.filter(
         debtor=debtor, channel=NotificationChannel.PORTAL, read_at__isnull=True
     ).update(read_at=timezone.now())
-
-
-def send_email_notification(notification_id: int) -> str:
-    """Send one email notification in the debtor's language; the only code that moves a
-    notification out of PENDING. Locked, so two workers never send the same one; already
-    sent is a no-op, so running twice sends once. Returns the final status."""
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(of=("self",))
-            .select_related("debtor", "request")
-            .get(pk=notification_id)
-        )
-        if notification.status == NotificationStatus.SENT:
-            return notification.status
-        debtor = notification.debtor
-        with translation.override(debtor.preferred_language):
-            context = {
-                "notification": notification,
-                "debtor": debtor,
-                "request": notification.request,
-            }
-            subject = render_to_string("emails/notification_subject.txt", context).strip()
-            body = render_to_string("emails/notification_body.txt", context)
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [debtor.email])
-        notification.status = NotificationStatus.SENT
-        notification.save(update_fields=["status"])
-    return notification.status

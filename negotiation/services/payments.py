@@ -25,7 +25,9 @@ from negotiation.models import (
 )
 from negotiation.services.accounts import transition_account
 from negotiation.services.audit import record_event
+from negotiation.services.notifications import notify_debtor
 from negotiation.services.plans import transition_plan
+from negotiation.templatetags.money import money as format_money
 
 # The order in which a payment reduces the account's ledger: the costs of being late
 # first, principal last (the usual card allocation order).
@@ -138,10 +140,36 @@ def record_payment(
                 "paid_on": paid_on.isoformat(),
             },
         )
+        _send_receipt(payment, plan)
         if plan and not plan.installments.exclude(status=InstallmentStatus.PAID).exists():
             transition_plan(plan, PlanStatus.COMPLETED, actor=actor)
             transition_account(locked, AccountStatus.SETTLED, actor=actor, reason="plan completed")
+            notify_debtor(
+                locked.debtor,
+                "plan.completed",
+                key=plan.reference,
+                request=plan.request,
+                context={"reference": plan.reference, "page": "plan"},
+            )
     return payment
+
+
+def _send_receipt(payment: Payment, plan: RepaymentPlan | None) -> None:
+    """Every payment is acknowledged to the debtor (a receipt is never capped)."""
+    account = payment.account
+    notify_debtor(
+        account.debtor,
+        "payment.received",
+        key=payment.external_id,
+        request=plan.request if plan else None,
+        account=account,
+        context={
+            "reference": plan.reference if plan else account.reference,
+            "page": "plan" if plan else "account",
+            "amount": format_money(payment.amount, account.currency),
+            "paid_on": payment.paid_on.isoformat(),
+        },
+    )
 
 
 def _allocate_to_plan(payment: Payment, plan: RepaymentPlan) -> Decimal:

@@ -27,6 +27,7 @@ from negotiation.models.plans import PLAN_TRANSITIONS
 from negotiation.services.accounts import pause_aging, transition_account
 from negotiation.services.audit import record_event
 from negotiation.services.notifications import notify_debtor
+from negotiation.templatetags.money import money as format_money
 
 
 def create_plan(request: ReliefRequest, *, actor: User | None, agreed_on: dt.date) -> RepaymentPlan:
@@ -203,9 +204,11 @@ class FollowUp:
     broken: int
     expired: int
     reminded: int
+    due_soon: int = 0
 
 
 SIGNATURE_REMINDER_DAYS = 3  # the debtor is reminded this many days before an unsigned plan expires
+PAYMENT_REMINDER_DAYS = 3  # and this many days before each installment falls due
 
 
 def follow_plans(*, today: dt.date) -> FollowUp | None:
@@ -226,6 +229,7 @@ def follow_plans(*, today: dt.date) -> FollowUp | None:
             broken=_break_plans(today),
             expired=_expire_unsigned(today),
             reminded=_remind_to_sign(today),
+            due_soon=_remind_upcoming_payments(today),
         )
 
 
@@ -257,6 +261,42 @@ def _mark_overdue(today: dt.date) -> int:
                 },
             )
     return len(newly)
+
+
+def _remind_upcoming_payments(today: dt.date) -> int:
+    """A reminder ``PAYMENT_REMINDER_DAYS`` before each installment not yet paid in full.
+    The window is the next three days, not the third day only, so a day the job did not
+    run is caught up; the key (plan, installment) makes it once per installment."""
+    upcoming = (
+        Installment.objects.filter(
+            plan__status=PlanStatus.ACTIVE,
+            due_date__gt=today,
+            due_date__lte=today + dt.timedelta(days=PAYMENT_REMINDER_DAYS),
+            status__in=[InstallmentStatus.DUE, InstallmentStatus.PARTIALLY_PAID],
+        )
+        .select_related("plan__account__debtor", "plan__request__account")
+        .order_by("due_date", "pk")
+    )
+    reminded = 0
+    for installment in upcoming:
+        plan = installment.plan
+        with transaction.atomic():
+            written = notify_debtor(
+                plan.account.debtor,
+                "installment.due_soon",
+                key=f"{plan.reference}:{installment.number}",
+                request=plan.request,
+                context={
+                    "reference": plan.reference,
+                    "page": "plan",
+                    "due": installment.due_date.isoformat(),
+                    "amount": format_money(
+                        installment.amount - installment.paid_amount, plan.account.currency
+                    ),
+                },
+            )
+        reminded += bool(written)
+    return reminded
 
 
 def _states(plan: RepaymentPlan) -> list[policy.InstallmentState]:
