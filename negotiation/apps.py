@@ -11,6 +11,12 @@ def _sync_groups_after_migrate(sender: AppConfig, **kwargs: Any) -> None:
     sync_role_groups()
 
 
+def _install_schedules_after_migrate(sender: AppConfig, **kwargs: Any) -> None:
+    from negotiation.schedules import install_default_schedules
+
+    install_default_schedules()
+
+
 class NegotiationConfig(AppConfig):
     name = "negotiation"
     verbose_name = _("Debt relief")
@@ -20,3 +26,4 @@ class NegotiationConfig(AppConfig):
         # After Django has created every permission (its own post_migrate handler runs
         # first, being registered first), bring the staff groups up to date.
         post_migrate.connect(_sync_groups_after_migrate, sender=self)
+        post_migrate.connect(_install_schedules_after_migrate, sender=self)

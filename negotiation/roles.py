@@ -71,6 +71,13 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "read_audit_trail",
         "view_notification",
         "resend_notification",
+        # The scheduled jobs' timing (django-celery-beat), editable in the admin.
+        "django_celery_beat.view_periodictask",
+        "django_celery_beat.change_periodictask",
+        "django_celery_beat.view_intervalschedule",
+        "django_celery_beat.add_intervalschedule",
+        "django_celery_beat.view_crontabschedule",
+        "django_celery_beat.add_crontabschedule",
     ],
     BANK_STAFF: [
         "view_debtor",
@@ -112,10 +119,22 @@ def sync_role_groups() -> None:
 
     for name, codenames in GROUP_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
-        permissions = Permission.objects.filter(
-            content_type__app_label="negotiation", codename__in=codenames
-        )
-        missing = set(codenames) - {p.codename for p in permissions}
+        wanted = {_qualified(codename) for codename in codenames}
+        permissions = [
+            p
+            for p in Permission.objects.filter(
+                content_type__app_label__in={app for app, _ in wanted},
+                codename__in={codename for _, codename in wanted},
+            ).select_related("content_type")
+            if (p.content_type.app_label, p.codename) in wanted
+        ]
+        missing = wanted - {(p.content_type.app_label, p.codename) for p in permissions}
         if missing:
             raise LookupError(f"Unknown permissions for {name}: {sorted(missing)}")
         group.permissions.set(permissions)
+
+
+def _qualified(codename: str) -> tuple[str, str]:
+    """("app_label", "codename"): ours are written bare, other apps' as "app.codename"."""
+    app_label, _, bare = codename.rpartition(".")
+    return (app_label or "negotiation", bare)

@@ -6,9 +6,9 @@ DATABASE_URL, CELERY_BROKER_URL, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
 
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import environ
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_celery_beat",
     "negotiation",
 ]
 
@@ -156,32 +157,42 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
+CELERY_RESULT_EXPIRES = None  # no results are kept, so beat has nothing to clean up
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Scheduled jobs, run by `make beat` (one beat process for the whole deployment).
-CELERY_BEAT_SCHEDULE = {
+# Scheduled jobs, run by `make beat` (one beat process for the whole deployment). The
+# schedule lives in the database (django-celery-beat) so staff can change it in the admin;
+# these are the defaults installed on migrate when an entry is missing, never overwriting
+# an edit (negotiation/schedules.py).
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+DEFAULT_PERIODIC_TASKS: dict[str, dict[str, Any]] = {
+    # Every five minutes: emails and SMS held for contact hours go out from 08:00.
     "send-due-notifications": {
         "task": "negotiation.tasks.send_due_notifications",
-        "schedule": 300.0,  # every five minutes: emails held for contact hours go out at 08:00
+        "every_seconds": 300,
     },
+    # Hourly: an offer closes within the hour after its date.
     "expire-counter-offers": {
         "task": "negotiation.tasks.expire_counter_offers",
-        "schedule": 3600.0,  # hourly: an offer closes within the hour after its date
+        "every_seconds": 3600,
     },
+    # Hourly: a late answer reaches a supervisor within the hour.
     "escalate-overdue-requests": {
         "task": "negotiation.tasks.escalate_overdue_requests",
-        "schedule": 3600.0,  # hourly: a late answer reaches a supervisor within the hour
+        "every_seconds": 3600,
     },
+    # Just after midnight: the new day's days past due and stages.
     "refresh-aging": {
         "task": "negotiation.tasks.refresh_aging",
-        "schedule": crontab(hour=0, minute=15),  # just after midnight: the new day's figures
+        "crontab": {"hour": "0", "minute": "15"},
     },
+    # Every morning, before the day's contacts: overdue, broken, expired, reminders.
     "follow-plans": {
         "task": "negotiation.tasks.follow_plans",
-        "schedule": crontab(hour=6, minute=0),  # every morning, before the day's contacts
+        "crontab": {"hour": "6", "minute": "0"},
     },
 }
 

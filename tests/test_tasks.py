@@ -97,3 +97,45 @@ def test_a_real_worker_sends_the_email_through_the_broker(
             time.sleep(0.05)
     assert [m.subject for m in mail.outbox if request.reference in m.subject]
     assert Notification.objects.get(channel="email").status == NotificationStatus.SENT
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL (Redis)"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_task_delivered_twice_sends_the_email_once(
+    account, installment_program, supervisor, settings
+):
+    """Redis may deliver a message again (a worker lost before its ack, a visibility
+    timeout); the same task published three times, twice with one id, sends one email."""
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+
+    from portal.celery import app
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    runs: list[str] = []
+
+    def count(sender=None, task_id=None, **kwargs):
+        if sender is not None and sender.name == send_notification.name:
+            runs.append(task_id)
+
+    task_postrun.connect(count, weak=False)
+    app.conf.task_always_eager = False
+    app.control.purge()
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            request = make_request(account, installment_program)
+            approve_request(request, actor=supervisor, today=timezone.localdate())
+            email = Notification.objects.get(channel="email")
+            send_notification.apply_async((email.pk,), task_id="redelivered")
+            send_notification.apply_async((email.pk,), task_id="redelivered")
+            deadline = time.monotonic() + 20
+            while len(runs) < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        task_postrun.disconnect(count)
+    assert len(runs) == 3  # the worker ran it three times...
+    assert len([m for m in mail.outbox if request.reference in m.subject]) == 1  # ...sent once
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (NotificationStatus.SENT, 1)
