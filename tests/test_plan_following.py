@@ -146,3 +146,21 @@ def test_two_runs_never_overlap(active_plan):
         release.set()
         thread.join(10)
     assert follow_plans(today=TODAY) is not None
+
+
+@pytest.mark.django_db
+def test_the_command_runs_the_daily_job_and_refuses_the_future_outside_the_demo(
+    active_plan, settings
+):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    late = _due(active_plan, 1) + dt.timedelta(days=1)
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="demo only"):
+        call_command("follow_plans", "--today", late.isoformat())
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("follow_plans", "--today", late.isoformat(), stdout=out)
+    assert f"{late}: 1 overdue, 0 broken" in out.getvalue()
