@@ -72,7 +72,7 @@ def send_due_notifications() -> int:
     return send(now=timezone.now())
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(OSError, *DATABASE_BLIPS), retry_backoff=True, max_retries=5)
 def store_signed_agreement(plan_id: int) -> int:
     """Render and store the signed agreement PDF once (after the signature commits)."""
     from negotiation.services.agreements import signed_agreement_pdf
