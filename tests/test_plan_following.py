@@ -107,6 +107,8 @@ def test_two_consecutive_misses_break_the_plan(debtor_client, account, active_pl
     inbox = debtor_client.get(reverse("negotiation:inbox")).content.decode()
     assert "has ended because payments were missed" in inbox
     assert reverse("negotiation:plan_detail", args=[active_plan.reference]) in inbox
+    page = debtor_client.get(reverse("negotiation:plan_detail", args=[active_plan.reference]))
+    assert "back in normal collection" in page.content.decode()  # what it means, what to do
 
 
 @pytest.mark.django_db

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from negotiation.models.accounts import money_field
 from negotiation.models.documents import private_storage
@@ -93,7 +94,7 @@ class RepaymentPlan(TermsFields):
 
 
 class InstallmentStatus(models.TextChoices):
-    DUE = "due", _("Due")
+    DUE = "due", pgettext_lazy("installment status", "Due")
     PAID = "paid", _("Paid")
     PARTIALLY_PAID = "partially_paid", _("Partly paid")
     OVERDUE = "overdue", _("Overdue")
