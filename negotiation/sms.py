@@ -57,6 +57,21 @@ class LocmemSmsBackend(BaseSmsBackend):
         outbox.append(message)
 
 
+# Short names for the backends here; anything else is a dotted path to a class.
+ALIASES = {
+    "console": "negotiation.sms.ConsoleSmsBackend",
+    "file": "negotiation.sms.FileSmsBackend",
+    "locmem": "negotiation.sms.LocmemSmsBackend",
+}
+
+
+def backend_class(name: str) -> type[BaseSmsBackend]:
+    """The backend ``SMS_BACKEND`` names; ImportError if there is none by that name."""
+    found = import_string(ALIASES.get(name, name))
+    if not (isinstance(found, type) and issubclass(found, BaseSmsBackend)):
+        raise ImportError(f"{name} is not an SMS backend")
+    return found
+
+
 def send_sms(to: str, body: str) -> None:
-    backend: BaseSmsBackend = import_string(settings.SMS_BACKEND)()
-    backend.send(SmsMessage(to=to, body=body))
+    backend_class(settings.SMS_BACKEND)().send(SmsMessage(to=to, body=body))

@@ -152,9 +152,8 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="relief@bank.example")
 # Text messages: a class with ``send`` (negotiation/sms.py). Console or file in development;
 # a provider's backend in production is this setting and nothing else.
-SMS_BACKEND = env.str("SMS_BACKEND", default="negotiation.sms.ConsoleSmsBackend")
-SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=BASE_DIR / "sms-outbox.jsonl")
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
+SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=BASE_DIR / "sms-outbox.jsonl")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -245,3 +245,19 @@ def test_every_payment_gets_a_receipt_and_the_last_one_a_thank_you(account, acti
     assert active_plan.status == PlanStatus.COMPLETED
     assert Notification.objects.filter(template="payment.received", channel="portal").count() == 2
     assert Notification.objects.filter(template="plan.completed", channel="email").exists()
+
+
+def test_sms_backends_by_short_name_and_a_misspelt_one_fails_the_checks(settings, tmp_path):
+    import json
+
+    from negotiation.apps import check_sms_backend
+    from negotiation.sms import send_sms
+
+    settings.SMS_FILE_PATH = tmp_path / "sms.jsonl"
+    settings.SMS_BACKEND = "file"
+    send_sms("+86 138 0000 0000", "hello")
+    (line,) = settings.SMS_FILE_PATH.read_text().splitlines()
+    assert json.loads(line)["to"] == "+86 138 0000 0000"
+    assert check_sms_backend(None) == []
+    settings.SMS_BACKEND = "negotiation.sms.NoSuchBackend"
+    assert [e.id for e in check_sms_backend(None)] == ["negotiation.E001"]
