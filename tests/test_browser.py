@@ -138,6 +138,19 @@ def test_the_whole_story(live_server, browser, settings) -> None:
         assert page.get_by_test_id("plan-status").inner_text() == "Awaiting your signature"
         page.get_by_text(f"Plan {plan.reference}").first.wait_for()
         steps.shot("plan")
+
+        # The debtor signs with their password and opens the signed agreement.
+        page.get_by_label("I have read the agreement and accept its terms.").check()
+        page.get_by_label("Your password, to sign").fill("demo-debtor-pass")
+        page.get_by_role("button", name="Sign the agreement").click()
+        page.get_by_text("Your plan is signed and active").wait_for()
+        assert page.get_by_test_id("plan-status").inner_text() == "Active"
+        steps.shot("signed")
+        pdf = context.request.get(
+            live_server.url + page.get_by_test_id("agreement-pdf").get_attribute("href")
+        )
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.body().startswith(b"%PDF-")
     except Exception:
         steps.shot("failure")
         raise
