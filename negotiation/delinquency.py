@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from django.utils.functional import Promise
@@ -88,3 +90,207 @@ def stage_for(days: int) -> Stage:
         if days <= limit:
             return stage
     return Stage.NON_PERFORMING
+
+
+# --- What happens next: consequences with their dates -------------------------------------
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """Objective conditions a consequence needs besides the days of arrears. A consequence
+    with conditions is shown only on a day when all of them hold (DOMAIN.md: the criminal
+    provision is shown only to debtors whose facts meet its objective conditions)."""
+
+    min_principal: Decimal | None = None  # principal alone: interest and fees excluded
+    min_notices: int | None = None  # effective (delivered) collection notices
+    min_notice_gap_days: int | None = None  # between the first and the second of them
+    months_after_second_notice: int | None = None  # unpaid for more than this, after it
+
+    @property
+    def any(self) -> bool:
+        return any(
+            value is not None
+            for value in (
+                self.min_principal,
+                self.min_notices,
+                self.min_notice_gap_days,
+                self.months_after_second_notice,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Consequence:
+    """One consequence of arrears as content: what, from when, on what legal basis."""
+
+    key: str
+    from_day: int | None  # the day of arrears from which it applies; None: not by days
+    title: str
+    body: str
+    how_to_avoid: str
+    legal_basis: str
+    conditions: Conditions = Conditions()
+
+
+@dataclass(frozen=True)
+class ArrearsFacts:
+    """What the timeline needs to know about an account."""
+
+    oldest_unpaid_due_date: dt.date | None
+    principal: Decimal
+    notices_delivered: tuple[dt.date, ...] = ()  # dates effective notices were received
+    pauses: tuple[tuple[dt.date, dt.date], ...] = ()
+
+
+class When(StrEnum):
+    DONE = "done"  # has applied (dated)
+    NEXT = "next"  # the next thing to happen (dated)
+    LATER = "later"  # after that (dated)
+    ONLY_IF = "only_if"  # not by date: only if something else happens first (a judgment)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    consequence: Consequence
+    when: When
+    on: dt.date | None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    today: dt.date
+    days_past_due: int
+    stage: Stage
+    entries: tuple[TimelineEntry, ...]
+
+    @property
+    def done(self) -> list[TimelineEntry]:
+        return [e for e in self.entries if e.when == When.DONE]
+
+    @property
+    def upcoming(self) -> list[TimelineEntry]:
+        return [e for e in self.entries if e.when in (When.NEXT, When.LATER)]
+
+    @property
+    def only_if(self) -> list[TimelineEntry]:
+        return [e for e in self.entries if e.when == When.ONLY_IF]
+
+    @property
+    def next(self) -> TimelineEntry | None:
+        return next((e for e in self.entries if e.when == When.NEXT), None)
+
+
+def date_reaching(
+    days: int, oldest_unpaid_due_date: dt.date, pauses: Sequence[tuple[dt.date, dt.date]] = ()
+) -> dt.date:
+    """The first date on which the account is ``days`` days past due, agreed pauses
+    included. Days past due never decrease with the date, so a binary search between the
+    date without pauses and that date plus every paused day finds it exactly."""
+    low = oldest_unpaid_due_date + dt.timedelta(days=days)
+    paused_days = sum((last - first).days + 1 for first, last in pauses if last >= first)
+    high = low + dt.timedelta(days=paused_days)
+    while low < high:
+        middle = low + (high - low) // 2
+        if days_past_due(oldest_unpaid_due_date, middle, pauses=pauses) >= days:
+            high = middle
+        else:
+            low = middle + dt.timedelta(days=1)
+    return low
+
+
+def second_effective_notice(
+    delivered: Sequence[dt.date], *, gap_days: int, on_or_before: dt.date
+) -> dt.date | None:
+    """The earliest date by which two notices ``gap_days`` or more apart had been received,
+    counting only notices received by ``on_or_before``."""
+    received = sorted(d for d in delivered if d <= on_or_before)
+    seconds = [
+        later
+        for i, first in enumerate(received)
+        for later in received[i + 1 :]
+        if (later - first).days >= gap_days
+    ]
+    return min(seconds) if seconds else None
+
+
+def conditions_met_on(
+    conditions: Conditions, facts: ArrearsFacts, today: dt.date
+) -> dt.date | None:
+    """The date from which ``conditions`` hold, if they all hold on ``today``; else None.
+
+    Principal at or above the minimum; at least the minimum number of effective notices,
+    the first two at least the gap apart; and, after the second, *more than* the given
+    number of months unpaid (so it holds from the day after that many months)."""
+    if conditions.min_principal is not None and facts.principal < conditions.min_principal:
+        return None
+    met_on = facts.oldest_unpaid_due_date or today
+    received = [d for d in facts.notices_delivered if d <= today]
+    if conditions.min_notices is not None and len(received) < conditions.min_notices:
+        return None
+    if conditions.min_notice_gap_days is not None or conditions.months_after_second_notice:
+        second = second_effective_notice(
+            received, gap_days=conditions.min_notice_gap_days or 0, on_or_before=today
+        )
+        if second is None:
+            return None
+        met_on = max(met_on, second)
+        if conditions.months_after_second_notice is not None:
+            met_on = _add_months(second, conditions.months_after_second_notice) + dt.timedelta(
+                days=1
+            )
+    return met_on if met_on <= today else None
+
+
+def _add_months(start: dt.date, months: int) -> dt.date:
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    last_day = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(start.day, last_day))
+
+
+def timeline(facts: ArrearsFacts, consequences: Sequence[Consequence], today: dt.date) -> Timeline:
+    """Where the account stands on ``today``: what has applied (with the date it did), what
+    comes next and after (with the date it will, if nothing is done), and what could happen
+    only if something else happens first. Dated entries come in date order.
+
+    A consequence with conditions appears only when they all hold on ``today``."""
+    days = days_past_due(facts.oldest_unpaid_due_date, today, pauses=facts.pauses)
+    dated: list[tuple[dt.date, Consequence]] = []
+    undated: list[Consequence] = []
+    if facts.oldest_unpaid_due_date is not None and days > 0:
+        for consequence in consequences:
+            on = _date_of(consequence, facts, today)
+            if on is not None:
+                dated.append((on, consequence))
+            elif consequence.from_day is None and not consequence.conditions.any:
+                undated.append(consequence)
+    dated.sort(key=lambda pair: pair[0])
+    entries: list[TimelineEntry] = []
+    next_given = False
+    for on, consequence in dated:
+        if on <= today:
+            when = When.DONE
+        elif not next_given:
+            when, next_given = When.NEXT, True
+        else:
+            when = When.LATER
+        entries.append(TimelineEntry(consequence, when, on))
+    entries += [TimelineEntry(c, When.ONLY_IF, None) for c in undated]
+    return Timeline(today, days, stage_for(days), tuple(entries))
+
+
+def _date_of(consequence: Consequence, facts: ArrearsFacts, today: dt.date) -> dt.date | None:
+    """When ``consequence`` applies (or applied) for this account; None if it is not dated
+    or its conditions do not hold today."""
+    assert facts.oldest_unpaid_due_date is not None
+    by_days = (
+        date_reaching(consequence.from_day, facts.oldest_unpaid_due_date, facts.pauses)
+        if consequence.from_day is not None
+        else None
+    )
+    if not consequence.conditions.any:
+        return by_days
+    met_on = conditions_met_on(consequence.conditions, facts, today)
+    if met_on is None:
+        return None
+    return max(met_on, by_days) if by_days is not None else met_on

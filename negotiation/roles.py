@@ -44,6 +44,8 @@ _READ_CASES = [
     "view_message",
     "view_contactrecord",
     "view_document",
+    "view_consequencerule",
+    "view_collectionnotice",
 ]
 _CASEWORK = [
     "view_notification",
@@ -71,6 +73,8 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "read_audit_trail",
         "view_notification",
         "resend_notification",
+        "add_consequencerule",
+        "change_consequencerule",
         # The scheduled jobs' timing (django-celery-beat), editable in the admin.
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",
@@ -92,8 +96,18 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "view_program",
         "view_contactrecord",
         "add_contactrecord",
+        "view_collectionnotice",
+        "add_collectionnotice",
+        "change_collectionnotice",
     ],
-    COMPLIANCE: [*_READ_CASES, "view_auditevent", "read_audit_trail", "view_notification"],
+    COMPLIANCE: [
+        *_READ_CASES,
+        "view_auditevent",
+        "read_audit_trail",
+        "view_notification",
+        "add_consequencerule",
+        "change_consequencerule",
+    ],
 }
 
 

@@ -7,13 +7,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from negotiation import delinquency, policy
 from negotiation.models import (
     OPEN_REQUEST_STATUSES,
     AuditEvent,
+    CollectionNotice,
+    ConsequenceRule,
     ContactRecord,
     CreditAccount,
     Debtor,
@@ -243,3 +247,44 @@ def bound_checks(request: ReliefRequest, *, today: dt.date) -> list[BoundCheck]:
     ):
         rows.append(BoundCheck(str(label), name not in errors, errors.get(name, "")))
     return rows
+
+
+def consequences_for(
+    language: str, today: dt.date, *, jurisdiction: str | None = None
+) -> list[delinquency.Consequence]:
+    """The consequence rules in force on ``today``: for each rule, the latest version whose
+    effective date has come, in ``language`` (the site's default language when there is no
+    text in that one), in the order of the list."""
+    jurisdiction = jurisdiction or settings.CONSEQUENCE_JURISDICTION
+    for candidate in (language, settings.LANGUAGE_CODE):
+        in_force = ConsequenceRule.objects.filter(
+            jurisdiction=jurisdiction, language=candidate, effective_from__lte=today
+        ).order_by("key", "-effective_from")
+        latest: dict[str, ConsequenceRule] = {}
+        for rule in in_force:
+            latest.setdefault(rule.key, rule)
+        if latest:
+            ordered = sorted(latest.values(), key=lambda rule: (rule.position, rule.key))
+            return [rule.as_consequence() for rule in ordered]
+    return []
+
+
+def arrears_facts(account: CreditAccount) -> delinquency.ArrearsFacts:
+    delivered = account.notices.filter(delivered_at__isnull=False).values_list(
+        "delivered_at", flat=True
+    )
+    return delinquency.ArrearsFacts(
+        oldest_unpaid_due_date=account.oldest_unpaid_due_date,
+        principal=account.principal,
+        notices_delivered=tuple(timezone.localdate(at) for at in delivered),
+        pauses=tuple(account.pauses()),
+    )
+
+
+def timeline_for(account: CreditAccount, *, today: dt.date, language: str) -> delinquency.Timeline:
+    """Where the account stands and what comes next, with dates, in ``language``."""
+    return delinquency.timeline(arrears_facts(account), consequences_for(language, today), today)
+
+
+def notices_for(account: CreditAccount) -> QuerySet[CollectionNotice]:
+    return account.notices.all()

@@ -27,6 +27,7 @@ urlpatterns = [
     path("requests/<str:reference>/documents/", views.request_upload, name="request_upload"),
     path("documents/<str:reference>/", views.document_download, name="document_download"),
     path("inbox/", views.inbox, name="inbox"),
+    path("rights/", views.rights, name="rights"),
     path("plans/<str:reference>/", views.plan_detail, name="plan_detail"),
     path(
         "plans/<str:reference>/agreement.pdf",

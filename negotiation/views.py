@@ -39,7 +39,14 @@ from negotiation.forms import (
     UploadForm,
 )
 from negotiation.http import client_ip, pdf_response
-from negotiation.models import CreditAccount, PlanStatus, Program, ReliefRequest, RequestStatus
+from negotiation.models import (
+    AccountStatus,
+    CreditAccount,
+    PlanStatus,
+    Program,
+    ReliefRequest,
+    RequestStatus,
+)
 from negotiation.services.agreements import agreement_filename, agreement_pdf
 from negotiation.services.documents import record_download, upload_document
 from negotiation.services.notifications import mark_read
@@ -88,8 +95,19 @@ def account_detail(request: HttpRequest, reference: str) -> HttpResponse:
         else selectors.suggested_plans_for(account, options, today=today, figures=figures),
         "open_request": open_request,
         "plans": account.plans.select_related("request").all(),
+        "timeline": selectors.timeline_for(
+            account, today=today, language=translation.get_language() or ""
+        ),
+        "under_plan": account.status in (AccountStatus.IN_PLAN, AccountStatus.SETTLED),
+        "notices": selectors.notices_for(account),
     }
     return render(request, "negotiation/account_detail.html", context)
+
+
+@require_GET
+def rights(request: HttpRequest) -> HttpResponse:
+    """The debtor's rights, in plain words, open to anyone (no sign-in needed)."""
+    return render(request, "negotiation/rights.html")
 
 
 def _eligible_programs(account: CreditAccount, today: dt.date) -> list[Program]:

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "negotiation.language.DebtorLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -122,6 +123,10 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "negotiation" / "locale"]
+# Dates as each language writes them: 15 January 2027, 2027年1月15日.
+FORMAT_MODULE_PATH = ["portal.formats"]
+# Whose law the consequences of arrears are explained under (ConsequenceRule.jurisdiction).
+CONSEQUENCE_JURISDICTION = env.str("CONSEQUENCE_JURISDICTION", default="CN")
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from negotiation.language import set_language
 from negotiation.views import DebtorLoginView, healthz
 
 admin.site.site_header = "Debt relief: staff"
@@ -14,7 +15,8 @@ urlpatterns = [
     path("login/", DebtorLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The switcher also saves a debtor's choice on their record (negotiation/language.py).
+    path("i18n/setlang/", set_language, name="set_language"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("negotiation.urls")),
 ]

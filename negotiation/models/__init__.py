@@ -7,6 +7,7 @@ from negotiation.models.accounts import (
     Product,
 )
 from negotiation.models.audit import AuditEvent
+from negotiation.models.consequences import CollectionNotice, ConsequenceRule, NoticeChannel
 from negotiation.models.contacts import (
     ContactChannel,
     ContactDirection,
@@ -38,6 +39,8 @@ __all__ = [
     "AccountStatus",
     "ApprovalLimit",
     "AuditEvent",
+    "CollectionNotice",
+    "ConsequenceRule",
     "ContactChannel",
     "ContactDirection",
     "ContactOutcome",
@@ -50,6 +53,7 @@ __all__ = [
     "Installment",
     "InstallmentStatus",
     "Message",
+    "NoticeChannel",
     "Notification",
     "NotificationChannel",
     "NotificationStatus",

@@ -1,6 +1,9 @@
 """Small display helpers for the debtor pages."""
 
+import datetime as dt
+
 from django import template
+from django.utils import formats
 from django.utils.translation import get_language
 
 from negotiation.models import Program
@@ -17,3 +20,14 @@ def program_name(program: Program) -> str:
 @register.filter
 def program_description(program: Program) -> str:
     return program.localized_description(get_language() or "en")
+
+
+@register.filter
+def isodate(value: object) -> str:
+    """A date kept as ISO text (in a notification's context), written the way the
+    language writes dates: 15 January 2027, 2027年1月15日."""
+    try:
+        day = dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return formats.date_format(day)

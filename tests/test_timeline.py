@@ -1,0 +1,227 @@
+"""What happens next, with dates: the pure timeline for accounts at many stages and dates
+(dates increase; nothing "next" has already applied), the criminal-liability rule exactly
+when its objective conditions hold, and versions of the rules by effective date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from negotiation import delinquency
+from negotiation.delinquency import (
+    ArrearsFacts,
+    Conditions,
+    Consequence,
+    When,
+    date_reaching,
+    days_past_due,
+    timeline,
+)
+
+CRIMINAL = Conditions(
+    min_principal=Decimal("50000.00"),
+    min_notices=2,
+    min_notice_gap_days=30,
+    months_after_second_notice=3,
+)
+
+
+NO_CONDITIONS = Conditions()
+
+
+def rule(key: str, from_day: int | None, conditions: Conditions = NO_CONDITIONS) -> Consequence:
+    return Consequence(key, from_day, key, "body", "avoid", "basis", conditions)
+
+
+RULES = [
+    rule("cost", 1),
+    rule("credit_record", 31),
+    rule("card_measures", 91),
+    rule("lawsuit", 180),
+    rule("enforcement_list", None),
+    rule("criminal_liability", None, CRIMINAL),
+]
+TODAY = dt.date(2027, 1, 15)
+
+
+def facts(days_overdue: int, principal: str = "10000.00", **kwargs) -> ArrearsFacts:
+    return ArrearsFacts(
+        oldest_unpaid_due_date=TODAY - dt.timedelta(days=days_overdue),
+        principal=Decimal(principal),
+        **kwargs,
+    )
+
+
+def keys(entries) -> list[str]:
+    return [e.consequence.key for e in entries]
+
+
+def test_at_45_days_cost_and_credit_record_have_applied_and_the_card_measures_come_next():
+    result = timeline(facts(45), RULES, TODAY)
+    assert result.days_past_due == 45
+    assert keys(result.done) == ["cost", "credit_record"]
+    assert result.done[1].on == TODAY - dt.timedelta(days=45 - 31)
+    assert result.next is not None
+    assert result.next.consequence.key == "card_measures"
+    assert result.next.on == TODAY + dt.timedelta(days=91 - 45)
+    assert keys(result.upcoming) == ["card_measures", "lawsuit"]
+    assert keys(result.only_if) == ["enforcement_list"]  # no date: only after a judgment
+
+
+def test_nothing_is_listed_when_nothing_is_overdue():
+    result = timeline(ArrearsFacts(None, Decimal("99999")), RULES, TODAY)
+    assert (result.days_past_due, result.entries) == (0, ())
+
+
+def test_an_agreed_pause_moves_the_next_dates_by_its_length():
+    pause = (TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=30))
+    paused = timeline(facts(45, pauses=(pause,)), RULES, TODAY)
+    assert paused.next is not None
+    assert paused.next.on == TODAY + dt.timedelta(days=91 - 45 + 30)
+
+
+dates = st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2030, 12, 31))
+
+
+@st.composite
+def account_facts(draw):
+    oldest = draw(dates)
+    pauses = []
+    if draw(st.booleans()):
+        first = oldest + dt.timedelta(days=draw(st.integers(1, 200)))
+        pauses.append((first, first + dt.timedelta(days=draw(st.integers(0, 120)))))
+    notices = tuple(
+        oldest + dt.timedelta(days=d) for d in draw(st.lists(st.integers(0, 400), max_size=4))
+    )
+    principal = Decimal(draw(st.integers(0, 100_000_00))) / 100
+    return ArrearsFacts(oldest, principal, notices, tuple(pauses))
+
+
+@given(account_facts(), st.integers(0, 900))
+def test_dates_increase_and_nothing_next_has_already_applied(account, offset):
+    today = account.oldest_unpaid_due_date + dt.timedelta(days=offset)
+    result = timeline(account, RULES, today)
+    dated = [e.on for e in result.entries if e.on is not None]
+    assert dated == sorted(dated)
+    for entry in result.done:
+        assert entry.on is not None
+        assert entry.on <= today
+    for entry in result.upcoming:
+        assert entry.on is not None
+        assert entry.on > today
+        # On its date, and not the day before, the account has reached the day it needs.
+        if entry.consequence.from_day is not None:
+            pauses = account.pauses
+            assert days_past_due(account.oldest_unpaid_due_date, entry.on, pauses=pauses) >= (
+                entry.consequence.from_day
+            )
+    assert len([e for e in result.entries if e.when == When.NEXT]) <= 1
+    if result.upcoming:
+        assert result.upcoming[0].when == When.NEXT
+
+
+@given(dates, st.integers(0, 400), st.integers(0, 100), st.integers(0, 100))
+def test_date_reaching_is_the_first_day_with_that_many_days_overdue(oldest, days, start, length):
+    pause = (oldest + dt.timedelta(days=start), oldest + dt.timedelta(days=start + length))
+    reached = date_reaching(days, oldest, [pause])
+    assert days_past_due(oldest, reached, pauses=[pause]) >= days
+    if days > 0:
+        assert days_past_due(oldest, reached - dt.timedelta(days=1), pauses=[pause]) < days
+
+
+# --- The criminal-liability rule: shown exactly when its objective conditions hold --------
+
+FIRST_NOTICE = dt.date(2026, 6, 1)
+
+
+def criminal_shown(principal: str, gap_days: int, today: dt.date) -> bool:
+    notices = (FIRST_NOTICE, FIRST_NOTICE + dt.timedelta(days=gap_days))
+    account = ArrearsFacts(dt.date(2026, 1, 1), Decimal(principal), notices)
+    return "criminal_liability" in keys(timeline(account, RULES, today).entries)
+
+
+SECOND_NOTICE = FIRST_NOTICE + dt.timedelta(days=30)  # 2026-07-01
+THREE_MONTHS_LATER = dt.date(2026, 10, 1)
+
+
+def test_criminal_rule_needs_fifty_thousand_of_principal():
+    after = THREE_MONTHS_LATER + dt.timedelta(days=1)
+    assert criminal_shown("50000.00", 30, after)
+    assert not criminal_shown("49999.99", 30, after)
+
+
+def test_criminal_rule_needs_two_notices_thirty_days_apart():
+    after = THREE_MONTHS_LATER + dt.timedelta(days=5)
+    assert criminal_shown("60000.00", 30, after)
+    assert not criminal_shown("60000.00", 29, after)
+
+
+def test_criminal_rule_needs_more_than_three_months_after_the_second_notice():
+    assert not criminal_shown("60000.00", 30, THREE_MONTHS_LATER)
+    assert criminal_shown("60000.00", 30, THREE_MONTHS_LATER + dt.timedelta(days=1))
+
+
+def test_a_notice_not_yet_received_does_not_count():
+    account = ArrearsFacts(
+        dt.date(2026, 1, 1), Decimal("60000"), (FIRST_NOTICE, dt.date(2027, 6, 1))
+    )
+    assert "criminal_liability" not in keys(timeline(account, RULES, dt.date(2027, 1, 1)).entries)
+
+
+def test_the_criminal_rule_is_dated_from_when_its_conditions_were_met():
+    notices = (FIRST_NOTICE, SECOND_NOTICE)
+    account = ArrearsFacts(dt.date(2026, 1, 1), Decimal("60000"), notices)
+    result = timeline(account, RULES, dt.date(2026, 12, 1))
+    (entry,) = [e for e in result.entries if e.consequence.key == "criminal_liability"]
+    assert (entry.when, entry.on) == (When.DONE, THREE_MONTHS_LATER + dt.timedelta(days=1))
+
+
+def test_stage_comes_from_the_days():
+    assert timeline(facts(95), RULES, TODAY).stage == delinquency.Stage.NON_PERFORMING
+
+
+# --- Rules as content: seeded, in both languages, versioned by effective date -----------
+
+
+@pytest.mark.django_db
+def test_the_chinese_rules_are_seeded_in_both_languages_with_their_legal_basis():
+    from negotiation.models import ConsequenceRule
+
+    for language in ("zh-hans", "en"):
+        rules = ConsequenceRule.objects.filter(language=language, jurisdiction="CN")
+        assert set(rules.values_list("key", flat=True)) == {r.key for r in RULES}
+        assert all(r.legal_basis and r.how_to_avoid for r in rules)
+    criminal = ConsequenceRule.objects.get(key="criminal_liability", language="en")
+    assert criminal.as_consequence().conditions == CRIMINAL
+
+
+@pytest.mark.django_db
+def test_a_new_version_supersedes_the_old_from_its_date_and_the_old_stays():
+    from negotiation.models import ConsequenceRule
+    from negotiation.selectors import consequences_for
+
+    old = ConsequenceRule.objects.get(key="lawsuit", language="en")
+    ConsequenceRule.objects.create(
+        key="lawsuit",
+        position=old.position,
+        jurisdiction="CN",
+        language="en",
+        from_day=240,
+        title="The bank may go to court (new wording)",
+        body=old.body,
+        how_to_avoid=old.how_to_avoid,
+        legal_basis=old.legal_basis,
+        effective_from=dt.date(2027, 3, 1),
+    )
+
+    def lawsuit_on(day: dt.date) -> Consequence:
+        return next(c for c in consequences_for("en", day) if c.key == "lawsuit")
+
+    assert lawsuit_on(dt.date(2027, 2, 28)).from_day == 180
+    assert lawsuit_on(dt.date(2027, 3, 1)).from_day == 240
+    assert ConsequenceRule.objects.filter(key="lawsuit", language="en").count() == 2
+    assert next(c.key for c in consequences_for("zh-hans", dt.date(2027, 3, 1))) == "cost"

@@ -1,0 +1,149 @@
+"""The debtor's account page says where they stand, with dates, what comes next and how to
+avoid it; shows the formal notices sent; the rights page is open to anyone; staff record
+notices and publish new versions of the rules, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+
+from negotiation.models import AuditEvent, CollectionNotice, ConsequenceRule
+from negotiation.roles import BANK_STAFF, COMPLIANCE, SPECIALISTS
+from tests.conftest import staff_client
+from tests.factories import make_staff
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+def page(client, account) -> str:
+    return client.get(reverse("negotiation:account", args=[account.reference])).content.decode()
+
+
+def test_the_account_page_says_what_has_happened_and_what_comes_next_with_dates(
+    debtor_client, account
+):
+    html = page(debtor_client, account)  # 45 days overdue
+    assert "Where you stand" in html
+    assert "The late payments appear in your credit record" in html
+    card_measures_on = TODAY + dt.timedelta(days=91 - 45)
+    with translation.override("en"):
+        expected = formats.date_format(card_measures_on)  # "15 January 2027"
+    assert f"from {expected}, about 91 days overdue" in html
+    assert "How to avoid it" in html
+    assert "Only if a court decides against you" in html
+    assert "malicious overdraft" not in html  # its conditions do not hold here
+
+
+def test_the_page_is_in_chinese_with_chinese_dates(debtor_client, account):
+    debtor_client.cookies["django_language"] = "zh-hans"
+    html = page(debtor_client, account)
+    on = TODAY + dt.timedelta(days=91 - 45)
+    assert f"{on.year}年{on.month}月{on.day}日" in html
+    assert "欠款被列为不良" in html
+
+
+def test_the_criminal_rule_appears_with_its_conditions_and_how_a_plan_avoids_it(
+    debtor_client, account, bankstaff
+):
+    account.principal = Decimal("50000.00")
+    account.oldest_unpaid_due_date = TODAY - dt.timedelta(days=200)
+    account.save()
+    second = timezone.now() - dt.timedelta(days=100)
+    for sent in (second - dt.timedelta(days=30), second):
+        CollectionNotice.objects.create(
+            account=account, channel="registered_letter", sent_at=sent, delivered_at=sent
+        )
+    html = page(debtor_client, account)
+    assert "What the law says about malicious overdraft" in html
+    assert "never inferred from non-payment alone" in html
+    assert "keeping to an agreed plan shows that you intend to pay" in html
+    assert "Formal notices we have sent you" in html
+
+
+def test_the_rights_page_is_open_to_anyone_and_warns_about_intermediaries(client):
+    html = client.get(reverse("negotiation:rights")).content.decode()
+    assert "up to 60 months" in html
+    assert "Art. 17 and 25" in html
+    assert "never asks for a fee to negotiate" in html
+
+
+def test_bank_staff_record_a_notice_and_it_is_audited(account):
+    client = staff_client(make_staff(BANK_STAFF))
+    response = client.post(
+        reverse("admin:negotiation_collectionnotice_add"),
+        {
+            "account": account.pk,
+            "channel": "registered_letter",
+            "sent_at_0": TODAY.isoformat(),
+            "sent_at_1": "10:00:00",
+            "delivered_at_0": "",
+            "delivered_at_1": "",
+            "evidence": "EMS tracking 1234",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    notice = CollectionNotice.objects.get()
+    assert notice.recorded_by is not None
+    assert AuditEvent.objects.filter(action="notice.recorded", object_id=account.pk).exists()
+
+
+def test_a_rule_in_force_is_kept_and_a_new_version_is_published_audited():
+    client = staff_client(make_staff(COMPLIANCE))
+    rule = ConsequenceRule.objects.get(key="lawsuit", language="en")
+    url = reverse("admin:negotiation_consequencerule_change", args=[rule.pk])
+    fields = {
+        "key": "lawsuit",
+        "position": rule.position,
+        "jurisdiction": "CN",
+        "language": "en",
+        "effective_from": rule.effective_from.isoformat(),
+        "from_day": 240,
+        "title": rule.title,
+        "body": rule.body,
+        "how_to_avoid": rule.how_to_avoid,
+        "legal_basis": rule.legal_basis,
+    }
+    refused = client.post(url, {**fields, "_save": "Save"})
+    assert refused.status_code == 200
+    assert "stays as it is, for the record" in refused.content.decode()
+    later = (TODAY + dt.timedelta(days=30)).isoformat()
+    published = client.post(url, {**fields, "effective_from": later, "_saveasnew": "Save as new"})
+    assert published.status_code == 302
+    assert ConsequenceRule.objects.filter(key="lawsuit", language="en").count() == 2
+    rule.refresh_from_db()
+    assert rule.from_day == 180  # the old version unchanged
+    assert AuditEvent.objects.filter(action="consequence_rule.published").exists()
+
+
+def test_specialists_read_the_rules_but_cannot_change_them():
+    client = staff_client(make_staff(SPECIALISTS))
+    rule = ConsequenceRule.objects.get(key="cost", language="en")
+    url = reverse("admin:negotiation_consequencerule_change", args=[rule.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"title": "x"}).status_code == 403
+
+
+def test_the_language_chosen_is_saved_on_the_debtor_and_used_without_a_cookie(
+    debtor_client, debtor
+):
+    response = debtor_client.post(
+        reverse("set_language"), {"language": "zh-hans", "next": reverse("negotiation:dashboard")}
+    )
+    assert response.status_code == 302
+    debtor.refresh_from_db()
+    assert debtor.preferred_language == "zh-hans"
+    debtor_client.cookies.clear()  # a new phone: no cookie, the session only
+    debtor_client.force_login(debtor.user)
+    html = debtor_client.get(reverse("negotiation:dashboard")).content.decode()
+    assert 'lang="zh-Hans"' in html
+
+
+def test_an_unknown_language_changes_nothing(debtor_client, debtor):
+    debtor_client.post(reverse("set_language"), {"language": "xx", "next": "/"})
+    debtor.refresh_from_db()
+    assert debtor.preferred_language == "en"
