@@ -200,3 +200,15 @@ def test_the_plan_keeps_the_dates_rule_of_the_request(account, specialist):
     program.save()
     plan = approve_request(request, actor=specialist, today=timezone.localdate()).plan
     assert {i.due_date.day for i in plan.installments.all()} == {20}
+
+
+@pytest.mark.django_db
+def test_errors_are_summed_up_at_the_top_and_linked_to_their_fields(
+    debtor_client, account, installment_program
+):
+    url = reverse("negotiation:request_create", args=[account.reference])
+    html = debtor_client.post(url, {}).content.decode()
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert 'role="alert"' in html.split('id="error-summary"', 1)[0][-80:]
+    assert 'href="#id_hardship_statement"' in summary
+    assert 'href="#id_consent_truthful"' in summary
