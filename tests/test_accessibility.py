@@ -151,3 +151,44 @@ def test_nothing_scrolls_sideways_at_320_px(live_server, browser, demo_state, la
     finally:
         connections.close_all()
     assert wide == {}
+
+
+def test_keyboard_only_with_a_visible_focus(live_server, browser, demo_state):
+    """Skip link first, focus always visible, and signing in and opening an account with
+    the keyboard alone."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+
+    def focused(expression: str):
+        return page.evaluate(
+            f"(() => {{ const el = document.activeElement; return {expression}; }})()"
+        )
+
+    def tab_to(expression: str, limit: int = 25) -> None:
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if focused(expression):
+                return
+        raise AssertionError(f"the keyboard never reached {expression}")
+
+    try:
+        page.goto(f"{live_server.url}/rights/")
+        page.keyboard.press("Tab")
+        assert focused("el.classList.contains('skip-link')")
+        assert focused("getComputedStyle(el).outlineStyle") != "none"
+        page.keyboard.press("Enter")
+        assert focused("el.id") == "main"
+        page.goto(f"{live_server.url}/login/")  # the email field has the focus already
+        assert focused("el.name") == "username"
+        page.keyboard.type("demo@example.com")
+        tab_to("el.name === 'password'")
+        page.keyboard.type("demo-debtor-pass")
+        page.keyboard.press("Enter")
+        page.get_by_role("heading", name="Hello, Wang Fang").wait_for()
+        tab_to("el.textContent.includes('Details and options')")
+        assert focused("getComputedStyle(el).outlineStyle") != "none"
+        page.keyboard.press("Enter")
+        page.get_by_role("heading", name="Where you stand").wait_for()
+    finally:
+        context.close()
+        connections.close_all()
