@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from negotiation import delinquency, policy
@@ -43,20 +44,27 @@ class AccountSummary:
     stage: delinquency.Stage
     open_request: ReliefRequest | None
     plans: list[RepaymentPlan] = field(default_factory=list)
+    next_step: delinquency.TimelineEntry | None = None  # none while a plan is in place
 
 
-def _summaries(accounts: QuerySet[CreditAccount], today: dt.date) -> list[AccountSummary]:
+def _summaries(
+    accounts: QuerySet[CreditAccount], today: dt.date, language: str
+) -> list[AccountSummary]:
+    rules = consequences_for(language, today)
     summaries = []
     for account in accounts:
         days = account.days_past_due(today)
         open_requests = account.open_requests  # type: ignore[attr-defined]
+        plans = list(account.current_plans)  # type: ignore[attr-defined]
+        timeline = delinquency.timeline(_facts(account, account.delivered_notices), rules, today)  # type: ignore[attr-defined]
         summaries.append(
             AccountSummary(
                 account=account,
                 days_past_due=days,
                 stage=delinquency.stage_for(days),
                 open_request=open_requests[0] if open_requests else None,
-                plans=list(account.current_plans),  # type: ignore[attr-defined]
+                plans=plans,
+                next_step=None if plans else timeline.next,
             )
         )
     return summaries
@@ -76,13 +84,19 @@ def _accounts_with_activity(debtor: Debtor) -> QuerySet[CreditAccount]:
             ),
             to_attr="current_plans",
         ),
+        Prefetch(
+            "notices",
+            queryset=CollectionNotice.objects.filter(delivered_at__isnull=False),
+            to_attr="delivered_notices",
+        ),
     )
 
 
-def dashboard_for(debtor: Debtor, *, today: dt.date) -> list[AccountSummary]:
-    """Every account of the debtor with its arrears, open request and current plans.
-    A fixed number of queries whatever the number of accounts."""
-    return _summaries(_accounts_with_activity(debtor), today)
+def dashboard_for(debtor: Debtor, *, today: dt.date, language: str) -> list[AccountSummary]:
+    """Every account of the debtor with its arrears, open request, current plans and the
+    next step if nothing is done. A fixed number of queries whatever the number of
+    accounts."""
+    return _summaries(_accounts_with_activity(debtor), today, language)
 
 
 @dataclass
@@ -203,7 +217,9 @@ def review_picture(request: ReliefRequest, *, viewer: User, today: dt.date) -> R
     from negotiation.services.requests import approves_alone, request_affordability
 
     return ReviewPicture(
-        accounts=_summaries(_accounts_with_activity(debtor), today),
+        accounts=_summaries(
+            _accounts_with_activity(debtor), today, translation.get_language() or ""
+        ),
         payments=list(
             Payment.objects.filter(account__debtor=debtor, paid_on__gte=year_ago)
             .select_related("account")
@@ -270,13 +286,18 @@ def consequences_for(
 
 
 def arrears_facts(account: CreditAccount) -> delinquency.ArrearsFacts:
-    delivered = account.notices.filter(delivered_at__isnull=False).values_list(
-        "delivered_at", flat=True
-    )
+    return _facts(account, account.notices.filter(delivered_at__isnull=False))
+
+
+def _facts(
+    account: CreditAccount, delivered: Iterable[CollectionNotice]
+) -> delinquency.ArrearsFacts:
     return delinquency.ArrearsFacts(
         oldest_unpaid_due_date=account.oldest_unpaid_due_date,
         principal=account.principal,
-        notices_delivered=tuple(timezone.localdate(at) for at in delivered),
+        notices_delivered=tuple(
+            timezone.localdate(n.delivered_at) for n in delivered if n.delivered_at is not None
+        ),
         pauses=tuple(account.pauses()),
     )
 

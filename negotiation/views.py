@@ -69,7 +69,11 @@ class DebtorLoginView(LoginView):
 @require_GET
 @debtor_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    summaries = selectors.dashboard_for(request.debtor, today=timezone.localdate())  # type: ignore[attr-defined]
+    summaries = selectors.dashboard_for(
+        request.debtor,  # type: ignore[attr-defined]
+        today=timezone.localdate(),
+        language=translation.get_language() or "",
+    )
     return render(request, "negotiation/dashboard.html", {"summaries": summaries})
 
 

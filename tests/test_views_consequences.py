@@ -147,3 +147,11 @@ def test_an_unknown_language_changes_nothing(debtor_client, debtor):
     debtor_client.post(reverse("set_language"), {"language": "xx", "next": "/"})
     debtor.refresh_from_db()
     assert debtor.preferred_language == "en"
+
+
+def test_the_dashboard_says_what_comes_next_and_when(debtor_client, account):
+    html = debtor_client.get(reverse("negotiation:dashboard")).content.decode()
+    on = TODAY + dt.timedelta(days=91 - 45)
+    with translation.override("en"):
+        expected = formats.date_format(on)
+    assert f"(from {expected}): The debt is classified as non-performing" in html
