@@ -191,3 +191,27 @@ def test_the_debtor_sees_the_plan_progress(debtor_client, account, active_plan):
     ).content.decode()
     assert "¥1,000.00" in page
     assert "Partly paid" in page
+
+
+@pytest.mark.django_db
+def test_a_settled_account_has_nothing_overdue_any_more(debtor_client, account):
+    from django.urls import reverse
+
+    from negotiation.models import AccountStatus
+    from negotiation.services.payments import record_payment
+
+    record_payment(
+        account,
+        actor=None,
+        amount=account.total_balance,
+        paid_on=timezone.localdate(),
+        source="bank_transfer",
+        external_id="ALL-1",
+        today=timezone.localdate(),
+    )
+    account.refresh_from_db()
+    assert account.status == AccountStatus.SETTLED
+    assert account.oldest_unpaid_due_date is None
+    assert account.days_past_due(timezone.localdate()) == 0
+    page = debtor_client.get(reverse("negotiation:account", args=[account.reference]))
+    assert "No payment is overdue on this account." in page.content.decode()

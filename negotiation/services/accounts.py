@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from negotiation.exceptions import TransitionNotAllowed
-from negotiation.models import CreditAccount, User
+from negotiation.models import AccountStatus, CreditAccount, User
 from negotiation.models.accounts import ACCOUNT_TRANSITIONS
 from negotiation.services.audit import record_event
 
@@ -25,18 +25,35 @@ def transition_account(
         locked = CreditAccount.objects.select_for_update().get(pk=account.pk)
         if to not in ACCOUNT_TRANSITIONS[locked.status]:
             raise TransitionNotAllowed
-        before = {"status": locked.status}
+        before: dict[str, object] = {"status": locked.status}
+        after: dict[str, object] = {"status": to, "reason": reason}
         locked.status = to
-        locked.save(update_fields=["status"])
-        record_event(
-            locked,
-            actor=actor,
-            action="account.transition",
-            before=before,
-            after={"status": to, "reason": reason},
-        )
+        changed = ["status"]
+        if to == AccountStatus.SETTLED:
+            before["oldest_unpaid_due_date"] = _iso(locked.oldest_unpaid_due_date)
+            changed += _nothing_overdue(locked)
+            after["oldest_unpaid_due_date"] = None
+        locked.save(update_fields=changed)
+        record_event(locked, actor=actor, action="account.transition", before=before, after=after)
     account.status = to
+    account.oldest_unpaid_due_date = locked.oldest_unpaid_due_date
     return locked
+
+
+def _nothing_overdue(account: CreditAccount) -> list[str]:
+    """A settled account owes nothing: no payment is overdue, so it stops aging and stands
+    at 0 days (the debtor's pages no longer list steps "if nothing is done")."""
+    account.oldest_unpaid_due_date = None
+    account.aging_paused_from = account.aging_paused_until = None
+    account.days_past_due_stored = 0
+    account.stage_stored = "current"
+    return [
+        "oldest_unpaid_due_date",
+        "aging_paused_from",
+        "aging_paused_until",
+        "days_past_due_stored",
+        "stage_stored",
+    ]
 
 
 def pause_aging(

@@ -32,6 +32,9 @@ from negotiation.templatetags.money import money as format_money
 # The order in which a payment reduces the account's ledger: the costs of being late
 # first, principal last (the usual card allocation order).
 LEDGER_ORDER = ("penalty", "fees", "interest", "principal")
+# Where a payment of the whole balance, outside a plan, settles the account. (Under a plan
+# awaiting signature the plan decides: it expires or is signed.)
+PAYABLE_IN_FULL = (AccountStatus.IN_ARREARS, AccountStatus.DISPUTED, AccountStatus.CHARGED_OFF)
 
 
 class PaymentRefused(ServiceError):
@@ -141,6 +144,9 @@ def record_payment(
             },
         )
         _send_receipt(payment, plan)
+        if plan is None and locked.total_balance == 0 and locked.status in PAYABLE_IN_FULL:
+            # Paid in full without a plan: nothing is owed or overdue any more.
+            transition_account(locked, AccountStatus.SETTLED, actor=actor, reason="paid in full")
         if plan and not plan.installments.exclude(status=InstallmentStatus.PAID).exists():
             transition_plan(plan, PlanStatus.COMPLETED, actor=actor)
             transition_account(locked, AccountStatus.SETTLED, actor=actor, reason="plan completed")
