@@ -20,10 +20,12 @@ from negotiation import money, policy
 from negotiation.models import (
     AccountStatus,
     ApprovalLimit,
+    CollectionNotice,
     CreditAccount,
     Debtor,
     HardshipReason,
     Installment,
+    NoticeChannel,
     Offer,
     OfferKind,
     OfferStatus,
@@ -230,6 +232,16 @@ class Command(BaseCommand):
                 source=PaymentSource.BANK_TRANSFER,
                 external_id=f"DEMO-{account.card_last4}-{days_ago}",
             )
+        # One formal notice on the older arrears, received a week after it was sent: the
+        # debtor sees it under "Formal notices we have sent you".
+        sent = timezone.now() - dt.timedelta(days=20)
+        CollectionNotice.objects.create(
+            account=classic,
+            channel=NoticeChannel.REGISTERED_LETTER,
+            sent_at=sent,
+            delivered_at=sent + dt.timedelta(days=3),
+            evidence="EMS 1190 2345 6789 CN, signed by the cardholder",
+        )
 
 
 class SyntheticData:
