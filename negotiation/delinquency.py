@@ -11,6 +11,8 @@ from enum import StrEnum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from negotiation.money import add_months
+
 
 class Stage(StrEnum):
     CURRENT = "current"
@@ -235,17 +237,10 @@ def conditions_met_on(
             return None
         met_on = max(met_on, second)
         if conditions.months_after_second_notice is not None:
-            met_on = _add_months(second, conditions.months_after_second_notice) + dt.timedelta(
+            met_on = add_months(second, conditions.months_after_second_notice) + dt.timedelta(
                 days=1
             )
     return met_on if met_on <= today else None
-
-
-def _add_months(start: dt.date, months: int) -> dt.date:
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    last_day = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(start.day, last_day))
 
 
 def timeline(facts: ArrearsFacts, consequences: Sequence[Consequence], today: dt.date) -> Timeline:
