@@ -29,6 +29,7 @@ from negotiation.models import (
     ReliefRequest,
     User,
 )
+from negotiation.queueing import delay_after_commit
 from negotiation.services.audit import record_event
 from negotiation.sms import send_sms
 
@@ -169,12 +170,8 @@ def _may_contact(event: str, account: CreditAccount | None, now: dt.datetime) ->
 def deliver_after_commit(notification_id: int) -> None:
     from negotiation.tasks import send_notification
 
-    def deliver() -> None:  # named: robust on_commit logs the function's __qualname__
-        send_notification.delay(notification_id)
-
-    # robust: the event is committed; a broker failure must not turn it into an error
-    # page. The row stays pending and the dispatcher sends it on its next run.
-    transaction.on_commit(deliver, robust=True)
+    # If the broker loses it, the row stays pending and the dispatcher sends it.
+    delay_after_commit(send_notification, notification_id)
 
 
 def send_due_notifications(*, now: dt.datetime) -> int:

@@ -24,6 +24,7 @@ from negotiation.models import (
     User,
 )
 from negotiation.models.plans import PLAN_TRANSITIONS
+from negotiation.queueing import delay_after_commit
 from negotiation.services.accounts import pause_aging, transition_account
 from negotiation.services.audit import record_event
 from negotiation.services.notifications import notify_debtor
@@ -172,12 +173,9 @@ def sign_plan(
 def _store_agreement_after_commit(plan_id: int) -> None:
     from negotiation.tasks import store_signed_agreement
 
-    def store() -> None:  # named: robust on_commit logs the function's __qualname__
-        store_signed_agreement.delay(plan_id)
-
-    # robust: the signature is committed; if the PDF cannot be made now, the first
-    # download makes it (services.agreements.signed_agreement_pdf).
-    transaction.on_commit(store, robust=True)
+    # If the PDF cannot be made now, the first download makes it
+    # (services.agreements.signed_agreement_pdf).
+    delay_after_commit(store_signed_agreement, plan_id)
 
 
 def _pause_aging_for_deferral(plan: RepaymentPlan, *, actor: User) -> None:
