@@ -146,12 +146,10 @@ def in_contact_hours(debtor: Debtor, now: dt.datetime) -> dt.datetime:
 
 def _may_contact(event: str, account: CreditAccount | None, now: dt.datetime) -> bool:
     """Whether ``event`` may go out by email and SMS now (the portal notice always does)."""
-    if event not in REMINDER_EVENTS:
+    if event not in REMINDER_EVENTS or account is None:
         return True
-    if account is None:
-        return True
-    if account.status == AccountStatus.DISPUTED:
-        return False  # a dispute puts reminders on hold until staff resolve it
+    if _held_by_dispute(event, account):
+        return False
     limit, window = REMINDER_CAP
     occasions_lately = (
         Notification.objects.filter(
@@ -233,11 +231,12 @@ def deliver_notification(notification_id: int, *, now: dt.datetime | None = None
 def _withheld(notification: Notification) -> bool:
     """A reminder whose account went into dispute after it was written is not sent."""
     request = notification.request
-    return (
-        notification.template in REMINDER_EVENTS
-        and request is not None
-        and request.account.status == AccountStatus.DISPUTED
-    )
+    return request is not None and _held_by_dispute(notification.template, request.account)
+
+
+def _held_by_dispute(event: str, account: CreditAccount) -> bool:
+    """A dispute puts reminders on hold until staff resolve it (decisions still go)."""
+    return event in REMINDER_EVENTS and account.status == AccountStatus.DISPUTED
 
 
 def _record_failure(notification: Notification, error: Exception, *, now: dt.datetime) -> None:
