@@ -53,15 +53,14 @@ def _summaries(
     rules = consequences_for(language, today)
     summaries = []
     for account in accounts:
-        days = account.days_past_due(today)
         open_requests = account.open_requests  # type: ignore[attr-defined]
         plans = list(account.current_plans)  # type: ignore[attr-defined]
         timeline = delinquency.timeline(_facts(account, account.delivered_notices), rules, today)  # type: ignore[attr-defined]
         summaries.append(
             AccountSummary(
                 account=account,
-                days_past_due=days,
-                stage=delinquency.stage_for(days),
+                days_past_due=timeline.days_past_due,
+                stage=timeline.stage,
                 open_request=open_requests[0] if open_requests else None,
                 plans=plans,
                 next_step=None if plans else timeline.next,

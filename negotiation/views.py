@@ -86,10 +86,13 @@ def account_detail(request: HttpRequest, reference: str) -> HttpResponse:
     open_request = selectors.open_request_for(account)
     figures_form = FiguresForm(request.GET or None)
     figures = figures_form.figures()
+    timeline = selectors.timeline_for(
+        account, today=today, language=translation.get_language() or ""
+    )
     context = {
         "account": account,
-        "days_past_due": account.days_past_due(today),
-        "stage": account.stage(today),
+        "days_past_due": timeline.days_past_due,
+        "stage": timeline.stage,
         "payments": account.payments.all()[:24],
         "options": options,
         "figures_form": figures_form,
@@ -99,9 +102,7 @@ def account_detail(request: HttpRequest, reference: str) -> HttpResponse:
         else selectors.suggested_plans_for(account, options, today=today, figures=figures),
         "open_request": open_request,
         "plans": account.plans.select_related("request").all(),
-        "timeline": selectors.timeline_for(
-            account, today=today, language=translation.get_language() or ""
-        ),
+        "timeline": timeline,
         "under_plan": account.status in (AccountStatus.IN_PLAN, AccountStatus.SETTLED),
         "notices": selectors.notices_for(account),
     }
