@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 
+from negotiation.http import kept_private
 from negotiation.models import CreditAccount, Debtor, Document, ReliefRequest, RepaymentPlan, User
 
 
@@ -64,9 +65,7 @@ def document_response(document: Document) -> FileResponse:
         filename=f"{document.reference}.{document.extension}",
         content_type=document.content_type,
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return kept_private(response)
 
 
 View = Callable[..., HttpResponseBase]

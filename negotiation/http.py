@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+
+R = TypeVar("R", bound=HttpResponseBase)
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -29,6 +34,11 @@ def pdf_response(content: bytes, filename: str) -> HttpResponse:
     saving); private, never kept by a shared cache."""
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return kept_private(response)
+
+
+def kept_private(response: R) -> R:
+    """A debtor's file: never kept by a shared cache, never sniffed into another type."""
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
