@@ -55,6 +55,16 @@ class BalanceChanged(ServiceError):
     )
 
 
+class BeyondLegalCap(ServiceError):
+    """The plan would last longer than the law allows (商业银行信用卡业务监督管理办法 Art. 70:
+    five years). No approval, exception to policy or supervisor can waive it."""
+
+    default_message = _(
+        "Agreed today, these terms would end more than 60 months after the agreement, which "
+        "the law does not allow. They need fewer payments or fewer payment-free months."
+    )
+
+
 class SameApprover(ServiceError):
     default_message = _(
         "You recommended this approval, so the second approval must come from someone else."

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
@@ -18,6 +19,21 @@ from enum import StrEnum
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 LEGAL_MAX_MONTHS = 60  # 商业银行信用卡业务监督管理办法 Art. 70; CBIRC/PBoC notice 2022: 5 years.
+DAYS_PER_YEAR = 365  # an odd period of d days is d x 12 / 365 of a month (pricing and IRR)
+
+
+class InvalidTerms(ValueError):
+    """Terms the portal must never produce. ``field`` names the part of the terms at fault
+    (a ``Terms`` attribute), so a caller can put its own words against the right input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NoRateExists(ValueError):
+    """The cash flows have no rate of return: nothing is lent over time (every payment
+    falls on the day of the agreement or before), so no annual rate can be disclosed."""
 
 
 def round_money(value: Decimal, *, rounding: str = ROUND_HALF_UP) -> Decimal:
@@ -72,15 +88,28 @@ class Terms:
 
     def __post_init__(self) -> None:
         if self.months < 1:
-            raise ValueError("A plan has at least one payment.")
+            raise InvalidTerms("months", "A plan has at least one payment.")
         if self.grace_months < 0:
-            raise ValueError("Grace months cannot be negative.")
-        if min(self.amount, self.down_payment, self.rate) < 0:
-            raise ValueError("Amounts and rates cannot be negative.")
-        if min(self.waived_interest, self.waived_penalty) < 0:
-            raise ValueError("Waivers cannot be negative.")
+            raise InvalidTerms("grace_months", "Grace months cannot be negative.")
+        if self.months + self.grace_months > LEGAL_MAX_MONTHS:
+            raise InvalidTerms(
+                "months", f"A plan lasts at most {LEGAL_MAX_MONTHS} months, payment-free included."
+            )
+        for name in ("amount", "down_payment", "waived_interest", "waived_penalty"):
+            value: Decimal = getattr(self, name)
+            if value < 0:
+                raise InvalidTerms(name, "Amounts cannot be negative.")
+            if value != value.quantize(CENT):
+                raise InvalidTerms(name, "Amounts are in yuan and fen: at most two decimals.")
+        if self.rate < 0:
+            raise InvalidTerms("rate", "Rates cannot be negative.")
         if self.down_payment > self.amount:
-            raise ValueError("The down payment cannot exceed the amount restructured.")
+            raise InvalidTerms(
+                "down_payment", "The down payment cannot exceed the amount restructured."
+            )
+        if 0 < self.financed < CENT * self.months:
+            # Fewer fen than payments: some installment would be zero.
+            raise InvalidTerms("months", "Every installment must be at least one fen.")
 
     @property
     def financed(self) -> Decimal:
@@ -132,6 +161,7 @@ class Disclosure:
     start: dt.date  # the day of the agreement the dates count from
     lines: tuple[ScheduleLine, ...] = field(repr=False)
     first_amount: Decimal
+    regular_amount: Decimal  # every installment but the first and the last is this
     last_amount: Decimal
     number_of_payments: int
     first_due_date: dt.date
@@ -143,12 +173,21 @@ class Disclosure:
 
     @property
     def monthly_amount(self) -> Decimal:
-        """The regular payment: every installment but possibly the last equals it."""
-        return self.first_amount
+        """The regular payment: every installment equals it but possibly the first (a short
+        first period costs less) and the last (it takes the rounding remainder)."""
+        return self.regular_amount
+
+    @property
+    def first_differs(self) -> bool:
+        return self.first_amount != self.regular_amount
+
+    @property
+    def last_differs(self) -> bool:
+        return self.last_amount != self.regular_amount
 
     @property
     def amounts_differ(self) -> bool:
-        return self.first_amount != self.last_amount
+        return self.first_differs or self.last_differs
 
 
 def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
@@ -164,18 +203,43 @@ def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
     return [base] * (parts - 1) + [total - base * (parts - 1)]
 
 
-def due_dates(start: dt.date, terms: Terms, due: DueDates) -> list[dt.date]:
-    """The due date of each installment for an agreement made on ``start``.
-
-    The first regular date is the first payment day strictly after ``start`` and at least
-    ``first_due_min_days`` later; ``grace_months`` regular dates are skipped; then monthly.
-    """
+def first_regular_date(start: dt.date, due: DueDates) -> dt.date:
+    """The first payment day strictly after ``start`` and at least ``first_due_min_days``
+    later: where the first installment falls when there are no payment-free months."""
     anchor = due.payment_day or start.day
     earliest = start + dt.timedelta(days=max(due.first_due_min_days, 1))
     first = add_months(start, 0, day=anchor)
     while first < earliest:
         first = add_months(first, 1, day=anchor)
+    return first
+
+
+def due_dates(start: dt.date, terms: Terms, due: DueDates) -> list[dt.date]:
+    """The due date of each installment for an agreement made on ``start``.
+
+    The first regular date is :func:`first_regular_date`; ``grace_months`` regular dates
+    are skipped; then monthly.
+    """
+    anchor = due.payment_day or start.day
+    first = first_regular_date(start, due)
     return [add_months(first, terms.grace_months + i, day=anchor) for i in range(terms.months)]
+
+
+def first_period_share(start: dt.date, due: DueDates) -> Decimal:
+    """The share of a month's cost the first installment carries: 1 for a first period of
+    a month or more, days x 12 / 365 of a month for a shorter one. A first payment due the
+    day after the agreement must not cost a whole month (that would disclose an absurd
+    annual rate); a longer first period costs no more than a month (in the debtor's
+    favour). Payment-free months cost nothing, so they do not enter the share."""
+    return min(Decimal(1), months_between(start, first_regular_date(start, due)))
+
+
+def last_due_within_legal_cap(start: dt.date, terms: Terms, due: DueDates) -> bool:
+    """Whether an agreement made on ``start`` ends within the legal cap: its last payment
+    falls no later than ``start`` plus ``LEGAL_MAX_MONTHS`` months (Art. 70: five years,
+    payment-free months and the first period included)."""
+    last = due_dates(start, terms, due)[-1]
+    return last <= add_months(start, LEGAL_MAX_MONTHS)
 
 
 def build_schedule(
@@ -184,13 +248,18 @@ def build_schedule(
     """The installments of ``terms`` for an agreement made on ``start``.
 
     Principal parts always sum exactly to the financed amount; the rounding remainder
-    goes to the last installment.
+    goes to the last installment. A first period shorter than a month costs its share of
+    a month (:func:`first_period_share`). Raises ``InvalidTerms`` when nothing is financed.
     """
-    dates = due_dates(start, terms, due or DueDates())
+    if terms.financed <= 0:
+        raise InvalidTerms("down_payment", "Nothing is left to repay in installments.")
+    due = due or DueDates()
+    dates = due_dates(start, terms, due)
+    share = first_period_share(start, due)
     if terms.cost_method is CostMethod.ANNUITY and terms.rate > 0:
-        parts = _annuity_parts(terms.financed, terms.rate / 12, terms.months)
+        parts = _annuity_parts(terms.financed, terms.rate, terms.months, first_share=share)
     else:
-        parts = _flat_fee_parts(terms.financed, terms.rate, terms.months)
+        parts = _flat_fee_parts(terms.financed, terms.rate, terms.months, first_share=share)
     lines: list[ScheduleLine] = []
     remaining = terms.financed
     for number, (due_date, (principal_part, cost_part)) in enumerate(
@@ -202,32 +271,49 @@ def build_schedule(
 
 
 def _flat_fee_parts(
-    financed: Decimal, monthly_fee: Decimal, months: int
+    financed: Decimal, monthly_fee: Decimal, months: int, *, first_share: Decimal
 ) -> list[tuple[Decimal, Decimal]]:
-    """Equal principal parts and the same fee every month: total cost is fee x months."""
+    """Equal principal parts and the same fee every month (the first month's fee pro rata
+    when it is short): total cost is at most fee x months."""
     fee = round_money(financed * monthly_fee)
-    return [(principal, fee) for principal in split_evenly(financed, months)]
+    first_fee = fee if first_share == 1 else round_money(financed * monthly_fee * first_share)
+    principals = split_evenly(financed, months)
+    return [(principal, first_fee if i == 0 else fee) for i, principal in enumerate(principals)]
 
 
 def _annuity_parts(
-    financed: Decimal, monthly_rate: Decimal, months: int
+    financed: Decimal, annual_rate: Decimal, months: int, *, first_share: Decimal
 ) -> list[tuple[Decimal, Decimal]]:
     """Level payments; each month's interest on the balance still owed, rounded to the fen.
 
+    Each month's interest is one exact expression, balance x annual rate / 12, rounded
+    once: dividing the annual rate by 12 first would truncate it (7%/12 = 0.00583...) and
+    round an exact half-fen down. The first month's interest is pro rata when it is short.
     The last payment repays whatever principal is left, so principal parts sum exactly to
     the financed amount and the last payment absorbs the rounding of every month.
     """
     with localcontext() as ctx:
-        ctx.prec = 34
+        ctx.prec = 50
+        monthly_rate = annual_rate / 12
         payment = round_money(financed * monthly_rate / (1 - (1 + monthly_rate) ** -months))
     parts = []
     balance = financed
     for number in range(1, months + 1):
-        interest = round_money(balance * monthly_rate)
+        share = first_share if number == 1 else Decimal(1)
+        interest = round_money(balance * annual_rate * share / 12)
         principal = balance if number == months else min(payment - interest, balance)
         parts.append((principal, interest))
         balance -= principal
     return parts
+
+
+def regular_amount(terms: Terms, lines: Sequence[ScheduleLine]) -> Decimal:
+    """The regular monthly payment of a schedule: what a full month costs with the equal
+    principal part (flat fee), or the level payment (annuity). The first installment may be
+    less (a short first period is pro rata), the last takes the rounding remainder."""
+    if len(lines) == 1 or (terms.cost_method is CostMethod.ANNUITY and terms.rate > 0):
+        return lines[0].amount
+    return lines[0].principal_part + lines[-1].cost_part
 
 
 def disclose(terms: Terms, *, start: dt.date, due: DueDates | None = None) -> Disclosure:
@@ -243,6 +329,7 @@ def disclose(terms: Terms, *, start: dt.date, due: DueDates | None = None) -> Di
         start=start,
         lines=tuple(lines),
         first_amount=lines[0].amount,
+        regular_amount=regular_amount(terms, lines),
         last_amount=lines[-1].amount,
         number_of_payments=len(lines),
         first_due_date=lines[0].due_date,
@@ -279,6 +366,10 @@ def irr_monthly(financed: Decimal, payments: list[tuple[Decimal, Decimal]]) -> D
     total_paid = sum((amount for _, amount in payments), ZERO)
     if financed <= 0 or total_paid <= financed:
         return Decimal(0)
+    # As r grows without bound only what is paid at month 0 (or before) keeps its value:
+    # if that alone repays the amount, no rate solves the equation.
+    if sum((amount for month, amount in payments if month <= 0), ZERO) >= financed:
+        raise NoRateExists("Every payment falls on the day of the agreement: no rate exists.")
     ordered = sorted(payments)
     with localcontext() as ctx:
         ctx.prec = 34

@@ -140,6 +140,67 @@ def terms_for(
     )
 
 
+def months_message(program: ProgramBounds) -> str:
+    return _("Choose between %(min)d and %(max)d monthly payments.") % {
+        "min": program.months_min,
+        "max": program.legal_months_max,
+    }
+
+
+def legal_cap_message() -> str:
+    return _(
+        "With the payment-free months the plan would last more than %(max)d months. "
+        "Choose fewer payments."
+    ) % {"max": LEGAL_MAX_MONTHS}
+
+
+def too_small_message(program: ProgramBounds) -> str:
+    return _("With this many payments each would be below %(amount)s. Choose fewer payments.") % {
+        "amount": amount_text(max(program.min_installment, money.CENT))
+    }
+
+
+def checked_terms(
+    account: AccountFacts,
+    program: ProgramBounds,
+    *,
+    months: int,
+    grace_months: int = 0,
+    down_payment: Decimal = Decimal("0.00"),
+    waived_interest: Decimal = Decimal("0.00"),
+    waived_penalty: Decimal = Decimal("0.00"),
+    start: dt.date | None = None,
+) -> tuple[Terms | None, dict[str, str]]:
+    """The terms a debtor's choices lead to and each broken bound as {field: message}:
+    (terms, {}) when they are within bounds, (None or terms, errors) otherwise.
+
+    Choices that could never be terms (more than the legal cap, fewer fen than payments)
+    get the same words as the bound they break, never ``money.InvalidTerms``' own."""
+    shape_errors: dict[str, str] = {}
+    if not program.months_min <= months <= program.legal_months_max:
+        shape_errors["months"] = months_message(program)
+    elif months + grace_months > LEGAL_MAX_MONTHS:
+        shape_errors["months"] = legal_cap_message()
+    if shape_errors:
+        grace_error = _grace_violation(grace_months, program)
+        return None, shape_errors | ({"grace_months": grace_error} if grace_error else {})
+    try:
+        terms = terms_for(
+            account,
+            program,
+            months=months,
+            grace_months=grace_months,
+            down_payment=down_payment,
+            waived_interest=waived_interest,
+            waived_penalty=waived_penalty,
+        )
+    except money.InvalidTerms as invalid:
+        field_name = "months" if invalid.field in ("months", "amount") else invalid.field
+        message = too_small_message(program) if field_name == "months" else str(invalid)
+        return None, {field_name: message}
+    return terms, bounds_violations(terms, program, account, start=start)
+
+
 def bounds_violations(
     terms: Terms, program: ProgramBounds, account: AccountFacts, *, start: dt.date | None = None
 ) -> dict[str, str]:
@@ -147,30 +208,15 @@ def bounds_violations(
     With ``start`` (the day of the agreement), the real length of the plan, first period
     included, is held to the legal cap too."""
     errors: dict[str, str] = {}
-    months_max = program.legal_months_max
-    if not program.months_min <= terms.months <= months_max:
-        errors["months"] = _("Choose between %(min)d and %(max)d monthly payments.") % {
-            "min": program.months_min,
-            "max": months_max,
-        }
-    elif terms.months + terms.grace_months > LEGAL_MAX_MONTHS or (
-        start is not None and _lasts_beyond_legal_cap(terms, program, start)
-    ):
+    if not program.months_min <= terms.months <= program.legal_months_max:
+        errors["months"] = months_message(program)
+    elif start is not None and not money.last_due_within_legal_cap(start, terms, program.due):
         # Art. 70 caps the whole agreement at five years, payment-free months and the
-        # first period included.
-        errors["months"] = _(
-            "With the payment-free months the plan would last more than %(max)d months. "
-            "Choose fewer payments."
-        ) % {"max": LEGAL_MAX_MONTHS}
-    if terms.grace_months > program.grace_months_max:
-        if program.grace_months_max == 0:
-            errors["grace_months"] = _("This option has no payment-free months.")
-        else:
-            errors["grace_months"] = _("Choose at most %(max)d payment-free months.") % {
-                "max": program.grace_months_max
-            }
-    elif program.kind == DEFERRAL and terms.grace_months < 1:
-        errors["grace_months"] = _("A deferral has at least one payment-free month.")
+        # first period included (Terms itself refuses months + grace beyond the cap).
+        errors["months"] = legal_cap_message()
+    grace_error = _grace_violation(terms.grace_months, program)
+    if grace_error:
+        errors["grace_months"] = grace_error
     minimum_down = money.round_money(terms.amount * program.min_down_payment_pct / 100)
     if terms.down_payment < minimum_down:
         errors["down_payment"] = _("The first payment must be at least %(amount)s.") % {
@@ -184,18 +230,21 @@ def bounds_violations(
     errors.update(_waiver_violations(terms, program, account))
     if "months" not in errors and terms.financed > 0:
         lines = money.build_schedule(terms, start=dt.date(2000, 1, 1))
-        if (terms.months > 1 and lines[0].amount < program.min_installment) or min(
-            line.amount for line in lines
-        ) <= 0:
-            errors["months"] = _(
-                "With this many payments each would be below %(amount)s. Choose fewer payments."
-            ) % {"amount": amount_text(max(program.min_installment, Decimal("0.01")))}
+        if (
+            terms.months > 1 and money.regular_amount(terms, lines) < program.min_installment
+        ) or min(line.amount for line in lines) <= 0:
+            errors["months"] = too_small_message(program)
     return errors
 
 
-def _lasts_beyond_legal_cap(terms: Terms, program: ProgramBounds, start: dt.date) -> bool:
-    last_due = money.due_dates(start, terms, program.due)[-1]
-    return last_due > money.add_months(start, LEGAL_MAX_MONTHS)
+def _grace_violation(grace_months: int, program: ProgramBounds) -> str | None:
+    if grace_months > program.grace_months_max:
+        if program.grace_months_max == 0:
+            return _("This option has no payment-free months.")
+        return _("Choose at most %(max)d payment-free months.") % {"max": program.grace_months_max}
+    if program.kind == DEFERRAL and grace_months < 1:
+        return _("A deferral has at least one payment-free month.")
+    return None
 
 
 def _waiver_violations(
@@ -362,10 +411,15 @@ def _valid_terms(
     today: dt.date,
 ) -> Terms | None:
     minimum_down = money.round_money(account.balance * program.min_down_payment_pct / 100)
-    terms = terms_for(
-        account, program, months=months, grace_months=grace_months, down_payment=minimum_down
+    terms, errors = checked_terms(
+        account,
+        program,
+        months=months,
+        grace_months=grace_months,
+        down_payment=minimum_down,
+        start=today,
     )
-    return None if bounds_violations(terms, program, account, start=today) else terms
+    return None if errors else terms
 
 
 def _month_range(program: ProgramBounds) -> range:
@@ -373,7 +427,7 @@ def _month_range(program: ProgramBounds) -> range:
 
 
 def _regular_payment(terms: Terms) -> Decimal:
-    return money.build_schedule(terms, start=dt.date(2000, 1, 1))[0].amount
+    return money.regular_amount(terms, money.build_schedule(terms, start=dt.date(2000, 1, 1)))
 
 
 def _longest_valid(

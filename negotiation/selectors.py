@@ -34,7 +34,11 @@ from negotiation.models import (
     RequestStatus,
     User,
 )
-from negotiation.services.requests import account_facts, affordability_thresholds
+from negotiation.services.requests import (
+    account_facts,
+    affordability_thresholds,
+    bounds_as_agreed,
+)
 
 
 @dataclass
@@ -249,7 +253,7 @@ def _newest(queryset: QuerySet[Any], field: str, limit: int) -> list[Any]:
 def bound_checks(request: ReliefRequest, *, today: dt.date) -> list[BoundCheck]:
     """Each rule of the program against the request's terms as they stand today."""
     facts = account_facts(request.account, today=today)
-    bounds = request.program.bounds
+    bounds = bounds_as_agreed(request)
     reasons = policy.ineligibility_reasons(facts, bounds, today=today)
     errors = policy.bounds_violations(request.terms, bounds, facts, start=today)
     rows = [BoundCheck(str(_("Eligibility")), not reasons, " ".join(reasons))]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import numpy_financial
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from negotiation.money import (
@@ -126,6 +126,8 @@ rates = st.decimals(min_value=Decimal("0"), max_value=Decimal("0.02"), places=4)
 
 @given(amount=amounts, months=st.integers(1, 60), grace=st.integers(0, 6), rate=rates)
 def test_a_schedule_sums_exactly_to_its_total(amount, months, grace, rate):
+    # Terms the portal can produce: within the legal cap, at least a fen per payment.
+    assume(months + grace <= 60 and amount >= Decimal("0.01") * months)
     terms = Terms(amount=amount, months=months, grace_months=grace, rate=rate)
     disclosure = disclose(terms, start=START)
     lines = disclosure.lines
@@ -141,6 +143,7 @@ def test_a_schedule_sums_exactly_to_its_total(amount, months, grace, rate):
 
 @given(amount=amounts, months=st.integers(1, 60), rate=rates)
 def test_due_dates_increase_monthly(amount, months, rate):
+    assume(amount >= Decimal("0.01") * months)
     lines = build_schedule(
         Terms(amount=amount, months=months, rate=rate), start=dt.date(2026, 1, 31)
     )
@@ -232,6 +235,7 @@ def _rate_for(method, rate):
     min_days=st.integers(0, 45),
 )
 def test_schedule_properties(months, per_month, grace, method, rate, start, day, min_days):
+    assume(months + grace <= 60)
     amount = per_month * months
     terms = Terms(
         amount=amount,
@@ -247,10 +251,16 @@ def test_schedule_properties(months, per_month, grace, method, rate, start, day,
     assert sum(line.principal_part for line in lines) == amount
     assert disclosure.total_repayable == amount + disclosure.total_cost
     assert all(line.amount > 0 for line in lines)
-    # No installment differs from the regular one by more than the rounding remainder.
-    assert all(
-        abs(line.amount - disclosure.monthly_amount) <= Decimal("0.01") * months for line in lines
-    )
+    # Every installment between the first and the last is the regular one; the last differs
+    # from it by at most the rounding remainder (less when a short first period saved
+    # interest); the first costs no more than a full month (a short one is pro rata).
+    regular = disclosure.monthly_amount
+    assert {line.amount for line in lines[1:-1]} <= {regular}
+    tolerance = Decimal("0.01") * months
+    assert lines[-1].amount <= regular + tolerance
+    if day is None:
+        assert abs(lines[-1].amount - regular) <= tolerance
+    assert lines[0].amount <= regular
     # Due dates strictly increase, fall on the payment day (or the month's end), and the
     # first is late enough.
     dates = [line.due_date for line in lines]
@@ -326,3 +336,111 @@ def test_allocation_properties(payment, outstanding, paid_on):
     due = sorted(n for n, i in enumerate(plan, 1) if i.due_date <= paid_on and i.outstanding > 0)
     if due and sum(allocations.values(), Decimal(0)) < sum(owed[n] for n in due):
         assert all(n in due for n in allocations)
+
+
+# --- Issue 10: money rules without a fen of doubt -------------------------------------------
+
+from fractions import Fraction  # noqa: E402
+
+from negotiation.money import (  # noqa: E402
+    LEGAL_MAX_MONTHS,
+    InvalidTerms,
+    NoRateExists,
+    first_period_share,
+    last_due_within_legal_cap,
+)
+
+
+def _half_up(value: Fraction) -> Decimal:
+    """An independent half-up rounding to the fen, on exact fractions."""
+    fen = value * 100
+    whole = fen.numerator // fen.denominator
+    if fen - whole >= Fraction(1, 2):
+        whole += 1
+    return Decimal(whole) / 100
+
+
+def test_an_exact_half_fen_of_annuity_interest_rounds_up():
+    # 162.00 x 7% / 12 = 0.945 exactly: 0.95, not the 0.94 a truncated 7%/12 gives.
+    terms = Terms(
+        amount=Decimal("162.00"), months=12, cost_method=CostMethod.ANNUITY, rate=Decimal("0.07")
+    )
+    disclosure = disclose(terms, start=START)
+    assert disclosure.lines[0].cost_part == Decimal("0.95")
+    assert disclosure.annual_rate == Decimal("6.99")
+
+
+@given(
+    multiple=st.integers(0, 20000),
+    months=st.integers(1, 60),
+)
+def test_annuity_interest_is_the_exact_expression_rounded_once(multiple, months):
+    # At 7% a year, 6 x (2k + 1) yuan earns (2k + 1) x 0.035 a month: a half fen every time.
+    amount = Decimal(6 * (2 * multiple + 1))
+    rate = Decimal("0.07")
+    terms = Terms(amount=amount, months=months, cost_method=CostMethod.ANNUITY, rate=rate)
+    balance = amount
+    for line in build_schedule(terms, start=START):
+        assert line.cost_part == _half_up(Fraction(balance) * Fraction(rate) / 12)
+        balance -= line.principal_part
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"amount": Decimal("100.00"), "months": 0}, "months"),
+        ({"amount": Decimal("100.00"), "months": -3}, "months"),
+        ({"amount": Decimal("100.005"), "months": 2}, "amount"),
+        (
+            {"amount": Decimal("100.00"), "months": 2, "down_payment": Decimal("1.001")},
+            "down_payment",
+        ),
+        (
+            {"amount": Decimal("100.00"), "months": 2, "waived_interest": Decimal("0.5001")},
+            "waived_interest",
+        ),
+        ({"amount": Decimal("0.59"), "months": 60}, "months"),  # a zero installment
+        ({"amount": Decimal("1000.00"), "months": LEGAL_MAX_MONTHS + 1}, "months"),
+        ({"amount": Decimal("1000.00"), "months": 58, "grace_months": 3}, "months"),
+        ({"amount": Decimal("1000.00"), "months": 2, "rate": Decimal("-0.01")}, "rate"),
+    ],
+)
+def test_terms_refuse_what_the_portal_must_never_produce(kwargs, field):
+    with pytest.raises(InvalidTerms) as refused:
+        Terms(**kwargs)
+    assert refused.value.field == field
+
+
+def test_the_legal_cap_itself_is_a_valid_term():
+    assert Terms(amount=Decimal("0.60"), months=60).months == 60
+    assert Terms(amount=Decimal("1000.00"), months=57, grace_months=3).grace_months == 3
+
+
+def test_the_rate_solver_says_so_when_no_rate_exists():
+    # Everything repaid on the day of the agreement, and more than was lent: no rate solves it.
+    with pytest.raises(NoRateExists):
+        irr_monthly(Decimal("100"), [(Decimal(0), Decimal("150"))])
+
+
+def test_a_first_payment_the_next_day_costs_a_day_not_a_month():
+    # ¥10,000 at a 2% monthly fee, first payment the day after the agreement: a whole
+    # month's fee for one day would disclose 991.64% a year.
+    terms = Terms(amount=Decimal("10000.00"), months=12, rate=Decimal("0.02"))
+    due = DueDates(payment_day=24)
+    assert first_period_share(START, due) == Decimal(12) / 365
+    disclosure = disclose(terms, start=START, due=due)
+    assert disclosure.first_due_date == START + dt.timedelta(days=1)
+    assert disclosure.lines[0].cost_part == Decimal("6.58")  # 200.00 x 12 / 365
+    assert disclosure.monthly_amount == Decimal("1033.33")
+    assert disclosure.annual_rate < Decimal("50")
+    # A first period of a month or more costs exactly one month, as before.
+    regular = disclose(terms, start=START)
+    assert regular.lines[0].cost_part == Decimal("200.00")
+    assert regular.first_amount == regular.monthly_amount
+
+
+def test_the_legal_cap_counts_from_the_agreement_to_the_last_payment():
+    due = DueDates(payment_day=25, first_due_min_days=15)
+    sixty = Terms(amount=Decimal("60000.00"), months=60)
+    assert last_due_within_legal_cap(dt.date(2027, 1, 10), sixty, due)
+    assert not last_due_within_legal_cap(dt.date(2027, 1, 12), sixty, due)

@@ -18,6 +18,7 @@ from negotiation.policy import (
     Verdict,
     affordability,
     bounds_violations,
+    checked_terms,
     ineligibility_reasons,
     is_eligible,
     suggest_plans,
@@ -117,7 +118,7 @@ def test_the_whole_balance_less_waivers_is_restructured():
 
 def test_months_never_exceed_the_legal_cap_even_if_a_program_says_more():
     loose = replace(BOUNDS, months_max=72)
-    errors = bounds_violations(Terms(amount=Decimal("100000"), months=61), loose, FACTS)
+    _, errors = checked_terms(FACTS, loose, months=61)
     assert errors["months"] == "Choose between 3 and 60 monthly payments."
 
 
@@ -328,5 +329,5 @@ def test_no_schedule_with_an_empty_payment_is_within_bounds():
         fees=Decimal("0"),
         penalty=Decimal("0"),
     )
-    assert "months" in bounds_violations(terms_for(facts, tiny, months=24), tiny, facts)
-    assert bounds_violations(terms_for(facts, tiny, months=5), tiny, facts) == {}
+    assert "months" in checked_terms(facts, tiny, months=24)[1]
+    assert checked_terms(facts, tiny, months=5) == (terms_for(facts, tiny, months=5), {})

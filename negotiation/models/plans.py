@@ -6,7 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from negotiation.models.accounts import money_field
 from negotiation.models.documents import private_storage
-from negotiation.models.terms import TermsFields
+from negotiation.models.terms import TermsFields, legal_cap_constraint
 from negotiation.references import new_plan_reference
 
 
@@ -73,10 +73,7 @@ class RepaymentPlan(TermsFields):
         verbose_name = _("repayment plan")
         verbose_name_plural = _("repayment plans")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(months__gte=1) & models.Q(months__lte=60),
-                name="plan_months_within_legal_cap",
-            ),
+            legal_cap_constraint("plan"),
             models.CheckConstraint(
                 condition=models.Q(status__in=PlanStatus.values), name="plan_status_known"
             ),

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from negotiation.models.accounts import money_field
 from negotiation.models.programs import ReliefKind
-from negotiation.models.terms import TermsFields
+from negotiation.models.terms import TermsFields, legal_cap_constraint
 from negotiation.references import new_request_reference
 from negotiation.roles import Role
 
@@ -168,10 +168,7 @@ class ReliefRequest(TermsFields):
             models.CheckConstraint(
                 condition=models.Q(status__in=RequestStatus.values), name="request_status_known"
             ),
-            models.CheckConstraint(
-                condition=models.Q(months__gte=1) & models.Q(months__lte=60),
-                name="request_months_within_legal_cap",
-            ),
+            legal_cap_constraint("request"),
             models.CheckConstraint(
                 condition=models.Q(first_approved_by__isnull=True)
                 | models.Q(decided_by__isnull=True)
@@ -230,6 +227,7 @@ class Offer(TermsFields):
                 condition=models.Q(status="pending"),
                 name="one_pending_offer_per_request",
             ),
+            legal_cap_constraint("offer"),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.models.accounts import money_field
-from negotiation.money import CostMethod, DueDates, Terms
+from negotiation.money import LEGAL_MAX_MONTHS, CostMethod, DueDates, Terms
+
+
+def legal_cap_constraint(prefix: str) -> models.CheckConstraint:
+    """The database's own guard of the legal cap (Art. 70: five years): at least one
+    payment, and payments plus payment-free months at most ``LEGAL_MAX_MONTHS``."""
+    return models.CheckConstraint(
+        condition=models.Q(months__gte=1)
+        & models.Q(months__lte=LEGAL_MAX_MONTHS - models.F("grace_months")),
+        name=f"{prefix}_months_within_legal_cap",
+    )
 
 
 class CostMethodChoice(models.TextChoices):

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from negotiation import money, policy
-from negotiation.exceptions import ActionNotPermitted, TransitionNotAllowed
+from negotiation.exceptions import ActionNotPermitted, BeyondLegalCap, TransitionNotAllowed
 from negotiation.locks import advisory_lock
 from negotiation.models import (
     AccountStatus,
@@ -36,7 +36,14 @@ def create_plan(request: ReliefRequest, *, actor: User | None, agreed_on: dt.dat
 
     Runs inside the approval's transaction. The installments are the schedule of the
     request's terms line for line, so they sum exactly to the plan's total.
+
+    Every approval passes here, so this is where the legal cap is enforced, on the terms and
+    due rule stored on the request and the day of the agreement: nothing (an exception to
+    policy, a late acceptance, a program edited since) can waive it. Raises
+    ``BeyondLegalCap``, which rolls the approval back.
     """
+    if not money.last_due_within_legal_cap(agreed_on, request.terms, request.due):
+        raise BeyondLegalCap
     disclosure = money.disclose(request.terms, start=agreed_on, due=request.due)
     plan = unsaved_plan(request, disclosure=disclosure, agreed_on=agreed_on)
     plan.save()

@@ -8,7 +8,7 @@ and add what their decision needs (a plan, a reason).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,7 @@ from negotiation.exceptions import (
     AlreadyAssigned,
     BalanceChanged,
     BeyondApprovalLimit,
+    BeyondLegalCap,
     OfferNoLongerOpen,
     OpenRequestExists,
     ProgramNotAvailable,
@@ -110,7 +111,7 @@ def validated_terms(
         raise TermsOutOfBounds({field: str(_("This is more than the amount you owe."))})
     if choices.down_payment > facts.balance - waived:
         raise TermsOutOfBounds({"down_payment": str(_("This is more than the amount you owe."))})
-    terms = policy.terms_for(
+    terms, errors = policy.checked_terms(
         facts,
         bounds,
         months=choices.months,
@@ -118,9 +119,9 @@ def validated_terms(
         down_payment=choices.down_payment,
         waived_interest=choices.waived_interest,
         waived_penalty=choices.waived_penalty,
+        start=today,
     )
-    errors = policy.bounds_violations(terms, bounds, facts, start=today)
-    if errors:
+    if errors or terms is None:
         raise TermsOutOfBounds(errors)
     return terms
 
@@ -372,6 +373,10 @@ def approve_request(
     """
     with transaction.atomic():
         current = _locked(request, expected_version)
+        # Not even a recommendation for terms no one may approve: the legal cap, on the
+        # terms and due rule stored on the request, dated from today.
+        if not money.last_due_within_legal_cap(today, current.terms, current.due):
+            raise BeyondLegalCap
         if current.status == RequestStatus.AWAITING_SECOND_APPROVAL:
             return _second_approval(current, actor=actor, today=today, ip=ip)
         current, version = _review_started(current, actor=actor, expected_version=None, ip=ip)
@@ -393,12 +398,18 @@ def approves_alone(actor: User, request: ReliefRequest, *, today: dt.date) -> bo
     program's bounds as they stand today (for everyone: an exception to policy always
     takes two people), and within their approval limit (supervisors have none)."""
     facts = account_facts(request.account, today=today)
-    if policy.bounds_violations(request.terms, request.program.bounds, facts, start=today):
+    if policy.bounds_violations(request.terms, bounds_as_agreed(request), facts, start=today):
         return False
     if actor.has_perm(ROLE_PERMISSIONS[Role.SECOND_APPROVER]):
         return True
     limit = ApprovalLimit.objects.filter(user=actor).first()
     return limit is not None and limit.covers(amount=request.amount, months=request.months)
+
+
+def bounds_as_agreed(request: ReliefRequest) -> policy.ProgramBounds:
+    """The program's bounds with the due rule stored on the request: the dates its plan
+    will have, not those of a rule edited since the terms were set."""
+    return replace(request.program.bounds, **asdict(request.due))
 
 
 def _second_approval(
@@ -672,8 +683,10 @@ def accept_counter_offer(
         offer = pending_counter_offer(current)
         if offer is None or (offer.expires_at and offer.expires_at < timezone.now()):
             raise OfferNoLongerOpen
+        if not money.last_due_within_legal_cap(today, offer.terms, offer.due):
+            raise BeyondLegalCap
         _refuse_if_balance_changed(offer, current.account_id)
-        first = money.build_schedule(offer.terms, start=today, due=offer.due)[0]
+        lines = money.build_schedule(offer.terms, start=today, due=offer.due)
         return _approve(
             current,
             actor=actor,
@@ -681,7 +694,7 @@ def accept_counter_offer(
             ip=ip,
             changes={
                 **_terms_changes(offer),
-                "monthly_amount": first.amount,
+                "monthly_amount": money.regular_amount(offer.terms, lines),
                 "decided_by": offer.made_by,  # who made the offer decided its terms
                 "decided_at": timezone.now(),
             },

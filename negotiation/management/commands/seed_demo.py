@@ -339,7 +339,9 @@ class SyntheticData:
                 hardship_statement="Synthetic request for scale testing.",
                 monthly_income=Decimal(self.rng.randrange(3000, 20000)),
                 monthly_expenses=Decimal(self.rng.randrange(2000, 10000)),
-                monthly_amount=money.build_schedule(terms, start=self.today)[0].amount,
+                monthly_amount=money.regular_amount(
+                    terms, money.build_schedule(terms, start=self.today)
+                ),
                 due_by=timezone.now() + dt.timedelta(days=self.rng.randrange(-3, 3)),
             )
             request.set_terms(terms)
