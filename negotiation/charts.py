@@ -1,4 +1,4 @@
-"""Data for the server-rendered SVG chart of the balance still owed over a plan's life."""
+"""Data for the server-rendered SVG chart of the principal still to repay over a plan's life."""
 
 from __future__ import annotations
 
