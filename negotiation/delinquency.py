@@ -38,20 +38,21 @@ STAGE_LABELS: dict[Stage, Promise] = {
     Stage.NON_PERFORMING: _("Overdue for more than 90 days"),
 }
 
+# What each stage means, in the debtor's words: facts about the arrears only. What the bank
+# does at a stage (reporting, freezing a card) is its policy, and lives in the consequence
+# rules (content, with dates and legal bases), not here.
 STAGE_EXPLANATIONS: dict[Stage, Promise] = {
     Stage.CURRENT: _("No payment is overdue on this account."),
     Stage.EARLY: _("A payment is late. Paying or agreeing a plan now keeps costs lowest."),
     Stage.ONE_MONTH: _(
-        "Payments have been late for over a month. Late payments are reported to the credit "
-        "reference center."
+        "Payments have been late for over a month. An agreed plan stops the steps that follow."
     ),
     Stage.TWO_MONTHS: _(
-        "Payments have been late for over two months. After about 90 days the debt is "
-        "classified as non-performing and the card may be frozen."
+        "Payments have been late for over two months. An agreed plan stops the steps that follow."
     ),
     Stage.NON_PERFORMING: _(
-        "The debt is classified as non-performing. An agreed plan is the way to settle it "
-        "without further steps."
+        "Payments have been late for more than 90 days. An agreed plan is the way to settle "
+        "the debt without further steps."
     ),
 }
 
@@ -74,17 +75,29 @@ def days_past_due(
 
     During an agreed deferral the aging clock pauses (DOMAIN.md, "Deferral"): each pause is
     a (first day, last day) range, both inclusive, and its days inside the overdue period
-    are not counted.
+    are not counted. Every pause counts, however many there are; a day inside two of them
+    counts once.
     """
     if oldest_unpaid_due_date is None or today <= oldest_unpaid_due_date:
         return 0
     overdue_first, overdue_last = oldest_unpaid_due_date + dt.timedelta(days=1), today
     paused = 0
-    for first, last in pauses:
+    for first, last in merged(pauses):
         overlap_first, overlap_last = max(first, overdue_first), min(last, overdue_last)
         if overlap_first <= overlap_last:
             paused += (overlap_last - overlap_first).days + 1
     return (today - oldest_unpaid_due_date).days - paused
+
+
+def merged(pauses: Sequence[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
+    """The pauses as ranges that neither overlap nor touch, in date order."""
+    ranges: list[tuple[dt.date, dt.date]] = []
+    for first, last in sorted(p for p in pauses if p[1] >= p[0]):
+        if ranges and first <= ranges[-1][1] + dt.timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], last))
+        else:
+            ranges.append((first, last))
+    return ranges
 
 
 def stage_for(days: int) -> Stage:
@@ -132,6 +145,24 @@ class Consequence:
     how_to_avoid: str
     legal_basis: str
     conditions: Conditions = Conditions()
+    date_is_earliest: bool = False  # bank practice: the date is the earliest it can happen
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A formal collection notice the debtor received: when it was sent and received."""
+
+    sent_on: dt.date
+    received_on: dt.date
+
+
+@dataclass(frozen=True)
+class Repayment:
+    """Money received on the account, and the part of it the ledger applied to principal."""
+
+    paid_on: dt.date
+    amount: Decimal
+    to_principal: Decimal
 
 
 @dataclass(frozen=True)
@@ -139,9 +170,45 @@ class ArrearsFacts:
     """What the timeline needs to know about an account."""
 
     oldest_unpaid_due_date: dt.date | None
-    principal: Decimal
-    notices_delivered: tuple[dt.date, ...] = ()  # dates effective notices were received
+    principal: Decimal  # as the bank's ledger has it
+    notices: tuple[Notice, ...] = ()  # received notices, effective or not
     pauses: tuple[tuple[dt.date, dt.date], ...] = ()
+    repayments: tuple[Repayment, ...] = ()
+    agreement_kept: bool = False  # an agreed plan is signed and in force (not broken)
+
+    @property
+    def principal_unpaid_in_law(self) -> Decimal:
+        """The principal the criminal provision looks at: the ledger's principal less every
+        repayment since the overdraft began that the ledger applied elsewhere (penalty,
+        fees, interest), because the law counts every repayment as repaying principal
+        whatever the bank's allocation order (法释〔2018〕19号 Art. 9). Never below 0."""
+        if self.oldest_unpaid_due_date is None:
+            return self.principal
+        elsewhere = sum(
+            (
+                r.amount - r.to_principal
+                for r in self.repayments
+                if r.paid_on > self.oldest_unpaid_due_date
+            ),
+            Decimal(0),
+        )
+        return max(Decimal(0), self.principal - elsewhere)
+
+    def effective_notices(self, today: dt.date) -> list[dt.date]:
+        """When the notices that count were received: only those sent after the current
+        overdraft began (法释〔2018〕19号 Art. 6: 在透支超过规定限额或者规定期限后进行)
+        and received by ``today``. Notices from an earlier, cured delinquency do not count."""
+        if self.oldest_unpaid_due_date is None:
+            return []
+        began = self.oldest_unpaid_due_date
+        return sorted(
+            n.received_on for n in self.notices if n.sent_on > began and n.received_on <= today
+        )
+
+    def under_agreement(self, today: dt.date) -> bool:
+        """Whether the debtor is repaying under an agreement with the bank on ``today``: a
+        signed plan in force, or a day inside an agreed deferral."""
+        return self.agreement_kept or any(first <= today <= last for first, last in self.pauses)
 
 
 class When(StrEnum):
@@ -220,13 +287,16 @@ def conditions_met_on(
 ) -> dt.date | None:
     """The date from which ``conditions`` hold, if they all hold on ``today``; else None.
 
-    Principal at or above the minimum; at least the minimum number of effective notices,
-    the first two at least the gap apart; and, after the second, *more than* the given
-    number of months unpaid (so it holds from the day after that many months)."""
-    if conditions.min_principal is not None and facts.principal < conditions.min_principal:
+    Principal in law (:attr:`ArrearsFacts.principal_unpaid_in_law`) at or above the minimum;
+    at least the minimum number of effective notices (:meth:`ArrearsFacts.effective_notices`),
+    two of them at least the gap apart; and, after the second, *more than* the given number
+    of months unpaid (so it holds from the day after that many months)."""
+    if conditions.min_principal is not None and (
+        facts.principal_unpaid_in_law < conditions.min_principal
+    ):
         return None
     met_on = facts.oldest_unpaid_due_date or today
-    received = [d for d in facts.notices_delivered if d <= today]
+    received = facts.effective_notices(today)
     if conditions.min_notices is not None and len(received) < conditions.min_notices:
         return None
     if conditions.min_notice_gap_days is not None or conditions.months_after_second_notice:
@@ -248,12 +318,18 @@ def timeline(facts: ArrearsFacts, consequences: Sequence[Consequence], today: dt
     comes next and after (with the date it will, if nothing is done), and what could happen
     only if something else happens first. Dated entries come in date order.
 
-    A consequence with conditions appears only when they all hold on ``today``."""
+    A consequence with conditions appears only when they all hold on ``today``, and never
+    while the debtor repays under an agreement (:meth:`ArrearsFacts.under_agreement`): the
+    conditions describe a debtor who does not pay after being told, which a kept plan or an
+    agreed deferral is not."""
     days = days_past_due(facts.oldest_unpaid_due_date, today, pauses=facts.pauses)
     dated: list[tuple[dt.date, Consequence]] = []
     undated: list[Consequence] = []
+    agreed = facts.under_agreement(today)
     if facts.oldest_unpaid_due_date is not None and days > 0:
         for consequence in consequences:
+            if agreed and consequence.conditions.any:
+                continue
             on = _date_of(consequence, facts, today)
             if on is not None:
                 dated.append((on, consequence))

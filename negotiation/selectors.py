@@ -59,7 +59,13 @@ def _summaries(
     for account in accounts:
         open_requests = account.open_requests  # type: ignore[attr-defined]
         plans = list(account.current_plans)  # type: ignore[attr-defined]
-        timeline = delinquency.timeline(_facts(account, account.delivered_notices), rules, today)  # type: ignore[attr-defined]
+        facts = _facts(
+            account,
+            delivered=account.delivered_notices,  # type: ignore[attr-defined]
+            payments=account.repayments,  # type: ignore[attr-defined]
+            plan_active=any(plan.status == PlanStatus.ACTIVE for plan in plans),
+        )
+        timeline = delinquency.timeline(facts, rules, today)
         summaries.append(
             AccountSummary(
                 account=account,
@@ -92,6 +98,12 @@ def _accounts_with_activity(debtor: Debtor) -> QuerySet[CreditAccount]:
             queryset=CollectionNotice.objects.filter(delivered_at__isnull=False),
             to_attr="delivered_notices",
         ),
+        Prefetch(
+            "payments",
+            queryset=Payment.objects.only("account_id", "paid_on", "amount", "principal_repaid"),
+            to_attr="repayments",
+        ),
+        "aging_pauses",
     )
 
 
@@ -289,25 +301,50 @@ def consequences_for(
 
 
 def arrears_facts(account: CreditAccount) -> delinquency.ArrearsFacts:
-    return _facts(account, account.notices.filter(delivered_at__isnull=False))
+    return _facts(
+        account,
+        delivered=account.notices.filter(delivered_at__isnull=False),
+        payments=account.payments.all(),
+        plan_active=account.plans.filter(status=PlanStatus.ACTIVE).exists(),
+    )
 
 
 def _facts(
-    account: CreditAccount, delivered: Iterable[CollectionNotice]
+    account: CreditAccount,
+    *,
+    delivered: Iterable[CollectionNotice],
+    payments: Iterable[Payment],
+    plan_active: bool,
 ) -> delinquency.ArrearsFacts:
     return delinquency.ArrearsFacts(
         oldest_unpaid_due_date=account.oldest_unpaid_due_date,
         principal=account.principal,
-        notices_delivered=tuple(
-            timezone.localdate(n.delivered_at) for n in delivered if n.delivered_at is not None
+        notices=tuple(
+            delinquency.Notice(
+                sent_on=timezone.localdate(n.sent_at),
+                received_on=timezone.localdate(n.delivered_at),
+            )
+            for n in delivered
+            if n.delivered_at is not None
         ),
         pauses=tuple(account.pauses()),
+        repayments=tuple(
+            delinquency.Repayment(p.paid_on, p.amount, p.principal_repaid) for p in payments
+        ),
+        agreement_kept=plan_active,
     )
 
 
-def timeline_for(account: CreditAccount, *, today: dt.date, language: str) -> delinquency.Timeline:
+def timeline_for(
+    account: CreditAccount,
+    *,
+    today: dt.date,
+    language: str,
+    facts: delinquency.ArrearsFacts | None = None,
+) -> delinquency.Timeline:
     """Where the account stands and what comes next, with dates, in ``language``."""
-    return delinquency.timeline(arrears_facts(account), consequences_for(language, today), today)
+    facts = facts or arrears_facts(account)
+    return delinquency.timeline(facts, consequences_for(language, today), today)
 
 
 def notices_for(account: CreditAccount) -> QuerySet[CollectionNotice]:

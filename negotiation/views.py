@@ -40,7 +40,6 @@ from negotiation.forms import (
 )
 from negotiation.http import client_ip, pdf_response
 from negotiation.models import (
-    AccountStatus,
     CreditAccount,
     PlanStatus,
     Program,
@@ -86,8 +85,9 @@ def account_detail(request: HttpRequest, reference: str) -> HttpResponse:
     open_request = selectors.open_request_for(account)
     figures_form = FiguresForm(request.GET or None)
     figures = figures_form.figures()
+    facts = selectors.arrears_facts(account)
     timeline = selectors.timeline_for(
-        account, today=today, language=translation.get_language() or ""
+        account, today=today, language=translation.get_language() or "", facts=facts
     )
     context = {
         "account": account,
@@ -103,7 +103,9 @@ def account_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "open_request": open_request,
         "plans": account.plans.select_related("request").all(),
         "timeline": timeline,
-        "under_plan": account.status in (AccountStatus.IN_PLAN, AccountStatus.SETTLED),
+        # The green "your plan is in place" only for a signed plan in force: until the
+        # debtor signs, nothing is agreed and the steps below still apply.
+        "under_plan": facts.under_agreement(today),
         "notices": selectors.notices_for(account),
     }
     return render(request, "negotiation/account_detail.html", context)

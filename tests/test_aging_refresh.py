@@ -9,7 +9,7 @@ import random
 import pytest
 
 from negotiation import delinquency
-from negotiation.models import CreditAccount
+from negotiation.models import AgingPause, CreditAccount
 from negotiation.services.accounts import refresh_aging
 from tests.factories import make_account
 
@@ -21,17 +21,13 @@ def test_the_refresh_matches_the_pure_functions(debtor, django_assert_max_num_qu
     rng = random.Random(2026)
     for n in range(60):
         due = None if n % 10 == 0 else TODAY - dt.timedelta(days=rng.randrange(-20, 400))
-        pause_from = pause_until = None
-        if n % 3 == 0:
-            pause_from = TODAY - dt.timedelta(days=rng.randrange(-10, 200))
-            pause_until = pause_from + dt.timedelta(days=rng.randrange(0, 120))
-        make_account(
-            debtor,
-            card_last4=f"{n:04d}",
-            oldest_unpaid_due_date=due,
-            aging_paused_from=pause_from,
-            aging_paused_until=pause_until,
-        )
+        account = make_account(debtor, card_last4=f"{n:04d}", oldest_unpaid_due_date=due)
+        # Up to three agreed pauses, one after the other, as successive deferrals leave them.
+        start = TODAY - dt.timedelta(days=rng.randrange(-10, 300))
+        for _ in range(n % 4):
+            end = start + dt.timedelta(days=rng.randrange(0, 90))
+            AgingPause.objects.create(account=account, first_day=start, last_day=end)
+            start = end + dt.timedelta(days=rng.randrange(1, 60))
     with django_assert_max_num_queries(6):  # no loop over accounts
         assert refresh_aging(today=TODAY) == 60
     for account in CreditAccount.objects.all():

@@ -113,10 +113,9 @@ def test_signing_a_deferral_pauses_the_aging_of_the_account(account, deferral_pr
     )
     account.refresh_from_db()
     first_due = plan.installments.get(number=1).due_date
-    assert (account.aging_paused_from, account.aging_paused_until) == (
-        TODAY + dt.timedelta(days=1),
-        first_due - dt.timedelta(days=1),
-    )
+    assert account.pauses() == [
+        (TODAY + dt.timedelta(days=1), first_due - dt.timedelta(days=1)),
+    ]
     # During the deferral the days overdue stay where they were on the day of signing.
     assert account.days_past_due(TODAY) == days_before
     assert account.days_past_due(TODAY + dt.timedelta(days=40)) == days_before
@@ -129,4 +128,51 @@ def test_signing_an_installment_plan_does_not_pause_aging(account, installment_p
     ).plan
     sign_plan(plan, actor=account.debtor.user, agreement_text="text", ip=None, user_agent="")
     account.refresh_from_db()
-    assert account.aging_paused_from is None
+    assert account.pauses() == []
+
+
+def _signed_deferral(account, program, specialist, *, on: dt.date):
+    request = submit_request(
+        account,
+        actor=account.debtor.user,
+        program=program,
+        choices=Choices(months=2, grace_months=2),
+        hardship=HARDSHIP,
+        today=on,
+    )
+    plan = approve_request(request, actor=specialist, today=on).plan
+    noon = timezone.make_aware(dt.datetime.combine(on, dt.time(12)))
+    return sign_plan(
+        plan, actor=account.debtor.user, agreement_text="t", ip=None, user_agent="", now=noon
+    )
+
+
+def test_a_second_deferral_keeps_the_first_pause(account, deferral_program, specialist):
+    """Days past due subtract every agreed pause: a second deferral must not erase the
+    first and move every dated consequence earlier."""
+    from negotiation.services.plans import follow_plans
+
+    first_plan = _signed_deferral(account, deferral_program, specialist, on=TODAY)
+    installments = list(first_plan.installments.order_by("number"))
+    # Both installments missed past the grace: the plan breaks, the account is in arrears.
+    follow_plans(today=installments[-1].due_date + dt.timedelta(days=60))
+    first_plan.refresh_from_db()
+    assert first_plan.status == "broken"
+    account.refresh_from_db()
+    [first_pause] = account.pauses()
+    later = installments[-1].due_date + dt.timedelta(days=61)
+    before_second = account.days_past_due(later)
+
+    _signed_deferral(account, deferral_program, specialist, on=later)
+    account.refresh_from_db()
+    pauses = account.pauses()
+    assert len(pauses) == 2
+    assert pauses[0] == first_pause
+    # On the day the second deferral is signed, nothing has moved: both pauses count.
+    assert account.days_past_due(later) == before_second
+    raw = (later - account.oldest_unpaid_due_date).days
+    first_days = (first_pause[1] - first_pause[0]).days + 1
+    assert account.days_past_due(later) == raw - first_days
+    assert (
+        AuditEvent.objects.filter(action="account.aging_paused", object_id=account.pk).count() == 2
+    )

@@ -16,6 +16,8 @@ from negotiation.delinquency import (
     ArrearsFacts,
     Conditions,
     Consequence,
+    Notice,
+    Repayment,
     When,
     date_reaching,
     days_past_due,
@@ -54,6 +56,11 @@ def facts(days_overdue: int, principal: str = "10000.00", **kwargs) -> ArrearsFa
         principal=Decimal(principal),
         **kwargs,
     )
+
+
+def received(on: dt.date, *, sent: dt.date | None = None) -> Notice:
+    """A notice received on ``on``, sent three days before unless said otherwise."""
+    return Notice(sent_on=sent or on - dt.timedelta(days=3), received_on=on)
 
 
 def keys(entries) -> list[str]:
@@ -95,7 +102,8 @@ def account_facts(draw):
         first = oldest + dt.timedelta(days=draw(st.integers(1, 200)))
         pauses.append((first, first + dt.timedelta(days=draw(st.integers(0, 120)))))
     notices = tuple(
-        oldest + dt.timedelta(days=d) for d in draw(st.lists(st.integers(0, 400), max_size=4))
+        received(oldest + dt.timedelta(days=d))
+        for d in draw(st.lists(st.integers(1, 400), max_size=4))
     )
     principal = Decimal(draw(st.integers(0, 100_000_00))) / 100
     return ArrearsFacts(oldest, principal, notices, tuple(pauses))
@@ -139,7 +147,7 @@ FIRST_NOTICE = dt.date(2026, 6, 1)
 
 
 def criminal_shown(principal: str, gap_days: int, today: dt.date) -> bool:
-    notices = (FIRST_NOTICE, FIRST_NOTICE + dt.timedelta(days=gap_days))
+    notices = (received(FIRST_NOTICE), received(FIRST_NOTICE + dt.timedelta(days=gap_days)))
     account = ArrearsFacts(dt.date(2026, 1, 1), Decimal(principal), notices)
     return "criminal_liability" in keys(timeline(account, RULES, today).entries)
 
@@ -167,13 +175,15 @@ def test_criminal_rule_needs_more_than_three_months_after_the_second_notice():
 
 def test_a_notice_not_yet_received_does_not_count():
     account = ArrearsFacts(
-        dt.date(2026, 1, 1), Decimal("60000"), (FIRST_NOTICE, dt.date(2027, 6, 1))
+        dt.date(2026, 1, 1),
+        Decimal("60000"),
+        (received(FIRST_NOTICE), received(dt.date(2027, 6, 1))),
     )
     assert "criminal_liability" not in keys(timeline(account, RULES, dt.date(2027, 1, 1)).entries)
 
 
 def test_the_criminal_rule_is_dated_from_when_its_conditions_were_met():
-    notices = (FIRST_NOTICE, SECOND_NOTICE)
+    notices = (received(FIRST_NOTICE), received(SECOND_NOTICE))
     account = ArrearsFacts(dt.date(2026, 1, 1), Decimal("60000"), notices)
     result = timeline(account, RULES, dt.date(2026, 12, 1))
     (entry,) = [e for e in result.entries if e.consequence.key == "criminal_liability"]
@@ -195,8 +205,8 @@ def test_the_chinese_rules_are_seeded_in_both_languages_with_their_legal_basis()
         rules = ConsequenceRule.objects.filter(language=language, jurisdiction="CN")
         assert set(rules.values_list("key", flat=True)) == {r.key for r in RULES}
         assert all(r.legal_basis and r.how_to_avoid for r in rules)
-    criminal = ConsequenceRule.objects.get(key="criminal_liability", language="en")
-    assert criminal.as_consequence().conditions == CRIMINAL
+    for criminal in ConsequenceRule.objects.filter(key="criminal_liability"):
+        assert criminal.as_consequence().conditions == CRIMINAL
 
 
 @pytest.mark.django_db
@@ -204,7 +214,7 @@ def test_a_new_version_supersedes_the_old_from_its_date_and_the_old_stays():
     from negotiation.models import ConsequenceRule
     from negotiation.selectors import consequences_for
 
-    old = ConsequenceRule.objects.get(key="lawsuit", language="en")
+    old = ConsequenceRule.objects.filter(key="lawsuit", language="en").latest("effective_from")
     ConsequenceRule.objects.create(
         key="lawsuit",
         position=old.position,
@@ -223,5 +233,116 @@ def test_a_new_version_supersedes_the_old_from_its_date_and_the_old_stays():
 
     assert lawsuit_on(dt.date(2027, 2, 28)).from_day == 180
     assert lawsuit_on(dt.date(2027, 3, 1)).from_day == 240
-    assert ConsequenceRule.objects.filter(key="lawsuit", language="en").count() == 2
+    assert ConsequenceRule.objects.filter(key="lawsuit", language="en").count() == 3
     assert next(c.key for c in consequences_for("zh-hans", dt.date(2027, 3, 1))) == "cost"
+
+
+# --- Issue 10: the criminal-liability section only when the law's conditions truly hold ----
+
+OVERDRAFT_BEGAN = dt.date(2026, 1, 1)  # the oldest unpaid due date: overdue from 2 January
+AFTER_IT_ALL = dt.date(2026, 12, 1)  # well past three months after the second notice
+
+
+def criminal_in(account: ArrearsFacts, today: dt.date = AFTER_IT_ALL) -> bool:
+    return "criminal_liability" in keys(timeline(account, RULES, today).entries)
+
+
+def two_notices(first_sent: dt.date, gap_days: int = 30) -> tuple[Notice, ...]:
+    second_sent = first_sent + dt.timedelta(days=gap_days)
+    return (
+        Notice(first_sent, first_sent + dt.timedelta(days=3)),
+        Notice(second_sent, second_sent + dt.timedelta(days=3)),
+    )
+
+
+def test_only_notices_sent_after_the_overdraft_began_count():
+    # Notices from an earlier, cured delinquency: sent on or before the current due date.
+    earlier = (
+        Notice(OVERDRAFT_BEGAN - dt.timedelta(days=60), OVERDRAFT_BEGAN - dt.timedelta(days=57)),
+        Notice(OVERDRAFT_BEGAN, OVERDRAFT_BEGAN + dt.timedelta(days=3)),
+    )
+    old = ArrearsFacts(OVERDRAFT_BEGAN, Decimal("60000"), earlier)
+    assert not criminal_in(old, dt.date(2026, 12, 1))
+    # The same two notices sent from the first overdue day on count.
+    after = two_notices(OVERDRAFT_BEGAN + dt.timedelta(days=1))
+    assert criminal_in(ArrearsFacts(OVERDRAFT_BEGAN, Decimal("60000"), after), dt.date(2026, 12, 1))
+
+
+def test_six_days_into_new_arrears_old_notices_do_not_bring_the_section_back():
+    new_due = dt.date(2026, 11, 25)
+    cured = (received(dt.date(2026, 3, 1)), received(dt.date(2026, 4, 15)))
+    account = ArrearsFacts(new_due, Decimal("80000"), cured)
+    assert not criminal_in(account, new_due + dt.timedelta(days=6))
+
+
+def repaid(amount: str, to_principal: str = "0.00", on: dt.date = dt.date(2026, 2, 1)) -> Repayment:
+    return Repayment(on, Decimal(amount), Decimal(to_principal))
+
+
+@pytest.mark.parametrize(
+    ("ledger_principal", "repayments", "shown"),
+    [
+        # ¥52,000 on the ledger, ¥5,000 repaid and allocated to charges first: ¥47,000 in law.
+        ("52000.00", (repaid("5000.00"),), False),
+        ("52000.00", (repaid("2000.01"),), False),  # ¥49,999.99 in law
+        ("52000.00", (repaid("2000.00"),), True),  # ¥50,000.00 in law
+        # What the ledger already applied to principal is not subtracted twice.
+        ("50000.00", (repaid("3000.00", to_principal="3000.00"),), True),
+        # A repayment before the overdraft began is in the ledger as allocated then.
+        ("50000.00", (repaid("900.00", on=OVERDRAFT_BEGAN),), True),
+    ],
+)
+def test_the_principal_is_what_is_left_after_every_repayment_counts_as_principal(
+    ledger_principal, repayments, shown
+):
+    account = ArrearsFacts(
+        OVERDRAFT_BEGAN,
+        Decimal(ledger_principal),
+        two_notices(FIRST_NOTICE),
+        repayments=repayments,
+    )
+    assert account.principal_unpaid_in_law <= Decimal(ledger_principal)
+    assert criminal_in(account) is shown
+
+
+def test_never_while_an_agreed_plan_is_kept():
+    notices = two_notices(FIRST_NOTICE)
+    kept = ArrearsFacts(OVERDRAFT_BEGAN, Decimal("60000"), notices, agreement_kept=True)
+    assert not criminal_in(kept)
+    assert keys(timeline(kept, RULES, AFTER_IT_ALL).done)  # the other facts still show
+
+
+def test_never_during_an_agreed_deferral_and_again_after_it_if_nothing_is_paid():
+    notices = two_notices(FIRST_NOTICE)
+    pause = (AFTER_IT_ALL - dt.timedelta(days=10), AFTER_IT_ALL + dt.timedelta(days=20))
+    deferred = ArrearsFacts(OVERDRAFT_BEGAN, Decimal("60000"), notices, pauses=(pause,))
+    assert not criminal_in(deferred, AFTER_IT_ALL)
+    assert criminal_in(deferred, pause[1] + dt.timedelta(days=1))
+
+
+def test_two_deferrals_both_keep_their_pause():
+    """A second deferral must not erase the first: days past due subtract every pause, so
+    no dated consequence moves earlier when the second is agreed."""
+    oldest = dt.date(2026, 1, 1)
+    first = (dt.date(2026, 3, 1), dt.date(2026, 4, 30))  # 61 days
+    second = (dt.date(2026, 8, 1), dt.date(2026, 8, 31))  # 31 days
+    today = dt.date(2026, 10, 1)
+    assert days_past_due(oldest, today) == 273
+    assert days_past_due(oldest, today, pauses=[first]) == 212
+    assert days_past_due(oldest, today, pauses=[first, second]) == 181
+    one = timeline(ArrearsFacts(oldest, Decimal("1000"), pauses=(first,)), RULES, today)
+    both = timeline(ArrearsFacts(oldest, Decimal("1000"), pauses=(first, second)), RULES, today)
+    for entry in both.entries:
+        if entry.on is not None:
+            before = next(e for e in one.entries if e.consequence.key == entry.consequence.key)
+            assert before.on is not None
+            assert entry.on >= before.on
+
+
+def test_overlapping_pauses_count_each_day_once():
+    oldest = dt.date(2026, 1, 1)
+    overlapping = [
+        (dt.date(2026, 2, 1), dt.date(2026, 2, 20)),
+        (dt.date(2026, 2, 10), dt.date(2026, 2, 28)),
+    ]
+    assert days_past_due(oldest, dt.date(2026, 3, 31), pauses=overlapping) == 89 - 28

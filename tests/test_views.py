@@ -137,8 +137,9 @@ def test_the_dashboard_shows_the_breakdown_and_stage(
     debtor_client, account, django_assert_max_num_queries
 ):
     # Session, user, saved language, debtor, unread count, accounts with their open
-    # requests, plans and notices, and the consequence rules: fixed, whatever the accounts.
-    with django_assert_max_num_queries(10):
+    # requests, plans, notices, repayments and agreed pauses, and the consequence rules:
+    # fixed, whatever the accounts.
+    with django_assert_max_num_queries(12):
         response = debtor_client.get(reverse("negotiation:dashboard"))
     page = response.content.decode()
     for figure in ("¥10,000.00", "¥600.00", "¥100.00", "¥300.00", "¥11,000.00"):
@@ -154,7 +155,7 @@ def test_dashboard_queries_do_not_grow_with_accounts(
 
     for last4 in ("1111", "2222", "3333", "4444", "5555"):
         make_account(debtor, card_last4=last4)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         debtor_client.get(reverse("negotiation:dashboard"))
 
 

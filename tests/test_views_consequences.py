@@ -13,8 +13,10 @@ from django.utils import formats, timezone, translation
 
 from negotiation.models import AuditEvent, CollectionNotice, ConsequenceRule
 from negotiation.roles import BANK_STAFF, COMPLIANCE, SPECIALISTS
+from negotiation.services.plans import sign_plan
+from negotiation.services.requests import approve_request
 from tests.conftest import staff_client
-from tests.factories import make_staff
+from tests.factories import make_payment, make_request, make_staff
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -29,11 +31,13 @@ def test_the_account_page_says_what_has_happened_and_what_comes_next_with_dates(
 ):
     html = page(debtor_client, account)  # 45 days overdue
     assert "Where you stand" in html
-    assert "The late payments appear in your credit record" in html
+    assert "The late payments may appear in your credit record" in html
     card_measures_on = TODAY + dt.timedelta(days=91 - 45)
     with translation.override("en"):
         expected = formats.date_format(card_measures_on)  # "15 January 2027"
-    assert f"from {expected}, about 91 days overdue" in html
+    # Bank practice, not law: the date is the earliest it can happen.
+    assert f"at the earliest from {expected}, about 91 days overdue" in html
+    assert "Before reporting negative information, the bank must tell you" in html
     assert "How to avoid it" in html
     assert "Only if a court decides against you" in html
     assert "malicious overdraft" not in html  # its conditions do not hold here
@@ -44,7 +48,8 @@ def test_the_page_is_in_chinese_with_chinese_dates(debtor_client, account):
     html = page(debtor_client, account)
     on = TODAY + dt.timedelta(days=91 - 45)
     assert f"{on.year}年{on.month}月{on.day}日" in html
-    assert "欠款被列为不良" in html
+    assert "欠款可能被列为不良" in html
+    assert f"最早自{on.year}年{on.month}月{on.day}日起" in html
 
 
 def test_the_criminal_rule_appears_with_its_conditions_and_how_a_plan_avoids_it(
@@ -61,14 +66,71 @@ def test_the_criminal_rule_appears_with_its_conditions_and_how_a_plan_avoids_it(
     html = page(debtor_client, account)
     assert "What the law says about malicious overdraft" in html
     assert "never inferred from non-payment alone" in html
-    assert "keeping to an agreed plan shows that you intend to pay" in html
+    # Art. 10 as the interpretation words it: "may", never "is not pursued".
+    assert "the prosecutor may decide not to prosecute" in html
+    assert "the court may waive punishment" in html
+    assert "punished twice or more before" in html
+    assert "not pursue" not in html
+    assert "avoid criminal liability" not in html
     assert "Formal notices we have sent you" in html
+
+
+def _criminal_case(account, *, principal="50000.00", first_sent=None):
+    """An account 200 days overdue with two notices 30 days apart, the second 100 days ago."""
+    account.principal = Decimal(principal)
+    account.oldest_unpaid_due_date = TODAY - dt.timedelta(days=200)
+    account.save()
+    second = (
+        first_sent + dt.timedelta(days=30)
+        if first_sent
+        else timezone.now() - dt.timedelta(days=100)
+    )
+    for sent in (second - dt.timedelta(days=30), second):
+        CollectionNotice.objects.create(
+            account=account, channel="registered_letter", sent_at=sent, delivered_at=sent
+        )
+
+
+def test_the_criminal_section_ignores_notices_from_before_the_overdraft_began(
+    debtor_client, account
+):
+    before = timezone.now() - dt.timedelta(days=300)  # an earlier, cured delinquency
+    _criminal_case(account, first_sent=before)
+    assert "malicious overdraft" not in page(debtor_client, account)
+
+
+def test_the_criminal_section_counts_every_repayment_as_principal(debtor_client, account):
+    _criminal_case(account, principal="52000.00")
+    assert "malicious overdraft" in page(debtor_client, account)
+    # ¥5,000 repaid since, all of it to charges on the ledger: ¥47,000 of principal in law.
+    make_payment(account, "5000.00", paid_on=TODAY - dt.timedelta(days=20))
+    assert "malicious overdraft" not in page(debtor_client, account)
+
+
+def test_the_criminal_section_never_shows_under_a_signed_plan(
+    debtor_client, account, installment_program, supervisor
+):
+    _criminal_case(account, principal="60000.00")
+    assert "malicious overdraft" in page(debtor_client, account)
+    plan = approve_request(
+        make_request(account, installment_program), actor=supervisor, today=TODAY
+    ).plan
+    sign_plan(plan, actor=account.debtor.user, agreement_text="t", ip=None, user_agent="")
+    html = page(debtor_client, account)
+    assert "Your plan is in place" in html
+    assert "malicious overdraft" not in html
 
 
 def test_the_rights_page_is_open_to_anyone_and_warns_about_intermediaries(client):
     html = client.get(reverse("negotiation:rights")).content.decode()
     assert "up to 60 months" in html
+    # Art. 70's condition: the debt exceeds the ability to repay; a written application.
+    assert "If the debt exceeds your ability to repay and you still want to repay it" in html
+    assert "apply in writing" in html
+    assert "with proof of your situation" in html
+    assert "more than you can pay at once" not in html
     assert "Art. 17 and 25" in html
+    assert "Art. 15 and 16" in html
     assert "never asks for a fee to negotiate" in html
 
 
@@ -94,7 +156,7 @@ def test_bank_staff_record_a_notice_and_it_is_audited(account):
 
 def test_a_rule_in_force_is_kept_and_a_new_version_is_published_audited():
     client = staff_client(make_staff(COMPLIANCE))
-    rule = ConsequenceRule.objects.get(key="lawsuit", language="en")
+    rule = ConsequenceRule.objects.filter(key="lawsuit", language="en").latest("effective_from")
     url = reverse("admin:negotiation_consequencerule_change", args=[rule.pk])
     fields = {
         "key": "lawsuit",
@@ -111,10 +173,11 @@ def test_a_rule_in_force_is_kept_and_a_new_version_is_published_audited():
     refused = client.post(url, {**fields, "_save": "Save"})
     assert refused.status_code == 200
     assert "stays as it is, for the record" in refused.content.decode()
+    versions = ConsequenceRule.objects.filter(key="lawsuit", language="en").count()
     later = (TODAY + dt.timedelta(days=30)).isoformat()
     published = client.post(url, {**fields, "effective_from": later, "_saveasnew": "Save as new"})
     assert published.status_code == 302
-    assert ConsequenceRule.objects.filter(key="lawsuit", language="en").count() == 2
+    assert ConsequenceRule.objects.filter(key="lawsuit", language="en").count() == versions + 1
     rule.refresh_from_db()
     assert rule.from_day == 180  # the old version unchanged
     assert AuditEvent.objects.filter(action="consequence_rule.published").exists()
@@ -122,7 +185,7 @@ def test_a_rule_in_force_is_kept_and_a_new_version_is_published_audited():
 
 def test_specialists_read_the_rules_but_cannot_change_them():
     client = staff_client(make_staff(SPECIALISTS))
-    rule = ConsequenceRule.objects.get(key="cost", language="en")
+    rule = ConsequenceRule.objects.filter(key="cost", language="en").latest("effective_from")
     url = reverse("admin:negotiation_consequencerule_change", args=[rule.pk])
     assert client.get(url).status_code == 200
     assert client.post(url, {"title": "x"}).status_code == 403
@@ -154,4 +217,6 @@ def test_the_dashboard_says_what_comes_next_and_when(debtor_client, account):
     on = TODAY + dt.timedelta(days=91 - 45)
     with translation.override("en"):
         expected = formats.date_format(on)
-    assert f"(from {expected}): The debt is classified as non-performing" in html
+    assert (
+        f"(at the earliest from {expected}): The debt may be classified as non-performing" in html
+    )

@@ -6,6 +6,7 @@ from negotiation.models.accounts import (
     PaymentSource,
     Product,
 )
+from negotiation.models.aging import AgingPause
 from negotiation.models.audit import AuditEvent
 from negotiation.models.consequences import CollectionNotice, ConsequenceRule, NoticeChannel
 from negotiation.models.contacts import (
@@ -37,6 +38,7 @@ from negotiation.models.users import User
 __all__ = [
     "OPEN_REQUEST_STATUSES",
     "AccountStatus",
+    "AgingPause",
     "ApprovalLimit",
     "AuditEvent",
     "CollectionNotice",

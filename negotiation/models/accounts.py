@@ -68,9 +68,6 @@ class CreditAccount(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=AccountStatus.choices, default=AccountStatus.IN_ARREARS
     )
-    # An agreed deferral pauses aging (DOMAIN.md): days in [from, until] are not counted.
-    aging_paused_from = models.DateField(null=True, blank=True)
-    aging_paused_until = models.DateField(null=True, blank=True)
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
     # Refreshed every night for every account by one SQL statement (services.accounts.
     # refresh_aging): what reports and queues filter on. Pages compute the live figure.
@@ -111,9 +108,9 @@ class CreditAccount(models.Model):
         return f"···· {self.card_last4}"
 
     def pauses(self) -> list[tuple[dt.date, dt.date]]:
-        if self.aging_paused_from and self.aging_paused_until:
-            return [(self.aging_paused_from, self.aging_paused_until)]
-        return []
+        """Every agreed pause of the aging clock (``AgingPause``), oldest first; served from
+        a prefetch of ``aging_pauses`` when the page made one."""
+        return sorted((p.first_day, p.last_day) for p in self.aging_pauses.all())
 
     def days_past_due(self, today: dt.date) -> int:
         return delinquency.days_past_due(self.oldest_unpaid_due_date, today, pauses=self.pauses())
@@ -134,6 +131,10 @@ class Payment(models.Model):
 
     account = models.ForeignKey(CreditAccount, on_delete=models.PROTECT, related_name="payments")
     amount = money_field(_("amount"))
+    # The part of the amount the ledger applied to principal (the rest paid penalty, fees,
+    # interest or a plan's own cost). The law counts every repayment as principal
+    # (法释〔2018〕19号 Art. 9), so the principal it looks at is the ledger's plus the rest.
+    principal_repaid = money_field(_("applied to principal"))
     paid_on = models.DateField(_("paid on"))
     source = models.CharField(_("source"), max_length=20, choices=PaymentSource.choices)
     external_id = models.CharField(_("external id"), max_length=64, unique=True)
@@ -149,6 +150,11 @@ class Payment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0), name="payment_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(principal_repaid__gte=0)
+                & models.Q(principal_repaid__lte=models.F("amount")),
+                name="payment_principal_part_within_amount",
             ),
         ]
 

@@ -25,6 +25,13 @@ class ConsequenceRule(models.Model):
         blank=True,
         help_text=_("Empty when it does not follow from the days alone (a court's decision)."),
     )
+    # Bank practice, not law (when a bank reports to the bureau, freezes a card or sues):
+    # the date shown is the earliest it can happen, and the page says "at the earliest".
+    date_is_earliest = models.BooleanField(
+        _("the date is the earliest, not a fixed date"),
+        default=False,
+        help_text=_("Tick when the day follows the bank's practice rather than a law."),
+    )
     min_principal = models.DecimalField(
         _("minimum principal"), max_digits=14, decimal_places=2, null=True, blank=True
     )
@@ -66,6 +73,7 @@ class ConsequenceRule(models.Model):
             body=self.body,
             how_to_avoid=self.how_to_avoid,
             legal_basis=self.legal_basis,
+            date_is_earliest=self.date_is_earliest,
             conditions=delinquency.Conditions(
                 min_principal=self.min_principal,
                 min_notices=self.min_notices,

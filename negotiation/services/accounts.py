@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 
 from negotiation.exceptions import TransitionNotAllowed
-from negotiation.models import AccountStatus, CreditAccount, User
+from negotiation.models import AccountStatus, AgingPause, CreditAccount, RepaymentPlan, User
 from negotiation.models.accounts import ACCOUNT_TRANSITIONS
 from negotiation.services.audit import record_event
 
@@ -44,39 +43,46 @@ def _nothing_overdue(account: CreditAccount) -> list[str]:
     """A settled account owes nothing: no payment is overdue, so it stops aging and stands
     at 0 days (the debtor's pages no longer list steps "if nothing is done")."""
     account.oldest_unpaid_due_date = None
-    account.aging_paused_from = account.aging_paused_until = None
     account.days_past_due_stored = 0
     account.stage_stored = "current"
-    return [
-        "oldest_unpaid_due_date",
-        "aging_paused_from",
-        "aging_paused_until",
-        "days_past_due_stored",
-        "stage_stored",
-    ]
+    return ["oldest_unpaid_due_date", "days_past_due_stored", "stage_stored"]
 
 
 def pause_aging(
-    account: CreditAccount, *, first_day: dt.date, last_day: dt.date, actor: User | None
-) -> CreditAccount:
+    account: CreditAccount,
+    *,
+    first_day: dt.date,
+    last_day: dt.date,
+    actor: User | None,
+    plan: RepaymentPlan | None = None,
+) -> AgingPause | None:
     """Stop the days-past-due clock from ``first_day`` to ``last_day`` inclusive: an agreed
-    deferral (DOMAIN.md). Audited, because it changes what the debtor and the bureau see."""
+    deferral (DOMAIN.md). Every pause is kept: a new one is added beside the earlier ones,
+    never in their place, and starts after the last of them so no day is paused twice.
+    Audited, because it changes what the debtor and the bureau see. Returns the pause, or
+    None when nothing is left to pause."""
     with transaction.atomic():
         locked = CreditAccount.objects.select_for_update().get(pk=account.pk)
-        before: dict[str, Any] = {
-            "aging_paused_from": _iso(locked.aging_paused_from),
-            "aging_paused_until": _iso(locked.aging_paused_until),
-        }
-        locked.aging_paused_from, locked.aging_paused_until = first_day, last_day
-        locked.save(update_fields=["aging_paused_from", "aging_paused_until"])
+        earlier = locked.pauses()
+        if earlier and earlier[-1][1] >= first_day:
+            first_day = max(last for _, last in earlier) + dt.timedelta(days=1)
+        if last_day < first_day:
+            return None
+        pause = AgingPause.objects.create(
+            account=locked, first_day=first_day, last_day=last_day, plan=plan
+        )
         record_event(
             locked,
             actor=actor,
             action="account.aging_paused",
-            before=before,
-            after={"aging_paused_from": _iso(first_day), "aging_paused_until": _iso(last_day)},
+            before={"pauses": [[_iso(a), _iso(b)] for a, b in earlier]},
+            after={
+                "first_day": _iso(first_day),
+                "last_day": _iso(last_day),
+                "plan": plan.reference if plan else None,
+            },
         )
-    return locked
+    return pause
 
 
 def _iso(day: dt.date | None) -> str | None:
@@ -84,25 +90,27 @@ def _iso(day: dt.date | None) -> str | None:
 
 
 # Days past due, counted as delinquency.days_past_due does, in one statement for every
-# account: overdue days since the oldest unpaid due date, less the days of an agreed pause
-# that fall inside the overdue period. Each database spells date arithmetic its own way.
+# account: overdue days since the oldest unpaid due date, less the days of every agreed
+# pause that fall inside the overdue period (pauses never overlap: see pause_aging). Each
+# database spells date arithmetic its own way.
 _DPD_SQL = {
     "postgresql": """
         CASE WHEN oldest_unpaid_due_date IS NULL OR oldest_unpaid_due_date >= %(today)s THEN 0
-        ELSE (%(today)s::date - oldest_unpaid_due_date) - CASE
-            WHEN aging_paused_from IS NULL OR aging_paused_until IS NULL THEN 0
-            ELSE GREATEST(0, LEAST(aging_paused_until, %(today)s::date)
-                 - GREATEST(aging_paused_from, oldest_unpaid_due_date + 1) + 1)
-        END END""",
+        ELSE (%(today)s::date - oldest_unpaid_due_date) - COALESCE((
+            SELECT SUM(GREATEST(0, LEAST(p.last_day, %(today)s::date)
+                   - GREATEST(p.first_day, {table}.oldest_unpaid_due_date + 1) + 1))
+            FROM {pauses} p WHERE p.account_id = {table}.id), 0)
+        END""",
     "sqlite": """
         CASE WHEN oldest_unpaid_due_date IS NULL OR oldest_unpaid_due_date >= %(today)s THEN 0
-        ELSE CAST(julianday(%(today)s) - julianday(oldest_unpaid_due_date) AS INTEGER) - CASE
-            WHEN aging_paused_from IS NULL OR aging_paused_until IS NULL THEN 0
-            ELSE max(0, CAST(
-                julianday(min(aging_paused_until, %(today)s))
-                - julianday(max(aging_paused_from, date(oldest_unpaid_due_date, '+1 day')))
-                AS INTEGER) + 1)
-        END END""",
+        ELSE CAST(julianday(%(today)s) - julianday(oldest_unpaid_due_date) AS INTEGER)
+            - COALESCE((
+            SELECT SUM(max(0, CAST(
+                julianday(min(p.last_day, %(today)s))
+                - julianday(max(p.first_day, date({table}.oldest_unpaid_due_date, '+1 day')))
+                AS INTEGER) + 1))
+            FROM {pauses} p WHERE p.account_id = {table}.id), 0)
+        END""",
 }
 
 # Stage by days, as delinquency.stage_for: the upper bound of each stage but the last.
@@ -128,9 +136,10 @@ def refresh_aging(*, today: dt.date) -> int | None:
         # The SQL is assembled from the model's table name and the constants above only;
         # the one value that varies, the date, is a bound parameter.
         table = CreditAccount._meta.db_table
+        days_sql = _DPD_SQL[connection.vendor].format(table=table, pauses=AgingPause._meta.db_table)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET days_past_due_stored = {_DPD_SQL[connection.vendor]}, "
+                f"UPDATE {table} SET days_past_due_stored = {days_sql}, "
                 f"aging_refreshed_on = %(today)s",
                 {"today": today},
             )

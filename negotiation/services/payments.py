@@ -131,7 +131,8 @@ def record_payment(
         )
         plan = _current_plan(locked)
         repaid = _allocate_to_plan(payment, plan) if plan else amount
-        _reduce_ledger(locked, repaid)
+        payment.principal_repaid = _reduce_ledger(locked, repaid)
+        payment.save(update_fields=["principal_repaid"])
         record_event(
             payment,
             actor=actor,
@@ -204,10 +205,16 @@ def _allocate_to_plan(payment: Payment, plan: RepaymentPlan) -> Decimal:
     return principal_repaid
 
 
-def _reduce_ledger(account: CreditAccount, amount: Decimal) -> None:
+def _reduce_ledger(account: CreditAccount, amount: Decimal) -> Decimal:
+    """Take ``amount`` off the ledger in ``LEDGER_ORDER``; return the part that went to
+    principal (kept on the payment: the law counts the rest as repaid principal too)."""
     remaining = amount
+    to_principal = money.ZERO
     for field in LEDGER_ORDER:
         part = min(remaining, getattr(account, field))
         setattr(account, field, getattr(account, field) - part)
         remaining -= part
+        if field == "principal":
+            to_principal = part
     account.save(update_fields=list(LEDGER_ORDER))
+    return to_principal

@@ -149,6 +149,7 @@ def sign_plan(
     agreement_text: str,
     ip: str | None,
     user_agent: str,
+    now: dt.datetime | None = None,
 ) -> RepaymentPlan:
     """The debtor signs the agreement: the plan becomes ACTIVE, with the evidence stored.
 
@@ -157,6 +158,7 @@ def sign_plan(
     """
     if plan.account.debtor.user_id != actor.pk:
         raise ActionNotPermitted
+    now = now or timezone.now()
     with transaction.atomic():
         signed = transition_plan(
             plan,
@@ -164,7 +166,7 @@ def sign_plan(
             actor=actor,
             ip=ip,
             changes={
-                "signed_at": timezone.now(),
+                "signed_at": now,
                 "signature_ip": ip,
                 "signature_user_agent": user_agent[:400],
                 "agreement_sha256": agreement_digest(plan, agreement_text),
@@ -172,7 +174,7 @@ def sign_plan(
             },
         )
         if signed.grace_months:
-            _pause_aging_for_deferral(signed, actor=actor)
+            _pause_aging_for_deferral(signed, actor=actor, today=timezone.localdate(now))
         _store_agreement_after_commit(signed.pk)
     return signed
 
@@ -185,19 +187,19 @@ def _store_agreement_after_commit(plan_id: int) -> None:
     delay_after_commit(store_signed_agreement, plan_id)
 
 
-def _pause_aging_for_deferral(plan: RepaymentPlan, *, actor: User) -> None:
+def _pause_aging_for_deferral(plan: RepaymentPlan, *, actor: User, today: dt.date) -> None:
     """An agreed deferral pauses the aging of the account (DOMAIN.md) from the day after the
     signature (the signing day has already counted) until the day before the first payment
     falls due."""
     first_due = plan.installments.filter(number__gte=1).order_by("number").first()
     if first_due is None:
         return
-    today = timezone.localdate()
     pause_aging(
         plan.account,
         first_day=today + dt.timedelta(days=1),
         last_day=first_due.due_date - dt.timedelta(days=1),
         actor=actor,
+        plan=plan,
     )
 
 
