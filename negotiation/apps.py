@@ -32,6 +32,38 @@ def check_sms_backend(app_configs: Any, **kwargs: Any) -> list[Error]:
     return []
 
 
+def check_business_settings(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """Business settings that contradict themselves stop the deploy: affordability
+    thresholds out of order (a payment "tight" before it "fits"), a negative allowance per
+    dependent, or a rate ceiling that is no ceiling."""
+    from decimal import Decimal
+
+    from django.conf import settings
+
+    errors = []
+    fits, tight = settings.AFFORDABILITY_FITS_MAX_RATIO, settings.AFFORDABILITY_TIGHT_MAX_RATIO
+    if not Decimal(0) < fits <= tight:
+        errors.append(
+            Error(
+                f"AFFORDABILITY_FITS_MAX_RATIO ({fits}) must be above 0 and at most "
+                f"AFFORDABILITY_TIGHT_MAX_RATIO ({tight}).",
+                id="negotiation.E002",
+            )
+        )
+    if settings.AFFORDABILITY_DEPENDENT_ALLOWANCE < 0:
+        errors.append(
+            Error("AFFORDABILITY_DEPENDENT_ALLOWANCE cannot be negative.", id="negotiation.E003")
+        )
+    if not Decimal(0) < settings.DISCLOSED_ANNUAL_RATE_CEILING <= Decimal(36):
+        errors.append(
+            Error(
+                "DISCLOSED_ANNUAL_RATE_CEILING is a percent above 0 and at most 36.",
+                id="negotiation.E004",
+            )
+        )
+    return errors
+
+
 class NegotiationConfig(AppConfig):
     name = "negotiation"
     verbose_name = _("Debt relief")
@@ -43,3 +75,4 @@ class NegotiationConfig(AppConfig):
         post_migrate.connect(_sync_groups_after_migrate, sender=self)
         post_migrate.connect(_install_schedules_after_migrate, sender=self)
         checks.register(check_sms_backend)
+        checks.register(check_business_settings)

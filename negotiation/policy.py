@@ -68,6 +68,32 @@ class ProgramBounds:
         return min(self.months_max, LEGAL_MAX_MONTHS)
 
 
+# The amount the rate check prices: the annual rate by IRR barely depends on the amount
+# (only through rounding to the fen), so one ordinary balance stands for all.
+RATE_CHECK_AMOUNT = Decimal("10000.00")
+
+
+def highest_disclosed_rate(program: ProgramBounds, *, year: int = 2027) -> Decimal:
+    """The highest annual rate (by IRR, in percent) a plan within ``program``'s bounds can
+    disclose: every number of payments it allows, no payment-free months (they cost
+    nothing, so they only lower the rate), and the shortest and the longest first period
+    its due rule can give over a month of agreement days."""
+    starts = [dt.date(year, 1, day) for day in range(1, 32)]
+    by_first_period = sorted(
+        starts, key=lambda start: (money.first_regular_date(start, program.due) - start).days
+    )
+    rate = Decimal(0) if program.kind == INTEREST_FREEZE else program.rate
+    highest = Decimal(0)
+    for months in range(max(program.months_min, 1), program.legal_months_max + 1):
+        terms = Terms(
+            amount=RATE_CHECK_AMOUNT, months=months, cost_method=program.cost_method, rate=rate
+        )
+        for start in {by_first_period[0], by_first_period[-1]}:
+            disclosed = money.disclose(terms, start=start, due=program.due).annual_rate
+            highest = max(highest, disclosed)
+    return highest
+
+
 def amount_text(amount: Decimal) -> str:
     """An amount inside a message: grouped, two decimals (the currency is the account's)."""
     return f"{money.round_money(amount):,.2f}"
@@ -286,15 +312,24 @@ class Verdict(StrEnum):
 @dataclass(frozen=True)
 class AffordabilityThresholds:
     """Payment as a share of disposable income: up to ``fits`` fits, up to ``tight`` is
-    tight, above it does not fit. Settings, not constants (AFFORDABILITY_* in settings)."""
+    tight, above it does not fit. ``dependent_allowance`` is what each dependent needs to
+    live on a month, kept back before anything is judged affordable. Settings, not
+    constants (AFFORDABILITY_* in settings); ``manage.py check`` refuses them out of order."""
 
     fits: Decimal = Decimal("0.50")
     tight: Decimal = Decimal("0.80")
+    dependent_allowance: Decimal = Decimal("0.00")
+
+    def __post_init__(self) -> None:
+        if not Decimal(0) < self.fits <= self.tight:
+            raise ValueError("Affordability thresholds must satisfy 0 < fits <= tight.")
+        if self.dependent_allowance < 0:
+            raise ValueError("The allowance per dependent cannot be negative.")
 
 
 @dataclass(frozen=True)
 class Affordability:
-    disposable: Decimal  # income less essential expenses
+    disposable: Decimal  # income less essential expenses and the dependents' allowance
     ratio: Decimal | None  # payment / disposable; None when nothing is left to pay from
     verdict: Verdict
 
@@ -305,8 +340,14 @@ def affordability(
     expenses: Decimal,
     payment: Decimal,
     thresholds: AffordabilityThresholds,
+    dependents: int = 0,
 ) -> Affordability:
-    disposable = income - expenses
+    """Whether ``payment`` fits what is left of ``income`` after ``expenses`` and a living
+    allowance for each of the ``dependents``. Raises ``ValueError`` on negative figures:
+    they are never a debtor's real situation, and would make a payment look affordable."""
+    if min(income, expenses, payment) < 0 or dependents < 0:
+        raise ValueError("Income, expenses, payment and dependents cannot be negative.")
+    disposable = income - expenses - dependents * thresholds.dependent_allowance
     if disposable <= 0:
         return Affordability(disposable, None, Verdict.DOES_NOT_FIT)
     # Judge on the exact share; only the figure shown is rounded, so a payment one fen over

@@ -216,9 +216,17 @@ RELIEF_SLA_BUSINESS_DAYS = {
 }
 # How long a counter-offer stays open for the debtor unless the specialist sets a date.
 COUNTER_OFFER_DAYS = env.int("COUNTER_OFFER_DAYS", default=14)
-# Affordability: the regular payment as a share of disposable income (income - expenses).
+# Affordability: the regular payment as a share of disposable income (income - expenses -
+# dependents x allowance). The allowance per dependent per month is bank policy; a city's
+# minimum living standard (城市居民最低生活保障标准, about ¥1,000 a month in large cities in
+# 2025) is a floor to set it from. ``manage.py check`` refuses thresholds out of order.
 AFFORDABILITY_FITS_MAX_RATIO = env_decimal("AFFORDABILITY_FITS_MAX_RATIO", "0.50")
 AFFORDABILITY_TIGHT_MAX_RATIO = env_decimal("AFFORDABILITY_TIGHT_MAX_RATIO", "0.80")
+AFFORDABILITY_DEPENDENT_ALLOWANCE = env_decimal("AFFORDABILITY_DEPENDENT_ALLOWANCE", "1000.00")
+# The highest annual rate (by IRR, in percent) a program may make a debtor pay. Courts
+# reduce card charges above 24% a year: SPC, 关于进一步加强金融审判工作的若干意见 (法发〔2017〕
+# 22号), item 2. Program validation refuses bounds that could disclose more.
+DISCLOSED_ANNUAL_RATE_CEILING = env_decimal("DISCLOSED_ANNUAL_RATE_CEILING", "24.00")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)

@@ -3,6 +3,8 @@ the decision buttons."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -168,3 +170,35 @@ def test_programs_that_could_never_work_are_refused(supervisor, overrides, field
     response = staff_client(supervisor).post(reverse(ADD_URL), program_form(**overrides))
     assert response.status_code == 200
     assert field in response.context["adminform"].form.errors
+
+
+@pytest.mark.parametrize(
+    ("overrides", "shown"),
+    [
+        # 1.5% a month is under the 5% sanity bound but discloses about 32% a year.
+        ({"rate": "0.015"}, "above the ceiling of 24.00%"),
+        # A declining-balance rate of 30% a year is itself above the ceiling.
+        ({"cost_method": "annuity", "rate": "0.30"}, "above the ceiling of 24.00%"),
+    ],
+)
+def test_a_program_whose_debtors_would_pay_more_than_the_ceiling_is_refused(
+    supervisor, overrides, shown
+):
+    response = staff_client(supervisor).post(reverse(ADD_URL), program_form(**overrides))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert shown in " ".join(errors["rate"])
+    assert not Program.objects.filter(code="summer-plan").exists()
+
+
+def test_the_ceiling_is_a_setting(supervisor, settings):
+    settings.DISCLOSED_ANNUAL_RATE_CEILING = Decimal("36.00")
+    response = staff_client(supervisor).post(reverse(ADD_URL), program_form(rate="0.015"))
+    assert response.status_code == 302
+
+
+def test_every_demo_program_is_within_the_ceiling(db):
+    from negotiation.management.commands.seed_demo import PROGRAMS
+
+    for spec in PROGRAMS:
+        Program(**spec).full_clean()

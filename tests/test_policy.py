@@ -331,3 +331,61 @@ def test_no_schedule_with_an_empty_payment_is_within_bounds():
     )
     assert "months" in checked_terms(facts, tiny, months=24)[1]
     assert checked_terms(facts, tiny, months=5) == (terms_for(facts, tiny, months=5), {})
+
+
+# --- Issue 10: affordability counts the dependents, refuses nonsense ------------------------
+
+from negotiation.policy import highest_disclosed_rate  # noqa: E402
+
+
+def test_dependents_are_kept_back_before_the_verdict():
+    thresholds = AffordabilityThresholds(
+        fits=Decimal("0.50"), tight=Decimal("0.80"), dependent_allowance=Decimal("1000.00")
+    )
+    alone = affordability(
+        income=Decimal("8000"),
+        expenses=Decimal("5000"),
+        payment=Decimal("1400"),
+        thresholds=thresholds,
+    )
+    with_two = affordability(
+        income=Decimal("8000"),
+        expenses=Decimal("5000"),
+        payment=Decimal("1400"),
+        thresholds=thresholds,
+        dependents=2,
+    )
+    assert (alone.disposable, alone.verdict) == (Decimal("3000"), Verdict.FITS)
+    assert (with_two.disposable, with_two.verdict) == (Decimal("1000"), Verdict.DOES_NOT_FIT)
+
+
+@pytest.mark.parametrize(
+    "figures",
+    [
+        {"income": Decimal("-1"), "expenses": Decimal("0"), "payment": Decimal("10")},
+        {"income": Decimal("100"), "expenses": Decimal("-5"), "payment": Decimal("10")},
+        {"income": Decimal("100"), "expenses": Decimal("0"), "payment": Decimal("-10")},
+        {
+            "income": Decimal("100"),
+            "expenses": Decimal("0"),
+            "payment": Decimal("10"),
+            "dependents": -1,
+        },
+    ],
+)
+def test_affordability_refuses_negative_figures(figures):
+    with pytest.raises(ValueError, match="negative"):
+        affordability(thresholds=THRESHOLDS, **figures)
+
+
+def test_thresholds_out_of_order_are_refused():
+    with pytest.raises(ValueError, match="fits <= tight"):
+        AffordabilityThresholds(fits=Decimal("0.80"), tight=Decimal("0.50"))
+
+
+def test_the_highest_rate_of_a_program_covers_its_shortest_first_period():
+    next_day = replace(BOUNDS, rate=Decimal("0.02"), payment_day=24, months_min=1, months_max=12)
+    highest = highest_disclosed_rate(next_day)
+    # A whole month's 2% for one day would disclose 991.64%; pro rata it stays in proportion.
+    assert Decimal("40") < highest < Decimal("60")
+    assert highest_disclosed_rate(BOUNDS) == Decimal("13.27")  # 0.60% a month, up to 24 months

@@ -1,6 +1,7 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from negotiation.models.accounts import money_field
 from negotiation.models.terms import CostMethodChoice
 from negotiation.money import LEGAL_MAX_MONTHS, CostMethod
-from negotiation.policy import ProgramBounds
+from negotiation.policy import ProgramBounds, highest_disclosed_rate
 
 # Sane ceilings for a rate, by method: a monthly fee of 5% is already 60% a year; an annual
 # nominal rate of 36% is the ceiling of enforceable interest in Chinese courts.
@@ -228,6 +229,8 @@ class Program(models.Model):
         ceiling = MAX_MONTHLY_FEE if self.cost_method == CostMethod.FLAT_FEE else MAX_ANNUAL_RATE
         if self.rate is not None and self.rate > ceiling:
             errors["rate"] = _("The rate is above %(max)s for this cost method.") % {"max": ceiling}
+        if "rate" not in errors and self._bounds_complete():
+            errors.update(self._rate_ceiling_errors())
         if self.kind == ReliefKind.DEFERRAL and not self.grace_months_max:
             errors["grace_months_max"] = _("A deferral needs at least one payment-free month.")
         elif self.months_min and self.months_min + (self.grace_months_max and 1) > LEGAL_MAX_MONTHS:
@@ -264,6 +267,35 @@ class Program(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+    def _bounds_complete(self) -> bool:
+        """Whether the fields the rate check prices are all set and sane (the form's own
+        errors come first otherwise)."""
+        return (
+            self.rate is not None
+            and self.cost_method in {method.value for method in CostMethod}
+            and bool(self.months_min)
+            and bool(self.months_max)
+            and self.months_min <= self.months_max
+            and self.months_min <= LEGAL_MAX_MONTHS
+            and (self.payment_day is None or 1 <= self.payment_day <= 31)
+            and self.first_due_min_days is not None
+        )
+
+    def _rate_ceiling_errors(self) -> dict[str, object]:
+        """The ceiling is on what the debtor pays, not on the figure configured: a monthly
+        fee looks small and discloses about twice itself a year (DOMAIN.md table)."""
+        ceiling = settings.DISCLOSED_ANNUAL_RATE_CEILING
+        highest = highest_disclosed_rate(self.bounds)
+        if highest <= ceiling:
+            return {}
+        return {
+            "rate": _(
+                "With these bounds a debtor could pay %(rate)s%% a year (annual rate by IRR), "
+                "above the ceiling of %(ceiling)s%%. Lower the rate or shorten the terms."
+            )
+            % {"rate": highest, "ceiling": ceiling}
+        }
 
     def localized_name(self, language: str) -> str:
         return self.name_zh if language.startswith("zh") and self.name_zh else self.name

@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -184,10 +182,6 @@ class ReliefRequest(TermsFields):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_REQUEST_STATUSES
-
-    @property
-    def disposable_income(self) -> Decimal:
-        return self.monthly_income - self.monthly_expenses
 
 
 class OfferKind(models.TextChoices):

@@ -89,7 +89,9 @@ class Choices:
 
 def affordability_thresholds() -> policy.AffordabilityThresholds:
     return policy.AffordabilityThresholds(
-        fits=settings.AFFORDABILITY_FITS_MAX_RATIO, tight=settings.AFFORDABILITY_TIGHT_MAX_RATIO
+        fits=settings.AFFORDABILITY_FITS_MAX_RATIO,
+        tight=settings.AFFORDABILITY_TIGHT_MAX_RATIO,
+        dependent_allowance=settings.AFFORDABILITY_DEPENDENT_ALLOWANCE,
     )
 
 
@@ -210,6 +212,7 @@ def request_affordability(request: ReliefRequest) -> policy.Affordability:
         expenses=request.monthly_expenses,
         payment=request.monthly_amount,
         thresholds=affordability_thresholds(),
+        dependents=request.dependents,
     )
 
 

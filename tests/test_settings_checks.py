@@ -1,0 +1,29 @@
+"""Business settings that contradict themselves fail ``manage.py check``, before a deploy."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from negotiation.apps import check_business_settings
+
+
+def test_the_default_settings_pass(settings):
+    assert check_business_settings(None) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "error_id"),
+    [
+        ("AFFORDABILITY_FITS_MAX_RATIO", Decimal("0.90"), "negotiation.E002"),
+        ("AFFORDABILITY_FITS_MAX_RATIO", Decimal("0"), "negotiation.E002"),
+        ("AFFORDABILITY_DEPENDENT_ALLOWANCE", Decimal("-1"), "negotiation.E003"),
+        ("DISCLOSED_ANNUAL_RATE_CEILING", Decimal("40"), "negotiation.E004"),
+    ],
+)
+def test_settings_out_of_order_are_refused(settings, name, value, error_id):
+    setattr(settings, name, value)
+    assert [error.id for error in check_business_settings(None)] == [error_id]
+    with pytest.raises(SystemCheckError, match=error_id):
+        call_command("check")
