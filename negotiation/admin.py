@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from negotiation.admin_requests import CONTACT_PERMISSION, ReliefRequestAdmin, masked_name
 from negotiation.http import client_ip, pdf_response
 from negotiation.models import (
+    AgingPause,
     ApprovalLimit,
     AuditEvent,
     CollectionNotice,
@@ -122,7 +123,16 @@ class DebtorAdmin(ContactMaskingMixin, admin.ModelAdmin):
 class PaymentInline(ReadOnlyMixin, admin.TabularInline):
     model = Payment
     extra = 0
-    fields = ("paid_on", "amount", "source", "external_id")
+    fields = ("paid_on", "amount", "principal_repaid", "source", "external_id")
+    readonly_fields = fields
+
+
+class AgingPauseInline(ReadOnlyMixin, admin.TabularInline):
+    """Every agreed pause of the aging clock, for the record: set by signing a deferral."""
+
+    model = AgingPause
+    extra = 0
+    fields = ("first_day", "last_day", "plan", "created_at")
     readonly_fields = fields
 
 
@@ -135,7 +145,7 @@ class CreditAccountAdmin(ContactMaskingMixin, admin.ModelAdmin):
     search_fields = ("reference", "debtor__full_name", "debtor__reference", "card_last4")
     list_select_related = ("debtor",)
     autocomplete_fields = ("debtor",)
-    inlines = [PaymentInline]
+    inlines = [PaymentInline, AgingPauseInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         # Balances are entered when an account is onboarded, then move only by payments
