@@ -8,12 +8,15 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 # Only for the test and lint runs below; production sets its own (settings refuse to start without one).
-# Documents written by tests go to a throw-away folder, never next to the code.
-TEST_MEDIA := $(shell mktemp -d -t portal-test-media-XXXXXX)
 # Tests run with production settings except HTTPS, which the test server does not speak.
+# Documents written by tests go to a throw-away folder, made inside the recipe that needs it
+# (a `$(shell mktemp)` here would run, and leave a folder behind, whenever make reads this file).
 TEST_ENV := DJANGO_SECRET_KEY=test-only-key-3f9a1c7e5b2d8f6a0c4e9b1d7f3a5c8e2b6d0f4a9c1e7b3d5f8 DJANGO_DEBUG=0 \
-	NATIONAL_ID_HASH_KEY=test-only-national-id-key PRIVATE_MEDIA_ROOT=$(TEST_MEDIA) \
+	NATIONAL_ID_HASH_KEY=test-only-national-id-key \
 	SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0
+# Runs $(1) with a fresh media folder in PRIVATE_MEDIA_ROOT, removed afterwards whatever the outcome.
+with_test_media = media=$$(mktemp -d -t portal-test-media-XXXXXX); \
+	trap 'rm -rf "$$media"' EXIT; PRIVATE_MEDIA_ROOT="$$media" $(1)
 DEPLOY_ENV := DJANGO_SECRET_KEY=check-deploy-only-7c1e9a3f5b8d2c6e0a4f9b1d3e7c5a8f2b6d0e4c9a1f3b7 DJANGO_DEBUG=0 \
 	DJANGO_ALLOWED_HOSTS=portal.bank.example NATIONAL_ID_HASH_KEY=check-deploy-only-id-key
 
@@ -34,13 +37,13 @@ run: install
 test: install lint pytest
 
 pytest:
-	$(TEST_ENV) $(PY) -m pytest
+	@$(call with_test_media,$(TEST_ENV) $(PY) -m pytest)
 
 lint:
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
-	$(TEST_ENV) $(PY) -m mypy .
-	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
+	@$(call with_test_media,$(TEST_ENV) $(PY) -m mypy .)
+	@$(call with_test_media,$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run)
 	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 
 format: install
