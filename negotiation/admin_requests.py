@@ -38,7 +38,7 @@ from negotiation.http import client_ip
 from negotiation.models import OPEN_REQUEST_STATUSES, Document, Offer, ReliefRequest, RequestStatus
 from negotiation.models.requests import WITH_THE_BANK_STATUSES
 from negotiation.policy import Verdict
-from negotiation.roles import ROLE_PERMISSIONS, Role
+from negotiation.roles import ROLE_PERMISSIONS, Role, is_supervisor
 from negotiation.selectors import review_picture
 from negotiation.services.contacts import record_contact
 from negotiation.services.documents import record_download
@@ -425,7 +425,7 @@ class ReliefRequestAdmin(admin.ModelAdmin):
             "picture": review_picture(relief_request, viewer=request.user, today=today),  # type: ignore[arg-type]
             "can_decide": request.user.has_perm(ROLE_PERMISSIONS[Role.DECIDER])
             and relief_request.is_open,
-            "can_second_approve": request.user.has_perm(ROLE_PERMISSIONS[Role.SECOND_APPROVER])
+            "can_second_approve": is_supervisor(request.user)
             and relief_request.status == RequestStatus.AWAITING_SECOND_APPROVAL,
             "can_see_names": request.user.has_perm(CONTACT_PERMISSION),
             "can_download": request.user.has_perm("negotiation.download_document"),

@@ -10,6 +10,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from negotiation.models import ReliefRequest, User
 
 
@@ -31,6 +33,13 @@ ROLE_PERMISSIONS: dict[Role, str] = {
     Role.DECIDER: "negotiation.decide_reliefrequest",
     Role.SECOND_APPROVER: "negotiation.second_approve_reliefrequest",
 }
+
+
+def is_supervisor(user: User | AnonymousUser | None) -> bool:
+    """Whether ``user`` holds the supervisor's right: the second approval, which also lets
+    them hand work to others, take a colleague's case and approve beyond any limit."""
+    return user is not None and user.has_perm(ROLE_PERMISSIONS[Role.SECOND_APPROVER])
+
 
 _READ_CASES = [
     "view_debtor",

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.models.accounts import money_field
+from negotiation.models.users import User
+from negotiation.roles import is_supervisor
 
 
 class ApprovalLimit(models.Model):
@@ -35,3 +37,13 @@ class ApprovalLimit(models.Model):
 
     def covers(self, *, amount: Decimal, months: int) -> bool:
         return amount <= self.max_amount and months <= self.max_months
+
+
+def within_approval_limit(user: User, *, amount: Decimal, months: int) -> bool:
+    """Whether ``user`` may approve terms of ``amount`` over ``months`` alone, as far as
+    their own limit goes: supervisors have none; a decider without a limit row has no
+    authority to approve alone (the program's bounds are checked separately)."""
+    if is_supervisor(user):
+        return True
+    limit = ApprovalLimit.objects.filter(user=user).first()
+    return limit is not None and limit.covers(amount=amount, months=months)

@@ -34,7 +34,6 @@ from negotiation.exceptions import (
 )
 from negotiation.models import (
     OPEN_REQUEST_STATUSES,
-    ApprovalLimit,
     CreditAccount,
     Message,
     Offer,
@@ -48,7 +47,8 @@ from negotiation.models import (
 )
 from negotiation.models.accounts import RELIEF_OPEN_ACCOUNT_STATUSES
 from negotiation.models.requests import REQUEST_TRANSITIONS, WITH_THE_BANK_STATUSES
-from negotiation.roles import ROLE_PERMISSIONS, Role, actor_holds
+from negotiation.models.staff import within_approval_limit
+from negotiation.roles import ROLE_PERMISSIONS, Role, actor_holds, is_supervisor
 from negotiation.services.audit import record_event
 from negotiation.services.notifications import REQUEST_EVENTS, notify_request_event
 
@@ -403,10 +403,7 @@ def approves_alone(actor: User, request: ReliefRequest, *, today: dt.date) -> bo
     facts = account_facts(request.account, today=today)
     if policy.bounds_violations(request.terms, bounds_as_agreed(request), facts, start=today):
         return False
-    if actor.has_perm(ROLE_PERMISSIONS[Role.SECOND_APPROVER]):
-        return True
-    limit = ApprovalLimit.objects.filter(user=actor).first()
-    return limit is not None and limit.covers(amount=request.amount, months=request.months)
+    return within_approval_limit(actor, amount=request.amount, months=request.months)
 
 
 def bounds_as_agreed(request: ReliefRequest) -> policy.ProgramBounds:
@@ -563,9 +560,7 @@ def claim_request(
     supervisor's reassignment, not a claim. Audited either way."""
     with transaction.atomic():
         current = _locked(request, expected_version)
-        if current.assignee_id not in (None, actor.pk) and not actor.has_perm(
-            ROLE_PERMISSIONS[Role.SECOND_APPROVER]
-        ):
+        if current.assignee_id not in (None, actor.pk) and not is_supervisor(actor):
             raise AlreadyAssigned
         if current.status == RequestStatus.SUBMITTED:
             return transition_request(
@@ -586,7 +581,7 @@ def assign_request(request: ReliefRequest, *, assignee: User, actor: User) -> Re
             ROLE_PERMISSIONS[Role.REVIEWER]
         ):
             raise ActionNotPermitted
-        if actor.pk != assignee.pk and not actor.has_perm(ROLE_PERMISSIONS[Role.SECOND_APPROVER]):
+        if actor.pk != assignee.pk and not is_supervisor(actor):
             raise ActionNotPermitted  # only supervisors hand work to others
         before = {"assignee": current.assignee_id}
         current.assignee = assignee
@@ -626,7 +621,7 @@ def make_counter_offer(
         )
         account = CreditAccount.objects.select_for_update().get(pk=current.account_id)
         terms = validated_terms(account, current.program, choices, today=today)
-        if not _within_limit(actor, terms):
+        if not within_approval_limit(actor, amount=terms.amount, months=terms.months):
             raise BeyondApprovalLimit
         due = current.program.bounds.due
         settle_pending_offer(current, OfferStatus.SUPERSEDED, actor=actor)
@@ -654,13 +649,6 @@ def make_counter_offer(
         return transition_request(
             current, RequestStatus.COUNTER_OFFERED, actor=actor, expected_version=version, ip=ip
         )
-
-
-def _within_limit(actor: User, terms: money.Terms) -> bool:
-    if actor.has_perm(ROLE_PERMISSIONS[Role.SECOND_APPROVER]):
-        return True
-    limit = ApprovalLimit.objects.filter(user=actor).first()
-    return limit is not None and limit.covers(amount=terms.amount, months=terms.months)
 
 
 def _end_of_day(day: dt.date) -> dt.datetime:
