@@ -174,24 +174,17 @@ class ArrearsFacts:
     notices: tuple[Notice, ...] = ()  # received notices, effective or not
     pauses: tuple[tuple[dt.date, dt.date], ...] = ()
     repayments: tuple[Repayment, ...] = ()
-    agreement_kept: bool = False  # an agreed plan is signed and in force (not broken)
+    agreement_kept: bool = False  # a signed plan in force, no installment missed past grace
 
     @property
     def principal_unpaid_in_law(self) -> Decimal:
         """The principal the criminal provision looks at: the ledger's principal less every
-        repayment since the overdraft began that the ledger applied elsewhere (penalty,
-        fees, interest), because the law counts every repayment as repaying principal
-        whatever the bank's allocation order (法释〔2018〕19号 Art. 9). Never below 0."""
-        if self.oldest_unpaid_due_date is None:
-            return self.principal
-        elsewhere = sum(
-            (
-                r.amount - r.to_principal
-                for r in self.repayments
-                if r.paid_on > self.oldest_unpaid_due_date
-            ),
-            Decimal(0),
-        )
+        repayment the ledger applied elsewhere (penalty, fees, interest, a plan's cost),
+        because the law counts every repayment as repaying principal whatever the bank's
+        allocation order (法释〔2018〕19号 Art. 9). The ledger's principal is what was drawn
+        less what it applied to principal, so this is what was drawn less every repayment.
+        Never below 0."""
+        elsewhere = sum((r.amount - r.to_principal for r in self.repayments), Decimal(0))
         return max(Decimal(0), self.principal - elsewhere)
 
     def effective_notices(self, today: dt.date) -> list[dt.date]:

@@ -65,6 +65,15 @@ class BeyondLegalCap(ServiceError):
     )
 
 
+class AboveRateCeiling(ServiceError):
+    """The plan's annual rate by IRR would exceed DISCLOSED_ANNUAL_RATE_CEILING."""
+
+    default_message = _(
+        "Agreed today, these terms would cost more than the highest annual rate the bank may "
+        "charge. Make a counter-offer with another number of payments."
+    )
+
+
 class SameApprover(ServiceError):
     default_message = _(
         "You recommended this approval, so the second approval must come from someone else."

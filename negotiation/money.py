@@ -120,6 +120,11 @@ class Terms:
     def amount_waived(self) -> Decimal:
         return self.waived_interest + self.waived_penalty
 
+    @property
+    def level_payments(self) -> bool:
+        """Whether the schedule is an annuity (level payments, interest on the balance)."""
+        return self.cost_method is CostMethod.ANNUITY and self.rate > 0
+
 
 @dataclass(frozen=True)
 class DueDates:

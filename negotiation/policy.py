@@ -186,6 +186,13 @@ def too_small_message(program: ProgramBounds) -> str:
     }
 
 
+def rate_ceiling_message(rate: Decimal) -> str:
+    return _(
+        "With this many payments the annual rate would be %(rate)s%%, above what the bank "
+        "may charge. Choose another number of payments or another option."
+    ) % {"rate": rate}
+
+
 def checked_terms(
     account: AccountFacts,
     program: ProgramBounds,

@@ -63,7 +63,7 @@ def _summaries(
             account,
             delivered=account.delivered_notices,  # type: ignore[attr-defined]
             payments=account.repayments,  # type: ignore[attr-defined]
-            plan_active=any(plan.status == PlanStatus.ACTIVE for plan in plans),
+            plan_kept=any(plan_kept(plan, today=today) for plan in plans),
         )
         timeline = delinquency.timeline(facts, rules, today)
         summaries.append(
@@ -90,7 +90,9 @@ def _accounts_with_activity(debtor: Debtor) -> QuerySet[CreditAccount]:
             "plans",
             queryset=RepaymentPlan.objects.filter(
                 status__in=[PlanStatus.AWAITING_SIGNATURE, PlanStatus.ACTIVE]
-            ),
+            )
+            .select_related("request__program")
+            .prefetch_related("installments"),
             to_attr="current_plans",
         ),
         Prefetch(
@@ -156,7 +158,12 @@ def suggested_plans_for(
         expenses=expenses,
         thresholds=affordability_thresholds(),
     )
-    return [SuggestedPlan(programs[s.program_key], s) for s in suggestions]
+    ceiling = settings.DISCLOSED_ANNUAL_RATE_CEILING
+    return [
+        SuggestedPlan(programs[s.program_key], s)
+        for s in suggestions
+        if s.disclosure.annual_rate <= ceiling  # never suggest what could not be agreed
+    ]
 
 
 def open_request_for(account: CreditAccount) -> ReliefRequest | None:
@@ -300,12 +307,30 @@ def consequences_for(
     return []
 
 
-def arrears_facts(account: CreditAccount) -> delinquency.ArrearsFacts:
+def plan_kept(plan: RepaymentPlan, *, today: dt.date) -> bool:
+    """Whether ``plan`` is an agreement being kept on ``today``: signed, in force, and no
+    installment missed beyond the grace its program gives to make one up."""
+    if plan.status != PlanStatus.ACTIVE:
+        return False
+    states = [
+        policy.InstallmentState(i.number, i.due_date, i.paid_amount >= i.amount)
+        for i in plan.installments.all()
+    ]
+    return not policy.missed(states, today=today, grace_days=plan.request.program.grace_days)
+
+
+def arrears_facts(account: CreditAccount, *, today: dt.date) -> delinquency.ArrearsFacts:
+    active = (
+        account.plans.filter(status=PlanStatus.ACTIVE)
+        .select_related("request__program")
+        .prefetch_related("installments")
+        .first()
+    )
     return _facts(
         account,
         delivered=account.notices.filter(delivered_at__isnull=False),
         payments=account.payments.all(),
-        plan_active=account.plans.filter(status=PlanStatus.ACTIVE).exists(),
+        plan_kept=active is not None and plan_kept(active, today=today),
     )
 
 
@@ -314,7 +339,7 @@ def _facts(
     *,
     delivered: Iterable[CollectionNotice],
     payments: Iterable[Payment],
-    plan_active: bool,
+    plan_kept: bool,
 ) -> delinquency.ArrearsFacts:
     return delinquency.ArrearsFacts(
         oldest_unpaid_due_date=account.oldest_unpaid_due_date,
@@ -331,7 +356,7 @@ def _facts(
         repayments=tuple(
             delinquency.Repayment(p.paid_on, p.amount, p.principal_repaid) for p in payments
         ),
-        agreement_kept=plan_active,
+        agreement_kept=plan_kept,
     )
 
 
@@ -343,7 +368,7 @@ def timeline_for(
     facts: delinquency.ArrearsFacts | None = None,
 ) -> delinquency.Timeline:
     """Where the account stands and what comes next, with dates, in ``language``."""
-    facts = facts or arrears_facts(account)
+    facts = facts or arrears_facts(account, today=today)
     return delinquency.timeline(facts, consequences_for(language, today), today)
 
 

@@ -85,7 +85,7 @@ def account_detail(request: HttpRequest, reference: str) -> HttpResponse:
     open_request = selectors.open_request_for(account)
     figures_form = FiguresForm(request.GET or None)
     figures = figures_form.figures()
-    facts = selectors.arrears_facts(account)
+    facts = selectors.arrears_facts(account, today=today)
     timeline = selectors.timeline_for(
         account, today=today, language=translation.get_language() or "", facts=facts
     )

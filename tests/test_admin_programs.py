@@ -202,3 +202,17 @@ def test_every_demo_program_is_within_the_ceiling(db):
 
     for spec in PROGRAMS:
         Program(**spec).full_clean()
+
+
+def test_a_negative_rate_is_a_form_error_not_a_server_error(supervisor):
+    response = staff_client(supervisor).post(reverse(ADD_URL), program_form(rate="-0.001"))
+    assert response.status_code == 200
+    assert "rate" in response.context["adminform"].form.errors
+
+
+def test_a_shortest_plan_that_cannot_fit_the_cap_on_some_days_is_refused(supervisor):
+    response = staff_client(supervisor).post(
+        reverse(ADD_URL), program_form(months_min="60", months_max="60", first_due_min_days="45")
+    )
+    assert response.status_code == 200
+    assert "months_min" in response.context["adminform"].form.errors

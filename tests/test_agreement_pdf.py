@@ -142,3 +142,24 @@ def test_staff_who_may_not_see_names_cannot_open_the_agreement(plan):
     client = staff_client(make_staff(COMPLIANCE))
     url = reverse("admin:negotiation_repaymentplan_agreement", args=[plan.pk])
     assert client.get(url).status_code == 403
+
+
+def test_the_agreement_states_how_the_figures_are_worked_out_for_its_method(account, specialist):
+    from decimal import Decimal
+
+    from tests.factories import make_account, make_installment_program
+
+    flat = make_installment_program(code="flat-conv")
+    annuity = make_installment_program(
+        code="annuity-conv", cost_method="annuity", rate=Decimal("0.06")
+    )
+    flat_plan = approve_request(make_request(account, flat), actor=specialist, today=TODAY).plan
+    text = pdf_text(render_agreement_pdf(flat_plan, language="en"))
+    assert "equal principal parts" in text
+    second_card = make_account(account.debtor, card_last4="9999")
+    annuity_plan = approve_request(
+        make_request(second_card, annuity), actor=specialist, today=TODAY
+    ).plan
+    text = pdf_text(render_agreement_pdf(annuity_plan, language="en"))
+    assert "the payments are level" in text
+    assert "equal principal parts" not in text

@@ -176,3 +176,75 @@ def test_a_second_deferral_keeps_the_first_pause(account, deferral_program, spec
     assert (
         AuditEvent.objects.filter(action="account.aging_paused", object_id=account.pk).count() == 2
     )
+
+
+def test_a_pause_ends_with_its_plan_and_hides_no_later_arrears(
+    account, deferral_program, specialist
+):
+    from negotiation.services.payments import outstanding_on, record_payment
+
+    plan = _signed_deferral(account, deferral_program, specialist, on=TODAY)
+    [(first, last)] = account.pauses()
+    assert last > TODAY + dt.timedelta(days=30)
+    # Everything paid the day after signing: the plan is completed, the account settled.
+    paid_on = TODAY + dt.timedelta(days=1)
+    account.refresh_from_db()
+    record_payment(
+        account,
+        actor=None,
+        amount=outstanding_on(account),
+        paid_on=paid_on,
+        source="bank_transfer",
+        external_id="PAY-ALL",
+        today=paid_on,
+    )
+    plan.refresh_from_db()
+    assert plan.status == "completed"
+    account.refresh_from_db()
+    assert account.pauses() == [(first, paid_on)]
+    # New arrears ten days later age from their first day: no pause agreed for them.
+    CreditAccount.objects.filter(pk=account.pk).update(
+        oldest_unpaid_due_date=TODAY + dt.timedelta(days=10)
+    )
+    account.refresh_from_db()
+    assert account.days_past_due(TODAY + dt.timedelta(days=50)) == 40
+    assert AuditEvent.objects.filter(action="account.aging_pause_ended").count() == 1
+
+
+def test_terms_above_the_rate_ceiling_are_refused_at_request_and_at_approval(
+    account, installment_program, supervisor, settings
+):
+    """Program validation warns early; the ceiling is enforced on what the debtor pays."""
+    from negotiation.exceptions import AboveRateCeiling
+
+    # 0.60% a month over 12 months discloses 13.03%: above a ceiling of 13%.
+    settings.DISCLOSED_ANNUAL_RATE_CEILING = Decimal("13.00")
+    with pytest.raises(TermsOutOfBounds) as refused:
+        make_request(account, installment_program, months=12)
+    assert "above what the bank may charge" in refused.value.errors["months"]
+    settings.DISCLOSED_ANNUAL_RATE_CEILING = Decimal("24.00")
+    request = make_request(account, installment_program, months=12)
+    settings.DISCLOSED_ANNUAL_RATE_CEILING = Decimal("13.00")
+    with pytest.raises(AboveRateCeiling):
+        approve_request(request, actor=supervisor, today=TODAY)
+    assert not RepaymentPlan.objects.exists()
+
+
+def test_the_plan_page_shows_the_regular_payment_not_the_down_payment(
+    account, installment_program, supervisor, debtor_client
+):
+    from django.urls import reverse
+
+    request = submit_request(
+        account,
+        actor=account.debtor.user,
+        program=installment_program,
+        choices=Choices(months=10, down_payment=Decimal("1000.00")),
+        hardship=HARDSHIP,
+        today=TODAY,
+    )
+    plan = approve_request(request, actor=supervisor, today=TODAY).plan
+    regular = plan.installments.get(number=2).amount
+    assert plan.monthly_amount == regular
+    html = debtor_client.get(reverse("negotiation:plan_detail", args=[plan.reference])).content
+    assert f"¥{regular:,.2f}".encode() in html

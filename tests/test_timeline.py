@@ -288,8 +288,9 @@ def repaid(amount: str, to_principal: str = "0.00", on: dt.date = dt.date(2026, 
         ("52000.00", (repaid("2000.00"),), True),  # ¥50,000.00 in law
         # What the ledger already applied to principal is not subtracted twice.
         ("50000.00", (repaid("3000.00", to_principal="3000.00"),), True),
-        # A repayment before the overdraft began is in the ledger as allocated then.
-        ("50000.00", (repaid("900.00", on=OVERDRAFT_BEGAN),), True),
+        # A repayment on or before the due date counts too: every repayment is principal.
+        ("50000.00", (repaid("900.00", on=OVERDRAFT_BEGAN),), False),
+        ("50000.00", (repaid("900.00", on=OVERDRAFT_BEGAN - dt.timedelta(days=5)),), False),
     ],
 )
 def test_the_principal_is_what_is_left_after_every_repayment_counts_as_principal(

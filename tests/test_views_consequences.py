@@ -220,3 +220,21 @@ def test_the_dashboard_says_what_comes_next_and_when(debtor_client, account):
     assert (
         f"(at the earliest from {expected}): The debt may be classified as non-performing" in html
     )
+
+
+def test_the_criminal_section_returns_when_a_signed_plan_is_no_longer_kept(
+    debtor_client, account, installment_program, supervisor
+):
+    from negotiation.models import Installment
+
+    _criminal_case(account, principal="60000.00")
+    plan = approve_request(
+        make_request(account, installment_program), actor=supervisor, today=TODAY
+    ).plan
+    sign_plan(plan, actor=account.debtor.user, agreement_text="t", ip=None, user_agent="")
+    assert "malicious overdraft" not in page(debtor_client, account)
+    # The first installment unpaid well past the program's grace: the plan is in force but
+    # not kept, so the conditions are no longer set aside.
+    late = TODAY - dt.timedelta(days=installment_program.grace_days + 1)
+    Installment.objects.filter(plan=plan, number=1).update(due_date=late)
+    assert "malicious overdraft" in page(debtor_client, account)

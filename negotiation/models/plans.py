@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from negotiation import money
 from negotiation.models.accounts import money_field
 from negotiation.models.documents import private_storage
 from negotiation.models.terms import TermsFields, legal_cap_constraint
@@ -88,6 +89,17 @@ class RepaymentPlan(TermsFields):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def monthly_amount(self) -> Decimal:
+        """The regular monthly payment of the plan's schedule (not the down payment, nor a
+        pro rata first payment, nor the last one with the remainder)."""
+        lines = [
+            money.ScheduleLine(i.number, i.due_date, i.principal_part, i.cost_part, money.ZERO)
+            for i in self.installments.all()
+            if i.number >= 1
+        ]
+        return money.regular_amount(self.terms, lines)
 
 
 class InstallmentStatus(models.TextChoices):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from negotiation.models.accounts import money_field
 from negotiation.models.terms import CostMethodChoice
-from negotiation.money import LEGAL_MAX_MONTHS, CostMethod
+from negotiation.money import LEGAL_MAX_MONTHS, CostMethod, Terms, last_due_within_legal_cap
 from negotiation.policy import ProgramBounds, highest_disclosed_rate
 
 # Sane ceilings for a rate, by method: a monthly fee of 5% is already 60% a year; an annual
@@ -231,6 +231,7 @@ class Program(models.Model):
             errors["rate"] = _("The rate is above %(max)s for this cost method.") % {"max": ceiling}
         if "rate" not in errors and self._bounds_complete():
             errors.update(self._rate_ceiling_errors())
+            errors.update(self._legal_cap_errors())
         if self.kind == ReliefKind.DEFERRAL and not self.grace_months_max:
             errors["grace_months_max"] = _("A deferral needs at least one payment-free month.")
         elif self.months_min and self.months_min + (self.grace_months_max and 1) > LEGAL_MAX_MONTHS:
@@ -273,6 +274,7 @@ class Program(models.Model):
         errors come first otherwise)."""
         return (
             self.rate is not None
+            and self.rate >= 0
             and self.cost_method in {method.value for method in CostMethod}
             and bool(self.months_min)
             and bool(self.months_max)
@@ -281,6 +283,27 @@ class Program(models.Model):
             and (self.payment_day is None or 1 <= self.payment_day <= 31)
             and self.first_due_min_days is not None
         )
+
+    def _legal_cap_errors(self) -> dict[str, object]:
+        """The shortest plan the program allows must fit the legal cap whatever the day of
+        the agreement: otherwise, on some days, a debtor could choose nothing at all."""
+        bounds = self.bounds
+        months = max(self.months_min, 1)
+        grace = 1 if self.kind == ReliefKind.DEFERRAL else 0
+        if months + grace > LEGAL_MAX_MONTHS:
+            return {}  # refused below with its own message
+        terms = Terms(amount=Decimal("10000.00"), months=months, grace_months=grace)
+        for day in range(1, 32):
+            start = dt.date(2027, 1, day)
+            if not last_due_within_legal_cap(start, terms, bounds.due):
+                return {
+                    "months_min": _(
+                        "With its first payment date, the shortest plan would end more than "
+                        "60 months after the agreement on some days. Lower the minimum months "
+                        "or the days before the first payment."
+                    )
+                }
+        return {}
 
     def _rate_ceiling_errors(self) -> dict[str, object]:
         """The ceiling is on what the debtor pays, not on the figure configured: a monthly

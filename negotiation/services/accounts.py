@@ -85,6 +85,31 @@ def pause_aging(
     return pause
 
 
+def end_aging_pauses(account: CreditAccount, *, on: dt.date, actor: User | None) -> int:
+    """The agreement behind a pause has ended on ``on`` (plan completed, broken, expired, or
+    the account settled): no day after it stays paused. A pause running past ``on`` ends on
+    it; one that had not begun yet is removed. Audited; returns how many pauses changed.
+    Without this a later delinquency would start inside a pause that nothing agreed."""
+    changed = 0
+    with transaction.atomic():
+        for pause in AgingPause.objects.select_for_update().filter(
+            account=account, last_day__gt=on
+        ):
+            before = {"first_day": _iso(pause.first_day), "last_day": _iso(pause.last_day)}
+            if pause.first_day > on:
+                pause.delete()
+                after: dict[str, object] = {"removed": True}
+            else:
+                pause.last_day = on
+                pause.save(update_fields=["last_day"])
+                after = {"last_day": _iso(on)}
+            record_event(
+                account, actor=actor, action="account.aging_pause_ended", before=before, after=after
+            )
+            changed += 1
+    return changed
+
+
 def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 

@@ -23,7 +23,7 @@ from negotiation.models import (
     RepaymentPlan,
     User,
 )
-from negotiation.services.accounts import transition_account
+from negotiation.services.accounts import end_aging_pauses, transition_account
 from negotiation.services.audit import record_event
 from negotiation.services.notifications import notify_debtor
 from negotiation.services.plans import transition_plan
@@ -148,9 +148,11 @@ def record_payment(
         if plan is None and locked.total_balance == 0 and locked.status in PAYABLE_IN_FULL:
             # Paid in full without a plan: nothing is owed or overdue any more.
             transition_account(locked, AccountStatus.SETTLED, actor=actor, reason="paid in full")
+            end_aging_pauses(locked, on=paid_on, actor=actor)
         if plan and not plan.installments.exclude(status=InstallmentStatus.PAID).exists():
             transition_plan(plan, PlanStatus.COMPLETED, actor=actor)
             transition_account(locked, AccountStatus.SETTLED, actor=actor, reason="plan completed")
+            end_aging_pauses(locked, on=paid_on, actor=actor)
             notify_debtor(
                 locked.debtor,
                 "plan.completed",

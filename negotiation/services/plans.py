@@ -7,11 +7,17 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
 from negotiation import money, policy
-from negotiation.exceptions import ActionNotPermitted, BeyondLegalCap, TransitionNotAllowed
+from negotiation.exceptions import (
+    AboveRateCeiling,
+    ActionNotPermitted,
+    BeyondLegalCap,
+    TransitionNotAllowed,
+)
 from negotiation.locks import advisory_lock
 from negotiation.models import (
     AccountStatus,
@@ -25,7 +31,7 @@ from negotiation.models import (
 )
 from negotiation.models.plans import PLAN_TRANSITIONS
 from negotiation.queueing import delay_after_commit
-from negotiation.services.accounts import pause_aging, transition_account
+from negotiation.services.accounts import end_aging_pauses, pause_aging, transition_account
 from negotiation.services.audit import record_event
 from negotiation.services.notifications import notify_debtor
 from negotiation.templatetags.money import money as format_money
@@ -40,11 +46,14 @@ def create_plan(request: ReliefRequest, *, actor: User | None, agreed_on: dt.dat
     Every approval passes here, so this is where the legal cap is enforced, on the terms and
     due rule stored on the request and the day of the agreement: nothing (an exception to
     policy, a late acceptance, a program edited since) can waive it. Raises
-    ``BeyondLegalCap``, which rolls the approval back.
+    ``BeyondLegalCap``, which rolls the approval back; likewise ``AboveRateCeiling`` when
+    the plan dated from ``agreed_on`` would disclose more than the rate ceiling.
     """
     if not money.last_due_within_legal_cap(agreed_on, request.terms, request.due):
         raise BeyondLegalCap
     disclosure = money.disclose(request.terms, start=agreed_on, due=request.due)
+    if disclosure.annual_rate > settings.DISCLOSED_ANNUAL_RATE_CEILING:
+        raise AboveRateCeiling
     plan = unsaved_plan(request, disclosure=disclosure, agreed_on=agreed_on)
     plan.save()
     Installment.objects.bulk_create(unsaved_installments(plan, disclosure.lines))
@@ -335,6 +344,7 @@ def _break_plans(today: dt.date) -> int:
             continue
         with transaction.atomic():
             ended = transition_plan(plan, PlanStatus.BROKEN, actor=None)
+            end_aging_pauses(plan.account, on=today, actor=None)
             transition_account(
                 plan.account, AccountStatus.IN_ARREARS, actor=None, reason="plan broken"
             )

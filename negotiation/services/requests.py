@@ -125,6 +125,10 @@ def validated_terms(
     )
     if errors or terms is None:
         raise TermsOutOfBounds(errors)
+    rate = money.disclose(terms, start=today, due=bounds.due).annual_rate
+    if rate > settings.DISCLOSED_ANNUAL_RATE_CEILING:
+        # The last word on what the debtor pays, whatever the program's validation missed.
+        raise TermsOutOfBounds({"months": policy.rate_ceiling_message(rate)})
     return terms
 
 

@@ -340,11 +340,12 @@ class SyntheticData:
                 monthly_income=Decimal(self.rng.randrange(3000, 20000)),
                 monthly_expenses=Decimal(self.rng.randrange(2000, 10000)),
                 monthly_amount=money.regular_amount(
-                    terms, money.build_schedule(terms, start=self.today)
+                    terms, money.build_schedule(terms, start=self.today, due=program.bounds.due)
                 ),
                 due_by=timezone.now() + dt.timedelta(days=self.rng.randrange(-3, 3)),
             )
             request.set_terms(terms)
+            request.set_due(program.bounds.due)  # the rule its plan's dates follow
             requests.append(request)
         created = ReliefRequest.objects.bulk_create(requests)
         Offer.objects.bulk_create(self._ask(request) for request in created)
@@ -362,15 +363,14 @@ class SyntheticData:
             else OfferStatus.DECLINED,
         )
         offer.set_terms(request.terms)
+        offer.set_due(request.due)
         return offer
 
     def _plans(self, approved: list[ReliefRequest]) -> None:
         plans = []
         schedules = []
         for request in approved:
-            disclosure = money.disclose(
-                request.terms, start=self.today, due=request.program.bounds.due
-            )
+            disclosure = money.disclose(request.terms, start=self.today, due=request.due)
             status = self.rng.choice([PlanStatus.AWAITING_SIGNATURE, PlanStatus.ACTIVE])
             plans.append(
                 unsaved_plan(request, disclosure=disclosure, agreed_on=self.today, status=status)
