@@ -206,6 +206,9 @@ class FiguresForm(forms.Form):
 
     income = money_field(_("Monthly income after tax"), required=False)
     expenses = money_field(_("Monthly essential expenses"), required=False)
+    dependents = forms.IntegerField(
+        label=_("People who depend on you"), min_value=0, max_value=20, required=False
+    )
 
     @staticmethod
     def money_or_none(text: str) -> Decimal | None:
@@ -217,13 +220,14 @@ class FiguresForm(forms.Form):
             return None
         return value
 
-    def figures(self) -> tuple[Decimal, Decimal] | None:
+    def figures(self) -> tuple[Decimal, Decimal, int] | None:
+        """(income, expenses, dependents) when both amounts were given; dependents 0 if not."""
         if not self.is_valid():
             return None
         income, expenses = self.cleaned_data.get("income"), self.cleaned_data.get("expenses")
         if income is None or expenses is None:
             return None
-        return income, expenses
+        return income, expenses, self.cleaned_data.get("dependents") or 0
 
 
 class SignPlanForm(forms.Form):

@@ -144,19 +144,25 @@ def suggested_plans_for(
     options: list[ProgramOption],
     *,
     today: dt.date,
-    figures: tuple[Decimal, Decimal] | None,
+    figures: tuple[Decimal, Decimal, int] | None,
 ) -> list[SuggestedPlan]:
     """The few plans worth considering for the account, fitted to the debtor's figures
-    (income, expenses) when they gave them."""
+    (income, expenses, dependents) when they gave them. The living allowance of each
+    dependent is kept back as an essential expense, as on the request itself."""
     programs = {option.program.code: option.program for option in options if option.eligible}
-    income, expenses = figures if figures else (None, None)
+    thresholds = affordability_thresholds()
+    income: Decimal | None = None
+    expenses: Decimal | None = None
+    if figures:
+        income, expenses, dependents = figures
+        expenses += dependents * thresholds.dependent_allowance
     suggestions = policy.suggest_plans(
         account_facts(account, today=today),
         [(code, program.bounds) for code, program in programs.items()],
         today=today,
         income=income,
         expenses=expenses,
-        thresholds=affordability_thresholds(),
+        thresholds=thresholds,
     )
     ceiling = settings.DISCLOSED_ANNUAL_RATE_CEILING
     return [

@@ -241,7 +241,7 @@ def _initial_from_query(request: HttpRequest, programs: list[Program]) -> dict[s
         initial["grace_months"] = 1 if chosen.grace_months_max else 0
     figures = FiguresForm(request.GET).figures()
     if figures:
-        initial["monthly_income"], initial["monthly_expenses"] = figures
+        initial["monthly_income"], initial["monthly_expenses"], initial["dependents"] = figures
     for name in ("months", "grace_months"):
         value = _small_int(request.GET.get(name, ""))
         if value is not None:

@@ -212,3 +212,24 @@ def test_errors_are_summed_up_at_the_top_and_linked_to_their_fields(
     assert 'role="alert"' in html.split('id="error-summary"', 1)[0][-80:]
     assert 'href="#id_hardship_statement"' in summary
     assert 'href="#id_consent_truthful"' in summary
+
+
+def test_the_suggestions_keep_back_a_living_allowance_for_each_dependent(
+    debtor_client, account, installment_program
+):
+    url = reverse("negotiation:account", args=[account.reference])
+    figures = {"income": "8000", "expenses": "5000"}
+
+    def kinds(**extra: str) -> set[str]:
+        response = debtor_client.get(url, {**figures, **extra})
+        assert response.status_code == 200
+        return {item.suggestion.kind.value for item in response.context["suggestions"]}
+
+    assert "shortest_that_fits" in kinds(dependents="0")
+    # Three dependents at ¥1,000 each leave nothing to pay from: nothing "fits".
+    assert "shortest_that_fits" not in kinds(dependents="3")
+    prefilled = debtor_client.get(
+        reverse("negotiation:request_create", args=[account.reference]),
+        {"program": installment_program.code, **figures, "dependents": "3"},
+    )
+    assert prefilled.context["form"].initial["dependents"] == 3
