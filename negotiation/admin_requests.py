@@ -89,31 +89,24 @@ class QueueFilter(admin.SimpleListFilter):
 
 
 class StageFilter(admin.SimpleListFilter):
-    """By stage of arrears, from the oldest unpaid due date: set-based, no Python loop.
-    (Agreed pauses are not subtracted here; the column shows the exact days.)"""
+    """By stage of arrears as stored by the nightly refresh (``stage_stored``), which
+    subtracts every agreed pause, as the days column does: set-based, no Python loop."""
 
     title = _("stage of arrears")
     parameter_name = "stage"
-    RANGES = {  # days past due, inclusive
-        delinquency.Stage.EARLY: (1, 30),
-        delinquency.Stage.ONE_MONTH: (31, 60),
-        delinquency.Stage.TWO_MONTHS: (61, 90),
-        delinquency.Stage.NON_PERFORMING: (91, None),
-    }
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [(stage.value, stage.label) for stage in self.RANGES]
+        return [
+            (stage.value, stage.label)
+            for stage in delinquency.Stage
+            if stage is not delinquency.Stage.CURRENT
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
-        if value not in self.RANGES:
+        if value not in {stage.value for stage in delinquency.Stage}:
             return queryset
-        low, high = self.RANGES[delinquency.Stage(value)]
-        today = timezone.localdate()
-        condition = Q(account__oldest_unpaid_due_date__lte=today - dt.timedelta(days=low))
-        if high is not None:
-            condition &= Q(account__oldest_unpaid_due_date__gte=today - dt.timedelta(days=high))
-        return queryset.filter(condition)
+        return queryset.filter(account__stage_stored=value)
 
 
 class AssigneeFilter(admin.SimpleListFilter):

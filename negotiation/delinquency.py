@@ -29,6 +29,11 @@ class Stage(StrEnum):
     def explanation(self) -> Promise:
         return STAGE_EXPLANATIONS[self]
 
+    @property
+    def tone(self) -> str:
+        """How a badge shows the stage: calm when current, stronger as arrears grow."""
+        return STAGE_TONES[self]
+
 
 STAGE_LABELS: dict[Stage, Promise] = {
     Stage.CURRENT: _("Up to date"),
@@ -36,6 +41,14 @@ STAGE_LABELS: dict[Stage, Promise] = {
     Stage.ONE_MONTH: _("Overdue for more than a month"),
     Stage.TWO_MONTHS: _("Overdue for more than two months"),
     Stage.NON_PERFORMING: _("Overdue for more than 90 days"),
+}
+
+STAGE_TONES: dict[Stage, str] = {
+    Stage.CURRENT: "success",
+    Stage.EARLY: "info",
+    Stage.ONE_MONTH: "warning",
+    Stage.TWO_MONTHS: "warning",
+    Stage.NON_PERFORMING: "danger",
 }
 
 # What each stage means, in the debtor's words: facts about the arrears only. What the bank
@@ -56,8 +69,9 @@ STAGE_EXPLANATIONS: dict[Stage, Promise] = {
     ),
 }
 
-# Upper bound, in days past due, of each stage but the last.
-_STAGE_LIMITS: tuple[tuple[int, Stage], ...] = (
+# Upper bound, in days past due, of each stage but the last: the one table of stage bounds.
+# The nightly SQL (services.accounts), the queue's filter and the badges derive from it.
+STAGE_LIMITS: tuple[tuple[int, Stage], ...] = (
     (0, Stage.CURRENT),
     (30, Stage.EARLY),
     (60, Stage.ONE_MONTH),
@@ -101,7 +115,7 @@ def merged(pauses: Sequence[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.
 
 
 def stage_for(days: int) -> Stage:
-    for limit, stage in _STAGE_LIMITS:
+    for limit, stage in STAGE_LIMITS:
         if days <= limit:
             return stage
     return Stage.NON_PERFORMING

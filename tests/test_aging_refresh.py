@@ -7,6 +7,7 @@ import datetime as dt
 import random
 
 import pytest
+from django.utils import timezone
 
 from negotiation import delinquency
 from negotiation.models import AgingPause, CreditAccount
@@ -43,3 +44,40 @@ def test_running_it_twice_gives_the_same_figures(debtor):
     first = list(CreditAccount.objects.values_list("days_past_due_stored", "stage_stored"))
     refresh_aging(today=TODAY)
     assert list(CreditAccount.objects.values_list("days_past_due_stored", "stage_stored")) == first
+
+
+@pytest.mark.parametrize("days", [0, 1, 30, 31, 60, 61, 90, 91, 400])
+def test_the_stored_stage_follows_the_one_table_of_stage_bounds(debtor, days):
+    account = make_account(debtor, oldest_unpaid_due_date=TODAY - dt.timedelta(days=days))
+    refresh_aging(today=TODAY)
+    account.refresh_from_db()
+    assert account.stage_stored == delinquency.stage_for(days).value
+
+
+def test_the_queue_filters_on_the_stored_stage_which_honours_pauses(
+    debtor, installment_program, specialist
+):
+    from django.urls import reverse
+
+    from tests.conftest import staff_client
+    from tests.factories import make_request
+
+    paused = make_account(debtor, card_last4="1111", days_past_due=100)
+    # 20 of its 100 days were an agreed deferral: 80 days, two months, not non-performing.
+    AgingPause.objects.create(
+        account=paused,
+        first_day=TODAY - dt.timedelta(days=50),
+        last_day=TODAY - dt.timedelta(days=31),
+    )
+    plain = make_account(debtor, card_last4="2222", days_past_due=100)
+    paused_request = make_request(paused, installment_program)
+    plain_request = make_request(plain, installment_program)
+    refresh_aging(today=timezone.localdate())
+    url = reverse("admin:negotiation_reliefrequest_changelist")
+    client = staff_client(specialist)
+    two_months = client.get(url, {"stage": "two_months"}).content.decode()
+    non_performing = client.get(url, {"stage": "non_performing"}).content.decode()
+    assert paused_request.reference in two_months
+    assert plain_request.reference not in two_months
+    assert plain_request.reference in non_performing
+    assert paused_request.reference not in non_performing

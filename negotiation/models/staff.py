@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.models.accounts import money_field
+from negotiation.money import LEGAL_MAX_MONTHS
 from negotiation.models.users import User
 from negotiation.roles import is_supervisor
 
@@ -27,7 +28,7 @@ class ApprovalLimit(models.Model):
             models.CheckConstraint(
                 condition=models.Q(max_amount__gte=0)
                 & models.Q(max_months__gte=1)
-                & models.Q(max_months__lte=60),
+                & models.Q(max_months__lte=LEGAL_MAX_MONTHS),
                 name="approval_limit_sane",
             )
         ]

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 
+from negotiation import delinquency
 from negotiation.exceptions import TransitionNotAllowed
 from negotiation.models import AccountStatus, AgingPause, CreditAccount, RepaymentPlan, User
 from negotiation.models.accounts import ACCOUNT_TRANSITIONS
@@ -44,7 +45,7 @@ def _nothing_overdue(account: CreditAccount) -> list[str]:
     at 0 days (the debtor's pages no longer list steps "if nothing is done")."""
     account.oldest_unpaid_due_date = None
     account.days_past_due_stored = 0
-    account.stage_stored = "current"
+    account.stage_stored = delinquency.Stage.CURRENT.value
     return ["oldest_unpaid_due_date", "days_past_due_stored", "stage_stored"]
 
 
@@ -138,13 +139,14 @@ _DPD_SQL = {
         END""",
 }
 
-# Stage by days, as delinquency.stage_for: the upper bound of each stage but the last.
-_STAGE_SQL = """
-    CASE WHEN days_past_due_stored = 0 THEN 'current'
-         WHEN days_past_due_stored <= 30 THEN 'early'
-         WHEN days_past_due_stored <= 60 THEN 'one_month'
-         WHEN days_past_due_stored <= 90 THEN 'two_months'
-         ELSE 'non_performing' END"""
+def _stage_sql() -> str:
+    """Stage by days, as ``delinquency.stage_for``, built from its ``STAGE_LIMITS`` table
+    (constants only: no value from outside reaches the SQL)."""
+    branches = " ".join(
+        f"WHEN days_past_due_stored <= {int(limit)} THEN '{stage.value}'"
+        for limit, stage in delinquency.STAGE_LIMITS
+    )
+    return f"CASE {branches} ELSE '{delinquency.Stage.NON_PERFORMING.value}' END"
 
 
 def refresh_aging(*, today: dt.date) -> int | None:
@@ -169,5 +171,5 @@ def refresh_aging(*, today: dt.date) -> int | None:
                 {"today": today},
             )
             rows: int = cursor.rowcount
-            cursor.execute(f"UPDATE {table} SET stage_stored = {_STAGE_SQL}")
+            cursor.execute(f"UPDATE {table} SET stage_stored = {_stage_sql()}")
         return rows
