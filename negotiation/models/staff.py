@@ -5,8 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.models.accounts import money_field
-from negotiation.money import LEGAL_MAX_MONTHS
 from negotiation.models.users import User
+from negotiation.money import LEGAL_MAX_MONTHS
 from negotiation.roles import is_supervisor
 
 

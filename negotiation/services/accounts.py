@@ -139,6 +139,7 @@ _DPD_SQL = {
         END""",
 }
 
+
 def _stage_sql() -> str:
     """Stage by days, as ``delinquency.stage_for``, built from its ``STAGE_LIMITS`` table
     (constants only: no value from outside reaches the SQL)."""
