@@ -46,17 +46,6 @@ REQUEST_EVENTS = frozenset(
         "request.awaiting_second_approval",
     }
 )
-PLAN_EVENTS = frozenset(
-    {
-        "installment.due_soon",
-        "installment.overdue",
-        "plan.broken",
-        "plan.completed",
-        "plan.expired",
-        "plan.signature_reminder",
-    }
-)
-RECEIPT_EVENTS = frozenset({"payment.received"})
 # Reminders are capped and held during a dispute; decisions, outcomes and receipts always go.
 REMINDER_EVENTS = frozenset(
     {"installment.due_soon", "installment.overdue", "plan.signature_reminder"}

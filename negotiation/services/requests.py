@@ -221,10 +221,10 @@ def request_affordability(request: ReliefRequest) -> policy.Affordability:
 
 
 def _inside_auto_approve_envelope(request: ReliefRequest, program: Program) -> bool:
-    # A program that asks for evidence never approves before a person has seen it.
+    # The envelope itself excludes programs that ask for evidence (Program.clean and a
+    # database constraint): a person must see the evidence first.
     return (
-        not program.hardship_evidence_required
-        and program.within_auto_approve_envelope(amount=request.amount, months=request.months)
+        program.within_auto_approve_envelope(amount=request.amount, months=request.months)
         and request_affordability(request).verdict is policy.Verdict.FITS
     )
 
@@ -327,20 +327,6 @@ def settle_pending_offer(request: ReliefRequest, to: str, *, actor: User | None 
             action="offer.settled",
             before={"status": OfferStatus.PENDING},
             after={"status": to, "request": request.reference, "kind": offer.kind},
-        )
-
-
-def start_review(
-    request: ReliefRequest, *, actor: User, expected_version: int | None = None
-) -> ReliefRequest:
-    """A specialist takes a submitted request into review and becomes its assignee."""
-    with transaction.atomic():
-        return transition_request(
-            request,
-            RequestStatus.IN_REVIEW,
-            actor=actor,
-            expected_version=expected_version,
-            changes={"assignee": actor},
         )
 
 
