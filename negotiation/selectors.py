@@ -179,7 +179,7 @@ def open_request_for(account: CreditAccount) -> ReliefRequest | None:
 def request_history(request: ReliefRequest) -> QuerySet[AuditEvent]:
     """The request's audit trail, oldest first: what the debtor sees as its history."""
     return AuditEvent.objects.filter(
-        object_type="negotiation.reliefrequest", object_id=request.pk
+        object_type=ReliefRequest._meta.label_lower, object_id=request.pk
     ).order_by("at", "id")
 
 

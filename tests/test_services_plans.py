@@ -248,3 +248,28 @@ def test_the_plan_page_shows_the_regular_payment_not_the_down_payment(
     assert plan.monthly_amount == regular
     html = debtor_client.get(reverse("negotiation:plan_detail", args=[plan.reference])).content
     assert f"¥{regular:,.2f}".encode() in html
+
+
+def test_audit_values_are_written_one_way():
+    import datetime as dt_
+
+    from negotiation.models import PlanStatus
+    from negotiation.services.audit import audit_value
+
+    assert audit_value(
+        {
+            "amount": Decimal("10.50"),
+            "on": dt_.date(2027, 1, 2),
+            "status": PlanStatus.ACTIVE,
+            "pauses": [(dt_.date(2027, 1, 1), dt_.date(2027, 1, 3))],
+            "none": None,
+            "count": 3,
+        }
+    ) == {
+        "amount": "10.50",
+        "on": "2027-01-02",
+        "status": "active",
+        "pauses": [["2027-01-01", "2027-01-03"]],
+        "none": None,
+        "count": 3,
+    }

@@ -30,7 +30,7 @@ def transition_account(
         locked.status = to
         changed = ["status"]
         if to == AccountStatus.SETTLED:
-            before["oldest_unpaid_due_date"] = _iso(locked.oldest_unpaid_due_date)
+            before["oldest_unpaid_due_date"] = locked.oldest_unpaid_due_date
             changed += _nothing_overdue(locked)
             after["oldest_unpaid_due_date"] = None
         locked.save(update_fields=changed)
@@ -76,10 +76,10 @@ def pause_aging(
             locked,
             actor=actor,
             action="account.aging_paused",
-            before={"pauses": [[_iso(a), _iso(b)] for a, b in earlier]},
+            before={"pauses": earlier},
             after={
-                "first_day": _iso(first_day),
-                "last_day": _iso(last_day),
+                "first_day": first_day,
+                "last_day": last_day,
                 "plan": plan.reference if plan else None,
             },
         )
@@ -96,23 +96,19 @@ def end_aging_pauses(account: CreditAccount, *, on: dt.date, actor: User | None)
         for pause in AgingPause.objects.select_for_update().filter(
             account=account, last_day__gt=on
         ):
-            before = {"first_day": _iso(pause.first_day), "last_day": _iso(pause.last_day)}
+            before = {"first_day": pause.first_day, "last_day": pause.last_day}
             if pause.first_day > on:
                 pause.delete()
                 after: dict[str, object] = {"removed": True}
             else:
                 pause.last_day = on
                 pause.save(update_fields=["last_day"])
-                after = {"last_day": _iso(on)}
+                after = {"last_day": on}
             record_event(
                 account, actor=actor, action="account.aging_pause_ended", before=before, after=after
             )
             changed += 1
     return changed
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
 
 
 # Days past due, counted as delinquency.days_past_due does, in one statement for every

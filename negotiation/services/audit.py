@@ -1,10 +1,35 @@
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from django.db import models
 
 from negotiation.models import AuditEvent, User
+
+
+def audit_value(value: Any) -> Any:
+    """One value as the audit trail stores it (JSON): amounts as exact strings, dates and
+    times in ISO 8601, an object as its primary key, an enum as its value; lists and
+    mappings item by item. The one place this conversion is written."""
+    if value is None or (isinstance(value, bool | int | str) and not isinstance(value, Enum)):
+        return value
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):  # datetimes too
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, Mapping):
+        return {str(key): audit_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [audit_value(item) for item in value]
+    return str(value)
 
 
 def record_event(
@@ -27,7 +52,7 @@ def record_event(
         object_type=obj._meta.label_lower,
         object_id=obj.pk,
         object_reference=str(getattr(obj, "reference", "")),
-        before=before or {},
-        after=after or {},
+        before=audit_value(before or {}),
+        after=audit_value(after or {}),
         ip=ip,
     )

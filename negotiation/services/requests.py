@@ -292,18 +292,11 @@ def transition_request(
         actor_label="policy" if by_policy else "system",
         action="request.transition",
         before=before,
-        after={"status": to, "version": locked.version, **_audit_safe(changes or {})},
+        after={"status": to, "version": locked.version, **(changes or {})},
         ip=ip,
     )
     _notify_debtor(locked, to)
     return locked
-
-
-def _audit_safe(changes: dict[str, Any]) -> dict[str, Any]:
-    return {
-        field: (value.pk if hasattr(value, "pk") else str(value) if value is not None else None)
-        for field, value in changes.items()
-    }
 
 
 def _notify_debtor(request: ReliefRequest, status: str) -> None:
