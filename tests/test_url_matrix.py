@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import URLPattern, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from negotiation.models import AuditEvent, Document, ReliefRequest, RepaymentPlan
@@ -77,11 +77,10 @@ OPEN_TO_ANYONE = {"rights"}
 
 
 def test_every_url_has_a_case():
-    resolver = get_resolver()
+    debtor_site = get_resolver().url_patterns[-1]  # include("negotiation.urls")
+    assert isinstance(debtor_site, URLResolver)
     names = {
-        pattern.name
-        for pattern in resolver.url_patterns[-1].url_patterns  # the debtor site's include
-        if isinstance(pattern, URLPattern)
+        pattern.name for pattern in debtor_site.url_patterns if isinstance(pattern, URLPattern)
     }
     assert names == set(DEBTOR_URLS)
 
@@ -126,6 +125,7 @@ def test_another_debtor_gets_a_404_and_changes_nothing(world, name, method):
     stranger = make_debtor()
     make_account(stranger, card_last4="9999")
     client = Client()
+    assert stranger.user is not None
     assert client.login(username=stranger.user.username, password=PASSWORD)
     before = _changes()
     response = _call(client, method, _url(name, world))
