@@ -74,5 +74,8 @@ class NegotiationConfig(AppConfig):
         # first, being registered first), bring the staff groups up to date.
         post_migrate.connect(_sync_groups_after_migrate, sender=self)
         post_migrate.connect(_install_schedules_after_migrate, sender=self)
+        # Register the tasks in Celery's registry: services queue them by name.
+        from negotiation import tasks  # noqa: F401
+
         checks.register(check_sms_backend)
         checks.register(check_business_settings)

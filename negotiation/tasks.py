@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from negotiation.queueing import SEND_NOTIFICATION, STORE_SIGNED_AGREEMENT
 from negotiation.services.notifications import deliver_notification
 
 # A task is retried with backoff when the database is briefly unreachable. A mail or SMS
@@ -13,7 +14,9 @@ from negotiation.services.notifications import deliver_notification
 DATABASE_BLIPS = (OperationalError, InterfaceError)
 
 
-@shared_task(autoretry_for=DATABASE_BLIPS, retry_backoff=True, max_retries=5)
+@shared_task(
+    name=SEND_NOTIFICATION, autoretry_for=DATABASE_BLIPS, retry_backoff=True, max_retries=5
+)
 def send_notification(notification_id: int) -> str:
     """Deliver one email or SMS. Safe to run twice: the second run finds it sent."""
     return deliver_notification(notification_id)
@@ -72,7 +75,12 @@ def send_due_notifications() -> int:
     return send(now=timezone.now())
 
 
-@shared_task(autoretry_for=(OSError, *DATABASE_BLIPS), retry_backoff=True, max_retries=5)
+@shared_task(
+    name=STORE_SIGNED_AGREEMENT,
+    autoretry_for=(OSError, *DATABASE_BLIPS),
+    retry_backoff=True,
+    max_retries=5,
+)
 def store_signed_agreement(plan_id: int) -> int:
     """Render and store the signed agreement PDF once (after the signature commits)."""
     from negotiation.services.agreements import signed_agreement_pdf

@@ -54,3 +54,39 @@ def test_no_cdn_anywhere_in_templates():
         text = path.read_text()
         assert "https://" not in text, path
         assert "http://" not in text, path
+
+
+PURE_MODULES = [ROOT / "negotiation" / name for name in ("money.py", "delinquency.py", "policy.py")]
+ORM_IMPORT = re.compile(r"^\s*(from|import)\s+(django\.db|negotiation\.models)\b", re.M)
+TASKS_IMPORT = re.compile(
+    r"^\s*(from\s+negotiation(\.tasks)?\s+import\s+.*\btasks\b|from\s+negotiation\.tasks\s+import|import\s+negotiation\.tasks)",
+    re.M,
+)
+
+
+def test_pure_modules_import_no_orm():
+    offenders = [
+        str(path.relative_to(ROOT)) for path in PURE_MODULES if ORM_IMPORT.search(path.read_text())
+    ]
+    assert offenders == []
+
+
+def test_services_never_import_tasks():
+    """Services queue tasks by name (queueing.delay_after_commit): tasks import services,
+    so the other way round would be a circle."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "negotiation" / "services").rglob("*.py")
+        if TASKS_IMPORT.search(path.read_text())
+    ]
+    assert offenders == []
+
+
+def test_the_layering_checks_can_fail():
+    assert ORM_IMPORT.search("from django.db import models")
+    assert ORM_IMPORT.search("    from negotiation.models import Program")
+    assert not ORM_IMPORT.search("from django.utils.translation import gettext as _")
+    assert TASKS_IMPORT.search("    from negotiation.tasks import send_notification")
+    assert TASKS_IMPORT.search("from negotiation import tasks")
+    assert TASKS_IMPORT.search("import negotiation.tasks")
+    assert not TASKS_IMPORT.search("delay_after_commit(SEND_NOTIFICATION, 1)")

@@ -29,7 +29,7 @@ from negotiation.models import (
     ReliefRequest,
     User,
 )
-from negotiation.queueing import delay_after_commit
+from negotiation.queueing import SEND_NOTIFICATION, delay_after_commit
 from negotiation.services.audit import record_event
 from negotiation.sms import send_sms
 
@@ -155,10 +155,8 @@ def _may_contact(event: str, account: CreditAccount | None, now: dt.datetime) ->
 
 
 def deliver_after_commit(notification_id: int) -> None:
-    from negotiation.tasks import send_notification
-
     # If the broker loses it, the row stays pending and the dispatcher sends it.
-    delay_after_commit(send_notification, notification_id)
+    delay_after_commit(SEND_NOTIFICATION, notification_id)
 
 
 def send_due_notifications(*, now: dt.datetime) -> int:

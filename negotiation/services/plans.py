@@ -30,7 +30,7 @@ from negotiation.models import (
     User,
 )
 from negotiation.models.plans import PLAN_TRANSITIONS
-from negotiation.queueing import delay_after_commit
+from negotiation.queueing import STORE_SIGNED_AGREEMENT, delay_after_commit
 from negotiation.services.accounts import end_aging_pauses, pause_aging, transition_account
 from negotiation.services.audit import record_event
 from negotiation.services.notifications import notify_debtor
@@ -189,11 +189,9 @@ def sign_plan(
 
 
 def _store_agreement_after_commit(plan_id: int) -> None:
-    from negotiation.tasks import store_signed_agreement
-
     # If the PDF cannot be made now, the first download makes it
     # (services.agreements.signed_agreement_pdf).
-    delay_after_commit(store_signed_agreement, plan_id)
+    delay_after_commit(STORE_SIGNED_AGREEMENT, plan_id)
 
 
 def _pause_aging_for_deferral(plan: RepaymentPlan, *, actor: User, today: dt.date) -> None:
