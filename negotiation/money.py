@@ -1,7 +1,8 @@
 """Money: rounding, repayment schedules and cost disclosure. Pure: no ORM, no clock.
 
 Every amount is a ``Decimal`` built from a string or an int, never from a float. Rounding
-happens in exactly one place, :func:`round_money`, half-up to the fen (0.01).
+follows one rule, :func:`round_money`'s: half-up to the fen (0.01); only the annuity's
+monthly loop applies it in place rather than by the call.
 
 A schedule always sums exactly to its total: equal parts are rounded and the rounding
 remainder goes to the last installment (DESIGN.md section 5).
@@ -15,6 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
+from itertools import accumulate, count, repeat
+from operator import add, floordiv, mod, sub
+from typing import NamedTuple
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -52,8 +56,18 @@ def add_months(start: dt.date, months: int, *, day: int | None = None) -> dt.dat
     month_index = start.month - 1 + months
     year = start.year + month_index // 12
     month = month_index % 12 + 1
-    last_day = calendar.monthrange(year, month)[1]
-    return dt.date(year, month, min(anchor, last_day))
+    return dt.date(year, month, min(anchor, days_in_month(year, month)))
+
+
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    """The number of days in ``month`` of ``year``: ``calendar.monthrange`` without the
+    weekday it also works out, which cost more than the rest of a due date."""
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _DAYS_IN_MONTH[month - 1]
 
 
 class CostMethod(StrEnum):
@@ -220,9 +234,48 @@ def due_dates(start: dt.date, terms: Terms, due: DueDates) -> list[dt.date]:
     The first regular date is :func:`first_regular_date`; ``grace_months`` regular dates
     are skipped; then monthly.
     """
-    anchor = due.payment_day or start.day
     first = first_regular_date(start, due)
-    return [add_months(first, terms.grace_months + i, day=anchor) for i in range(terms.months)]
+    return _monthly_dates(
+        _month_index(first) + terms.grace_months, due.payment_day or start.day, terms.months
+    )
+
+
+def _month_index(date: dt.date) -> int:
+    """Months since the start of year 0: consecutive months have consecutive indices."""
+    return date.year * 12 + date.month - 1
+
+
+def _monthly_dates(first_index: int, anchor: int, count: int) -> list[dt.date]:
+    """``count`` due dates a month apart from month ``first_index`` (see
+    :func:`_month_index`), on the ``anchor`` day or the month's last if it is shorter.
+
+    The dates ``add_months`` gives, built with ``map`` and ``accumulate`` (loops in C) from
+    the months' lengths rather than month by month: every preview builds them.
+    """
+    lengths = _month_lengths(first_index, count)
+    year, month = divmod(first_index, 12)
+    if anchor <= 28:
+        # Every month has the day: each date is the month's length after the one before.
+        first = dt.date(year, month + 1, anchor).toordinal()
+        return list(map(dt.date.fromordinal, accumulate(lengths[:-1], add, initial=first)))
+    indices = range(first_index, first_index + count)
+    years = map(floordiv, indices, repeat(12))
+    months = map(add, map(mod, indices, repeat(12)), repeat(1))
+    return list(map(dt.date, years, months, map(min, repeat(anchor), lengths)))
+
+
+_LEAP_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _month_lengths(first_index: int, count: int) -> list[int]:
+    """The days in each of ``count`` consecutive months from month ``first_index``: whole
+    years of month lengths joined and cut, rather than a function call a month."""
+    first_year, last_year = first_index // 12, (first_index + count - 1) // 12
+    lengths: list[int] = []
+    for year in range(first_year, last_year + 1):
+        lengths += _LEAP_DAYS_IN_MONTH if calendar.isleap(year) else _DAYS_IN_MONTH
+    offset = first_index - first_year * 12
+    return lengths[offset : offset + count]
 
 
 def first_period_share(start: dt.date, due: DueDates) -> Decimal:
@@ -231,15 +284,37 @@ def first_period_share(start: dt.date, due: DueDates) -> Decimal:
     day after the agreement must not cost a whole month (that would disclose an absurd
     annual rate); a longer first period costs no more than a month (in the debtor's
     favour). Payment-free months cost nothing, so they do not enter the share."""
-    return min(Decimal(1), months_between(start, first_regular_date(start, due)))
+    return _share_of_first_month(start, first_regular_date(start, due))
+
+
+def _share_of_first_month(start: dt.date, first: dt.date) -> Decimal:
+    """:func:`first_period_share` once the first regular date ``first`` is known."""
+    if first >= add_months(start, 1):  # a month or more: months_between is 1 or more
+        return Decimal(1)
+    return min(Decimal(1), months_between(start, first))
 
 
 def last_due_within_legal_cap(start: dt.date, terms: Terms, due: DueDates) -> bool:
     """Whether an agreement made on ``start`` ends within the legal cap: its last payment
     falls no later than ``start`` plus ``LEGAL_MAX_MONTHS`` months (Art. 70: five years,
     payment-free months and the first period included)."""
-    last = due_dates(start, terms, due)[-1]
+    # Only the last due date, not the whole list: the suggestions ask this of every month
+    # count of every program. The same date as due_dates(start, terms, due)[-1].
+    anchor = due.payment_day or start.day
+    skipped = terms.grace_months + terms.months - 1
+    last = add_months(first_regular_date(start, due), skipped, day=anchor)
     return last <= add_months(start, LEGAL_MAX_MONTHS)
+
+
+class _Columns(NamedTuple):
+    """A schedule column by column: what its lines are made of, and what a disclosure
+    reads without going through the lines."""
+
+    start: dt.date
+    anchor: int  # the day of the month payments fall on
+    first_index: int  # the month of the first payment (see _month_index)
+    dates: list[dt.date]
+    parts: _Parts
 
 
 def build_schedule(
@@ -251,39 +326,84 @@ def build_schedule(
     goes to the last installment. A first period shorter than a month costs its share of
     a month (:func:`first_period_share`). Raises ``InvalidTerms`` when nothing is financed.
     """
-    if terms.financed <= 0:
+    return _schedule_lines(_schedule_columns(terms, terms.financed, start, due or DueDates()))
+
+
+def _schedule_columns(terms: Terms, financed: Decimal, start: dt.date, due: DueDates) -> _Columns:
+    """The columns of :func:`build_schedule`'s lines (``financed`` is the terms')."""
+    if financed <= 0:
         raise InvalidTerms("down_payment", "Nothing is left to repay in installments.")
-    due = due or DueDates()
-    dates = due_dates(start, terms, due)
-    share = first_period_share(start, due)
+    first = first_regular_date(start, due)
+    anchor = due.payment_day or start.day
+    first_index = _month_index(first) + terms.grace_months
+    share = _share_of_first_month(start, first)
     if terms.cost_method is CostMethod.ANNUITY and terms.rate > 0:
-        parts = _annuity_parts(terms.financed, terms.rate, terms.months, first_share=share)
+        parts = _annuity_parts(financed, terms.rate, terms.months, first_share=share)
     else:
-        parts = _flat_fee_parts(terms.financed, terms.rate, terms.months, first_share=share)
-    lines: list[ScheduleLine] = []
-    remaining = terms.financed
-    for number, (due_date, (principal_part, cost_part)) in enumerate(
-        zip(dates, parts, strict=True), start=1
-    ):
-        remaining -= principal_part
-        lines.append(ScheduleLine(number, due_date, principal_part, cost_part, remaining))
+        parts = _flat_fee_parts(financed, terms.rate, terms.months, first_share=share)
+    dates = _monthly_dates(first_index, anchor, terms.months)
+    return _Columns(start, anchor, first_index, dates, parts)
+
+
+def _schedule_lines(columns: _Columns) -> list[ScheduleLine]:
+    """The lines of a schedule from its columns.
+
+    Each line is the very object ``ScheduleLine(...)`` makes (its fields are all it holds,
+    and it stays frozen), given its fields as its ``__dict__`` at once: the frozen
+    dataclass's ``__init__`` sets each field through ``object.__setattr__``, which cost more
+    than all the rest of a line."""
+    parts = columns.parts
+    lines = []
+    rows = zip(count(1), columns.dates, parts.principals, parts.costs, parts.balances)
+    for number, due_date, principal_part, cost_part, balance_after in rows:
+        line = _new_object(ScheduleLine)
+        fields = {
+            "number": number,
+            "due_date": due_date,
+            "principal_part": principal_part,
+            "cost_part": cost_part,
+            "balance_after": balance_after,
+        }
+        _set_attribute(line, "__dict__", fields)
+        lines.append(line)
     return lines
+
+
+_new_object = object.__new__
+_set_attribute = object.__setattr__  # past the frozen dataclass's own __setattr__
+
+
+class _Parts(NamedTuple):
+    """The installments' parts, column by column, and what they come to."""
+
+    principals: list[Decimal]
+    costs: list[Decimal]
+    balances: list[Decimal]  # the principal still to repay after each payment
+    cost_total: Decimal
+    amounts: list[Decimal] | None  # principal + cost of each, where the parts had it at hand
 
 
 def _flat_fee_parts(
     financed: Decimal, monthly_fee: Decimal, months: int, *, first_share: Decimal
-) -> list[tuple[Decimal, Decimal]]:
+) -> _Parts:
     """Equal principal parts and the same fee every month (the first month's fee pro rata
     when it is short): total cost is at most fee x months."""
     fee = round_money(financed * monthly_fee)
     first_fee = fee if first_share == 1 else round_money(financed * monthly_fee * first_share)
     principals = split_evenly(financed, months)
-    return [(principal, first_fee if i == 0 else fee) for i, principal in enumerate(principals)]
+    balances = list(accumulate(principals, sub, initial=financed))[1:]
+    base, last = principals[0], principals[-1]
+    if months == 1:
+        amounts = [last + first_fee]
+    else:  # the same parts, added once rather than installment by installment
+        amounts = [base + first_fee, *[base + fee] * (months - 2), last + fee]
+    costs = [first_fee] + [fee] * (months - 1)
+    return _Parts(principals, costs, balances, first_fee + fee * (months - 1), amounts)
 
 
 def _annuity_parts(
     financed: Decimal, annual_rate: Decimal, months: int, *, first_share: Decimal
-) -> list[tuple[Decimal, Decimal]]:
+) -> _Parts:
     """Level payments; each month's interest on the balance still owed, rounded to the fen.
 
     Each month's interest is one exact expression, balance x annual rate / 12, rounded
@@ -296,15 +416,24 @@ def _annuity_parts(
         ctx.prec = 50
         monthly_rate = annual_rate / 12
         payment = round_money(financed * monthly_rate / (1 - (1 + monthly_rate) ** -months))
-    parts = []
     balance = financed
-    for number in range(1, months + 1):
-        share = first_share if number == 1 else Decimal(1)
-        interest = round_money(balance * annual_rate * share / 12)
-        principal = balance if number == months else min(payment - interest, balance)
-        parts.append((principal, interest))
+    interest = round_money(financed * annual_rate * first_share / 12)
+    principals, interests, balances = [], [interest], []
+    for _ in range(months - 1):
+        principal = payment - interest
+        if principal > balance:
+            principal = balance
         balance -= principal
-    return parts
+        principals.append(principal)
+        balances.append(balance)
+        # A whole month: balance x rate x 1 / 12, the same expression (x 1 is exact),
+        # rounded as round_money rounds, in place: this runs for every month of every
+        # annuity preview, and the call cost as much as the rest of the month.
+        interest = (balance * annual_rate / 12).quantize(CENT, rounding=ROUND_HALF_UP)
+        interests.append(interest)
+    principals.append(balance)  # the last payment repays what is left
+    balances.append(balance - balance)
+    return _Parts(principals, interests, balances, sum(interests, ZERO), None)
 
 
 def regular_amount(terms: Terms, lines: Sequence[ScheduleLine]) -> Decimal:
@@ -324,6 +453,7 @@ def disclose(terms: Terms, *, start: dt.date, due: DueDates | None = None) -> Di
     monthly_irr = irr_monthly(
         terms.financed, [(months_between(start, line.due_date), line.amount) for line in lines]
     )
+    annual_rate, effective_annual_rate = rates_shown(monthly_irr)
     return Disclosure(
         terms=terms,
         start=start,
@@ -336,24 +466,51 @@ def disclose(terms: Terms, *, start: dt.date, due: DueDates | None = None) -> Di
         last_due_date=lines[-1].due_date,
         total_repayable=total_repayable,
         total_cost=total_repayable - terms.amount,
-        annual_rate=_percent(monthly_irr * 12),
-        effective_annual_rate=_percent((1 + monthly_irr) ** 12 - 1),
+        annual_rate=annual_rate,
+        effective_annual_rate=effective_annual_rate,
     )
+
+
+def rates_shown(monthly_rate: Decimal) -> tuple[Decimal, Decimal]:
+    """The annual rate (the monthly rate x 12) and the effective annual rate ((1 + monthly
+    rate) ** 12 - 1) of ``monthly_rate``, in percent to 2 places, as a disclosure shows
+    them. Both only grow with the monthly rate."""
+    return _percent(monthly_rate * 12), _percent((1 + monthly_rate) ** 12 - 1)
 
 
 def _percent(rate: Decimal) -> Decimal:
     return round_money(rate * 100)
 
 
+# A tick is 1/365 of a month. months_between counts a day as 12/365 of a month, so every
+# offset it gives is a whole number of ticks: a month is 365 ticks and a day 12.
+TICKS_PER_MONTH = DAYS_PER_YEAR
+TICKS_PER_DAY = 12
+
+
 def months_between(start: dt.date, end: dt.date) -> Decimal:
     """Whole calendar months from ``start`` to ``end``, plus the days left over as a
     fraction of a month (x 12 / 365). A due date on the agreement's day of the month (or
     on the last day of a shorter month) is a whole number of months away."""
-    months = (end.year - start.year) * 12 + end.month - start.month
-    if add_months(start, months) > end:
+    return _months_of_ticks(month_ticks(start, end))
+
+
+def _months_of_ticks(ticks: int) -> Decimal:
+    """Ticks as months, in the very Decimal arithmetic ``months_between`` has always used."""
+    months, days_in_ticks = divmod(ticks, TICKS_PER_MONTH)
+    return Decimal(months) + Decimal(days_in_ticks // TICKS_PER_DAY) * 12 / 365
+
+
+def month_ticks(start: dt.date, end: dt.date) -> int:
+    """``months_between(start, end)`` in ticks (x 365), exactly: whole calendar months
+    (to the last anniversary of ``start`` on or before ``end``) x 365 + the days after it
+    x 12."""
+    months = _month_index(end) - _month_index(start)
+    anniversary = add_months(start, months)
+    if anniversary > end:
         months -= 1
-    days_left = (end - add_months(start, months)).days
-    return Decimal(months) + Decimal(days_left) * 12 / 365
+        anniversary = add_months(start, months)
+    return months * TICKS_PER_MONTH + (end - anniversary).days * TICKS_PER_DAY
 
 
 def irr_monthly(financed: Decimal, payments: list[tuple[Decimal, Decimal]]) -> Decimal:
