@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 from itertools import accumulate, count, repeat
-from operator import add, floordiv, mod, sub
+from operator import add, floordiv, gt, mod, mul, sub, truediv
 from typing import NamedTuple
 
 CENT = Decimal("0.01")
@@ -447,28 +448,36 @@ def regular_amount(terms: Terms, lines: Sequence[ScheduleLine]) -> Decimal:
 
 def disclose(terms: Terms, *, start: dt.date, due: DueDates | None = None) -> Disclosure:
     """The full disclosure of ``terms`` agreed on ``start``: schedule, totals, true rates."""
-    lines = build_schedule(terms, start=start, due=due)
-    installments_total = sum((line.amount for line in lines), ZERO)
+    financed = terms.financed
+    columns = _schedule_columns(terms, financed, start, due or DueDates())
+    lines = _schedule_lines(columns)
+    parts = columns.parts
+    amounts = parts.amounts or list(map(add, parts.principals, parts.costs))
+    installments_total = financed + parts.cost_total  # the principal parts sum to financed
     total_repayable = terms.down_payment + installments_total
-    monthly_irr = irr_monthly(
-        terms.financed, [(months_between(start, line.due_date), line.amount) for line in lines]
+    ticks = _schedule_ticks(columns)  # in order: due dates increase
+    annual_rate, effective_annual_rate = _rates_in_order(
+        financed, ticks, amounts, installments_total
     )
-    annual_rate, effective_annual_rate = rates_shown(monthly_irr)
-    return Disclosure(
-        terms=terms,
-        start=start,
-        lines=tuple(lines),
-        first_amount=lines[0].amount,
-        regular_amount=regular_amount(terms, lines),
-        last_amount=lines[-1].amount,
-        number_of_payments=len(lines),
-        first_due_date=lines[0].due_date,
-        last_due_date=lines[-1].due_date,
-        total_repayable=total_repayable,
-        total_cost=total_repayable - terms.amount,
-        annual_rate=annual_rate,
-        effective_annual_rate=effective_annual_rate,
-    )
+    # Disclosure(...) itself, given its fields at once (as the schedule's lines are).
+    disclosure = _new_object(Disclosure)
+    fields = {
+        "terms": terms,
+        "start": start,
+        "lines": tuple(lines),
+        "first_amount": amounts[0],
+        "regular_amount": regular_amount(terms, lines),
+        "last_amount": amounts[-1],
+        "number_of_payments": len(lines),
+        "first_due_date": lines[0].due_date,
+        "last_due_date": lines[-1].due_date,
+        "total_repayable": total_repayable,
+        "total_cost": total_repayable - terms.amount,
+        "annual_rate": annual_rate,
+        "effective_annual_rate": effective_annual_rate,
+    }
+    _set_attribute(disclosure, "__dict__", fields)
+    return disclosure
 
 
 def rates_shown(monthly_rate: Decimal) -> tuple[Decimal, Decimal]:
@@ -511,6 +520,390 @@ def month_ticks(start: dt.date, end: dt.date) -> int:
         months -= 1
         anniversary = add_months(start, months)
     return months * TICKS_PER_MONTH + (end - anniversary).days * TICKS_PER_DAY
+
+
+def _schedule_ticks(columns: _Columns) -> Sequence[int]:
+    """:func:`month_ticks` from the agreement to each due date of a schedule.
+
+    On the agreement's own day of the month every due date is a whole number of months
+    after it; so it is, plus the same few days, when the payment day comes later in the
+    month and neither day is past the 28th: a tick range, a month apart. A payment day
+    earlier in the month counts from last month's anniversary: its length decides.
+    Otherwise (a day past the 28th, which some months do not have) date by date.
+    """
+    start, anchor, count = columns.start, columns.anchor, len(columns.dates)
+    first = month_ticks(start, columns.dates[0])
+    if anchor == start.day or start.day <= anchor <= 28:
+        return range(first, first + count * TICKS_PER_MONTH, TICKS_PER_MONTH)
+    if anchor < start.day <= 28:
+        # The days after last month's anniversary: its length - start.day + anchor.
+        lengths = _month_lengths(columns.first_index - 1, count)
+        base = first - lengths[0] * TICKS_PER_DAY
+        months = range(base, base + count * TICKS_PER_MONTH, TICKS_PER_MONTH)
+        return list(map(add, months, map(mul, lengths, repeat(TICKS_PER_DAY))))
+    return [month_ticks(start, date) for date in columns.dates]
+
+
+# --- The disclosed rates, fast and exactly the reference's ---------------------------------
+#
+# irr_monthly (a Decimal bisection) is the reference: a disclosure shows rates_shown() of its
+# rate. It takes about 40 Decimal present values, with a fractional Decimal power for every
+# payment when a program sets a payment day. disclosed_rates() finds the rate in float and
+# proves, in Decimal, that the figures shown are the ones the bisection gives:
+#
+# 1. Offsets are whole ticks, so discounting by y = (1 + r) ** (-1/365) a tick makes every
+#    discount factor an integer power of y: no fractional Decimal powers.
+# 2. The secant method in float gives s = ln(1 + r) to about 1e-13.
+# 3. Two discount rates y a hair either side of it (s -/+ 1e-11) are taken as exact
+#    Decimals. The Decimal present value at each, to 19 digits with integer powers, sums and
+#    products of positive numbers only, is within 1e-15 of the exact one; it must be above
+#    the amount financed at the lower rate and below it at the higher one by more than 1e-14
+#    of it (1e-11 in s moves the present value by at least 3e-13 of it: every payment is a
+#    day or more away). Then the true rate lies between the two rates they stand for.
+# 4. The bisection stops within 5e-13 of the true rate (its bracket is 1e-12 wide; its own
+#    34-digit present values and 28-digit offsets move its root by far less), so its rate
+#    lies in that bracket widened by 1e-11 each side. Both figures shown only grow with the
+#    rate: the same at both ends of the widened bracket, they are the same at the
+#    bisection's rate. Otherwise (a rate within about 1e-11 of where a figure rounds the
+#    other way: about one plan in 100,000) the bisection itself gives them.
+#
+# A schedule's payments are mostly evenly spaced and equal (all but the first and the last):
+# then each present value is a geometric sum, in a few operations instead of one a payment.
+
+_SECANT_STEPS = 50
+_SECANT_TOLERANCE = 1e-14  # on ln(1 + r): the error the last step may leave
+_NEAR_SIDE = 2e-12  # on ln(1 + r), below the float root: the lower rate of the bracket
+_PROOF_DIGITS = 19  # one machine word for Decimal, ample for the 1e-14 the proof needs
+_PROOF_MARGIN = Decimal("1e-14")  # of the amount financed: over the Decimal rounding
+_BISECTION_SLACK = Decimal("1e-11")  # irr_monthly lands within 5e-13 of the root
+
+
+def disclosed_rates(
+    financed: Decimal, payments: Sequence[tuple[int, Decimal]]
+) -> tuple[Decimal, Decimal]:
+    """The annual and the effective annual rate, in percent to 2 places, of lending
+    ``financed`` against ``payments``: (offset after the agreement in ticks, as
+    :func:`month_ticks` counts it; amount).
+
+    Always exactly ``rates_shown(irr_monthly(financed, ...))`` at the same offsets: the rate
+    is found in float and the figures proved in Decimal (see above); where the proof does
+    not hold, the bisection gives them. Raises ``NoRateExists`` as the bisection does."""
+    ordered = sorted(payments) if any(map(gt, payments, payments[1:])) else payments
+    ticks = [tick for tick, _ in ordered]
+    amounts = [amount for _, amount in ordered]
+    return _rates_in_order(financed, ticks, amounts, sum(amounts, ZERO))
+
+
+def _rates_in_order(
+    financed: Decimal, ticks: Sequence[int], amounts: list[Decimal], total: Decimal
+) -> tuple[Decimal, Decimal]:
+    """:func:`disclosed_rates` of payments given as their ticks, in increasing order, their
+    amounts and the total of the amounts."""
+    if ticks:
+        proved = _proved_rates_shown(financed, _cash_flows(ticks, amounts, total))
+        if proved is not None:
+            return proved
+    offsets = [
+        (_months_of_ticks(tick), amount) for tick, amount in zip(ticks, amounts, strict=True)
+    ]
+    return rates_shown(irr_monthly(financed, offsets))
+
+
+class _Discount:
+    """Powers of a discount per tick, y, taken as powers of y ** 365 (a month's) and
+    y ** 12 (a day's): a few multiplications for any offset, where y ** ticks itself would
+    take a dozen. Where every offset is whole months, the month's discount is given itself
+    (``unit`` 365 ticks) and nothing is raised to the 365th power."""
+
+    def __init__(self, per_unit: Decimal, unit: int) -> None:
+        self.per_unit, self.unit = per_unit, unit
+        if unit == TICKS_PER_MONTH:
+            self.per_month, self.per_day = per_unit, Decimal("NaN")  # no days to discount
+        else:
+            self.per_month = per_unit**TICKS_PER_MONTH
+            self.per_day = per_unit**TICKS_PER_DAY
+
+    def over(self, ticks: int) -> Decimal:
+        """y ** ticks, for an offset or a gap between two: whole months and days, as many
+        as 30 days fewer than a whole month (the next payment's anniversary came later)."""
+        months, rest = divmod(ticks, TICKS_PER_MONTH)
+        if rest % TICKS_PER_DAY:  # 365 + 12 x (negative days): one month more, days back
+            months, rest = months + 1, rest - TICKS_PER_MONTH
+        over_months = self.per_month if months == 1 else self.per_month**months
+        return over_months * self.per_day ** (rest // TICKS_PER_DAY) if rest else over_months
+
+    @property
+    def monthly_rate(self) -> Decimal:
+        """The monthly rate this discount stands for: 1 / y ** 365 - 1."""
+        return 1 / self.per_month - 1
+
+
+class _Payments:
+    """Payments in increasing order of ticks: their present value in float at s = ln(1 + r)
+    and in Decimal at a discount per tick. Their total, and the mean and the variance of
+    the months they fall in (weighted by amount), start the float solve."""
+
+    first_tick: int
+    whole_months: bool  # every payment a whole number of months after the agreement
+    total: Decimal
+    float_total: float
+    mean: float
+    variance: float
+
+    def float_value(self, log_rate: float) -> float:
+        raise NotImplementedError
+
+    def present_value(self, discount: _Discount) -> Decimal:
+        raise NotImplementedError
+
+
+class _EachPayment(_Payments):
+    """Any payments, one term each."""
+
+    def __init__(
+        self, ticks: list[int], amounts: list[Decimal], total: Decimal, *, middle_equal: bool
+    ) -> None:
+        self.ticks, self.amounts, self.total = ticks, amounts, total
+        self.first_tick = ticks[0]
+        self.whole_months = not any(map(mod, ticks, repeat(TICKS_PER_MONTH)))
+        self.middle_equal = middle_equal
+        self.gaps = list(map(sub, ticks[1:], ticks[:-1]))
+        if middle_equal:  # one conversion for all the equal ones
+            middle = [float(amounts[1])] * (len(amounts) - 2)
+            self.floats = [float(amounts[0]), *middle, float(amounts[-1])]
+        else:
+            self.floats = list(map(float, amounts))
+        self.months = list(map(truediv, ticks, repeat(float(TICKS_PER_MONTH))))
+        weighted = list(map(mul, self.floats, self.months))
+        self.float_total = sum(self.floats)
+        self.mean = sum(weighted) / self.float_total
+        spread = sum(map(mul, weighted, self.months)) / self.float_total
+        self.variance = max(spread - self.mean * self.mean, 0.0)
+
+    def float_value(self, log_rate: float) -> float:
+        value: float = sum(
+            map(mul, self.floats, map(pow, repeat(math.exp(-log_rate)), self.months))
+        )
+        return value
+
+    def present_value(self, discount: _Discount) -> Decimal:
+        """Each payment's discount the one before's times the discount over the gap (a
+        power for each distinct gap: a few, when a payment day makes the gaps follow the
+        months' lengths), summed in C loops; equal payments between the first and the
+        last are summed once and multiplied by their amount."""
+        steps = _discounts_over(discount, self.gaps)
+        first = discount.over(self.first_tick)
+        discounts = list(accumulate(map(steps.__getitem__, self.gaps), mul, initial=first))
+        amounts = self.amounts
+        if self.middle_equal:
+            middle = amounts[1] * sum(discounts[1:-1], ZERO)
+            return amounts[0] * discounts[0] + middle + amounts[-1] * discounts[-1]
+        return sum(map(mul, amounts, discounts), ZERO)
+
+
+def _discounts_over(discount: _Discount, gaps: list[int]) -> dict[int, Decimal]:
+    """The discount over each distinct gap between payments. Gaps a day (12 ticks) apart,
+    as a payment day's gaps are, take one multiplication each from the one before."""
+    steps: dict[int, Decimal] = {}
+    previous_gap, step = 0, Decimal(1)
+    for gap in sorted(set(gaps)):
+        if steps and gap - previous_gap == TICKS_PER_DAY:
+            step *= discount.per_day
+        else:
+            step = discount.over(gap)
+        steps[gap], previous_gap = step, gap
+    return steps
+
+
+class _EvenPayments(_Payments):
+    """``count`` (>= 3) payments ``gap`` ticks apart from ``first_tick``, all the same but
+    the first and the last: sums over the middle ones are geometric."""
+
+    def __init__(
+        self, first_tick: int, gap: int, count: int, amounts: list[Decimal], total: Decimal
+    ) -> None:
+        self.first_tick, self.gap, self.inner, self.total = first_tick, gap, count - 2, total
+        self.whole_months = not first_tick % TICKS_PER_MONTH and not gap % TICKS_PER_MONTH
+        first, middle, last = self.first, self.middle, self.last = (
+            amounts[0],
+            amounts[1],
+            amounts[-1],
+        )
+        self.floats = float(first), float(middle), float(last)
+        self.start = first_tick / TICKS_PER_MONTH  # months to the first payment
+        self.step = gap / TICKS_PER_MONTH  # months between payments
+        self.float_total = self.floats[0] + self.floats[1] * self.inner + self.floats[2]
+        # The middle payments fall at start + j x step for j = 1 .. inner, the last at
+        # start + (inner + 1) x step: sums of j and of j squared.
+        inner, step, start = self.inner, self.step, self.start
+        middle_months = inner * start + step * inner * (inner + 1) / 2
+        middle_squares = (
+            inner * start * start
+            + start * step * inner * (inner + 1)
+            + step * step * inner * (inner + 1) * (2 * inner + 1) / 6
+        )
+        last_month = start + (inner + 1) * step
+        first_float, middle_float, last_float = self.floats
+        moment = first_float * start + middle_float * middle_months + last_float * last_month
+        square = (
+            first_float * start * start
+            + middle_float * middle_squares
+            + last_float * last_month * last_month
+        )
+        self.mean = moment / self.float_total
+        self.variance = max(square / self.float_total - self.mean * self.mean, 0.0)
+
+    def float_value(self, log_rate: float) -> float:
+        exponent = -log_rate * self.step
+        ratio = math.exp(exponent)
+        # 1 + ratio + ... + ratio ** (inner - 1), with expm1 so no digits cancel near s = 0.
+        if exponent:
+            sum_inner = math.expm1(exponent * self.inner) / math.expm1(exponent)
+        else:
+            sum_inner = float(self.inner)
+        first, middle, last = self.floats
+        after_first = ratio * (middle * sum_inner + last * ratio**self.inner)
+        return math.exp(-log_rate * self.start) * (first + after_first)
+
+    def present_value(self, discount: _Discount) -> Decimal:
+        ratio = discount.over(self.gap)
+        sum_inner, power = _geometric(ratio, self.inner)
+        after_first = ratio * (self.middle * sum_inner + self.last * power)
+        return discount.over(self.first_tick) * (self.first + after_first)
+
+
+def _geometric(ratio: Decimal, count: int) -> tuple[Decimal, Decimal]:
+    """(1 + ratio + ... + ratio ** (count - 1), ratio ** count) by doubling, from the
+    leading bit of ``count`` (>= 1): the sum of 2c terms is the sum of c times 1 +
+    ratio ** c, one more term adds ratio ** c. Sums and products of positive numbers only:
+    nothing cancels however close the ratio is to 1 (as in (1 - ratio ** count) / (1 -
+    ratio))."""
+    total, power = Decimal(1), ratio
+    for bit in bin(count)[3:]:
+        total, power = total * (1 + power), power * power
+        if bit == "1":
+            total, power = total + power, power * ratio
+    return total, power
+
+
+def _cash_flows(ticks: Sequence[int], amounts: list[Decimal], total: Decimal) -> _Payments:
+    """Payments (in order) as even payments where they are, else one by one."""
+    count = len(ticks)
+    middle_equal = count >= 3 and amounts[1:-1].count(amounts[1]) == count - 2
+    if middle_equal:
+        first_tick, gap = ticks[0], ticks[1] - ticks[0]
+        even_ticks = range(first_tick, first_tick + gap * count, gap)
+        if ticks == even_ticks or list(ticks) == list(even_ticks):
+            return _EvenPayments(first_tick, gap, count, amounts, total)
+    return _EachPayment(list(ticks), amounts, total, middle_equal=middle_equal)
+
+
+def _proved_rates_shown(financed: Decimal, payments: _Payments) -> tuple[Decimal, Decimal] | None:
+    """The figures of :func:`disclosed_rates` by the float solve and the Decimal proof;
+    None when they are not proved (then only the bisection can say)."""
+    # No cost, nothing financed, or a payment on the day of the agreement or before: the
+    # bisection answers at once (a zero rate, or no rate at all).
+    if financed <= 0 or payments.first_tick <= 0 or payments.total <= financed:
+        return None
+    log_rate = _float_log_rate(payments, float(financed))
+    if log_rate is None:
+        return None
+    bracket = _proved_bracket(payments, financed, log_rate)
+    if bracket is None:
+        return None
+    low, high = bracket
+    lowest = rates_shown(max(low - _BISECTION_SLACK, Decimal(0)))
+    highest = rates_shown(high + _BISECTION_SLACK)
+    return lowest if lowest == highest else None
+
+
+def _float_log_rate(payments: _Payments, financed: float) -> float | None:
+    """s = ln(1 + r) of the monthly rate r at which ``payments`` repay ``financed``, in
+    float; None if it does not settle.
+
+    f(s) = ln PV(s) - ln financed, PV(s) = sum(amount x exp(-s x month)), is convex and
+    decreasing, so the secant method from two points below the root stays below it and
+    converges. The points: s = 0, and where the first three terms of ln PV's expansion at 0
+    (the total paid; the mean and the variance of the months it is paid in) reach ln
+    financed, which leaves one to three steps.
+    """
+    log_financed = math.log(financed)
+    previous, previous_excess = 0.0, math.log(payments.float_total) - log_financed
+    current = _second_order_start(previous_excess, payments.mean, payments.variance)
+    # The error a secant step leaves is about curvature x the step x the step before.
+    curvature = 2 * payments.variance / payments.mean  # four times f'' / 2f' at s = 0
+    previous_step = current
+    try:
+        for _ in range(_SECANT_STEPS):
+            excess = math.log(payments.float_value(current)) - log_financed
+            if excess == previous_excess:
+                return current
+            step = excess * (current - previous) / (previous_excess - excess)
+            previous, previous_excess, current = current, excess, current + step
+            if abs(step) <= _SECANT_TOLERANCE or (
+                abs(step) <= 1e-6 and curvature * abs(step * previous_step) <= _SECANT_TOLERANCE
+            ):
+                return current
+            previous_step = step
+    except (ValueError, OverflowError, ZeroDivisionError):  # a present value out of range
+        return None
+    return None
+
+
+def _second_order_start(excess: float, mean: float, variance: float) -> float:
+    """The smaller root of excess - mean x s + variance x s ** 2 / 2 = 0 (the expansion of
+    ln PV(s) - ln financed to second order), or of its first order if it has none."""
+    discriminant = mean * mean - 2 * variance * excess
+    if discriminant <= 0:
+        return excess / mean
+    return 2 * excess / (mean + math.sqrt(discriminant))  # the stable form of the root
+
+
+def _proved_bracket(
+    payments: _Payments, financed: Decimal, log_rate: float
+) -> tuple[Decimal, Decimal] | None:
+    """Two monthly rates with the true rate between them, either side of ``log_rate``,
+    proved in Decimal (step 3 above); None when the float root was not close enough.
+
+    The lower rate by its present value, above ``financed``. The higher one by a bound:
+    the present value P(y) = sum(amount x y ** tick) is convex in the discount y, and
+    y x P'(y) >= first tick x P(y), so at a smaller discount far,
+    P(far) x (1 + first tick x (near - far) / far) <= P(near). Only where that bound falls
+    short is P(far) itself worked out."""
+    # The discounts are taken per tick, or per month where every payment is whole months
+    # after the agreement: P is then a polynomial in the month's discount, just as convex.
+    unit = TICKS_PER_MONTH if payments.whole_months else 1
+    with localcontext() as ctx:
+        ctx.prec = _PROOF_DIGITS
+        near = _Discount(_exact(log_rate - _NEAR_SIDE, unit), unit)
+        near_value = payments.present_value(near) + financed * _PROOF_MARGIN  # at least P(near)
+        if near_value <= financed * (1 + 2 * _PROOF_MARGIN):
+            return None
+        far = _Discount(_exact(log_rate + _far_side(payments), unit), unit)
+        first = payments.first_tick // unit
+        growth = 1 + first * (near.per_unit - far.per_unit) / far.per_unit
+        if near_value >= financed * growth:  # the bound falls short: P(far) itself
+            far_value = payments.present_value(far)
+            if far_value + financed * _PROOF_MARGIN >= financed:
+                return None
+        return near.monthly_rate, far.monthly_rate
+
+
+def _exact(log_rate: float, unit: int) -> Decimal:
+    """The discount over ``unit`` ticks at ``log_rate`` (ln(1 + r)), as an exact Decimal of
+    17 digits (the float's shortest repr): the proof is about this very number, whatever
+    float it came from."""
+    return Decimal(repr(math.exp(-log_rate * unit / TICKS_PER_MONTH)))
+
+
+def _far_side(payments: _Payments) -> float:
+    """How far above the float root (on ln(1 + r)) to take the higher rate, for the bound
+    in :func:`_proved_bracket` to hold: P(near) exceeds the amount by about the mean month x
+    the distance below, the bound gains the first payment's month x the whole width; twice
+    what that needs, and never less than the near side."""
+    first_month = payments.first_tick / TICKS_PER_MONTH
+    needed = payments.mean * (_NEAR_SIDE + _SECANT_TOLERANCE) + 3 * float(_PROOF_MARGIN)
+    return max(2 * needed / first_month - _NEAR_SIDE, _NEAR_SIDE)
 
 
 def irr_monthly(financed: Decimal, payments: list[tuple[Decimal, Decimal]]) -> Decimal:
