@@ -413,10 +413,7 @@ def _annuity_parts(
     The last payment repays whatever principal is left, so principal parts sum exactly to
     the financed amount and the last payment absorbs the rounding of every month.
     """
-    with localcontext() as ctx:
-        ctx.prec = 50
-        monthly_rate = annual_rate / 12
-        payment = round_money(financed * monthly_rate / (1 - (1 + monthly_rate) ** -months))
+    payment = _annuity_payment(financed, annual_rate, months)
     balance = financed
     interest = round_money(financed * annual_rate * first_share / 12)
     principals, interests, balances = [], [interest], []
@@ -437,6 +434,14 @@ def _annuity_parts(
     return _Parts(principals, interests, balances, sum(interests, ZERO), None)
 
 
+def _annuity_payment(financed: Decimal, annual_rate: Decimal, months: int) -> Decimal:
+    """The annuity's level payment, to the fen."""
+    with localcontext() as ctx:
+        ctx.prec = 50
+        monthly_rate = annual_rate / 12
+        return round_money(financed * monthly_rate / (1 - (1 + monthly_rate) ** -months))
+
+
 def regular_amount(terms: Terms, lines: Sequence[ScheduleLine]) -> Decimal:
     """The regular monthly payment of a schedule: what a full month costs with the equal
     principal part (flat fee), or the level payment (annuity). The first installment may be
@@ -444,6 +449,58 @@ def regular_amount(terms: Terms, lines: Sequence[ScheduleLine]) -> Decimal:
     if len(lines) == 1 or (terms.cost_method is CostMethod.ANNUITY and terms.rate > 0):
         return lines[0].amount
     return lines[0].principal_part + lines[-1].cost_part
+
+
+# --- What a plan comes to before the day of the agreement is known ------------------------
+#
+# Policy checks bounds and compares plans on the schedule whose first period is a whole
+# month (build_schedule from 1 January 2000, say) for every month count of every program:
+# these give that schedule's figures without its dates or lines.
+
+_WHOLE_MONTH = Decimal(1)  # the share of a month's cost a whole first month carries
+
+
+def regular_installment(terms: Terms) -> Decimal:
+    """``regular_amount`` of the schedule of ``terms`` when its first period is a whole
+    month: the equal principal part plus the fee, or the annuity's first installment (its
+    level payment, unless that would repay more than is owed)."""
+    financed = terms.financed
+    if terms.cost_method is CostMethod.ANNUITY and terms.rate > 0:
+        interest = round_money(financed * terms.rate * _WHOLE_MONTH / 12)
+        if terms.months == 1:
+            return financed + interest
+        principal = _annuity_payment(financed, terms.rate, terms.months) - interest
+        return (financed if principal > financed else principal) + interest
+    return split_evenly(financed, terms.months)[0] + round_money(financed * terms.rate)
+
+
+@dataclass(frozen=True)
+class InstallmentFigures:
+    """What the installments of terms come to when the first period is a whole month."""
+
+    regular: Decimal  # the schedule's regular_amount
+    smallest: Decimal  # its smallest installment
+    total_cost: Decimal  # the disclosure's total cost: total repayable less the amount
+
+
+def installment_figures(terms: Terms) -> InstallmentFigures:
+    """The figures of the schedule of ``terms`` when its first period is a whole month,
+    worked out from its parts without dates or lines. Raises ``InvalidTerms`` when nothing
+    is financed, as ``build_schedule`` does."""
+    financed = terms.financed
+    if financed <= 0:
+        raise InvalidTerms("down_payment", "Nothing is left to repay in installments.")
+    annuity = terms.cost_method is CostMethod.ANNUITY and terms.rate > 0
+    if annuity:
+        parts = _annuity_parts(financed, terms.rate, terms.months, first_share=_WHOLE_MONTH)
+    else:
+        parts = _flat_fee_parts(financed, terms.rate, terms.months, first_share=_WHOLE_MONTH)
+    amounts = parts.amounts or list(map(add, parts.principals, parts.costs))
+    # As regular_amount reads the lines.
+    single = len(amounts) == 1
+    regular = amounts[0] if single or annuity else parts.principals[0] + parts.costs[-1]
+    total_repayable = terms.down_payment + (financed + parts.cost_total)
+    return InstallmentFigures(regular, min(amounts), total_repayable - terms.amount)
 
 
 def disclose(terms: Terms, *, start: dt.date, due: DueDates | None = None) -> Disclosure:
