@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Protocol
 
 from django.utils.translation import gettext as _
@@ -506,8 +507,6 @@ class _MonthCounts:
         self.least = max(program.months_min, 1)  # no plan has no payment
         self.most = program.legal_months_max
         self._within: dict[int, Terms | None] = {}
-        self._top: int | None = None
-        self._top_known = False
 
     def within(self, months: int) -> Terms | None:
         """The terms of ``months`` months if every bound but the empty installment holds."""
@@ -531,18 +530,14 @@ class _MonthCounts:
             return None
         return _valid_terms(self.account, self.program, months, self.grace_months, today=self.today)
 
+    @cached_property
     def top(self) -> int | None:
         """The most months within every bound but the empty installment."""
-        if not self._top_known:
-            self._top = _last_true(
-                lambda months: self.within(months) is not None, self.least, self.most
-            )
-            self._top_known = True
-        return self._top
+        return _last_true(lambda months: self.within(months) is not None, self.least, self.most)
 
     def longest_valid(self) -> Terms | None:
         """The valid terms with the most months (the longest of the program's range)."""
-        top = self.top()
+        top = self.top
         if top is None:
             return None
         for months in range(top, self.least - 1, -1):
@@ -553,7 +548,7 @@ class _MonthCounts:
     def shortest_fitting(self, limit: Decimal) -> Terms | None:
         """The valid terms with the fewest months whose regular installment is at most
         ``limit``."""
-        top = self.top()
+        top = self.top
         if top is None:
             return None
 
