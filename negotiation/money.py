@@ -1,7 +1,8 @@
 """Money: rounding, repayment schedules and cost disclosure. Pure: no ORM, no clock.
 
 Every amount is a ``Decimal`` built from a string or an int, never from a float. Rounding
-happens in exactly one place, :func:`round_money`, half-up to the fen (0.01).
+follows one rule, :func:`round_money`'s: half-up to the fen (0.01); only the annuity's
+monthly loop applies it in place rather than by the call.
 
 A schedule always sums exactly to its total: equal parts are rounded and the rounding
 remainder goes to the last installment (DESIGN.md section 5).
@@ -11,10 +12,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
+from itertools import accumulate, count, repeat
+from operator import add, floordiv, gt, mod, mul, sub, truediv
+from typing import NamedTuple
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -52,8 +57,18 @@ def add_months(start: dt.date, months: int, *, day: int | None = None) -> dt.dat
     month_index = start.month - 1 + months
     year = start.year + month_index // 12
     month = month_index % 12 + 1
-    last_day = calendar.monthrange(year, month)[1]
-    return dt.date(year, month, min(anchor, last_day))
+    return dt.date(year, month, min(anchor, days_in_month(year, month)))
+
+
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    """The number of days in ``month`` of ``year``: ``calendar.monthrange`` without the
+    weekday it also works out, which cost more than the rest of a due date."""
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _DAYS_IN_MONTH[month - 1]
 
 
 class CostMethod(StrEnum):
@@ -225,9 +240,48 @@ def due_dates(start: dt.date, terms: Terms, due: DueDates) -> list[dt.date]:
     The first regular date is :func:`first_regular_date`; ``grace_months`` regular dates
     are skipped; then monthly.
     """
-    anchor = due.payment_day or start.day
     first = first_regular_date(start, due)
-    return [add_months(first, terms.grace_months + i, day=anchor) for i in range(terms.months)]
+    return _monthly_dates(
+        _month_index(first) + terms.grace_months, due.payment_day or start.day, terms.months
+    )
+
+
+def _month_index(date: dt.date) -> int:
+    """Months since the start of year 0: consecutive months have consecutive indices."""
+    return date.year * 12 + date.month - 1
+
+
+def _monthly_dates(first_index: int, anchor: int, count: int) -> list[dt.date]:
+    """``count`` due dates a month apart from month ``first_index`` (see
+    :func:`_month_index`), on the ``anchor`` day or the month's last if it is shorter.
+
+    The dates ``add_months`` gives, built with ``map`` and ``accumulate`` (loops in C) from
+    the months' lengths rather than month by month: every preview builds them.
+    """
+    lengths = _month_lengths(first_index, count)
+    year, month = divmod(first_index, 12)
+    if anchor <= 28:
+        # Every month has the day: each date is the month's length after the one before.
+        first = dt.date(year, month + 1, anchor).toordinal()
+        return list(map(dt.date.fromordinal, accumulate(lengths[:-1], add, initial=first)))
+    indices = range(first_index, first_index + count)
+    years = map(floordiv, indices, repeat(12))
+    months = map(add, map(mod, indices, repeat(12)), repeat(1))
+    return list(map(dt.date, years, months, map(min, repeat(anchor), lengths)))
+
+
+_LEAP_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _month_lengths(first_index: int, count: int) -> list[int]:
+    """The days in each of ``count`` consecutive months from month ``first_index``: whole
+    years of month lengths joined and cut, rather than a function call a month."""
+    first_year, last_year = first_index // 12, (first_index + count - 1) // 12
+    lengths: list[int] = []
+    for year in range(first_year, last_year + 1):
+        lengths += _LEAP_DAYS_IN_MONTH if calendar.isleap(year) else _DAYS_IN_MONTH
+    offset = first_index - first_year * 12
+    return lengths[offset : offset + count]
 
 
 def first_period_share(start: dt.date, due: DueDates) -> Decimal:
@@ -236,15 +290,37 @@ def first_period_share(start: dt.date, due: DueDates) -> Decimal:
     day after the agreement must not cost a whole month (that would disclose an absurd
     annual rate); a longer first period costs no more than a month (in the debtor's
     favour). Payment-free months cost nothing, so they do not enter the share."""
-    return min(Decimal(1), months_between(start, first_regular_date(start, due)))
+    return _share_of_first_month(start, first_regular_date(start, due))
+
+
+def _share_of_first_month(start: dt.date, first: dt.date) -> Decimal:
+    """:func:`first_period_share` once the first regular date ``first`` is known."""
+    if first >= add_months(start, 1):  # a month or more: months_between is 1 or more
+        return Decimal(1)
+    return min(Decimal(1), months_between(start, first))
 
 
 def last_due_within_legal_cap(start: dt.date, terms: Terms, due: DueDates) -> bool:
     """Whether an agreement made on ``start`` ends within the legal cap: its last payment
     falls no later than ``start`` plus ``LEGAL_MAX_MONTHS`` months (Art. 70: five years,
     payment-free months and the first period included)."""
-    last = due_dates(start, terms, due)[-1]
+    # Only the last due date, not the whole list: the suggestions ask this of every month
+    # count of every program. The same date as due_dates(start, terms, due)[-1].
+    anchor = due.payment_day or start.day
+    skipped = terms.grace_months + terms.months - 1
+    last = add_months(first_regular_date(start, due), skipped, day=anchor)
     return last <= add_months(start, LEGAL_MAX_MONTHS)
+
+
+class _Columns(NamedTuple):
+    """A schedule column by column: what its lines are made of, and what a disclosure
+    reads without going through the lines."""
+
+    start: dt.date
+    anchor: int  # the day of the month payments fall on
+    first_index: int  # the month of the first payment (see _month_index)
+    dates: list[dt.date]
+    parts: _Parts
 
 
 def build_schedule(
@@ -256,39 +332,84 @@ def build_schedule(
     goes to the last installment. A first period shorter than a month costs its share of
     a month (:func:`first_period_share`). Raises ``InvalidTerms`` when nothing is financed.
     """
-    if terms.financed <= 0:
+    return _schedule_lines(_schedule_columns(terms, terms.financed, start, due or DueDates()))
+
+
+def _schedule_columns(terms: Terms, financed: Decimal, start: dt.date, due: DueDates) -> _Columns:
+    """The columns of :func:`build_schedule`'s lines (``financed`` is the terms')."""
+    if financed <= 0:
         raise InvalidTerms("down_payment", "Nothing is left to repay in installments.")
-    due = due or DueDates()
-    dates = due_dates(start, terms, due)
-    share = first_period_share(start, due)
+    first = first_regular_date(start, due)
+    anchor = due.payment_day or start.day
+    first_index = _month_index(first) + terms.grace_months
+    share = _share_of_first_month(start, first)
     if terms.cost_method is CostMethod.ANNUITY and terms.rate > 0:
-        parts = _annuity_parts(terms.financed, terms.rate, terms.months, first_share=share)
+        parts = _annuity_parts(financed, terms.rate, terms.months, first_share=share)
     else:
-        parts = _flat_fee_parts(terms.financed, terms.rate, terms.months, first_share=share)
-    lines: list[ScheduleLine] = []
-    remaining = terms.financed
-    for number, (due_date, (principal_part, cost_part)) in enumerate(
-        zip(dates, parts, strict=True), start=1
-    ):
-        remaining -= principal_part
-        lines.append(ScheduleLine(number, due_date, principal_part, cost_part, remaining))
+        parts = _flat_fee_parts(financed, terms.rate, terms.months, first_share=share)
+    dates = _monthly_dates(first_index, anchor, terms.months)
+    return _Columns(start, anchor, first_index, dates, parts)
+
+
+def _schedule_lines(columns: _Columns) -> list[ScheduleLine]:
+    """The lines of a schedule from its columns.
+
+    Each line is the very object ``ScheduleLine(...)`` makes (its fields are all it holds,
+    and it stays frozen), given its fields as its ``__dict__`` at once: the frozen
+    dataclass's ``__init__`` sets each field through ``object.__setattr__``, which cost more
+    than all the rest of a line."""
+    parts = columns.parts
+    lines = []
+    rows = zip(count(1), columns.dates, parts.principals, parts.costs, parts.balances)
+    for number, due_date, principal_part, cost_part, balance_after in rows:
+        line = _new_object(ScheduleLine)
+        fields = {
+            "number": number,
+            "due_date": due_date,
+            "principal_part": principal_part,
+            "cost_part": cost_part,
+            "balance_after": balance_after,
+        }
+        _set_attribute(line, "__dict__", fields)
+        lines.append(line)
     return lines
+
+
+_new_object = object.__new__
+_set_attribute = object.__setattr__  # past the frozen dataclass's own __setattr__
+
+
+class _Parts(NamedTuple):
+    """The installments' parts, column by column, and what they come to."""
+
+    principals: list[Decimal]
+    costs: list[Decimal]
+    balances: list[Decimal]  # the principal still to repay after each payment
+    cost_total: Decimal
+    amounts: list[Decimal] | None  # principal + cost of each, where the parts had it at hand
 
 
 def _flat_fee_parts(
     financed: Decimal, monthly_fee: Decimal, months: int, *, first_share: Decimal
-) -> list[tuple[Decimal, Decimal]]:
+) -> _Parts:
     """Equal principal parts and the same fee every month (the first month's fee pro rata
     when it is short): total cost is at most fee x months."""
     fee = round_money(financed * monthly_fee)
     first_fee = fee if first_share == 1 else round_money(financed * monthly_fee * first_share)
     principals = split_evenly(financed, months)
-    return [(principal, first_fee if i == 0 else fee) for i, principal in enumerate(principals)]
+    balances = list(accumulate(principals, sub, initial=financed))[1:]
+    base, last = principals[0], principals[-1]
+    if months == 1:
+        amounts = [last + first_fee]
+    else:  # the same parts, added once rather than installment by installment
+        amounts = [base + first_fee, *[base + fee] * (months - 2), last + fee]
+    costs = [first_fee] + [fee] * (months - 1)
+    return _Parts(principals, costs, balances, first_fee + fee * (months - 1), amounts)
 
 
 def _annuity_parts(
     financed: Decimal, annual_rate: Decimal, months: int, *, first_share: Decimal
-) -> list[tuple[Decimal, Decimal]]:
+) -> _Parts:
     """Level payments; each month's interest on the balance still owed, rounded to the fen.
 
     Each month's interest is one exact expression, balance x annual rate / 12, rounded
@@ -297,19 +418,33 @@ def _annuity_parts(
     The last payment repays whatever principal is left, so principal parts sum exactly to
     the financed amount and the last payment absorbs the rounding of every month.
     """
+    payment = _annuity_payment(financed, annual_rate, months)
+    balance = financed
+    interest = round_money(financed * annual_rate * first_share / 12)
+    principals, interests, balances = [], [interest], []
+    for _ in range(months - 1):
+        principal = payment - interest
+        if principal > balance:
+            principal = balance
+        balance -= principal
+        principals.append(principal)
+        balances.append(balance)
+        # A whole month: balance x rate x 1 / 12, the same expression (x 1 is exact),
+        # rounded as round_money rounds, in place: this runs for every month of every
+        # annuity preview, and the call cost as much as the rest of the month.
+        interest = (balance * annual_rate / 12).quantize(CENT, rounding=ROUND_HALF_UP)
+        interests.append(interest)
+    principals.append(balance)  # the last payment repays what is left
+    balances.append(balance - balance)
+    return _Parts(principals, interests, balances, sum(interests, ZERO), None)
+
+
+def _annuity_payment(financed: Decimal, annual_rate: Decimal, months: int) -> Decimal:
+    """The annuity's level payment, to the fen."""
     with localcontext() as ctx:
         ctx.prec = 50
         monthly_rate = annual_rate / 12
-        payment = round_money(financed * monthly_rate / (1 - (1 + monthly_rate) ** -months))
-    parts = []
-    balance = financed
-    for number in range(1, months + 1):
-        share = first_share if number == 1 else Decimal(1)
-        interest = round_money(balance * annual_rate * share / 12)
-        principal = balance if number == months else min(payment - interest, balance)
-        parts.append((principal, interest))
-        balance -= principal
-    return parts
+        return round_money(financed * monthly_rate / (1 - (1 + monthly_rate) ** -months))
 
 
 def regular_amount(terms: Terms, lines: Sequence[ScheduleLine]) -> Decimal:
@@ -321,44 +456,516 @@ def regular_amount(terms: Terms, lines: Sequence[ScheduleLine]) -> Decimal:
     return lines[0].principal_part + lines[-1].cost_part
 
 
+# --- What a plan comes to before the day of the agreement is known ------------------------
+#
+# Policy checks bounds and compares plans on the schedule whose first period is a whole
+# month (build_schedule from 1 January 2000, say) for every month count of every program:
+# these give that schedule's figures without its dates or lines.
+
+_WHOLE_MONTH = Decimal(1)  # the share of a month's cost a whole first month carries
+
+
+def regular_installment(terms: Terms) -> Decimal:
+    """``regular_amount`` of the schedule of ``terms`` when its first period is a whole
+    month: the equal principal part plus the fee, or the annuity's first installment (its
+    level payment, unless that would repay more than is owed)."""
+    financed = terms.financed
+    if terms.cost_method is CostMethod.ANNUITY and terms.rate > 0:
+        interest = round_money(financed * terms.rate * _WHOLE_MONTH / 12)
+        if terms.months == 1:
+            return financed + interest
+        principal = _annuity_payment(financed, terms.rate, terms.months) - interest
+        return (financed if principal > financed else principal) + interest
+    return split_evenly(financed, terms.months)[0] + round_money(financed * terms.rate)
+
+
+@dataclass(frozen=True)
+class InstallmentFigures:
+    """What the installments of terms come to when the first period is a whole month."""
+
+    regular: Decimal  # the schedule's regular_amount
+    smallest: Decimal  # its smallest installment
+    total_cost: Decimal  # the disclosure's total cost: total repayable less the amount
+
+
+def installment_figures(terms: Terms) -> InstallmentFigures:
+    """The figures of the schedule of ``terms`` when its first period is a whole month,
+    worked out from its parts without dates or lines. Raises ``InvalidTerms`` when nothing
+    is financed, as ``build_schedule`` does."""
+    financed = terms.financed
+    if financed <= 0:
+        raise InvalidTerms("down_payment", "Nothing is left to repay in installments.")
+    annuity = terms.cost_method is CostMethod.ANNUITY and terms.rate > 0
+    if annuity:
+        parts = _annuity_parts(financed, terms.rate, terms.months, first_share=_WHOLE_MONTH)
+    else:
+        parts = _flat_fee_parts(financed, terms.rate, terms.months, first_share=_WHOLE_MONTH)
+    amounts = parts.amounts or list(map(add, parts.principals, parts.costs))
+    # As regular_amount reads the lines.
+    single = len(amounts) == 1
+    regular = amounts[0] if single or annuity else parts.principals[0] + parts.costs[-1]
+    total_repayable = terms.down_payment + (financed + parts.cost_total)
+    return InstallmentFigures(regular, min(amounts), total_repayable - terms.amount)
+
+
 def disclose(terms: Terms, *, start: dt.date, due: DueDates | None = None) -> Disclosure:
     """The full disclosure of ``terms`` agreed on ``start``: schedule, totals, true rates."""
-    lines = build_schedule(terms, start=start, due=due)
-    installments_total = sum((line.amount for line in lines), ZERO)
+    financed = terms.financed
+    columns = _schedule_columns(terms, financed, start, due or DueDates())
+    lines = _schedule_lines(columns)
+    parts = columns.parts
+    amounts = parts.amounts or list(map(add, parts.principals, parts.costs))
+    installments_total = financed + parts.cost_total  # the principal parts sum to financed
     total_repayable = terms.down_payment + installments_total
-    monthly_irr = irr_monthly(
-        terms.financed, [(months_between(start, line.due_date), line.amount) for line in lines]
+    ticks = _schedule_ticks(columns)  # in order: due dates increase
+    annual_rate, effective_annual_rate = _rates_in_order(
+        financed, ticks, amounts, installments_total
     )
-    return Disclosure(
-        terms=terms,
-        start=start,
-        lines=tuple(lines),
-        first_amount=lines[0].amount,
-        regular_amount=regular_amount(terms, lines),
-        last_amount=lines[-1].amount,
-        number_of_payments=len(lines),
-        first_due_date=lines[0].due_date,
-        last_due_date=lines[-1].due_date,
-        total_repayable=total_repayable,
-        total_cost=total_repayable - terms.amount,
-        annual_rate=_percent(monthly_irr * 12),
-        effective_annual_rate=_percent((1 + monthly_irr) ** 12 - 1),
-    )
+    # Disclosure(...) itself, given its fields at once (as the schedule's lines are).
+    disclosure = _new_object(Disclosure)
+    fields = {
+        "terms": terms,
+        "start": start,
+        "lines": tuple(lines),
+        "first_amount": amounts[0],
+        "regular_amount": regular_amount(terms, lines),
+        "last_amount": amounts[-1],
+        "number_of_payments": len(lines),
+        "first_due_date": lines[0].due_date,
+        "last_due_date": lines[-1].due_date,
+        "total_repayable": total_repayable,
+        "total_cost": total_repayable - terms.amount,
+        "annual_rate": annual_rate,
+        "effective_annual_rate": effective_annual_rate,
+    }
+    _set_attribute(disclosure, "__dict__", fields)
+    return disclosure
+
+
+def rates_shown(monthly_rate: Decimal) -> tuple[Decimal, Decimal]:
+    """The annual rate (the monthly rate x 12) and the effective annual rate ((1 + monthly
+    rate) ** 12 - 1) of ``monthly_rate``, in percent to 2 places, as a disclosure shows
+    them. Both only grow with the monthly rate."""
+    return _percent(monthly_rate * 12), _percent((1 + monthly_rate) ** 12 - 1)
 
 
 def _percent(rate: Decimal) -> Decimal:
     return round_money(rate * 100)
 
 
+# A tick is 1/365 of a month. months_between counts a day as 12/365 of a month, so every
+# offset it gives is a whole number of ticks: a month is 365 ticks and a day 12.
+TICKS_PER_MONTH = DAYS_PER_YEAR
+TICKS_PER_DAY = 12
+
+
 def months_between(start: dt.date, end: dt.date) -> Decimal:
     """Whole calendar months from ``start`` to ``end``, plus the days left over as a
     fraction of a month (x 12 / 365). A due date on the agreement's day of the month (or
     on the last day of a shorter month) is a whole number of months away."""
-    months = (end.year - start.year) * 12 + end.month - start.month
-    if add_months(start, months) > end:
+    return _months_of_ticks(month_ticks(start, end))
+
+
+def _months_of_ticks(ticks: int) -> Decimal:
+    """Ticks as months, in the very Decimal arithmetic ``months_between`` has always used."""
+    months, days_in_ticks = divmod(ticks, TICKS_PER_MONTH)
+    return Decimal(months) + Decimal(days_in_ticks // TICKS_PER_DAY) * 12 / 365
+
+
+def month_ticks(start: dt.date, end: dt.date) -> int:
+    """``months_between(start, end)`` in ticks (x 365), exactly: whole calendar months
+    (to the last anniversary of ``start`` on or before ``end``) x 365 + the days after it
+    x 12."""
+    months = _month_index(end) - _month_index(start)
+    anniversary = add_months(start, months)
+    if anniversary > end:
         months -= 1
-    days_left = (end - add_months(start, months)).days
-    return Decimal(months) + Decimal(days_left) * 12 / 365
+        anniversary = add_months(start, months)
+    return months * TICKS_PER_MONTH + (end - anniversary).days * TICKS_PER_DAY
+
+
+def _schedule_ticks(columns: _Columns) -> Sequence[int]:
+    """:func:`month_ticks` from the agreement to each due date of a schedule.
+
+    On the agreement's own day of the month every due date is a whole number of months
+    after it; so it is, plus the same few days, when the payment day comes later in the
+    month and neither day is past the 28th: a tick range, a month apart. A payment day
+    earlier in the month counts from last month's anniversary: its length decides.
+    Otherwise (a day past the 28th, which some months do not have) date by date.
+    """
+    start, anchor, count = columns.start, columns.anchor, len(columns.dates)
+    first = month_ticks(start, columns.dates[0])
+    if anchor == start.day or start.day <= anchor <= 28:
+        return range(first, first + count * TICKS_PER_MONTH, TICKS_PER_MONTH)
+    if anchor < start.day <= 28:
+        # The days after last month's anniversary: its length - start.day + anchor.
+        lengths = _month_lengths(columns.first_index - 1, count)
+        base = first - lengths[0] * TICKS_PER_DAY
+        months = range(base, base + count * TICKS_PER_MONTH, TICKS_PER_MONTH)
+        return list(map(add, months, map(mul, lengths, repeat(TICKS_PER_DAY))))
+    return [month_ticks(start, date) for date in columns.dates]
+
+
+# --- The disclosed rates, fast and exactly the reference's ---------------------------------
+#
+# irr_monthly (a Decimal bisection) is the reference: a disclosure shows rates_shown() of its
+# rate. It takes about 40 Decimal present values, with a fractional Decimal power for every
+# payment when a program sets a payment day. disclosed_rates() finds the rate in float and
+# proves, in Decimal, that the figures shown are the ones the bisection gives:
+#
+# 1. Offsets are whole ticks, so discounting by y = (1 + r) ** (-1/365) a tick makes every
+#    discount factor an integer power of y: no fractional Decimal powers.
+# 2. The secant method in float gives s = ln(1 + r) to about 1e-13.
+# 3. Two discount rates y a hair either side of it (s -/+ 1e-11) are taken as exact
+#    Decimals. The Decimal present value at each, to 19 digits with integer powers, sums and
+#    products of positive numbers only, is within 1e-15 of the exact one; it must be above
+#    the amount financed at the lower rate and below it at the higher one by more than 1e-14
+#    of it (1e-11 in s moves the present value by at least 3e-13 of it: every payment is a
+#    day or more away). Then the true rate lies between the two rates they stand for.
+# 4. The bisection stops within 5e-13 of the true rate (its bracket is 1e-12 wide; its own
+#    34-digit present values and 28-digit offsets move its root by far less), so its rate
+#    lies in that bracket widened by 1e-11 each side. Both figures shown only grow with the
+#    rate: the same at both ends of the widened bracket, they are the same at the
+#    bisection's rate. Otherwise (a rate within about 1e-11 of where a figure rounds the
+#    other way: about one plan in 100,000) the bisection itself gives them.
+#
+# A schedule's payments are mostly evenly spaced and equal (all but the first and the last):
+# then each present value is a geometric sum, in a few operations instead of one a payment.
+
+_SECANT_STEPS = 50
+_SECANT_TOLERANCE = 1e-14  # on ln(1 + r): the error the last step may leave
+_NEAR_SIDE = 2e-12  # on ln(1 + r), below the float root: the lower rate of the bracket
+_PROOF_DIGITS = 19  # one machine word for Decimal, ample for the 1e-14 the proof needs
+_PROOF_MARGIN = Decimal("1e-14")  # of the amount financed: over the Decimal rounding
+_BISECTION_SLACK = Decimal("1e-11")  # irr_monthly lands within 5e-13 of the root
+
+
+def disclosed_rates(
+    financed: Decimal, payments: Sequence[tuple[int, Decimal]]
+) -> tuple[Decimal, Decimal]:
+    """The annual and the effective annual rate, in percent to 2 places, of lending
+    ``financed`` against ``payments``: (offset after the agreement in ticks, as
+    :func:`month_ticks` counts it; amount).
+
+    Always exactly ``rates_shown(irr_monthly(financed, ...))`` at the same offsets: the rate
+    is found in float and the figures proved in Decimal (see above); where the proof does
+    not hold, the bisection gives them. Raises ``NoRateExists`` as the bisection does."""
+    ordered = sorted(payments) if any(map(gt, payments, payments[1:])) else payments
+    ticks = [tick for tick, _ in ordered]
+    amounts = [amount for _, amount in ordered]
+    return _rates_in_order(financed, ticks, amounts, sum(amounts, ZERO))
+
+
+def _rates_in_order(
+    financed: Decimal, ticks: Sequence[int], amounts: list[Decimal], total: Decimal
+) -> tuple[Decimal, Decimal]:
+    """:func:`disclosed_rates` of payments given as their ticks, in increasing order, their
+    amounts and the total of the amounts."""
+    if ticks:
+        proved = _proved_rates_shown(financed, _cash_flows(ticks, amounts, total))
+        if proved is not None:
+            return proved
+    offsets = [
+        (_months_of_ticks(tick), amount) for tick, amount in zip(ticks, amounts, strict=True)
+    ]
+    return rates_shown(irr_monthly(financed, offsets))
+
+
+class _Discount:
+    """Powers of a discount per tick, y, taken as powers of y ** 365 (a month's) and
+    y ** 12 (a day's): a few multiplications for any offset, where y ** ticks itself would
+    take a dozen. Where every offset is whole months, the month's discount is given itself
+    (``unit`` 365 ticks) and nothing is raised to the 365th power."""
+
+    def __init__(self, per_unit: Decimal, unit: int) -> None:
+        self.per_unit, self.unit = per_unit, unit
+        if unit == TICKS_PER_MONTH:
+            self.per_month, self.per_day = per_unit, Decimal("NaN")  # no days to discount
+        else:
+            self.per_month = per_unit**TICKS_PER_MONTH
+            self.per_day = per_unit**TICKS_PER_DAY
+
+    def over(self, ticks: int) -> Decimal:
+        """y ** ticks, for an offset or a gap between two: whole months and days, as many
+        as 30 days fewer than a whole month (the next payment's anniversary came later)."""
+        months, rest = divmod(ticks, TICKS_PER_MONTH)
+        if rest % TICKS_PER_DAY:  # 365 + 12 x (negative days): one month more, days back
+            months, rest = months + 1, rest - TICKS_PER_MONTH
+        over_months = self.per_month if months == 1 else self.per_month**months
+        return over_months * self.per_day ** (rest // TICKS_PER_DAY) if rest else over_months
+
+    @property
+    def monthly_rate(self) -> Decimal:
+        """The monthly rate this discount stands for: 1 / y ** 365 - 1."""
+        return 1 / self.per_month - 1
+
+
+class _Payments:
+    """Payments in increasing order of ticks: their present value in float at s = ln(1 + r)
+    and in Decimal at a discount per tick. Their total, and the mean and the variance of
+    the months they fall in (weighted by amount), start the float solve."""
+
+    first_tick: int
+    whole_months: bool  # every payment a whole number of months after the agreement
+    total: Decimal
+    float_total: float
+    mean: float
+    variance: float
+
+    def float_value(self, log_rate: float) -> float:
+        raise NotImplementedError
+
+    def present_value(self, discount: _Discount) -> Decimal:
+        raise NotImplementedError
+
+
+class _EachPayment(_Payments):
+    """Any payments, one term each."""
+
+    def __init__(
+        self, ticks: list[int], amounts: list[Decimal], total: Decimal, *, middle_equal: bool
+    ) -> None:
+        self.ticks, self.amounts, self.total = ticks, amounts, total
+        self.first_tick = ticks[0]
+        self.whole_months = not any(map(mod, ticks, repeat(TICKS_PER_MONTH)))
+        self.middle_equal = middle_equal
+        self.gaps = list(map(sub, ticks[1:], ticks[:-1]))
+        if middle_equal:  # one conversion for all the equal ones
+            middle = [float(amounts[1])] * (len(amounts) - 2)
+            self.floats = [float(amounts[0]), *middle, float(amounts[-1])]
+        else:
+            self.floats = list(map(float, amounts))
+        self.months = list(map(truediv, ticks, repeat(float(TICKS_PER_MONTH))))
+        weighted = list(map(mul, self.floats, self.months))
+        self.float_total = sum(self.floats)
+        self.mean = sum(weighted) / self.float_total
+        spread = sum(map(mul, weighted, self.months)) / self.float_total
+        self.variance = max(spread - self.mean * self.mean, 0.0)
+
+    def float_value(self, log_rate: float) -> float:
+        value: float = sum(
+            map(mul, self.floats, map(pow, repeat(math.exp(-log_rate)), self.months))
+        )
+        return value
+
+    def present_value(self, discount: _Discount) -> Decimal:
+        """Each payment's discount the one before's times the discount over the gap (a
+        power for each distinct gap: a few, when a payment day makes the gaps follow the
+        months' lengths), summed in C loops; equal payments between the first and the
+        last are summed once and multiplied by their amount."""
+        steps = _discounts_over(discount, self.gaps)
+        first = discount.over(self.first_tick)
+        discounts = list(accumulate(map(steps.__getitem__, self.gaps), mul, initial=first))
+        amounts = self.amounts
+        if self.middle_equal:
+            middle = amounts[1] * sum(discounts[1:-1], ZERO)
+            return amounts[0] * discounts[0] + middle + amounts[-1] * discounts[-1]
+        return sum(map(mul, amounts, discounts), ZERO)
+
+
+def _discounts_over(discount: _Discount, gaps: list[int]) -> dict[int, Decimal]:
+    """The discount over each distinct gap between payments. Gaps a day (12 ticks) apart,
+    as a payment day's gaps are, take one multiplication each from the one before."""
+    steps: dict[int, Decimal] = {}
+    previous_gap, step = 0, Decimal(1)
+    for gap in sorted(set(gaps)):
+        if steps and gap - previous_gap == TICKS_PER_DAY:
+            step *= discount.per_day
+        else:
+            step = discount.over(gap)
+        steps[gap], previous_gap = step, gap
+    return steps
+
+
+class _EvenPayments(_Payments):
+    """``count`` (>= 3) payments ``gap`` ticks apart from ``first_tick``, all the same but
+    the first and the last: sums over the middle ones are geometric."""
+
+    def __init__(
+        self, first_tick: int, gap: int, count: int, amounts: list[Decimal], total: Decimal
+    ) -> None:
+        self.first_tick, self.gap, self.inner, self.total = first_tick, gap, count - 2, total
+        self.whole_months = not first_tick % TICKS_PER_MONTH and not gap % TICKS_PER_MONTH
+        first, middle, last = self.first, self.middle, self.last = (
+            amounts[0],
+            amounts[1],
+            amounts[-1],
+        )
+        self.floats = float(first), float(middle), float(last)
+        self.start = first_tick / TICKS_PER_MONTH  # months to the first payment
+        self.step = gap / TICKS_PER_MONTH  # months between payments
+        self.float_total = self.floats[0] + self.floats[1] * self.inner + self.floats[2]
+        # The middle payments fall at start + j x step for j = 1 .. inner, the last at
+        # start + (inner + 1) x step: sums of j and of j squared.
+        inner, step, start = self.inner, self.step, self.start
+        middle_months = inner * start + step * inner * (inner + 1) / 2
+        middle_squares = (
+            inner * start * start
+            + start * step * inner * (inner + 1)
+            + step * step * inner * (inner + 1) * (2 * inner + 1) / 6
+        )
+        last_month = start + (inner + 1) * step
+        first_float, middle_float, last_float = self.floats
+        moment = first_float * start + middle_float * middle_months + last_float * last_month
+        square = (
+            first_float * start * start
+            + middle_float * middle_squares
+            + last_float * last_month * last_month
+        )
+        self.mean = moment / self.float_total
+        self.variance = max(square / self.float_total - self.mean * self.mean, 0.0)
+
+    def float_value(self, log_rate: float) -> float:
+        exponent = -log_rate * self.step
+        ratio = math.exp(exponent)
+        # 1 + ratio + ... + ratio ** (inner - 1), with expm1 so no digits cancel near s = 0.
+        if exponent:
+            sum_inner = math.expm1(exponent * self.inner) / math.expm1(exponent)
+        else:
+            sum_inner = float(self.inner)
+        first, middle, last = self.floats
+        after_first = ratio * (middle * sum_inner + last * ratio**self.inner)
+        return math.exp(-log_rate * self.start) * (first + after_first)
+
+    def present_value(self, discount: _Discount) -> Decimal:
+        ratio = discount.over(self.gap)
+        sum_inner, power = _geometric(ratio, self.inner)
+        after_first = ratio * (self.middle * sum_inner + self.last * power)
+        return discount.over(self.first_tick) * (self.first + after_first)
+
+
+def _geometric(ratio: Decimal, count: int) -> tuple[Decimal, Decimal]:
+    """(1 + ratio + ... + ratio ** (count - 1), ratio ** count) by doubling, from the
+    leading bit of ``count`` (>= 1): the sum of 2c terms is the sum of c times 1 +
+    ratio ** c, one more term adds ratio ** c. Sums and products of positive numbers only:
+    nothing cancels however close the ratio is to 1 (as in (1 - ratio ** count) / (1 -
+    ratio))."""
+    total, power = Decimal(1), ratio
+    for bit in bin(count)[3:]:
+        total, power = total * (1 + power), power * power
+        if bit == "1":
+            total, power = total + power, power * ratio
+    return total, power
+
+
+def _cash_flows(ticks: Sequence[int], amounts: list[Decimal], total: Decimal) -> _Payments:
+    """Payments (in order) as even payments where they are, else one by one."""
+    count = len(ticks)
+    middle_equal = count >= 3 and amounts[1:-1].count(amounts[1]) == count - 2
+    if middle_equal:
+        first_tick, gap = ticks[0], ticks[1] - ticks[0]
+        even_ticks = range(first_tick, first_tick + gap * count, gap)
+        if ticks == even_ticks or list(ticks) == list(even_ticks):
+            return _EvenPayments(first_tick, gap, count, amounts, total)
+    return _EachPayment(list(ticks), amounts, total, middle_equal=middle_equal)
+
+
+def _proved_rates_shown(financed: Decimal, payments: _Payments) -> tuple[Decimal, Decimal] | None:
+    """The figures of :func:`disclosed_rates` by the float solve and the Decimal proof;
+    None when they are not proved (then only the bisection can say)."""
+    # No cost, nothing financed, or a payment on the day of the agreement or before: the
+    # bisection answers at once (a zero rate, or no rate at all).
+    if financed <= 0 or payments.first_tick <= 0 or payments.total <= financed:
+        return None
+    log_rate = _float_log_rate(payments, float(financed))
+    if log_rate is None:
+        return None
+    bracket = _proved_bracket(payments, financed, log_rate)
+    if bracket is None:
+        return None
+    low, high = bracket
+    lowest = rates_shown(max(low - _BISECTION_SLACK, Decimal(0)))
+    highest = rates_shown(high + _BISECTION_SLACK)
+    return lowest if lowest == highest else None
+
+
+def _float_log_rate(payments: _Payments, financed: float) -> float | None:
+    """s = ln(1 + r) of the monthly rate r at which ``payments`` repay ``financed``, in
+    float; None if it does not settle.
+
+    f(s) = ln PV(s) - ln financed, PV(s) = sum(amount x exp(-s x month)), is convex and
+    decreasing, so the secant method from two points below the root stays below it and
+    converges. The points: s = 0, and where the first three terms of ln PV's expansion at 0
+    (the total paid; the mean and the variance of the months it is paid in) reach ln
+    financed, which leaves one to three steps.
+    """
+    log_financed = math.log(financed)
+    previous, previous_excess = 0.0, math.log(payments.float_total) - log_financed
+    current = _second_order_start(previous_excess, payments.mean, payments.variance)
+    # The error a secant step leaves is about curvature x the step x the step before.
+    curvature = 2 * payments.variance / payments.mean  # four times f'' / 2f' at s = 0
+    previous_step = current
+    try:
+        for _ in range(_SECANT_STEPS):
+            excess = math.log(payments.float_value(current)) - log_financed
+            if excess == previous_excess:
+                return current
+            step = excess * (current - previous) / (previous_excess - excess)
+            previous, previous_excess, current = current, excess, current + step
+            if abs(step) <= _SECANT_TOLERANCE or (
+                abs(step) <= 1e-6 and curvature * abs(step * previous_step) <= _SECANT_TOLERANCE
+            ):
+                return current
+            previous_step = step
+    except (ValueError, OverflowError, ZeroDivisionError):  # a present value out of range
+        return None
+    return None
+
+
+def _second_order_start(excess: float, mean: float, variance: float) -> float:
+    """The smaller root of excess - mean x s + variance x s ** 2 / 2 = 0 (the expansion of
+    ln PV(s) - ln financed to second order), or of its first order if it has none."""
+    discriminant = mean * mean - 2 * variance * excess
+    if discriminant <= 0:
+        return excess / mean
+    return 2 * excess / (mean + math.sqrt(discriminant))  # the stable form of the root
+
+
+def _proved_bracket(
+    payments: _Payments, financed: Decimal, log_rate: float
+) -> tuple[Decimal, Decimal] | None:
+    """Two monthly rates with the true rate between them, either side of ``log_rate``,
+    proved in Decimal (step 3 above); None when the float root was not close enough.
+
+    The lower rate by its present value, above ``financed``. The higher one by a bound:
+    the present value P(y) = sum(amount x y ** tick) is convex in the discount y, and
+    y x P'(y) >= first tick x P(y), so at a smaller discount far,
+    P(far) x (1 + first tick x (near - far) / far) <= P(near). Only where that bound falls
+    short is P(far) itself worked out."""
+    # The discounts are taken per tick, or per month where every payment is whole months
+    # after the agreement: P is then a polynomial in the month's discount, just as convex.
+    unit = TICKS_PER_MONTH if payments.whole_months else 1
+    with localcontext() as ctx:
+        ctx.prec = _PROOF_DIGITS
+        near = _Discount(_exact(log_rate - _NEAR_SIDE, unit), unit)
+        near_value = payments.present_value(near) + financed * _PROOF_MARGIN  # at least P(near)
+        if near_value <= financed * (1 + 2 * _PROOF_MARGIN):
+            return None
+        far = _Discount(_exact(log_rate + _far_side(payments), unit), unit)
+        first = payments.first_tick // unit
+        growth = 1 + first * (near.per_unit - far.per_unit) / far.per_unit
+        if near_value >= financed * growth:  # the bound falls short: P(far) itself
+            far_value = payments.present_value(far)
+            if far_value + financed * _PROOF_MARGIN >= financed:
+                return None
+        return near.monthly_rate, far.monthly_rate
+
+
+def _exact(log_rate: float, unit: int) -> Decimal:
+    """The discount over ``unit`` ticks at ``log_rate`` (ln(1 + r)), as an exact Decimal of
+    17 digits (the float's shortest repr): the proof is about this very number, whatever
+    float it came from."""
+    return Decimal(repr(math.exp(-log_rate * unit / TICKS_PER_MONTH)))
+
+
+def _far_side(payments: _Payments) -> float:
+    """How far above the float root (on ln(1 + r)) to take the higher rate, for the bound
+    in :func:`_proved_bracket` to hold: P(near) exceeds the amount by about the mean month x
+    the distance below, the bound gains the first payment's month x the whole width; twice
+    what that needs, and never less than the near side."""
+    first_month = payments.first_tick / TICKS_PER_MONTH
+    needed = payments.mean * (_NEAR_SIDE + _SECANT_TOLERANCE) + 3 * float(_PROOF_MARGIN)
+    return max(2 * needed / first_month - _NEAR_SIDE, _NEAR_SIDE)
 
 
 def irr_monthly(financed: Decimal, payments: list[tuple[Decimal, Decimal]]) -> Decimal:

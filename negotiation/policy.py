@@ -8,15 +8,17 @@ models, and never reads the clock. Messages are translatable and name the bound 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
+from typing import Protocol
 
 from django.utils.translation import gettext as _
 
 from negotiation import money
-from negotiation.money import LEGAL_MAX_MONTHS, CostMethod, DueDates, Terms
+from negotiation.money import LEGAL_MAX_MONTHS, ZERO, CostMethod, DueDates, Terms
 
 INSTALLMENT = "installment"
 DEFERRAL = "deferral"
@@ -209,29 +211,64 @@ def checked_terms(
 
     Choices that could never be terms (more than the legal cap, fewer fen than payments)
     get the same words as the bound they break, never ``money.InvalidTerms``' own."""
+    choices = _Choices(months, grace_months, down_payment, waived_interest, waived_penalty)
+    return _checked_terms(account, program, choices, start=start, violations=bounds_violations)
+
+
+@dataclass(frozen=True)
+class _Choices:
+    """What a debtor chooses within a program (see :func:`terms_for`)."""
+
+    months: int
+    grace_months: int
+    down_payment: Decimal
+    waived_interest: Decimal
+    waived_penalty: Decimal
+
+
+class _Violations(Protocol):
+    def __call__(
+        self,
+        terms: Terms,
+        program: ProgramBounds,
+        account: AccountFacts,
+        *,
+        start: dt.date | None = None,
+    ) -> dict[str, str]: ...
+
+
+def _checked_terms(
+    account: AccountFacts,
+    program: ProgramBounds,
+    choices: _Choices,
+    *,
+    start: dt.date | None,
+    violations: _Violations,
+) -> tuple[Terms | None, dict[str, str]]:
+    """:func:`checked_terms`, the bounds held by ``violations``."""
     shape_errors: dict[str, str] = {}
-    if not program.months_min <= months <= program.legal_months_max:
+    if not program.months_min <= choices.months <= program.legal_months_max:
         shape_errors["months"] = months_message(program)
-    elif months + grace_months > LEGAL_MAX_MONTHS:
+    elif choices.months + choices.grace_months > LEGAL_MAX_MONTHS:
         shape_errors["months"] = legal_cap_message()
     if shape_errors:
-        grace_error = _grace_violation(grace_months, program)
+        grace_error = _grace_violation(choices.grace_months, program)
         return None, shape_errors | ({"grace_months": grace_error} if grace_error else {})
     try:
         terms = terms_for(
             account,
             program,
-            months=months,
-            grace_months=grace_months,
-            down_payment=down_payment,
-            waived_interest=waived_interest,
-            waived_penalty=waived_penalty,
+            months=choices.months,
+            grace_months=choices.grace_months,
+            down_payment=choices.down_payment,
+            waived_interest=choices.waived_interest,
+            waived_penalty=choices.waived_penalty,
         )
     except money.InvalidTerms as invalid:
         field_name = "months" if invalid.field in ("months", "amount") else invalid.field
         message = too_small_message(program) if field_name == "months" else str(invalid)
         return None, {field_name: message}
-    return terms, bounds_violations(terms, program, account, start=start)
+    return terms, violations(terms, program, account, start=start)
 
 
 def bounds_violations(
@@ -240,6 +277,19 @@ def bounds_violations(
     """Each broken bound as {terms field: message}. Empty when the terms are within bounds.
     With ``start`` (the day of the agreement), the real length of the plan, first period
     included, is held to the legal cap too."""
+    errors = _violations_but_empty_installments(terms, program, account, start=start)
+    # An installment of nothing (a tiny amount over many months) is too small too.
+    checked = "months" not in errors and terms.financed > 0
+    if checked and money.installment_figures(terms).smallest <= 0:
+        errors["months"] = too_small_message(program)
+    return errors
+
+
+def _violations_but_empty_installments(
+    terms: Terms, program: ProgramBounds, account: AccountFacts, *, start: dt.date | None = None
+) -> dict[str, str]:
+    """:func:`bounds_violations`, but for an installment of nothing: every bound that holds
+    for a number of months holds for fewer (see :class:`_MonthCounts`)."""
     errors: dict[str, str] = {}
     if not program.months_min <= terms.months <= program.legal_months_max:
         errors["months"] = months_message(program)
@@ -261,12 +311,9 @@ def bounds_violations(
             "payment channel."
         )
     errors.update(_waiver_violations(terms, program, account))
-    if "months" not in errors and terms.financed > 0:
-        lines = money.build_schedule(terms, start=dt.date(2000, 1, 1))
-        if (
-            terms.months > 1 and money.regular_amount(terms, lines) < program.min_installment
-        ) or min(line.amount for line in lines) <= 0:
-            errors["months"] = too_small_message(program)
+    checked = "months" not in errors and terms.financed > 0 and terms.months > 1
+    if checked and money.regular_installment(terms) < program.min_installment:
+        errors["months"] = too_small_message(program)
     return errors
 
 
@@ -407,18 +454,18 @@ def suggest_plans(
     thresholds = thresholds or AffordabilityThresholds()
     eligible = [(key, p) for key, p in programs if is_eligible(account, p, today=today)]
     repaying = [(key, p) for key, p in eligible if p.kind != DEFERRAL]
+    # One search of each program's month counts, for the shortest plan and the longest.
+    searches = [(key, p, _MonthCounts(account, p, today=today)) for key, p in repaying]
     candidates: list[tuple[SuggestionKind, str, ProgramBounds, Terms]] = []
     if income is not None and expenses is not None:
-        shortest = _shortest_that_fits(
-            account, repaying, income - expenses, thresholds, today=today
-        )
+        shortest = _shortest_that_fits(searches, income - expenses, thresholds)
         if shortest:
             candidates.append((SuggestionKind.SHORTEST_THAT_FITS, *shortest))
     else:
         balanced = _balanced(account, repaying, today=today)
         if balanced:
             candidates.append((SuggestionKind.BALANCED, *balanced))
-    lowest = _lowest_payment(account, repaying, today=today)
+    lowest = _lowest_payment(searches)
     if lowest:
         candidates.append((SuggestionKind.LOWEST_PAYMENT, *lowest))
     for key, program in eligible:
@@ -458,65 +505,172 @@ def _valid_terms(
     *,
     today: dt.date,
 ) -> Terms | None:
-    minimum_down = money.round_money(account.balance * program.min_down_payment_pct / 100)
     terms, errors = checked_terms(
         account,
         program,
         months=months,
         grace_months=grace_months,
-        down_payment=minimum_down,
+        down_payment=_minimum_down(account, program),
         start=today,
     )
     return None if errors else terms
 
 
-def _month_range(program: ProgramBounds) -> range:
-    return range(program.months_min, program.legal_months_max + 1)
+def _minimum_down(account: AccountFacts, program: ProgramBounds) -> Decimal:
+    return money.round_money(account.balance * program.min_down_payment_pct / 100)
 
 
-def _regular_payment(terms: Terms) -> Decimal:
-    return money.regular_amount(terms, money.build_schedule(terms, start=dt.date(2000, 1, 1)))
+class _MonthCounts:
+    """The numbers of months one program offers an account (the payment-free months
+    fixed), searched by bisection where the rule follows the number of months.
+
+    Every bound but one holds for n months only if it holds for every smaller n >= 1, so
+    the months within them run from the program's least up to a top (:meth:`within`):
+    - months + payment-free months within the legal cap, and at least a fen an installment
+      (what ``Terms`` refuses otherwise): fewer months ask less;
+    - the last due date within the cap from the day of the agreement: fewer months end
+      sooner;
+    - the regular installment at least the program's minimum (for more than one month): it
+      never grows with n. A flat fee's is the amount over n rounded to the fen (truncated
+      instead where rounding up would leave a negative last part, which only lowers it)
+      plus the same fee; an annuity's first installment is the lesser of its level payment,
+      which falls as n grows, and everything owed plus the same first month's interest;
+    - the payment-free months, the down payment and the waivers do not depend on n.
+    The one that does not follow n is an installment of nothing (a few fen over n months
+    can leave the last part empty for one n and not for the next): it is checked month
+    count by month count, from the top down or from the first that fits up. The regular
+    installment never growing with n also makes "fits the budget" hold from some n on.
+    """
+
+    def __init__(
+        self,
+        account: AccountFacts,
+        program: ProgramBounds,
+        *,
+        today: dt.date,
+        grace_months: int = 0,
+    ) -> None:
+        self.account, self.program, self.today = account, program, today
+        self.grace_months = grace_months
+        self.least = max(program.months_min, 1)  # no plan has no payment
+        self.most = program.legal_months_max
+        self._within: dict[int, Terms | None] = {}
+
+    def within(self, months: int) -> Terms | None:
+        """The terms of ``months`` months if every bound but the empty installment holds."""
+        if months not in self._within:
+            choices = _Choices(
+                months, self.grace_months, _minimum_down(self.account, self.program), ZERO, ZERO
+            )
+            terms, errors = _checked_terms(
+                self.account,
+                self.program,
+                choices,
+                start=self.today,
+                violations=_violations_but_empty_installments,
+            )
+            self._within[months] = None if errors else terms
+        return self._within[months]
+
+    def valid(self, months: int) -> Terms | None:
+        """The terms of ``months`` months if every bound holds (:func:`_valid_terms`)."""
+        if self.within(months) is None:
+            return None
+        return _valid_terms(self.account, self.program, months, self.grace_months, today=self.today)
+
+    @cached_property
+    def top(self) -> int | None:
+        """The most months within every bound but the empty installment."""
+        return _last_true(lambda months: self.within(months) is not None, self.least, self.most)
+
+    def longest_valid(self) -> Terms | None:
+        """The valid terms with the most months (the longest of the program's range)."""
+        top = self.top
+        if top is None:
+            return None
+        for months in range(top, self.least - 1, -1):
+            if terms := self.valid(months):
+                return terms
+        return None
+
+    def shortest_fitting(self, limit: Decimal) -> Terms | None:
+        """The valid terms with the fewest months whose regular installment is at most
+        ``limit``."""
+        top = self.top
+        if top is None:
+            return None
+
+        def fits(months: int) -> bool:
+            terms = self.within(months)
+            return terms is not None and money.regular_installment(terms) <= limit
+
+        fitting = _first_true(fits, self.least, top)
+        if fitting is None:
+            return None
+        for months in range(fitting, top + 1):
+            if terms := self.valid(months):
+                return terms
+        return None
+
+
+def _last_true(holds: Callable[[int], bool], low: int, high: int) -> int | None:
+    """The largest n in [low, high] for which ``holds``, which is true up to some n and
+    false after; None if it is false at ``low``."""
+    if low > high or not holds(low):
+        return None
+    while low < high:
+        middle = (low + high + 1) // 2
+        if holds(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _first_true(holds: Callable[[int], bool], low: int, high: int) -> int | None:
+    """The smallest n in [low, high] for which ``holds``, which is false up to some n and
+    true after; None if it is false at ``high``."""
+    if low > high or not holds(high):
+        return None
+    while low < high:
+        middle = (low + high) // 2
+        if holds(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def _longest_valid(
     account: AccountFacts, program: ProgramBounds, *, grace_months: int = 0, today: dt.date
 ) -> Terms | None:
-    for months in reversed(_month_range(program)):
-        terms = _valid_terms(account, program, months, grace_months, today=today)
-        if terms:
-            return terms
-    return None
+    return _MonthCounts(account, program, today=today, grace_months=grace_months).longest_valid()
 
 
 def _shortest_that_fits(
-    account: AccountFacts,
-    programs: Sequence[tuple[str, ProgramBounds]],
+    searches: Sequence[tuple[str, ProgramBounds, _MonthCounts]],
     disposable: Decimal,
     thresholds: AffordabilityThresholds,
-    *,
-    today: dt.date,
 ) -> tuple[str, ProgramBounds, Terms] | None:
     if disposable <= 0:
         return None
     best: tuple[int, Decimal, str, ProgramBounds, Terms] | None = None
-    for key, program in programs:
-        for months in _month_range(program):
-            terms = _valid_terms(account, program, months, today=today)
-            if terms and _regular_payment(terms) <= disposable * thresholds.fits:
-                cost = money.disclose(terms, start=dt.date(2000, 1, 1)).total_cost
-                if best is None or (months, cost) < (best[0], best[1]):
-                    best = (months, cost, key, program, terms)
-                break
+    for key, program, months in searches:
+        terms = months.shortest_fitting(disposable * thresholds.fits)
+        if terms:
+            cost = money.installment_figures(terms).total_cost
+            if best is None or (terms.months, cost) < (best[0], best[1]):
+                best = (terms.months, cost, key, program, terms)
     return (best[2], best[3], best[4]) if best else None
 
 
 def _lowest_payment(
-    account: AccountFacts, programs: Sequence[tuple[str, ProgramBounds]], *, today: dt.date
+    searches: Sequence[tuple[str, ProgramBounds, _MonthCounts]],
 ) -> tuple[str, ProgramBounds, Terms] | None:
     options = [
-        (_regular_payment(terms), key, program, terms)
-        for key, program in programs
-        if (terms := _longest_valid(account, program, today=today))
+        (money.regular_installment(terms), key, program, terms)
+        for key, program, months in searches
+        if (terms := months.longest_valid())
     ]
     if not options:
         return None
@@ -533,8 +687,7 @@ def _balanced(
         months = min(max(BALANCED_MONTHS, program.months_min), program.legal_months_max)
         terms = _valid_terms(account, program, months, today=today)
         if terms:
-            cost = money.disclose(terms, start=dt.date(2000, 1, 1)).total_cost
-            options.append((cost, key, program, terms))
+            options.append((money.installment_figures(terms).total_cost, key, program, terms))
     if not options:
         return None
     _, key, program, terms = min(options, key=lambda option: option[0])

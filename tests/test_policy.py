@@ -389,3 +389,138 @@ def test_the_highest_rate_of_a_program_covers_its_shortest_first_period():
     # A whole month's 2% for one day would disclose 991.64%; pro rata it stays in proportion.
     assert Decimal("40") < highest < Decimal("60")
     assert highest_disclosed_rate(BOUNDS) == Decimal("13.27")  # 0.60% a month, up to 24 months
+
+
+# --- Issue 10: the same suggestions and bounds, found without a schedule a month count ----
+
+from negotiation.money import CostMethod as Method  # noqa: E402
+from negotiation.money import regular_installment  # noqa: E402
+from negotiation.policy import _MonthCounts  # noqa: E402  (the search itself)
+from tests import reference_policy  # noqa: E402
+
+money_amounts = st.one_of(
+    st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1.00"), places=2),  # a few fen
+    st.decimals(min_value=Decimal("1.00"), max_value=Decimal("1000.00"), places=2),
+    st.decimals(min_value=Decimal("1000.00"), max_value=Decimal("500000.00"), places=2),
+)
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> ProgramBounds:
+    kind = draw(st.sampled_from(["installment", "installment", "interest_freeze", "deferral"]))
+    method = draw(st.sampled_from(list(Method)))
+    monthly = draw(st.decimals(min_value=0, max_value=Decimal("0.02"), places=4))
+    months_min = draw(st.integers(0, 24))
+    return ProgramBounds(
+        kind=kind,
+        months_min=months_min,
+        months_max=draw(st.integers(months_min, 72)),
+        grace_months_max=draw(st.integers(0, 6)),
+        min_days_past_due=draw(st.integers(0, 60)),
+        max_days_past_due=draw(st.sampled_from([None, 365])),
+        min_balance=draw(st.sampled_from([Decimal("0"), Decimal("1000.00")])),
+        max_balance=draw(st.sampled_from([None, Decimal("300000.00")])),
+        products=(),
+        min_down_payment_pct=draw(st.sampled_from([Decimal(0), Decimal(10), Decimal(100)])),
+        max_waiver_pct=draw(st.sampled_from([Decimal(0), Decimal(50)])),
+        cost_method=method,
+        rate=monthly if method is Method.FLAT_FEE else monthly * 12,
+        min_installment=draw(st.sampled_from(["0.01", "100.00", "500.00", "3000.00"]).map(Decimal)),
+        payment_day=draw(st.one_of(st.none(), st.integers(1, 31))),
+        first_due_min_days=draw(st.integers(0, 45)),
+    )
+
+
+accounts = st.builds(
+    AccountFacts,
+    days_past_due=st.integers(1, 400),
+    principal=money_amounts,
+    interest=st.decimals(min_value=0, max_value=Decimal("5000.00"), places=2),
+    fees=st.just(Decimal("0.00")),
+    penalty=st.decimals(min_value=0, max_value=Decimal("2000.00"), places=2),
+    product=st.just("classic_card"),
+    open_to_relief=st.just(True),
+)
+days = st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2030, 12, 31))
+budgets: st.SearchStrategy[dict[str, Decimal]] = st.one_of(
+    st.just({}),
+    st.fixed_dictionaries(
+        {
+            "income": st.decimals(min_value=0, max_value=Decimal("60000"), places=2),
+            "expenses": st.decimals(min_value=0, max_value=Decimal("30000"), places=2),
+        }
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    account=accounts,
+    offered=st.lists(programs(), min_size=1, max_size=8),
+    today=days,
+    budget=budgets,
+)
+def test_suggestions_are_the_references(account, offered, today, budget):
+    named = [(f"program-{i}", program) for i, program in enumerate(offered)]
+    fast = suggest_plans(account, named, today=today, thresholds=THRESHOLDS, **budget)
+    reference = reference_policy.suggest_plans(
+        account, named, today=today, thresholds=THRESHOLDS, **budget
+    )
+    assert fast == reference
+    assert repr(fast) == repr(reference)
+    assert [repr(s.disclosure) for s in fast] == [repr(s.disclosure) for s in reference]
+
+
+@settings(max_examples=150, deadline=None)
+@given(account=accounts, program=programs(), today=days, grace=st.integers(0, 6))
+def test_the_bounds_searched_by_bisection_follow_the_number_of_months(
+    account, program, today, grace
+):
+    counts = _MonthCounts(account, program, today=today, grace_months=grace)
+    months = range(counts.least, counts.most + 1)
+    within = [counts.within(n) for n in months]
+    # Within the bounds up to a top, outside them after it.
+    held = [terms is not None for terms in within]
+    assert held == sorted(held, reverse=True)
+    # The regular installment never grows with the months, so fitting a budget holds from
+    # some number of months on.
+    regular = [regular_installment(terms) for terms in within if terms is not None]
+    assert regular == sorted(regular, reverse=True)
+    # Valid as the reference says, and every valid plan within them; the search finds the
+    # reference's longest.
+    valid = [reference_policy._valid_terms(account, program, n, grace, today=today) for n in months]
+    assert [counts.valid(n) for n in months] == valid
+    assert all(
+        terms == reference for terms, reference in zip(within, valid, strict=True) if reference
+    )
+    assert counts.longest_valid() == next((terms for terms in reversed(valid) if terms), None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    account=accounts,
+    program=programs(),
+    months=st.integers(-1, 64),
+    grace=st.integers(0, 8),
+    down=st.decimals(min_value=0, max_value=Decimal("2000.00"), places=2),
+    waived=st.decimals(min_value=0, max_value=Decimal("800.00"), places=2),
+    start=st.one_of(st.none(), days),
+)
+def test_checked_terms_and_bounds_are_the_references(
+    account, program, months, grace, down, waived, start
+):
+    choices = {
+        "months": months,
+        "grace_months": grace,
+        "down_payment": down,
+        "waived_interest": waived,
+        "start": start,
+    }
+    terms, errors = checked_terms(account, program, **choices)
+    reference_terms, reference_errors = reference_policy.checked_terms(account, program, **choices)
+    assert terms == reference_terms
+    assert list(errors.items()) == list(reference_errors.items())
+    if terms is not None:
+        assert list(bounds_violations(terms, program, account, start=start).items()) == list(
+            reference_policy.bounds_violations(terms, program, account, start=start).items()
+        )
