@@ -295,9 +295,16 @@ def first_period_share(start: dt.date, due: DueDates) -> Decimal:
 
 def _share_of_first_month(start: dt.date, first: dt.date) -> Decimal:
     """:func:`first_period_share` once the first regular date ``first`` is known."""
-    if first >= add_months(start, 1):  # a month or more: months_between is 1 or more
-        return Decimal(1)
-    return min(Decimal(1), months_between(start, first))
+    days = short_first_period_days(start, first)
+    return Decimal(1) if days is None else Decimal(12 * days) / DAYS_PER_YEAR
+
+
+def short_first_period_days(start: dt.date, first: dt.date) -> int | None:
+    """The days of a first period shorter than a month (from ``start`` to the first regular
+    date ``first``), which cost days x 12 / 365 of a month; None for a month or more."""
+    if first >= add_months(start, 1):
+        return None
+    return (first - start).days
 
 
 def last_due_within_legal_cap(start: dt.date, terms: Terms, due: DueDates) -> bool:
@@ -342,11 +349,11 @@ def _schedule_columns(terms: Terms, financed: Decimal, start: dt.date, due: DueD
     first = first_regular_date(start, due)
     anchor = due.payment_day or start.day
     first_index = _month_index(first) + terms.grace_months
-    share = _share_of_first_month(start, first)
+    short_days = short_first_period_days(start, first)
     if terms.cost_method is CostMethod.ANNUITY and terms.rate > 0:
-        parts = _annuity_parts(financed, terms.rate, terms.months, first_share=share)
+        parts = _annuity_parts(financed, terms.rate, terms.months, first_days=short_days)
     else:
-        parts = _flat_fee_parts(financed, terms.rate, terms.months, first_share=share)
+        parts = _flat_fee_parts(financed, terms.rate, terms.months, first_days=short_days)
     dates = _monthly_dates(first_index, anchor, terms.months)
     return _Columns(start, anchor, first_index, dates, parts)
 
@@ -390,12 +397,18 @@ class _Parts(NamedTuple):
 
 
 def _flat_fee_parts(
-    financed: Decimal, monthly_fee: Decimal, months: int, *, first_share: Decimal
+    financed: Decimal, monthly_fee: Decimal, months: int, *, first_days: int | None
 ) -> _Parts:
     """Equal principal parts and the same fee every month (the first month's fee pro rata
     when it is short): total cost is at most fee x months."""
     fee = round_money(financed * monthly_fee)
-    first_fee = fee if first_share == 1 else round_money(financed * monthly_fee * first_share)
+    # A short first period's fee as one exact expression, rounded once: a share of a month
+    # rounded to 28 digits first could round an exact half fen down.
+    first_fee = (
+        fee
+        if first_days is None
+        else round_money(financed * monthly_fee * (12 * first_days) / DAYS_PER_YEAR)
+    )
     principals = split_evenly(financed, months)
     balances = list(accumulate(principals, sub, initial=financed))[1:]
     base, last = principals[0], principals[-1]
@@ -408,7 +421,7 @@ def _flat_fee_parts(
 
 
 def _annuity_parts(
-    financed: Decimal, annual_rate: Decimal, months: int, *, first_share: Decimal
+    financed: Decimal, annual_rate: Decimal, months: int, *, first_days: int | None
 ) -> _Parts:
     """Level payments; each month's interest on the balance still owed, rounded to the fen.
 
@@ -420,7 +433,11 @@ def _annuity_parts(
     """
     payment = _annuity_payment(financed, annual_rate, months)
     balance = financed
-    interest = round_money(financed * annual_rate * first_share / 12)
+    interest = (
+        round_money(financed * annual_rate / 12)
+        if first_days is None
+        else round_money(financed * annual_rate * first_days / DAYS_PER_YEAR)
+    )
     principals, interests, balances = [], [interest], []
     for _ in range(months - 1):
         principal = payment - interest
@@ -462,8 +479,6 @@ def regular_amount(terms: Terms, lines: Sequence[ScheduleLine]) -> Decimal:
 # month (build_schedule from 1 January 2000, say) for every month count of every program:
 # these give that schedule's figures without its dates or lines.
 
-_WHOLE_MONTH = Decimal(1)  # the share of a month's cost a whole first month carries
-
 
 def regular_installment(terms: Terms) -> Decimal:
     """``regular_amount`` of the schedule of ``terms`` when its first period is a whole
@@ -471,7 +486,7 @@ def regular_installment(terms: Terms) -> Decimal:
     level payment, unless that would repay more than is owed)."""
     financed = terms.financed
     if terms.cost_method is CostMethod.ANNUITY and terms.rate > 0:
-        interest = round_money(financed * terms.rate * _WHOLE_MONTH / 12)
+        interest = round_money(financed * terms.rate / 12)
         if terms.months == 1:
             return financed + interest
         principal = _annuity_payment(financed, terms.rate, terms.months) - interest
@@ -497,9 +512,9 @@ def installment_figures(terms: Terms) -> InstallmentFigures:
         raise InvalidTerms("down_payment", "Nothing is left to repay in installments.")
     annuity = terms.cost_method is CostMethod.ANNUITY and terms.rate > 0
     if annuity:
-        parts = _annuity_parts(financed, terms.rate, terms.months, first_share=_WHOLE_MONTH)
+        parts = _annuity_parts(financed, terms.rate, terms.months, first_days=None)
     else:
-        parts = _flat_fee_parts(financed, terms.rate, terms.months, first_share=_WHOLE_MONTH)
+        parts = _flat_fee_parts(financed, terms.rate, terms.months, first_days=None)
     amounts = parts.amounts or list(map(add, parts.principals, parts.costs))
     # As regular_amount reads the lines.
     single = len(amounts) == 1

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal, localcontext
 
 from negotiation.money import (
+    DAYS_PER_YEAR,
     LEGAL_MAX_MONTHS,
     ZERO,
     CostMethod,
@@ -77,6 +78,13 @@ def due_dates(start: dt.date, terms: Terms, due: DueDates) -> list[dt.date]:
     return [add_months(first, terms.grace_months + i, day=anchor) for i in range(terms.months)]
 
 
+def short_first_period_days(start: dt.date, first: dt.date) -> int | None:
+    """The days of a first period shorter than a month; None for a month or more."""
+    if first >= add_months(start, 1):
+        return None
+    return (first - start).days
+
+
 def first_period_share(start: dt.date, due: DueDates) -> Decimal:
     """The share of a month's cost the first installment carries: 1 for a first period of
     a month or more, days x 12 / 365 of a month for a shorter one. A first payment due the
@@ -107,11 +115,11 @@ def build_schedule(
         raise InvalidTerms("down_payment", "Nothing is left to repay in installments.")
     due = due or DueDates()
     dates = due_dates(start, terms, due)
-    share = first_period_share(start, due)
+    short_days = short_first_period_days(start, first_regular_date(start, due))
     if terms.cost_method is CostMethod.ANNUITY and terms.rate > 0:
-        parts = _annuity_parts(terms.financed, terms.rate, terms.months, first_share=share)
+        parts = _annuity_parts(terms.financed, terms.rate, terms.months, first_days=short_days)
     else:
-        parts = _flat_fee_parts(terms.financed, terms.rate, terms.months, first_share=share)
+        parts = _flat_fee_parts(terms.financed, terms.rate, terms.months, first_days=short_days)
     lines: list[ScheduleLine] = []
     remaining = terms.financed
     for number, (due_date, (principal_part, cost_part)) in enumerate(
@@ -123,18 +131,24 @@ def build_schedule(
 
 
 def _flat_fee_parts(
-    financed: Decimal, monthly_fee: Decimal, months: int, *, first_share: Decimal
+    financed: Decimal, monthly_fee: Decimal, months: int, *, first_days: int | None
 ) -> list[tuple[Decimal, Decimal]]:
     """Equal principal parts and the same fee every month (the first month's fee pro rata
     when it is short): total cost is at most fee x months."""
     fee = round_money(financed * monthly_fee)
-    first_fee = fee if first_share == 1 else round_money(financed * monthly_fee * first_share)
+    # A short first period's fee as one exact expression, rounded once: a share of a month
+    # rounded to 28 digits first could round an exact half fen down.
+    first_fee = (
+        fee
+        if first_days is None
+        else round_money(financed * monthly_fee * (12 * first_days) / DAYS_PER_YEAR)
+    )
     principals = split_evenly(financed, months)
     return [(principal, first_fee if i == 0 else fee) for i, principal in enumerate(principals)]
 
 
 def _annuity_parts(
-    financed: Decimal, annual_rate: Decimal, months: int, *, first_share: Decimal
+    financed: Decimal, annual_rate: Decimal, months: int, *, first_days: int | None
 ) -> list[tuple[Decimal, Decimal]]:
     """Level payments; each month's interest on the balance still owed, rounded to the fen.
 
@@ -151,8 +165,10 @@ def _annuity_parts(
     parts = []
     balance = financed
     for number in range(1, months + 1):
-        share = first_share if number == 1 else Decimal(1)
-        interest = round_money(balance * annual_rate * share / 12)
+        if number == 1 and first_days is not None:
+            interest = round_money(balance * annual_rate * first_days / DAYS_PER_YEAR)
+        else:
+            interest = round_money(balance * annual_rate / 12)
         principal = balance if number == months else min(payment - interest, balance)
         parts.append((principal, interest))
         balance -= principal

@@ -444,3 +444,31 @@ def test_the_legal_cap_counts_from_the_agreement_to_the_last_payment():
     sixty = Terms(amount=Decimal("60000.00"), months=60)
     assert last_due_within_legal_cap(dt.date(2027, 1, 10), sixty, due)
     assert not last_due_within_legal_cap(dt.date(2027, 1, 12), sixty, due)
+
+
+@pytest.mark.parametrize(
+    ("terms", "start", "due", "first_cost"),
+    [
+        # 20,001.25 x 7.3% x 20 / 365 = 80.005 exactly: 80.01, not 80.00.
+        (
+            Terms(
+                amount=Decimal("20001.25"),
+                months=12,
+                cost_method=CostMethod.ANNUITY,
+                rate=Decimal("0.073"),
+            ),
+            dt.date(2027, 1, 11),
+            DueDates(payment_day=31, first_due_min_days=15),
+            Decimal("80.01"),
+        ),
+        # 1,960,871.25 x 0.75% x 2 x 12 / 365 = 967.005 exactly: 967.01, not 967.00.
+        (
+            Terms(amount=Decimal("1960871.25"), months=12, rate=Decimal("0.0075")),
+            dt.date(2027, 1, 1),
+            DueDates(payment_day=3),
+            Decimal("967.01"),
+        ),
+    ],
+)
+def test_a_short_first_periods_cost_is_one_exact_expression(terms, start, due, first_cost):
+    assert build_schedule(terms, start=start, due=due)[0].cost_part == first_cost
