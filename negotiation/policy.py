@@ -75,22 +75,38 @@ class ProgramBounds:
 RATE_CHECK_AMOUNT = Decimal("10000.00")
 
 
-def highest_disclosed_rate(program: ProgramBounds, *, year: int = 2027) -> Decimal:
+def _rate_check_starts(program: ProgramBounds) -> list[dt.date]:
+    """Agreement days that give every first period the due rule can make, in a long month,
+    a short one, February of a leap year and December: one day per (month, length of the
+    first period), since plans agreed on days with the same first period disclose the
+    same rate but for the lengths of the months that follow."""
+    months = [(2027, 1), (2027, 2), (2028, 2), (2027, 4), (2027, 12)]
+    starts: dict[tuple[int, int, int], dt.date] = {}
+    for year, month in months:
+        for day in range(1, money.days_in_month(year, month) + 1):
+            start = dt.date(year, month, day)
+            length = (money.first_regular_date(start, program.due) - start).days
+            starts.setdefault((year, month, length), start)
+    return list(starts.values())
+
+
+def highest_disclosed_rate(program: ProgramBounds) -> Decimal:
     """The highest annual rate (by IRR, in percent) a plan within ``program``'s bounds can
-    disclose: every number of payments it allows, no payment-free months (they cost
-    nothing, so they only lower the rate), and the shortest and the longest first period
-    its due rule can give over a month of agreement days."""
-    starts = [dt.date(year, 1, day) for day in range(1, 32)]
-    by_first_period = sorted(
-        starts, key=lambda start: (money.first_regular_date(start, program.due) - start).days
-    )
+    disclose, as far as a check can see before a debtor asks: every number of payments it
+    allows, no payment-free months (they cost nothing, so they only lower the rate), and
+    every first period its due rule gives (:func:`_rate_check_starts`). The ceiling is
+    enforced again on each request, dated on its day, so a rare day this check did not
+    price is still refused."""
+    starts = _rate_check_starts(program)
     rate = Decimal(0) if program.kind == INTEREST_FREEZE else program.rate
+    if rate == 0:
+        return Decimal(0)
     highest = Decimal(0)
     for months in range(max(program.months_min, 1), program.legal_months_max + 1):
         terms = Terms(
             amount=RATE_CHECK_AMOUNT, months=months, cost_method=program.cost_method, rate=rate
         )
-        for start in {by_first_period[0], by_first_period[-1]}:
+        for start in starts:
             disclosed = money.disclose(terms, start=start, due=program.due).annual_rate
             highest = max(highest, disclosed)
     return highest

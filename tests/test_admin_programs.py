@@ -216,3 +216,21 @@ def test_a_shortest_plan_that_cannot_fit_the_cap_on_some_days_is_refused(supervi
     )
     assert response.status_code == 200
     assert "months_min" in response.context["adminform"].form.errors
+
+
+def test_the_rate_check_prices_every_first_period_the_due_rule_gives(supervisor):
+    """23.5% a year on the declining balance, two payments, first payment on the 15th at
+    least 15 days later: agreed on 28 January it discloses 24.67%, above the ceiling."""
+    response = staff_client(supervisor).post(
+        reverse(ADD_URL),
+        program_form(
+            cost_method="annuity",
+            rate="0.235",
+            months_min="1",
+            months_max="12",
+            payment_day="15",
+            first_due_min_days="15",
+        ),
+    )
+    assert response.status_code == 200
+    assert "24.67%" in " ".join(response.context["adminform"].form.errors["rate"])
