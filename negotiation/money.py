@@ -15,7 +15,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, getcontext, localcontext
 from enum import StrEnum
 from itertools import accumulate, count, repeat
 from operator import add, floordiv, gt, mod, mul, sub, truediv
@@ -43,7 +43,7 @@ class NoRateExists(ValueError):
 
 def round_money(value: Decimal, *, rounding: str = ROUND_HALF_UP) -> Decimal:
     """Round to the fen. Half-up unless a caller needs truncation to keep a remainder >= 0."""
-    return value.quantize(CENT, rounding=rounding)
+    return value.quantize(CENT, rounding)  # positional: Decimal parses keywords slowly
 
 
 def add_months(start: dt.date, months: int, *, day: int | None = None) -> dt.date:
@@ -227,7 +227,7 @@ def first_regular_date(start: dt.date, due: DueDates) -> dt.date:
     """The first payment day strictly after ``start`` and at least ``first_due_min_days``
     later: where the first installment falls when there are no payment-free months."""
     anchor = due.payment_day or start.day
-    earliest = start + dt.timedelta(days=max(due.first_due_min_days, 1))
+    earliest = start + dt.timedelta(max(due.first_due_min_days, 1))  # days
     first = add_months(start, 0, day=anchor)
     while first < earliest:
         first = add_months(first, 1, day=anchor)
@@ -262,8 +262,8 @@ def _monthly_dates(first_index: int, anchor: int, count: int) -> list[dt.date]:
     year, month = divmod(first_index, 12)
     if anchor <= 28:
         # Every month has the day: each date is the month's length after the one before.
-        first = dt.date(year, month + 1, anchor).toordinal()
-        return list(map(dt.date.fromordinal, accumulate(lengths[:-1], add, initial=first)))
+        gaps = map(_DAYS.__getitem__, lengths[:-1])
+        return list(accumulate(gaps, add, initial=dt.date(year, month + 1, anchor)))
     indices = range(first_index, first_index + count)
     years = map(floordiv, indices, repeat(12))
     months = map(add, map(mod, indices, repeat(12)), repeat(1))
@@ -271,6 +271,7 @@ def _monthly_dates(first_index: int, anchor: int, count: int) -> list[dt.date]:
 
 
 _LEAP_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_DAYS = tuple(dt.timedelta(days=days) for days in range(32))  # a month's length as a timedelta
 
 
 def _month_lengths(first_index: int, count: int) -> list[int]:
@@ -386,6 +387,9 @@ _new_object = object.__new__
 _set_attribute = object.__setattr__  # past the frozen dataclass's own __setattr__
 
 
+_TWELVE = Decimal(12)  # x / 12 with the int converted once, not every month
+
+
 class _Parts(NamedTuple):
     """The installments' parts, column by column, and what they come to."""
 
@@ -439,6 +443,7 @@ def _annuity_parts(
         else round_money(financed * annual_rate * first_days / DAYS_PER_YEAR)
     )
     principals, interests, balances = [], [interest], []
+    monthly = _exact_twelfth(annual_rate, financed)
     for _ in range(months - 1):
         principal = payment - interest
         if principal > balance:
@@ -449,11 +454,30 @@ def _annuity_parts(
         # A whole month: balance x rate x 1 / 12, the same expression (x 1 is exact),
         # rounded as round_money rounds, in place: this runs for every month of every
         # annuity preview, and the call cost as much as the rest of the month.
-        interest = (balance * annual_rate / 12).quantize(CENT, rounding=ROUND_HALF_UP)
+        if monthly is None:
+            interest = (balance * annual_rate / _TWELVE).quantize(CENT, ROUND_HALF_UP)
+        else:
+            interest = (balance * monthly).quantize(CENT, ROUND_HALF_UP)
         interests.append(interest)
     principals.append(balance)  # the last payment repays what is left
     balances.append(balance - balance)
     return _Parts(principals, interests, balances, sum(interests, ZERO), None)
+
+
+def _exact_twelfth(annual_rate: Decimal, financed: Decimal) -> Decimal | None:
+    """The annual rate / 12 where that is exact (9% a year is 0.75% a month, 7% is not) and
+    any balance up to ``financed`` times it fits the context's digits: then balance x it is
+    balance x rate / 12 to the last digit, one multiplication instead of a multiplication
+    and a division. None otherwise.
+
+    A quotient rounded to the context has all its digits, which the digit count excludes;
+    one with fewer digits times 12 is exact, so comparing it with the rate is a true test.
+    """
+    monthly = annual_rate / _TWELVE
+    digits = len(monthly.as_tuple().digits) + len(financed.as_tuple().digits) + 4
+    if digits > getcontext().prec or monthly * _TWELVE != annual_rate:
+        return None
+    return monthly
 
 
 def _annuity_payment(financed: Decimal, annual_rate: Decimal, months: int) -> Decimal:
@@ -609,15 +633,17 @@ def _schedule_ticks(columns: _Columns) -> Sequence[int]:
     Otherwise (a day past the 28th, which some months do not have) date by date.
     """
     start, anchor, count = columns.start, columns.anchor, len(columns.dates)
-    first = month_ticks(start, columns.dates[0])
-    if anchor == start.day or start.day <= anchor <= 28:
+    day = start.day
+    months = columns.first_index - _month_index(start)  # to the first due date's month
+    if anchor == day or day <= anchor <= 28:
+        first = months * TICKS_PER_MONTH + (anchor - day) * TICKS_PER_DAY
         return range(first, first + count * TICKS_PER_MONTH, TICKS_PER_MONTH)
-    if anchor < start.day <= 28:
-        # The days after last month's anniversary: its length - start.day + anchor.
+    if anchor < day <= 28:
+        # From last month's anniversary: its length - the agreement's day + the payment day.
         lengths = _month_lengths(columns.first_index - 1, count)
-        base = first - lengths[0] * TICKS_PER_DAY
-        months = range(base, base + count * TICKS_PER_MONTH, TICKS_PER_MONTH)
-        return list(map(add, months, map(mul, lengths, repeat(TICKS_PER_DAY))))
+        base = (months - 1) * TICKS_PER_MONTH + (anchor - day) * TICKS_PER_DAY
+        whole = range(base, base + count * TICKS_PER_MONTH, TICKS_PER_MONTH)
+        return list(map(add, whole, map(mul, lengths, repeat(TICKS_PER_DAY))))
     return [month_ticks(start, date) for date in columns.dates]
 
 

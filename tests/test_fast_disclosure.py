@@ -34,7 +34,10 @@ def any_terms(draw: st.DrawFn) -> Terms:
     grace = draw(st.integers(0, min(6, 60 - months)))
     method = draw(st.sampled_from(list(CostMethod)))
     monthly = draw(st.decimals(min_value=0, max_value=Decimal("0.02"), places=4))
-    rate = monthly if method is CostMethod.FLAT_FEE else monthly * 12
+    annual = draw(st.decimals(min_value=0, max_value=Decimal("0.24"), places=4))  # 7%: 12ths
+    rate = (
+        monthly if method is CostMethod.FLAT_FEE else draw(st.sampled_from([monthly * 12, annual]))
+    )
     floor = Decimal("0.01") * months
     financed = draw(
         st.one_of(
@@ -275,3 +278,17 @@ def test_installment_figures_are_the_whole_month_schedules(terms):
     assert repr(figures.smallest) == repr(min(line.amount for line in lines))
     total_cost = reference_money.disclose(terms, start=start).total_cost
     assert repr(figures.total_cost) == repr(total_cost)
+
+
+@pytest.mark.parametrize("rate", ["0.07", "0.0725", "0.1", "0.06", "0.09", "0.123456789"])
+@pytest.mark.parametrize("amount", ["162.00", "10000", "9999999.99", "0.60"])
+def test_annuity_interest_whatever_the_rate_divides_into(rate, amount):
+    # 9% a year is exactly 0.75% a month (one multiplication a month), 7% is not (the
+    # balance x rate / 12 of the reference): either way the reference's figures.
+    terms = Terms(
+        amount=Decimal(amount), months=60, cost_method=CostMethod.ANNUITY, rate=Decimal(rate)
+    )
+    start = dt.date(2027, 5, 31)
+    assert_identical(
+        money.disclose(terms, start=start), reference_money.disclose(terms, start=start)
+    )
