@@ -136,7 +136,7 @@ def measure_previews(count: int, reference_count: int, repeat: int) -> None:
     )
 
 
-KINDS = ("installment", "installment", "installment", "installment", "interest_freeze", "deferral")
+KINDS = (*[policy.Kind.INSTALLMENT] * 4, policy.Kind.INTEREST_FREEZE, policy.Kind.DEFERRAL)
 
 
 def programs_on_offer() -> list[tuple[str, policy.ProgramBounds]]:

@@ -20,9 +20,13 @@ from django.utils.translation import gettext as _
 from negotiation import money
 from negotiation.money import LEGAL_MAX_MONTHS, ZERO, CostMethod, DueDates, Terms
 
-INSTALLMENT = "installment"
-DEFERRAL = "deferral"
-INTEREST_FREEZE = "interest_freeze"
+
+class Kind(StrEnum):
+    """The kinds of relief (DESIGN.md section 3); the model's choices are built from it."""
+
+    INSTALLMENT = "installment"  # terms with no payment-free months
+    DEFERRAL = "deferral"  # payment-free months first; the aging clock pauses
+    INTEREST_FREEZE = "interest_freeze"  # 停息挂账: no further cost, whatever the rate
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class AccountFacts:
 
 @dataclass(frozen=True)
 class ProgramBounds:
-    kind: str
+    kind: Kind
     months_min: int
     months_max: int
     grace_months_max: int
@@ -98,7 +102,7 @@ def highest_disclosed_rate(program: ProgramBounds) -> Decimal:
     enforced again on each request, dated on its day, so a rare day this check did not
     price is still refused."""
     starts = _rate_check_starts(program)
-    rate = Decimal(0) if program.kind == INTEREST_FREEZE else program.rate
+    rate = Decimal(0) if program.kind == Kind.INTEREST_FREEZE else program.rate
     if rate == 0:
         return Decimal(0)
     highest = Decimal(0)
@@ -171,7 +175,7 @@ def terms_for(
     The whole balance less any waiver is restructured. An interest freeze (停息挂账) costs
     nothing further: its rate is 0 whatever the program says.
     """
-    rate = Decimal(0) if program.kind == INTEREST_FREEZE else program.rate
+    rate = Decimal(0) if program.kind == Kind.INTEREST_FREEZE else program.rate
     return Terms(
         amount=account.balance - waived_interest - waived_penalty,
         months=months,
@@ -338,7 +342,7 @@ def _grace_violation(grace_months: int, program: ProgramBounds) -> str | None:
         if program.grace_months_max == 0:
             return _("This option has no payment-free months.")
         return _("Choose at most %(max)d payment-free months.") % {"max": program.grace_months_max}
-    if program.kind == DEFERRAL and grace_months < 1:
+    if program.kind == Kind.DEFERRAL and grace_months < 1:
         return _("A deferral has at least one payment-free month.")
     return None
 
@@ -469,7 +473,7 @@ def suggest_plans(
     """
     thresholds = thresholds or AffordabilityThresholds()
     eligible = [(key, p) for key, p in programs if is_eligible(account, p, today=today)]
-    repaying = [(key, p) for key, p in eligible if p.kind != DEFERRAL]
+    repaying = [(key, p) for key, p in eligible if p.kind != Kind.DEFERRAL]
     # One search of each program's month counts, for the shortest plan and the longest.
     searches = [(key, p, _MonthCounts(account, p, today=today)) for key, p in repaying]
     candidates: list[tuple[SuggestionKind, str, ProgramBounds, Terms]] = []
@@ -485,7 +489,7 @@ def suggest_plans(
     if lowest:
         candidates.append((SuggestionKind.LOWEST_PAYMENT, *lowest))
     for key, program in eligible:
-        if program.kind == DEFERRAL:
+        if program.kind == Kind.DEFERRAL:
             terms = _longest_valid(
                 account, program, grace_months=program.grace_months_max, today=today
             )

@@ -12,6 +12,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from negotiation.policy import Kind as ReliefKind  # pure: no models, safe in settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -210,9 +212,9 @@ DEFAULT_PERIODIC_TASKS: dict[str, dict[str, Any]] = {
 # Business settings: editable per deployment, never buried in code.
 # Time to answer a request, in business days (Monday to Friday), by kind of relief.
 RELIEF_SLA_BUSINESS_DAYS = {
-    "installment": env.int("RELIEF_SLA_DAYS_INSTALLMENT", default=2),
-    "deferral": env.int("RELIEF_SLA_DAYS_DEFERRAL", default=1),
-    "interest_freeze": env.int("RELIEF_SLA_DAYS_INTEREST_FREEZE", default=3),
+    ReliefKind.INSTALLMENT: env.int("RELIEF_SLA_DAYS_INSTALLMENT", default=2),
+    ReliefKind.DEFERRAL: env.int("RELIEF_SLA_DAYS_DEFERRAL", default=1),
+    ReliefKind.INTEREST_FREEZE: env.int("RELIEF_SLA_DAYS_INTEREST_FREEZE", default=3),
 }
 # How long a counter-offer stays open for the debtor unless the specialist sets a date.
 COUNTER_OFFER_DAYS = env.int("COUNTER_OFFER_DAYS", default=14)

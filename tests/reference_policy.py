@@ -19,9 +19,9 @@ from negotiation import money
 from negotiation.money import LEGAL_MAX_MONTHS, Terms
 from negotiation.policy import (
     BALANCED_MONTHS,
-    DEFERRAL,
     AccountFacts,
     AffordabilityThresholds,
+    Kind,
     ProgramBounds,
     Suggestion,
     SuggestionKind,
@@ -135,7 +135,7 @@ def suggest_plans(
     """
     thresholds = thresholds or AffordabilityThresholds()
     eligible = [(key, p) for key, p in programs if is_eligible(account, p, today=today)]
-    repaying = [(key, p) for key, p in eligible if p.kind != DEFERRAL]
+    repaying = [(key, p) for key, p in eligible if p.kind != Kind.DEFERRAL]
     candidates: list[tuple[SuggestionKind, str, ProgramBounds, Terms]] = []
     if income is not None and expenses is not None:
         shortest = _shortest_that_fits(
@@ -151,7 +151,7 @@ def suggest_plans(
     if lowest:
         candidates.append((SuggestionKind.LOWEST_PAYMENT, *lowest))
     for key, program in eligible:
-        if program.kind == DEFERRAL:
+        if program.kind == Kind.DEFERRAL:
             terms = _longest_valid(
                 account, program, grace_months=program.grace_months_max, today=today
             )

@@ -13,6 +13,7 @@ from negotiation.money import CostMethod, Terms
 from negotiation.policy import (
     AccountFacts,
     AffordabilityThresholds,
+    Kind,
     ProgramBounds,
     SuggestionKind,
     Verdict,
@@ -27,7 +28,7 @@ from negotiation.policy import (
 
 TODAY = dt.date(2026, 11, 23)
 BOUNDS = ProgramBounds(
-    kind="installment",
+    kind=Kind.INSTALLMENT,
     months_min=3,
     months_max=24,
     grace_months_max=0,
@@ -62,11 +63,16 @@ HARDSHIP = replace(
     products=(),
 )
 FREEZE = replace(
-    BOUNDS, kind="interest_freeze", months_min=12, months_max=60, min_days_past_due=90, products=()
+    BOUNDS,
+    kind=Kind.INTEREST_FREEZE,
+    months_min=12,
+    months_max=60,
+    min_days_past_due=90,
+    products=(),
 )
 DEFERRAL = replace(
     BOUNDS,
-    kind="deferral",
+    kind=Kind.DEFERRAL,
     months_min=1,
     months_max=12,
     grace_months_max=3,
@@ -407,7 +413,9 @@ money_amounts = st.one_of(
 
 @st.composite
 def programs(draw: st.DrawFn) -> ProgramBounds:
-    kind = draw(st.sampled_from(["installment", "installment", "interest_freeze", "deferral"]))
+    kind = draw(
+        st.sampled_from([Kind.INSTALLMENT, Kind.INSTALLMENT, Kind.INTEREST_FREEZE, Kind.DEFERRAL])
+    )
     method = draw(st.sampled_from(list(Method)))
     monthly = draw(st.decimals(min_value=0, max_value=Decimal("0.02"), places=4))
     months_min = draw(st.integers(0, 24))

@@ -27,3 +27,11 @@ def test_settings_out_of_order_are_refused(settings, name, value, error_id):
     assert [error.id for error in check_business_settings(None)] == [error_id]
     with pytest.raises(SystemCheckError, match=error_id):
         call_command("check")
+
+
+def test_relief_kinds_have_one_home(settings):
+    from negotiation.models import ReliefKind
+    from negotiation.policy import Kind
+
+    assert ReliefKind.values == [kind.value for kind in Kind]
+    assert set(settings.RELIEF_SLA_BUSINESS_DAYS) == set(Kind)

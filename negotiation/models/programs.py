@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from negotiation.models.accounts import money_field
 from negotiation.models.terms import CostMethodChoice
 from negotiation.money import LEGAL_MAX_MONTHS, CostMethod, Terms, last_due_within_legal_cap
-from negotiation.policy import ProgramBounds, highest_disclosed_rate
+from negotiation.policy import Kind, ProgramBounds, highest_disclosed_rate
 
 # Sane ceilings for a rate, by method: a monthly fee of 5% is already 60% a year; an annual
 # nominal rate of 36% is the ceiling of enforceable interest in Chinese courts.
@@ -22,9 +22,9 @@ MAX_FIRST_DUE_DAYS = 45
 
 
 class ReliefKind(models.TextChoices):
-    INSTALLMENT = "installment", _("Installment plan")
-    DEFERRAL = "deferral", _("Payment deferral")
-    INTEREST_FREEZE = "interest_freeze", _("Interest freeze")
+    INSTALLMENT = Kind.INSTALLMENT.value, _("Installment plan")
+    DEFERRAL = Kind.DEFERRAL.value, _("Payment deferral")
+    INTEREST_FREEZE = Kind.INTEREST_FREEZE.value, _("Interest freeze")
 
 
 class Program(models.Model):
@@ -348,7 +348,7 @@ class Program(models.Model):
     @property
     def bounds(self) -> ProgramBounds:
         return ProgramBounds(
-            kind=self.kind,
+            kind=Kind(self.kind),
             months_min=self.months_min,
             months_max=self.months_max,
             grace_months_max=self.grace_months_max,

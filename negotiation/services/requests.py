@@ -206,7 +206,8 @@ def submit_request(
 
 def sla_due_by(kind: str, submitted: dt.datetime) -> dt.datetime:
     """When an answer is due: the kind's business days after submission (settings)."""
-    return policy.add_business_days(submitted, settings.RELIEF_SLA_BUSINESS_DAYS[kind])
+    days = settings.RELIEF_SLA_BUSINESS_DAYS[policy.Kind(kind)]
+    return policy.add_business_days(submitted, days)
 
 
 def request_affordability(request: ReliefRequest) -> policy.Affordability:
