@@ -48,7 +48,7 @@ class AccountSummary:
     stage: delinquency.Stage
     open_request: ReliefRequest | None
     plans: list[RepaymentPlan] = field(default_factory=list)
-    next_step: delinquency.TimelineEntry | None = None  # none while a plan is in place
+    next_step: delinquency.TimelineEntry | None = None  # none while a signed plan is kept
 
 
 def _summaries(
@@ -73,7 +73,9 @@ def _summaries(
                 stage=timeline.stage,
                 open_request=open_requests[0] if open_requests else None,
                 plans=plans,
-                next_step=None if plans else timeline.next,
+                # As on the account page: no next step while a signed plan is kept; until
+                # the debtor signs, nothing is agreed and the next step still applies.
+                next_step=None if facts.under_agreement(today) else timeline.next,
             )
         )
     return summaries

@@ -238,3 +238,15 @@ def test_the_criminal_section_returns_when_a_signed_plan_is_no_longer_kept(
     late = TODAY - dt.timedelta(days=installment_program.grace_days + 1)
     Installment.objects.filter(plan=plan, number=1).update(due_date=late)
     assert "malicious overdraft" in page(debtor_client, account)
+
+
+def test_the_dashboard_gives_the_next_step_until_the_plan_is_signed(
+    debtor_client, account, installment_program, supervisor
+):
+    plan = approve_request(
+        make_request(account, installment_program), actor=supervisor, today=TODAY
+    ).plan
+    dashboard = reverse("negotiation:dashboard")
+    assert 'data-testid="next-step"' in debtor_client.get(dashboard).content.decode()
+    sign_plan(plan, actor=account.debtor.user, agreement_text="t", ip=None, user_agent="")
+    assert 'data-testid="next-step"' not in debtor_client.get(dashboard).content.decode()
