@@ -961,17 +961,17 @@ def _proved_bracket(
     unit = TICKS_PER_MONTH if payments.whole_months else 1
     with localcontext() as ctx:
         ctx.prec = _PROOF_DIGITS
+        margin = financed * _PROOF_MARGIN  # more than the Decimal present value's rounding
         near = _Discount(_exact(log_rate - _NEAR_SIDE, unit), unit)
-        near_value = payments.present_value(near) + financed * _PROOF_MARGIN  # at least P(near)
-        if near_value <= financed * (1 + 2 * _PROOF_MARGIN):
+        near_value = payments.present_value(near) + margin  # at least P(near)
+        if near_value - margin - margin <= financed:
             return None
         far = _Discount(_exact(log_rate + _far_side(payments), unit), unit)
         first = payments.first_tick // unit
         growth = 1 + first * (near.per_unit - far.per_unit) / far.per_unit
-        if near_value >= financed * growth:  # the bound falls short: P(far) itself
-            far_value = payments.present_value(far)
-            if far_value + financed * _PROOF_MARGIN >= financed:
-                return None
+        falls_short = near_value >= financed * growth  # then P(far) itself must say
+        if falls_short and payments.present_value(far) + margin >= financed:
+            return None
         return near.monthly_rate, far.monthly_rate
 
 
