@@ -656,19 +656,22 @@ def _schedule_ticks(columns: _Columns) -> Sequence[int]:
 #
 # 1. Offsets are whole ticks, so discounting by y = (1 + r) ** (-1/365) a tick makes every
 #    discount factor an integer power of y: no fractional Decimal powers.
-# 2. The secant method in float gives s = ln(1 + r) to about 1e-13.
-# 3. Two discount rates y a hair either side of it (s -/+ 1e-11) are taken as exact
-#    Decimals. The Decimal present value at each, to 19 digits with integer powers, sums and
-#    products of positive numbers only, is within 1e-15 of the exact one; it must be above
-#    the amount financed at the lower rate and below it at the higher one by more than 1e-14
-#    of it (1e-11 in s moves the present value by at least 3e-13 of it: every payment is a
-#    day or more away). Then the true rate lies between the two rates they stand for.
+# 2. The secant method in float gives s = ln(1 + r) to about 1e-14.
+# 3. A discount y a hair below the float root's rate (s - 2e-12) is taken as an exact
+#    Decimal. The Decimal present value there, to 19 digits with integer powers, sums and
+#    products of positive numbers only, is within 1e-15 of the exact one, and must exceed
+#    the amount financed by more than 1e-14 of it: the true rate is higher. At a smaller
+#    discount far (a higher rate, a little above the root) the present value is at most
+#    P(near) / (1 + first tick x (near - far) / far), because P(y) = sum(amount x y ** tick)
+#    is convex and y x P'(y) >= first tick x P(y): if that is below the amount financed,
+#    the true rate is lower (where it is not, P(far) itself is worked out). The payments
+#    are all a day or more away, so these distances move P by far more than its rounding.
 # 4. The bisection stops within 5e-13 of the true rate (its bracket is 1e-12 wide; its own
 #    34-digit present values and 28-digit offsets move its root by far less), so its rate
-#    lies in that bracket widened by 1e-11 each side. Both figures shown only grow with the
-#    rate: the same at both ends of the widened bracket, they are the same at the
-#    bisection's rate. Otherwise (a rate within about 1e-11 of where a figure rounds the
-#    other way: about one plan in 100,000) the bisection itself gives them.
+#    lies in the proved bracket widened by 1e-11 each side. Both figures shown only grow
+#    with the rate: the same at both ends of the widened bracket, they are the same at the
+#    bisection's rate. Otherwise (a rate within about 1e-10 of where a figure rounds the
+#    other way: about one plan in 20,000) the bisection itself gives them.
 #
 # A schedule's payments are mostly evenly spaced and equal (all but the first and the last):
 # then each present value is a geometric sum, in a few operations instead of one a payment.
@@ -978,17 +981,17 @@ def _proved_bracket(
     unit = TICKS_PER_MONTH if payments.whole_months else 1
     with localcontext() as ctx:
         ctx.prec = _PROOF_DIGITS
+        margin = financed * _PROOF_MARGIN  # more than the Decimal present value's rounding
         near = _Discount(_exact(log_rate - _NEAR_SIDE, unit), unit)
-        near_value = payments.present_value(near) + financed * _PROOF_MARGIN  # at least P(near)
-        if near_value <= financed * (1 + 2 * _PROOF_MARGIN):
+        near_value = payments.present_value(near) + margin  # at least P(near)
+        if near_value - margin - margin <= financed:
             return None
         far = _Discount(_exact(log_rate + _far_side(payments), unit), unit)
         first = payments.first_tick // unit
         growth = 1 + first * (near.per_unit - far.per_unit) / far.per_unit
-        if near_value >= financed * growth:  # the bound falls short: P(far) itself
-            far_value = payments.present_value(far)
-            if far_value + financed * _PROOF_MARGIN >= financed:
-                return None
+        falls_short = near_value >= financed * growth  # then P(far) itself must say
+        if falls_short and payments.present_value(far) + margin >= financed:
+            return None
         return near.monthly_rate, far.monthly_rate
 
 

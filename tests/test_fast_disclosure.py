@@ -292,3 +292,18 @@ def test_annuity_interest_whatever_the_rate_divides_into(rate, amount):
     assert_identical(
         money.disclose(terms, start=start), reference_money.disclose(terms, start=start)
     )
+
+
+@pytest.mark.parametrize("payment_day", [None, 10])
+def test_where_the_convexity_bound_falls_short_the_far_present_value_decides(payment_day):
+    # The higher rate as close to the root as the lower one: the bound cannot hold, so the
+    # present value at the higher rate itself proves (or not) which side the root is on.
+    terms = Terms(amount=Decimal("123456.78"), months=36, rate=Decimal("0.0075"))
+    start, due = dt.date(2027, 3, 20), DueDates(payment_day=payment_day)
+    with (
+        mock.patch.object(money, "_far_side", return_value=money._NEAR_SIDE),
+        mock.patch.object(money, "irr_monthly", wraps=money.irr_monthly) as bisection,
+    ):
+        disclosure = money.disclose(terms, start=start, due=due)
+    assert bisection.call_count == 0
+    assert_identical(disclosure, reference_money.disclose(terms, start=start, due=due))
