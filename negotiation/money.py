@@ -291,12 +291,7 @@ def first_period_share(start: dt.date, due: DueDates) -> Decimal:
     day after the agreement must not cost a whole month (that would disclose an absurd
     annual rate); a longer first period costs no more than a month (in the debtor's
     favour). Payment-free months cost nothing, so they do not enter the share."""
-    return _share_of_first_month(start, first_regular_date(start, due))
-
-
-def _share_of_first_month(start: dt.date, first: dt.date) -> Decimal:
-    """:func:`first_period_share` once the first regular date ``first`` is known."""
-    days = short_first_period_days(start, first)
+    days = short_first_period_days(start, first_regular_date(start, due))
     return Decimal(1) if days is None else Decimal(12 * days) / DAYS_PER_YEAR
 
 

@@ -73,6 +73,12 @@ class ProgramBounds:
     def legal_months_max(self) -> int:
         return min(self.months_max, LEGAL_MAX_MONTHS)
 
+    @property
+    def charged_rate(self) -> Decimal:
+        """The rate a plan under the program is priced at: an interest freeze (停息挂账)
+        costs nothing further, whatever rate the program carries."""
+        return Decimal(0) if self.kind == Kind.INTEREST_FREEZE else self.rate
+
 
 # The amount the rate check prices: the annual rate by IRR barely depends on the amount
 # (only through rounding to the fen), so one ordinary balance stands for all.
@@ -102,7 +108,7 @@ def highest_disclosed_rate(program: ProgramBounds) -> Decimal:
     enforced again on each request, dated on its day, so a rare day this check did not
     price is still refused."""
     starts = _rate_check_starts(program)
-    rate = Decimal(0) if program.kind == Kind.INTEREST_FREEZE else program.rate
+    rate = program.charged_rate
     if rate == 0:
         return Decimal(0)
     highest = Decimal(0)
@@ -175,7 +181,7 @@ def terms_for(
     The whole balance less any waiver is restructured. An interest freeze (停息挂账) costs
     nothing further: its rate is 0 whatever the program says.
     """
-    rate = Decimal(0) if program.kind == Kind.INTEREST_FREEZE else program.rate
+    rate = program.charged_rate
     return Terms(
         amount=account.balance - waived_interest - waived_penalty,
         months=months,

@@ -320,11 +320,8 @@ def plan_kept(plan: RepaymentPlan, *, today: dt.date) -> bool:
     installment missed beyond the grace its program gives to make one up."""
     if plan.status != PlanStatus.ACTIVE:
         return False
-    states = [
-        policy.InstallmentState(i.number, i.due_date, i.paid_amount >= i.amount)
-        for i in plan.installments.all()
-    ]
-    return not policy.missed(states, today=today, grace_days=plan.request.program.grace_days)
+    grace_days = plan.request.program.grace_days
+    return not policy.missed(plan.installment_states(), today=today, grace_days=grace_days)
 
 
 def arrears_facts(account: CreditAccount, *, today: dt.date) -> delinquency.ArrearsFacts:

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from negotiation import money
+from negotiation import money, policy
 from negotiation.models.accounts import money_field
 from negotiation.models.documents import private_storage
 from negotiation.models.terms import TermsFields, legal_cap_constraint
@@ -89,6 +89,15 @@ class RepaymentPlan(TermsFields):
 
     def __str__(self) -> str:
         return self.reference
+
+    def installment_states(self) -> list[policy.InstallmentState]:
+        """The monthly installments as the plan rules see them (paid in full or not); the
+        down payment is not a monthly installment."""
+        return [
+            policy.InstallmentState(i.number, i.due_date, i.paid_amount >= i.amount)
+            for i in self.installments.all()
+            if i.number >= 1
+        ]
 
     @property
     def monthly_amount(self) -> Decimal:

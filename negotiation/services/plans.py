@@ -313,14 +313,6 @@ def _remind_upcoming_payments(today: dt.date) -> int:
     return reminded
 
 
-def _states(plan: RepaymentPlan) -> list[policy.InstallmentState]:
-    return [
-        policy.InstallmentState(i.number, i.due_date, i.paid_amount >= i.amount)
-        for i in plan.installments.all()
-        if i.number >= 1  # the down payment is not a monthly installment
-    ]
-
-
 def _break_plans(today: dt.date) -> int:
     broken = 0
     candidates = (
@@ -334,7 +326,7 @@ def _break_plans(today: dt.date) -> int:
     for plan in candidates:
         program = plan.request.program
         if not policy.breaks_plan(
-            _states(plan),
+            plan.installment_states(),
             today=today,
             grace_days=program.grace_days,
             misses=program.misses_before_break,
