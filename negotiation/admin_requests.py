@@ -39,20 +39,19 @@ from negotiation.models import OPEN_REQUEST_STATUSES, Document, Offer, ReliefReq
 from negotiation.models.requests import WITH_THE_BANK_STATUSES
 from negotiation.policy import Verdict
 from negotiation.roles import ROLE_PERMISSIONS, Role, is_supervisor
-from negotiation.selectors import review_picture
+from negotiation.selectors.terms import request_affordability, validated_terms
+from negotiation.selectors.workbench import review_picture
 from negotiation.services.contacts import record_contact
 from negotiation.services.documents import record_download
+from negotiation.services.offers import make_counter_offer
 from negotiation.services.requests import (
     add_internal_note,
     approve_request,
     ask_for_information,
     assign_request,
     claim_request,
-    make_counter_offer,
     reject_request,
-    request_affordability,
     send_back,
-    validated_terms,
 )
 from negotiation.templatetags.money import money as format_money
 

@@ -23,7 +23,8 @@ from negotiation.models import (
     Program,
     RejectionReason,
 )
-from negotiation.services.requests import Choices, Hardship, validated_terms
+from negotiation.policy import Choices, Hardship
+from negotiation.selectors.terms import validated_terms
 
 
 def money_field(label: Any, **kwargs: Any) -> forms.DecimalField:

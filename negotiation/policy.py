@@ -785,3 +785,25 @@ def next_allowed_time(
         return moment
     day = local.date() if local.hour < start else local.date() + dt.timedelta(days=1)
     return dt.datetime.combine(day, dt.time(start), tzinfo=tz)
+
+
+@dataclass(frozen=True)
+class Hardship:
+    """What the debtor tells us about their situation, as entered on the request form."""
+
+    reason: str
+    statement: str
+    monthly_income: Decimal
+    monthly_expenses: Decimal
+    dependents: int
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The terms a debtor chooses on the request form."""
+
+    months: int
+    grace_months: int = 0
+    down_payment: Decimal = Decimal("0.00")
+    waived_interest: Decimal = Decimal("0.00")
+    waived_penalty: Decimal = Decimal("0.00")

@@ -27,7 +27,7 @@ def expire_counter_offers() -> int:
     """Close counter-offers past their date (hourly, by beat). Safe to run twice."""
     from django.utils import timezone
 
-    from negotiation.services.requests import expire_counter_offers as expire
+    from negotiation.services.offers import expire_counter_offers as expire
 
     return expire(now=timezone.now())
 

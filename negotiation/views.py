@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from negotiation import money, selectors
+from negotiation import money
 from negotiation.access import (
     account_for,
     debtor_required,
@@ -46,18 +46,23 @@ from negotiation.models import (
     ReliefRequest,
     RequestStatus,
 )
+from negotiation.selectors.arrears import arrears_facts, notices_for, timeline_for
+from negotiation.selectors.debtor import (
+    dashboard_for,
+    debtor_thread,
+    inbox_for,
+    open_request_for,
+    pending_counter_offer,
+    relief_options_for,
+    request_timeline,
+    suggested_plans_for,
+)
 from negotiation.services.agreements import agreement_filename, agreement_pdf
 from negotiation.services.documents import record_download, upload_document
 from negotiation.services.notifications import mark_read
+from negotiation.services.offers import accept_counter_offer, decline_counter_offer
 from negotiation.services.plans import sign_plan
-from negotiation.services.requests import (
-    accept_counter_offer,
-    answer_question,
-    decline_counter_offer,
-    pending_counter_offer,
-    submit_request,
-    withdraw_request,
-)
+from negotiation.services.requests import answer_question, submit_request, withdraw_request
 
 
 class DebtorLoginView(LoginView):
@@ -68,7 +73,7 @@ class DebtorLoginView(LoginView):
 @require_GET
 @debtor_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    summaries = selectors.dashboard_for(
+    summaries = dashboard_for(
         request.debtor,  # type: ignore[attr-defined]
         today=timezone.localdate(),
         language=translation.get_language() or "",
@@ -81,12 +86,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def account_detail(request: HttpRequest, reference: str) -> HttpResponse:
     account = account_for(request.user, reference)  # type: ignore[arg-type]
     today = timezone.localdate()
-    options = selectors.relief_options_for(account, today=today)
-    open_request = selectors.open_request_for(account)
+    options = relief_options_for(account, today=today)
+    open_request = open_request_for(account)
     figures_form = FiguresForm(request.GET or None)
     figures = figures_form.figures()
-    facts = selectors.arrears_facts(account, today=today)
-    timeline = selectors.timeline_for(
+    facts = arrears_facts(account, today=today)
+    timeline = timeline_for(
         account, today=today, language=translation.get_language() or "", facts=facts
     )
     context = {
@@ -99,14 +104,14 @@ def account_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "figures": figures,
         "suggestions": []
         if open_request
-        else selectors.suggested_plans_for(account, options, today=today, figures=figures),
+        else suggested_plans_for(account, options, today=today, figures=figures),
         "open_request": open_request,
         "plans": account.plans.select_related("request").all(),
         "timeline": timeline,
         # The green "your plan is in place" only for a signed plan in force: until the
         # debtor signs, nothing is agreed and the steps below still apply.
         "under_plan": facts.under_agreement(today),
-        "notices": selectors.notices_for(account),
+        "notices": notices_for(account),
     }
     return render(request, "negotiation/account_detail.html", context)
 
@@ -118,7 +123,7 @@ def rights(request: HttpRequest) -> HttpResponse:
 
 
 def _eligible_programs(account: CreditAccount, today: dt.date) -> list[Program]:
-    options = selectors.relief_options_for(account, today=today)
+    options = relief_options_for(account, today=today)
     return [option.program for option in options if option.eligible]
 
 
@@ -134,7 +139,7 @@ def request_create(request: HttpRequest, reference: str) -> HttpResponse:
     """
     account = account_for(request.user, reference)  # type: ignore[arg-type]
     today = timezone.localdate()
-    open_request = selectors.open_request_for(account)
+    open_request = open_request_for(account)
     if open_request is not None:
         messages.info(
             request,
@@ -299,8 +304,8 @@ def _render_request_detail(
             start=timezone.localdate(relief_request.submitted_at),
             due=relief_request.due,
         ),
-        "timeline": selectors.request_timeline(relief_request),
-        "thread": selectors.debtor_thread(relief_request),
+        "timeline": request_timeline(relief_request),
+        "thread": debtor_thread(relief_request),
         "documents": relief_request.documents.all(),
         "plan": plan,
         "counter": counter if counter_disclosure else None,
@@ -448,7 +453,7 @@ def document_download(request: HttpRequest, reference: str) -> FileResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     """The debtor's messages from the bank, newest first; opening the inbox reads them."""
     debtor = request.debtor  # type: ignore[attr-defined]
-    notifications = list(selectors.inbox_for(debtor))
+    notifications = list(inbox_for(debtor))
     mark_read(debtor)
     return render(request, "negotiation/inbox.html", {"notifications": notifications})
 

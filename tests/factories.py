@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from negotiation.models import CreditAccount, Debtor, Payment, Product, Program, ReliefKind, User
 from negotiation.models.debtors import hash_national_id
-from negotiation.services.requests import Choices, Hardship, submit_request
+from negotiation.policy import Choices, Hardship
+from negotiation.services.requests import submit_request
 
 _seq = itertools.count(1)
 PASSWORD = "a-long-test-password"

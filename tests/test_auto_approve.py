@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from negotiation.models import AuditEvent, RequestStatus
-from negotiation.services.requests import Choices, Hardship, submit_request
+from negotiation.policy import Choices, Hardship
+from negotiation.services.requests import submit_request
 from tests.factories import HARDSHIP, make_installment_program
 
 pytestmark = pytest.mark.django_db

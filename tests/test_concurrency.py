@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from negotiation.exceptions import ServiceError
 from negotiation.models import ReliefRequest, RepaymentPlan, RequestStatus
-from negotiation.services.requests import Choices, approve_request, reject_request, submit_request
+from negotiation.policy import Choices
+from negotiation.services.requests import approve_request, reject_request, submit_request
 from tests.factories import HARDSHIP, make_request
 
 pytestmark = [

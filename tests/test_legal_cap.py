@@ -14,14 +14,10 @@ from hypothesis import strategies as st
 from negotiation.exceptions import BeyondLegalCap, TermsOutOfBounds
 from negotiation.models import ApprovalLimit, Offer, RepaymentPlan, RequestStatus
 from negotiation.money import LEGAL_MAX_MONTHS, add_months
+from negotiation.policy import Choices
 from negotiation.roles import SUPERVISORS
-from negotiation.services.requests import (
-    Choices,
-    accept_counter_offer,
-    approve_request,
-    make_counter_offer,
-    submit_request,
-)
+from negotiation.services.offers import accept_counter_offer, make_counter_offer
+from negotiation.services.requests import approve_request, submit_request
 from tests.factories import (
     HARDSHIP,
     make_account,

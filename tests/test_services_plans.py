@@ -19,8 +19,9 @@ from negotiation.models import (
     RepaymentPlan,
     RequestStatus,
 )
+from negotiation.policy import Choices
 from negotiation.services.plans import sign_plan
-from negotiation.services.requests import Choices, approve_request, submit_request
+from negotiation.services.requests import approve_request, submit_request
 from tests.factories import HARDSHIP, make_request
 
 pytestmark = pytest.mark.django_db

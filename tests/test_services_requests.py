@@ -28,9 +28,9 @@ from negotiation.models import (
     RequestStatus,
 )
 from negotiation.models.requests import REQUEST_TRANSITIONS
+from negotiation.policy import Choices
 from negotiation.roles import Role
 from negotiation.services.requests import (
-    Choices,
     approve_request,
     reject_request,
     submit_request,

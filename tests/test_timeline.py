@@ -212,7 +212,7 @@ def test_the_chinese_rules_are_seeded_in_both_languages_with_their_legal_basis()
 @pytest.mark.django_db
 def test_a_new_version_supersedes_the_old_from_its_date_and_the_old_stays():
     from negotiation.models import ConsequenceRule
-    from negotiation.selectors import consequences_for
+    from negotiation.selectors.arrears import consequences_for
 
     old = ConsequenceRule.objects.filter(key="lawsuit", language="en").latest("effective_from")
     ConsequenceRule.objects.create(

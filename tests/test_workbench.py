@@ -30,19 +30,16 @@ from negotiation.models import (
     ReliefRequest,
     RequestStatus,
 )
-from negotiation.policy import add_business_days
+from negotiation.policy import Choices, add_business_days
 from negotiation.roles import COMPLIANCE, SUPERVISORS
 from negotiation.services.documents import upload_document
-from negotiation.services.requests import (
-    Choices,
+from negotiation.services.offers import (
     accept_counter_offer,
-    approve_request,
-    ask_for_information,
     decline_counter_offer,
     expire_counter_offers,
     make_counter_offer,
-    send_back,
 )
+from negotiation.services.requests import approve_request, ask_for_information, send_back
 from tests.conftest import staff_client
 from tests.factories import make_account, make_request, make_staff
 

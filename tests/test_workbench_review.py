@@ -29,12 +29,12 @@ from negotiation.models import (
     RequestStatus,
 )
 from negotiation.roles import COMPLIANCE, SPECIALISTS
+from negotiation.services.offers import decline_counter_offer
 from negotiation.services.requests import (
     answer_question,
     approve_request,
     ask_for_information,
     claim_request,
-    decline_counter_offer,
 )
 from tests.conftest import staff_client
 from tests.factories import make_account, make_installment_program, make_request, make_staff

@@ -8,28 +8,21 @@ and add what their decision needs (a plan, a reason).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, replace
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from negotiation import money, policy
 from negotiation.exceptions import (
     ActionNotPermitted,
     AlreadyAssigned,
     BalanceChanged,
-    BeyondApprovalLimit,
     BeyondLegalCap,
-    OfferNoLongerOpen,
     OpenRequestExists,
-    ProgramNotAvailable,
     SameApprover,
     StaleObject,
-    TermsOutOfBounds,
     TransitionNotAllowed,
 )
 from negotiation.models import (
@@ -45,91 +38,13 @@ from negotiation.models import (
     TermsFields,
     User,
 )
-from negotiation.models.accounts import RELIEF_OPEN_ACCOUNT_STATUSES
 from negotiation.models.requests import REQUEST_TRANSITIONS, WITH_THE_BANK_STATUSES
-from negotiation.models.staff import within_approval_limit
+from negotiation.policy import Choices, Hardship
 from negotiation.roles import ROLE_PERMISSIONS, Role, actor_holds, is_supervisor
+from negotiation.selectors.terms import approves_alone, request_affordability, validated_terms
 from negotiation.services.audit import record_event
 from negotiation.services.notifications import REQUEST_EVENTS, notify_request_event
-
-
-@dataclass(frozen=True)
-class Hardship:
-    """What the debtor tells us about their situation, as entered on the request form."""
-
-    reason: str
-    statement: str
-    monthly_income: Decimal
-    monthly_expenses: Decimal
-    dependents: int
-
-
-def account_facts(account: CreditAccount, *, today: dt.date) -> policy.AccountFacts:
-    return policy.AccountFacts(
-        days_past_due=account.days_past_due(today),
-        principal=account.principal,
-        interest=account.interest,
-        fees=account.fees,
-        penalty=account.penalty,
-        product=account.product,
-        open_to_relief=account.status in RELIEF_OPEN_ACCOUNT_STATUSES,
-    )
-
-
-@dataclass(frozen=True)
-class Choices:
-    """The terms a debtor chooses on the request form."""
-
-    months: int
-    grace_months: int = 0
-    down_payment: Decimal = Decimal("0.00")
-    waived_interest: Decimal = Decimal("0.00")
-    waived_penalty: Decimal = Decimal("0.00")
-
-
-def affordability_thresholds() -> policy.AffordabilityThresholds:
-    return policy.AffordabilityThresholds(
-        fits=settings.AFFORDABILITY_FITS_MAX_RATIO,
-        tight=settings.AFFORDABILITY_TIGHT_MAX_RATIO,
-        dependent_allowance=settings.AFFORDABILITY_DEPENDENT_ALLOWANCE,
-    )
-
-
-def validated_terms(
-    account: CreditAccount, program: Program, choices: Choices, *, today: dt.date
-) -> money.Terms:
-    """The terms the debtor's choices lead to, after eligibility and bounds checks.
-
-    Raises ``ProgramNotAvailable`` when the program does not fit the account and
-    ``TermsOutOfBounds`` (with one message per field) when a bound is broken.
-    """
-    facts = account_facts(account, today=today)
-    bounds = program.bounds
-    if not program.active or not policy.is_eligible(facts, bounds, today=today):
-        raise ProgramNotAvailable
-    waived = choices.waived_interest + choices.waived_penalty
-    if waived > facts.balance:
-        field = "waived_interest" if choices.waived_interest else "waived_penalty"
-        raise TermsOutOfBounds({field: str(_("This is more than the amount you owe."))})
-    if choices.down_payment > facts.balance - waived:
-        raise TermsOutOfBounds({"down_payment": str(_("This is more than the amount you owe."))})
-    terms, errors = policy.checked_terms(
-        facts,
-        bounds,
-        months=choices.months,
-        grace_months=choices.grace_months,
-        down_payment=choices.down_payment,
-        waived_interest=choices.waived_interest,
-        waived_penalty=choices.waived_penalty,
-        start=today,
-    )
-    if errors or terms is None:
-        raise TermsOutOfBounds(errors)
-    rate = money.disclose(terms, start=today, due=bounds.due).annual_rate
-    if rate > settings.DISCLOSED_ANNUAL_RATE_CEILING:
-        # The last word on what the debtor pays, whatever the program's validation missed.
-        raise TermsOutOfBounds({"months": policy.rate_ceiling_message(rate)})
-    return terms
+from negotiation.services.plans import create_plan
 
 
 def submit_request(
@@ -196,7 +111,7 @@ def submit_request(
             request,
             actor=actor,
             action="request.submitted",
-            after={"status": request.status, **_terms_for_audit(terms)},
+            after={"status": request.status, **terms_for_audit(terms)},
             ip=ip,
         )
         if _inside_auto_approve_envelope(request, program):
@@ -210,17 +125,6 @@ def sla_due_by(kind: str, submitted: dt.datetime) -> dt.datetime:
     return policy.add_business_days(submitted, days)
 
 
-def request_affordability(request: ReliefRequest) -> policy.Affordability:
-    """The request's regular payment against the debtor's own figures."""
-    return policy.affordability(
-        income=request.monthly_income,
-        expenses=request.monthly_expenses,
-        payment=request.monthly_amount,
-        thresholds=affordability_thresholds(),
-        dependents=request.dependents,
-    )
-
-
 def _inside_auto_approve_envelope(request: ReliefRequest, program: Program) -> bool:
     # The envelope itself excludes programs that ask for evidence (Program.clean and a
     # database constraint): a person must see the evidence first.
@@ -230,7 +134,7 @@ def _inside_auto_approve_envelope(request: ReliefRequest, program: Program) -> b
     )
 
 
-def _terms_for_audit(terms: money.Terms) -> dict[str, Any]:
+def terms_for_audit(terms: money.Terms) -> dict[str, Any]:
     return {
         "amount": str(terms.amount),
         "down_payment": str(terms.down_payment),
@@ -324,11 +228,11 @@ def settle_pending_offer(request: ReliefRequest, to: str, *, actor: User | None 
         )
 
 
-def _review_started(
+def review_started(
     request: ReliefRequest, *, actor: User, expected_version: int | None, ip: str | None
 ) -> tuple[ReliefRequest, int | None]:
     """A decision on a SUBMITTED request first takes it into review, as the lifecycle says."""
-    current = _locked(request, expected_version)
+    current = locked_request(request, expected_version)
     if current.status != RequestStatus.SUBMITTED:
         return current, expected_version
     reviewed = transition_request(
@@ -359,15 +263,15 @@ def approve_request(
     ``SameApprover``.
     """
     with transaction.atomic():
-        current = _locked(request, expected_version)
+        current = locked_request(request, expected_version)
         # Not even a recommendation for terms no one may approve: the legal cap, on the
         # terms and due rule stored on the request, dated from today.
         if not money.last_due_within_legal_cap(today, current.terms, current.due):
             raise BeyondLegalCap
         if current.status == RequestStatus.AWAITING_SECOND_APPROVAL:
             return _second_approval(current, actor=actor, today=today, ip=ip)
-        current, version = _review_started(current, actor=actor, expected_version=None, ip=ip)
-        _refuse_if_balance_changed(current, current.account_id)
+        current, version = review_started(current, actor=actor, expected_version=None, ip=ip)
+        refuse_if_balance_changed(current, current.account_id)
         if not approves_alone(actor, current, today=today):
             return transition_request(
                 current,
@@ -377,23 +281,7 @@ def approve_request(
                 ip=ip,
                 changes={"first_approved_by": actor, "recommendation": recommendation},
             )
-        return _approve(current, actor=actor, today=today, ip=ip)
-
-
-def approves_alone(actor: User, request: ReliefRequest, *, today: dt.date) -> bool:
-    """Whether ``actor`` may approve ``request`` without a second approver: within the
-    program's bounds as they stand today (for everyone: an exception to policy always
-    takes two people), and within their approval limit (supervisors have none)."""
-    facts = account_facts(request.account, today=today)
-    if policy.bounds_violations(request.terms, bounds_as_agreed(request), facts, start=today):
-        return False
-    return within_approval_limit(actor, amount=request.amount, months=request.months)
-
-
-def bounds_as_agreed(request: ReliefRequest) -> policy.ProgramBounds:
-    """The program's bounds with the due rule stored on the request: the dates its plan
-    will have, not those of a rule edited since the terms were set."""
-    return replace(request.program.bounds, **asdict(request.due))
+        return approve_locked(current, actor=actor, today=today, ip=ip)
 
 
 def _second_approval(
@@ -401,11 +289,11 @@ def _second_approval(
 ) -> ReliefRequest:
     if request.first_approved_by_id == actor.pk:
         raise SameApprover
-    _refuse_if_balance_changed(request, request.account_id)
-    return _approve(request, actor=actor, today=today, ip=ip)
+    refuse_if_balance_changed(request, request.account_id)
+    return approve_locked(request, actor=actor, today=today, ip=ip)
 
 
-def _approve(
+def approve_locked(
     request: ReliefRequest,
     *,
     actor: User | None,
@@ -416,7 +304,6 @@ def _approve(
 ) -> ReliefRequest:
     """Every approval, whoever gives it: the move, the pending offer accepted, the plan
     dated from ``today``. ``changes`` defaults to recording the actor as the decider."""
-    from negotiation.services.plans import create_plan
 
     approved = transition_request(
         request,
@@ -442,7 +329,7 @@ def send_back(
     """A supervisor declines to give the second approval: back to review, with a note for
     the specialist (internal: the debtor does not see it)."""
     with transaction.atomic():
-        current = _locked(request, expected_version)
+        current = locked_request(request, expected_version)
         returned = transition_request(
             current,
             RequestStatus.IN_REVIEW,
@@ -454,7 +341,7 @@ def send_back(
     return returned
 
 
-def _locked(request: ReliefRequest, expected_version: int | None) -> ReliefRequest:
+def locked_request(request: ReliefRequest, expected_version: int | None) -> ReliefRequest:
     current = (
         ReliefRequest.objects.select_for_update(of=("self",))
         .select_related("account__debtor", "program")
@@ -470,7 +357,7 @@ def approve_by_policy(request: ReliefRequest, *, today: dt.date) -> ReliefReques
     with actor "policy", and the plan is created as for any approval."""
     with transaction.atomic():
         reviewed = transition_request(request, RequestStatus.IN_REVIEW, actor=None, by_policy=True)
-        return _approve(
+        return approve_locked(
             reviewed,
             actor=None,
             today=today,
@@ -479,7 +366,7 @@ def approve_by_policy(request: ReliefRequest, *, today: dt.date) -> ReliefReques
         )
 
 
-def _refuse_if_balance_changed(terms: TermsFields, account_id: int) -> None:
+def refuse_if_balance_changed(terms: TermsFields, account_id: int) -> None:
     """The terms must repay exactly what is owed now (less their waivers). If payments or
     charges moved the balance since they were priced, agreeing them would agree terms
     nobody saw, or a plan for more or less than the debt: refuse, so they are priced again.
@@ -500,7 +387,7 @@ def reject_request(
 ) -> ReliefRequest:
     """Refuse the request with a reason code and a text the debtor will read."""
     with transaction.atomic():
-        current, version = _review_started(
+        current, version = review_started(
             request, actor=actor, expected_version=expected_version, ip=ip
         )
         rejected = transition_request(
@@ -543,7 +430,7 @@ def claim_request(
     assignee; an unassigned open one becomes theirs. Taking one a colleague holds is a
     supervisor's reassignment, not a claim. Audited either way."""
     with transaction.atomic():
-        current = _locked(request, expected_version)
+        current = locked_request(request, expected_version)
         if current.assignee_id not in (None, actor.pk) and not is_supervisor(actor):
             raise AlreadyAssigned
         if current.status == RequestStatus.SUBMITTED:
@@ -558,7 +445,7 @@ def assign_request(request: ReliefRequest, *, assignee: User, actor: User) -> Re
     out). Not a change of status, but of the request: ``version`` grows and it is audited.
     Raises ``ActionNotPermitted`` or ``TransitionNotAllowed``."""
     with transaction.atomic():
-        current = _locked(request, None)
+        current = locked_request(request, None)
         if not current.is_open:
             raise TransitionNotAllowed
         if not actor_holds(actor, Role.REVIEWER, current) or not assignee.has_perm(
@@ -581,125 +468,6 @@ def assign_request(request: ReliefRequest, *, assignee: User, actor: User) -> Re
     return current
 
 
-def make_counter_offer(
-    request: ReliefRequest,
-    *,
-    actor: User,
-    choices: Choices,
-    message: str,
-    expires_on: dt.date,
-    today: dt.date,
-    expected_version: int | None = None,
-    ip: str | None = None,
-) -> ReliefRequest:
-    """Propose other terms under the same program. The terms must be within its bounds and
-    the actor's approval limit (a counter-offer the debtor accepts is an approval); beyond
-    them, a supervisor makes it. The debtor's ask is superseded. The offer is priced on
-    today's balance; accepting it checks the balance again.
-
-    Raises ``TermsOutOfBounds``, ``ProgramNotAvailable``, ``BeyondApprovalLimit`` and as
-    ``transition_request``."""
-    with transaction.atomic():
-        current, version = _review_started(
-            request, actor=actor, expected_version=expected_version, ip=ip
-        )
-        account = CreditAccount.objects.select_for_update().get(pk=current.account_id)
-        terms = validated_terms(account, current.program, choices, today=today)
-        if not within_approval_limit(actor, amount=terms.amount, months=terms.months):
-            raise BeyondApprovalLimit
-        due = current.program.bounds.due
-        settle_pending_offer(current, OfferStatus.SUPERSEDED, actor=actor)
-        offer = Offer(
-            request=current,
-            kind=OfferKind.COUNTER,
-            made_by=actor,
-            expires_at=_end_of_day(expires_on),
-        )
-        offer.set_terms(terms)
-        offer.set_due(due)
-        offer.save()
-        record_event(
-            offer,
-            actor=actor,
-            action="offer.made",
-            after={
-                **_terms_for_audit(terms),
-                "expires_at": offer.expires_at.isoformat() if offer.expires_at else None,
-                "message": message,
-            },
-            ip=ip,
-        )
-        Message.objects.create(request=current, author=actor, body=message)
-        return transition_request(
-            current, RequestStatus.COUNTER_OFFERED, actor=actor, expected_version=version, ip=ip
-        )
-
-
-def _end_of_day(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
-
-
-def pending_counter_offer(request: ReliefRequest) -> Offer | None:
-    return request.offers.filter(kind=OfferKind.COUNTER, status=OfferStatus.PENDING).first()
-
-
-def accept_counter_offer(
-    request: ReliefRequest,
-    *,
-    actor: User,
-    today: dt.date,
-    expected_version: int | None = None,
-    ip: str | None = None,
-) -> ReliefRequest:
-    """The debtor accepts the counter-offer: its terms become the request's, the request is
-    approved and the plan created. Refused if the offer expired or the balance moved."""
-    with transaction.atomic():
-        current = _locked(request, expected_version)
-        offer = pending_counter_offer(current)
-        if offer is None or (offer.expires_at and offer.expires_at < timezone.now()):
-            raise OfferNoLongerOpen
-        if not money.last_due_within_legal_cap(today, offer.terms, offer.due):
-            raise BeyondLegalCap
-        _refuse_if_balance_changed(offer, current.account_id)
-        lines = money.build_schedule(offer.terms, start=today, due=offer.due)
-        return _approve(
-            current,
-            actor=actor,
-            today=today,
-            ip=ip,
-            changes={
-                **_terms_changes(offer),
-                "monthly_amount": money.regular_amount(offer.terms, lines),
-                "decided_by": offer.made_by,  # who made the offer decided its terms
-                "decided_at": timezone.now(),
-            },
-        )
-
-
-def _terms_changes(offer: Offer) -> dict[str, Any]:
-    """The offer's terms as field changes for ``transition_request``, which applies changes
-    to the row it locks (setting them on another copy would be lost)."""
-    names = [field.name for field in TermsFields._meta.get_fields()]
-    return {name: getattr(offer, name) for name in names}
-
-
-def decline_counter_offer(
-    request: ReliefRequest,
-    *,
-    actor: User,
-    comment: str,
-    expected_version: int | None = None,
-    ip: str | None = None,
-) -> ReliefRequest:
-    """The debtor declines the counter-offer, saying why: back to review."""
-    with transaction.atomic():
-        returned = _debtor_replies(
-            request, RequestStatus.COUNTER_OFFERED, actor, comment, expected_version, ip
-        )
-        settle_pending_offer(returned, OfferStatus.DECLINED, actor=actor)
-    return returned
-
-
 def ask_for_information(
     request: ReliefRequest,
     *,
@@ -710,7 +478,7 @@ def ask_for_information(
 ) -> ReliefRequest:
     """Ask the debtor for something (a document, a figure): the request waits for them."""
     with transaction.atomic():
-        current, version = _review_started(
+        current, version = review_started(
             request, actor=actor, expected_version=expected_version, ip=ip
         )
         Message.objects.create(request=current, author=actor, body=question)
@@ -729,12 +497,12 @@ def answer_question(
 ) -> ReliefRequest:
     """The debtor answers (documents are uploaded alongside): back to review."""
     with transaction.atomic():
-        return _debtor_replies(
+        return debtor_replies(
             request, RequestStatus.NEEDS_INFO, actor, answer, expected_version, ip
         )
 
 
-def _debtor_replies(
+def debtor_replies(
     request: ReliefRequest,
     waiting_in: str,
     actor: User,
@@ -745,7 +513,7 @@ def _debtor_replies(
     """The debtor's reply to what the request waits for (``waiting_in``), and only to that:
     back to review with their message. The bank's clock stopped while it waited and starts
     again, in full: due the kind's business days from now."""
-    current = _locked(request, expected_version)
+    current = locked_request(request, expected_version)
     if current.status != waiting_in:
         raise TransitionNotAllowed
     returned = transition_request(
@@ -766,27 +534,6 @@ def add_internal_note(request: ReliefRequest, *, actor: User, body: str) -> Mess
     return Message.objects.create(request=request, author=actor, body=body, internal=True)
 
 
-def expire_counter_offers(*, now: dt.datetime) -> int:
-    """Counter-offers past their date close: the request expires (the system acts). Takes
-    each request's lock in turn; safe to run again. Returns how many expired."""
-    expired = 0
-    overdue = ReliefRequest.objects.filter(
-        status=RequestStatus.COUNTER_OFFERED,
-        offers__kind=OfferKind.COUNTER,
-        offers__status=OfferStatus.PENDING,
-        offers__expires_at__lt=now,
-    ).values_list("pk", flat=True)
-    for pk in list(overdue):
-        with transaction.atomic():
-            current = _locked(ReliefRequest(pk=pk), None)
-            if current.status != RequestStatus.COUNTER_OFFERED:
-                continue
-            transition_request(current, RequestStatus.EXPIRED, actor=None)
-            settle_pending_offer(current, OfferStatus.EXPIRED)
-            expired += 1
-    return expired
-
-
 def escalate_overdue_requests(*, now: dt.datetime) -> int:
     """Requests with the bank past their answer-due time go to the supervisors: marked
     escalated once, audited with the assignee at the time, and shown by the queue's
@@ -798,7 +545,7 @@ def escalate_overdue_requests(*, now: dt.datetime) -> int:
     escalated = 0
     for pk in list(overdue):
         with transaction.atomic():
-            current = _locked(ReliefRequest(pk=pk), None)
+            current = locked_request(ReliefRequest(pk=pk), None)
             if current.escalated_at is not None or current.status not in WITH_THE_BANK_STATUSES:
                 continue
             current.escalated_at = now

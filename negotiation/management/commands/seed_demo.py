@@ -48,8 +48,8 @@ from negotiation.references import (
     new_request_reference,
 )
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS, sync_role_groups
+from negotiation.selectors.terms import account_facts
 from negotiation.services.plans import unsaved_installments, unsaved_plan
-from negotiation.services.requests import account_facts
 
 DEMO_DEBTOR_EMAIL = "demo@example.com"
 DEMO_DEBTOR_PASSWORD = "demo-debtor-pass"

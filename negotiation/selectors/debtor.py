@@ -1,0 +1,211 @@
+"""Reads shaped for the debtor's pages: the dashboard, the account page's options and
+suggestions, a request's timeline and conversation, the inbox. No writes here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+
+from negotiation import delinquency, policy
+from negotiation.models import (
+    OPEN_REQUEST_STATUSES,
+    AuditEvent,
+    CollectionNotice,
+    CreditAccount,
+    Debtor,
+    Message,
+    Notification,
+    NotificationChannel,
+    Offer,
+    OfferKind,
+    OfferStatus,
+    Payment,
+    PlanStatus,
+    Program,
+    ReliefRequest,
+    RepaymentPlan,
+    RequestStatus,
+)
+from negotiation.selectors.arrears import consequences_for, facts_from, plan_kept
+from negotiation.selectors.terms import account_facts, affordability_thresholds
+
+
+@dataclass
+class AccountSummary:
+    account: CreditAccount
+    days_past_due: int
+    stage: delinquency.Stage
+    open_request: ReliefRequest | None
+    plans: list[RepaymentPlan] = field(default_factory=list)
+    next_step: delinquency.TimelineEntry | None = None  # none while a signed plan is kept
+
+
+def account_summaries(
+    accounts: QuerySet[CreditAccount], today: dt.date, language: str
+) -> list[AccountSummary]:
+    rules = consequences_for(language, today)
+    summaries = []
+    for account in accounts:
+        open_requests = account.open_requests  # type: ignore[attr-defined]
+        plans = list(account.current_plans)  # type: ignore[attr-defined]
+        facts = facts_from(
+            account,
+            delivered=account.delivered_notices,  # type: ignore[attr-defined]
+            payments=account.repayments,  # type: ignore[attr-defined]
+            plan_kept=any(plan_kept(plan, today=today) for plan in plans),
+        )
+        timeline = delinquency.timeline(facts, rules, today)
+        summaries.append(
+            AccountSummary(
+                account=account,
+                days_past_due=timeline.days_past_due,
+                stage=timeline.stage,
+                open_request=open_requests[0] if open_requests else None,
+                plans=plans,
+                # As on the account page: no next step while a signed plan is kept; until
+                # the debtor signs, nothing is agreed and the next step still applies.
+                next_step=None if facts.under_agreement(today) else timeline.next,
+            )
+        )
+    return summaries
+
+
+def accounts_with_activity(debtor: Debtor) -> QuerySet[CreditAccount]:
+    return debtor.accounts.prefetch_related(
+        Prefetch(
+            "relief_requests",
+            queryset=ReliefRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES),
+            to_attr="open_requests",
+        ),
+        Prefetch(
+            "plans",
+            queryset=RepaymentPlan.objects.filter(
+                status__in=[PlanStatus.AWAITING_SIGNATURE, PlanStatus.ACTIVE]
+            )
+            .select_related("request__program")
+            .prefetch_related("installments"),
+            to_attr="current_plans",
+        ),
+        Prefetch(
+            "notices",
+            queryset=CollectionNotice.objects.filter(delivered_at__isnull=False),
+            to_attr="delivered_notices",
+        ),
+        Prefetch(
+            "payments",
+            queryset=Payment.objects.only("account_id", "paid_on", "amount", "principal_repaid"),
+            to_attr="repayments",
+        ),
+        "aging_pauses",
+    )
+
+
+def dashboard_for(debtor: Debtor, *, today: dt.date, language: str) -> list[AccountSummary]:
+    """Every account of the debtor with its arrears, open request, current plans and the
+    next step if nothing is done. A fixed number of queries whatever the number of
+    accounts."""
+    return account_summaries(accounts_with_activity(debtor), today, language)
+
+
+@dataclass
+class ProgramOption:
+    program: Program
+    eligible: bool
+    reasons: list[str]
+
+
+def relief_options_for(account: CreditAccount, *, today: dt.date) -> list[ProgramOption]:
+    """The open programs, each with whether it fits the account and, if not, why."""
+    facts = account_facts(account, today=today)
+    options = []
+    for program in Program.objects.filter(active=True):
+        reasons = policy.ineligibility_reasons(facts, program.bounds, today=today)
+        options.append(ProgramOption(program=program, eligible=not reasons, reasons=reasons))
+    return options
+
+
+@dataclass(frozen=True)
+class SuggestedPlan:
+    program: Program
+    suggestion: policy.Suggestion
+
+
+def suggested_plans_for(
+    account: CreditAccount,
+    options: list[ProgramOption],
+    *,
+    today: dt.date,
+    figures: tuple[Decimal, Decimal, int] | None,
+) -> list[SuggestedPlan]:
+    """The few plans worth considering for the account, fitted to the debtor's figures
+    (income, expenses, dependents) when they gave them. The living allowance of each
+    dependent is kept back as an essential expense, as on the request itself."""
+    programs = {option.program.code: option.program for option in options if option.eligible}
+    thresholds = affordability_thresholds()
+    income: Decimal | None = None
+    expenses: Decimal | None = None
+    if figures:
+        income, expenses, dependents = figures
+        expenses += dependents * thresholds.dependent_allowance
+    suggestions = policy.suggest_plans(
+        account_facts(account, today=today),
+        [(code, program.bounds) for code, program in programs.items()],
+        today=today,
+        income=income,
+        expenses=expenses,
+        thresholds=thresholds,
+    )
+    ceiling = settings.DISCLOSED_ANNUAL_RATE_CEILING
+    return [
+        SuggestedPlan(programs[s.program_key], s)
+        for s in suggestions
+        if s.disclosure.annual_rate <= ceiling  # never suggest what could not be agreed
+    ]
+
+
+def open_request_for(account: CreditAccount) -> ReliefRequest | None:
+    return account.relief_requests.filter(status__in=OPEN_REQUEST_STATUSES).first()
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    status: str
+    label: str
+
+
+def request_timeline(request: ReliefRequest) -> list[TimelineEntry]:
+    """Each status the request has had, with when: the debtor's view of its history.
+    Staff names are not shown to the debtor; the decision speaks for the bank."""
+    entries = []
+    for event in request_history(request):
+        status = event.after.get("status")
+        if status in RequestStatus.values:
+            entries.append(
+                TimelineEntry(at=event.at, status=status, label=str(RequestStatus(status).label))
+            )
+    return entries
+
+
+def debtor_thread(request: ReliefRequest) -> QuerySet[Message]:
+    """The conversation on a request as the debtor sees it: never the internal notes."""
+    return request.messages.filter(internal=False).select_related("author")
+
+
+def inbox_for(debtor: Debtor) -> QuerySet[Notification]:
+    return Notification.objects.filter(debtor=debtor, channel=NotificationChannel.PORTAL)[:100]
+
+
+def request_history(request: ReliefRequest) -> QuerySet[AuditEvent]:
+    """The request's audit trail, oldest first: what the debtor sees as its history."""
+    return AuditEvent.objects.filter(
+        object_type=ReliefRequest._meta.label_lower, object_id=request.pk
+    ).order_by("at", "id")
+
+
+def pending_counter_offer(request: ReliefRequest) -> Offer | None:
+    return request.offers.filter(kind=OfferKind.COUNTER, status=OfferStatus.PENDING).first()

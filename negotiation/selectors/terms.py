@@ -1,0 +1,109 @@
+"""The debtor's choices turned into terms the program allows, and the facts the policy
+checks read: shared by the request form, the counter-offer form and the services that decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, replace
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from negotiation import money, policy
+from negotiation.exceptions import (
+    ProgramNotAvailable,
+    TermsOutOfBounds,
+)
+from negotiation.models import (
+    CreditAccount,
+    Program,
+    ReliefRequest,
+    User,
+)
+from negotiation.models.accounts import RELIEF_OPEN_ACCOUNT_STATUSES
+from negotiation.models.staff import within_approval_limit
+from negotiation.policy import Choices
+
+
+def account_facts(account: CreditAccount, *, today: dt.date) -> policy.AccountFacts:
+    return policy.AccountFacts(
+        days_past_due=account.days_past_due(today),
+        principal=account.principal,
+        interest=account.interest,
+        fees=account.fees,
+        penalty=account.penalty,
+        product=account.product,
+        open_to_relief=account.status in RELIEF_OPEN_ACCOUNT_STATUSES,
+    )
+
+
+def affordability_thresholds() -> policy.AffordabilityThresholds:
+    return policy.AffordabilityThresholds(
+        fits=settings.AFFORDABILITY_FITS_MAX_RATIO,
+        tight=settings.AFFORDABILITY_TIGHT_MAX_RATIO,
+        dependent_allowance=settings.AFFORDABILITY_DEPENDENT_ALLOWANCE,
+    )
+
+
+def validated_terms(
+    account: CreditAccount, program: Program, choices: Choices, *, today: dt.date
+) -> money.Terms:
+    """The terms the debtor's choices lead to, after eligibility and bounds checks.
+
+    Raises ``ProgramNotAvailable`` when the program does not fit the account and
+    ``TermsOutOfBounds`` (with one message per field) when a bound is broken.
+    """
+    facts = account_facts(account, today=today)
+    bounds = program.bounds
+    if not program.active or not policy.is_eligible(facts, bounds, today=today):
+        raise ProgramNotAvailable
+    waived = choices.waived_interest + choices.waived_penalty
+    if waived > facts.balance:
+        field = "waived_interest" if choices.waived_interest else "waived_penalty"
+        raise TermsOutOfBounds({field: str(_("This is more than the amount you owe."))})
+    if choices.down_payment > facts.balance - waived:
+        raise TermsOutOfBounds({"down_payment": str(_("This is more than the amount you owe."))})
+    terms, errors = policy.checked_terms(
+        facts,
+        bounds,
+        months=choices.months,
+        grace_months=choices.grace_months,
+        down_payment=choices.down_payment,
+        waived_interest=choices.waived_interest,
+        waived_penalty=choices.waived_penalty,
+        start=today,
+    )
+    if errors or terms is None:
+        raise TermsOutOfBounds(errors)
+    rate = money.disclose(terms, start=today, due=bounds.due).annual_rate
+    if rate > settings.DISCLOSED_ANNUAL_RATE_CEILING:
+        # The last word on what the debtor pays, whatever the program's validation missed.
+        raise TermsOutOfBounds({"months": policy.rate_ceiling_message(rate)})
+    return terms
+
+
+def request_affordability(request: ReliefRequest) -> policy.Affordability:
+    """The request's regular payment against the debtor's own figures."""
+    return policy.affordability(
+        income=request.monthly_income,
+        expenses=request.monthly_expenses,
+        payment=request.monthly_amount,
+        thresholds=affordability_thresholds(),
+        dependents=request.dependents,
+    )
+
+
+def approves_alone(actor: User, request: ReliefRequest, *, today: dt.date) -> bool:
+    """Whether ``actor`` may approve ``request`` without a second approver: within the
+    program's bounds as they stand today (for everyone: an exception to policy always
+    takes two people), and within their approval limit (supervisors have none)."""
+    facts = account_facts(request.account, today=today)
+    if policy.bounds_violations(request.terms, bounds_as_agreed(request), facts, start=today):
+        return False
+    return within_approval_limit(actor, amount=request.amount, months=request.months)
+
+
+def bounds_as_agreed(request: ReliefRequest) -> policy.ProgramBounds:
+    """The program's bounds with the due rule stored on the request: the dates its plan
+    will have, not those of a rule edited since the terms were set."""
+    return replace(request.program.bounds, **asdict(request.due))

@@ -1,0 +1,111 @@
+"""Reads shaped for the specialist's request page: the whole picture of a debtor, bounded
+so a long history costs the same queries as a short one. No writes here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from negotiation import policy
+from negotiation.models import (
+    AuditEvent,
+    ContactRecord,
+    Document,
+    Message,
+    Payment,
+    ReliefRequest,
+    User,
+)
+from negotiation.selectors.debtor import (
+    AccountSummary,
+    account_summaries,
+    accounts_with_activity,
+    request_history,
+)
+from negotiation.selectors.terms import account_facts, bounds_as_agreed
+
+
+@dataclass(frozen=True)
+class BoundCheck:
+    label: str
+    passed: bool
+    detail: str
+
+
+@dataclass
+class ReviewPicture:
+    """Everything a specialist needs on one page. A fixed number of queries, each bounded:
+    the page costs the same for a debtor with a long history."""
+
+    accounts: list[AccountSummary]
+    payments: list[Payment]
+    earlier_requests: list[ReliefRequest]
+    contacts: list[ContactRecord]
+    documents: list[Document]
+    messages: list[Message]
+    history: list[AuditEvent]
+    checks: list[BoundCheck]
+    affordability: policy.Affordability
+    approves_alone: bool | None
+
+
+RECENT = 50
+
+
+def review_picture(request: ReliefRequest, *, viewer: User, today: dt.date) -> ReviewPicture:
+    debtor = request.account.debtor
+    year_ago = today - dt.timedelta(days=365)
+    from negotiation.selectors.terms import approves_alone, request_affordability
+
+    return ReviewPicture(
+        accounts=account_summaries(
+            accounts_with_activity(debtor), today, translation.get_language() or ""
+        ),
+        payments=list(
+            Payment.objects.filter(account__debtor=debtor, paid_on__gte=year_ago)
+            .select_related("account")
+            .order_by("-paid_on")[:RECENT]
+        ),
+        earlier_requests=list(
+            ReliefRequest.objects.filter(account__debtor=debtor)
+            .exclude(pk=request.pk)
+            .select_related("account")
+            .order_by("-submitted_at")[:RECENT]
+        ),
+        contacts=list(debtor.contacts.select_related("staff").order_by("-at")[:RECENT]),
+        documents=_newest(request.documents.all(), "uploaded_at", RECENT),
+        messages=_newest(request.messages.select_related("author"), "created_at", 200),
+        history=_newest(request_history(request).select_related("actor"), "at", 200),
+        checks=bound_checks(request, today=today),
+        affordability=request_affordability(request),
+        approves_alone=approves_alone(viewer, request, today=today) if request.is_open else None,
+    )
+
+
+def _newest(queryset: QuerySet[Any], field: str, limit: int) -> list[Any]:
+    """The ``limit`` most recent rows, in reading order (oldest of them first): on a long
+    history the newest are what matters, and they must never be the ones cut."""
+    return list(reversed(queryset.order_by(f"-{field}", "-id")[:limit]))
+
+
+def bound_checks(request: ReliefRequest, *, today: dt.date) -> list[BoundCheck]:
+    """Each rule of the program against the request's terms as they stand today."""
+    facts = account_facts(request.account, today=today)
+    bounds = bounds_as_agreed(request)
+    reasons = policy.ineligibility_reasons(facts, bounds, today=today)
+    errors = policy.bounds_violations(request.terms, bounds, facts, start=today)
+    rows = [BoundCheck(str(_("Eligibility")), not reasons, " ".join(reasons))]
+    for name, label in (
+        ("months", _("Number of payments")),
+        ("grace_months", _("Payment-free months")),
+        ("down_payment", _("Down payment")),
+        ("waived_interest", _("Interest waived")),
+        ("waived_penalty", _("Late charges waived")),
+    ):
+        rows.append(BoundCheck(str(label), name not in errors, errors.get(name, "")))
+    return rows

@@ -1,0 +1,179 @@
+"""Counter-offers: the bank's terms sent to the debtor, accepted (an approval, through the
+request's own transition), declined with a comment, or closed when they expire."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from negotiation import money
+from negotiation.exceptions import (
+    BeyondApprovalLimit,
+    BeyondLegalCap,
+    OfferNoLongerOpen,
+)
+from negotiation.models import (
+    CreditAccount,
+    Message,
+    Offer,
+    OfferKind,
+    OfferStatus,
+    ReliefRequest,
+    RequestStatus,
+    TermsFields,
+    User,
+)
+from negotiation.models.staff import within_approval_limit
+from negotiation.policy import Choices
+from negotiation.selectors.debtor import pending_counter_offer
+from negotiation.selectors.terms import validated_terms
+from negotiation.services.audit import record_event
+from negotiation.services.requests import (
+    approve_locked,
+    debtor_replies,
+    locked_request,
+    refuse_if_balance_changed,
+    review_started,
+    settle_pending_offer,
+    terms_for_audit,
+    transition_request,
+)
+
+
+def make_counter_offer(
+    request: ReliefRequest,
+    *,
+    actor: User,
+    choices: Choices,
+    message: str,
+    expires_on: dt.date,
+    today: dt.date,
+    expected_version: int | None = None,
+    ip: str | None = None,
+) -> ReliefRequest:
+    """Propose other terms under the same program. The terms must be within its bounds and
+    the actor's approval limit (a counter-offer the debtor accepts is an approval); beyond
+    them, a supervisor makes it. The debtor's ask is superseded. The offer is priced on
+    today's balance; accepting it checks the balance again.
+
+    Raises ``TermsOutOfBounds``, ``ProgramNotAvailable``, ``BeyondApprovalLimit`` and as
+    ``transition_request``."""
+    with transaction.atomic():
+        current, version = review_started(
+            request, actor=actor, expected_version=expected_version, ip=ip
+        )
+        account = CreditAccount.objects.select_for_update().get(pk=current.account_id)
+        terms = validated_terms(account, current.program, choices, today=today)
+        if not within_approval_limit(actor, amount=terms.amount, months=terms.months):
+            raise BeyondApprovalLimit
+        due = current.program.bounds.due
+        settle_pending_offer(current, OfferStatus.SUPERSEDED, actor=actor)
+        offer = Offer(
+            request=current,
+            kind=OfferKind.COUNTER,
+            made_by=actor,
+            expires_at=_end_of_day(expires_on),
+        )
+        offer.set_terms(terms)
+        offer.set_due(due)
+        offer.save()
+        record_event(
+            offer,
+            actor=actor,
+            action="offer.made",
+            after={
+                **terms_for_audit(terms),
+                "expires_at": offer.expires_at.isoformat() if offer.expires_at else None,
+                "message": message,
+            },
+            ip=ip,
+        )
+        Message.objects.create(request=current, author=actor, body=message)
+        return transition_request(
+            current, RequestStatus.COUNTER_OFFERED, actor=actor, expected_version=version, ip=ip
+        )
+
+
+def _end_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+
+
+def accept_counter_offer(
+    request: ReliefRequest,
+    *,
+    actor: User,
+    today: dt.date,
+    expected_version: int | None = None,
+    ip: str | None = None,
+) -> ReliefRequest:
+    """The debtor accepts the counter-offer: its terms become the request's, the request is
+    approved and the plan created. Refused if the offer expired or the balance moved."""
+    with transaction.atomic():
+        current = locked_request(request, expected_version)
+        offer = pending_counter_offer(current)
+        if offer is None or (offer.expires_at and offer.expires_at < timezone.now()):
+            raise OfferNoLongerOpen
+        if not money.last_due_within_legal_cap(today, offer.terms, offer.due):
+            raise BeyondLegalCap
+        refuse_if_balance_changed(offer, current.account_id)
+        lines = money.build_schedule(offer.terms, start=today, due=offer.due)
+        return approve_locked(
+            current,
+            actor=actor,
+            today=today,
+            ip=ip,
+            changes={
+                **_terms_changes(offer),
+                "monthly_amount": money.regular_amount(offer.terms, lines),
+                "decided_by": offer.made_by,  # who made the offer decided its terms
+                "decided_at": timezone.now(),
+            },
+        )
+
+
+def _terms_changes(offer: Offer) -> dict[str, Any]:
+    """The offer's terms as field changes for ``transition_request``, which applies changes
+    to the row it locks (setting them on another copy would be lost)."""
+    names = [field.name for field in TermsFields._meta.get_fields()]
+    return {name: getattr(offer, name) for name in names}
+
+
+def decline_counter_offer(
+    request: ReliefRequest,
+    *,
+    actor: User,
+    comment: str,
+    expected_version: int | None = None,
+    ip: str | None = None,
+) -> ReliefRequest:
+    """The debtor declines the counter-offer, saying why: back to review."""
+    with transaction.atomic():
+        returned = debtor_replies(
+            request, RequestStatus.COUNTER_OFFERED, actor, comment, expected_version, ip
+        )
+        settle_pending_offer(returned, OfferStatus.DECLINED, actor=actor)
+    return returned
+
+
+def expire_counter_offers(*, now: dt.datetime) -> int:
+    """Counter-offers past their date close: the request expires (the system acts). Takes
+    each request's lock in turn; safe to run again. Returns how many expired."""
+    expired = 0
+    overdue = ReliefRequest.objects.filter(
+        status=RequestStatus.COUNTER_OFFERED,
+        offers__kind=OfferKind.COUNTER,
+        offers__status=OfferStatus.PENDING,
+        offers__expires_at__lt=now,
+    ).values_list("pk", flat=True)
+    for pk in list(overdue):
+        with transaction.atomic():
+            current = locked_request(ReliefRequest(pk=pk), None)
+            if current.status != RequestStatus.COUNTER_OFFERED:
+                continue
+            transition_request(current, RequestStatus.EXPIRED, actor=None)
+            settle_pending_offer(current, OfferStatus.EXPIRED)
+            expired += 1
+    return expired
