@@ -23,12 +23,12 @@ from django.utils.translation import gettext_lazy as _
 from negotiation import delinquency, money
 from negotiation.access import document_response
 from negotiation.exceptions import ServiceError, StaleObject
-from negotiation.forms import (
+from negotiation.forms.common import DecisionVersionForm
+from negotiation.forms.workbench import (
     AskInfoForm,
     AssignForm,
     ContactForm,
     CounterOfferForm,
-    DecisionVersionForm,
     NoteForm,
     RecommendForm,
     RejectForm,
@@ -39,7 +39,7 @@ from negotiation.models import OPEN_REQUEST_STATUSES, Document, Offer, ReliefReq
 from negotiation.models.requests import WITH_THE_BANK_STATUSES
 from negotiation.policy import Verdict
 from negotiation.roles import ROLE_PERMISSIONS, Role, is_supervisor
-from negotiation.selectors.terms import request_affordability, validated_terms
+from negotiation.selectors.terms import request_affordability
 from negotiation.selectors.workbench import review_picture
 from negotiation.services.contacts import record_contact
 from negotiation.services.documents import record_download
@@ -573,38 +573,31 @@ class ReliefRequestAdmin(admin.ModelAdmin):
             "grace_months": relief_request.grace_months,
             "expires_on": today + dt.timedelta(days=settings.COUNTER_OFFER_DAYS),
         }
-        form = CounterOfferForm(request.POST or None, initial=initial)
+        form = CounterOfferForm(
+            request.POST or None, initial=initial, request=relief_request, today=today
+        )
         disclosure = None
         if request.method == "POST" and form.is_valid():
-            try:
-                terms = validated_terms(
-                    relief_request.account, relief_request.program, form.choices(), today=today
-                )
-            except ServiceError as error:
-                for field, message in getattr(
-                    error, "errors", {"__all__": str(error.message)}
-                ).items():
-                    form.add_error(field if field in form.fields else None, message)
-            else:
-                if "send" in request.POST:
-                    return self._run(
-                        request,
+            assert form.terms is not None
+            if "send" in request.POST:
+                return self._run(
+                    request,
+                    relief_request,
+                    lambda: make_counter_offer(
                         relief_request,
-                        lambda: make_counter_offer(
-                            relief_request,
-                            actor=request.user,  # type: ignore[arg-type]
-                            choices=form.choices(),
-                            message=form.cleaned_data["message"],
-                            expires_on=form.cleaned_data["expires_on"],
-                            today=today,
-                            expected_version=form.cleaned_data["version"],
-                            ip=client_ip(request),
-                        ),
-                        _("Counter-offer sent to the debtor."),
-                    )
-                disclosure = money.disclose(
-                    terms, start=today, due=relief_request.program.bounds.due
+                        actor=request.user,  # type: ignore[arg-type]
+                        choices=form.choices,
+                        message=form.cleaned_data["message"],
+                        expires_on=form.cleaned_data["expires_on"],
+                        today=today,
+                        expected_version=form.cleaned_data["version"],
+                        ip=client_ip(request),
+                    ),
+                    _("Counter-offer sent to the debtor."),
                 )
+            disclosure = money.disclose(
+                form.terms, start=today, due=relief_request.program.bounds.due
+            )
         return self._page(
             request,
             relief_request,

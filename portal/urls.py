@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from negotiation.language import set_language
-from negotiation.views import DebtorLoginView, healthz
+from negotiation.views.system import DebtorLoginView, healthz
 
 admin.site.site_header = "Debt relief: staff"
 admin.site.site_title = "Debt relief staff"

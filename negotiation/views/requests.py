@@ -1,4 +1,5 @@
-"""Debtor pages. Thin: load through an access helper, call one service or selector, render."""
+"""A relief request from the debtor's side: choose and preview the terms, submit, follow,
+answer a question, accept or decline a counter-offer, add a document, withdraw."""
 
 from __future__ import annotations
 
@@ -6,12 +7,10 @@ import datetime as dt
 import hashlib
 
 from django.contrib import messages
-from django.contrib.auth.views import LoginView
-from django.db import connection, transaction
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,106 +19,31 @@ from negotiation import money
 from negotiation.access import (
     account_for,
     debtor_required,
-    document_for,
-    document_response,
-    plan_for,
     request_for,
 )
 from negotiation.charts import balance_chart
 from negotiation.exceptions import DocumentRefused, ServiceError, StaleObject
-from negotiation.forms import (
-    AnswerForm,
-    DebtorLoginForm,
-    DecisionVersionForm,
-    DeclineOfferForm,
-    FiguresForm,
-    ReliefRequestForm,
-    SignPlanForm,
-    TermsForm,
-    UploadForm,
-)
-from negotiation.http import client_ip, pdf_response
+from negotiation.forms.accounts import FiguresForm
+from negotiation.forms.common import DecisionVersionForm
+from negotiation.forms.requests import AnswerForm, DeclineOfferForm, ReliefRequestForm, UploadForm
+from negotiation.forms.terms import TermsForm
+from negotiation.http import client_ip
 from negotiation.models import (
     CreditAccount,
-    PlanStatus,
     Program,
     ReliefRequest,
     RequestStatus,
 )
-from negotiation.selectors.arrears import arrears_facts, notices_for, timeline_for
 from negotiation.selectors.debtor import (
-    dashboard_for,
     debtor_thread,
-    inbox_for,
     open_request_for,
     pending_counter_offer,
     relief_options_for,
     request_timeline,
-    suggested_plans_for,
 )
-from negotiation.services.agreements import agreement_filename, agreement_pdf
-from negotiation.services.documents import record_download, upload_document
-from negotiation.services.notifications import mark_read
+from negotiation.services.documents import upload_document
 from negotiation.services.offers import accept_counter_offer, decline_counter_offer
-from negotiation.services.plans import sign_plan
 from negotiation.services.requests import answer_question, submit_request, withdraw_request
-
-
-class DebtorLoginView(LoginView):
-    form_class = DebtorLoginForm
-    redirect_authenticated_user = True
-
-
-@require_GET
-@debtor_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    summaries = dashboard_for(
-        request.debtor,  # type: ignore[attr-defined]
-        today=timezone.localdate(),
-        language=translation.get_language() or "",
-    )
-    return render(request, "negotiation/dashboard.html", {"summaries": summaries})
-
-
-@require_GET
-@debtor_required
-def account_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    account = account_for(request.user, reference)  # type: ignore[arg-type]
-    today = timezone.localdate()
-    options = relief_options_for(account, today=today)
-    open_request = open_request_for(account)
-    figures_form = FiguresForm(request.GET or None)
-    figures = figures_form.figures()
-    facts = arrears_facts(account, today=today)
-    timeline = timeline_for(
-        account, today=today, language=translation.get_language() or "", facts=facts
-    )
-    context = {
-        "account": account,
-        "days_past_due": timeline.days_past_due,
-        "stage": timeline.stage,
-        "payments": account.payments.all()[:24],
-        "options": options,
-        "figures_form": figures_form,
-        "figures": figures,
-        "suggestions": []
-        if open_request
-        else suggested_plans_for(account, options, today=today, figures=figures),
-        "open_request": open_request,
-        "plans": account.plans.select_related("request").all(),
-        "timeline": timeline,
-        # The green "your plan is in place" only for a signed plan in force: until the
-        # debtor signs, nothing is agreed and the steps below still apply.
-        "under_plan": facts.under_agreement(today),
-        "notices": notices_for(account),
-    }
-    return render(request, "negotiation/account_detail.html", context)
-
-
-@require_GET
-def rights(request: HttpRequest) -> HttpResponse:
-    """The debtor's rights, in plain words, open to anyone (no sign-in needed)."""
-    return render(request, "negotiation/rights.html")
 
 
 def _eligible_programs(account: CreditAccount, today: dt.date) -> list[Program]:
@@ -439,25 +363,6 @@ def _upload(
     )
 
 
-@require_GET
-@debtor_required
-def document_download(request: HttpRequest, reference: str) -> FileResponse:
-    """The debtor's own document, back to them. Audited like every read of it."""
-    document = document_for(request.user, reference)  # type: ignore[arg-type]
-    record_download(document, actor=request.user, ip=client_ip(request))  # type: ignore[arg-type]
-    return document_response(document)
-
-
-@require_GET
-@debtor_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    """The debtor's messages from the bank, newest first; opening the inbox reads them."""
-    debtor = request.debtor  # type: ignore[attr-defined]
-    notifications = list(inbox_for(debtor))
-    mark_read(debtor)
-    return render(request, "negotiation/inbox.html", {"notifications": notifications})
-
-
 @require_POST
 @debtor_required
 def request_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
@@ -478,63 +383,3 @@ def request_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         messages.success(request, _("Your request has been withdrawn."))
     return redirect("negotiation:request_detail", reference=relief_request.reference)
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@debtor_required
-def plan_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    plan = plan_for(request.user, reference)  # type: ignore[arg-type]
-    agreement_text = render_to_string("negotiation/agreement.txt", {"plan": plan}, request=request)
-    form = SignPlanForm(request.POST or None, user=request.user)
-    if (
-        request.method == "POST"
-        and plan.status == PlanStatus.AWAITING_SIGNATURE
-        and form.is_valid()
-    ):
-        try:
-            sign_plan(
-                plan,
-                actor=request.user,  # type: ignore[arg-type]
-                agreement_text=agreement_text,
-                ip=client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            )
-        except ServiceError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, _("Thank you. Your plan is signed and active."))
-        return redirect("negotiation:plan_detail", reference=plan.reference)
-    context = {
-        "plan": plan,
-        "installments": plan.installments.all(),
-        "form": form,
-        "agreement_text": agreement_text,
-    }
-    return render(request, "negotiation/plan_detail.html", context)
-
-
-@require_GET
-@debtor_required
-def plan_agreement_pdf(request: HttpRequest, reference: str) -> HttpResponse:
-    """The agreement as a PDF: a draft in the page's language before signing; afterwards
-    the signed document as stored."""
-    plan = plan_for(request.user, reference)  # type: ignore[arg-type]
-    content = agreement_pdf(
-        plan,
-        language=translation.get_language() or plan.account.debtor.preferred_language,
-        actor=request.user,  # type: ignore[arg-type]
-    )
-    return pdf_response(content, agreement_filename(plan))
-
-
-@never_cache
-def healthz(request: HttpRequest) -> HttpResponse:
-    """200 when the database answers, 503 otherwise: for the load balancer."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:
-        return JsonResponse({"status": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok"})

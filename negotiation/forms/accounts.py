@@ -1,0 +1,64 @@
+"""The debtor's sign-in and the optional figures on the account page."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from negotiation.forms.common import money_field
+
+
+class DebtorLoginForm(AuthenticationForm):
+    """Email and password. Staff accounts are refused here: they use the staff site."""
+
+    username = forms.EmailField(
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    error_messages = {
+        "invalid_login": _(
+            "The email or password is not right. Please try again; both are case-sensitive "
+            "except the email."
+        ),
+        "inactive": _("This sign-in is not active. Please contact the bank."),
+        "staff": _("Staff members sign in on the staff site, not here."),
+    }
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if user.is_staff:
+            raise forms.ValidationError(self.error_messages["staff"], code="staff")
+
+
+class FiguresForm(forms.Form):
+    """Optional figures on the account page, so the suggestions can fit the debtor's budget."""
+
+    income = money_field(_("Monthly income after tax"), required=False)
+    expenses = money_field(_("Monthly essential expenses"), required=False)
+    dependents = forms.IntegerField(
+        label=_("People who depend on you"), min_value=0, max_value=20, required=False
+    )
+
+    @staticmethod
+    def money_or_none(text: str) -> Decimal | None:
+        """An amount from a link; anything that is not a plain amount is ignored."""
+        field = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"))
+        try:
+            value: Decimal = field.clean(text)
+        except forms.ValidationError:
+            return None
+        return value
+
+    def figures(self) -> tuple[Decimal, Decimal, int] | None:
+        """(income, expenses, dependents) when both amounts were given; dependents 0 if not."""
+        if not self.is_valid():
+            return None
+        income, expenses = self.cleaned_data.get("income"), self.cleaned_data.get("expenses")
+        if income is None or expenses is None:
+            return None
+        return income, expenses, self.cleaned_data.get("dependents") or 0

@@ -1,0 +1,148 @@
+"""The terms of a relief: one set of fields and one check, shared by the debtor's request
+form and the specialist's counter-offer form, so the two can never disagree on a bound."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils.functional import Promise
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from negotiation import money
+from negotiation.exceptions import ProgramNotAvailable, TermsOutOfBounds
+from negotiation.forms.common import money_field
+from negotiation.models import CreditAccount, Program
+from negotiation.policy import Choices
+from negotiation.selectors.terms import validated_terms
+
+ZERO = Decimal("0.00")
+
+
+class ProgramChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.localized_name(get_language() or "en"))
+
+
+class TermsFields(forms.Form):
+    """The five numbers that make a relief's terms, and the check that turns them into
+    ``money.Terms`` through the same ``validated_terms`` the services call.
+
+    A subclass names the account, the program and the day in ``__init__`` (the debtor picks
+    a program; a counter-offer stays on the request's) and may word the labels for its reader
+    through ``term_labels``. After a valid form, ``terms`` holds the result."""
+
+    months = forms.IntegerField(
+        label=_("Number of monthly payments"), min_value=1, max_value=money.LEGAL_MAX_MONTHS
+    )
+    grace_months = forms.IntegerField(
+        label=_("Payment-free months before the first payment"),
+        min_value=0,
+        max_value=12,
+        initial=0,
+        help_text=_("For a deferral only. Leave at 0 for an installment plan."),
+    )
+    down_payment = money_field(_("Amount you can pay now (optional)"), initial=ZERO, required=False)
+    waived_interest = money_field(
+        _("Interest you ask us to waive (optional)"), initial=ZERO, required=False
+    )
+    waived_penalty = money_field(
+        _("Late charges you ask us to waive (optional)"), initial=ZERO, required=False
+    )
+
+    term_labels: ClassVar[dict[str, Promise]] = {}
+    account: CreditAccount
+    today: dt.date
+    terms: money.Terms | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in self.term_labels.items():
+            self.fields[name].label = label
+
+    def _amount_or_zero(self, name: str) -> Decimal:
+        return self.cleaned_data.get(name) or ZERO
+
+    def clean_down_payment(self) -> Decimal:
+        return self._amount_or_zero("down_payment")
+
+    def clean_waived_interest(self) -> Decimal:
+        return self._amount_or_zero("waived_interest")
+
+    def clean_waived_penalty(self) -> Decimal:
+        return self._amount_or_zero("waived_penalty")
+
+    def program_for_terms(self) -> Program | None:
+        raise NotImplementedError
+
+    def clean(self) -> dict[str, Any]:
+        """The bounds, checked once the fields themselves are valid; each refusal of the
+        service becomes the portal's words on the field it is about (or on the form)."""
+        cleaned = super().clean() or {}
+        program = self.program_for_terms()
+        if self.errors or program is None:
+            return cleaned
+        try:
+            self.terms = validated_terms(self.account, program, self.choices, today=self.today)
+        except ProgramNotAvailable as error:
+            self.add_error("program" if "program" in self.fields else None, str(error.message))
+        except TermsOutOfBounds as error:
+            for field, message in error.errors.items():
+                self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+    @property
+    def choices(self) -> Choices:
+        """The terms chosen; blank amounts (and fields not offered) are 0."""
+        data = self.cleaned_data
+        return Choices(
+            months=data["months"],
+            grace_months=data["grace_months"],
+            down_payment=data.get("down_payment") or ZERO,
+            waived_interest=data.get("waived_interest") or ZERO,
+            waived_penalty=data.get("waived_penalty") or ZERO,
+        )
+
+
+class TermsForm(TermsFields):
+    """The option and its terms, as the debtor chooses them. The live preview uses this form
+    alone; the request form adds the debtor's situation to it."""
+
+    program = ProgramChoiceField(
+        label=_("Option"), queryset=Program.objects.none(), empty_label=None
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        account: CreditAccount,
+        programs: list[Program],
+        today: dt.date,
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.today = today
+        program_field = self.fields["program"]
+        assert isinstance(program_field, ProgramChoiceField)
+        program_field.queryset = Program.objects.filter(pk__in=[p.pk for p in programs])
+        if not any(p.max_waiver_pct for p in programs):
+            # No option waives anything: do not invite a request that cannot be granted.
+            del self.fields["waived_interest"]
+            del self.fields["waived_penalty"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def program_for_terms(self) -> Program | None:
+        program: Program | None = self.cleaned_data.get("program")
+        return program
+
+    @property
+    def chosen_program(self) -> Program:
+        program: Program = self.cleaned_data["program"]
+        return program

@@ -1,0 +1,73 @@
+"""A repayment plan: read the agreement, sign it, download it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from negotiation.access import (
+    debtor_required,
+    plan_for,
+)
+from negotiation.exceptions import ServiceError
+from negotiation.forms.plans import SignPlanForm
+from negotiation.http import client_ip, pdf_response
+from negotiation.models import (
+    PlanStatus,
+)
+from negotiation.services.agreements import agreement_filename, agreement_pdf
+from negotiation.services.plans import sign_plan
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@debtor_required
+def plan_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    plan = plan_for(request.user, reference)  # type: ignore[arg-type]
+    agreement_text = render_to_string("negotiation/agreement.txt", {"plan": plan}, request=request)
+    form = SignPlanForm(request.POST or None, user=request.user)
+    if (
+        request.method == "POST"
+        and plan.status == PlanStatus.AWAITING_SIGNATURE
+        and form.is_valid()
+    ):
+        try:
+            sign_plan(
+                plan,
+                actor=request.user,  # type: ignore[arg-type]
+                agreement_text=agreement_text,
+                ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        except ServiceError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("Thank you. Your plan is signed and active."))
+        return redirect("negotiation:plan_detail", reference=plan.reference)
+    context = {
+        "plan": plan,
+        "installments": plan.installments.all(),
+        "form": form,
+        "agreement_text": agreement_text,
+    }
+    return render(request, "negotiation/plan_detail.html", context)
+
+
+@require_GET
+@debtor_required
+def plan_agreement_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+    """The agreement as a PDF: a draft in the page's language before signing; afterwards
+    the signed document as stored."""
+    plan = plan_for(request.user, reference)  # type: ignore[arg-type]
+    content = agreement_pdf(
+        plan,
+        language=translation.get_language() or plan.account.debtor.preferred_language,
+        actor=request.user,  # type: ignore[arg-type]
+    )
+    return pdf_response(content, agreement_filename(plan))
