@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -54,7 +53,7 @@ class TermsFields(forms.Form):
         _("Late charges you ask us to waive (optional)"), initial=ZERO, required=False
     )
 
-    term_labels: ClassVar[dict[str, Promise]] = {}
+    term_labels: ClassVar[dict[str, Any]] = {}
     account: CreditAccount
     today: dt.date
     terms: money.Terms | None = None

@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.forms.common import DecisionVersionForm
@@ -89,7 +88,7 @@ class CounterOfferForm(TermsFields, DecisionVersionForm):
     """New terms under the request's program, and a word to the debtor. The terms fields and
     their check are the debtor's own (``TermsFields``), worded for the specialist."""
 
-    term_labels: ClassVar[dict[str, Promise]] = {
+    term_labels: ClassVar[dict[str, Any]] = {
         "grace_months": _("Payment-free months"),
         "down_payment": _("Down payment"),
         "waived_interest": _("Interest waived"),

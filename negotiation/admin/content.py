@@ -1,0 +1,101 @@
+"""What debtors read about the consequences of arrears, published in versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from negotiation.http import client_ip
+from negotiation.models import (
+    ConsequenceRule,
+)
+from negotiation.services.audit import record_event
+
+
+class ConsequenceRuleForm(forms.ModelForm):
+    class Meta:
+        model = ConsequenceRule
+        fields = (
+            "key",
+            "position",
+            "jurisdiction",
+            "language",
+            "effective_from",
+            "from_day",
+            "min_principal",
+            "min_notices",
+            "min_notice_gap_days",
+            "months_after_second_notice",
+            "title",
+            "body",
+            "how_to_avoid",
+            "legal_basis",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        """A version in force is kept for the record: to change it, publish a new version
+        (a later effective date, "Save as new"). Future versions can be corrected."""
+        cleaned = super().clean() or {}
+        stored = self.instance
+        if stored.pk and stored.effective_from <= timezone.localdate():
+            raise forms.ValidationError(
+                _(
+                    "This version has been in force since %(date)s and stays as it is, for "
+                    "the record. Set a later effective date and use “Save as new” to publish "
+                    "a new version."
+                )
+                % {"date": stored.effective_from}
+            )
+        return cleaned
+
+
+@admin.register(ConsequenceRule)
+class ConsequenceRuleAdmin(admin.ModelAdmin):
+    """What debtors read about the consequences of arrears. Supervisors and compliance
+    publish versions; every save is an audit row with the text before and after."""
+
+    form = ConsequenceRuleForm
+    save_as = True
+    list_display = ("key", "language", "jurisdiction", "from_day", "title", "effective_from")
+    list_filter = ("jurisdiction", "language", "key")
+    search_fields = ("title", "body", "legal_basis")
+    fieldsets = (
+        (None, {"fields": ("key", "position", "jurisdiction", "language", "effective_from")}),
+        (
+            _("When it applies"),
+            {
+                "fields": (
+                    "from_day",
+                    "min_principal",
+                    "min_notices",
+                    "min_notice_gap_days",
+                    "months_after_second_notice",
+                )
+            },
+        ),
+        (_("What the debtor reads"), {"fields": ("title", "body", "how_to_avoid", "legal_basis")}),
+    )
+
+    def save_model(
+        self, request: HttpRequest, obj: ConsequenceRule, form: Any, change: bool
+    ) -> None:
+        before = (
+            {name: str(form.initial.get(name, "")) for name in form.changed_data} if change else {}
+        )
+        super().save_model(request, obj, form, change)
+        record_event(
+            obj,
+            actor=request.user,  # type: ignore[arg-type]
+            action="consequence_rule.changed" if change else "consequence_rule.published",
+            before=before,
+            after={name: str(form.cleaned_data.get(name, "")) for name in form.changed_data},
+            ip=client_ip(request),
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # superseded, never deleted

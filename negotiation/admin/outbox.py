@@ -1,0 +1,66 @@
+"""The outbox of messages to debtors and the audit trail, read-only."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from negotiation.admin.mixins import ReadOnlyMixin
+from negotiation.models import (
+    AuditEvent,
+    Notification,
+)
+from negotiation.services.notifications import send_again
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("at", "actor_label", "action", "object_type", "object_reference")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_reference", "actor_label")
+    date_hierarchy = "at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        return super().get_queryset(request).select_related("actor")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The outbox: every message to a debtor with where it stands. A failed one shows its
+    error and can be sent again (at the next time contact hours allow)."""
+
+    list_display = (
+        "created_at",
+        "debtor",
+        "channel",
+        "template",
+        "status",
+        "scheduled_for",
+        "attempts",
+        "sent_at",
+        "short_error",
+    )
+    list_filter = ("status", "channel", "template")
+    list_select_related = ("debtor",)
+    search_fields = ("debtor__reference", "dedupe_key")
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Notification._meta.fields]
+    actions = ["send_again_action"]
+
+    @admin.display(description=_("error"))
+    def short_error(self, obj: Notification) -> str:
+        return obj.last_error[:80]
+
+    @admin.action(description=_("Send the selected messages again"), permissions=["resend"])
+    def send_again_action(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        count = send_again(queryset, actor=request.user)  # type: ignore[arg-type]
+        self.message_user(
+            request,
+            _("%(count)d message(s) will be sent again within contact hours.") % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("negotiation.resend_notification")

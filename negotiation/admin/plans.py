@@ -1,0 +1,97 @@
+"""Repayment plans with their installments and the agreement PDF, read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from negotiation.admin.mixins import CONTACT_PERMISSION, ReadOnlyMixin
+from negotiation.http import client_ip, pdf_response
+from negotiation.models import (
+    Installment,
+    RepaymentPlan,
+)
+from negotiation.services.agreements import agreement_filename, agreement_pdf
+from negotiation.services.audit import record_event
+
+
+class InstallmentInline(ReadOnlyMixin, admin.TabularInline):
+    model = Installment
+    extra = 0
+    fields = (
+        "number",
+        "due_date",
+        "principal_part",
+        "cost_part",
+        "amount",
+        "paid_amount",
+        "status",
+    )
+    readonly_fields = fields
+
+
+@admin.register(RepaymentPlan)
+class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "account",
+        "status",
+        "months",
+        "total_repayable",
+        "annual_rate",
+        "agreed_on",
+    )
+    list_filter = ("status",)
+    list_select_related = ("account",)
+    search_fields = ("reference", "account__reference")
+    inlines = [InstallmentInline]
+    exclude = ("signature_user_agent", "agreement_pdf")
+    readonly_fields = ("agreement_document",)
+
+    @admin.display(description=_("agreement (PDF)"))
+    def agreement_document(self, obj: RepaymentPlan) -> str:
+        url = reverse("admin:negotiation_repaymentplan_agreement", args=[obj.pk])
+        label = _("Signed agreement") if obj.signed_at else _("Draft agreement (not signed)")
+        return format_html('<a href="{}">{}</a>', url, label)
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:object_id>/agreement.pdf",
+                self.admin_site.admin_view(self.agreement_view),
+                name="negotiation_repaymentplan_agreement",
+            ),
+            *super().get_urls(),
+        ]
+
+    def agreement_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """The agreement PDF in the debtor's language. It names the debtor, so it takes the
+        right to see debtors' contact details too; every staff read is audited."""
+        user = request.user
+        if not (
+            user.has_perm("negotiation.view_repaymentplan") and user.has_perm(CONTACT_PERMISSION)
+        ):
+            raise PermissionDenied
+        plan = get_object_or_404(
+            RepaymentPlan.objects.select_related("account__debtor", "request__program"),
+            pk=object_id,
+        )
+        content = agreement_pdf(
+            plan,
+            language=plan.account.debtor.preferred_language,
+            actor=user,  # type: ignore[arg-type]
+        )
+        record_event(
+            plan,
+            actor=user,  # type: ignore[arg-type]
+            action="plan.agreement_read",
+            ip=client_ip(request),
+        )
+        return pdf_response(content, agreement_filename(plan))
