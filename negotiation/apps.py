@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _sync_groups_after_migrate(sender: AppConfig, **kwargs: Any) -> None:
-    from negotiation.roles import sync_role_groups
+    from negotiation.services.staff import sync_role_groups
 
     sync_role_groups()
 

@@ -7,12 +7,14 @@ The groups and their permissions are created by a data migration (0002_roles) fr
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
 
-    from negotiation.models import ReliefRequest, User
+class HoldsPermissions(Protocol):
+    """Anyone whose rights can be asked: a user, signed in or anonymous. (A protocol rather
+    than the User model, so the models can import the roles and not the other way round.)"""
+
+    def has_perm(self, perm: str, obj: Any = ...) -> bool: ...
 
 
 class Role(StrEnum):
@@ -35,7 +37,7 @@ ROLE_PERMISSIONS: dict[Role, str] = {
 }
 
 
-def is_supervisor(user: User | AnonymousUser | None) -> bool:
+def is_supervisor(user: HoldsPermissions | None) -> bool:
     """Whether ``user`` holds the supervisor's right: the second approval, which also lets
     them hand work to others, take a colleague's case and approve beyond any limit."""
     return user is not None and user.has_perm(ROLE_PERMISSIONS[Role.SECOND_APPROVER])
@@ -118,46 +120,3 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "change_consequencerule",
     ],
 }
-
-
-def actor_holds(actor: User | None, role: Role, request: ReliefRequest) -> bool:
-    """Whether ``actor`` may act as ``role`` on ``request``. ``None`` is the system."""
-    if role is Role.SYSTEM:
-        return actor is None
-    if actor is None or not actor.is_active:
-        return False
-    if role is Role.DEBTOR:
-        return request.account.debtor.user_id == actor.pk
-    return actor.is_staff and actor.has_perm(ROLE_PERMISSIONS[role])
-
-
-def sync_role_groups() -> None:
-    """Create or repair the staff groups with exactly their permissions.
-
-    Runs after every migrate (apps.py); seed_demo calls it too, so the demo logins work
-    even on a database whose tables were flushed (as transactional tests do). A codename
-    that does not exist is a mistake in GROUP_PERMISSIONS and stops with its name.
-    """
-    from django.contrib.auth.models import Group, Permission
-
-    for name, codenames in GROUP_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        wanted = {_qualified(codename) for codename in codenames}
-        permissions = [
-            p
-            for p in Permission.objects.filter(
-                content_type__app_label__in={app for app, _ in wanted},
-                codename__in={codename for _, codename in wanted},
-            ).select_related("content_type")
-            if (p.content_type.app_label, p.codename) in wanted
-        ]
-        missing = wanted - {(p.content_type.app_label, p.codename) for p in permissions}
-        if missing:
-            raise LookupError(f"Unknown permissions for {name}: {sorted(missing)}")
-        group.permissions.set(permissions)
-
-
-def _qualified(codename: str) -> tuple[str, str]:
-    """("app_label", "codename"): ours are written bare, other apps' as "app.codename"."""
-    app_label, _, bare = codename.rpartition(".")
-    return (app_label or "negotiation", bare)

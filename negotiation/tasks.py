@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
 from negotiation.queueing import SEND_NOTIFICATION, STORE_SIGNED_AGREEMENT
-from negotiation.services.notifications import deliver_notification
+from negotiation.services import accounts, agreements, following, notifications, offers, requests
 
 # A task is retried with backoff when the database is briefly unreachable. A mail or SMS
 # failure is not retried here: it is recorded on the outbox row, which the dispatcher
@@ -19,60 +22,43 @@ DATABASE_BLIPS = (OperationalError, InterfaceError)
 )
 def send_notification(notification_id: int) -> str:
     """Deliver one email or SMS. Safe to run twice: the second run finds it sent."""
-    return deliver_notification(notification_id)
+    return notifications.deliver_notification(notification_id)
 
 
 @shared_task
 def expire_counter_offers() -> int:
     """Close counter-offers past their date (hourly, by beat). Safe to run twice."""
-    from django.utils import timezone
 
-    from negotiation.services.offers import expire_counter_offers as expire
-
-    return expire(now=timezone.now())
+    return offers.expire_counter_offers(now=timezone.now())
 
 
 @shared_task
 def follow_plans() -> dict[str, int] | None:
     """The daily follow-up of plans (beat, every morning). Safe to run twice."""
-    from dataclasses import asdict
 
-    from django.utils import timezone
-
-    from negotiation.services.plans import follow_plans as follow
-
-    result = follow(today=timezone.localdate())
+    result = following.follow_plans(today=timezone.localdate())
     return asdict(result) if result else None
 
 
 @shared_task
 def refresh_aging() -> int | None:
     """Nightly: every account's days past due and stage, in one statement (beat)."""
-    from django.utils import timezone
 
-    from negotiation.services.accounts import refresh_aging as refresh
-
-    return refresh(today=timezone.localdate())
+    return accounts.refresh_aging(today=timezone.localdate())
 
 
 @shared_task
 def escalate_overdue_requests() -> int:
     """Hourly: requests past their answer-due time go to the supervisors (beat)."""
-    from django.utils import timezone
 
-    from negotiation.services.requests import escalate_overdue_requests as escalate
-
-    return escalate(now=timezone.now())
+    return requests.escalate_overdue_requests(now=timezone.now())
 
 
 @shared_task
 def send_due_notifications() -> int:
     """Every five minutes: emails whose contact-hours time has come (beat)."""
-    from django.utils import timezone
 
-    from negotiation.services.notifications import send_due_notifications as send
-
-    return send(now=timezone.now())
+    return notifications.send_due_notifications(now=timezone.now())
 
 
 @shared_task(
@@ -83,6 +69,4 @@ def send_due_notifications() -> int:
 )
 def store_signed_agreement(plan_id: int) -> int:
     """Render and store the signed agreement PDF once (after the signature commits)."""
-    from negotiation.services.agreements import signed_agreement_pdf
-
-    return len(signed_agreement_pdf(plan_id, actor=None))
+    return len(agreements.signed_agreement_pdf(plan_id, actor=None))

@@ -20,6 +20,7 @@ from negotiation.models import (
     PlanStatus,
 )
 from negotiation.roles import COMPLIANCE, SUPERVISORS
+from negotiation.services.following import follow_plans
 from negotiation.services.notifications import (
     MAX_ATTEMPTS,
     deliver_notification,
@@ -27,7 +28,7 @@ from negotiation.services.notifications import (
     send_due_notifications,
 )
 from negotiation.services.payments import record_payment
-from negotiation.services.plans import follow_plans, sign_plan
+from negotiation.services.plans import sign_plan
 from negotiation.services.requests import approve_request, reject_request
 from tests.conftest import staff_client
 from tests.factories import make_request, make_staff

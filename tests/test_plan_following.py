@@ -13,7 +13,8 @@ from django.utils import timezone
 from negotiation.locks import advisory_lock
 from negotiation.models import AccountStatus, Message, Notification, PlanStatus
 from negotiation.policy import InstallmentState, breaks_plan, missed
-from negotiation.services.plans import FollowUp, follow_plans, sign_plan
+from negotiation.services.following import FollowUp, follow_plans
+from negotiation.services.plans import sign_plan
 from negotiation.services.requests import approve_request
 from tests.factories import make_request
 from tests.test_payments import pay

@@ -151,7 +151,7 @@ def _signed_deferral(account, program, specialist, *, on: dt.date):
 def test_a_second_deferral_keeps_the_first_pause(account, deferral_program, specialist):
     """Days past due subtract every agreed pause: a second deferral must not erase the
     first and move every dated consequence earlier."""
-    from negotiation.services.plans import follow_plans
+    from negotiation.services.following import follow_plans
 
     first_plan = _signed_deferral(account, deferral_program, specialist, on=TODAY)
     installments = list(first_plan.installments.order_by("number"))

@@ -27,7 +27,12 @@ from negotiation.selectors.debtor import (
     accounts_with_activity,
     request_history,
 )
-from negotiation.selectors.terms import account_facts, bounds_as_agreed
+from negotiation.selectors.terms import (
+    account_facts,
+    approves_alone,
+    bounds_as_agreed,
+    request_affordability,
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,6 @@ RECENT = 50
 def review_picture(request: ReliefRequest, *, viewer: User, today: dt.date) -> ReviewPicture:
     debtor = request.account.debtor
     year_ago = today - dt.timedelta(days=365)
-    from negotiation.selectors.terms import approves_alone, request_affordability
 
     return ReviewPicture(
         accounts=account_summaries(

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from negotiation import delinquency
 from negotiation.exceptions import TransitionNotAllowed
+from negotiation.locks import advisory_lock
 from negotiation.models import AccountStatus, AgingPause, CreditAccount, RepaymentPlan, User
 from negotiation.models.accounts import ACCOUNT_TRANSITIONS
 from negotiation.services.audit import record_event
@@ -151,8 +152,6 @@ def refresh_aging(*, today: dt.date) -> int | None:
     statements, no loop over accounts. One run at a time (None when another holds the
     lock); running it again on the same day gives the same figures. Returns the rows."""
     from django.db import connection
-
-    from negotiation.locks import advisory_lock
 
     with advisory_lock("refresh_aging") as acquired:
         if not acquired:

@@ -19,6 +19,7 @@ from django.utils import translation
 from negotiation import money
 from negotiation.models import Installment, RepaymentPlan, User
 from negotiation.services.audit import record_event
+from negotiation.services.plans import unsaved_installments
 
 
 def agreement_filename(plan: RepaymentPlan) -> str:
@@ -28,7 +29,6 @@ def agreement_filename(plan: RepaymentPlan) -> str:
 def agreed_schedule(plan: RepaymentPlan) -> list[Installment]:
     """The schedule as agreed: recomputed from the plan's terms and agreement date, so the
     document shows what was signed even after an overpayment reduced the last installments."""
-    from negotiation.services.plans import unsaved_installments
 
     disclosure = money.disclose(plan.terms, start=plan.agreed_on, due=plan.due)
     return unsaved_installments(plan, disclosure.lines)

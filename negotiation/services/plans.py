@@ -4,26 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from negotiation import money, policy
+from negotiation import money
 from negotiation.exceptions import (
     AboveRateCeiling,
     ActionNotPermitted,
     BeyondLegalCap,
     TransitionNotAllowed,
 )
-from negotiation.locks import advisory_lock
 from negotiation.models import (
     AccountStatus,
     Installment,
-    InstallmentStatus,
-    Message,
     PlanStatus,
     ReliefRequest,
     RepaymentPlan,
@@ -31,10 +26,8 @@ from negotiation.models import (
 )
 from negotiation.models.plans import PLAN_TRANSITIONS
 from negotiation.queueing import STORE_SIGNED_AGREEMENT, delay_after_commit
-from negotiation.services.accounts import end_aging_pauses, pause_aging, transition_account
+from negotiation.services.accounts import pause_aging, transition_account
 from negotiation.services.audit import record_event
-from negotiation.services.notifications import notify_debtor
-from negotiation.templatetags.money import money as format_money
 
 
 def create_plan(request: ReliefRequest, *, actor: User | None, agreed_on: dt.date) -> RepaymentPlan:
@@ -208,199 +201,3 @@ def _pause_aging_for_deferral(plan: RepaymentPlan, *, actor: User, today: dt.dat
         actor=actor,
         plan=plan,
     )
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    """What one run of ``follow_plans`` did."""
-
-    overdue: int
-    broken: int
-    expired: int
-    reminded: int
-    due_soon: int = 0
-
-
-SIGNATURE_REMINDER_DAYS = 3  # the debtor is reminded this many days before an unsigned plan expires
-PAYMENT_REMINDER_DAYS = 3  # and this many days before each installment falls due
-
-
-def follow_plans(*, today: dt.date) -> FollowUp | None:
-    """The daily follow-up of every plan; idempotent, and one run at a time (None when
-    another run holds the lock).
-
-    Installments past their due date and not paid in full become OVERDUE (one set-based
-    update) and the debtor is told once per installment; an active plan whose latest
-    ``misses_before_break`` installments are missed beyond the program's grace is BROKEN
-    (account back in arrears; debtor and assigned specialist told); a plan left unsigned
-    past its program's ``signature_days`` EXPIRES (account back in arrears), its debtor
-    reminded ``SIGNATURE_REMINDER_DAYS`` before."""
-    with advisory_lock("follow_plans") as acquired:
-        if not acquired:
-            return None
-        return FollowUp(
-            overdue=_mark_overdue(today),
-            broken=_break_plans(today),
-            expired=_expire_unsigned(today),
-            reminded=_remind_to_sign(today),
-            due_soon=_remind_upcoming_payments(today),
-        )
-
-
-def _mark_overdue(today: dt.date) -> int:
-    with transaction.atomic():
-        newly = list(
-            Installment.objects.select_for_update()
-            .filter(
-                plan__status=PlanStatus.ACTIVE,
-                due_date__lt=today,
-                status__in=[InstallmentStatus.DUE, InstallmentStatus.PARTIALLY_PAID],
-            )
-            .select_related("plan__account__debtor", "plan__request")
-        )
-        Installment.objects.filter(pk__in=[i.pk for i in newly]).update(
-            status=InstallmentStatus.OVERDUE
-        )
-        for installment in newly:
-            plan = installment.plan
-            notify_debtor(
-                plan.account.debtor,
-                "installment.overdue",
-                key=f"{plan.reference}:{installment.number}",
-                request=plan.request,
-                context={
-                    "reference": plan.reference,
-                    "page": "plan",
-                    "due": installment.due_date.isoformat(),
-                },
-            )
-    return len(newly)
-
-
-def _remind_upcoming_payments(today: dt.date) -> int:
-    """A reminder ``PAYMENT_REMINDER_DAYS`` before each installment not yet paid in full.
-    The window is the next three days, not the third day only, so a day the job did not
-    run is caught up; the key (plan, installment) makes it once per installment."""
-    upcoming = (
-        Installment.objects.filter(
-            plan__status=PlanStatus.ACTIVE,
-            due_date__gt=today,
-            due_date__lte=today + dt.timedelta(days=PAYMENT_REMINDER_DAYS),
-            status__in=[InstallmentStatus.DUE, InstallmentStatus.PARTIALLY_PAID],
-        )
-        .select_related("plan__account__debtor", "plan__request__account")
-        .order_by("due_date", "pk")
-    )
-    reminded = 0
-    for installment in upcoming:
-        plan = installment.plan
-        with transaction.atomic():
-            written = notify_debtor(
-                plan.account.debtor,
-                "installment.due_soon",
-                key=f"{plan.reference}:{installment.number}",
-                request=plan.request,
-                context={
-                    "reference": plan.reference,
-                    "page": "plan",
-                    "due": installment.due_date.isoformat(),
-                    "amount": format_money(
-                        installment.amount - installment.paid_amount, plan.account.currency
-                    ),
-                },
-            )
-        reminded += bool(written)
-    return reminded
-
-
-def _break_plans(today: dt.date) -> int:
-    broken = 0
-    candidates = (
-        RepaymentPlan.objects.filter(
-            status=PlanStatus.ACTIVE, installments__status=InstallmentStatus.OVERDUE
-        )
-        .distinct()
-        .select_related("request__program", "request__assignee", "account__debtor")
-        .prefetch_related("installments")
-    )
-    for plan in candidates:
-        program = plan.request.program
-        if not policy.breaks_plan(
-            plan.installment_states(),
-            today=today,
-            grace_days=program.grace_days,
-            misses=program.misses_before_break,
-        ):
-            continue
-        with transaction.atomic():
-            ended = transition_plan(plan, PlanStatus.BROKEN, actor=None)
-            end_aging_pauses(plan.account, on=today, actor=None)
-            transition_account(
-                plan.account, AccountStatus.IN_ARREARS, actor=None, reason="plan broken"
-            )
-            notify_debtor(
-                plan.account.debtor,
-                "plan.broken",
-                key=plan.reference,
-                request=plan.request,
-                context={"reference": plan.reference, "page": "plan"},
-            )
-            if plan.request.assignee is not None:
-                Message.objects.create(
-                    request=plan.request,
-                    author=plan.request.assignee,
-                    internal=True,
-                    body=f"Plan {ended.reference} ended after {program.misses_before_break} "
-                    f"consecutive missed payments; the account is back in collection.",
-                )
-        broken += 1
-    return broken
-
-
-def _awaiting_signature() -> Iterator[tuple[RepaymentPlan, dt.date]]:
-    """Each plan waiting for the debtor's signature, with the last day to sign it."""
-    waiting = RepaymentPlan.objects.filter(status=PlanStatus.AWAITING_SIGNATURE).select_related(
-        "request__program", "account__debtor"
-    )
-    for plan in waiting:
-        yield plan, plan.agreed_on + dt.timedelta(days=plan.request.program.signature_days)
-
-
-def _expire_unsigned(today: dt.date) -> int:
-    expired = 0
-    for plan, last_day in _awaiting_signature():
-        if today <= last_day:
-            continue
-        with transaction.atomic():
-            transition_plan(plan, PlanStatus.EXPIRED, actor=None)
-            transition_account(
-                plan.account, AccountStatus.IN_ARREARS, actor=None, reason="plan expired unsigned"
-            )
-            notify_debtor(
-                plan.account.debtor,
-                "plan.expired",
-                key=plan.reference,
-                request=plan.request,
-                context={"reference": plan.reference, "page": "plan"},
-            )
-        expired += 1
-    return expired
-
-
-def _remind_to_sign(today: dt.date) -> int:
-    reminded = 0
-    for plan, last_day in _awaiting_signature():
-        if last_day - dt.timedelta(days=SIGNATURE_REMINDER_DAYS) <= today <= last_day:
-            written = notify_debtor(
-                plan.account.debtor,
-                "plan.signature_reminder",
-                key=plan.reference,
-                request=plan.request,
-                context={
-                    "reference": plan.reference,
-                    "page": "plan",
-                    "until": last_day.isoformat(),
-                },
-            )
-            reminded += bool(written)
-    return reminded

@@ -40,7 +40,7 @@ from negotiation.models import (
 )
 from negotiation.models.requests import REQUEST_TRANSITIONS, WITH_THE_BANK_STATUSES
 from negotiation.policy import Choices, Hardship
-from negotiation.roles import ROLE_PERMISSIONS, Role, actor_holds, is_supervisor
+from negotiation.roles import ROLE_PERMISSIONS, Role, is_supervisor
 from negotiation.selectors.terms import approves_alone, request_affordability, validated_terms
 from negotiation.services.audit import record_event
 from negotiation.services.notifications import REQUEST_EVENTS, notify_request_event
@@ -558,3 +558,14 @@ def escalate_overdue_requests(*, now: dt.datetime) -> int:
             )
             escalated += 1
     return escalated
+
+
+def actor_holds(actor: User | None, role: Role, request: ReliefRequest) -> bool:
+    """Whether ``actor`` may act as ``role`` on ``request``. ``None`` is the system."""
+    if role is Role.SYSTEM:
+        return actor is None
+    if actor is None or not actor.is_active:
+        return False
+    if role is Role.DEBTOR:
+        return request.account.debtor.user_id == actor.pk
+    return actor.is_staff and actor.has_perm(ROLE_PERMISSIONS[role])

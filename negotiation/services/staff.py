@@ -1,8 +1,12 @@
-"""Staff settings that govern decisions: approval limits, set by supervisors, audited."""
+"""Staff settings that govern decisions: the role groups and their permissions (from
+``roles.GROUP_PERMISSIONS``), and approval limits, set by supervisors, audited."""
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Group, Permission
+
 from negotiation.models import ApprovalLimit, User
+from negotiation.roles import GROUP_PERMISSIONS
 from negotiation.services.audit import record_event
 
 
@@ -22,3 +26,33 @@ def save_approval_limit(limit: ApprovalLimit, *, actor: User) -> ApprovalLimit:
         },
     )
     return limit
+
+
+def sync_role_groups() -> None:
+    """Create or repair the staff groups with exactly their permissions.
+
+    Runs after every migrate (apps.py); seed_demo calls it too, so the demo logins work
+    even on a database whose tables were flushed (as transactional tests do). A codename
+    that does not exist is a mistake in GROUP_PERMISSIONS and stops with its name.
+    """
+    for name, codenames in GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = {_qualified(codename) for codename in codenames}
+        permissions = [
+            p
+            for p in Permission.objects.filter(
+                content_type__app_label__in={app for app, _ in wanted},
+                codename__in={codename for _, codename in wanted},
+            ).select_related("content_type")
+            if (p.content_type.app_label, p.codename) in wanted
+        ]
+        missing = wanted - {(p.content_type.app_label, p.codename) for p in permissions}
+        if missing:
+            raise LookupError(f"Unknown permissions for {name}: {sorted(missing)}")
+        group.permissions.set(permissions)
+
+
+def _qualified(codename: str) -> tuple[str, str]:
+    """("app_label", "codename"): ours are written bare, other apps' as "app.codename"."""
+    app_label, _, bare = codename.rpartition(".")
+    return (app_label or "negotiation", bare)

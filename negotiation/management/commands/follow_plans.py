@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from negotiation.services.plans import follow_plans
+from negotiation.services.following import follow_plans
 
 
 class Command(BaseCommand):

@@ -47,9 +47,10 @@ from negotiation.references import (
     new_debtor_reference,
     new_request_reference,
 )
-from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS, sync_role_groups
+from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
 from negotiation.selectors.terms import account_facts
 from negotiation.services.plans import unsaved_installments, unsaved_plan
+from negotiation.services.staff import sync_role_groups
 
 DEMO_DEBTOR_EMAIL = "demo@example.com"
 DEMO_DEBTOR_PASSWORD = "demo-debtor-pass"
