@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from negotiation.models import Debtor
+from negotiation.services.debtors import save_preferred_language
 
 SUPPORTED = {code for code, _ in settings.LANGUAGES}
 
@@ -24,9 +25,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = django_set_language(request)
     language = request.POST.get("language", "")
     if language in SUPPORTED and request.user.is_authenticated:
-        Debtor.objects.filter(user=request.user).exclude(preferred_language=language).update(
-            preferred_language=language
-        )
+        save_preferred_language(request.user, language)  # type: ignore[arg-type]
     return response
 
 

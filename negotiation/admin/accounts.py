@@ -26,7 +26,7 @@ from negotiation.models import (
     Payment,
     User,
 )
-from negotiation.services.audit import record_event
+from negotiation.services.notices import save_collection_notice
 from negotiation.services.payments import payment_problems, record_payment
 from negotiation.templatetags.money import money as format_money
 
@@ -212,21 +212,7 @@ class CollectionNoticeAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: CollectionNotice, form: Any, change: bool
     ) -> None:
-        if not change:
-            obj.recorded_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
-        record_event(
-            obj.account,
-            actor=request.user,  # type: ignore[arg-type]
-            action="notice.updated" if change else "notice.recorded",
-            after={
-                "notice": obj.pk,
-                "channel": obj.channel,
-                "sent_at": obj.sent_at.isoformat(),
-                "delivered_at": obj.delivered_at.isoformat() if obj.delivered_at else None,
-            },
-            ip=client_ip(request),
-        )
+        save_collection_notice(obj, actor=request.user, ip=client_ip(request))  # type: ignore[arg-type]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

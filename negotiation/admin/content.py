@@ -14,7 +14,7 @@ from negotiation.http import client_ip
 from negotiation.models import (
     ConsequenceRule,
 )
-from negotiation.services.audit import record_event
+from negotiation.services.content import save_consequence_rule
 
 
 class ConsequenceRuleForm(forms.ModelForm):
@@ -84,16 +84,11 @@ class ConsequenceRuleAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: ConsequenceRule, form: Any, change: bool
     ) -> None:
-        before = (
-            {name: str(form.initial.get(name, "")) for name in form.changed_data} if change else {}
-        )
-        super().save_model(request, obj, form, change)
-        record_event(
+        save_consequence_rule(
             obj,
             actor=request.user,  # type: ignore[arg-type]
-            action="consequence_rule.changed" if change else "consequence_rule.published",
-            before=before,
-            after={name: str(form.cleaned_data.get(name, "")) for name in form.changed_data},
+            changed_fields=form.changed_data,
+            before=form.initial,
             ip=client_ip(request),
         )
 

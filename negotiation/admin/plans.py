@@ -18,8 +18,7 @@ from negotiation.models import (
     Installment,
     RepaymentPlan,
 )
-from negotiation.services.agreements import agreement_filename, agreement_pdf
-from negotiation.services.audit import record_event
+from negotiation.services.agreements import agreement_filename, read_agreement_pdf
 
 
 class InstallmentInline(ReadOnlyMixin, admin.TabularInline):
@@ -83,15 +82,5 @@ class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin):
             RepaymentPlan.objects.select_related("account__debtor", "request__program"),
             pk=object_id,
         )
-        content = agreement_pdf(
-            plan,
-            language=plan.account.debtor.preferred_language,
-            actor=user,  # type: ignore[arg-type]
-        )
-        record_event(
-            plan,
-            actor=user,  # type: ignore[arg-type]
-            action="plan.agreement_read",
-            ip=client_ip(request),
-        )
+        content = read_agreement_pdf(plan, actor=user, ip=client_ip(request))  # type: ignore[arg-type]
         return pdf_response(content, agreement_filename(plan))

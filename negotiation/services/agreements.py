@@ -88,3 +88,11 @@ def signed_agreement_pdf(plan_id: int, *, actor: User | None) -> bytes:
             after={"sha256": hashlib.sha256(content).hexdigest(), "language": language},
         )
     return content
+
+
+def read_agreement_pdf(plan: RepaymentPlan, *, actor: User, ip: str | None) -> bytes:
+    """The agreement as a member of staff reads it: in the debtor's language (the signed
+    one is the stored document), each read an audit row, since it names the debtor."""
+    content = agreement_pdf(plan, language=plan.account.debtor.preferred_language, actor=actor)
+    record_event(plan, actor=actor, action="plan.agreement_read", ip=ip)
+    return content

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 from django.db import transaction
 
 from negotiation.models import Program, User
 from negotiation.services.audit import record_event
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
 
 
 def save_program(program: Program, *, actor: User, changed_fields: list[str]) -> Program:
@@ -32,6 +21,6 @@ def save_program(program: Program, *, actor: User, changed_fields: list[str]) ->
             program,
             actor=actor,
             action="program.created" if created else "program.changed",
-            after={name: _jsonable(getattr(program, name)) for name in changed_fields},
+            after={name: getattr(program, name) for name in changed_fields},
         )
     return program

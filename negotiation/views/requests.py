@@ -148,7 +148,7 @@ def request_preview(request: HttpRequest, reference: str) -> HttpResponse:
     if form.is_valid():
         assert form.terms is not None
         disclosure = money.disclose(form.terms, start=today, due=form.chosen_program.bounds.due)
-        context.update(disclosure=disclosure, chart=balance_chart(disclosure))
+        context |= {"disclosure": disclosure, "chart": balance_chart(disclosure)}
     return render(request, "negotiation/_live_preview.html", context)
 
 

@@ -1,0 +1,38 @@
+"""What debtors read about the consequences of arrears: published in versions by
+supervisors and compliance, every save audited with the text before and after."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+
+from negotiation.models import ConsequenceRule, User
+from negotiation.services.audit import record_event
+
+
+def save_consequence_rule(
+    rule: ConsequenceRule,
+    *,
+    actor: User,
+    changed_fields: Iterable[str],
+    before: Mapping[str, Any],
+    ip: str | None = None,
+) -> ConsequenceRule:
+    """Publish a new version (no primary key yet, "Save as new" included) or correct a
+    future one (the admin form refuses to change a version already in force). The audit
+    row keeps each changed field's text before and after."""
+    published = rule.pk is None
+    changed = list(changed_fields)
+    with transaction.atomic():
+        rule.save()
+        record_event(
+            rule,
+            actor=actor,
+            action="consequence_rule.published" if published else "consequence_rule.changed",
+            before={} if published else {name: str(before.get(name, "")) for name in changed},
+            after={name: str(getattr(rule, name)) for name in changed},
+            ip=ip,
+        )
+    return rule
