@@ -25,7 +25,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = django_set_language(request)
     language = request.POST.get("language", "")
     if language in SUPPORTED and request.user.is_authenticated:
-        save_preferred_language(request.user, language)  # type: ignore[arg-type]
+        save_preferred_language(request.user, language)
     return response
 
 
