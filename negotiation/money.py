@@ -46,6 +46,18 @@ def round_money(value: Decimal, *, rounding: str = ROUND_HALF_UP) -> Decimal:
     return value.quantize(CENT, rounding)  # positional: Decimal parses keywords slowly
 
 
+CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$"}
+
+
+def format_amount(value: Decimal, currency: str = "CNY") -> str:
+    """An amount as every page, message and document shows it: the currency's symbol (or
+    its code), thousands separated, two decimals, rounded by ``round_money``: ¥1,234.50."""
+    amount = round_money(value)
+    sign = "-" if amount < 0 else ""
+    symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+    return f"{sign}{symbol}{abs(amount):,.2f}"
+
+
 def add_months(start: dt.date, months: int, *, day: int | None = None) -> dt.date:
     """``start`` plus ``months`` calendar months, on ``day`` (default: start's day).
 

@@ -5,17 +5,20 @@ everyone downloads, with the signature evidence; nobody else's agreement can be 
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
+from collections import Counter
 
 import pytest
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from pypdf import PdfReader
 
-from negotiation.models import AuditEvent, RepaymentPlan
+from negotiation.models import AuditEvent, PaymentSource, RepaymentPlan
 from negotiation.roles import COMPLIANCE, SPECIALISTS
-from negotiation.services.agreements import render_agreement_pdf
+from negotiation.services.agreements import agreement_text, render_agreement_pdf
+from negotiation.services.payments import record_payment
 from negotiation.services.plans import sign_plan
 from negotiation.services.requests import approve_request
 from negotiation.templatetags.money import money
@@ -163,3 +166,35 @@ def test_the_agreement_states_how_the_figures_are_worked_out_for_its_method(acco
     text = pdf_text(render_agreement_pdf(annuity_plan, language="en"))
     assert "the payments are level" in text
     assert "equal principal parts" not in text
+
+
+MONEY = re.compile(r"¥[\d,]+\.\d\d")
+
+
+def test_the_signed_text_and_the_pdf_come_from_one_schedule(plan):
+    """Legal text in two forms must never drift: the text the debtor signs and the PDF show
+    the same figures, from the one schedule as agreed, even after payments were allocated."""
+    signed = sign(plan)
+    agreed = list(signed.installments.all())
+    record_payment(
+        signed.account,
+        actor=None,
+        amount=agreed[0].amount * 3,  # pays the first, the rest shortens the last
+        paid_on=TODAY,
+        source=PaymentSource.BANK_TRANSFER,
+        external_id="overpaid-1",
+        today=TODAY,
+    )
+    signed.refresh_from_db()
+    text = agreement_text(signed, language="en")
+    pdf = pdf_text(render_agreement_pdf(signed, language="en"))
+    in_text = MONEY.findall(text)
+    assert Counter(in_text) - Counter(MONEY.findall(pdf)) == Counter()  # none only in the text
+    amounts = [money(i.amount) for i in agreed]
+    assert [figure for figure in in_text if figure in amounts][-len(agreed) :] == amounts
+    for installment in agreed:
+        assert shown(installment.due_date) in text
+        assert shown(installment.due_date) in pdf
+    for figure in (signed.total_repayable, signed.total_cost):
+        assert money(figure) in text
+        assert money(figure) in pdf

@@ -26,9 +26,9 @@ from negotiation.models import (
     Payment,
     User,
 )
+from negotiation.money import format_amount
 from negotiation.services.notices import save_collection_notice
 from negotiation.services.payments import payment_problems, record_payment
-from negotiation.templatetags.money import money as format_money
 
 
 @admin.register(User)
@@ -135,7 +135,7 @@ class CreditAccountAdmin(ContactMaskingMixin, admin.ModelAdmin):
 
     @admin.display(description=_("total balance"))
     def total_display(self, obj: CreditAccount) -> str:
-        return format_money(obj.total_balance, obj.currency)
+        return format_amount(obj.total_balance, obj.currency)
 
 
 class PaymentForm(forms.ModelForm):

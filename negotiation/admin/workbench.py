@@ -28,6 +28,7 @@ from negotiation.forms.workbench import (
 )
 from negotiation.models import OPEN_REQUEST_STATUSES, Offer, ReliefRequest, RequestStatus
 from negotiation.models.requests import WITH_THE_BANK_STATUSES
+from negotiation.money import format_amount
 from negotiation.policy import Verdict
 from negotiation.roles import ROLE_PERMISSIONS, Role, is_supervisor
 from negotiation.selectors.terms import request_affordability
@@ -35,7 +36,6 @@ from negotiation.selectors.workbench import review_picture
 from negotiation.services.requests import (
     assign_request,
 )
-from negotiation.templatetags.money import money as format_money
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -287,7 +287,7 @@ class ReliefRequestAdmin(DecisionViews):
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj: ReliefRequest) -> str:
-        return format_money(obj.amount, obj.account.currency)
+        return format_amount(obj.amount, obj.account.currency)
 
     @admin.display(description=_("months"), ordering="months")
     def months_display(self, obj: ReliefRequest) -> int:
@@ -295,7 +295,7 @@ class ReliefRequestAdmin(DecisionViews):
 
     @admin.display(description=_("monthly"), ordering="monthly_amount")
     def monthly_display(self, obj: ReliefRequest) -> str:
-        return format_money(obj.monthly_amount, obj.account.currency)
+        return format_amount(obj.monthly_amount, obj.account.currency)
 
     @admin.display(description=_("affordability"))
     def verdict(self, obj: ReliefRequest) -> str:

@@ -34,16 +34,25 @@ def agreed_schedule(plan: RepaymentPlan) -> list[Installment]:
     return unsaved_installments(plan, disclosure.lines)
 
 
+def agreement_text(plan: RepaymentPlan, *, language: str) -> str:
+    """The agreement as the debtor reads it on the plan page and signs it (its SHA-256 is
+    the signature's fingerprint): the same context and schedule as the PDF."""
+    with translation.override(language):
+        return render_to_string("negotiation/agreement.txt", agreement_context(plan, language))
+
+
 def render_agreement_pdf(plan: RepaymentPlan, *, language: str) -> bytes:
     """The agreement document for ``plan`` in ``language``: a draft when unsigned."""
     import weasyprint  # imported here: loading Pango costs time that most requests never need
 
     with translation.override(language):
-        html = render_to_string("negotiation/agreement.html", _context(plan, language))
+        html = render_to_string("negotiation/agreement.html", agreement_context(plan, language))
     return bytes(weasyprint.HTML(string=html).write_pdf())
 
 
-def _context(plan: RepaymentPlan, language: str) -> dict[str, Any]:
+def agreement_context(plan: RepaymentPlan, language: str) -> dict[str, Any]:
+    """The one context of the agreement's text and its PDF: this is legal text, and two
+    sources of its figures could drift apart."""
     account = plan.account
     return {
         "plan": plan,

@@ -19,10 +19,10 @@ from negotiation.models import (
     PlanStatus,
     RepaymentPlan,
 )
+from negotiation.money import format_amount
 from negotiation.services.accounts import end_aging_pauses, transition_account
 from negotiation.services.notifications import notify_debtor
 from negotiation.services.plans import transition_plan
-from negotiation.templatetags.money import money as format_money
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def _remind_upcoming_payments(today: dt.date) -> int:
                     "reference": plan.reference,
                     "page": "plan",
                     "due": installment.due_date.isoformat(),
-                    "amount": format_money(
+                    "amount": format_amount(
                         installment.amount - installment.paid_amount, plan.account.currency
                     ),
                 },

@@ -23,11 +23,11 @@ from negotiation.models import (
     RepaymentPlan,
     User,
 )
+from negotiation.money import format_amount
 from negotiation.services.accounts import end_aging_pauses, transition_account
 from negotiation.services.audit import record_event
 from negotiation.services.notifications import notify_debtor
 from negotiation.services.plans import transition_plan
-from negotiation.templatetags.money import money as format_money
 
 # The order in which a payment reduces the account's ledger: the costs of being late
 # first, principal last (the usual card allocation order).
@@ -175,7 +175,7 @@ def _send_receipt(payment: Payment, plan: RepaymentPlan | None) -> None:
         context={
             "reference": plan.reference if plan else account.reference,
             "page": "plan" if plan else "account",
-            "amount": format_money(payment.amount, account.currency),
+            "amount": format_amount(payment.amount, account.currency),
             "paid_on": payment.paid_on.isoformat(),
         },
     )

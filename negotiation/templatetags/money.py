@@ -4,21 +4,17 @@ from decimal import Decimal
 
 from django import template
 
-from negotiation.money import round_money
+from negotiation.money import format_amount, round_money
 
 register = template.Library()
-
-SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$"}
 
 
 @register.filter
 def money(value: Decimal | None, currency: str = "CNY") -> str:
+    """The template's side of ``money.format_amount``: blank for no value."""
     if value is None or value == "":
         return ""
-    amount = round_money(Decimal(value))
-    sign = "-" if amount < 0 else ""
-    symbol = SYMBOLS.get(currency, f"{currency} ")
-    return f"{sign}{symbol}{abs(amount):,.2f}"
+    return format_amount(Decimal(value), currency)
 
 
 @register.filter

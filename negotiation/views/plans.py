@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,7 +20,7 @@ from negotiation.http import client_ip, pdf_response
 from negotiation.models import (
     PlanStatus,
 )
-from negotiation.services.agreements import agreement_filename, agreement_pdf
+from negotiation.services.agreements import agreement_filename, agreement_pdf, agreement_text
 from negotiation.services.plans import sign_plan
 
 
@@ -30,7 +29,9 @@ from negotiation.services.plans import sign_plan
 @debtor_required
 def plan_detail(request: HttpRequest, reference: str) -> HttpResponse:
     plan = plan_for(request.user, reference)  # type: ignore[arg-type]
-    agreement_text = render_to_string("negotiation/agreement.txt", {"plan": plan}, request=request)
+    text = agreement_text(
+        plan, language=translation.get_language() or plan.account.debtor.preferred_language
+    )
     form = SignPlanForm(request.POST or None, user=request.user)
     if (
         request.method == "POST"
@@ -41,7 +42,7 @@ def plan_detail(request: HttpRequest, reference: str) -> HttpResponse:
             sign_plan(
                 plan,
                 actor=request.user,  # type: ignore[arg-type]
-                agreement_text=agreement_text,
+                agreement_text=text,
                 ip=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
@@ -54,7 +55,7 @@ def plan_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "plan": plan,
         "installments": plan.installments.all(),
         "form": form,
-        "agreement_text": agreement_text,
+        "agreement_text": text,
     }
     return render(request, "negotiation/plan_detail.html", context)
 

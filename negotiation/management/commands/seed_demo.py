@@ -41,7 +41,7 @@ from negotiation.models import (
     User,
 )
 from negotiation.models.debtors import hash_national_id
-from negotiation.money import CostMethod
+from negotiation.money import LEGAL_MAX_MONTHS, CostMethod
 from negotiation.references import (
     new_account_reference,
     new_debtor_reference,
@@ -93,7 +93,7 @@ PROGRAMS: list[dict[str, Any]] = [
         ),
         "min_days_past_due": 30,
         "months_min": 6,
-        "months_max": 60,
+        "months_max": LEGAL_MAX_MONTHS,
         "cost_method": CostMethod.ANNUITY,
         "rate": Decimal("0.06000"),
         "max_waiver_pct": Decimal("50"),
@@ -115,7 +115,7 @@ PROGRAMS: list[dict[str, Any]] = [
         ),
         "min_days_past_due": 90,
         "months_min": 12,
-        "months_max": 60,
+        "months_max": LEGAL_MAX_MONTHS,
         "hardship_evidence_required": True,
     },
     {
