@@ -4,6 +4,8 @@ installments; the account's balance and the plan's progress follow."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -11,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from negotiation import money, policy
 from negotiation.exceptions import ServiceError
+from negotiation.imports.payments import PaymentRow
+from negotiation.imports.table import Problem
 from negotiation.models import (
     AccountStatus,
     CreditAccount,
@@ -220,3 +224,101 @@ def _reduce_ledger(account: CreditAccount, amount: Decimal) -> Decimal:
             to_principal = part
     account.save(update_fields=list(LEDGER_ORDER))
     return to_principal
+
+
+class ImportRefused(ServiceError):
+    """Nothing was imported: every problem found, each with its line and column."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(
+            _("%(count)d problem(s); nothing was imported.") % {"count": len(problems)}
+        )
+        self.problems = sorted(problems)
+
+
+@dataclass(frozen=True)
+class PaymentImport:
+    imported: int
+    already_imported: int
+
+
+def import_payments(
+    rows: Sequence[PaymentRow],
+    *,
+    problems: Sequence[Problem] = (),
+    today: dt.date,
+    progress: Callable[[int, int], None] | None = None,
+) -> PaymentImport:
+    """All or nothing: every row checked first (``problems`` are those the file's reading
+    found); any problem and ``ImportRefused`` lists them all, writing nothing. A row whose
+    external id was imported before with the same details is skipped, so running the same
+    file twice changes nothing; with other details it is a problem."""
+    found = list(problems)
+    accounts = CreditAccount.objects.in_bulk(
+        list({row.account_reference for row in rows}), field_name="reference"
+    )
+    new_rows = _not_yet_imported(rows, accounts, found)
+    found.extend(_payment_problems_of(new_rows, accounts, today))
+    if found:
+        raise ImportRefused(found)
+    with transaction.atomic():
+        for done, row in enumerate(new_rows, start=1):
+            record_payment(
+                accounts[row.account_reference],
+                actor=None,
+                amount=row.amount,
+                paid_on=row.paid_on,
+                source=row.source,
+                external_id=row.external_id,
+                today=today,
+            )
+            if progress is not None:
+                progress(done, len(new_rows))
+    return PaymentImport(imported=len(new_rows), already_imported=len(rows) - len(new_rows))
+
+
+def _not_yet_imported(
+    rows: Sequence[PaymentRow], accounts: dict[str, CreditAccount], found: list[Problem]
+) -> list[PaymentRow]:
+    existing = Payment.objects.in_bulk([r.external_id for r in rows], field_name="external_id")
+    new_rows = []
+    for row in rows:
+        earlier = existing.get(row.external_id)
+        account = accounts.get(row.account_reference)
+        if earlier is None:
+            new_rows.append(row)
+        elif (earlier.account_id, earlier.amount, earlier.paid_on) != (
+            account.pk if account else None,
+            row.amount,
+            row.paid_on,
+        ):
+            found.append(
+                Problem(
+                    row.line,
+                    "external_id",
+                    _("this external id was imported before with other details"),
+                )
+            )
+    return new_rows
+
+
+def _payment_problems_of(
+    rows: Sequence[PaymentRow], accounts: dict[str, CreditAccount], today: dt.date
+) -> list[Problem]:
+    """Each row against the same rules as a payment entered by hand, counting what earlier
+    rows of the file already pay on the same account."""
+    found: list[Problem] = []
+    running: dict[str, Decimal] = {}
+    for row in rows:
+        for problem in payment_problems(
+            accounts.get(row.account_reference),
+            amount=row.amount,
+            paid_on=row.paid_on,
+            source=row.source,
+            external_id=row.external_id,
+            today=today,
+            already_in_this_batch=running.get(row.account_reference, money.ZERO),
+        ):
+            found.append(Problem(row.line, "", str(problem)))
+        running[row.account_reference] = running.get(row.account_reference, money.ZERO) + row.amount
+    return found

@@ -1,0 +1,50 @@
+"""A CSV file as rows of stripped text under a fixed header, and the problems found in it."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """Why one row cannot be imported. ``column`` names the column at fault ("" when it is
+    the row as a whole); the value itself is only repeated where it is harmless."""
+
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+class FileRefused(ValueError):
+    """The file as a whole cannot be read: its encoding or its header."""
+
+
+def decode(content: bytes) -> str:
+    """UTF-8, with or without the byte-order mark spreadsheet programs write."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FileRefused(_("The file is not UTF-8 text.")) from error
+
+
+def csv_rows(text: str, columns: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each data row with its line number in the file (the header is line 1), every value
+    stripped. A header other than ``columns``, in that order, refuses the whole file."""
+    reader = csv.DictReader(text.splitlines())
+    if reader.fieldnames is None or [name.strip() for name in reader.fieldnames] != list(columns):
+        raise FileRefused(_("The header must be: %(columns)s") % {"columns": ",".join(columns)})
+    for line, raw in enumerate(reader, start=2):
+        yield (
+            line,
+            {
+                (name or "").strip(): (value if isinstance(value, str) else "").strip()
+                for name, value in raw.items()
+            },
+        )
