@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from negotiation.models import Notification, NotificationChannel
+from negotiation.models import Notification, NotificationChannel, PlanStatus, RequestStatus
 
 
 def inbox(request: HttpRequest) -> dict[str, int]:
@@ -12,3 +12,9 @@ def inbox(request: HttpRequest) -> dict[str, int]:
         debtor__user=user, channel=NotificationChannel.PORTAL, read_at__isnull=True
     ).count()
     return {"unread_notifications": unread}
+
+
+def vocabulary(request: HttpRequest) -> dict[str, type]:
+    """The status enums, so a template compares ``r.status == RequestStatus.SUBMITTED``
+    instead of repeating a raw value (Django's choices are never called in templates)."""
+    return {"RequestStatus": RequestStatus, "PlanStatus": PlanStatus}

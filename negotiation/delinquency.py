@@ -231,6 +231,10 @@ class TimelineEntry:
     when: When
     on: dt.date | None
 
+    @property
+    def is_next(self) -> bool:
+        return self.when is When.NEXT
+
 
 @dataclass(frozen=True)
 class Timeline:

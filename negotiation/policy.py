@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Protocol
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from negotiation import money
 from negotiation.money import LEGAL_MAX_MONTHS, ZERO, CostMethod, DueDates, Terms
@@ -388,6 +389,22 @@ class Verdict(StrEnum):
             Verdict.DOES_NOT_FIT: _("Does not fit the budget"),
         }[self]
 
+    @property
+    def debtor_label(self) -> str:
+        """The verdict in the debtor's own words, on their suggestions."""
+        return {
+            Verdict.FITS: _("Fits your budget"),
+            Verdict.TIGHT: _("Tight for your budget"),
+            Verdict.DOES_NOT_FIT: _("More than your budget allows"),
+        }[self]
+
+    @property
+    def tone(self) -> str:
+        """The colour a badge shows it in (Bootstrap's names)."""
+        return {Verdict.FITS: "success", Verdict.TIGHT: "warning", Verdict.DOES_NOT_FIT: "danger"}[
+            self
+        ]
+
 
 @dataclass(frozen=True)
 class AffordabilityThresholds:
@@ -460,6 +477,20 @@ class Suggestion:
     terms: Terms
     disclosure: money.Disclosure = field(repr=False)
     affordability: Affordability | None
+
+    @property
+    def heading(self) -> str:
+        """What the suggestion is, as its card's title says."""
+        if self.kind is SuggestionKind.SHORTEST_THAT_FITS:
+            return _("The shortest plan that fits your budget")
+        if self.kind is SuggestionKind.BALANCED:
+            months = self.terms.months
+            return ngettext("A plan over %(n)s month", "A plan over %(n)s months", months) % {
+                "n": months
+            }
+        if self.kind is SuggestionKind.LOWEST_PAYMENT:
+            return _("The lowest monthly payment")
+        return _("Pause payments first")
 
 
 def suggest_plans(

@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "negotiation.context_processors.inbox",
+                "negotiation.context_processors.vocabulary",
             ],
         },
     },

@@ -6,7 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 
 from negotiation.models import ApprovalLimit, CreditAccount, Debtor, Program, User
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
@@ -18,6 +20,14 @@ from tests.chromium import browser  # noqa: F401  (the browser tests' fixture)
 def _fast_password_hashing(settings):
     # Password hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a page served in Chinese leaves Chinese
+    active in the thread (LocaleMiddleware), which must not leak into the next test."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -18,9 +18,9 @@ def parse_decimal(text: str) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation as error:
-        raise FieldInvalid(_("the amount %(value)r is not a number") % {"value": text}) from error
+        raise FieldInvalid(_("the amount '%(value)s' is not a number") % {"value": text}) from error
     if not value.is_finite():
-        raise FieldInvalid(_("the amount %(value)r is not a number") % {"value": text})
+        raise FieldInvalid(_("the amount '%(value)s' is not a number") % {"value": text})
     return value
 
 
@@ -28,4 +28,4 @@ def parse_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError as error:
-        raise FieldInvalid(_("the date %(value)r is not YYYY-MM-DD") % {"value": text}) from error
+        raise FieldInvalid(_("the date '%(value)s' is not YYYY-MM-DD") % {"value": text}) from error

@@ -158,3 +158,8 @@ class Installment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan.reference} #{self.number}"
+
+    @property
+    def is_down_payment(self) -> bool:
+        """Number 0: the down payment, due on the day of the agreement."""
+        return self.number == 0

@@ -346,6 +346,16 @@ class Program(models.Model):
         )
 
     @property
+    def is_annuity(self) -> bool:
+        """Priced at an annual rate on the declining balance (else a flat monthly fee)."""
+        return self.cost_method == CostMethod.ANNUITY
+
+    @property
+    def costs_nothing(self) -> bool:
+        """A plan under it repays only what is owed: an interest freeze, or no rate."""
+        return self.bounds.charged_rate == 0
+
+    @property
     def bounds(self) -> ProgramBounds:
         return ProgramBounds(
             kind=Kind(self.kind),

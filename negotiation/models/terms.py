@@ -49,6 +49,11 @@ class TermsFields(models.Model):
         abstract = True
 
     @property
+    def is_annuity(self) -> bool:
+        """Priced at an annual rate on the declining balance (else a flat monthly fee)."""
+        return self.cost_method == CostMethod.ANNUITY
+
+    @property
     def due(self) -> DueDates:
         return DueDates(payment_day=self.payment_day, first_due_min_days=self.first_due_min_days)
 
