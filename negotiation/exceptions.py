@@ -1,6 +1,9 @@
 """Errors that services raise. Messages are translatable: views show them to the user."""
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+
+from negotiation.money import LEGAL_MAX_MONTHS
 
 
 class ServiceError(Exception):
@@ -59,9 +62,13 @@ class BeyondLegalCap(ServiceError):
     """The plan would last longer than the law allows (商业银行信用卡业务监督管理办法 Art. 70:
     five years). No approval, exception to policy or supervisor can waive it."""
 
-    default_message = _(
-        "Agreed today, these terms would end more than 60 months after the agreement, which "
-        "the law does not allow. They need fewer payments or fewer payment-free months."
+    default_message = format_lazy(
+        _(
+            "Agreed today, these terms would end more than {months} months after the "
+            "agreement, which the law does not allow. They need fewer payments or fewer "
+            "payment-free months."
+        ),
+        months=LEGAL_MAX_MONTHS,
     )
 
 

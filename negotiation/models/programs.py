@@ -236,8 +236,8 @@ class Program(models.Model):
             errors["grace_months_max"] = _("A deferral needs at least one payment-free month.")
         elif self.months_min and self.months_min + (self.grace_months_max and 1) > LEGAL_MAX_MONTHS:
             errors["months_min"] = _(
-                "With its payment-free months no plan could stay within 60 months."
-            )
+                "With its payment-free months no plan could stay within %(months)s months."
+            ) % {"months": LEGAL_MAX_MONTHS}
         if self.min_down_payment_pct is not None and self.min_down_payment_pct >= 100:
             errors["min_down_payment_pct"] = _(
                 "A down payment of the whole amount leaves nothing to repay in installments."
@@ -299,9 +299,10 @@ class Program(models.Model):
                 return {
                     "months_min": _(
                         "With its first payment date, the shortest plan would end more than "
-                        "60 months after the agreement on some days. Lower the minimum months "
-                        "or the days before the first payment."
+                        "%(months)s months after the agreement on some days. Lower the minimum "
+                        "months or the days before the first payment."
                     )
+                    % {"months": LEGAL_MAX_MONTHS}
                 }
         return {}
 
