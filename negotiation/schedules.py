@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 
 def install_default_schedules() -> list[str]:
     """Create the missing default periodic tasks; returns the names created."""
-    from django_celery_beat.models import PeriodicTask
-
     created = []
     for name, entry in settings.DEFAULT_PERIODIC_TASKS.items():
         if PeriodicTask.objects.filter(name=name).exists():
@@ -27,8 +26,6 @@ def install_default_schedules() -> list[str]:
 
 
 def _schedule(entry: dict[str, Any]) -> dict[str, Any]:
-    from django_celery_beat.models import CrontabSchedule, IntervalSchedule
-
     if "every_seconds" in entry:
         interval, _ = IntervalSchedule.objects.get_or_create(
             every=entry["every_seconds"], period=IntervalSchedule.SECONDS

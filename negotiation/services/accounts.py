@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from negotiation import delinquency
 from negotiation.exceptions import TransitionNotAllowed
@@ -151,8 +151,6 @@ def refresh_aging(*, today: dt.date) -> int | None:
     """Store every account's days past due and stage as of ``today``: two set-based SQL
     statements, no loop over accounts. One run at a time (None when another holds the
     lock); running it again on the same day gives the same figures. Returns the rows."""
-    from django.db import connection
-
     with advisory_lock("refresh_aging") as acquired:
         if not acquired:
             return None
