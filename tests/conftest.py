@@ -6,9 +6,20 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
+from django.db.models.signals import post_save
 from django.test import Client
 
-from negotiation.models import ApprovalLimit, CreditAccount, Debtor, Program, User
+from negotiation.models import (
+    AUDIT_KEYS,
+    ApprovalLimit,
+    AuditAction,
+    AuditEvent,
+    CreditAccount,
+    Debtor,
+    Program,
+    User,
+)
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
 from tests import factories
 from tests.chromium import browser  # noqa: F401  (the browser tests' fixture)
@@ -39,6 +50,32 @@ def _tasks_run_in_process():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = True
+
+
+def audit_keys_outside_the_table(event: AuditEvent) -> list[str]:
+    """The keys of ``event``'s before and after that models.audit.AUDIT_KEYS does not list
+    for its action (a model's field names, where the action records changed fields)."""
+    keys = AUDIT_KEYS[AuditAction(event.action)]
+    fields: set[str] = set()
+    if keys.changed_fields:
+        fields = {field.name for field in apps.get_model(event.object_type)._meta.fields}
+    return [f"before.{key}" for key in event.before if key not in keys.before | fields] + [
+        f"after.{key}" for key in event.after if key not in keys.after | fields
+    ]
+
+
+def _audit_row_keeps_the_keys_of_its_action(sender, instance: AuditEvent, **kwargs) -> None:
+    unknown = audit_keys_outside_the_table(instance)
+    assert unknown == [], f"{instance.action} wrote keys missing from AUDIT_KEYS: {unknown}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _every_audit_row_keeps_the_keys_of_its_action():
+    """Every audit row any test writes holds only the keys its action declares, so the
+    table in models/audit.py stays the truth about what the trail contains."""
+    post_save.connect(_audit_row_keeps_the_keys_of_its_action, sender=AuditEvent)
+    yield
+    post_save.disconnect(_audit_row_keeps_the_keys_of_its_action, sender=AuditEvent)
 
 
 @pytest.fixture

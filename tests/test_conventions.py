@@ -1,7 +1,11 @@
 """House rules that a grep can check (STYLE.md)."""
 
+import ast
 import re
 from pathlib import Path
+
+from negotiation.models import AUDIT_KEYS, AuditAction, AuditEvent
+from tests.conftest import audit_keys_outside_the_table
 
 ROOT = Path(__file__).resolve().parent.parent
 STATUS_ASSIGNMENT = re.compile(r"\.status\s*=(?!=)")
@@ -91,3 +95,93 @@ def test_the_layering_checks_can_fail():
     assert TASKS_IMPORT.search("from negotiation import tasks")
     assert TASKS_IMPORT.search("import negotiation.tasks")
     assert not TASKS_IMPORT.search("delay_after_commit(SEND_NOTIFICATION, 1)")
+
+
+def _audit_actions(node: ast.expr | None) -> list[str] | None:
+    """The AuditAction members an ``action=`` argument names, or None if it is anything
+    else (a string, a variable): ``AuditAction.X``, or a choice between two such."""
+    if isinstance(node, ast.IfExp):
+        body, orelse = _audit_actions(node.body), _audit_actions(node.orelse)
+        return None if body is None or orelse is None else body + orelse
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "AuditAction"
+    ):
+        return [node.attr]
+    return None
+
+
+def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id == name)
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == name)
+        )
+    ]
+
+
+def record_event_actions(source: str) -> tuple[set[str], list[str]]:
+    """The AuditAction members that ``record_event`` calls in ``source`` name, and the calls
+    whose ``action`` is not a member (line and code)."""
+    used: set[str] = set()
+    offenders = []
+    for call in _calls(ast.parse(source), "record_event"):
+        action = next((k.value for k in call.keywords if k.arg == "action"), None)
+        members = _audit_actions(action)
+        if members is None:
+            offenders.append(f"{call.lineno}: {ast.unparse(call)}")
+        else:
+            used.update(members)
+    return used, offenders
+
+
+def _negotiation_sources() -> list[Path]:
+    return [path for path in (ROOT / "negotiation").rglob("*.py") if "migrations" not in path.parts]
+
+
+def test_every_audit_row_names_its_action_by_a_member_and_every_member_is_used():
+    used: set[str] = set()
+    offenders = []
+    for path in _negotiation_sources():
+        found, wrong = record_event_actions(path.read_text())
+        used |= found
+        offenders += [f"{path.relative_to(ROOT)}:{line}" for line in wrong]
+    assert offenders == []
+    assert used == set(AuditAction.names)  # no misspelt member, and no dead action
+
+
+def test_the_audit_action_check_can_fail():
+    literal = "record_event(plan, actor=None, action='plan.transition')"
+    assert record_event_actions(literal) == (set(), [f"1: {literal}"])
+    assert record_event_actions("audit.record_event(x, action=name)")[1]
+    assert record_event_actions('record_event(x, action=AuditAction.A if c else "b")')[1]
+    assert record_event_actions("record_event(x, actor=None)")[1]
+    assert record_event_actions(
+        "record_event(x, action=AuditAction.PLAN_CREATED if c else AuditAction.PLAN_TRANSITION)"
+    ) == ({"PLAN_CREATED", "PLAN_TRANSITION"}, [])
+
+
+def test_every_audit_action_declares_its_keys():
+    assert set(AUDIT_KEYS) == set(AuditAction)
+
+
+def test_the_audit_key_check_can_fail():
+    """tests/conftest.py checks every row the suite writes; a key the table does not list
+    for the action is found."""
+    assert audit_keys_outside_the_table(
+        AuditEvent(action=AuditAction.PLAN_TRANSITION, before={"status": "a"}, after={"to": "b"})
+    ) == ["after.to"]
+    assert (
+        audit_keys_outside_the_table(
+            AuditEvent(
+                action=AuditAction.PROGRAM_CHANGED,
+                object_type="negotiation.program",
+                after={"months_max": 18},
+            )
+        )
+        == []
+    )

@@ -7,7 +7,7 @@ from negotiation.models.accounts import (
     Product,
 )
 from negotiation.models.aging import AgingPause
-from negotiation.models.audit import AuditEvent
+from negotiation.models.audit import AUDIT_KEYS, AuditAction, AuditEvent, AuditKeys
 from negotiation.models.consequences import CollectionNotice, ConsequenceRule, NoticeChannel
 from negotiation.models.contacts import (
     ContactChannel,
@@ -36,11 +36,14 @@ from negotiation.models.terms import TermsFields
 from negotiation.models.users import User
 
 __all__ = [
+    "AUDIT_KEYS",
     "OPEN_REQUEST_STATUSES",
     "AccountStatus",
     "AgingPause",
     "ApprovalLimit",
+    "AuditAction",
     "AuditEvent",
+    "AuditKeys",
     "CollectionNotice",
     "ConsequenceRule",
     "ContactChannel",

@@ -21,6 +21,7 @@ from negotiation import policy
 from negotiation.locks import advisory_lock
 from negotiation.models import (
     AccountStatus,
+    AuditAction,
     CreditAccount,
     Debtor,
     Notification,
@@ -270,9 +271,9 @@ def send_again(notifications: Iterable[Notification], *, actor: User) -> int:
             record_event(
                 locked,
                 actor=actor,
-                action="notification.sent_again",
+                action=AuditAction.NOTIFICATION_SENT_AGAIN,
                 before=before,
-                after={"status": locked.status, "scheduled_for": locked.scheduled_for.isoformat()},
+                after={"status": locked.status, "scheduled_for": locked.scheduled_for},
             )
             if locked.scheduled_for <= now:
                 deliver_after_commit(locked.pk)

@@ -13,6 +13,7 @@ from negotiation import money, policy
 from negotiation.exceptions import ServiceError
 from negotiation.models import (
     AccountStatus,
+    AuditAction,
     CreditAccount,
     Installment,
     InstallmentStatus,
@@ -137,11 +138,11 @@ def record_payment(
             payment,
             actor=actor,
             actor_label="import" if actor is None else "system",
-            action="payment.recorded",
+            action=AuditAction.PAYMENT_RECORDED,
             after={
                 "account": locked.reference,
                 "amount": str(amount),
-                "paid_on": paid_on.isoformat(),
+                "paid_on": paid_on,
             },
         )
         _send_receipt(payment, plan)
