@@ -12,11 +12,14 @@ from django.test import Client
 
 from negotiation.models import (
     AUDIT_KEYS,
+    NOTIFICATION_CONTEXT,
     ApprovalLimit,
     AuditAction,
     AuditEvent,
     CreditAccount,
     Debtor,
+    Notification,
+    NotificationEvent,
     Program,
     User,
 )
@@ -69,13 +72,23 @@ def _audit_row_keeps_the_keys_of_its_action(sender, instance: AuditEvent, **kwar
     assert unknown == [], f"{instance.action} wrote keys missing from AUDIT_KEYS: {unknown}"
 
 
+def _notification_carries_the_context_of_its_event(
+    sender, instance: Notification, **kwargs
+) -> None:
+    expected = NOTIFICATION_CONTEXT[NotificationEvent(instance.template)]
+    assert set(instance.context) == expected, f"{instance.template}: {sorted(instance.context)}"
+
+
 @pytest.fixture(autouse=True, scope="session")
-def _every_audit_row_keeps_the_keys_of_its_action():
-    """Every audit row any test writes holds only the keys its action declares, so the
-    table in models/audit.py stays the truth about what the trail contains."""
+def _rows_keep_the_declared_vocabulary():
+    """Every audit row any test writes holds only the keys its action declares, and every
+    notification exactly the context keys of its event, so the tables in models/audit.py
+    and models/notifications.py stay the truth about what the rows contain."""
     post_save.connect(_audit_row_keeps_the_keys_of_its_action, sender=AuditEvent)
+    post_save.connect(_notification_carries_the_context_of_its_event, sender=Notification)
     yield
     post_save.disconnect(_audit_row_keeps_the_keys_of_its_action, sender=AuditEvent)
+    post_save.disconnect(_notification_carries_the_context_of_its_event, sender=Notification)
 
 
 @pytest.fixture

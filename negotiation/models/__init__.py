@@ -18,7 +18,13 @@ from negotiation.models.contacts import (
 )
 from negotiation.models.debtors import Debtor
 from negotiation.models.documents import Document, DocumentKind
-from negotiation.models.notifications import Notification, NotificationChannel, NotificationStatus
+from negotiation.models.notifications import (
+    NOTIFICATION_CONTEXT,
+    Notification,
+    NotificationChannel,
+    NotificationEvent,
+    NotificationStatus,
+)
 from negotiation.models.plans import Installment, InstallmentStatus, PlanStatus, RepaymentPlan
 from negotiation.models.programs import Program, ReliefKind
 from negotiation.models.requests import (
@@ -37,6 +43,7 @@ from negotiation.models.users import User
 
 __all__ = [
     "AUDIT_KEYS",
+    "NOTIFICATION_CONTEXT",
     "OPEN_REQUEST_STATUSES",
     "AccountStatus",
     "AgingPause",
@@ -61,6 +68,7 @@ __all__ = [
     "NoticeChannel",
     "Notification",
     "NotificationChannel",
+    "NotificationEvent",
     "NotificationStatus",
     "Offer",
     "OfferKind",

@@ -17,6 +17,7 @@ from negotiation.models import (
     CreditAccount,
     Installment,
     InstallmentStatus,
+    NotificationEvent,
     Payment,
     PaymentAllocation,
     PaymentSource,
@@ -156,7 +157,7 @@ def record_payment(
             end_aging_pauses(locked, on=paid_on, actor=actor)
             notify_debtor(
                 locked.debtor,
-                "plan.completed",
+                NotificationEvent.PLAN_COMPLETED,
                 key=plan.reference,
                 request=plan.request,
                 context={"reference": plan.reference, "page": "plan"},
@@ -169,7 +170,7 @@ def _send_receipt(payment: Payment, plan: RepaymentPlan | None) -> None:
     account = payment.account
     notify_debtor(
         account.debtor,
-        "payment.received",
+        NotificationEvent.PAYMENT_RECEIVED,
         key=payment.external_id,
         request=plan.request if plan else None,
         account=account,

@@ -206,8 +206,8 @@ def transition_request(
 
 
 def _notify_debtor(request: ReliefRequest, status: str) -> None:
-    event = f"request.{status}"
-    if event in REQUEST_EVENTS:
+    event = REQUEST_EVENTS.get(status)
+    if event is not None:
         notify_request_event(request, event)
 
 
