@@ -4,6 +4,11 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Permission
+
+from negotiation import roles
 from negotiation.models import AUDIT_KEYS, AuditAction, AuditEvent
 from tests.conftest import audit_keys_outside_the_table
 
@@ -185,3 +190,92 @@ def test_the_audit_key_check_can_fail():
         )
         == []
     )
+
+
+PERMISSION_NAME = re.compile(r"^negotiation\.[a-z][a-z0-9_]*$")  # "negotiation.<codename>"
+ROLES = ROOT / "negotiation" / "roles.py"
+
+
+def permission_literals(source: str) -> list[str]:
+    """Permissions named by a string in ``source`` instead of a constant of roles.py: a
+    "negotiation.<codename>" string, a string given to has_perm, a codename in a query."""
+    found = []
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and PERMISSION_NAME.match(node.value)
+        ):
+            found.append(f"{node.lineno}: {node.value}")
+        if (
+            isinstance(node, ast.keyword)
+            and (node.arg or "").split("__")[-1] == "codename"
+            and isinstance(node.value, ast.Constant)
+        ):
+            found.append(f"{node.value.lineno}: {node.arg}={node.value.value!r}")
+    for name in ("has_perm", "has_perms"):
+        for call in _calls(tree, name):
+            if call.args and isinstance(call.args[0], ast.Constant):
+                found.append(f"{call.lineno}: {ast.unparse(call)}")
+    return sorted(set(found))
+
+
+def test_permissions_are_named_only_in_roles():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{found}"
+        for path in _negotiation_sources()
+        if path != ROLES
+        for found in permission_literals(path.read_text())
+    ]
+    assert offenders == []
+
+
+def test_the_permission_check_can_fail():
+    assert permission_literals('user.has_perm("negotiation.download_document")') == [
+        "1: negotiation.download_document",
+        "1: user.has_perm('negotiation.download_document')",
+    ]
+    assert permission_literals('Q(groups__permissions__codename="review_reliefrequest")')
+    assert permission_literals('CONTACT = "negotiation.view_debtor_contact"')
+    assert permission_literals('user.has_perm("auth.view_user")')
+    assert not permission_literals("user.has_perm(DOWNLOAD_DOCUMENT)")
+    assert not permission_literals('Q(codename=codename(REVIEW_RELIEFREQUEST), x="a.b")')
+    assert not permission_literals('AUTH_USER_MODEL = "negotiation.User"')
+
+
+def permission_constants() -> set[str]:
+    return {
+        value
+        for name, value in vars(roles).items()
+        if name.isupper() and isinstance(value, str) and PERMISSION_NAME.match(value)
+    }
+
+
+def declared_in_roles() -> set[str]:
+    """Every permission roles.py names, "app_label.codename": its constants, the roles'
+    rights and every group's."""
+    groups = {
+        codename if "." in codename else f"negotiation.{codename}"
+        for codenames in roles.GROUP_PERMISSIONS.values()
+        for codename in codenames
+    }
+    return permission_constants() | set(roles.ROLE_PERMISSIONS.values()) | groups
+
+
+@pytest.mark.django_db
+def test_every_permission_in_roles_is_one_the_models_declare():
+    existing = {
+        f"{app}.{codename}"
+        for app, codename in Permission.objects.values_list("content_type__app_label", "codename")
+    }
+    assert len(declared_in_roles()) > 40
+    assert declared_in_roles() - existing == set()
+    # Each right a model declares in its Meta.permissions has its constant.
+    custom = {
+        codename
+        for model in apps.get_app_config("negotiation").get_models()
+        for codename, _ in model._meta.permissions
+    }
+    assert len(custom) == 7
+    assert custom <= {roles.codename(permission) for permission in permission_constants()}

@@ -55,6 +55,6 @@ def sync_role_groups() -> None:
 
 
 def _qualified(codename: str) -> tuple[str, str]:
-    """("app_label", "codename"): ours are written bare, other apps' as "app.codename"."""
+    """("app_label", "codename"): a bare codename is ours; the rest read "app.codename"."""
     app_label, _, bare = codename.rpartition(".")
     return (app_label or "negotiation", bare)
