@@ -9,7 +9,7 @@ from django.apps import apps
 from django.contrib.auth.models import Permission
 
 from negotiation import roles
-from negotiation.models import AUDIT_KEYS, AuditAction, AuditEvent
+from negotiation.models import AUDIT_KEYS, AuditAction, AuditEvent, NotificationEvent
 from tests.conftest import audit_keys_outside_the_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,3 +279,43 @@ def test_every_permission_in_roles_is_one_the_models_declare():
     }
     assert len(custom) == 7
     assert custom <= {roles.codename(permission) for permission in permission_constants()}
+
+
+def notification_events_sent(source: str) -> set[str]:
+    """The NotificationEvent members ``source`` sends: the event given to notify_debtor or
+    notify_request_event, and the values of a REQUEST_EVENTS table (status -> event)."""
+    tree = ast.parse(source)
+    sent = [
+        call.args[1]
+        for name in ("notify_debtor", "notify_request_event")
+        for call in _calls(tree, name)
+        if len(call.args) > 1
+    ]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AnnAssign | ast.Assign) and isinstance(node.value, ast.Dict):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "REQUEST_EVENTS" for t in targets):
+                sent += [value for value in node.value.values if value is not None]
+    return {
+        node.attr
+        for node in sent
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "NotificationEvent"
+    }
+
+
+def test_every_notification_event_is_sent_somewhere():
+    sent = set().union(*(notification_events_sent(p.read_text()) for p in _negotiation_sources()))
+    assert sent == set(NotificationEvent.names)  # no dead event, no misspelt one
+
+
+def test_the_notification_event_check_can_fail():
+    assert notification_events_sent("notify_debtor(d, NotificationEvent.PLAN_BROKEN, key=k)") == {
+        "PLAN_BROKEN"
+    }
+    assert notification_events_sent('notify_debtor(d, "plan.broken", key=k)') == set()
+    assert notification_events_sent(
+        "REQUEST_EVENTS: dict[str, E] = {S.A: NotificationEvent.REQUEST_APPROVED}"
+    ) == {"REQUEST_APPROVED"}
+    assert notification_events_sent("REMINDERS = {NotificationEvent.PLAN_BROKEN}") == set()
