@@ -2,6 +2,10 @@
 
 The groups and their permissions are created by a data migration (0002_roles) from
 ``GROUP_PERMISSIONS`` below, so a fresh database and production agree.
+
+Every permission the code checks is a constant here, spelt as ``has_perm`` takes it
+("app_label.codename"); nothing else in the code writes a permission's name (a test greps for
+one, and checks that each constant names a permission the models declare).
 """
 
 from __future__ import annotations
@@ -25,15 +29,32 @@ class Role(StrEnum):
     SYSTEM = "system"  # scheduled jobs: expiry, escalation
 
 
+# The custom rights (the models' Meta.permissions), then the model rights the code checks.
+REVIEW_RELIEFREQUEST = "negotiation.review_reliefrequest"
+DECIDE_RELIEFREQUEST = "negotiation.decide_reliefrequest"
+SECOND_APPROVE_RELIEFREQUEST = "negotiation.second_approve_reliefrequest"
+VIEW_DEBTOR_CONTACT = "negotiation.view_debtor_contact"  # names and contact details
+DOWNLOAD_DOCUMENT = "negotiation.download_document"
+READ_AUDIT_TRAIL = "negotiation.read_audit_trail"
+RESEND_NOTIFICATION = "negotiation.resend_notification"
+ADD_CONTACTRECORD = "negotiation.add_contactrecord"
+VIEW_REPAYMENTPLAN = "negotiation.view_repaymentplan"
+
+
+def codename(permission: str) -> str:
+    """The codename alone, as a ``Permission`` row stores it: "review_reliefrequest"."""
+    return permission.partition(".")[2]
+
+
 SPECIALISTS = "Negotiation specialists"
 SUPERVISORS = "Supervisors"
 BANK_STAFF = "Bank staff"
 COMPLIANCE = "Compliance"
 
 ROLE_PERMISSIONS: dict[Role, str] = {
-    Role.REVIEWER: "negotiation.review_reliefrequest",
-    Role.DECIDER: "negotiation.decide_reliefrequest",
-    Role.SECOND_APPROVER: "negotiation.second_approve_reliefrequest",
+    Role.REVIEWER: REVIEW_RELIEFREQUEST,
+    Role.DECIDER: DECIDE_RELIEFREQUEST,
+    Role.SECOND_APPROVER: SECOND_APPROVE_RELIEFREQUEST,
 }
 
 
@@ -50,7 +71,7 @@ _READ_CASES = [
     "view_program",
     "view_reliefrequest",
     "view_offer",
-    "view_repaymentplan",
+    VIEW_REPAYMENTPLAN,
     "view_installment",
     "view_message",
     "view_contactrecord",
@@ -60,30 +81,31 @@ _READ_CASES = [
 ]
 _CASEWORK = [
     "view_notification",
-    "review_reliefrequest",
-    "decide_reliefrequest",
-    "view_debtor_contact",
-    "download_document",
-    "add_contactrecord",
+    REVIEW_RELIEFREQUEST,
+    DECIDE_RELIEFREQUEST,
+    VIEW_DEBTOR_CONTACT,
+    DOWNLOAD_DOCUMENT,
+    ADD_CONTACTRECORD,
 ]
 
 # The groups and their permissions. Applied after every migrate (apps.py), so a change
-# here reaches every database on its next deploy.
+# here reaches every database on its next deploy. A bare codename is one of ours; the
+# constants above and other apps' rights are written "app_label.codename".
 GROUP_PERMISSIONS: dict[str, list[str]] = {
     SPECIALISTS: [*_READ_CASES, *_CASEWORK],
     SUPERVISORS: [
         *_READ_CASES,
         *_CASEWORK,
-        "second_approve_reliefrequest",
+        SECOND_APPROVE_RELIEFREQUEST,
         "add_program",
         "change_program",
         "view_approvallimit",
         "add_approvallimit",
         "change_approvallimit",
         "view_auditevent",
-        "read_audit_trail",
+        READ_AUDIT_TRAIL,
         "view_notification",
-        "resend_notification",
+        RESEND_NOTIFICATION,
         "add_consequencerule",
         "change_consequencerule",
         # The scheduled jobs' timing (django-celery-beat), editable in the admin.
@@ -98,7 +120,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "view_debtor",
         "add_debtor",
         "change_debtor",
-        "view_debtor_contact",
+        VIEW_DEBTOR_CONTACT,
         "view_creditaccount",
         "add_creditaccount",
         "change_creditaccount",
@@ -106,7 +128,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "add_payment",
         "view_program",
         "view_contactrecord",
-        "add_contactrecord",
+        ADD_CONTACTRECORD,
         "view_collectionnotice",
         "add_collectionnotice",
         "change_collectionnotice",
@@ -114,7 +136,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
     COMPLIANCE: [
         *_READ_CASES,
         "view_auditevent",
-        "read_audit_trail",
+        READ_AUDIT_TRAIL,
         "view_notification",
         "add_consequencerule",
         "change_consequencerule",

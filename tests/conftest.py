@@ -6,11 +6,25 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
+from django.db.models.signals import post_save
 from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import translation
 
-from negotiation.models import ApprovalLimit, CreditAccount, Debtor, Program, User
+from negotiation.models import (
+    AUDIT_KEYS,
+    NOTIFICATION_CONTEXT,
+    ApprovalLimit,
+    AuditAction,
+    AuditEvent,
+    CreditAccount,
+    Debtor,
+    Notification,
+    NotificationEvent,
+    Program,
+    User,
+)
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
 from tests import factories
 from tests.chromium import browser  # noqa: F401  (the browser tests' fixture)
@@ -49,6 +63,42 @@ def _tasks_run_in_process():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = True
+
+
+def audit_keys_outside_the_table(event: AuditEvent) -> list[str]:
+    """The keys of ``event``'s before and after that models.audit.AUDIT_KEYS does not list
+    for its action (a model's field names, where the action records changed fields)."""
+    keys = AUDIT_KEYS[AuditAction(event.action)]
+    fields: set[str] = set()
+    if keys.changed_fields:
+        fields = {field.name for field in apps.get_model(event.object_type)._meta.fields}
+    return [f"before.{key}" for key in event.before if key not in keys.before | fields] + [
+        f"after.{key}" for key in event.after if key not in keys.after | fields
+    ]
+
+
+def _audit_row_keeps_the_keys_of_its_action(sender, instance: AuditEvent, **kwargs) -> None:
+    unknown = audit_keys_outside_the_table(instance)
+    assert unknown == [], f"{instance.action} wrote keys missing from AUDIT_KEYS: {unknown}"
+
+
+def _notification_carries_the_context_of_its_event(
+    sender, instance: Notification, **kwargs
+) -> None:
+    expected = NOTIFICATION_CONTEXT[NotificationEvent(instance.template)]
+    assert set(instance.context) == expected, f"{instance.template}: {sorted(instance.context)}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _rows_keep_the_declared_vocabulary():
+    """Every audit row any test writes holds only the keys its action declares, and every
+    notification exactly the context keys of its event, so the tables in models/audit.py
+    and models/notifications.py stay the truth about what the rows contain."""
+    post_save.connect(_audit_row_keeps_the_keys_of_its_action, sender=AuditEvent)
+    post_save.connect(_notification_carries_the_context_of_its_event, sender=Notification)
+    yield
+    post_save.disconnect(_audit_row_keeps_the_keys_of_its_action, sender=AuditEvent)
+    post_save.disconnect(_notification_carries_the_context_of_its_event, sender=Notification)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from negotiation.models import AccountStatus, CreditAccount, Notification
+from negotiation.models import AccountStatus, CreditAccount, Notification, NotificationEvent
 from negotiation.policy import next_allowed_time
 from negotiation.services.notifications import notify_debtor, send_due_notifications
 from tests.factories import make_request
@@ -53,7 +53,7 @@ def test_a_message_at_night_waits_for_the_morning(account, installment_program, 
     request = make_request(account, installment_program)
     notify_debtor(
         debtor,
-        "request.rejected",
+        NotificationEvent.REQUEST_REJECTED,
         key="night",
         request=request,
         context={"reference": request.reference},
@@ -70,13 +70,24 @@ def test_a_message_at_night_waits_for_the_morning(account, installment_program, 
 @pytest.mark.django_db
 def test_at_most_seven_reminders_a_week_per_account(account, installment_program):
     request = make_request(account, installment_program)
+    overdue = {"reference": request.reference, "page": "plan", "due": "2027-01-15"}
     for n in range(9):
         notify_debtor(
-            account.debtor, "installment.overdue", key=f"r{n}", request=request, context={}
+            account.debtor,
+            NotificationEvent.INSTALLMENT_OVERDUE,
+            key=f"r{n}",
+            request=request,
+            context=overdue,
         )
     assert Notification.objects.filter(channel="email").count() == 7
     assert Notification.objects.filter(channel="portal").count() == 9
-    notify_debtor(account.debtor, "request.rejected", key="decision", request=request, context={})
+    notify_debtor(
+        account.debtor,
+        NotificationEvent.REQUEST_REJECTED,
+        key="decision",
+        request=request,
+        context={"reference": request.reference},
+    )
     assert Notification.objects.filter(channel="email", template="request.rejected").count() == 1
 
 
@@ -85,5 +96,11 @@ def test_no_reminders_while_the_account_is_disputed(account, installment_program
     request = make_request(account, installment_program)
     CreditAccount.objects.filter(pk=account.pk).update(status=AccountStatus.DISPUTED)
     request.account.refresh_from_db()
-    notify_debtor(account.debtor, "installment.overdue", key="d", request=request, context={})
+    notify_debtor(
+        account.debtor,
+        NotificationEvent.INSTALLMENT_OVERDUE,
+        key="d",
+        request=request,
+        context={"reference": request.reference, "page": "plan", "due": "2027-01-15"},
+    )
     assert not Notification.objects.filter(channel="email").exists()

@@ -16,6 +16,7 @@ from negotiation.models import (
     AccountStatus,
     AuditEvent,
     Notification,
+    NotificationEvent,
     NotificationStatus,
     PlanStatus,
 )
@@ -35,6 +36,12 @@ from tests.factories import make_request, make_staff
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
+OVERDUE = NotificationEvent.INSTALLMENT_OVERDUE
+
+
+def overdue_context(request) -> dict[str, str]:
+    """The context of a missed-payment reminder, as the daily job writes it."""
+    return {"reference": request.reference, "page": "plan", "due": TODAY.isoformat()}
 
 
 class BrokenMailServer:
@@ -175,7 +182,9 @@ def test_a_reminder_by_email_and_sms_is_one_contact_for_the_cap(
 ):
     request = make_request(account, installment_program)
     for n in range(8):
-        notify_debtor(with_phone, "installment.overdue", key=f"r{n}", request=request, context={})
+        notify_debtor(
+            with_phone, OVERDUE, key=f"r{n}", request=request, context=overdue_context(request)
+        )
     assert Notification.objects.filter(channel="email").count() == 7
     assert Notification.objects.filter(channel="sms").count() == 7
 
@@ -184,7 +193,9 @@ def test_a_reminder_waiting_for_the_morning_is_withheld_if_a_dispute_opens(
     account, installment_program
 ):
     request = make_request(account, installment_program)
-    notify_debtor(account.debtor, "installment.overdue", key="k", request=request, context={})
+    notify_debtor(
+        account.debtor, OVERDUE, key="k", request=request, context=overdue_context(request)
+    )
     email = Notification.objects.get(channel="email")
     type(account).objects.filter(pk=account.pk).update(status=AccountStatus.DISPUTED)
     assert deliver_notification(email.pk) == NotificationStatus.WITHHELD

@@ -34,7 +34,7 @@ from negotiation.forms.workbench import (
 )
 from negotiation.http import client_ip
 from negotiation.models import Document, ReliefRequest, RequestStatus
-from negotiation.roles import ROLE_PERMISSIONS, Role
+from negotiation.roles import ADD_CONTACTRECORD, DOWNLOAD_DOCUMENT, ROLE_PERMISSIONS, Role
 from negotiation.services.contacts import record_contact
 from negotiation.services.documents import record_download
 from negotiation.services.offers import make_counter_offer
@@ -280,7 +280,7 @@ class DecisionViews(admin.ModelAdmin):
         return self._form_action(
             request,
             object_id,
-            "negotiation.add_contactrecord",
+            ADD_CONTACTRECORD,
             ContactForm,
             lambda relief_request, data: record_contact(
                 relief_request,
@@ -338,7 +338,7 @@ class DecisionViews(admin.ModelAdmin):
 
     def document_view(self, request: HttpRequest, reference: str) -> HttpResponseBase:
         """A debtor's document, for staff who may read it; every read is audited."""
-        if not request.user.has_perm("negotiation.download_document"):
+        if not request.user.has_perm(DOWNLOAD_DOCUMENT):
             raise PermissionDenied
         document = get_object_or_404(Document, reference=reference)
         record_download(document, actor=request.user, ip=client_ip(request))  # type: ignore[arg-type]

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from negotiation.roles import VIEW_DEBTOR_CONTACT
+
 
 class ReadOnlyMixin:
     """For records that change only through services or imports."""
@@ -26,7 +28,7 @@ class ContactMaskingMixin:
     (compliance) see initials and the debtor's reference, and cannot search by name."""
 
     def sees_contacts(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(CONTACT_PERMISSION)
+        return request.user.has_perm(VIEW_DEBTOR_CONTACT)
 
     def get_search_fields(self, request: HttpRequest) -> Any:
         fields = super().get_search_fields(request)  # type: ignore[misc]
@@ -38,6 +40,3 @@ class ContactMaskingMixin:
 def masked_name(full_name: str) -> str:
     """First letter of each part of the name: enough to tell cases apart, not to identify."""
     return " ".join(f"{part[0]}*" for part in full_name.split() if part) or "*"
-
-
-CONTACT_PERMISSION = "negotiation.view_debtor_contact"

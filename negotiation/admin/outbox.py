@@ -12,6 +12,7 @@ from negotiation.models import (
     AuditEvent,
     Notification,
 )
+from negotiation.roles import RESEND_NOTIFICATION
 from negotiation.services.notifications import send_again
 
 
@@ -63,4 +64,4 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         )
 
     def has_resend_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("negotiation.resend_notification")
+        return request.user.has_perm(RESEND_NOTIFICATION)

@@ -12,12 +12,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from negotiation.admin.mixins import CONTACT_PERMISSION, ReadOnlyMixin
+from negotiation.admin.mixins import ReadOnlyMixin
 from negotiation.http import client_ip, pdf_response
 from negotiation.models import (
     Installment,
     RepaymentPlan,
 )
+from negotiation.roles import VIEW_DEBTOR_CONTACT, VIEW_REPAYMENTPLAN
 from negotiation.services.agreements import agreement_filename, read_agreement_pdf
 
 
@@ -74,9 +75,7 @@ class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin):
         """The agreement PDF in the debtor's language. It names the debtor, so it takes the
         right to see debtors' contact details too; every staff read is audited."""
         user = request.user
-        if not (
-            user.has_perm("negotiation.view_repaymentplan") and user.has_perm(CONTACT_PERMISSION)
-        ):
+        if not (user.has_perm(VIEW_REPAYMENTPLAN) and user.has_perm(VIEW_DEBTOR_CONTACT)):
             raise PermissionDenied
         plan = get_object_or_404(
             RepaymentPlan.objects.select_related("account__debtor", "request__program"),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from negotiation import delinquency, money
 from negotiation.admin.decisions import DecisionViews
-from negotiation.admin.mixins import CONTACT_PERMISSION, masked_name
+from negotiation.admin.mixins import masked_name
 from negotiation.exceptions import ServiceError
 from negotiation.forms.workbench import (
     AskInfoForm,
@@ -30,7 +30,16 @@ from negotiation.models import OPEN_REQUEST_STATUSES, Offer, ReliefRequest, Requ
 from negotiation.models.requests import WITH_THE_BANK_STATUSES
 from negotiation.money import format_amount
 from negotiation.policy import Verdict
-from negotiation.roles import ROLE_PERMISSIONS, Role, is_supervisor
+from negotiation.roles import (
+    ADD_CONTACTRECORD,
+    DOWNLOAD_DOCUMENT,
+    REVIEW_RELIEFREQUEST,
+    ROLE_PERMISSIONS,
+    VIEW_DEBTOR_CONTACT,
+    Role,
+    codename,
+    is_supervisor,
+)
 from negotiation.selectors.terms import request_affordability
 from negotiation.selectors.workbench import review_picture
 from negotiation.services.requests import (
@@ -245,7 +254,7 @@ class ReliefRequestAdmin(DecisionViews):
         return [field.name for field in self.model._meta.fields]
 
     def get_list_display(self, request: HttpRequest) -> tuple[str, ...]:
-        name = "debtor_name" if request.user.has_perm(CONTACT_PERMISSION) else "debtor_masked"
+        name = "debtor_name" if request.user.has_perm(VIEW_DEBTOR_CONTACT) else "debtor_masked"
         return (
             "reference",
             name,
@@ -329,7 +338,8 @@ class ReliefRequestAdmin(DecisionViews):
         candidates = (
             get_user_model()
             .objects.filter(
-                Q(groups__permissions__codename="review_reliefrequest") | Q(is_superuser=True),
+                Q(groups__permissions__codename=codename(REVIEW_RELIEFREQUEST))
+                | Q(is_superuser=True),
                 is_active=True,
                 is_staff=True,
             )
@@ -395,9 +405,9 @@ class ReliefRequestAdmin(DecisionViews):
             and relief_request.is_open,
             "can_second_approve": is_supervisor(request.user)
             and relief_request.status == RequestStatus.AWAITING_SECOND_APPROVAL,
-            "can_see_names": request.user.has_perm(CONTACT_PERMISSION),
-            "can_download": request.user.has_perm("negotiation.download_document"),
-            "can_record_contact": request.user.has_perm("negotiation.add_contactrecord"),
+            "can_see_names": request.user.has_perm(VIEW_DEBTOR_CONTACT),
+            "can_download": request.user.has_perm(DOWNLOAD_DOCUMENT),
+            "can_record_contact": request.user.has_perm(ADD_CONTACTRECORD),
             "recommend_form": RecommendForm(initial=version),
             "ask_form": AskInfoForm(initial=version),
             "note_form": NoteForm(),

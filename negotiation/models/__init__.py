@@ -7,7 +7,7 @@ from negotiation.models.accounts import (
     Product,
 )
 from negotiation.models.aging import AgingPause
-from negotiation.models.audit import AuditEvent
+from negotiation.models.audit import AUDIT_KEYS, AuditAction, AuditEvent, AuditKeys
 from negotiation.models.consequences import CollectionNotice, ConsequenceRule, NoticeChannel
 from negotiation.models.contacts import (
     ContactChannel,
@@ -18,7 +18,13 @@ from negotiation.models.contacts import (
 )
 from negotiation.models.debtors import Debtor
 from negotiation.models.documents import Document, DocumentKind
-from negotiation.models.notifications import Notification, NotificationChannel, NotificationStatus
+from negotiation.models.notifications import (
+    NOTIFICATION_CONTEXT,
+    Notification,
+    NotificationChannel,
+    NotificationEvent,
+    NotificationStatus,
+)
 from negotiation.models.plans import Installment, InstallmentStatus, PlanStatus, RepaymentPlan
 from negotiation.models.programs import Program, ReliefKind
 from negotiation.models.requests import (
@@ -36,11 +42,15 @@ from negotiation.models.terms import TermsFields
 from negotiation.models.users import User
 
 __all__ = [
+    "AUDIT_KEYS",
+    "NOTIFICATION_CONTEXT",
     "OPEN_REQUEST_STATUSES",
     "AccountStatus",
     "AgingPause",
     "ApprovalLimit",
+    "AuditAction",
     "AuditEvent",
+    "AuditKeys",
     "CollectionNotice",
     "ConsequenceRule",
     "ContactChannel",
@@ -58,6 +68,7 @@ __all__ = [
     "NoticeChannel",
     "Notification",
     "NotificationChannel",
+    "NotificationEvent",
     "NotificationStatus",
     "Offer",
     "OfferKind",

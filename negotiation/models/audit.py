@@ -1,8 +1,115 @@
+"""The audit trail: one append-only row per decision, change or sensitive read.
+
+``AuditAction`` names every action the code records; its values are stored in existing rows
+and read back (tests, the staff pages), so a value is never changed, only added. ``AUDIT_KEYS``
+says which keys each action's ``before`` and ``after`` hold: one name per fact, so the trail
+reads the same whoever wrote the row (the debtor's request timeline reads ``after["status"]``).
+The test suite checks every row it writes against that table (tests/conftest.py).
+"""
+
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    ACCOUNT_TRANSITION = "account.transition", _("Account status changed")
+    ACCOUNT_AGING_PAUSED = "account.aging_paused", _("Account aging paused")
+    ACCOUNT_AGING_PAUSE_ENDED = "account.aging_pause_ended", _("Account aging pause ended")
+    APPROVAL_LIMIT_CREATED = "approval_limit.created", _("Approval limit set")
+    APPROVAL_LIMIT_CHANGED = "approval_limit.changed", _("Approval limit changed")
+    CONSEQUENCE_RULE_PUBLISHED = "consequence_rule.published", _("Consequence rule published")
+    CONSEQUENCE_RULE_CHANGED = "consequence_rule.changed", _("Consequence rule corrected")
+    DOCUMENT_UPLOADED = "document.uploaded", _("Document uploaded")
+    DOCUMENT_DOWNLOADED = "document.downloaded", _("Document downloaded")
+    NOTICE_RECORDED = "notice.recorded", _("Collection notice recorded")
+    NOTICE_UPDATED = "notice.updated", _("Collection notice updated")
+    NOTIFICATION_SENT_AGAIN = "notification.sent_again", _("Message sent again")
+    OFFER_MADE = "offer.made", _("Counter-offer made")
+    OFFER_SETTLED = "offer.settled", _("Offer closed")
+    PAYMENT_RECORDED = "payment.recorded", _("Payment recorded")
+    PLAN_CREATED = "plan.created", _("Plan created")
+    PLAN_TRANSITION = "plan.transition", _("Plan status changed")
+    PLAN_AGREEMENT_STORED = "plan.agreement_stored", _("Signed agreement stored")
+    PLAN_AGREEMENT_READ = "plan.agreement_read", _("Agreement read by staff")
+    PROGRAM_CREATED = "program.created", _("Program created")
+    PROGRAM_CHANGED = "program.changed", _("Program changed")
+    REQUEST_SUBMITTED = "request.submitted", _("Request submitted")
+    REQUEST_TRANSITION = "request.transition", _("Request status changed")
+    REQUEST_ASSIGNED = "request.assigned", _("Request assigned")
+    REQUEST_ESCALATED = "request.escalated", _("Request escalated to supervisors")
+
+
+@dataclass(frozen=True)
+class AuditKeys:
+    """The keys an action's ``before`` and ``after`` may hold (each row holds these or
+    fewer). ``changed_fields``: the row also names, by field name, the fields of the object
+    that changed (a program, a consequence rule), so its keys are that model's fields."""
+
+    before: frozenset[str] = frozenset()
+    after: frozenset[str] = frozenset()
+    changed_fields: bool = False
+
+
+def _keys(before: str = "", after: str = "", *, changed_fields: bool = False) -> AuditKeys:
+    return AuditKeys(frozenset(before.split()), frozenset(after.split()), changed_fields)
+
+
+# The terms of a request or an offer, as services.requests.terms_for_audit writes them.
+_TERMS = "amount down_payment months grace_months cost_method rate waived_interest waived_penalty"
+# What a request's transition may set besides its status (the ``changes`` of each decision):
+# the assignee, the decision and its maker, the answer-due clock, and accepted terms.
+_REQUEST_CHANGES = (
+    "assignee first_approved_by recommendation decided_by decided_at decision_reason_code "
+    f"decision_note due_by escalated_at monthly_amount {_TERMS} payment_day first_due_min_days"
+)
+
+# Values are as services.audit.audit_value stores them: amounts as exact strings, dates and
+# times in ISO 8601, a person or an object as its primary key; except that "plan",
+# "request" and "account" hold that object's public reference, and "user" a username.
+AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
+    # oldest_unpaid_due_date only when the account is settled (nothing is overdue any more)
+    AuditAction.ACCOUNT_TRANSITION: _keys(
+        "status oldest_unpaid_due_date", "status reason oldest_unpaid_due_date"
+    ),
+    # pauses: the earlier ones, [first_day, last_day] each; plan: its reference or null
+    AuditAction.ACCOUNT_AGING_PAUSED: _keys("pauses", "first_day last_day plan"),
+    # after: the new last day, or removed (a pause that had not begun)
+    AuditAction.ACCOUNT_AGING_PAUSE_ENDED: _keys("first_day last_day", "last_day removed"),
+    # user: the username the limit is for
+    AuditAction.APPROVAL_LIMIT_CREATED: _keys(after="user max_amount max_months"),
+    AuditAction.APPROVAL_LIMIT_CHANGED: _keys(after="user max_amount max_months"),
+    # each changed field's text; before is empty for a new version
+    AuditAction.CONSEQUENCE_RULE_PUBLISHED: _keys(changed_fields=True),
+    AuditAction.CONSEQUENCE_RULE_CHANGED: _keys(changed_fields=True),
+    AuditAction.DOCUMENT_UPLOADED: _keys(after="sha256"),
+    AuditAction.DOCUMENT_DOWNLOADED: _keys(),
+    # recorded on the account; notice: the notice's primary key
+    AuditAction.NOTICE_RECORDED: _keys(after="notice channel sent_at delivered_at"),
+    AuditAction.NOTICE_UPDATED: _keys(after="notice channel sent_at delivered_at"),
+    AuditAction.NOTIFICATION_SENT_AGAIN: _keys("status attempts", "status scheduled_for"),
+    AuditAction.OFFER_MADE: _keys(after=f"{_TERMS} expires_at message"),
+    # request: its reference; kind: the debtor's ask or a counter-offer
+    AuditAction.OFFER_SETTLED: _keys("status", "status request kind"),
+    # account: its reference
+    AuditAction.PAYMENT_RECORDED: _keys(after="account amount paid_on"),
+    AuditAction.PLAN_CREATED: _keys(after="status total_repayable"),
+    AuditAction.PLAN_TRANSITION: _keys("status", "status"),
+    # sha256 of the stored PDF, in the language the debtor signed in
+    AuditAction.PLAN_AGREEMENT_STORED: _keys(after="sha256 language"),
+    AuditAction.PLAN_AGREEMENT_READ: _keys(),
+    # the new value of each changed field
+    AuditAction.PROGRAM_CREATED: _keys(changed_fields=True),
+    AuditAction.PROGRAM_CHANGED: _keys(changed_fields=True),
+    AuditAction.REQUEST_SUBMITTED: _keys(after=f"status {_TERMS}"),
+    AuditAction.REQUEST_TRANSITION: _keys("status version", f"status version {_REQUEST_CHANGES}"),
+    AuditAction.REQUEST_ASSIGNED: _keys("assignee", "assignee"),
+    # due_by: the answer-due time that passed; assignee: who held the request then
+    AuditAction.REQUEST_ESCALATED: _keys(after="due_by assignee"),
+}
 
 
 class AuditEvent(models.Model):
@@ -16,7 +123,7 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     actor_label = models.CharField(max_length=150)
-    action = models.CharField(_("action"), max_length=64)
+    action = models.CharField(_("action"), max_length=64, choices=AuditAction.choices)
     object_type = models.CharField(max_length=64)
     object_id = models.PositiveBigIntegerField()
     object_reference = models.CharField(max_length=32, blank=True)

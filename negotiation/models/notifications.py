@@ -1,5 +1,52 @@
+"""The outbox: what the debtor is told, on which channel, and where each message stands.
+
+``NotificationEvent`` names every event the debtor hears of. Its value is stored
+(``Notification.template``) and names the event's text, ``templates/notifications/<value>.txt``
+(see negotiation/notification_texts.py), so a value is never changed, only added.
+"""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class NotificationEvent(models.TextChoices):
+    REQUEST_APPROVED = "request.approved", _("Request approved")
+    REQUEST_REJECTED = "request.rejected", _("Request not approved")
+    REQUEST_NEEDS_INFO = "request.needs_info", _("More information asked for")
+    REQUEST_COUNTER_OFFERED = "request.counter_offered", _("Counter-offer made")
+    REQUEST_AWAITING_SECOND_APPROVAL = (
+        "request.awaiting_second_approval",
+        _("Request with a second reviewer"),
+    )
+    INSTALLMENT_DUE_SOON = "installment.due_soon", _("Payment due soon")
+    INSTALLMENT_OVERDUE = "installment.overdue", _("Payment not received in full")
+    PLAN_SIGNATURE_REMINDER = "plan.signature_reminder", _("Plan waiting for a signature")
+    PLAN_EXPIRED = "plan.expired", _("Plan expired unsigned")
+    PLAN_BROKEN = "plan.broken", _("Plan ended after missed payments")
+    PLAN_COMPLETED = "plan.completed", _("Plan fully paid")
+    PAYMENT_RECEIVED = "payment.received", _("Payment received")
+
+
+_PLAN = frozenset({"reference", "page"})
+# The keys of each event's ``Notification.context``, which its template may use (a test
+# checks every notification the test suite writes): ``reference`` is the request's, the
+# plan's or the account's; ``page`` the page the inbox links to ("plan" or "account"; a
+# request's events have none); dates are ISO 8601, shown with the ``isodate`` filter;
+# amounts are already formatted with their currency.
+NOTIFICATION_CONTEXT: dict[NotificationEvent, frozenset[str]] = {
+    NotificationEvent.REQUEST_APPROVED: frozenset({"reference"}),
+    NotificationEvent.REQUEST_REJECTED: frozenset({"reference"}),
+    NotificationEvent.REQUEST_NEEDS_INFO: frozenset({"reference"}),
+    NotificationEvent.REQUEST_COUNTER_OFFERED: frozenset({"reference"}),
+    NotificationEvent.REQUEST_AWAITING_SECOND_APPROVAL: frozenset({"reference"}),
+    NotificationEvent.INSTALLMENT_DUE_SOON: _PLAN | {"due", "amount"},
+    NotificationEvent.INSTALLMENT_OVERDUE: _PLAN | {"due"},
+    NotificationEvent.PLAN_SIGNATURE_REMINDER: _PLAN | {"until"},
+    NotificationEvent.PLAN_EXPIRED: _PLAN,
+    NotificationEvent.PLAN_BROKEN: _PLAN,
+    NotificationEvent.PLAN_COMPLETED: _PLAN,
+    NotificationEvent.PAYMENT_RECEIVED: _PLAN | {"amount", "paid_on"},
+}
 
 
 class NotificationChannel(models.TextChoices):
@@ -30,7 +77,8 @@ class Notification(models.Model):
         related_name="+",
     )
     channel = models.CharField(max_length=8, choices=NotificationChannel.choices)
-    template = models.CharField(max_length=64)  # names what happened: "request.approved", ...
+    # What happened, which also names the text: templates/notifications/<event>.txt.
+    template = models.CharField(max_length=64, choices=NotificationEvent.choices)
     context = models.JSONField(default=dict, blank=True)
     scheduled_for = models.DateTimeField()
     status = models.CharField(

@@ -9,7 +9,14 @@ from django.db import connection, transaction
 from negotiation import delinquency
 from negotiation.exceptions import TransitionNotAllowed
 from negotiation.locks import advisory_lock
-from negotiation.models import AccountStatus, AgingPause, CreditAccount, RepaymentPlan, User
+from negotiation.models import (
+    AccountStatus,
+    AgingPause,
+    AuditAction,
+    CreditAccount,
+    RepaymentPlan,
+    User,
+)
 from negotiation.models.accounts import ACCOUNT_TRANSITIONS
 from negotiation.services.audit import record_event
 
@@ -35,7 +42,9 @@ def transition_account(
             changed += _nothing_overdue(locked)
             after["oldest_unpaid_due_date"] = None
         locked.save(update_fields=changed)
-        record_event(locked, actor=actor, action="account.transition", before=before, after=after)
+        record_event(
+            locked, actor=actor, action=AuditAction.ACCOUNT_TRANSITION, before=before, after=after
+        )
     account.status = to
     account.oldest_unpaid_due_date = locked.oldest_unpaid_due_date
     return locked
@@ -76,7 +85,7 @@ def pause_aging(
         record_event(
             locked,
             actor=actor,
-            action="account.aging_paused",
+            action=AuditAction.ACCOUNT_AGING_PAUSED,
             before={"pauses": earlier},
             after={
                 "first_day": first_day,
@@ -106,7 +115,11 @@ def end_aging_pauses(account: CreditAccount, *, on: dt.date, actor: User | None)
                 pause.save(update_fields=["last_day"])
                 after = {"last_day": on}
             record_event(
-                account, actor=actor, action="account.aging_pause_ended", before=before, after=after
+                account,
+                actor=actor,
+                action=AuditAction.ACCOUNT_AGING_PAUSE_ENDED,
+                before=before,
+                after=after,
             )
             changed += 1
     return changed

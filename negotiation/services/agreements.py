@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from negotiation import money
-from negotiation.models import Installment, RepaymentPlan, User
+from negotiation.models import AuditAction, Installment, RepaymentPlan, User
 from negotiation.services.audit import record_event
 from negotiation.services.plans import unsaved_installments
 
@@ -93,7 +93,7 @@ def signed_agreement_pdf(plan_id: int, *, actor: User | None) -> bytes:
         record_event(
             plan,
             actor=actor,
-            action="plan.agreement_stored",
+            action=AuditAction.PLAN_AGREEMENT_STORED,
             after={"sha256": hashlib.sha256(content).hexdigest(), "language": language},
         )
     return content
@@ -103,5 +103,5 @@ def read_agreement_pdf(plan: RepaymentPlan, *, actor: User, ip: str | None) -> b
     """The agreement as a member of staff reads it: in the debtor's language (the signed
     one is the stored document), each read an audit row, since it names the debtor."""
     content = agreement_pdf(plan, language=plan.account.debtor.preferred_language, actor=actor)
-    record_event(plan, actor=actor, action="plan.agreement_read", ip=ip)
+    record_event(plan, actor=actor, action=AuditAction.PLAN_AGREEMENT_READ, ip=ip)
     return content

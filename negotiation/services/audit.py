@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import models
 
-from negotiation.models import AuditEvent, User
+from negotiation.models import AuditAction, AuditEvent, User
 
 
 def audit_value(value: Any) -> Any:
@@ -36,7 +36,7 @@ def record_event(
     obj: models.Model,
     *,
     actor: User | None,
-    action: str,
+    action: AuditAction,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     actor_label: str = "system",

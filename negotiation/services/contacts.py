@@ -6,6 +6,7 @@ import datetime as dt
 
 from negotiation.exceptions import ActionNotPermitted
 from negotiation.models import ContactRecord, ReliefRequest, User
+from negotiation.roles import ADD_CONTACTRECORD
 
 
 def record_contact(
@@ -19,7 +20,7 @@ def record_contact(
     at: dt.datetime,
 ) -> ContactRecord:
     """Record a contact about ``request`` with its debtor (never anyone else)."""
-    if not actor.is_staff or not actor.has_perm("negotiation.add_contactrecord"):
+    if not actor.is_staff or not actor.has_perm(ADD_CONTACTRECORD):
         raise ActionNotPermitted
     return ContactRecord.objects.create(
         debtor=request.account.debtor,

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from negotiation.models import ConsequenceRule, User
+from negotiation.models import AuditAction, ConsequenceRule, User
 from negotiation.services.audit import record_event
 
 
@@ -30,7 +30,11 @@ def save_consequence_rule(
         record_event(
             rule,
             actor=actor,
-            action="consequence_rule.published" if published else "consequence_rule.changed",
+            action=(
+                AuditAction.CONSEQUENCE_RULE_PUBLISHED
+                if published
+                else AuditAction.CONSEQUENCE_RULE_CHANGED
+            ),
             before={} if published else {name: str(before.get(name, "")) for name in changed},
             after={name: str(getattr(rule, name)) for name in changed},
             ip=ip,

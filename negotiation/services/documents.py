@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from negotiation.exceptions import ActionNotPermitted, DocumentRefused
-from negotiation.models import Document, ReliefRequest, User
+from negotiation.models import AuditAction, Document, ReliefRequest, User
 from negotiation.services.audit import record_event
 
 # The first bytes of each accepted type. An .exe renamed to .pdf starts with "MZ" and is
@@ -83,7 +83,7 @@ def upload_document(
         record_event(
             document,
             actor=actor,
-            action="document.uploaded",
+            action=AuditAction.DOCUMENT_UPLOADED,
             after={"sha256": document.sha256},
             ip=ip,
         )
@@ -92,4 +92,4 @@ def upload_document(
 
 def record_download(document: Document, *, actor: User, ip: str | None) -> None:
     """Every read of a debtor's document leaves an audit row (who, when, from where)."""
-    record_event(document, actor=actor, action="document.downloaded", ip=ip)
+    record_event(document, actor=actor, action=AuditAction.DOCUMENT_DOWNLOADED, ip=ip)

@@ -16,6 +16,7 @@ from negotiation.models import (
     Installment,
     InstallmentStatus,
     Message,
+    NotificationEvent,
     PlanStatus,
     RepaymentPlan,
 )
@@ -82,7 +83,7 @@ def _mark_overdue(today: dt.date) -> int:
             plan = installment.plan
             notify_debtor(
                 plan.account.debtor,
-                "installment.overdue",
+                NotificationEvent.INSTALLMENT_OVERDUE,
                 key=f"{plan.reference}:{installment.number}",
                 request=plan.request,
                 context={
@@ -114,7 +115,7 @@ def _remind_upcoming_payments(today: dt.date) -> int:
         with transaction.atomic():
             written = notify_debtor(
                 plan.account.debtor,
-                "installment.due_soon",
+                NotificationEvent.INSTALLMENT_DUE_SOON,
                 key=f"{plan.reference}:{installment.number}",
                 request=plan.request,
                 context={
@@ -157,7 +158,7 @@ def _break_plans(today: dt.date) -> int:
             )
             notify_debtor(
                 plan.account.debtor,
-                "plan.broken",
+                NotificationEvent.PLAN_BROKEN,
                 key=plan.reference,
                 request=plan.request,
                 context={"reference": plan.reference, "page": "plan"},
@@ -195,7 +196,7 @@ def _expire_unsigned(today: dt.date) -> int:
             )
             notify_debtor(
                 plan.account.debtor,
-                "plan.expired",
+                NotificationEvent.PLAN_EXPIRED,
                 key=plan.reference,
                 request=plan.request,
                 context={"reference": plan.reference, "page": "plan"},
@@ -210,7 +211,7 @@ def _remind_to_sign(today: dt.date) -> int:
         if last_day - dt.timedelta(days=SIGNATURE_REMINDER_DAYS) <= today <= last_day:
             written = notify_debtor(
                 plan.account.debtor,
-                "plan.signature_reminder",
+                NotificationEvent.PLAN_SIGNATURE_REMINDER,
                 key=plan.reference,
                 request=plan.request,
                 context={

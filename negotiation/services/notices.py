@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from negotiation.models import CollectionNotice, User
+from negotiation.models import AuditAction, CollectionNotice, User
 from negotiation.services.audit import record_event
 
 
@@ -23,7 +23,7 @@ def save_collection_notice(
         record_event(
             notice.account,
             actor=actor,
-            action="notice.recorded" if recorded else "notice.updated",
+            action=AuditAction.NOTICE_RECORDED if recorded else AuditAction.NOTICE_UPDATED,
             after={
                 "notice": notice.pk,
                 "channel": notice.channel,

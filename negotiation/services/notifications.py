@@ -21,34 +21,41 @@ from negotiation import policy
 from negotiation.locks import advisory_lock
 from negotiation.models import (
     AccountStatus,
+    AuditAction,
     CreditAccount,
     Debtor,
     Notification,
     NotificationChannel,
+    NotificationEvent,
     NotificationStatus,
     ReliefRequest,
+    RequestStatus,
     User,
 )
+from negotiation.notification_texts import notification_text
 from negotiation.queueing import SEND_NOTIFICATION, delay_after_commit
 from negotiation.services.audit import record_event
 from negotiation.sms import send_sms
 
 logger = logging.getLogger(__name__)
 
-# What the debtor is told about. The portal inbox, the email and the SMS each have their
-# text for every event (templates/negotiation/_notification_text.html, sms/notification.txt).
-REQUEST_EVENTS = frozenset(
-    {
-        "request.approved",
-        "request.rejected",
-        "request.needs_info",
-        "request.counter_offered",
-        "request.awaiting_second_approval",
-    }
-)
+# The request statuses the debtor is told of when their request reaches one; the others
+# (submitted, in review, withdrawn, expired) send nothing. Each event's words are its
+# template, templates/notifications/<event>.txt (negotiation/notification_texts.py).
+REQUEST_EVENTS: dict[str, NotificationEvent] = {
+    RequestStatus.APPROVED: NotificationEvent.REQUEST_APPROVED,
+    RequestStatus.REJECTED: NotificationEvent.REQUEST_REJECTED,
+    RequestStatus.NEEDS_INFO: NotificationEvent.REQUEST_NEEDS_INFO,
+    RequestStatus.COUNTER_OFFERED: NotificationEvent.REQUEST_COUNTER_OFFERED,
+    RequestStatus.AWAITING_SECOND_APPROVAL: NotificationEvent.REQUEST_AWAITING_SECOND_APPROVAL,
+}
 # Reminders are capped and held during a dispute; decisions, outcomes and receipts always go.
 REMINDER_EVENTS = frozenset(
-    {"installment.due_soon", "installment.overdue", "plan.signature_reminder"}
+    {
+        NotificationEvent.INSTALLMENT_DUE_SOON,
+        NotificationEvent.INSTALLMENT_OVERDUE,
+        NotificationEvent.PLAN_SIGNATURE_REMINDER,
+    }
 )
 # At most 7 reminders a week per account (Regulation F's presumption, DOMAIN.md); a
 # reminder by email and SMS is one contact.
@@ -60,7 +67,7 @@ MAX_ATTEMPTS = 5
 DISPATCH_BATCH = 500
 
 
-def notify_request_event(request: ReliefRequest, event: str) -> list[Notification]:
+def notify_request_event(request: ReliefRequest, event: NotificationEvent) -> list[Notification]:
     """Tell the debtor that ``event`` happened to ``request``. Idempotent per request
     version: writing the same event twice changes nothing (unique ``dedupe_key``)."""
     return notify_debtor(
@@ -74,7 +81,7 @@ def notify_request_event(request: ReliefRequest, event: str) -> list[Notificatio
 
 def notify_debtor(
     debtor: Debtor,
-    event: str,
+    event: NotificationEvent,
     *,
     key: str,
     request: ReliefRequest | None = None,
@@ -237,15 +244,28 @@ def _record_failure(notification: Notification, error: Exception, *, now: dt.dat
 
 def _send(notification: Notification) -> None:
     debtor = notification.debtor
-    context = {"notification": notification, "debtor": debtor, "request": notification.request}
     with translation.override(debtor.preferred_language):
         if notification.channel == NotificationChannel.SMS:
-            body = render_to_string("sms/notification.txt", context).strip()
-            send_sms(debtor.phone, body)
+            send_sms(debtor.phone, sms_text(notification))
             return
-        subject = render_to_string("emails/notification_subject.txt", context).strip()
-        body = render_to_string("emails/notification_body.txt", context)
+        subject, body = email_text(notification)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [debtor.email])
+
+
+def email_text(notification: Notification) -> tuple[str, str]:
+    """The email's subject and body in the active language: the event's text (its
+    template) inside the greeting and the footer every email has."""
+    text = notification_text(notification.template, notification.context)
+    body = render_to_string(
+        "emails/notification_body.txt", {"debtor": notification.debtor, "message": text.message}
+    )
+    return text.subject, body
+
+
+def sms_text(notification: Notification) -> str:
+    """The text message in the active language: the same for every event, since a phone is
+    often seen by others (no amount, no reference, no word of a debt)."""
+    return render_to_string("sms/notification.txt", {"debtor": notification.debtor}).strip()
 
 
 def send_again(notifications: Iterable[Notification], *, actor: User) -> int:
@@ -270,9 +290,9 @@ def send_again(notifications: Iterable[Notification], *, actor: User) -> int:
             record_event(
                 locked,
                 actor=actor,
-                action="notification.sent_again",
+                action=AuditAction.NOTIFICATION_SENT_AGAIN,
                 before=before,
-                after={"status": locked.status, "scheduled_for": locked.scheduled_for.isoformat()},
+                after={"status": locked.status, "scheduled_for": locked.scheduled_for},
             )
             if locked.scheduled_for <= now:
                 deliver_after_commit(locked.pk)

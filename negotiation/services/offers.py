@@ -16,6 +16,7 @@ from negotiation.exceptions import (
     OfferNoLongerOpen,
 )
 from negotiation.models import (
+    AuditAction,
     CreditAccount,
     Message,
     Offer,
@@ -83,10 +84,10 @@ def make_counter_offer(
         record_event(
             offer,
             actor=actor,
-            action="offer.made",
+            action=AuditAction.OFFER_MADE,
             after={
                 **terms_for_audit(terms),
-                "expires_at": offer.expires_at.isoformat() if offer.expires_at else None,
+                "expires_at": offer.expires_at,
                 "message": message,
             },
             ip=ip,

@@ -17,9 +17,11 @@ from negotiation.imports.payments import PaymentRow
 from negotiation.imports.table import Problem
 from negotiation.models import (
     AccountStatus,
+    AuditAction,
     CreditAccount,
     Installment,
     InstallmentStatus,
+    NotificationEvent,
     Payment,
     PaymentAllocation,
     PaymentSource,
@@ -141,11 +143,11 @@ def record_payment(
             payment,
             actor=actor,
             actor_label="import" if actor is None else "system",
-            action="payment.recorded",
+            action=AuditAction.PAYMENT_RECORDED,
             after={
                 "account": locked.reference,
                 "amount": str(amount),
-                "paid_on": paid_on.isoformat(),
+                "paid_on": paid_on,
             },
         )
         _send_receipt(payment, plan)
@@ -159,7 +161,7 @@ def record_payment(
             end_aging_pauses(locked, on=paid_on, actor=actor)
             notify_debtor(
                 locked.debtor,
-                "plan.completed",
+                NotificationEvent.PLAN_COMPLETED,
                 key=plan.reference,
                 request=plan.request,
                 context={"reference": plan.reference, "page": "plan"},
@@ -172,7 +174,7 @@ def _send_receipt(payment: Payment, plan: RepaymentPlan | None) -> None:
     account = payment.account
     notify_debtor(
         account.debtor,
-        "payment.received",
+        NotificationEvent.PAYMENT_RECEIVED,
         key=payment.external_id,
         request=plan.request if plan else None,
         account=account,

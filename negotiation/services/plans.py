@@ -18,6 +18,7 @@ from negotiation.exceptions import (
 )
 from negotiation.models import (
     AccountStatus,
+    AuditAction,
     Installment,
     PlanStatus,
     ReliefRequest,
@@ -53,7 +54,7 @@ def create_plan(request: ReliefRequest, *, actor: User | None, agreed_on: dt.dat
     record_event(
         plan,
         actor=actor,
-        action="plan.created",
+        action=AuditAction.PLAN_CREATED,
         after={"status": plan.status, "total_repayable": str(plan.total_repayable)},
     )
     # The account is under the plan from now: no second request, no second plan.
@@ -134,7 +135,12 @@ def transition_plan(
     locked.status = to
     locked.save()
     record_event(
-        locked, actor=actor, action="plan.transition", before=before, after={"status": to}, ip=ip
+        locked,
+        actor=actor,
+        action=AuditAction.PLAN_TRANSITION,
+        before=before,
+        after={"status": to},
+        ip=ip,
     )
     return locked
 

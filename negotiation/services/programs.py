@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from negotiation.models import Program, User
+from negotiation.models import AuditAction, Program, User
 from negotiation.services.audit import record_event
 
 
@@ -20,7 +20,7 @@ def save_program(program: Program, *, actor: User, changed_fields: list[str]) ->
         record_event(
             program,
             actor=actor,
-            action="program.created" if created else "program.changed",
+            action=AuditAction.PROGRAM_CREATED if created else AuditAction.PROGRAM_CHANGED,
             after={name: getattr(program, name) for name in changed_fields},
         )
     return program

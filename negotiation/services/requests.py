@@ -27,6 +27,7 @@ from negotiation.exceptions import (
 )
 from negotiation.models import (
     OPEN_REQUEST_STATUSES,
+    AuditAction,
     CreditAccount,
     Message,
     Offer,
@@ -110,7 +111,7 @@ def submit_request(
         record_event(
             request,
             actor=actor,
-            action="request.submitted",
+            action=AuditAction.REQUEST_SUBMITTED,
             after={"status": request.status, **terms_for_audit(terms)},
             ip=ip,
         )
@@ -195,7 +196,7 @@ def transition_request(
         locked,
         actor=actor,
         actor_label="policy" if by_policy else "system",
-        action="request.transition",
+        action=AuditAction.REQUEST_TRANSITION,
         before=before,
         after={"status": to, "version": locked.version, **(changes or {})},
         ip=ip,
@@ -205,8 +206,8 @@ def transition_request(
 
 
 def _notify_debtor(request: ReliefRequest, status: str) -> None:
-    event = f"request.{status}"
-    if event in REQUEST_EVENTS:
+    event = REQUEST_EVENTS.get(status)
+    if event is not None:
         notify_request_event(request, event)
 
 
@@ -222,7 +223,7 @@ def settle_pending_offer(request: ReliefRequest, to: str, *, actor: User | None 
         record_event(
             offer,
             actor=actor,
-            action="offer.settled",
+            action=AuditAction.OFFER_SETTLED,
             before={"status": OfferStatus.PENDING},
             after={"status": to, "request": request.reference, "kind": offer.kind},
         )
@@ -461,7 +462,7 @@ def assign_request(request: ReliefRequest, *, assignee: User, actor: User) -> Re
         record_event(
             current,
             actor=actor,
-            action="request.assigned",
+            action=AuditAction.REQUEST_ASSIGNED,
             before=before,
             after={"assignee": assignee.pk},
         )
@@ -553,8 +554,8 @@ def escalate_overdue_requests(*, now: dt.datetime) -> int:
             record_event(
                 current,
                 actor=None,
-                action="request.escalated",
-                after={"due_by": current.due_by.isoformat(), "assignee": current.assignee_id},
+                action=AuditAction.REQUEST_ESCALATED,
+                after={"due_by": current.due_by, "assignee": current.assignee_id},
             )
             escalated += 1
     return escalated

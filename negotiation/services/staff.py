@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
 
-from negotiation.models import ApprovalLimit, User
+from negotiation.models import ApprovalLimit, AuditAction, User
 from negotiation.roles import GROUP_PERMISSIONS
 from negotiation.services.audit import record_event
 
@@ -18,7 +18,9 @@ def save_approval_limit(limit: ApprovalLimit, *, actor: User) -> ApprovalLimit:
     record_event(
         limit,
         actor=actor,
-        action="approval_limit.created" if created else "approval_limit.changed",
+        action=(
+            AuditAction.APPROVAL_LIMIT_CREATED if created else AuditAction.APPROVAL_LIMIT_CHANGED
+        ),
         after={
             "user": limit.user.get_username(),
             "max_amount": str(limit.max_amount),
@@ -53,6 +55,6 @@ def sync_role_groups() -> None:
 
 
 def _qualified(codename: str) -> tuple[str, str]:
-    """("app_label", "codename"): ours are written bare, other apps' as "app.codename"."""
+    """("app_label", "codename"): a bare codename is ours; the rest read "app.codename"."""
     app_label, _, bare = codename.rpartition(".")
     return (app_label or "negotiation", bare)

@@ -6,7 +6,8 @@ from django import template
 from django.utils import formats
 from django.utils.translation import get_language
 
-from negotiation.models import Program
+from negotiation.models import Notification, Program
+from negotiation.notification_texts import notification_text
 
 register = template.Library()
 
@@ -31,3 +32,9 @@ def isodate(value: object) -> str:
     except ValueError:
         return str(value)
     return formats.date_format(day)
+
+
+@register.filter
+def notification_message(notification: Notification) -> str:
+    """The message of a notification in the page's language: its event's template."""
+    return notification_text(notification.template, notification.context).message
