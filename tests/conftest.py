@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
-from django.db.models.signals import post_save
 from django.conf import settings as django_settings
+from django.db.models.signals import post_save
 from django.test import Client
 from django.utils import translation
 

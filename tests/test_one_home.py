@@ -18,7 +18,7 @@ from negotiation import money, policy
 from negotiation.forms.requests import ReliefRequestForm
 from negotiation.forms.terms import TermsFields, TermsForm
 from negotiation.forms.workbench import CounterOfferForm
-from negotiation.models import AuditEvent, ReliefKind
+from negotiation.models import AuditAction, AuditEvent, ReliefKind
 from negotiation.services.audit import audit_value, record_event
 from negotiation.templatetags.money import money as money_filter
 
@@ -141,7 +141,9 @@ def test_only_the_audit_service_builds_audit_rows():
 
 @pytest.mark.django_db
 def test_the_audit_key_is_the_model_label(account):
-    event = record_event(account, actor=None, action="account.refreshed", after={"x": 1})
+    event = record_event(
+        account, actor=None, action=AuditAction.ACCOUNT_TRANSITION, after={"status": "x"}
+    )
     assert (event.object_type, event.object_id) == ("negotiation.creditaccount", account.pk)
     assert AuditEvent.objects.get(pk=event.pk).object_reference == account.reference
 
