@@ -18,15 +18,15 @@ def client_ip(request: HttpRequest) -> str | None:
     the request from to X-Forwarded-For, so the client is that many entries from the end;
     anything further left was written by the client and cannot be trusted.
     """
-    proxies = settings.TRUSTED_PROXY_COUNT
+    proxies: int = settings.TRUSTED_PROXY_COUNT
     if proxies:
-        forwarded = [
-            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        ]
+        header: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = [part.strip() for part in header.split(",")]
         forwarded = [part for part in forwarded if part]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR")
+    remote: str | None = request.META.get("REMOTE_ADDR")
+    return remote
 
 
 def pdf_response(content: bytes, filename: str) -> HttpResponse:

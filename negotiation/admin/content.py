@@ -17,7 +17,7 @@ from negotiation.models import (
 from negotiation.services.content import save_consequence_rule
 
 
-class ConsequenceRuleForm(forms.ModelForm):
+class ConsequenceRuleForm(forms.ModelForm[ConsequenceRule]):
     class Meta:
         model = ConsequenceRule
         fields = (
@@ -55,7 +55,7 @@ class ConsequenceRuleForm(forms.ModelForm):
 
 
 @admin.register(ConsequenceRule)
-class ConsequenceRuleAdmin(admin.ModelAdmin):
+class ConsequenceRuleAdmin(admin.ModelAdmin[ConsequenceRule]):
     """What debtors read about the consequences of arrears. Supervisors and compliance
     publish versions; every save is an audit row with the text before and after."""
 

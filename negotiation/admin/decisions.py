@@ -48,7 +48,7 @@ from negotiation.services.requests import (
 )
 
 
-class DecisionViews(admin.ModelAdmin):
+class DecisionViews(admin.ModelAdmin[ReliefRequest]):
     """The request page's actions, as admin URLs of the request's own admin."""
 
     def get_urls(self) -> list[Any]:

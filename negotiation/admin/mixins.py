@@ -3,9 +3,13 @@ and contact details shown only to staff who hold the right to see them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest
+
+_M = TypeVar("_M", bound=Model)
 
 
 class ReadOnlyMixin:
@@ -21,7 +25,7 @@ class ReadOnlyMixin:
         return False
 
 
-class ContactMaskingMixin:
+class ContactMaskingMixin(admin.ModelAdmin[_M]):
     """Names and contact details only for those who hold ``view_debtor_contact``; others
     (compliance) see initials and the debtor's reference, and cannot search by name."""
 
@@ -29,7 +33,7 @@ class ContactMaskingMixin:
         return request.user.has_perm(CONTACT_PERMISSION)
 
     def get_search_fields(self, request: HttpRequest) -> Any:
-        fields = super().get_search_fields(request)  # type: ignore[misc]
+        fields = super().get_search_fields(request)
         if self.sees_contacts(request):
             return fields
         return tuple(f for f in fields if "name" not in f and "phone" not in f and "email" not in f)

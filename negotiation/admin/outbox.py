@@ -16,7 +16,7 @@ from negotiation.services.notifications import send_again
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin[AuditEvent]):
     list_display = ("at", "actor_label", "action", "object_type", "object_reference")
     list_filter = ("action", "object_type")
     search_fields = ("object_reference", "actor_label")
@@ -27,7 +27,7 @@ class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin[Notification]):
     """The outbox: every message to a debtor with where it stands. A failed one shows its
     error and can be sent again (at the next time contact hours allow)."""
 

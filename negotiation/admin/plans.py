@@ -21,7 +21,7 @@ from negotiation.models import (
 from negotiation.services.agreements import agreement_filename, read_agreement_pdf
 
 
-class InstallmentInline(ReadOnlyMixin, admin.TabularInline):
+class InstallmentInline(ReadOnlyMixin, admin.TabularInline[Installment, RepaymentPlan]):
     model = Installment
     extra = 0
     fields = (
@@ -37,7 +37,7 @@ class InstallmentInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(RepaymentPlan)
-class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin[RepaymentPlan]):
     list_display = (
         "reference",
         "account",

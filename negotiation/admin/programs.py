@@ -62,7 +62,7 @@ PROGRAM_FIELDSETS: Any = (
 )
 
 
-class ProgramAdminForm(forms.ModelForm):
+class ProgramAdminForm(forms.ModelForm[Program]):
     """Products as a list of boxes to tick rather than raw JSON."""
 
     products = forms.MultipleChoiceField(
@@ -79,7 +79,7 @@ class ProgramAdminForm(forms.ModelForm):
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(admin.ModelAdmin[Program]):
     """Supervisors add and change programs; specialists and bank staff only read them."""
 
     form = ProgramAdminForm
@@ -108,7 +108,7 @@ class ProgramAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApprovalLimit)
-class ApprovalLimitAdmin(admin.ModelAdmin):
+class ApprovalLimitAdmin(admin.ModelAdmin[ApprovalLimit]):
     """Supervisors set how far each specialist approves alone (four-eyes beyond it)."""
 
     list_display = ("user", "max_amount", "max_months")

@@ -129,7 +129,7 @@ class SlaFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OfferInline(admin.TabularInline):
+class OfferInline(admin.TabularInline[Offer, ReliefRequest]):
     model = Offer
     extra = 0
     fields = (
