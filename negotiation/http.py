@@ -5,10 +5,40 @@ from __future__ import annotations
 from typing import TypeVar
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
+from negotiation.models import Debtor, User
+
 R = TypeVar("R", bound=HttpResponseBase)
+
+
+class DebtorRequest(HttpRequest):
+    """A request to a debtor page: ``access.debtor_required`` lets only a signed-in user
+    with a debtor record through, and attaches that record."""
+
+    user: User
+    debtor: Debtor
+
+
+class StaffRequest(HttpRequest):
+    """A request to one of our own staff pages or actions: the admin site
+    (``admin_site.admin_view``, or the changelist for an action) lets only active staff in,
+    so the user is the signed-in staff member."""
+
+    user: User
+
+
+def staff_user(request: HttpRequest) -> User:
+    """The signed-in staff member, for the admin methods that override Django's and so keep
+    its ``HttpRequest`` in their signature (``save_model``, ``change_view``...). The admin
+    site lets only active staff reach them; anyone else (which cannot happen there) is
+    refused rather than acted for."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
 
 
 def client_ip(request: HttpRequest) -> str | None:

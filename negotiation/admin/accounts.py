@@ -17,7 +17,7 @@ from negotiation.admin.mixins import (
     ReadOnlyMixin,
     masked_name,
 )
-from negotiation.http import client_ip
+from negotiation.http import client_ip, staff_user
 from negotiation.models import (
     AgingPause,
     CollectionNotice,
@@ -183,7 +183,7 @@ class PaymentAdmin(admin.ModelAdmin[Payment]):
     def save_model(self, request: HttpRequest, obj: Payment, form: Any, change: bool) -> None:
         saved = record_payment(
             obj.account,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=staff_user(request),
             amount=obj.amount,
             paid_on=obj.paid_on,
             source=obj.source,
@@ -212,7 +212,7 @@ class CollectionNoticeAdmin(admin.ModelAdmin[CollectionNotice]):
     def save_model(
         self, request: HttpRequest, obj: CollectionNotice, form: Any, change: bool
     ) -> None:
-        save_collection_notice(obj, actor=request.user, ip=client_ip(request))  # type: ignore[arg-type]
+        save_collection_notice(obj, actor=staff_user(request), ip=client_ip(request))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

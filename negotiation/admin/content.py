@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from negotiation.http import client_ip
+from negotiation.http import client_ip, staff_user
 from negotiation.models import (
     ConsequenceRule,
 )
@@ -86,7 +86,7 @@ class ConsequenceRuleAdmin(admin.ModelAdmin[ConsequenceRule]):
     ) -> None:
         save_consequence_rule(
             obj,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=staff_user(request),
             changed_fields=form.changed_data,
             before=form.initial,
             ip=client_ip(request),

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.admin.mixins import ReadOnlyMixin
+from negotiation.http import StaffRequest
 from negotiation.models import (
     AuditEvent,
     Notification,
@@ -54,8 +55,8 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin[Notification]):
         return obj.last_error[:80]
 
     @admin.action(description=_("Send the selected messages again"), permissions=["resend"])
-    def send_again_action(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        count = send_again(queryset, actor=request.user)  # type: ignore[arg-type]
+    def send_again_action(self, request: StaffRequest, queryset: QuerySet[Notification]) -> None:
+        count = send_again(queryset, actor=request.user)
         self.message_user(
             request,
             _("%(count)d message(s) will be sent again within contact hours.") % {"count": count},

@@ -6,14 +6,14 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.admin.mixins import CONTACT_PERMISSION, ReadOnlyMixin
-from negotiation.http import client_ip, pdf_response
+from negotiation.http import StaffRequest, client_ip, pdf_response
 from negotiation.models import (
     Installment,
     RepaymentPlan,
@@ -70,7 +70,7 @@ class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin[RepaymentPlan]):
             *super().get_urls(),
         ]
 
-    def agreement_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+    def agreement_view(self, request: StaffRequest, object_id: int) -> HttpResponse:
         """The agreement PDF in the debtor's language. It names the debtor, so it takes the
         right to see debtors' contact details too; every staff read is audited."""
         user = request.user
@@ -82,5 +82,5 @@ class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin[RepaymentPlan]):
             RepaymentPlan.objects.select_related("account__debtor", "request__program"),
             pk=object_id,
         )
-        content = read_agreement_pdf(plan, actor=user, ip=client_ip(request))  # type: ignore[arg-type]
+        content = read_agreement_pdf(plan, actor=user, ip=client_ip(request))
         return pdf_response(content, agreement_filename(plan))

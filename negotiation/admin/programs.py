@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from negotiation.http import staff_user
 from negotiation.models import (
     ApprovalLimit,
     Product,
@@ -104,7 +105,7 @@ class ProgramAdmin(admin.ModelAdmin[Program]):
         return False
 
     def save_model(self, request: HttpRequest, obj: Program, form: Any, change: bool) -> None:
-        save_program(obj, actor=request.user, changed_fields=list(form.changed_data))  # type: ignore[arg-type]
+        save_program(obj, actor=staff_user(request), changed_fields=list(form.changed_data))
 
 
 @admin.register(ApprovalLimit)
@@ -120,7 +121,7 @@ class ApprovalLimitAdmin(admin.ModelAdmin[ApprovalLimit]):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: ApprovalLimit, form: Any, change: bool) -> None:
-        save_approval_limit(obj, actor=request.user)  # type: ignore[arg-type]
+        save_approval_limit(obj, actor=staff_user(request))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # lower a limit instead: the audit trail keeps every value

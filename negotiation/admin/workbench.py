@@ -26,7 +26,8 @@ from negotiation.forms.workbench import (
     RecommendForm,
     SendBackForm,
 )
-from negotiation.models import OPEN_REQUEST_STATUSES, Offer, ReliefRequest, RequestStatus
+from negotiation.http import StaffRequest, staff_user
+from negotiation.models import OPEN_REQUEST_STATUSES, Offer, ReliefRequest, RequestStatus, User
 from negotiation.models.requests import WITH_THE_BANK_STATUSES
 from negotiation.policy import Verdict
 from negotiation.roles import ROLE_PERMISSIONS, Role, is_supervisor
@@ -319,12 +320,12 @@ class ReliefRequestAdmin(DecisionViews):
     # Bulk actions ---------------------------------------------------------------------------
 
     @admin.action(description=_("Assign to me"))
-    def assign_to_me(self, request: HttpRequest, queryset: QuerySet[ReliefRequest]) -> None:
+    def assign_to_me(self, request: StaffRequest, queryset: QuerySet[ReliefRequest]) -> None:
         self._assign_each(request, queryset, request.user)
 
     @admin.action(description=_("Assign to…"))
     def assign_to(
-        self, request: HttpRequest, queryset: QuerySet[ReliefRequest]
+        self, request: StaffRequest, queryset: QuerySet[ReliefRequest]
     ) -> HttpResponse | None:
         candidates = (
             get_user_model()
@@ -349,12 +350,12 @@ class ReliefRequestAdmin(DecisionViews):
         return TemplateResponse(request, "admin/negotiation/reliefrequest/assign.html", context)
 
     def _assign_each(
-        self, request: HttpRequest, queryset: QuerySet[ReliefRequest], assignee: Any
+        self, request: StaffRequest, queryset: QuerySet[ReliefRequest], assignee: User
     ) -> None:
         done, refused = 0, 0
         for relief_request in queryset:
             try:
-                assign_request(relief_request, assignee=assignee, actor=request.user)  # type: ignore[arg-type]
+                assign_request(relief_request, assignee=assignee, actor=request.user)
                 done += 1
             except ServiceError:
                 refused += 1
@@ -390,7 +391,7 @@ class ReliefRequestAdmin(DecisionViews):
             "days_past_due": relief_request.account.days_past_due(today),
             "stage": relief_request.account.stage(today),
             "disclosure": money.disclose(relief_request.terms, start=start, due=relief_request.due),
-            "picture": review_picture(relief_request, viewer=request.user, today=today),  # type: ignore[arg-type]
+            "picture": review_picture(relief_request, viewer=staff_user(request), today=today),
             "can_decide": request.user.has_perm(ROLE_PERMISSIONS[Role.DECIDER])
             and relief_request.is_open,
             "can_second_approve": is_supervisor(request.user)

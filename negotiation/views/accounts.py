@@ -3,7 +3,7 @@ that fit) and the inbox. Thin: load through an access helper, read a selector, r
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
@@ -13,6 +13,7 @@ from negotiation.access import (
     debtor_required,
 )
 from negotiation.forms.accounts import FiguresForm
+from negotiation.http import DebtorRequest
 from negotiation.selectors.arrears import arrears_facts, notices_for, timeline_for
 from negotiation.selectors.debtor import (
     dashboard_for,
@@ -26,9 +27,9 @@ from negotiation.services.notifications import mark_read
 
 @require_GET
 @debtor_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: DebtorRequest) -> HttpResponse:
     summaries = dashboard_for(
-        request.debtor,  # type: ignore[attr-defined]
+        request.debtor,
         today=timezone.localdate(),
         language=translation.get_language() or "",
     )
@@ -37,8 +38,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @debtor_required
-def account_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    account = account_for(request.user, reference)  # type: ignore[arg-type]
+def account_detail(request: DebtorRequest, reference: str) -> HttpResponse:
+    account = account_for(request.user, reference)
     today = timezone.localdate()
     options = relief_options_for(account, today=today)
     open_request = open_request_for(account)
@@ -72,9 +73,9 @@ def account_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @debtor_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: DebtorRequest) -> HttpResponse:
     """The debtor's messages from the bank, newest first; opening the inbox reads them."""
-    debtor = request.debtor  # type: ignore[attr-defined]
+    debtor = request.debtor
     notifications = list(inbox_for(debtor))
     mark_read(debtor)
     return render(request, "negotiation/inbox.html", {"notifications": notifications})

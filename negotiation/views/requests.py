@@ -27,7 +27,7 @@ from negotiation.forms.accounts import FiguresForm
 from negotiation.forms.common import DecisionVersionForm
 from negotiation.forms.requests import AnswerForm, DeclineOfferForm, ReliefRequestForm, UploadForm
 from negotiation.forms.terms import TermsForm
-from negotiation.http import client_ip
+from negotiation.http import DebtorRequest, client_ip
 from negotiation.models import (
     CreditAccount,
     Program,
@@ -54,14 +54,14 @@ def _eligible_programs(account: CreditAccount, today: dt.date) -> list[Program]:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @debtor_required
-def request_create(request: HttpRequest, reference: str) -> HttpResponse:
+def request_create(request: DebtorRequest, reference: str) -> HttpResponse:
     """Choose the option and terms, preview the full disclosure, then confirm.
 
     The preview is a POST that validates and shows the schedule; "confirm" submits the same
     fields again, validated again, so what is sent is exactly what was previewed. Where
     JavaScript runs, the form also previews live through ``request_preview``.
     """
-    account = account_for(request.user, reference)  # type: ignore[arg-type]
+    account = account_for(request.user, reference)
     today = timezone.localdate()
     open_request = open_request_for(account)
     if open_request is not None:
@@ -102,7 +102,7 @@ def request_create(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         relief_request = submit_request(
             account,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             program=form.chosen_program,
             choices=form.choices,
             hardship=form.hardship,
@@ -136,10 +136,10 @@ def request_create(request: HttpRequest, reference: str) -> HttpResponse:
 @never_cache
 @require_POST
 @debtor_required
-def request_preview(request: HttpRequest, reference: str) -> HttpResponse:
+def request_preview(request: DebtorRequest, reference: str) -> HttpResponse:
     """The live preview: the disclosure, chart and schedule for the terms typed so far, or
     what to change, as an HTML fragment the request form swaps in."""
-    account = account_for(request.user, reference)  # type: ignore[arg-type]
+    account = account_for(request.user, reference)
     today = timezone.localdate()
     form = TermsForm(
         request.POST, account=account, programs=_eligible_programs(account, today), today=today
@@ -202,8 +202,8 @@ def _render_request_form(
 
 @require_GET
 @debtor_required
-def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+def request_detail(request: DebtorRequest, reference: str) -> HttpResponse:
+    relief_request = request_for(request.user, reference)
     return _render_request_detail(request, relief_request)
 
 
@@ -262,15 +262,15 @@ def _refused(
 
 @require_POST
 @debtor_required
-def request_accept_offer(request: HttpRequest, reference: str) -> HttpResponse:
-    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+def request_accept_offer(request: DebtorRequest, reference: str) -> HttpResponse:
+    relief_request = request_for(request.user, reference)
     form = DecisionVersionForm(request.POST)
     if not form.is_valid():
         return _refused(request, relief_request, StaleObject())
     try:
         accepted = accept_counter_offer(
             relief_request,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             today=timezone.localdate(),
             expected_version=form.cleaned_data["version"],
             ip=client_ip(request),
@@ -283,15 +283,15 @@ def request_accept_offer(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @debtor_required
-def request_decline_offer(request: HttpRequest, reference: str) -> HttpResponse:
-    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+def request_decline_offer(request: DebtorRequest, reference: str) -> HttpResponse:
+    relief_request = request_for(request.user, reference)
     form = DeclineOfferForm(request.POST)
     if not form.is_valid():
         return _render_request_detail(request, relief_request, decline_form=form)
     try:
         decline_counter_offer(
             relief_request,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             comment=form.cleaned_data["comment"],
             expected_version=form.cleaned_data["version"],
             ip=client_ip(request),
@@ -305,10 +305,10 @@ def request_decline_offer(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @debtor_required
-def request_answer(request: HttpRequest, reference: str) -> HttpResponse:
+def request_answer(request: DebtorRequest, reference: str) -> HttpResponse:
     """The debtor answers a question, with a document if they have one. All or nothing:
     a refused document leaves the question open and the answer on the page to correct."""
-    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+    relief_request = request_for(request.user, reference)
     form = AnswerForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_request_detail(request, relief_request, answer_form=form)
@@ -318,7 +318,7 @@ def request_answer(request: HttpRequest, reference: str) -> HttpResponse:
         with transaction.atomic():
             answer_question(
                 relief_request,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 answer=form.cleaned_data["answer"],
                 expected_version=form.cleaned_data["version"],
                 ip=client_ip(request),
@@ -335,8 +335,8 @@ def request_answer(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @debtor_required
-def request_upload(request: HttpRequest, reference: str) -> HttpResponse:
-    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+def request_upload(request: DebtorRequest, reference: str) -> HttpResponse:
+    relief_request = request_for(request.user, reference)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_request_detail(request, relief_request, upload_form=form)
@@ -351,11 +351,11 @@ def request_upload(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _upload(
-    request: HttpRequest, relief_request: ReliefRequest, form: UploadForm | AnswerForm
+    request: DebtorRequest, relief_request: ReliefRequest, form: UploadForm | AnswerForm
 ) -> None:
     upload_document(
         relief_request,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         upload=form.cleaned_data["document"],
         kind=form.cleaned_data["document_kind"],
         consent=form.cleaned_data["document_consent"],
@@ -365,8 +365,8 @@ def _upload(
 
 @require_POST
 @debtor_required
-def request_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
-    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+def request_withdraw(request: DebtorRequest, reference: str) -> HttpResponse:
+    relief_request = request_for(request.user, reference)
     form = DecisionVersionForm(request.POST)
     if not form.is_valid():
         messages.error(request, str(StaleObject.default_message))
@@ -374,7 +374,7 @@ def request_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         withdraw_request(
             relief_request,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             expected_version=form.cleaned_data["version"],
             ip=client_ip(request),
         )
