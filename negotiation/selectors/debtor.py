@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 
 from negotiation import delinquency, policy
 from negotiation.models import (
@@ -50,12 +51,12 @@ def account_summaries(
     rules = consequences_for(language, today)
     summaries = []
     for account in accounts:
-        open_requests = account.open_requests  # type: ignore[attr-defined]
-        plans = list(account.current_plans)  # type: ignore[attr-defined]
+        open_requests = _prefetched(account, "open_requests", ReliefRequest)
+        plans = list(_prefetched(account, "current_plans", RepaymentPlan))
         facts = facts_from(
             account,
-            delivered=account.delivered_notices,  # type: ignore[attr-defined]
-            payments=account.repayments,  # type: ignore[attr-defined]
+            delivered=_prefetched(account, "delivered_notices", CollectionNotice),
+            payments=_prefetched(account, "repayments", Payment),
             plan_kept=any(plan_kept(plan, today=today) for plan in plans),
         )
         timeline = delinquency.timeline(facts, rules, today)
@@ -72,6 +73,17 @@ def account_summaries(
             )
         )
     return summaries
+
+
+_M = TypeVar("_M", bound=Model)
+
+
+def _prefetched(account: CreditAccount, to_attr: str, model: type[_M]) -> list[_M]:
+    """A list that ``accounts_with_activity`` prefetched onto ``account`` with
+    ``Prefetch(to_attr=...)``: an attribute set at run time, which the model's type cannot
+    declare, read here as a list of ``model``."""
+    rows: list[_M] = getattr(account, to_attr)
+    return rows
 
 
 def accounts_with_activity(debtor: Debtor) -> QuerySet[CreditAccount]:
