@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+import dataclasses
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -10,6 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
 from negotiation.models import Debtor, User
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 R = TypeVar("R", bound=HttpResponseBase)
 
@@ -72,3 +76,10 @@ def kept_private(response: R) -> R:
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def page_context(page: DataclassInstance) -> dict[str, object]:
+    """A selector's page data as template context, one key per field, each value as it is
+    (``dataclasses.asdict`` would copy them, turning nested dataclasses into dicts and
+    evaluating nothing lazily)."""
+    return {field.name: getattr(page, field.name) for field in dataclasses.fields(page)}

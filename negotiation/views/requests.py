@@ -27,20 +27,14 @@ from negotiation.forms.accounts import FiguresForm
 from negotiation.forms.common import DecisionVersionForm
 from negotiation.forms.requests import AnswerForm, DeclineOfferForm, ReliefRequestForm, UploadForm
 from negotiation.forms.terms import TermsForm
-from negotiation.http import DebtorRequest, client_ip
+from negotiation.http import DebtorRequest, client_ip, page_context
 from negotiation.models import (
     CreditAccount,
     Program,
     ReliefRequest,
     RequestStatus,
 )
-from negotiation.selectors.debtor import (
-    debtor_thread,
-    open_request_for,
-    pending_counter_offer,
-    relief_options_for,
-    request_timeline,
-)
+from negotiation.selectors.debtor import open_request_for, relief_options_for, request_page
 from negotiation.services.documents import upload_document
 from negotiation.services.offers import accept_counter_offer, decline_counter_offer
 from negotiation.services.requests import answer_question, submit_request, withdraw_request
@@ -210,34 +204,9 @@ def request_detail(request: DebtorRequest, reference: str) -> HttpResponse:
 def _render_request_detail(
     request: HttpRequest, relief_request: ReliefRequest, **forms: object
 ) -> HttpResponse:
-    plan = (
-        getattr(relief_request, "plan", None)
-        if relief_request.status == RequestStatus.APPROVED
-        else None
-    )
-    counter = pending_counter_offer(relief_request)
-    counter_disclosure = (
-        money.disclose(counter.terms, start=timezone.localdate(), due=counter.due)
-        if counter and relief_request.status == RequestStatus.COUNTER_OFFERED
-        else None
-    )
+    page = request_page(relief_request, today=timezone.localdate(), now=timezone.now())
     context = {
-        "relief_request": relief_request,
-        "disclosure": money.disclose(
-            relief_request.terms,
-            start=timezone.localdate(relief_request.submitted_at),
-            due=relief_request.due,
-        ),
-        "timeline": request_timeline(relief_request),
-        "thread": debtor_thread(relief_request),
-        "documents": relief_request.documents.all(),
-        "plan": plan,
-        "counter": counter if counter_disclosure else None,
-        "counter_expired": bool(
-            counter and counter.expires_at and counter.expires_at < timezone.now()
-        ),
-        "counter_disclosure": counter_disclosure,
-        "counter_chart": balance_chart(counter_disclosure) if counter_disclosure else None,
+        **page_context(page),
         "answer_form": forms.get("answer_form")
         or AnswerForm(initial={"version": relief_request.version}),
         "decline_form": forms.get("decline_form")
