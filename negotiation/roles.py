@@ -36,6 +36,9 @@ ROLE_PERMISSIONS: dict[Role, str] = {
     Role.SECOND_APPROVER: "negotiation.second_approve_reliefrequest",
 }
 
+# Debtors' names and contact details; staff without it see initials and the reference.
+CONTACT_PERMISSION = "negotiation.view_debtor_contact"
+
 
 def is_supervisor(user: HoldsPermissions | None) -> bool:
     """Whether ``user`` holds the supervisor's right: the second approval, which also lets

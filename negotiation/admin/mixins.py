@@ -9,6 +9,8 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
+from negotiation.roles import CONTACT_PERMISSION
+
 _M = TypeVar("_M", bound=Model)
 
 
@@ -42,6 +44,3 @@ class ContactMaskingMixin(admin.ModelAdmin[_M]):
 def masked_name(full_name: str) -> str:
     """First letter of each part of the name: enough to tell cases apart, not to identify."""
     return " ".join(f"{part[0]}*" for part in full_name.split() if part) or "*"
-
-
-CONTACT_PERMISSION = "negotiation.view_debtor_contact"

@@ -12,12 +12,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from negotiation.admin.mixins import CONTACT_PERMISSION, ReadOnlyMixin
+from negotiation.admin.mixins import ReadOnlyMixin
 from negotiation.http import StaffRequest, client_ip, pdf_response
 from negotiation.models import (
     Installment,
     RepaymentPlan,
 )
+from negotiation.roles import CONTACT_PERMISSION
 from negotiation.services.agreements import agreement_filename, read_agreement_pdf
 
 

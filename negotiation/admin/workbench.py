@@ -14,9 +14,9 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from negotiation import delinquency, money
+from negotiation import delinquency
 from negotiation.admin.decisions import DecisionViews
-from negotiation.admin.mixins import CONTACT_PERMISSION, masked_name
+from negotiation.admin.mixins import masked_name
 from negotiation.exceptions import ServiceError
 from negotiation.forms.workbench import (
     AskInfoForm,
@@ -26,13 +26,13 @@ from negotiation.forms.workbench import (
     RecommendForm,
     SendBackForm,
 )
-from negotiation.http import StaffRequest, staff_user
+from negotiation.http import StaffRequest, page_context, staff_user
 from negotiation.models import OPEN_REQUEST_STATUSES, Offer, ReliefRequest, RequestStatus, User
 from negotiation.models.requests import WITH_THE_BANK_STATUSES
 from negotiation.policy import Verdict
-from negotiation.roles import ROLE_PERMISSIONS, Role, is_supervisor
+from negotiation.roles import CONTACT_PERMISSION
 from negotiation.selectors.terms import request_affordability
-from negotiation.selectors.workbench import review_picture
+from negotiation.selectors.workbench import review_page
 from negotiation.services.requests import (
     assign_request,
 )
@@ -376,29 +376,18 @@ class ReliefRequestAdmin(DecisionViews):
         relief_request = self.get_object(request, object_id)
         if relief_request is None:
             return super().change_view(request, object_id, form_url, extra_context)
-        context = {**(extra_context or {}), **self._review_context(request, relief_request)}
+        page = review_page(relief_request, viewer=staff_user(request), today=timezone.localdate())
+        context = {
+            **(extra_context or {}),
+            **page_context(page),
+            **self._review_forms(relief_request),
+        }
         return super().change_view(request, object_id, form_url, extra_context=context)
 
-    def _review_context(
-        self, request: HttpRequest, relief_request: ReliefRequest
-    ) -> dict[str, Any]:
-        today = timezone.localdate()
-        start = today if relief_request.is_open else timezone.localdate(relief_request.submitted_at)
+    def _review_forms(self, relief_request: ReliefRequest) -> dict[str, Any]:
+        """The request page's forms, each carrying the version of the page it was shown on."""
         version = {"version": relief_request.version}
         return {
-            "relief_request": relief_request,
-            "account": relief_request.account,
-            "days_past_due": relief_request.account.days_past_due(today),
-            "stage": relief_request.account.stage(today),
-            "disclosure": money.disclose(relief_request.terms, start=start, due=relief_request.due),
-            "picture": review_picture(relief_request, viewer=staff_user(request), today=today),
-            "can_decide": request.user.has_perm(ROLE_PERMISSIONS[Role.DECIDER])
-            and relief_request.is_open,
-            "can_second_approve": is_supervisor(request.user)
-            and relief_request.status == RequestStatus.AWAITING_SECOND_APPROVAL,
-            "can_see_names": request.user.has_perm(CONTACT_PERMISSION),
-            "can_download": request.user.has_perm("negotiation.download_document"),
-            "can_record_contact": request.user.has_perm("negotiation.add_contactrecord"),
             "recommend_form": RecommendForm(initial=version),
             "ask_form": AskInfoForm(initial=version),
             "note_form": NoteForm(),
