@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 
-from negotiation.http import kept_private
+from negotiation.http import DebtorRequest, kept_private
 from negotiation.models import CreditAccount, Debtor, Document, ReliefRequest, RepaymentPlan, User
 
 
@@ -68,18 +68,29 @@ def document_response(document: Document) -> FileResponse:
     return kept_private(response)
 
 
-View = Callable[..., HttpResponseBase]
+P = ParamSpec("P")
+R = TypeVar("R", bound=HttpResponseBase)
 
 
-def debtor_required(view: View) -> View:
+def debtor_required(
+    view: Callable[Concatenate[DebtorRequest, P], R],
+) -> Callable[Concatenate[HttpRequest, P], R | HttpResponseRedirect]:
     """Signed-in debtors only. Anonymous users go to the login page; staff, who are never
-    debtors, get a 404 like any other user without a debtor record."""
+    debtors, get a 404 like any other user without a debtor record.
+
+    The view is written for a ``DebtorRequest`` (``request.user`` a User, ``request.debtor``
+    their record); the page Django calls takes any request. This is the one place a
+    ``DebtorRequest`` is made: the cast below is what the two checks before it prove."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def wrapper(
+        request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs
+    ) -> R | HttpResponseRedirect:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        request.debtor = debtor_for(request.user)  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        debtor = debtor_for(request.user)
+        debtor_request = cast(DebtorRequest, request)
+        debtor_request.debtor = debtor
+        return view(debtor_request, *args, **kwargs)
 
     return wrapper

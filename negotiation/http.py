@@ -2,13 +2,47 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+import dataclasses
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
+from negotiation.models import Debtor, User
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 R = TypeVar("R", bound=HttpResponseBase)
+
+
+class DebtorRequest(HttpRequest):
+    """A request to a debtor page: ``access.debtor_required`` lets only a signed-in user
+    with a debtor record through, and attaches that record."""
+
+    user: User
+    debtor: Debtor
+
+
+class StaffRequest(HttpRequest):
+    """A request to one of our own staff pages or actions: the admin site
+    (``admin_site.admin_view``, or the changelist for an action) lets only active staff in,
+    so the user is the signed-in staff member."""
+
+    user: User
+
+
+def staff_user(request: HttpRequest) -> User:
+    """The signed-in staff member, for the admin methods that override Django's and so keep
+    its ``HttpRequest`` in their signature (``save_model``, ``change_view``...). The admin
+    site lets only active staff reach them; anyone else (which cannot happen there) is
+    refused rather than acted for."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -18,15 +52,15 @@ def client_ip(request: HttpRequest) -> str | None:
     the request from to X-Forwarded-For, so the client is that many entries from the end;
     anything further left was written by the client and cannot be trusted.
     """
-    proxies = settings.TRUSTED_PROXY_COUNT
+    proxies: int = settings.TRUSTED_PROXY_COUNT
     if proxies:
-        forwarded = [
-            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        ]
+        header: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = [part.strip() for part in header.split(",")]
         forwarded = [part for part in forwarded if part]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR")
+    remote: str | None = request.META.get("REMOTE_ADDR")
+    return remote
 
 
 def pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -42,3 +76,10 @@ def kept_private(response: R) -> R:
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def page_context(page: DataclassInstance) -> dict[str, object]:
+    """A selector's page data as template context, one key per field, each value as it is
+    (``dataclasses.asdict`` would copy them, turning nested dataclasses into dicts and
+    evaluating nothing lazily)."""
+    return {field.name: getattr(page, field.name) for field in dataclasses.fields(page)}

@@ -8,11 +8,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.policy import Kind as ReliefKind  # pure: no models, safe in settings
+
+# Django's generic classes (ModelAdmin[Program], ModelForm[Payment], ...) are generic in
+# their type stubs only; this lets them be subscripted at run time too, as the stubs type them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -197,7 +197,9 @@ def test_on_the_edge_the_bisection_decides(monkeypatch):
     assert_identical(disclosure, reference_money.disclose(terms, start=dt.date(2027, 1, 10)))
 
 
-def _payments_repaying_at(rate: Decimal, financed: Decimal, amounts: list[Decimal]) -> list:
+def _payments_repaying_at(
+    rate: Decimal, financed: Decimal, amounts: list[Decimal]
+) -> list[Decimal]:
     """Monthly payments of ``amounts`` and a last one that makes ``rate`` exactly the IRR."""
     discount = 1 / (1 + rate)
     present = sum(amount * discount ** (month + 1) for month, amount in enumerate(amounts))

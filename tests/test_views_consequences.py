@@ -8,10 +8,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from negotiation.models import AuditEvent, CollectionNotice, ConsequenceRule
+from negotiation.models import AuditEvent, CollectionNotice, ConsequenceRule, CreditAccount
 from negotiation.roles import BANK_STAFF, COMPLIANCE, SPECIALISTS
 from negotiation.services.plans import sign_plan
 from negotiation.services.requests import approve_request
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
-def page(client, account) -> str:
+def page(client: Client, account: CreditAccount) -> str:
     return client.get(reverse("negotiation:account", args=[account.reference])).content.decode()
 
 

@@ -17,7 +17,7 @@ from negotiation.admin.mixins import (
     ReadOnlyMixin,
     masked_name,
 )
-from negotiation.http import client_ip
+from negotiation.http import client_ip, staff_user
 from negotiation.models import (
     AgingPause,
     CollectionNotice,
@@ -32,12 +32,12 @@ from negotiation.services.payments import payment_problems, record_payment
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
+class PortalUserAdmin(UserAdmin[User]):
     list_display = ("username", "email", "first_name", "last_name", "is_staff", "is_active")
 
 
 @admin.register(Debtor)
-class DebtorAdmin(ContactMaskingMixin, admin.ModelAdmin):
+class DebtorAdmin(ContactMaskingMixin[Debtor]):
     search_fields = ("reference", "full_name", "phone", "email", "national_id_last4")
     readonly_fields = ("reference", "national_id_hash", "national_id_last4", "user", "created_at")
     fields = (
@@ -79,14 +79,14 @@ class DebtorAdmin(ContactMaskingMixin, admin.ModelAdmin):
         return False
 
 
-class PaymentInline(ReadOnlyMixin, admin.TabularInline):
+class PaymentInline(ReadOnlyMixin, admin.TabularInline[Payment, CreditAccount]):
     model = Payment
     extra = 0
     fields = ("paid_on", "amount", "principal_repaid", "source", "external_id")
     readonly_fields = fields
 
 
-class AgingPauseInline(ReadOnlyMixin, admin.TabularInline):
+class AgingPauseInline(ReadOnlyMixin, admin.TabularInline[AgingPause, CreditAccount]):
     """Every agreed pause of the aging clock, for the record: set by signing a deferral."""
 
     model = AgingPause
@@ -99,7 +99,7 @@ _BALANCE_FIELDS = ("principal", "interest", "fees", "penalty", "minimum_due", "c
 
 
 @admin.register(CreditAccount)
-class CreditAccountAdmin(ContactMaskingMixin, admin.ModelAdmin):
+class CreditAccountAdmin(ContactMaskingMixin[CreditAccount]):
     list_filter = ("status", "product")
     search_fields = ("reference", "debtor__full_name", "debtor__reference", "card_last4")
     list_select_related = ("debtor",)
@@ -138,7 +138,7 @@ class CreditAccountAdmin(ContactMaskingMixin, admin.ModelAdmin):
         return format_amount(obj.total_balance, obj.currency)
 
 
-class PaymentForm(forms.ModelForm):
+class PaymentForm(forms.ModelForm[Payment]):
     """A payment entered by hand: the same rules as an import, shown as form errors."""
 
     class Meta:
@@ -163,7 +163,7 @@ class PaymentForm(forms.ModelForm):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(admin.ModelAdmin[Payment]):
     """Bank staff post payments here (or import them); a payment is never edited: a
     correction is a new, opposite entry in the bank's ledger, not a change here."""
 
@@ -183,7 +183,7 @@ class PaymentAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Payment, form: Any, change: bool) -> None:
         saved = record_payment(
             obj.account,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=staff_user(request),
             amount=obj.amount,
             paid_on=obj.paid_on,
             source=obj.source,
@@ -194,7 +194,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(CollectionNotice)
-class CollectionNoticeAdmin(admin.ModelAdmin):
+class CollectionNoticeAdmin(admin.ModelAdmin[CollectionNotice]):
     """Formal notices sent to debtors, recorded by bank staff with their proof of receipt.
     The debtor sees them on the account page."""
 
@@ -212,7 +212,7 @@ class CollectionNoticeAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: CollectionNotice, form: Any, change: bool
     ) -> None:
-        save_collection_notice(obj, actor=request.user, ip=client_ip(request))  # type: ignore[arg-type]
+        save_collection_notice(obj, actor=staff_user(request), ip=client_ip(request))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

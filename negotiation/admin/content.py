@@ -10,14 +10,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from negotiation.http import client_ip
+from negotiation.http import client_ip, staff_user
 from negotiation.models import (
     ConsequenceRule,
 )
 from negotiation.services.content import save_consequence_rule
 
 
-class ConsequenceRuleForm(forms.ModelForm):
+class ConsequenceRuleForm(forms.ModelForm[ConsequenceRule]):
     class Meta:
         model = ConsequenceRule
         fields = (
@@ -55,7 +55,7 @@ class ConsequenceRuleForm(forms.ModelForm):
 
 
 @admin.register(ConsequenceRule)
-class ConsequenceRuleAdmin(admin.ModelAdmin):
+class ConsequenceRuleAdmin(admin.ModelAdmin[ConsequenceRule]):
     """What debtors read about the consequences of arrears. Supervisors and compliance
     publish versions; every save is an audit row with the text before and after."""
 
@@ -86,7 +86,7 @@ class ConsequenceRuleAdmin(admin.ModelAdmin):
     ) -> None:
         save_consequence_rule(
             obj,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=staff_user(request),
             changed_fields=form.changed_data,
             before=form.initial,
             ip=client_ip(request),

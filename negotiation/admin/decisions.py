@@ -32,7 +32,7 @@ from negotiation.forms.workbench import (
     RejectForm,
     SendBackForm,
 )
-from negotiation.http import client_ip
+from negotiation.http import StaffRequest, client_ip
 from negotiation.models import Document, ReliefRequest, RequestStatus
 from negotiation.roles import ADD_CONTACTRECORD, DOWNLOAD_DOCUMENT, ROLE_PERMISSIONS, Role
 from negotiation.services.contacts import record_contact
@@ -48,7 +48,7 @@ from negotiation.services.requests import (
 )
 
 
-class DecisionViews(admin.ModelAdmin):
+class DecisionViews(admin.ModelAdmin[ReliefRequest]):
     """The request page's actions, as admin URLs of the request's own admin."""
 
     def get_urls(self) -> list[Any]:
@@ -117,7 +117,7 @@ class DecisionViews(admin.ModelAdmin):
             )
         return self._back(relief_request)
 
-    def approve_view(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
+    def approve_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
         def outcome(result: ReliefRequest) -> Any:
             if result.status == RequestStatus.APPROVED:
                 return _("Approved %(reference)s. Plan %(plan)s awaits the debtor's signature.") % {
@@ -136,7 +136,7 @@ class DecisionViews(admin.ModelAdmin):
             RecommendForm,
             lambda relief_request, data: approve_request(
                 relief_request,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 today=timezone.localdate(),
                 expected_version=data["version"],
                 recommendation=data["recommendation"],
@@ -145,7 +145,7 @@ class DecisionViews(admin.ModelAdmin):
             outcome,
         )
 
-    def reject_view(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
+    def reject_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
         self._require(request, Role.DECIDER)
         relief_request = get_object_or_404(ReliefRequest, pk=object_id)
         form = RejectForm(request.POST or None, initial={"version": relief_request.version})
@@ -155,7 +155,7 @@ class DecisionViews(admin.ModelAdmin):
                 relief_request,
                 lambda: reject_request(
                     relief_request,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     reason_code=form.cleaned_data["reason_code"],
                     explanation=form.cleaned_data["explanation"],
                     expected_version=form.cleaned_data["version"],
@@ -165,7 +165,7 @@ class DecisionViews(admin.ModelAdmin):
             )
         return self._page(request, relief_request, "reject.html", form, _("Reject %(reference)s"))
 
-    def claim_view(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
+    def claim_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
         return self._form_action(
             request,
             object_id,
@@ -173,13 +173,13 @@ class DecisionViews(admin.ModelAdmin):
             DecisionVersionForm,
             lambda relief_request, data: claim_request(
                 relief_request,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 expected_version=data["version"],
             ),
             lambda result: _("%(reference)s is yours.") % {"reference": result.reference},
         )
 
-    def counter_view(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
+    def counter_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
         """Counter-offer: the form, a preview with the disclosure the debtor will see, send."""
         self._require(request, Role.DECIDER)
         relief_request = get_object_or_404(
@@ -204,7 +204,7 @@ class DecisionViews(admin.ModelAdmin):
                     relief_request,
                     lambda: make_counter_offer(
                         relief_request,
-                        actor=request.user,  # type: ignore[arg-type]
+                        actor=request.user,
                         choices=form.choices,
                         message=form.cleaned_data["message"],
                         expires_on=form.cleaned_data["expires_on"],
@@ -246,7 +246,7 @@ class DecisionViews(admin.ModelAdmin):
         }
         return TemplateResponse(request, f"admin/negotiation/reliefrequest/{template}", context)
 
-    def ask_view(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
+    def ask_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
         return self._form_action(
             request,
             object_id,
@@ -254,7 +254,7 @@ class DecisionViews(admin.ModelAdmin):
             AskInfoForm,
             lambda relief_request, data: ask_for_information(
                 relief_request,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 question=data["question"],
                 expected_version=data["version"],
                 ip=client_ip(request),
@@ -262,7 +262,7 @@ class DecisionViews(admin.ModelAdmin):
             _("Your question is with the debtor."),
         )
 
-    def note_view(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
+    def note_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
         return self._form_action(
             request,
             object_id,
@@ -270,13 +270,13 @@ class DecisionViews(admin.ModelAdmin):
             NoteForm,
             lambda relief_request, data: add_internal_note(
                 relief_request,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 body=data["note"],
             ),
             _("Note added."),
         )
 
-    def contact_view(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
+    def contact_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
         return self._form_action(
             request,
             object_id,
@@ -284,7 +284,7 @@ class DecisionViews(admin.ModelAdmin):
             ContactForm,
             lambda relief_request, data: record_contact(
                 relief_request,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 channel=data["channel"],
                 direction=data["direction"],
                 outcome=data["outcome"],
@@ -294,7 +294,7 @@ class DecisionViews(admin.ModelAdmin):
             _("Contact recorded."),
         )
 
-    def send_back_view(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
+    def send_back_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
         return self._form_action(
             request,
             object_id,
@@ -302,7 +302,7 @@ class DecisionViews(admin.ModelAdmin):
             SendBackForm,
             lambda relief_request, data: send_back(
                 relief_request,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 note=data["note"],
                 expected_version=data["version"],
                 ip=client_ip(request),
@@ -336,10 +336,10 @@ class DecisionViews(admin.ModelAdmin):
             request, relief_request, lambda: action(relief_request, form.cleaned_data), done
         )
 
-    def document_view(self, request: HttpRequest, reference: str) -> HttpResponseBase:
+    def document_view(self, request: StaffRequest, reference: str) -> HttpResponseBase:
         """A debtor's document, for staff who may read it; every read is audited."""
         if not request.user.has_perm(DOWNLOAD_DOCUMENT):
             raise PermissionDenied
         document = get_object_or_404(Document, reference=reference)
-        record_download(document, actor=request.user, ip=client_ip(request))  # type: ignore[arg-type]
+        record_download(document, actor=request.user, ip=client_ip(request))
         return document_response(document)

@@ -3,11 +3,15 @@ and contact details shown only to staff who hold the right to see them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest
 
 from negotiation.roles import VIEW_DEBTOR_CONTACT
+
+_M = TypeVar("_M", bound=Model)
 
 
 class ReadOnlyMixin:
@@ -23,7 +27,7 @@ class ReadOnlyMixin:
         return False
 
 
-class ContactMaskingMixin:
+class ContactMaskingMixin(admin.ModelAdmin[_M]):
     """Names and contact details only for those who hold ``view_debtor_contact``; others
     (compliance) see initials and the debtor's reference, and cannot search by name."""
 
@@ -31,7 +35,7 @@ class ContactMaskingMixin:
         return request.user.has_perm(VIEW_DEBTOR_CONTACT)
 
     def get_search_fields(self, request: HttpRequest) -> Any:
-        fields = super().get_search_fields(request)  # type: ignore[misc]
+        fields = super().get_search_fields(request)
         if self.sees_contacts(request):
             return fields
         return tuple(f for f in fields if "name" not in f and "phone" not in f and "email" not in f)

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.admin.mixins import ReadOnlyMixin
+from negotiation.http import StaffRequest
 from negotiation.models import (
     AuditEvent,
     Notification,
@@ -17,7 +18,7 @@ from negotiation.services.notifications import send_again
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin[AuditEvent]):
     list_display = ("at", "actor_label", "action", "object_type", "object_reference")
     list_filter = ("action", "object_type")
     search_fields = ("object_reference", "actor_label")
@@ -28,7 +29,7 @@ class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin[Notification]):
     """The outbox: every message to a debtor with where it stands. A failed one shows its
     error and can be sent again (at the next time contact hours allow)."""
 
@@ -55,8 +56,8 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return obj.last_error[:80]
 
     @admin.action(description=_("Send the selected messages again"), permissions=["resend"])
-    def send_again_action(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        count = send_again(queryset, actor=request.user)  # type: ignore[arg-type]
+    def send_again_action(self, request: StaffRequest, queryset: QuerySet[Notification]) -> None:
+        count = send_again(queryset, actor=request.user)
         self.message_user(
             request,
             _("%(count)d message(s) will be sent again within contact hours.") % {"count": count},

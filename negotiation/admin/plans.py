@@ -6,14 +6,14 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.admin.mixins import ReadOnlyMixin
-from negotiation.http import client_ip, pdf_response
+from negotiation.http import StaffRequest, client_ip, pdf_response
 from negotiation.models import (
     Installment,
     RepaymentPlan,
@@ -22,7 +22,7 @@ from negotiation.roles import VIEW_DEBTOR_CONTACT, VIEW_REPAYMENTPLAN
 from negotiation.services.agreements import agreement_filename, read_agreement_pdf
 
 
-class InstallmentInline(ReadOnlyMixin, admin.TabularInline):
+class InstallmentInline(ReadOnlyMixin, admin.TabularInline[Installment, RepaymentPlan]):
     model = Installment
     extra = 0
     fields = (
@@ -38,7 +38,7 @@ class InstallmentInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(RepaymentPlan)
-class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin[RepaymentPlan]):
     list_display = (
         "reference",
         "account",
@@ -71,7 +71,7 @@ class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def agreement_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+    def agreement_view(self, request: StaffRequest, object_id: int) -> HttpResponse:
         """The agreement PDF in the debtor's language. It names the debtor, so it takes the
         right to see debtors' contact details too; every staff read is audited."""
         user = request.user
@@ -81,5 +81,5 @@ class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin):
             RepaymentPlan.objects.select_related("account__debtor", "request__program"),
             pk=object_id,
         )
-        content = read_agreement_pdf(plan, actor=user, ip=client_ip(request))  # type: ignore[arg-type]
+        content = read_agreement_pdf(plan, actor=user, ip=client_ip(request))
         return pdf_response(content, agreement_filename(plan))

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from negotiation.http import staff_user
 from negotiation.models import (
     ApprovalLimit,
     Product,
@@ -62,7 +63,7 @@ PROGRAM_FIELDSETS: Any = (
 )
 
 
-class ProgramAdminForm(forms.ModelForm):
+class ProgramAdminForm(forms.ModelForm[Program]):
     """Products as a list of boxes to tick rather than raw JSON."""
 
     products = forms.MultipleChoiceField(
@@ -79,7 +80,7 @@ class ProgramAdminForm(forms.ModelForm):
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(admin.ModelAdmin[Program]):
     """Supervisors add and change programs; specialists and bank staff only read them."""
 
     form = ProgramAdminForm
@@ -104,11 +105,11 @@ class ProgramAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Program, form: Any, change: bool) -> None:
-        save_program(obj, actor=request.user, changed_fields=list(form.changed_data))  # type: ignore[arg-type]
+        save_program(obj, actor=staff_user(request), changed_fields=list(form.changed_data))
 
 
 @admin.register(ApprovalLimit)
-class ApprovalLimitAdmin(admin.ModelAdmin):
+class ApprovalLimitAdmin(admin.ModelAdmin[ApprovalLimit]):
     """Supervisors set how far each specialist approves alone (four-eyes beyond it)."""
 
     list_display = ("user", "max_amount", "max_months")
@@ -120,7 +121,7 @@ class ApprovalLimitAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: ApprovalLimit, form: Any, change: bool) -> None:
-        save_approval_limit(obj, actor=request.user)  # type: ignore[arg-type]
+        save_approval_limit(obj, actor=staff_user(request))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # lower a limit instead: the audit trail keeps every value

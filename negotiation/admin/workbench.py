@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from negotiation import delinquency, money
+from negotiation import delinquency
 from negotiation.admin.decisions import DecisionViews
 from negotiation.admin.mixins import masked_name
 from negotiation.exceptions import ServiceError
@@ -26,22 +26,18 @@ from negotiation.forms.workbench import (
     RecommendForm,
     SendBackForm,
 )
-from negotiation.models import OPEN_REQUEST_STATUSES, Offer, ReliefRequest, RequestStatus
+from negotiation.http import StaffRequest, page_context, staff_user
+from negotiation.models import OPEN_REQUEST_STATUSES, Offer, ReliefRequest, RequestStatus, User
 from negotiation.models.requests import WITH_THE_BANK_STATUSES
 from negotiation.money import format_amount
 from negotiation.policy import Verdict
 from negotiation.roles import (
-    ADD_CONTACTRECORD,
-    DOWNLOAD_DOCUMENT,
     REVIEW_RELIEFREQUEST,
-    ROLE_PERMISSIONS,
     VIEW_DEBTOR_CONTACT,
-    Role,
     codename,
-    is_supervisor,
 )
 from negotiation.selectors.terms import request_affordability
-from negotiation.selectors.workbench import review_picture
+from negotiation.selectors.workbench import review_page
 from negotiation.services.requests import (
     assign_request,
 )
@@ -138,7 +134,7 @@ class SlaFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OfferInline(admin.TabularInline):
+class OfferInline(admin.TabularInline[Offer, ReliefRequest]):
     model = Offer
     extra = 0
     fields = (
@@ -328,12 +324,12 @@ class ReliefRequestAdmin(DecisionViews):
     # Bulk actions ---------------------------------------------------------------------------
 
     @admin.action(description=_("Assign to me"))
-    def assign_to_me(self, request: HttpRequest, queryset: QuerySet[ReliefRequest]) -> None:
+    def assign_to_me(self, request: StaffRequest, queryset: QuerySet[ReliefRequest]) -> None:
         self._assign_each(request, queryset, request.user)
 
     @admin.action(description=_("Assign to…"))
     def assign_to(
-        self, request: HttpRequest, queryset: QuerySet[ReliefRequest]
+        self, request: StaffRequest, queryset: QuerySet[ReliefRequest]
     ) -> HttpResponse | None:
         candidates = (
             get_user_model()
@@ -359,12 +355,12 @@ class ReliefRequestAdmin(DecisionViews):
         return TemplateResponse(request, "admin/negotiation/reliefrequest/assign.html", context)
 
     def _assign_each(
-        self, request: HttpRequest, queryset: QuerySet[ReliefRequest], assignee: Any
+        self, request: StaffRequest, queryset: QuerySet[ReliefRequest], assignee: User
     ) -> None:
         done, refused = 0, 0
         for relief_request in queryset:
             try:
-                assign_request(relief_request, assignee=assignee, actor=request.user)  # type: ignore[arg-type]
+                assign_request(relief_request, assignee=assignee, actor=request.user)
                 done += 1
             except ServiceError:
                 refused += 1
@@ -385,29 +381,18 @@ class ReliefRequestAdmin(DecisionViews):
         relief_request = self.get_object(request, object_id)
         if relief_request is None:
             return super().change_view(request, object_id, form_url, extra_context)
-        context = {**(extra_context or {}), **self._review_context(request, relief_request)}
+        page = review_page(relief_request, viewer=staff_user(request), today=timezone.localdate())
+        context = {
+            **(extra_context or {}),
+            **page_context(page),
+            **self._review_forms(relief_request),
+        }
         return super().change_view(request, object_id, form_url, extra_context=context)
 
-    def _review_context(
-        self, request: HttpRequest, relief_request: ReliefRequest
-    ) -> dict[str, Any]:
-        today = timezone.localdate()
-        start = today if relief_request.is_open else timezone.localdate(relief_request.submitted_at)
+    def _review_forms(self, relief_request: ReliefRequest) -> dict[str, Any]:
+        """The request page's forms, each carrying the version of the page it was shown on."""
         version = {"version": relief_request.version}
         return {
-            "relief_request": relief_request,
-            "account": relief_request.account,
-            "days_past_due": relief_request.account.days_past_due(today),
-            "stage": relief_request.account.stage(today),
-            "disclosure": money.disclose(relief_request.terms, start=start, due=relief_request.due),
-            "picture": review_picture(relief_request, viewer=request.user, today=today),  # type: ignore[arg-type]
-            "can_decide": request.user.has_perm(ROLE_PERMISSIONS[Role.DECIDER])
-            and relief_request.is_open,
-            "can_second_approve": is_supervisor(request.user)
-            and relief_request.status == RequestStatus.AWAITING_SECOND_APPROVAL,
-            "can_see_names": request.user.has_perm(VIEW_DEBTOR_CONTACT),
-            "can_download": request.user.has_perm(DOWNLOAD_DOCUMENT),
-            "can_record_contact": request.user.has_perm(ADD_CONTACTRECORD),
             "recommend_form": RecommendForm(initial=version),
             "ask_form": AskInfoForm(initial=version),
             "note_form": NoteForm(),

@@ -22,8 +22,8 @@ from negotiation.selectors.terms import validated_terms
 ZERO = Decimal("0.00")
 
 
-class ProgramChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class ProgramChoiceField(forms.ModelChoiceField[Program]):
+    def label_from_instance(self, obj: Program) -> str:
         return str(obj.localized_name(get_language() or "en"))
 
 

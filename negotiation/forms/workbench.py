@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,7 @@ from negotiation.models import (
     Program,
     RejectionReason,
     ReliefRequest,
+    User,
 )
 
 
@@ -123,11 +125,13 @@ class CounterOfferForm(TermsFields, DecisionVersionForm):
 
 
 class AssignForm(forms.Form):
-    assignee: forms.ModelChoiceField = forms.ModelChoiceField(
+    assignee: forms.ModelChoiceField[User] = forms.ModelChoiceField(
         label=_("Assign to"),
         queryset=None,
     )
 
-    def __init__(self, *args: Any, candidates: Any, **kwargs: Any):
+    def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = candidates  # type: ignore[attr-defined]
+        assignee_field = self.fields["assignee"]
+        assert isinstance(assignee_field, forms.ModelChoiceField)
+        assignee_field.queryset = candidates

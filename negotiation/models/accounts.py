@@ -1,18 +1,36 @@
+from __future__ import annotations
+
 import datetime as dt
 from decimal import Decimal
+from typing import Any, Literal, overload
 
 from django.db import models
+from django.db.models.expressions import Combinable
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from negotiation import delinquency
 from negotiation.money import ZERO
 from negotiation.references import new_account_reference
 
+# What a money field accepts on assignment, as django-stubs types a DecimalField.
+_MoneyInput = str | float | Decimal | Combinable
 
-def money_field(verbose_name: str | object, **kwargs: object) -> models.DecimalField:
+
+@overload
+def money_field(
+    verbose_name: StrOrPromise, *, null: Literal[False] = ..., **kwargs: Any
+) -> models.DecimalField[_MoneyInput, Decimal]: ...
+@overload
+def money_field(
+    verbose_name: StrOrPromise, *, null: Literal[True], **kwargs: Any
+) -> models.DecimalField[_MoneyInput | None, Decimal | None]: ...
+def money_field(
+    verbose_name: StrOrPromise, *, null: bool = False, **kwargs: Any
+) -> models.DecimalField[Any, Any]:
     """Every amount of money: 14 digits, 2 decimals, never a float (DESIGN.md section 5)."""
     kwargs.setdefault("default", ZERO)
-    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)  # type: ignore[arg-type]
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, null=null, **kwargs)
 
 
 class Product(models.TextChoices):

@@ -6,17 +6,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
+from django.utils import timezone
 
-from negotiation import delinquency, policy
+from negotiation import delinquency, money, policy
+from negotiation.charts import BalanceChart, balance_chart
 from negotiation.models import (
     OPEN_REQUEST_STATUSES,
     AuditEvent,
     CollectionNotice,
     CreditAccount,
     Debtor,
+    Document,
     Message,
     Notification,
     NotificationChannel,
@@ -30,7 +34,14 @@ from negotiation.models import (
     RepaymentPlan,
     RequestStatus,
 )
-from negotiation.selectors.arrears import consequences_for, facts_from, plan_kept
+from negotiation.selectors.arrears import (
+    arrears_facts,
+    consequences_for,
+    facts_from,
+    notices_for,
+    plan_kept,
+    timeline_for,
+)
 from negotiation.selectors.terms import account_facts, affordability_thresholds
 
 
@@ -50,12 +61,12 @@ def account_summaries(
     rules = consequences_for(language, today)
     summaries = []
     for account in accounts:
-        open_requests = account.open_requests  # type: ignore[attr-defined]
-        plans = list(account.current_plans)  # type: ignore[attr-defined]
+        open_requests = _prefetched(account, "open_requests", ReliefRequest)
+        plans = list(_prefetched(account, "current_plans", RepaymentPlan))
         facts = facts_from(
             account,
-            delivered=account.delivered_notices,  # type: ignore[attr-defined]
-            payments=account.repayments,  # type: ignore[attr-defined]
+            delivered=_prefetched(account, "delivered_notices", CollectionNotice),
+            payments=_prefetched(account, "repayments", Payment),
             plan_kept=any(plan_kept(plan, today=today) for plan in plans),
         )
         timeline = delinquency.timeline(facts, rules, today)
@@ -72,6 +83,17 @@ def account_summaries(
             )
         )
     return summaries
+
+
+_M = TypeVar("_M", bound=Model)
+
+
+def _prefetched(account: CreditAccount, to_attr: str, model: type[_M]) -> list[_M]:
+    """A list that ``accounts_with_activity`` prefetched onto ``account`` with
+    ``Prefetch(to_attr=...)``: an attribute set at run time, which the model's type cannot
+    declare, read here as a list of ``model``."""
+    rows: list[_M] = getattr(account, to_attr)
+    return rows
 
 
 def accounts_with_activity(debtor: Debtor) -> QuerySet[CreditAccount]:
@@ -167,6 +189,56 @@ def suggested_plans_for(
     ]
 
 
+@dataclass(frozen=True)
+class AccountPage:
+    """An account as its debtor sees it: what is owed and since when, where it stands and
+    what comes next, the options that fit and the plans suggested for them."""
+
+    account: CreditAccount
+    days_past_due: int
+    stage: delinquency.Stage
+    payments: QuerySet[Payment]  # the 24 most recent
+    options: list[ProgramOption]
+    suggestions: list[SuggestedPlan]  # none while a request is open
+    open_request: ReliefRequest | None
+    plans: QuerySet[RepaymentPlan]
+    timeline: delinquency.Timeline
+    # The green "your plan is in place" only for a signed plan in force: until the debtor
+    # signs, nothing is agreed and the steps on the timeline still apply.
+    under_plan: bool
+    notices: QuerySet[CollectionNotice]
+
+
+def account_page(
+    account: CreditAccount,
+    *,
+    today: dt.date,
+    language: str,
+    figures: tuple[Decimal, Decimal, int] | None,
+) -> AccountPage:
+    """The account page's data on ``today``, in ``language``, with the suggestions fitted
+    to the debtor's ``figures`` (income, expenses, dependents) when they gave them."""
+    options = relief_options_for(account, today=today)
+    open_request = open_request_for(account)
+    facts = arrears_facts(account, today=today)
+    timeline = timeline_for(account, today=today, language=language, facts=facts)
+    return AccountPage(
+        account=account,
+        days_past_due=timeline.days_past_due,
+        stage=timeline.stage,
+        payments=account.payments.all()[:24],
+        options=options,
+        suggestions=[]
+        if open_request
+        else suggested_plans_for(account, options, today=today, figures=figures),
+        open_request=open_request,
+        plans=account.plans.select_related("request").all(),
+        timeline=timeline,
+        under_plan=facts.under_agreement(today),
+        notices=notices_for(account),
+    )
+
+
 def open_request_for(account: CreditAccount) -> ReliefRequest | None:
     return account.relief_requests.filter(status__in=OPEN_REQUEST_STATUSES).first()
 
@@ -209,3 +281,53 @@ def request_history(request: ReliefRequest) -> QuerySet[AuditEvent]:
 
 def pending_counter_offer(request: ReliefRequest) -> Offer | None:
     return request.offers.filter(kind=OfferKind.COUNTER, status=OfferStatus.PENDING).first()
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    """A request as its debtor sees it: the terms asked for, disclosed as on the day it was
+    sent; its history and conversation; the documents; the plan once approved; and a
+    counter-offer waiting for an answer, with its own disclosure."""
+
+    relief_request: ReliefRequest
+    disclosure: money.Disclosure
+    timeline: list[TimelineEntry]
+    thread: QuerySet[Message]
+    documents: QuerySet[Document]
+    plan: RepaymentPlan | None  # only once the request is approved
+    counter: Offer | None  # only while the request waits for the debtor's answer to it
+    counter_expired: bool
+    counter_disclosure: money.Disclosure | None
+    counter_chart: BalanceChart | None
+
+
+def request_page(relief_request: ReliefRequest, *, today: dt.date, now: dt.datetime) -> RequestPage:
+    """The request page's data: a counter-offer is disclosed as if agreed ``today``, and
+    has expired if its time is before ``now``."""
+    plan: RepaymentPlan | None = (
+        getattr(relief_request, "plan", None)
+        if relief_request.status == RequestStatus.APPROVED
+        else None
+    )
+    counter = pending_counter_offer(relief_request)
+    counter_disclosure = (
+        money.disclose(counter.terms, start=today, due=counter.due)
+        if counter and relief_request.status == RequestStatus.COUNTER_OFFERED
+        else None
+    )
+    return RequestPage(
+        relief_request=relief_request,
+        disclosure=money.disclose(
+            relief_request.terms,
+            start=timezone.localdate(relief_request.submitted_at),
+            due=relief_request.due,
+        ),
+        timeline=request_timeline(relief_request),
+        thread=debtor_thread(relief_request),
+        documents=relief_request.documents.all(),
+        plan=plan,
+        counter=counter if counter_disclosure else None,
+        counter_expired=bool(counter and counter.expires_at and counter.expires_at < now),
+        counter_disclosure=counter_disclosure,
+        counter_chart=balance_chart(counter_disclosure) if counter_disclosure else None,
+    )

@@ -8,18 +8,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from negotiation import policy
+from negotiation import delinquency, money, policy
 from negotiation.models import (
     AuditEvent,
     ContactRecord,
+    CreditAccount,
     Document,
     Message,
     Payment,
     ReliefRequest,
+    RequestStatus,
     User,
+)
+from negotiation.roles import (
+    ADD_CONTACTRECORD,
+    DOWNLOAD_DOCUMENT,
+    ROLE_PERMISSIONS,
+    VIEW_DEBTOR_CONTACT,
+    Role,
+    is_supervisor,
 )
 from negotiation.selectors.debtor import (
     AccountSummary,
@@ -88,6 +98,42 @@ def review_picture(request: ReliefRequest, *, viewer: User, today: dt.date) -> R
         checks=bound_checks(request, today=today),
         affordability=request_affordability(request),
         approves_alone=approves_alone(viewer, request, today=today) if request.is_open else None,
+    )
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    """The specialist's request page: the terms disclosed, the debtor's whole picture, and
+    what ``viewer`` may do there (the buttons shown; every action checks again)."""
+
+    relief_request: ReliefRequest
+    account: CreditAccount
+    days_past_due: int
+    stage: delinquency.Stage
+    disclosure: money.Disclosure  # as if agreed today while open, else as on the day sent
+    picture: ReviewPicture
+    can_decide: bool
+    can_second_approve: bool
+    can_see_names: bool
+    can_download: bool
+    can_record_contact: bool
+
+
+def review_page(request: ReliefRequest, *, viewer: User, today: dt.date) -> ReviewPage:
+    start = today if request.is_open else timezone.localdate(request.submitted_at)
+    return ReviewPage(
+        relief_request=request,
+        account=request.account,
+        days_past_due=request.account.days_past_due(today),
+        stage=request.account.stage(today),
+        disclosure=money.disclose(request.terms, start=start, due=request.due),
+        picture=review_picture(request, viewer=viewer, today=today),
+        can_decide=viewer.has_perm(ROLE_PERMISSIONS[Role.DECIDER]) and request.is_open,
+        can_second_approve=is_supervisor(viewer)
+        and request.status == RequestStatus.AWAITING_SECOND_APPROVAL,
+        can_see_names=viewer.has_perm(VIEW_DEBTOR_CONTACT),
+        can_download=viewer.has_perm(DOWNLOAD_DOCUMENT),
+        can_record_contact=viewer.has_perm(ADD_CONTACTRECORD),
     )
 
 

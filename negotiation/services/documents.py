@@ -35,7 +35,7 @@ def upload_document(
     request: ReliefRequest,
     *,
     actor: User,
-    upload: UploadedFile,  # type: ignore[type-arg]
+    upload: UploadedFile[bytes],
     kind: str,
     consent: bool,
     ip: str | None = None,

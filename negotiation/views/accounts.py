@@ -3,7 +3,7 @@ that fit) and the inbox. Thin: load through an access helper, read a selector, r
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
@@ -13,22 +13,16 @@ from negotiation.access import (
     debtor_required,
 )
 from negotiation.forms.accounts import FiguresForm
-from negotiation.selectors.arrears import arrears_facts, notices_for, timeline_for
-from negotiation.selectors.debtor import (
-    dashboard_for,
-    inbox_for,
-    open_request_for,
-    relief_options_for,
-    suggested_plans_for,
-)
+from negotiation.http import DebtorRequest, page_context
+from negotiation.selectors.debtor import account_page, dashboard_for, inbox_for
 from negotiation.services.notifications import mark_read
 
 
 @require_GET
 @debtor_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: DebtorRequest) -> HttpResponse:
     summaries = dashboard_for(
-        request.debtor,  # type: ignore[attr-defined]
+        request.debtor,
         today=timezone.localdate(),
         language=translation.get_language() or "",
     )
@@ -37,44 +31,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @debtor_required
-def account_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    account = account_for(request.user, reference)  # type: ignore[arg-type]
-    today = timezone.localdate()
-    options = relief_options_for(account, today=today)
-    open_request = open_request_for(account)
+def account_detail(request: DebtorRequest, reference: str) -> HttpResponse:
+    account = account_for(request.user, reference)
     figures_form = FiguresForm(request.GET or None)
     figures = figures_form.figures()
-    facts = arrears_facts(account, today=today)
-    timeline = timeline_for(
-        account, today=today, language=translation.get_language() or "", facts=facts
+    page = account_page(
+        account,
+        today=timezone.localdate(),
+        language=translation.get_language() or "",
+        figures=figures,
     )
-    context = {
-        "account": account,
-        "days_past_due": timeline.days_past_due,
-        "stage": timeline.stage,
-        "payments": account.payments.all()[:24],
-        "options": options,
-        "figures_form": figures_form,
-        "figures": figures,
-        "suggestions": []
-        if open_request
-        else suggested_plans_for(account, options, today=today, figures=figures),
-        "open_request": open_request,
-        "plans": account.plans.select_related("request").all(),
-        "timeline": timeline,
-        # The green "your plan is in place" only for a signed plan in force: until the
-        # debtor signs, nothing is agreed and the steps below still apply.
-        "under_plan": facts.under_agreement(today),
-        "notices": notices_for(account),
-    }
+    context = {**page_context(page), "figures_form": figures_form, "figures": figures}
     return render(request, "negotiation/account_detail.html", context)
 
 
 @require_GET
 @debtor_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: DebtorRequest) -> HttpResponse:
     """The debtor's messages from the bank, newest first; opening the inbox reads them."""
-    debtor = request.debtor  # type: ignore[attr-defined]
+    debtor = request.debtor
     notifications = list(inbox_for(debtor))
     mark_read(debtor)
     return render(request, "negotiation/inbox.html", {"notifications": notifications})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse
 from django.views.decorators.http import require_GET
 
 from negotiation.access import (
@@ -10,14 +10,14 @@ from negotiation.access import (
     document_for,
     document_response,
 )
-from negotiation.http import client_ip
+from negotiation.http import DebtorRequest, client_ip
 from negotiation.services.documents import record_download
 
 
 @require_GET
 @debtor_required
-def document_download(request: HttpRequest, reference: str) -> FileResponse:
+def document_download(request: DebtorRequest, reference: str) -> FileResponse:
     """The debtor's own document, back to them. Audited like every read of it."""
-    document = document_for(request.user, reference)  # type: ignore[arg-type]
-    record_download(document, actor=request.user, ip=client_ip(request))  # type: ignore[arg-type]
+    document = document_for(request.user, reference)
+    record_download(document, actor=request.user, ip=client_ip(request))
     return document_response(document)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from negotiation.access import (
 )
 from negotiation.exceptions import ServiceError
 from negotiation.forms.plans import SignPlanForm
-from negotiation.http import client_ip, pdf_response
+from negotiation.http import DebtorRequest, client_ip, pdf_response
 from negotiation.models import (
     PlanStatus,
 )
@@ -27,8 +27,8 @@ from negotiation.services.plans import sign_plan
 @never_cache
 @require_http_methods(["GET", "POST"])
 @debtor_required
-def plan_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    plan = plan_for(request.user, reference)  # type: ignore[arg-type]
+def plan_detail(request: DebtorRequest, reference: str) -> HttpResponse:
+    plan = plan_for(request.user, reference)
     text = agreement_text(
         plan, language=translation.get_language() or plan.account.debtor.preferred_language
     )
@@ -41,7 +41,7 @@ def plan_detail(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             sign_plan(
                 plan,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 agreement_text=text,
                 ip=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
@@ -62,13 +62,13 @@ def plan_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @debtor_required
-def plan_agreement_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+def plan_agreement_pdf(request: DebtorRequest, reference: str) -> HttpResponse:
     """The agreement as a PDF: a draft in the page's language before signing; afterwards
     the signed document as stored."""
-    plan = plan_for(request.user, reference)  # type: ignore[arg-type]
+    plan = plan_for(request.user, reference)
     content = agreement_pdf(
         plan,
         language=translation.get_language() or plan.account.debtor.preferred_language,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
     )
     return pdf_response(content, agreement_filename(plan))

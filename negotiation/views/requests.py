@@ -27,20 +27,14 @@ from negotiation.forms.accounts import FiguresForm
 from negotiation.forms.common import DecisionVersionForm
 from negotiation.forms.requests import AnswerForm, DeclineOfferForm, ReliefRequestForm, UploadForm
 from negotiation.forms.terms import TermsForm
-from negotiation.http import client_ip
+from negotiation.http import DebtorRequest, client_ip, page_context
 from negotiation.models import (
     CreditAccount,
     Program,
     ReliefRequest,
     RequestStatus,
 )
-from negotiation.selectors.debtor import (
-    debtor_thread,
-    open_request_for,
-    pending_counter_offer,
-    relief_options_for,
-    request_timeline,
-)
+from negotiation.selectors.debtor import open_request_for, relief_options_for, request_page
 from negotiation.services.documents import upload_document
 from negotiation.services.offers import accept_counter_offer, decline_counter_offer
 from negotiation.services.requests import answer_question, submit_request, withdraw_request
@@ -54,14 +48,14 @@ def _eligible_programs(account: CreditAccount, today: dt.date) -> list[Program]:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @debtor_required
-def request_create(request: HttpRequest, reference: str) -> HttpResponse:
+def request_create(request: DebtorRequest, reference: str) -> HttpResponse:
     """Choose the option and terms, preview the full disclosure, then confirm.
 
     The preview is a POST that validates and shows the schedule; "confirm" submits the same
     fields again, validated again, so what is sent is exactly what was previewed. Where
     JavaScript runs, the form also previews live through ``request_preview``.
     """
-    account = account_for(request.user, reference)  # type: ignore[arg-type]
+    account = account_for(request.user, reference)
     today = timezone.localdate()
     open_request = open_request_for(account)
     if open_request is not None:
@@ -102,7 +96,7 @@ def request_create(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         relief_request = submit_request(
             account,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             program=form.chosen_program,
             choices=form.choices,
             hardship=form.hardship,
@@ -136,10 +130,10 @@ def request_create(request: HttpRequest, reference: str) -> HttpResponse:
 @never_cache
 @require_POST
 @debtor_required
-def request_preview(request: HttpRequest, reference: str) -> HttpResponse:
+def request_preview(request: DebtorRequest, reference: str) -> HttpResponse:
     """The live preview: the disclosure, chart and schedule for the terms typed so far, or
     what to change, as an HTML fragment the request form swaps in."""
-    account = account_for(request.user, reference)  # type: ignore[arg-type]
+    account = account_for(request.user, reference)
     today = timezone.localdate()
     form = TermsForm(
         request.POST, account=account, programs=_eligible_programs(account, today), today=today
@@ -202,42 +196,17 @@ def _render_request_form(
 
 @require_GET
 @debtor_required
-def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+def request_detail(request: DebtorRequest, reference: str) -> HttpResponse:
+    relief_request = request_for(request.user, reference)
     return _render_request_detail(request, relief_request)
 
 
 def _render_request_detail(
     request: HttpRequest, relief_request: ReliefRequest, **forms: object
 ) -> HttpResponse:
-    plan = (
-        getattr(relief_request, "plan", None)
-        if relief_request.status == RequestStatus.APPROVED
-        else None
-    )
-    counter = pending_counter_offer(relief_request)
-    counter_disclosure = (
-        money.disclose(counter.terms, start=timezone.localdate(), due=counter.due)
-        if counter and relief_request.status == RequestStatus.COUNTER_OFFERED
-        else None
-    )
+    page = request_page(relief_request, today=timezone.localdate(), now=timezone.now())
     context = {
-        "relief_request": relief_request,
-        "disclosure": money.disclose(
-            relief_request.terms,
-            start=timezone.localdate(relief_request.submitted_at),
-            due=relief_request.due,
-        ),
-        "timeline": request_timeline(relief_request),
-        "thread": debtor_thread(relief_request),
-        "documents": relief_request.documents.all(),
-        "plan": plan,
-        "counter": counter if counter_disclosure else None,
-        "counter_expired": bool(
-            counter and counter.expires_at and counter.expires_at < timezone.now()
-        ),
-        "counter_disclosure": counter_disclosure,
-        "counter_chart": balance_chart(counter_disclosure) if counter_disclosure else None,
+        **page_context(page),
         "answer_form": forms.get("answer_form")
         or AnswerForm(initial={"version": relief_request.version}),
         "decline_form": forms.get("decline_form")
@@ -262,15 +231,15 @@ def _refused(
 
 @require_POST
 @debtor_required
-def request_accept_offer(request: HttpRequest, reference: str) -> HttpResponse:
-    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+def request_accept_offer(request: DebtorRequest, reference: str) -> HttpResponse:
+    relief_request = request_for(request.user, reference)
     form = DecisionVersionForm(request.POST)
     if not form.is_valid():
         return _refused(request, relief_request, StaleObject())
     try:
         accepted = accept_counter_offer(
             relief_request,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             today=timezone.localdate(),
             expected_version=form.cleaned_data["version"],
             ip=client_ip(request),
@@ -283,15 +252,15 @@ def request_accept_offer(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @debtor_required
-def request_decline_offer(request: HttpRequest, reference: str) -> HttpResponse:
-    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+def request_decline_offer(request: DebtorRequest, reference: str) -> HttpResponse:
+    relief_request = request_for(request.user, reference)
     form = DeclineOfferForm(request.POST)
     if not form.is_valid():
         return _render_request_detail(request, relief_request, decline_form=form)
     try:
         decline_counter_offer(
             relief_request,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             comment=form.cleaned_data["comment"],
             expected_version=form.cleaned_data["version"],
             ip=client_ip(request),
@@ -305,10 +274,10 @@ def request_decline_offer(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @debtor_required
-def request_answer(request: HttpRequest, reference: str) -> HttpResponse:
+def request_answer(request: DebtorRequest, reference: str) -> HttpResponse:
     """The debtor answers a question, with a document if they have one. All or nothing:
     a refused document leaves the question open and the answer on the page to correct."""
-    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+    relief_request = request_for(request.user, reference)
     form = AnswerForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_request_detail(request, relief_request, answer_form=form)
@@ -318,7 +287,7 @@ def request_answer(request: HttpRequest, reference: str) -> HttpResponse:
         with transaction.atomic():
             answer_question(
                 relief_request,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 answer=form.cleaned_data["answer"],
                 expected_version=form.cleaned_data["version"],
                 ip=client_ip(request),
@@ -335,8 +304,8 @@ def request_answer(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @debtor_required
-def request_upload(request: HttpRequest, reference: str) -> HttpResponse:
-    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+def request_upload(request: DebtorRequest, reference: str) -> HttpResponse:
+    relief_request = request_for(request.user, reference)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_request_detail(request, relief_request, upload_form=form)
@@ -351,11 +320,11 @@ def request_upload(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _upload(
-    request: HttpRequest, relief_request: ReliefRequest, form: UploadForm | AnswerForm
+    request: DebtorRequest, relief_request: ReliefRequest, form: UploadForm | AnswerForm
 ) -> None:
     upload_document(
         relief_request,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         upload=form.cleaned_data["document"],
         kind=form.cleaned_data["document_kind"],
         consent=form.cleaned_data["document_consent"],
@@ -365,8 +334,8 @@ def _upload(
 
 @require_POST
 @debtor_required
-def request_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
-    relief_request = request_for(request.user, reference)  # type: ignore[arg-type]
+def request_withdraw(request: DebtorRequest, reference: str) -> HttpResponse:
+    relief_request = request_for(request.user, reference)
     form = DecisionVersionForm(request.POST)
     if not form.is_valid():
         messages.error(request, str(StaleObject.default_message))
@@ -374,7 +343,7 @@ def request_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         withdraw_request(
             relief_request,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             expected_version=form.cleaned_data["version"],
             ip=client_ip(request),
         )

@@ -322,7 +322,7 @@ class SyntheticData:
             program = self.programs[index % len(self.programs)]
             status = statuses[len(requests) % len(statuses)]
             # Any term the program allows whose payment stays above its minimum.
-            affordable_max = int(account.total_balance // max(program.min_installment, 1))
+            affordable_max = int(account.total_balance // max(program.min_installment, Decimal(1)))
             months_max = max(program.months_min, min(program.months_max, affordable_max))
             terms = policy.terms_for(
                 account_facts(account, today=self.today),
