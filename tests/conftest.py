@@ -11,7 +11,6 @@ from django.test import Client
 from negotiation.models import ApprovalLimit, CreditAccount, Debtor, Program, User
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
 from tests import factories
-from tests.chromium import browser  # noqa: F401  (the browser tests' fixture)
 
 
 @pytest.fixture(autouse=True)

@@ -38,7 +38,7 @@ from negotiation.services.requests import (
 )
 from tests.conftest import staff_client
 from tests.factories import make_account, make_installment_program, make_request, make_staff
-from tests.test_workbench import PDF, admin_url, counter
+from tests.admin.test_workbench import PDF, admin_url, counter
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()

@@ -113,7 +113,7 @@ def test_the_sms_is_in_the_debtors_language(
 def test_a_failed_email_stays_in_the_outbox_with_its_error_and_is_tried_later(
     account, installment_program, supervisor, settings
 ):
-    settings.EMAIL_BACKEND = "tests.test_outbox.BrokenMailServer"
+    settings.EMAIL_BACKEND = "tests.jobs.test_outbox.BrokenMailServer"
     request = make_request(account, installment_program)
     approve_request(request, actor=supervisor, today=TODAY)  # the decision stands regardless
     email = Notification.objects.get(channel="email")
@@ -129,7 +129,7 @@ def test_a_failed_email_stays_in_the_outbox_with_its_error_and_is_tried_later(
 def test_after_the_last_attempt_it_is_failed_and_staff_send_it_again(
     account, installment_program, supervisor, settings
 ):
-    settings.EMAIL_BACKEND = "tests.test_outbox.BrokenMailServer"
+    settings.EMAIL_BACKEND = "tests.jobs.test_outbox.BrokenMailServer"
     approve_request(make_request(account, installment_program), actor=supervisor, today=TODAY)
     email = Notification.objects.get(channel="email")
     moment = timezone.now()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from negotiation.models import CreditAccount, ReliefRequest
 from negotiation.services.requests import approve_request
 from tests.factories import make_deferral_program, make_installment_program, make_request
-from tests.test_views import FINGERPRINT, form_data
+from tests.web.test_views import FINGERPRINT, form_data
 
 pytestmark = pytest.mark.django_db
 

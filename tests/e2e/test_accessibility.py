@@ -18,13 +18,13 @@ from django.utils import timezone
 
 from negotiation.models import CollectionNotice, CreditAccount, Program, User
 from negotiation.services.requests import approve_request
-from tests.chromium import BROWSER_TESTS
+from tests.e2e.chromium import BROWSER_TESTS
 from tests.factories import make_request
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "accessibility"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "accessibility"
 pytestmark = BROWSER_TESTS
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LANGUAGES = {"en": "en-US", "zh-hans": "zh-CN"}

@@ -13,11 +13,11 @@ from django.core.management import call_command
 from django.db import connections
 
 from negotiation.models import ReliefRequest, RepaymentPlan
-from tests.chromium import BROWSER_TESTS
+from tests.e2e.chromium import BROWSER_TESTS
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM checks in the Playwright thread
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "browser"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 pytestmark = BROWSER_TESTS
 
 

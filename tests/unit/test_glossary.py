@@ -11,7 +11,7 @@ import pytest
 
 from negotiation.management.commands.seed_demo import PROGRAMS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COMPILED = ROOT / "negotiation" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.mo"
 
 # Variants that say the wrong thing, or a second word for a thing that has one.

@@ -121,7 +121,7 @@ def test_an_approval_without_a_version_is_refused(specialist, account, installme
 def test_a_failing_mail_server_does_not_turn_an_approval_into_an_error(
     specialist, account, installment_program, settings, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_BACKEND = "tests.test_admin_programs.BrokenEmailBackend"
+    settings.EMAIL_BACKEND = "tests.admin.test_programs.BrokenEmailBackend"
     request = make_request(account, installment_program)
     url = reverse("admin:negotiation_reliefrequest_approve", args=[request.pk])
     with django_capture_on_commit_callbacks(execute=True):

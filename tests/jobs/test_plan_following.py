@@ -16,7 +16,7 @@ from negotiation.policy import InstallmentState, breaks_plan, missed
 from negotiation.services.plans import FollowUp, follow_plans, sign_plan
 from negotiation.services.requests import approve_request
 from tests.factories import make_request
-from tests.test_payments import pay
+from tests.services.test_payments import pay
 
 TODAY = timezone.localdate()
 
