@@ -10,13 +10,26 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from negotiation.models import CreditAccount, Debtor, Payment, Product, Program, ReliefKind, User
+from negotiation.models import (
+    CreditAccount,
+    Debtor,
+    Payment,
+    Product,
+    Program,
+    ReliefKind,
+    ReliefRequest,
+    User,
+)
 from negotiation.models.debtors import hash_national_id
 from negotiation.policy import Choices, Hardship
+from negotiation.services.offers import make_counter_offer
+from negotiation.services.payments import record_payment
 from negotiation.services.requests import submit_request
 
 _seq = itertools.count(1)
 PASSWORD = "a-long-test-password"
+# The smallest file the document checks take for a PDF.
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def make_user(**kwargs: Any) -> User:
@@ -127,4 +140,42 @@ def make_request(
         choices=Choices(months=months, grace_months=grace_months),
         hardship=HARDSHIP,
         today=timezone.localdate(),
+    )
+
+
+def counter_offer(
+    request: ReliefRequest,
+    actor: User,
+    months: int = 24,
+    expires_on: dt.date | None = None,
+) -> ReliefRequest:
+    """The specialist proposes ``months`` payments instead, open for two weeks."""
+    today = timezone.localdate()
+    return make_counter_offer(
+        request,
+        actor=actor,
+        choices=Choices(months=months),
+        message="Twelve months is more than your budget allows; 24 fits better.",
+        expires_on=expires_on or today + dt.timedelta(days=14),
+        today=today,
+    )
+
+
+def pay(
+    account: CreditAccount,
+    amount: str,
+    external_id: str = "PAY-1",
+    paid_on: dt.date | None = None,
+) -> Payment:
+    """Time travel: the payment is recorded on the day it is made."""
+    today = timezone.localdate()
+    paid_on = paid_on or today
+    return record_payment(
+        account,
+        actor=None,
+        amount=Decimal(amount),
+        paid_on=paid_on,
+        source="bank_transfer",
+        external_id=external_id,
+        today=max(paid_on, today),
     )

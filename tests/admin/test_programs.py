@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from negotiation.models import AuditEvent, Program, RequestStatus
+from negotiation.models import ApprovalLimit, AuditEvent, Program, RequestStatus
 from tests.conftest import staff_client
 from tests.factories import make_request
 
@@ -234,3 +234,19 @@ def test_the_rate_check_prices_every_first_period_the_due_rule_gives(supervisor)
     )
     assert response.status_code == 200
     assert "24.67%" in " ".join(response.context["adminform"].form.errors["rate"])
+
+
+def test_supervisors_set_approval_limits_and_it_is_audited(supervisor, specialist):
+    client = staff_client(supervisor)
+    limit = ApprovalLimit.objects.get(user=specialist)
+    url = reverse("admin:negotiation_approvallimit_change", args=[limit.pk])
+    client.post(url, {"user": specialist.pk, "max_amount": "12000.00", "max_months": "18"})
+    limit.refresh_from_db()
+    assert (limit.max_amount, limit.max_months) == (Decimal("12000.00"), 18)
+    assert AuditEvent.objects.get(action="approval_limit.changed").after["max_months"] == 18
+    assert (
+        staff_client(specialist)
+        .post(url, {"user": specialist.pk, "max_amount": "1", "max_months": "60"})
+        .status_code
+        == 403
+    )

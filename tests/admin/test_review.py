@@ -52,16 +52,6 @@ def test_the_queue_lists_requests_oldest_first_with_the_columns(
         assert text in page
 
 
-def test_the_queue_query_count_does_not_grow_with_rows(
-    specialist, debtor, installment_program, django_assert_max_num_queries
-):
-    for i in range(10):
-        make_request(make_account(debtor, card_last4=f"{i:04d}"), installment_program)
-    client = staff_client(specialist)
-    with django_assert_max_num_queries(12):
-        client.get(reverse("admin:negotiation_reliefrequest_changelist"))
-
-
 def test_the_queue_filters_by_status_and_kind(specialist, relief_request):
     client = staff_client(specialist)
     url = reverse("admin:negotiation_reliefrequest_changelist")

@@ -1,6 +1,7 @@
 """The notification outbox: email and SMS in the debtor's language; a failed delivery kept
 on its row (error, attempts, next try) and never lost; staff send it again from the admin;
-reminders 3 days before each installment; receipts for every payment."""
+reminders 3 days before each installment; receipts for every payment. Who may see the
+outbox in the staff site: tests/admin/test_outbox.py."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from negotiation.models import (
     NotificationStatus,
     PlanStatus,
 )
-from negotiation.roles import COMPLIANCE, SUPERVISORS
+from negotiation.roles import SUPERVISORS
 from negotiation.services.notifications import (
     MAX_ATTEMPTS,
     deliver_notification,
@@ -158,15 +159,6 @@ def test_after_the_last_attempt_it_is_failed_and_staff_send_it_again(
     email.refresh_from_db()
     assert email.status == NotificationStatus.SENT
     assert len(mail.outbox) == 1
-
-
-def test_compliance_sees_the_outbox_but_cannot_send_again(account, installment_program, supervisor):
-    approve_request(make_request(account, installment_program), actor=supervisor, today=TODAY)
-    client = staff_client(make_staff(COMPLIANCE))
-    changelist = reverse("admin:negotiation_notification_changelist")
-    page = client.get(changelist)
-    assert page.status_code == 200
-    assert "send_again_action" not in page.content.decode()
 
 
 def test_a_reminder_by_email_and_sms_is_one_contact_for_the_cap(

@@ -231,26 +231,6 @@ def test_terms_above_the_rate_ceiling_are_refused_at_request_and_at_approval(
     assert not RepaymentPlan.objects.exists()
 
 
-def test_the_plan_page_shows_the_regular_payment_not_the_down_payment(
-    account, installment_program, supervisor, debtor_client
-):
-    from django.urls import reverse
-
-    request = submit_request(
-        account,
-        actor=account.debtor.user,
-        program=installment_program,
-        choices=Choices(months=10, down_payment=Decimal("1000.00")),
-        hardship=HARDSHIP,
-        today=TODAY,
-    )
-    plan = approve_request(request, actor=supervisor, today=TODAY).plan
-    regular = plan.installments.get(number=2).amount
-    assert plan.monthly_amount == regular
-    html = debtor_client.get(reverse("negotiation:plan_detail", args=[plan.reference])).content
-    assert f"¥{regular:,.2f}".encode() in html
-
-
 def test_audit_values_are_written_one_way():
     import datetime as dt_
 

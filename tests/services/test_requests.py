@@ -3,15 +3,18 @@ stale pages, and the one-open-request rule down to the database."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from negotiation.exceptions import (
     ActionNotPermitted,
+    AlreadyAssigned,
     OpenRequestExists,
     ProgramNotAvailable,
     StaleObject,
@@ -29,15 +32,19 @@ from negotiation.models import (
 )
 from negotiation.models.requests import REQUEST_TRANSITIONS
 from negotiation.policy import Choices
-from negotiation.roles import Role
+from negotiation.roles import SPECIALISTS, Role
 from negotiation.services.requests import (
+    answer_question,
     approve_request,
+    ask_for_information,
+    claim_request,
     reject_request,
     submit_request,
     transition_request,
     withdraw_request,
 )
-from tests.factories import HARDSHIP, make_account, make_request
+from tests.conftest import staff_client
+from tests.factories import HARDSHIP, make_account, make_request, make_staff
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -254,3 +261,40 @@ def test_audit_rows_cannot_be_changed_or_deleted(account, installment_program):
         event.save()
     with pytest.raises(PermissionError):
         event.delete()
+
+
+def test_claims_check_the_page_and_do_not_take_a_colleagues_request(
+    account, installment_program, specialist
+):
+    request = claim_request(make_request(account, installment_program), actor=specialist)
+    colleague = make_staff(SPECIALISTS)
+    with pytest.raises(AlreadyAssigned):
+        claim_request(request, actor=colleague, expected_version=request.version)
+    with pytest.raises(StaleObject):
+        claim_request(request, actor=specialist, expected_version=request.version - 1)
+
+
+def test_an_answer_from_an_old_page_is_refused(account, installment_program, specialist):
+    request = ask_for_information(
+        make_request(account, installment_program), actor=specialist, question="?"
+    )
+    with pytest.raises(StaleObject):
+        answer_question(
+            request, actor=account.debtor.user, answer="x", expected_version=request.version - 1
+        )
+
+
+def test_the_answer_due_time_restarts_when_the_debtor_replies(
+    account, installment_program, specialist
+):
+    request = ask_for_information(
+        make_request(account, installment_program), actor=specialist, question="?"
+    )
+    ReliefRequest.objects.filter(pk=request.pk).update(due_by=timezone.now() - dt.timedelta(days=5))
+    client = staff_client(specialist)
+    breached = client.get(
+        reverse("admin:negotiation_reliefrequest_changelist"), {"sla": "breached"}
+    )
+    assert request.reference not in breached.content.decode()  # waiting for the debtor
+    answered = answer_question(request, actor=account.debtor.user, answer="Here.")
+    assert answered.due_by > timezone.now()

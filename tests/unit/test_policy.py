@@ -1,9 +1,11 @@
-"""policy.py: pure. Each eligibility rule, each bound, each affordability verdict, and
-suggestions that are always within their program's bounds."""
+"""policy.py: pure. Each eligibility rule, each bound, each affordability verdict,
+suggestions that are always within their program's bounds, contact hours and business
+days, and when a plan's installments are missed and the plan broken."""
 
 import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -13,15 +15,20 @@ from negotiation.money import CostMethod, Terms
 from negotiation.policy import (
     AccountFacts,
     AffordabilityThresholds,
+    InstallmentState,
     Kind,
     ProgramBounds,
     SuggestionKind,
     Verdict,
+    add_business_days,
     affordability,
     bounds_violations,
+    breaks_plan,
     checked_terms,
     ineligibility_reasons,
     is_eligible,
+    missed,
+    next_allowed_time,
     suggest_plans,
     terms_for,
 )
@@ -532,3 +539,67 @@ def test_checked_terms_and_bounds_are_the_references(
         assert list(bounds_violations(terms, program, account, start=start).items()) == list(
             reference_policy.bounds_violations(terms, program, account, start=start).items()
         )
+
+
+# Contact hours and business days, in the debtor's and the bank's own time -----------------
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def test_business_days_skip_the_weekend():
+    friday = dt.datetime(2026, 11, 27, 16, 0, tzinfo=SHANGHAI)
+    assert add_business_days(friday, 2) == (dt.datetime(2026, 12, 1, 16, 0, tzinfo=SHANGHAI))
+    saturday = friday + dt.timedelta(days=1)
+    assert add_business_days(saturday, 1) == (dt.datetime(2026, 11, 30, 16, 0, tzinfo=SHANGHAI))
+
+
+def at(tz: ZoneInfo, year: int, month: int, day: int, hour: int, minute: int) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=tz)
+
+
+@pytest.mark.parametrize(
+    ("moment", "tz", "expected"),
+    [
+        (at(SHANGHAI, 2026, 11, 23, 12, 0), SHANGHAI, at(SHANGHAI, 2026, 11, 23, 12, 0)),
+        (at(SHANGHAI, 2026, 11, 23, 7, 59), SHANGHAI, at(SHANGHAI, 2026, 11, 23, 8, 0)),
+        (at(SHANGHAI, 2026, 11, 23, 20, 59), SHANGHAI, at(SHANGHAI, 2026, 11, 23, 20, 59)),
+        (at(SHANGHAI, 2026, 11, 23, 21, 0), SHANGHAI, at(SHANGHAI, 2026, 11, 24, 8, 0)),
+        (at(SHANGHAI, 2026, 11, 23, 23, 30), SHANGHAI, at(SHANGHAI, 2026, 11, 24, 8, 0)),
+        (at(SHANGHAI, 2026, 11, 24, 0, 30), SHANGHAI, at(SHANGHAI, 2026, 11, 24, 8, 0)),
+        # Noon in Shanghai is 23:00 the day before in New York: wait for 08:00 there.
+        (at(SHANGHAI, 2026, 11, 24, 12, 0), NEW_YORK, at(NEW_YORK, 2026, 11, 24, 8, 0)),
+        (at(SHANGHAI, 2026, 12, 31, 22, 0), SHANGHAI, at(SHANGHAI, 2027, 1, 1, 8, 0)),
+    ],
+)
+def test_contact_hours_in_the_debtors_own_time(moment, tz, expected):
+    assert next_allowed_time(moment, tz) == expected
+
+
+# A plan's installments: missed beyond the grace, and broken by consecutive misses ---------
+
+
+def _line(n: int, due: dt.date, paid: bool) -> InstallmentState:
+    return InstallmentState(n, due, paid)
+
+
+def test_missed_means_unpaid_beyond_the_grace():
+    lines = [_line(1, dt.date(2027, 1, 10), False), _line(2, dt.date(2027, 2, 10), False)]
+    assert missed(lines, today=dt.date(2027, 1, 25), grace_days=15) == []
+    assert missed(lines, today=dt.date(2027, 1, 26), grace_days=15) == [1]
+
+
+def test_only_consecutive_misses_break_a_plan():
+    on_track_again = [
+        _line(1, dt.date(2027, 1, 10), False),
+        _line(2, dt.date(2027, 2, 10), True),
+        _line(3, dt.date(2027, 3, 10), False),
+    ]
+    assert not breaks_plan(on_track_again, today=dt.date(2027, 3, 30), grace_days=15, misses=2)
+    two_in_a_row = [
+        *on_track_again[:2],
+        _line(3, dt.date(2027, 3, 10), False),
+        _line(4, dt.date(2027, 4, 10), False),
+    ]
+    assert breaks_plan(two_in_a_row, today=dt.date(2027, 4, 26), grace_days=15, misses=2)
+    assert not breaks_plan(two_in_a_row, today=dt.date(2027, 4, 25), grace_days=15, misses=2)

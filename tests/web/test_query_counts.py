@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from negotiation.models import CollectionNotice, Message
-from tests.conftest import staff_client
-from tests.factories import make_account, make_payment, make_request
+from tests.factories import make_payment, make_request
 
 pytestmark = pytest.mark.django_db
 
@@ -80,33 +79,3 @@ def test_the_debtors_request_page(
     url = reverse("negotiation:request_detail", args=[request.reference])
     with django_assert_num_queries(REQUEST_PAGE):
         assert debtor_client.get(url).status_code == 200
-
-
-@pytest.mark.parametrize("rows", [1, 50])
-def test_the_queue(debtor, installment_program, specialist, django_assert_num_queries, rows):
-    _grow_to(
-        rows,
-        lambda n: make_request(
-            make_account(debtor, card_last4=f"{n:04d}", days_past_due=40), installment_program
-        ),
-        0,
-    )
-    client = staff_client(specialist)
-    with django_assert_num_queries(QUEUE):
-        url = reverse("admin:negotiation_reliefrequest_changelist")
-        assert client.get(url).status_code == 200
-
-
-@pytest.mark.parametrize("rows", [1, 50])
-def test_the_review_page(account, installment_program, specialist, django_assert_num_queries, rows):
-    request = make_request(account, installment_program)
-    _grow_to(
-        rows,
-        lambda n: Message.objects.create(request=request, author=specialist, body=f"n {n}"),
-        0,
-    )
-    _grow_to(rows, _payment_and_notice(account), 0)
-    client = staff_client(specialist)
-    url = reverse("admin:negotiation_reliefrequest_change", args=[request.pk])
-    with django_assert_num_queries(REVIEW_PAGE):
-        assert client.get(url).status_code == 200

@@ -18,11 +18,9 @@ from negotiation.roles import BANK_STAFF, COMPLIANCE, SPECIALISTS, SUPERVISORS
 from negotiation.services.documents import upload_document
 from negotiation.services.requests import approve_request, ask_for_information
 from tests.conftest import staff_client
-from tests.factories import PASSWORD, make_account, make_debtor, make_request, make_staff
+from tests.factories import PASSWORD, PDF, make_account, make_debtor, make_request, make_staff
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from negotiation.models import ReliefRequest, RequestStatus
-from negotiation.services.requests import approve_request, reject_request
-from tests.factories import PASSWORD, make_payment, make_request
+from negotiation.policy import Choices
+from negotiation.services.requests import approve_request, reject_request, submit_request
+from tests.factories import HARDSHIP, PASSWORD, make_payment, make_request
 
 pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
 
 
 def form_data(program, **overrides):
@@ -268,6 +270,24 @@ def test_the_plan_page_shows_the_schedule_and_signing_activates_it(debtor_client
     assert plan.status == "active"
     assert len(plan.agreement_sha256) == 64
     assert plan.signed_at is not None
+
+
+def test_the_plan_page_shows_the_regular_payment_not_the_down_payment(
+    account, installment_program, supervisor, debtor_client
+):
+    request = submit_request(
+        account,
+        actor=account.debtor.user,
+        program=installment_program,
+        choices=Choices(months=10, down_payment=Decimal("1000.00")),
+        hardship=HARDSHIP,
+        today=TODAY,
+    )
+    plan = approve_request(request, actor=supervisor, today=TODAY).plan
+    regular = plan.installments.get(number=2).amount
+    assert plan.monthly_amount == regular
+    html = debtor_client.get(reverse("negotiation:plan_detail", args=[plan.reference])).content
+    assert f"¥{regular:,.2f}".encode() in html
 
 
 def test_healthz(client):
