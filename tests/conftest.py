@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from negotiation.models import ApprovalLimit, CreditAccount, Debtor, Program, User
+from negotiation.models import ApprovalLimit, CreditAccount, Debtor, Program, RepaymentPlan, User
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
 from tests import factories
 
@@ -68,6 +68,15 @@ def installment_program(db) -> Program:
 @pytest.fixture
 def deferral_program(db) -> Program:
     return factories.make_deferral_program()
+
+
+@pytest.fixture
+def active_plan(
+    account: CreditAccount, installment_program: Program, specialist: User
+) -> RepaymentPlan:
+    """The debtor's plan approved by the specialist and signed: ACTIVE, three monthly
+    payments (11,000 at 0.6% a month: 3,732.67 each)."""
+    return factories.make_active_plan(account, installment_program, specialist)
 
 
 @pytest.fixture

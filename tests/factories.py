@@ -14,17 +14,20 @@ from negotiation.models import (
     CreditAccount,
     Debtor,
     Payment,
+    PlanStatus,
     Product,
     Program,
     ReliefKind,
     ReliefRequest,
+    RepaymentPlan,
     User,
 )
 from negotiation.models.debtors import hash_national_id
 from negotiation.policy import Choices, Hardship
 from negotiation.services.offers import make_counter_offer
 from negotiation.services.payments import record_payment
-from negotiation.services.requests import submit_request
+from negotiation.services.plans import sign_plan
+from negotiation.services.requests import approve_request, submit_request
 
 _seq = itertools.count(1)
 PASSWORD = "a-long-test-password"
@@ -131,7 +134,12 @@ HARDSHIP = Hardship(
 
 
 def make_request(
-    account: CreditAccount, program: Program, *, months: int = 12, grace_months: int = 0
+    account: CreditAccount,
+    program: Program,
+    *,
+    months: int = 12,
+    grace_months: int = 0,
+    today: dt.date | None = None,
 ):
     return submit_request(
         account,
@@ -139,8 +147,36 @@ def make_request(
         program=program,
         choices=Choices(months=months, grace_months=grace_months),
         hardship=HARDSHIP,
-        today=timezone.localdate(),
+        today=today or timezone.localdate(),
     )
+
+
+def make_active_plan(
+    account: CreditAccount,
+    program: Program,
+    approver: User,
+    *,
+    months: int = 3,
+    grace_months: int = 0,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> RepaymentPlan:
+    """What a debtor has after saying yes: their request approved by ``approver`` on
+    ``today`` and the plan signed (at ``now``), so ACTIVE. The one way the tests build an
+    active plan; the ``active_plan`` fixture is this on the debtor's account."""
+    today = today or timezone.localdate()
+    request = make_request(account, program, months=months, grace_months=grace_months, today=today)
+    plan = approve_request(request, actor=approver, today=today).plan
+    signed = sign_plan(
+        plan,
+        actor=account.debtor.user,  # type: ignore[arg-type]
+        agreement_text="t",
+        ip=None,
+        user_agent="",
+        now=now,
+    )
+    assert signed.status == PlanStatus.ACTIVE, signed.status
+    return signed
 
 
 def counter_offer(

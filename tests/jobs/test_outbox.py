@@ -28,7 +28,7 @@ from negotiation.services.notifications import (
     send_due_notifications,
 )
 from negotiation.services.payments import record_payment
-from negotiation.services.plans import follow_plans, sign_plan
+from negotiation.services.plans import follow_plans
 from negotiation.services.requests import approve_request, reject_request
 from tests.conftest import staff_client
 from tests.factories import make_request, make_staff
@@ -53,14 +53,6 @@ def with_phone(account):
     debtor.phone = "+86 138 0000 0000"
     debtor.save()
     return debtor
-
-
-@pytest.fixture
-def active_plan(account, installment_program, specialist):
-    plan = approve_request(
-        make_request(account, installment_program, months=3), actor=specialist, today=TODAY
-    ).plan
-    return sign_plan(plan, actor=account.debtor.user, agreement_text="t", ip=None, user_agent="")
 
 
 def reminders_on(today: dt.date) -> int:

@@ -14,20 +14,11 @@ from django.utils import timezone
 
 from negotiation.locks import advisory_lock
 from negotiation.models import AccountStatus, Message, Notification, PlanStatus
-from negotiation.services.plans import FollowUp, follow_plans, sign_plan
+from negotiation.services.plans import FollowUp, follow_plans
 from negotiation.services.requests import approve_request
-from tests.factories import make_request
-from tests.services.test_payments import pay
+from tests.factories import make_request, pay
 
 TODAY = timezone.localdate()
-
-
-@pytest.fixture
-def active_plan(db, account, installment_program, specialist):
-    plan = approve_request(
-        make_request(account, installment_program, months=6), actor=specialist, today=TODAY
-    ).plan
-    return sign_plan(plan, actor=account.debtor.user, agreement_text="t", ip=None, user_agent="")
 
 
 def run(today: dt.date) -> FollowUp:

@@ -22,7 +22,7 @@ from negotiation.models import (
 from negotiation.policy import Choices
 from negotiation.services.plans import sign_plan
 from negotiation.services.requests import approve_request, submit_request
-from tests.factories import HARDSHIP, make_request
+from tests.factories import HARDSHIP, make_active_plan, make_request
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -123,28 +123,16 @@ def test_signing_a_deferral_pauses_the_aging_of_the_account(account, deferral_pr
     assert AuditEvent.objects.filter(action="account.aging_paused", object_id=account.pk).exists()
 
 
-def test_signing_an_installment_plan_does_not_pause_aging(account, installment_program, specialist):
-    plan = approve_request(
-        make_request(account, installment_program), actor=specialist, today=TODAY
-    ).plan
-    sign_plan(plan, actor=account.debtor.user, agreement_text="text", ip=None, user_agent="")
+def test_signing_an_installment_plan_does_not_pause_aging(account, active_plan):
     account.refresh_from_db()
     assert account.pauses() == []
 
 
 def _signed_deferral(account, program, specialist, *, on: dt.date):
-    request = submit_request(
-        account,
-        actor=account.debtor.user,
-        program=program,
-        choices=Choices(months=2, grace_months=2),
-        hardship=HARDSHIP,
-        today=on,
-    )
-    plan = approve_request(request, actor=specialist, today=on).plan
+    """Two payments after two payment-free months, agreed and signed at noon on ``on``."""
     noon = timezone.make_aware(dt.datetime.combine(on, dt.time(12)))
-    return sign_plan(
-        plan, actor=account.debtor.user, agreement_text="t", ip=None, user_agent="", now=noon
+    return make_active_plan(
+        account, program, specialist, months=2, grace_months=2, today=on, now=noon
     )
 
 

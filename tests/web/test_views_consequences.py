@@ -14,7 +14,7 @@ from django.utils import formats, timezone, translation
 from negotiation.models import CollectionNotice
 from negotiation.services.plans import sign_plan
 from negotiation.services.requests import approve_request
-from tests.factories import make_payment, make_request
+from tests.factories import make_active_plan, make_payment, make_request
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -110,10 +110,7 @@ def test_the_criminal_section_never_shows_under_a_signed_plan(
 ):
     _criminal_case(account, principal="60000.00")
     assert "malicious overdraft" in page(debtor_client, account)
-    plan = approve_request(
-        make_request(account, installment_program), actor=supervisor, today=TODAY
-    ).plan
-    sign_plan(plan, actor=account.debtor.user, agreement_text="t", ip=None, user_agent="")
+    make_active_plan(account, installment_program, supervisor, months=12)
     html = page(debtor_client, account)
     assert "Your plan is in place" in html
     assert "malicious overdraft" not in html
@@ -169,10 +166,7 @@ def test_the_criminal_section_returns_when_a_signed_plan_is_no_longer_kept(
     from negotiation.models import Installment
 
     _criminal_case(account, principal="60000.00")
-    plan = approve_request(
-        make_request(account, installment_program), actor=supervisor, today=TODAY
-    ).plan
-    sign_plan(plan, actor=account.debtor.user, agreement_text="t", ip=None, user_agent="")
+    plan = make_active_plan(account, installment_program, supervisor, months=12)
     assert "malicious overdraft" not in page(debtor_client, account)
     # The first installment unpaid well past the program's grace: the plan is in force but
     # not kept, so the conditions are no longer set aside.
