@@ -41,6 +41,15 @@ def _tasks_run_in_process():
 
 
 @pytest.fixture
+def cold_caches() -> None:
+    """Django caches content types per process: the query-count tests start every count
+    cold, so a count does not depend on which test ran before it."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture
 def debtor(db) -> Debtor:
     return factories.make_debtor(full_name="Alice Debtor")
 

@@ -11,6 +11,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from negotiation.models import (
+    AgingPause,
+    CollectionNotice,
     CreditAccount,
     Debtor,
     Payment,
@@ -96,6 +98,20 @@ def make_payment(account: CreditAccount, amount: str = "500.00", **kwargs: Any) 
     kwargs.setdefault("source", "bank_transfer")
     kwargs.setdefault("external_id", f"EXT-{next(_seq)}")
     return Payment.objects.create(account=account, amount=Decimal(amount), **kwargs)
+
+
+def add_account_history(account: CreditAccount, n: int) -> None:
+    """The ``n``-th row of an account's history, for pages that list it: a payment, a formal
+    notice delivered and an agreed pause, each on its own earlier day (the pause long before
+    the arrears began, so the days overdue, and the page shown, stay the same)."""
+    today = timezone.localdate()
+    make_payment(account, "10.00", paid_on=today - dt.timedelta(days=n + 1))
+    sent = timezone.now() - dt.timedelta(days=n + 2)
+    CollectionNotice.objects.create(
+        account=account, channel="letter", sent_at=sent, delivered_at=sent
+    )
+    paused = today - dt.timedelta(days=400 + n)
+    AgingPause.objects.create(account=account, first_day=paused, last_day=paused)
 
 
 def make_installment_program(**kwargs: Any) -> Program:

@@ -135,30 +135,15 @@ def test_staff_cannot_sign_in_on_the_debtor_login(specialist):
     assert "Staff members sign in on the staff site" in response.content.decode()
 
 
-def test_the_dashboard_shows_the_breakdown_and_stage(
-    debtor_client, account, django_assert_max_num_queries
-):
-    # Session, user, saved language, debtor, unread count, accounts with their open
-    # requests, plans, notices, repayments and agreed pauses, and the consequence rules:
-    # fixed, whatever the accounts.
-    with django_assert_max_num_queries(12):
-        response = debtor_client.get(reverse("negotiation:dashboard"))
+def test_the_dashboard_shows_the_breakdown_and_stage(debtor_client, account):
+    # Its exact query count, whatever the accounts and their history: test_query_counts.py.
+    response = debtor_client.get(reverse("negotiation:dashboard"))
+    assert response.status_code == 200
     page = response.content.decode()
     for figure in ("¥10,000.00", "¥600.00", "¥100.00", "¥300.00", "¥11,000.00"):
         assert figure in page
     assert "45 days overdue" in page
     assert "Overdue for more than a month" in page
-
-
-def test_dashboard_queries_do_not_grow_with_accounts(
-    debtor_client, debtor, django_assert_max_num_queries
-):
-    from tests.factories import make_account
-
-    for last4 in ("1111", "2222", "3333", "4444", "5555"):
-        make_account(debtor, card_last4=last4)
-    with django_assert_max_num_queries(12):
-        debtor_client.get(reverse("negotiation:dashboard"))
 
 
 def test_the_account_page_shows_payments_and_options(
