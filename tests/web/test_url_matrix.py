@@ -1,7 +1,8 @@
 """Every URL of the debtor site, for every persona: anonymous, the owner, another debtor,
-and each staff role. The cases are generated from the URLconf: a new URL without a case
-fails ``test_every_url_has_a_case``. A foreign object is a 404, exactly like one that does
-not exist, and a refused POST changes nothing."""
+and each staff role; and the site's own URLs (sign-in, sign-out, health check, language)
+for each of them. The cases are generated from the URLconf: a new URL without a case, in
+the debtor site or beside it, fails ``test_every_url_has_a_case``. A foreign object is a
+404, exactly like one that does not exist, and a refused POST changes nothing."""
 
 from __future__ import annotations
 
@@ -72,15 +73,33 @@ DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "plan_agreement_pdf": ("plan", ("GET",)),
 }
 OPEN_TO_ANYONE = {"rights"}
+# The site's own URLs, outside the debtor site and the staff site: the method each answers
+# and what it answers the anonymous visitor and anyone signed in (debtor or staff).
+SITE_URLS: dict[str, tuple[str, int, int]] = {
+    "login": ("GET", 200, 302),  # whoever is signed in already is sent on
+    "logout": ("POST", 302, 302),
+    "healthz": ("GET", 200, 200),
+    "set_language": ("POST", 302, 302),
+}
+# The staff site's URLs have their cases in tests/admin/test_admin_matrix.py.
+INCLUDED_SITES = {"negotiation", "admin"}
+
+
+def _debtor_site() -> URLResolver:
+    return next(
+        pattern
+        for pattern in get_resolver().url_patterns
+        if isinstance(pattern, URLResolver) and pattern.namespace == "negotiation"
+    )
 
 
 def test_every_url_has_a_case():
-    debtor_site = get_resolver().url_patterns[-1]  # include("negotiation.urls")
-    assert isinstance(debtor_site, URLResolver)
-    names = {
-        pattern.name for pattern in debtor_site.url_patterns if isinstance(pattern, URLPattern)
-    }
-    assert names == set(DEBTOR_URLS)
+    top = get_resolver().url_patterns
+    assert {p.namespace for p in top if isinstance(p, URLResolver)} == INCLUDED_SITES
+    assert {p.name for p in top if isinstance(p, URLPattern)} == set(SITE_URLS)
+    debtor_site = _debtor_site().url_patterns
+    assert all(isinstance(pattern, URLPattern) for pattern in debtor_site)  # no include inside
+    assert {pattern.name for pattern in debtor_site} == set(DEBTOR_URLS)
 
 
 def _url(name: str, world: World) -> str:
@@ -163,3 +182,23 @@ def test_the_owner_downloads_their_document_and_signs_their_plan(debtor_client, 
     )
     assert signed.status_code == 302
     assert RepaymentPlan.objects.get(reference=world.plan).status == "active"
+
+
+PERSONAS = ["anonymous", "debtor", SPECIALISTS, SUPERVISORS, BANK_STAFF, COMPLIANCE]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(SITE_URLS))
+def test_the_site_urls_answer_every_persona(debtor_client, name, persona):
+    method, anonymous, signed_in = SITE_URLS[name]
+    if persona == "anonymous":
+        client = Client()
+    elif persona == "debtor":
+        client = debtor_client
+    else:
+        client = staff_client(make_staff(persona))
+    url = reverse(name)
+    response = (
+        client.get(url) if method == "GET" else client.post(url, {"language": "en", "next": "/"})
+    )
+    assert response.status_code == (anonymous if persona == "anonymous" else signed_in)
