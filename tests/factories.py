@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from negotiation.models import (
     AgingPause,
+    AuditEvent,
     CollectionNotice,
     CreditAccount,
     Debtor,
@@ -112,6 +113,19 @@ def add_account_history(account: CreditAccount, n: int) -> None:
     )
     paused = today - dt.timedelta(days=400 + n)
     AgingPause.objects.create(account=account, first_day=paused, last_day=paused)
+
+
+def add_audit_row(request: ReliefRequest, actor: User, status: str) -> AuditEvent:
+    """One more row in a request's audit trail, as a transition to ``status`` writes it."""
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_label=actor.get_username(),
+        action="request.transition",
+        object_type=ReliefRequest._meta.label_lower,
+        object_id=request.pk,
+        object_reference=request.reference,
+        after={"status": status},
+    )
 
 
 def make_installment_program(**kwargs: Any) -> Program:

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from negotiation.models import Message
-from negotiation.services.audit import record_event
 from negotiation.services.contacts import record_contact
 from negotiation.services.documents import upload_document
 from negotiation.services.offers import decline_counter_offer
@@ -19,6 +18,7 @@ from tests.conftest import staff_client
 from tests.factories import (
     PDF,
     add_account_history,
+    add_audit_row,
     counter_offer,
     make_account,
     make_request,
@@ -75,7 +75,7 @@ def test_the_review_page(
             kind="income",
             consent=True,
         )
-        record_event(request, actor=specialist, action="request.noted", after={"n": n})
+        add_audit_row(request, specialist, "submitted")
     client = staff_client(specialist)
     with django_assert_num_queries(REVIEW_PAGE):
         assert client.get(review_url(request)).status_code == 200

@@ -11,12 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from negotiation.models import Message
-from negotiation.services.audit import record_event
 from negotiation.services.documents import upload_document
 from negotiation.services.notifications import notify_debtor
 from tests.factories import (
     PDF,
     add_account_history,
+    add_audit_row,
     make_account,
     make_active_plan,
     make_installment_program,
@@ -86,9 +86,7 @@ def test_the_debtors_request_page(
             kind="income",
             consent=True,
         )
-        record_event(
-            request, actor=specialist, action="request.noted", after={"status": "submitted"}
-        )
+        add_audit_row(request, specialist, "submitted")
     url = reverse("negotiation:request_detail", args=[request.reference])
     with django_assert_num_queries(REQUEST_PAGE):
         assert debtor_client.get(url).status_code == 200
