@@ -23,11 +23,11 @@ from negotiation.models import (
     Notification,
     NotificationEvent,
     Program,
+    RepaymentPlan,
     User,
 )
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
 from tests import factories
-from tests.chromium import browser  # noqa: F401  (the browser tests' fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -102,6 +102,15 @@ def _rows_keep_the_declared_vocabulary():
 
 
 @pytest.fixture
+def cold_caches() -> None:
+    """Django caches content types per process: the query-count tests start every count
+    cold, so a count does not depend on which test ran before it."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture
 def debtor(db) -> Debtor:
     return factories.make_debtor(full_name="Alice Debtor")
 
@@ -129,6 +138,15 @@ def installment_program(db) -> Program:
 @pytest.fixture
 def deferral_program(db) -> Program:
     return factories.make_deferral_program()
+
+
+@pytest.fixture
+def active_plan(
+    account: CreditAccount, installment_program: Program, specialist: User
+) -> RepaymentPlan:
+    """The debtor's plan approved by the specialist and signed: ACTIVE, three monthly
+    payments (11,000 at 0.6% a month: 3,732.67 each)."""
+    return factories.make_active_plan(account, installment_program, specialist)
 
 
 @pytest.fixture

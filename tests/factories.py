@@ -10,13 +10,32 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from negotiation.models import CreditAccount, Debtor, Payment, Product, Program, ReliefKind, User
+from negotiation.models import (
+    AgingPause,
+    AuditEvent,
+    CollectionNotice,
+    CreditAccount,
+    Debtor,
+    Payment,
+    PlanStatus,
+    Product,
+    Program,
+    ReliefKind,
+    ReliefRequest,
+    RepaymentPlan,
+    User,
+)
 from negotiation.models.debtors import hash_national_id
 from negotiation.policy import Choices, Hardship
-from negotiation.services.requests import submit_request
+from negotiation.services.offers import make_counter_offer
+from negotiation.services.payments import record_payment
+from negotiation.services.plans import sign_plan
+from negotiation.services.requests import approve_request, submit_request
 
 _seq = itertools.count(1)
 PASSWORD = "a-long-test-password"
+# The smallest file the document checks take for a PDF.
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def make_user(**kwargs: Any) -> User:
@@ -82,6 +101,33 @@ def make_payment(account: CreditAccount, amount: str = "500.00", **kwargs: Any) 
     return Payment.objects.create(account=account, amount=Decimal(amount), **kwargs)
 
 
+def add_account_history(account: CreditAccount, n: int) -> None:
+    """The ``n``-th row of an account's history, for pages that list it: a payment, a formal
+    notice delivered and an agreed pause, each on its own earlier day (the pause long before
+    the arrears began, so the days overdue, and the page shown, stay the same)."""
+    today = timezone.localdate()
+    make_payment(account, "10.00", paid_on=today - dt.timedelta(days=n + 1))
+    sent = timezone.now() - dt.timedelta(days=n + 2)
+    CollectionNotice.objects.create(
+        account=account, channel="letter", sent_at=sent, delivered_at=sent
+    )
+    paused = today - dt.timedelta(days=400 + n)
+    AgingPause.objects.create(account=account, first_day=paused, last_day=paused)
+
+
+def add_audit_row(request: ReliefRequest, actor: User, status: str) -> AuditEvent:
+    """One more row in a request's audit trail, as a transition to ``status`` writes it."""
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_label=actor.get_username(),
+        action="request.transition",
+        object_type=ReliefRequest._meta.label_lower,
+        object_id=request.pk,
+        object_reference=request.reference,
+        after={"status": status},
+    )
+
+
 def make_installment_program(**kwargs: Any) -> Program:
     defaults: dict[str, Any] = {
         "code": f"installment-{next(_seq)}",
@@ -117,8 +163,18 @@ HARDSHIP = Hardship(
 )
 
 
+def at_noon(day: dt.date) -> dt.datetime:
+    """A moment on ``day`` in the portal's time zone, for services that take ``now``."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+
 def make_request(
-    account: CreditAccount, program: Program, *, months: int = 12, grace_months: int = 0
+    account: CreditAccount,
+    program: Program,
+    *,
+    months: int = 12,
+    grace_months: int = 0,
+    today: dt.date | None = None,
 ):
     return submit_request(
         account,
@@ -126,5 +182,71 @@ def make_request(
         program=program,
         choices=Choices(months=months, grace_months=grace_months),
         hardship=HARDSHIP,
-        today=timezone.localdate(),
+        now=at_noon(today) if today else timezone.now(),
+    )
+
+
+def make_active_plan(
+    account: CreditAccount,
+    program: Program,
+    approver: User,
+    *,
+    months: int = 3,
+    grace_months: int = 0,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> RepaymentPlan:
+    """What a debtor has after saying yes: their request approved by ``approver`` on
+    ``today`` and the plan signed (at ``now``), so ACTIVE. The one way the tests build an
+    active plan; the ``active_plan`` fixture is this on the debtor's account."""
+    today = today or timezone.localdate()
+    request = make_request(account, program, months=months, grace_months=grace_months, today=today)
+    plan = approve_request(request, actor=approver, today=today).plan
+    signed = sign_plan(
+        plan,
+        actor=account.debtor.user,  # type: ignore[arg-type]
+        agreement_text="t",
+        ip=None,
+        user_agent="",
+        now=now or timezone.now(),
+    )
+    assert signed.status == PlanStatus.ACTIVE, signed.status
+    return signed
+
+
+def counter_offer(
+    request: ReliefRequest,
+    actor: User,
+    months: int = 24,
+    expires_on: dt.date | None = None,
+) -> ReliefRequest:
+    """The specialist proposes ``months`` payments instead, open for two weeks."""
+    today = timezone.localdate()
+    return make_counter_offer(
+        request,
+        actor=actor,
+        choices=Choices(months=months),
+        message="Twelve months is more than your budget allows; 24 fits better.",
+        expires_on=expires_on or today + dt.timedelta(days=14),
+        today=today,
+    )
+
+
+def pay(
+    account: CreditAccount,
+    amount: str,
+    external_id: str = "PAY-1",
+    paid_on: dt.date | None = None,
+) -> Payment:
+    """Time travel: the payment is recorded on the day it is made."""
+    today = timezone.localdate()
+    paid_on = paid_on or today
+    return record_payment(
+        account,
+        actor=None,
+        amount=Decimal(amount),
+        paid_on=paid_on,
+        source="bank_transfer",
+        external_id=external_id,
+        today=max(paid_on, today),
     )

@@ -106,16 +106,18 @@ def accept_counter_offer(
     request: ReliefRequest,
     *,
     actor: User,
-    today: dt.date,
+    now: dt.datetime,
     expected_version: int | None = None,
     ip: str | None = None,
 ) -> ReliefRequest:
-    """The debtor accepts the counter-offer: its terms become the request's, the request is
-    approved and the plan created. Refused if the offer expired or the balance moved."""
+    """The debtor accepts the counter-offer at ``now``: its terms become the request's, the
+    request is approved and the plan created, dated that day. Refused if the offer had
+    expired by then or the balance moved."""
+    today = timezone.localdate(now)
     with transaction.atomic():
         current = locked_request(request, expected_version)
         offer = pending_counter_offer(current)
-        if offer is None or (offer.expires_at and offer.expires_at < timezone.now()):
+        if offer is None or (offer.expires_at and offer.expires_at < now):
             raise OfferNoLongerOpen
         if not money.last_due_within_legal_cap(today, offer.terms, offer.due):
             raise BeyondLegalCap
@@ -130,7 +132,7 @@ def accept_counter_offer(
                 **_terms_changes(offer),
                 "monthly_amount": money.regular_amount(offer.terms, lines),
                 "decided_by": offer.made_by,  # who made the offer decided its terms
-                "decided_at": timezone.now(),
+                "decided_at": now,
             },
         )
 

@@ -157,7 +157,7 @@ def sign_plan(
     agreement_text: str,
     ip: str | None,
     user_agent: str,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> RepaymentPlan:
     """The debtor signs the agreement: the plan becomes ACTIVE, with the evidence stored.
 
@@ -166,7 +166,6 @@ def sign_plan(
     """
     if plan.account.debtor.user_id != actor.pk:
         raise ActionNotPermitted
-    now = now or timezone.now()
     with transaction.atomic():
         signed = transition_plan(
             plan,

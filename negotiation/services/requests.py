@@ -55,10 +55,11 @@ def submit_request(
     program: Program,
     choices: Choices,
     hardship: Hardship,
-    today: dt.date,
+    now: dt.datetime,
     ip: str | None = None,
 ) -> ReliefRequest:
-    """The debtor asks for relief on ``account`` under ``program``.
+    """The debtor asks for relief on ``account`` under ``program`` at ``now``: the terms
+    are priced as agreed that day, and the answer's due time counts from that moment.
 
     Preconditions: ``actor`` owns the account; the program fits; the terms are in bounds;
     no other request on the account is open. Side effects: the request (SUBMITTED), the
@@ -69,6 +70,7 @@ def submit_request(
     """
     if account.debtor.user_id != actor.pk:
         raise ActionNotPermitted
+    today = timezone.localdate(now)
     terms = validated_terms(account, program, choices, today=today)
     disclosure = money.disclose(terms, start=today, due=program.bounds.due)
     with transaction.atomic():
@@ -89,7 +91,7 @@ def submit_request(
             snapshot_penalty=account.penalty,
             monthly_amount=disclosure.monthly_amount,
             days_past_due_at_submission=account.days_past_due(today),
-            due_by=sla_due_by(program.kind, timezone.localtime()),
+            due_by=sla_due_by(program.kind, timezone.localtime(now)),
         )
         request.set_terms(terms)
         request.set_due(program.bounds.due)

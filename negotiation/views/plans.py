@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -45,6 +45,7 @@ def plan_detail(request: DebtorRequest, reference: str) -> HttpResponse:
                 agreement_text=text,
                 ip=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                now=timezone.now(),
             )
         except ServiceError as error:
             messages.error(request, str(error.message))

@@ -100,7 +100,7 @@ def request_create(request: DebtorRequest, reference: str) -> HttpResponse:
             program=form.chosen_program,
             choices=form.choices,
             hardship=form.hardship,
-            today=today,
+            now=timezone.now(),
             ip=client_ip(request),
         )
     except ServiceError as error:
@@ -240,7 +240,7 @@ def request_accept_offer(request: DebtorRequest, reference: str) -> HttpResponse
         accepted = accept_counter_offer(
             relief_request,
             actor=request.user,
-            today=timezone.localdate(),
+            now=timezone.now(),
             expected_version=form.cleaned_data["version"],
             ip=client_ip(request),
         )

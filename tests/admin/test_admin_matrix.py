@@ -1,0 +1,258 @@
+"""Every page of the staff site, for every persona, generated from the admin's own URLs: a
+model registered, or a URL added, without a case fails ``test_every_admin_url_has_a_case``.
+Expected answers come from the one permission table (``roles.GROUP_PERMISSIONS``) and the
+few design decisions written below, never from the admin classes under test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, reverse
+from django.utils import timezone
+
+from negotiation.models import AuditEvent, Document, ReliefRequest, RepaymentPlan
+from negotiation.roles import (
+    BANK_STAFF,
+    COMPLIANCE,
+    GROUP_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    SPECIALISTS,
+    SUPERVISORS,
+    Role,
+)
+from negotiation.services.documents import upload_document
+from negotiation.services.requests import approve_request, ask_for_information
+from tests.conftest import staff_client
+from tests.factories import PASSWORD, PDF, make_account, make_request, make_staff
+
+pytestmark = pytest.mark.django_db
+
+GROUPS = [SPECIALISTS, SUPERVISORS, BANK_STAFF, COMPLIANCE]
+
+# Design decisions: what no one adds by hand in the staff site, whatever their rights.
+NOT_ADDED_BY_HAND = {
+    "negotiation.auditevent",  # written by the services only: the trail is append-only
+    "negotiation.notification",  # the outbox is written by the services
+    "negotiation.reliefrequest",  # debtors make requests in the portal
+    "negotiation.repaymentplan",  # plans come from approvals
+    "negotiation.debtor",  # onboarding keeps the national ID as a keyed hash only
+    "negotiation.user",
+    "auth.group",  # the groups follow roles.GROUP_PERMISSIONS on every migrate
+}
+# Every model of the staff site: a model registered without being listed here fails.
+MODELS = [
+    "auth.group",
+    "django_celery_beat.clockedschedule",
+    "django_celery_beat.crontabschedule",
+    "django_celery_beat.intervalschedule",
+    "django_celery_beat.periodictask",
+    "django_celery_beat.solarschedule",
+    "negotiation.approvallimit",
+    "negotiation.auditevent",
+    "negotiation.collectionnotice",
+    "negotiation.consequencerule",
+    "negotiation.creditaccount",
+    "negotiation.debtor",
+    "negotiation.notification",
+    "negotiation.payment",
+    "negotiation.program",
+    "negotiation.reliefrequest",
+    "negotiation.repaymentplan",
+    "negotiation.user",
+]
+# The admin site's own pages, and the views Django gives every registered model.
+SITE_VIEWS = {
+    "index",
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "autocomplete",
+    "jsi18n",
+    "view_on_site",
+    "app_list",
+}
+MODEL_VIEWS = ("changelist", "add", "change", "delete", "history")
+# Django's unnamed patterns: an object's bare URL (redirects to its change page), and the
+# catch-all that sends unknown staff URLs to the sign-in.
+UNNAMED = {"<path:object_id>/", "(?P<url>.*)$"}
+
+
+@dataclass(frozen=True)
+class Button:
+    """A page or button the project adds to the staff site: the method it answers, the
+    rights it takes (design decisions: who may press it), and what it acts on."""
+
+    method: str
+    rights: tuple[str, ...]
+    on: str  # "request", "document", "plan" or "user"
+
+
+# Every URL the project adds to the staff site: a URL added without a case here fails.
+BUTTONS: dict[str, Button] = {
+    "negotiation_reliefrequest_approve": Button(
+        "POST", (ROLE_PERMISSIONS[Role.DECIDER],), "request"
+    ),
+    "negotiation_reliefrequest_reject": Button("GET", (ROLE_PERMISSIONS[Role.DECIDER],), "request"),
+    "negotiation_reliefrequest_claim": Button(
+        "POST", (ROLE_PERMISSIONS[Role.REVIEWER],), "request"
+    ),
+    "negotiation_reliefrequest_counter": Button(
+        "GET", (ROLE_PERMISSIONS[Role.DECIDER],), "request"
+    ),
+    "negotiation_reliefrequest_ask": Button("POST", (ROLE_PERMISSIONS[Role.DECIDER],), "request"),
+    "negotiation_reliefrequest_note": Button("POST", (ROLE_PERMISSIONS[Role.REVIEWER],), "request"),
+    "negotiation_reliefrequest_contact": Button(
+        "POST", ("negotiation.add_contactrecord",), "request"
+    ),
+    "negotiation_reliefrequest_send_back": Button(
+        "POST", (ROLE_PERMISSIONS[Role.SECOND_APPROVER],), "request"
+    ),
+    "negotiation_document_download": Button("GET", ("negotiation.download_document",), "document"),
+    # The agreement names the debtor: it takes the right to see their contact details too.
+    "negotiation_repaymentplan_agreement": Button(
+        "GET", ("negotiation.view_repaymentplan", "negotiation.view_debtor_contact"), "plan"
+    ),
+    # The staff user's password, set by whoever may change users (Django's UserAdmin).
+    "auth_user_password_change": Button("GET", ("negotiation.change_user",), "user"),
+}
+
+
+def _has(group: str, permission: str) -> bool:
+    """Whether ``group`` holds ``permission`` ("app.codename") in the permission table."""
+    return any(
+        (codename if "." in codename else f"negotiation.{codename}") == permission
+        for codename in GROUP_PERMISSIONS[group]
+    )
+
+
+def _holds(group: str, label: str, action: str) -> bool:
+    app, model = label.split(".")
+    return _has(group, f"{app}.{action}_{model}")
+
+
+def _url(label: str, view: str) -> str:
+    app, model = label.split(".")
+    return reverse(f"admin:{app}_{model}_{view}")
+
+
+def _admin_patterns(patterns=None) -> list[URLPattern]:
+    """Every pattern of the staff site, the models' included ones too."""
+    found = []
+    for pattern in admin.site.get_urls() if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            found += _admin_patterns(pattern.url_patterns)
+        else:
+            found.append(pattern)
+    return found
+
+
+def _named_admin_urls() -> list[str]:
+    return sorted({p.name for p in _admin_patterns() if p.name})
+
+
+def _model_views() -> set[str]:
+    return {f"{label.replace('.', '_')}_{view}" for label in MODELS for view in MODEL_VIEWS}
+
+
+def test_every_admin_url_has_a_case():
+    assert set(MODELS) == {model._meta.label_lower for model in admin.site._registry}
+    assert set(MODELS) >= NOT_ADDED_BY_HAND
+    without_a_case = set(_named_admin_urls()) - SITE_VIEWS - _model_views() - set(BUTTONS)
+    assert without_a_case == set()
+    assert set(BUTTONS) <= set(_named_admin_urls())  # no case for a URL that is gone
+    assert {str(p.pattern) for p in _admin_patterns() if not p.name} == UNNAMED
+
+
+def _any_args_url(name: str) -> str:
+    """The URL named ``name`` with placeholder arguments: the sign-in comes first, so no
+    object needs to exist."""
+    pattern = next(p for p in _admin_patterns() if p.name == name)
+    placeholders = {"app_label": "negotiation", "reference": "DOC-NONE"}
+    kwargs = {key: placeholders.get(key, "1") for key in pattern.pattern.regex.groupindex}
+    return reverse(f"admin:{name}", kwargs=kwargs)
+
+
+@pytest.mark.parametrize("name", [n for n in _named_admin_urls() if n != "login"])
+def test_visitors_and_debtors_are_sent_to_the_staff_sign_in(debtor, name):
+    debtor_client = Client()
+    assert debtor_client.login(username=debtor.user.username, password=PASSWORD)
+    for client in (Client(), debtor_client):
+        response = client.get(_any_args_url(name))
+        assert response.status_code == 302
+        if name == "logout":  # Django sends it to the index, which sends on to the sign-in
+            assert response["Location"] == reverse("admin:index")
+        else:
+            assert response["Location"].startswith(reverse("admin:login"))
+
+
+@pytest.mark.parametrize("group", GROUPS)
+@pytest.mark.parametrize("label", MODELS)
+def test_each_role_sees_the_lists_its_rights_give(group, label):
+    client = staff_client(make_staff(group))
+    may = _holds(group, label, "view") or _holds(group, label, "change")
+    assert client.get(_url(label, "changelist")).status_code == (200 if may else 403)
+
+
+@pytest.mark.parametrize("group", GROUPS)
+@pytest.mark.parametrize("label", MODELS)
+def test_each_role_adds_only_what_its_rights_give(group, label):
+    client = staff_client(make_staff(group))
+    may = _holds(group, label, "add") and label not in NOT_ADDED_BY_HAND
+    assert client.get(_url(label, "add")).status_code == (200 if may else 403)
+
+
+@pytest.fixture
+def objects(account, installment_program, specialist, supervisor) -> dict[str, object]:
+    """What the buttons act on: a request waiting for an answer with a document sent on it,
+    a plan awaiting its signature on a second account, and a staff user."""
+    waiting = ask_for_information(
+        make_request(account, installment_program), actor=specialist, question="Payslip?"
+    )
+    document = upload_document(
+        waiting,
+        actor=account.debtor.user,
+        upload=SimpleUploadedFile("payslip.pdf", PDF, content_type="application/pdf"),
+        kind="income",
+        consent=True,
+    )
+    planned = make_account(account.debtor, card_last4="2222")
+    plan = approve_request(
+        make_request(planned, installment_program), actor=supervisor, today=timezone.localdate()
+    ).plan
+    return {
+        "request": waiting.pk,
+        "document": document.reference,
+        "plan": plan.pk,
+        "user": specialist.pk,
+    }
+
+
+def _changes() -> tuple[int, ...]:
+    return (
+        AuditEvent.objects.count(),
+        ReliefRequest.objects.exclude(status="needs_info").count(),
+        RepaymentPlan.objects.exclude(status="awaiting_signature").count(),
+        Document.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("group", GROUPS)
+@pytest.mark.parametrize("name", sorted(BUTTONS))
+def test_each_role_uses_only_the_buttons_its_rights_give(objects, group, name):
+    button = BUTTONS[name]
+    url = reverse(f"admin:{name}", args=[objects[button.on]])
+    client = staff_client(make_staff(group))
+    before = _changes()
+    response = client.get(url) if button.method == "GET" else client.post(url, {})
+    if all(_has(group, right) for right in button.rights):
+        # The page, or the button's form refused and the request page shown again: never a
+        # refusal of the person, a missing page or a server error.
+        assert response.status_code in (200, 302), response.status_code
+    else:
+        assert response.status_code == 403
+        assert _changes() == before

@@ -1,0 +1,94 @@
+"""Exact query counts of the staff site's pages (the queue, the request page), each on the
+same page with 1 and with 50 rows of what it lists, asserted with the status code: see
+tests/web/test_query_counts.py for the debtor's pages and why."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from negotiation.models import Message
+from negotiation.services.contacts import record_contact
+from negotiation.services.documents import upload_document
+from negotiation.services.offers import decline_counter_offer
+from negotiation.services.requests import assign_request
+from tests.conftest import staff_client
+from tests.factories import (
+    PDF,
+    add_account_history,
+    add_audit_row,
+    counter_offer,
+    make_account,
+    make_request,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cold_caches")]
+ROWS = [1, 50]
+
+# The queries each page costs, whatever its history.
+QUEUE = 9
+REVIEW_PAGE = 25
+
+
+def review_url(request) -> str:
+    return reverse("admin:negotiation_reliefrequest_change", args=[request.pk])
+
+
+@pytest.mark.parametrize("rows", ROWS)
+def test_the_queue(debtor, installment_program, specialist, django_assert_num_queries, rows):
+    for n in range(rows):
+        account = make_account(debtor, card_last4=f"{n:04d}", days_past_due=40)
+        add_account_history(account, 0)
+        request = make_request(account, installment_program)
+        assign_request(request, assignee=specialist, actor=specialist)
+    client = staff_client(specialist)
+    with django_assert_num_queries(QUEUE):
+        url = reverse("admin:negotiation_reliefrequest_changelist")
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("rows", ROWS)
+def test_the_review_page(
+    debtor, account, installment_program, specialist, django_assert_num_queries, rows
+):
+    request = make_request(account, installment_program)
+    for n in range(rows):
+        Message.objects.create(request=request, author=specialist, body=f"n {n}")
+        Message.objects.create(request=request, author=specialist, body=f"i {n}", internal=True)
+        add_account_history(account, n)
+        make_request(make_account(debtor, card_last4=f"{n:04d}"), installment_program)
+        record_contact(
+            request,
+            actor=specialist,
+            channel="phone",
+            direction="outbound",
+            outcome="spoke",
+            note=f"call {n}",
+            at=timezone.now(),
+        )
+        upload_document(
+            request,
+            actor=debtor.user,
+            upload=SimpleUploadedFile(f"p{n}.pdf", PDF, content_type="application/pdf"),
+            kind="income",
+            consent=True,
+        )
+        add_audit_row(request, specialist, "submitted")
+    client = staff_client(specialist)
+    with django_assert_num_queries(REVIEW_PAGE):
+        assert client.get(review_url(request)).status_code == 200
+
+
+@pytest.mark.parametrize("rows", ROWS)
+def test_the_review_page_after_rounds_of_offers(
+    account, installment_program, specialist, django_assert_num_queries, rows
+):
+    request = make_request(account, installment_program)
+    for _ in range(rows):
+        request = counter_offer(request, specialist)
+        request = decline_counter_offer(request, actor=account.debtor.user, comment="no")
+    client = staff_client(specialist)
+    with django_assert_num_queries(REVIEW_PAGE):
+        assert client.get(review_url(request)).status_code == 200

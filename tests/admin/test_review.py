@@ -1,0 +1,179 @@
+"""Review in the admin: specialists decide through the buttons, which call the services;
+bank staff cannot decide; debtors never reach the admin."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from negotiation.models import AuditEvent, RepaymentPlan, RequestStatus
+from tests.conftest import staff_client
+from tests.factories import make_account, make_request
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def relief_request(account, installment_program):
+    return make_request(account, installment_program)
+
+
+def approve_url(request):
+    return reverse("admin:negotiation_reliefrequest_approve", args=[request.pk])
+
+
+def reject_url(request):
+    return reverse("admin:negotiation_reliefrequest_reject", args=[request.pk])
+
+
+def change_url(request):
+    return reverse("admin:negotiation_reliefrequest_change", args=[request.pk])
+
+
+def test_the_queue_lists_requests_oldest_first_with_the_columns(
+    specialist, debtor, installment_program
+):
+    first = make_request(make_account(debtor, card_last4="1111"), installment_program)
+    second = make_request(make_account(debtor, card_last4="2222"), installment_program)
+    client = staff_client(specialist)
+    url = reverse("admin:negotiation_reliefrequest_changelist")
+    # Its exact query count, whatever the number of rows: test_query_counts.py.
+    response = client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.index(first.reference) < page.index(second.reference)
+    for text in (
+        "···· 1111",
+        "¥11,000.00",
+        "¥982.67",
+        "Installment plan",
+        "Submitted",
+        debtor.full_name,
+    ):
+        assert text in page
+
+
+def test_the_queue_filters_by_status_and_kind(specialist, relief_request):
+    client = staff_client(specialist)
+    url = reverse("admin:negotiation_reliefrequest_changelist")
+    assert (
+        relief_request.reference in client.get(url, {"status__exact": "submitted"}).content.decode()
+    )
+    assert (
+        relief_request.reference
+        not in client.get(url, {"status__exact": "approved"}).content.decode()
+    )
+    assert (
+        relief_request.reference in client.get(url, {"kind__exact": "installment"}).content.decode()
+    )
+
+
+def test_the_change_page_shows_request_account_schedule_and_buttons(specialist, relief_request):
+    page = staff_client(specialist).get(change_url(relief_request)).content.decode()
+    assert "Schedule of the terms on the table" in page
+    assert "13.03%" in page
+    assert "¥11,000.00" in page
+    assert approve_url(relief_request) in page
+    assert reject_url(relief_request) in page
+
+
+def test_a_specialist_approves_through_the_button(specialist, relief_request):
+    client = staff_client(specialist)
+    response = client.post(
+        approve_url(relief_request), {"version": relief_request.version}, follow=True
+    )
+    relief_request.refresh_from_db()
+    assert relief_request.status == RequestStatus.APPROVED
+    plan = RepaymentPlan.objects.get(request=relief_request)
+    assert plan.installments.count() == 12
+    assert f"Plan {plan.reference} awaits" in response.content.decode()
+    assert AuditEvent.objects.filter(actor=specialist, action="request.transition").count() == 2
+
+
+def test_a_specialist_rejects_with_a_reason(specialist, relief_request):
+    client = staff_client(specialist)
+    assert client.get(reject_url(relief_request)).status_code == 200
+    client.post(
+        reject_url(relief_request),
+        {
+            "reason_code": "affordability",
+            "explanation": "Too tight on these figures.",
+            "version": relief_request.version,
+        },
+    )
+    relief_request.refresh_from_db()
+    assert relief_request.status == RequestStatus.REJECTED
+    assert relief_request.decision_note == "Too tight on these figures."
+
+
+def test_a_reject_without_explanation_rerenders_and_changes_nothing(specialist, relief_request):
+    response = staff_client(specialist).post(
+        reject_url(relief_request),
+        {"reason_code": "affordability", "explanation": "", "version": relief_request.version},
+    )
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    relief_request.refresh_from_db()
+    assert relief_request.status == RequestStatus.SUBMITTED
+
+
+def test_a_stale_approval_is_refused_with_a_message(specialist, relief_request):
+    client = staff_client(specialist)
+    response = client.post(
+        approve_url(relief_request), {"version": relief_request.version - 1}, follow=True
+    )
+    assert "changed while you were looking at it" in response.content.decode()
+    relief_request.refresh_from_db()
+    assert relief_request.status == RequestStatus.SUBMITTED
+
+
+def test_bank_staff_cannot_decide_or_see_requests(bankstaff, relief_request):
+    client = staff_client(bankstaff)
+    assert (
+        client.post(approve_url(relief_request), {"version": relief_request.version}).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reject_url(relief_request), {"reason_code": "other", "explanation": "x"}
+        ).status_code
+        == 403
+    )
+    assert client.get(reverse("admin:negotiation_reliefrequest_changelist")).status_code == 403
+    relief_request.refresh_from_db()
+    assert relief_request.status == RequestStatus.SUBMITTED
+
+
+def test_debtors_never_reach_the_admin(debtor_client, relief_request):
+    for url in (reverse("admin:index"), approve_url(relief_request), change_url(relief_request)):
+        response = debtor_client.get(url)
+        assert response.status_code == 302
+        assert "/login/" in response["Location"]
+        assert response["Location"].startswith(reverse("admin:index"))
+    debtor_client.post(approve_url(relief_request), {"version": relief_request.version})
+    relief_request.refresh_from_db()
+    assert relief_request.status == RequestStatus.SUBMITTED
+
+
+def test_money_and_status_are_read_only_in_the_admin(supervisor, relief_request):
+    client = staff_client(supervisor)
+    page = client.get(change_url(relief_request)).content.decode()
+    assert 'name="status"' not in page
+    assert 'name="amount"' not in page
+    response = client.post(change_url(relief_request), {"status": "approved", "amount": "1.00"})
+    assert response.status_code == 403
+    relief_request.refresh_from_db()
+    assert relief_request.status == RequestStatus.SUBMITTED
+
+
+def test_staff_sign_in_to_the_admin_with_a_username(specialist):
+    from tests.factories import PASSWORD
+
+    client = Client()
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "specialist", "password": PASSWORD, "next": reverse("admin:index")},
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200

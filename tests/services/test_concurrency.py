@@ -1,0 +1,120 @@
+"""Races on real PostgreSQL: two people acting at once produce exactly one result."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from negotiation.exceptions import ServiceError
+from negotiation.models import ReliefRequest, RepaymentPlan, RequestStatus
+from negotiation.policy import Choices
+from negotiation.services.requests import approve_request, reject_request, submit_request
+from tests.factories import HARDSHIP, make_request
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
+]
+
+
+def run_together(*actions: Callable[[], object]) -> list[object]:
+    """Start every action at the same moment, each in its own thread and connection."""
+    barrier = threading.Barrier(len(actions))
+    results: list[object] = [None] * len(actions)
+
+    def runner(index: int, action: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            results[index] = action()
+        except Exception as error:
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def test_two_specialists_deciding_at_once_make_one_decision(
+    account, installment_program, specialist, supervisor
+):
+    request = make_request(account, installment_program)
+    version = request.version
+    results = run_together(
+        lambda: approve_request(
+            request, actor=specialist, today=timezone.localdate(), expected_version=version
+        ),
+        lambda: reject_request(
+            request,
+            actor=supervisor,
+            reason_code="other",
+            explanation="No.",
+            expected_version=version,
+        ),
+    )
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert len(errors) == 1, results
+    assert isinstance(errors[0], ServiceError), results
+    request.refresh_from_db()
+    assert request.status in (RequestStatus.APPROVED, RequestStatus.REJECTED)
+    assert RepaymentPlan.objects.filter(request=request).count() == (
+        request.status == RequestStatus.APPROVED
+    )
+
+
+def test_two_submissions_at_once_leave_one_open_request(account, installment_program):
+    def submit() -> object:
+        return submit_request(
+            account,
+            actor=account.debtor.user,
+            program=installment_program,
+            choices=Choices(months=12),
+            hardship=HARDSHIP,
+            now=timezone.now(),
+        )
+
+    results = run_together(submit, submit, submit)
+    assert sum(isinstance(r, ReliefRequest) for r in results) == 1, results
+    assert all(isinstance(r, (ReliefRequest, ServiceError)) for r in results), results
+    assert ReliefRequest.objects.filter(account=account).count() == 1
+
+
+def test_twenty_approvals_at_once_make_one_decision(
+    account, installment_program, specialist, supervisor
+):
+    """Twenty clicks on Approve at the same moment (from the same page, so the same
+    version): exactly one approval, one approving audit row, one plan, no server error."""
+    from negotiation.models import AuditEvent, RepaymentPlan
+
+    request = make_request(account, installment_program)
+    version = request.version
+    deciders = [specialist, supervisor] * 10
+    results = run_together(
+        *[
+            (
+                lambda who=who: approve_request(
+                    request, actor=who, today=timezone.localdate(), expected_version=version
+                )
+            )
+            for who in deciders
+        ]
+    )
+    approvals = [r for r in results if isinstance(r, ReliefRequest)]
+    refusals = [r for r in results if isinstance(r, ServiceError)]
+    assert len(approvals) == 1, results
+    assert len(refusals) == 19, results  # every other click is told, none crashes
+    request.refresh_from_db()
+    assert request.status == RequestStatus.APPROVED
+    approving = AuditEvent.objects.filter(
+        object_id=request.pk, action="request.transition", after__status="approved"
+    )
+    assert approving.count() == 1
+    assert RepaymentPlan.objects.filter(request=request).count() == 1

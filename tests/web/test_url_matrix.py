@@ -1,0 +1,204 @@
+"""Every URL of the debtor site, for every persona: anonymous, the owner, another debtor,
+and each staff role; and the site's own URLs (sign-in, sign-out, health check, language)
+for each of them. The cases are generated from the URLconf: a new URL without a case, in
+the debtor site or beside it, fails ``test_every_url_has_a_case``. A foreign object is a
+404, exactly like one that does not exist, and a refused POST changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from negotiation.models import AuditEvent, Document, ReliefRequest, RepaymentPlan
+from negotiation.roles import BANK_STAFF, COMPLIANCE, SPECIALISTS, SUPERVISORS
+from negotiation.services.documents import upload_document
+from negotiation.services.requests import approve_request, ask_for_information
+from tests.conftest import staff_client
+from tests.factories import PASSWORD, PDF, make_account, make_debtor, make_request, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class World:
+    account: str
+    request: str
+    document: str
+    plan: str
+
+
+@pytest.fixture
+def world(debtor, installment_program, specialist, supervisor) -> World:
+    """One debtor's objects of every kind: an account with a request waiting for their
+    answer (and a document on it), and a second account with a plan to sign."""
+    account = make_account(debtor, card_last4="1111")
+    waiting = ask_for_information(
+        make_request(account, installment_program), actor=specialist, question="Payslip?"
+    )
+    document = upload_document(
+        waiting,
+        actor=debtor.user,
+        upload=SimpleUploadedFile("payslip.pdf", PDF, content_type="application/pdf"),
+        kind="income",
+        consent=True,
+    )
+    planned = make_account(debtor, card_last4="2222")
+    plan = approve_request(
+        make_request(planned, installment_program), actor=supervisor, today=timezone.localdate()
+    ).plan
+    return World(account.reference, waiting.reference, document.reference, plan.reference)
+
+
+# Which object each URL's <reference> names, and the methods the URL answers.
+DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "dashboard": (None, ("GET",)),
+    "account": ("account", ("GET",)),
+    "request_create": ("account", ("GET", "POST")),
+    "request_preview": ("account", ("POST",)),
+    "request_detail": ("request", ("GET",)),
+    "request_withdraw": ("request", ("POST",)),
+    "request_accept_offer": ("request", ("POST",)),
+    "request_decline_offer": ("request", ("POST",)),
+    "request_answer": ("request", ("POST",)),
+    "request_upload": ("request", ("POST",)),
+    "document_download": ("document", ("GET",)),
+    "inbox": (None, ("GET",)),
+    "rights": (None, ("GET",)),
+    "plan_detail": ("plan", ("GET", "POST")),
+    "plan_agreement_pdf": ("plan", ("GET",)),
+}
+OPEN_TO_ANYONE = {"rights"}
+# The site's own URLs, outside the debtor site and the staff site: the method each answers
+# and what it answers the anonymous visitor and anyone signed in (debtor or staff).
+SITE_URLS: dict[str, tuple[str, int, int]] = {
+    "login": ("GET", 200, 302),  # whoever is signed in already is sent on
+    "logout": ("POST", 302, 302),
+    "healthz": ("GET", 200, 200),
+    "set_language": ("POST", 302, 302),
+}
+# The staff site's URLs have their cases in tests/admin/test_admin_matrix.py.
+INCLUDED_SITES = {"negotiation", "admin"}
+
+
+def _debtor_site() -> URLResolver:
+    return next(
+        pattern
+        for pattern in get_resolver().url_patterns
+        if isinstance(pattern, URLResolver) and pattern.namespace == "negotiation"
+    )
+
+
+def test_every_url_has_a_case():
+    top = get_resolver().url_patterns
+    assert {p.namespace for p in top if isinstance(p, URLResolver)} == INCLUDED_SITES
+    assert {p.name for p in top if isinstance(p, URLPattern)} == set(SITE_URLS)
+    debtor_site = _debtor_site().url_patterns
+    assert not [p for p in debtor_site if isinstance(p, URLResolver)]  # no include inside
+    assert {p.name for p in debtor_site if isinstance(p, URLPattern)} == set(DEBTOR_URLS)
+
+
+def _url(name: str, world: World) -> str:
+    kind, _ = DEBTOR_URLS[name]
+    args = [getattr(world, kind)] if kind else []
+    return reverse(f"negotiation:{name}", args=args)
+
+
+def _cases() -> list[tuple[str, str]]:
+    return [(name, method) for name, (_, methods) in DEBTOR_URLS.items() for method in methods]
+
+
+def _call(client: Client, method: str, url: str):
+    # A POST carries what a real form sends, so a refusal is about who asks, not the body.
+    body = {"answer": "Here it is.", "comment": "No.", "version": "1", "months": "12"}
+    return client.get(url) if method == "GET" else client.post(url, body)
+
+
+def _changes() -> tuple[int, ...]:
+    return (
+        AuditEvent.objects.count(),
+        ReliefRequest.objects.exclude(status="needs_info").count(),
+        RepaymentPlan.objects.exclude(status="awaiting_signature").count(),
+        Document.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(("name", "method"), _cases())
+def test_anonymous_visitors_are_sent_to_sign_in(client, world, name, method):
+    response = _call(client, method, _url(name, world))
+    if name in OPEN_TO_ANYONE:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(("name", "method"), _cases())
+def test_another_debtor_gets_a_404_and_changes_nothing(world, name, method):
+    stranger = make_debtor()
+    make_account(stranger, card_last4="9999")
+    client = Client()
+    assert stranger.user is not None
+    assert client.login(username=stranger.user.username, password=PASSWORD)
+    before = _changes()
+    response = _call(client, method, _url(name, world))
+    if DEBTOR_URLS[name][0] is None:
+        assert response.status_code == 200  # their own dashboard, inbox, rights
+    else:
+        assert response.status_code == 404
+    assert _changes() == before
+
+
+@pytest.mark.parametrize("group", [SPECIALISTS, SUPERVISORS, BANK_STAFF, COMPLIANCE])
+@pytest.mark.parametrize(("name", "method"), _cases())
+def test_staff_are_not_debtors(world, group, name, method):
+    client = staff_client(make_staff(group))
+    before = _changes()
+    response = _call(client, method, _url(name, world))
+    assert response.status_code == (200 if name in OPEN_TO_ANYONE else 404)
+    assert _changes() == before
+
+
+@pytest.mark.parametrize(("name", "method"), _cases())
+def test_the_owner_is_served(debtor_client, world, name, method):
+    response = _call(debtor_client, method, _url(name, world))
+    # A page, a redirect after a form, or the form re-shown with the portal's own words
+    # (400: the body above carries no file): never a 404, a 405 or a server error.
+    assert response.status_code in (200, 302, 400), response.status_code
+    if response.status_code == 400:
+        assert "negotiation/request_detail.html" in [t.name for t in response.templates]
+
+
+def test_the_owner_downloads_their_document_and_signs_their_plan(debtor_client, world):
+    response = debtor_client.get(_url("document_download", world))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    signed = debtor_client.post(
+        _url("plan_detail", world), {"consent_terms": "on", "password": PASSWORD}
+    )
+    assert signed.status_code == 302
+    assert RepaymentPlan.objects.get(reference=world.plan).status == "active"
+
+
+PERSONAS = ["anonymous", "debtor", SPECIALISTS, SUPERVISORS, BANK_STAFF, COMPLIANCE]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(SITE_URLS))
+def test_the_site_urls_answer_every_persona(debtor_client, name, persona):
+    method, anonymous, signed_in = SITE_URLS[name]
+    if persona == "anonymous":
+        client = Client()
+    elif persona == "debtor":
+        client = debtor_client
+    else:
+        client = staff_client(make_staff(persona))
+    url = reverse(name)
+    response = (
+        client.get(url) if method == "GET" else client.post(url, {"language": "en", "next": "/"})
+    )
+    assert response.status_code == (anonymous if persona == "anonymous" else signed_in)
