@@ -23,6 +23,7 @@ from negotiation.models.notifications import (
     Notification,
     NotificationChannel,
     NotificationEvent,
+    NotificationPage,
     NotificationStatus,
 )
 from negotiation.models.plans import Installment, InstallmentStatus, PlanStatus, RepaymentPlan
@@ -69,6 +70,7 @@ __all__ = [
     "Notification",
     "NotificationChannel",
     "NotificationEvent",
+    "NotificationPage",
     "NotificationStatus",
     "Offer",
     "OfferKind",

@@ -5,7 +5,11 @@
 (see negotiation/notification_texts.py), so a value is never changed, only added.
 """
 
+from typing import NamedTuple
+
 from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,6 +29,19 @@ class NotificationEvent(models.TextChoices):
     PLAN_BROKEN = "plan.broken", _("Plan ended after missed payments")
     PLAN_COMPLETED = "plan.completed", _("Plan fully paid")
     PAYMENT_RECEIVED = "payment.received", _("Payment received")
+
+
+class NotificationPage(models.TextChoices):
+    """Which page a notification about a plan or a payment opens (its ``page`` context);
+    without one it opens the request named by its ``reference``."""
+
+    PLAN = "plan", _("Plan")
+    ACCOUNT = "account", _("Account")
+
+
+class NotificationLink(NamedTuple):
+    url: str
+    label: str
 
 
 _PLAN = frozenset({"reference", "page"})
@@ -106,3 +123,19 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} to {self.debtor_id} by {self.channel}"
+
+    @property
+    def link(self) -> NotificationLink | None:
+        """Where the debtor goes from this message in the inbox, in their words."""
+        reference = self.context.get("reference")
+        if not reference:
+            return None
+        page = self.context.get("page")
+        if page == NotificationPage.PLAN:
+            url = reverse("negotiation:plan_detail", args=[reference])
+            return NotificationLink(url, gettext("Open plan %(ref)s") % {"ref": reference})
+        if page == NotificationPage.ACCOUNT:
+            url = reverse("negotiation:account", args=[reference])
+            return NotificationLink(url, gettext("Open the account"))
+        url = reverse("negotiation:request_detail", args=[reference])
+        return NotificationLink(url, gettext("Open request %(ref)s") % {"ref": reference})

@@ -17,6 +17,7 @@ from negotiation.models import (
     InstallmentStatus,
     Message,
     NotificationEvent,
+    NotificationPage,
     PlanStatus,
     RepaymentPlan,
 )
@@ -88,7 +89,7 @@ def _mark_overdue(today: dt.date) -> int:
                 request=plan.request,
                 context={
                     "reference": plan.reference,
-                    "page": "plan",
+                    "page": NotificationPage.PLAN,
                     "due": installment.due_date.isoformat(),
                 },
             )
@@ -120,7 +121,7 @@ def _remind_upcoming_payments(today: dt.date) -> int:
                 request=plan.request,
                 context={
                     "reference": plan.reference,
-                    "page": "plan",
+                    "page": NotificationPage.PLAN,
                     "due": installment.due_date.isoformat(),
                     "amount": format_amount(
                         installment.amount - installment.paid_amount, plan.account.currency
@@ -161,7 +162,7 @@ def _break_plans(today: dt.date) -> int:
                 NotificationEvent.PLAN_BROKEN,
                 key=plan.reference,
                 request=plan.request,
-                context={"reference": plan.reference, "page": "plan"},
+                context={"reference": plan.reference, "page": NotificationPage.PLAN},
             )
             if plan.request.assignee is not None:
                 Message.objects.create(
@@ -199,7 +200,7 @@ def _expire_unsigned(today: dt.date) -> int:
                 NotificationEvent.PLAN_EXPIRED,
                 key=plan.reference,
                 request=plan.request,
-                context={"reference": plan.reference, "page": "plan"},
+                context={"reference": plan.reference, "page": NotificationPage.PLAN},
             )
         expired += 1
     return expired
@@ -216,7 +217,7 @@ def _remind_to_sign(today: dt.date) -> int:
                 request=plan.request,
                 context={
                     "reference": plan.reference,
-                    "page": "plan",
+                    "page": NotificationPage.PLAN,
                     "until": last_day.isoformat(),
                 },
             )

@@ -22,6 +22,7 @@ from negotiation.models import (
     Installment,
     InstallmentStatus,
     NotificationEvent,
+    NotificationPage,
     Payment,
     PaymentAllocation,
     PaymentSource,
@@ -164,7 +165,7 @@ def record_payment(
                 NotificationEvent.PLAN_COMPLETED,
                 key=plan.reference,
                 request=plan.request,
-                context={"reference": plan.reference, "page": "plan"},
+                context={"reference": plan.reference, "page": NotificationPage.PLAN},
             )
     return payment
 
@@ -180,7 +181,7 @@ def _send_receipt(payment: Payment, plan: RepaymentPlan | None) -> None:
         account=account,
         context={
             "reference": plan.reference if plan else account.reference,
-            "page": "plan" if plan else "account",
+            "page": NotificationPage.PLAN if plan else NotificationPage.ACCOUNT,
             "amount": format_amount(payment.amount, account.currency),
             "paid_on": payment.paid_on.isoformat(),
         },
