@@ -72,6 +72,10 @@ class CreditAccount(models.Model):
     debtor = models.ForeignKey(
         "negotiation.Debtor", on_delete=models.PROTECT, related_name="accounts"
     )
+    # The bank's account number (not the card number): imports match on it.
+    account_number = models.CharField(
+        _("account number"), max_length=32, unique=True, null=True, blank=True
+    )
     product = models.CharField(_("product"), max_length=32, choices=Product.choices)
     card_last4 = models.CharField(_("card, last 4 digits"), max_length=4)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")

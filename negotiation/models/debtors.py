@@ -19,6 +19,10 @@ class Debtor(models.Model):
     """A cardholder. Linked 1:1 to a ``User`` once they activate portal access."""
 
     reference = models.CharField(max_length=16, unique=True, default=new_debtor_reference)
+    # The bank's own key for the cardholder: imports match on it (never on the name).
+    external_id = models.CharField(
+        _("bank's debtor id"), max_length=64, unique=True, null=True, blank=True
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
