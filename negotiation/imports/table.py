@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -34,10 +34,13 @@ def decode(content: bytes) -> str:
         raise FileRefused(_("The file is not UTF-8 text.")) from error
 
 
-def csv_rows(text: str, columns: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
+def csv_rows(
+    text: str | Iterable[str], columns: Sequence[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
     """Each data row with its line number in the file (the header is line 1), every value
-    stripped. A header other than ``columns``, in that order, refuses the whole file."""
-    reader = csv.DictReader(text.splitlines())
+    stripped. A header other than ``columns``, in that order, refuses the whole file. Give
+    an open text file to stream it: rows are read one at a time."""
+    reader = csv.DictReader(text.splitlines() if isinstance(text, str) else text)
     if reader.fieldnames is None or [name.strip() for name in reader.fieldnames] != list(columns):
         raise FileRefused(_("The header must be: %(columns)s") % {"columns": ",".join(columns)})
     for line, raw in enumerate(reader, start=2):

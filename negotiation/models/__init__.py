@@ -18,6 +18,7 @@ from negotiation.models.contacts import (
 )
 from negotiation.models.debtors import Debtor
 from negotiation.models.documents import Document, DocumentKind
+from negotiation.models.imports import ImportKind, ImportRun, ImportStatus
 from negotiation.models.notifications import (
     NOTIFICATION_CONTEXT,
     Notification,
@@ -63,6 +64,9 @@ __all__ = [
     "Document",
     "DocumentKind",
     "HardshipReason",
+    "ImportKind",
+    "ImportRun",
+    "ImportStatus",
     "Installment",
     "InstallmentStatus",
     "Message",

@@ -23,6 +23,9 @@ class AuditAction(models.TextChoices):
     APPROVAL_LIMIT_CHANGED = "approval_limit.changed", _("Approval limit changed")
     CONSEQUENCE_RULE_PUBLISHED = "consequence_rule.published", _("Consequence rule published")
     CONSEQUENCE_RULE_CHANGED = "consequence_rule.changed", _("Consequence rule corrected")
+    DEBTOR_IMPORT_CHANGED = "debtor.import_changed", _("Debtor's details changed by an import")
+    ACCOUNT_IMPORT_CHANGED = "account.import_changed", _("Account changed by an import")
+    IMPORT_FINISHED = "import.finished", _("Import finished")
     DOCUMENT_UPLOADED = "document.uploaded", _("Document uploaded")
     DOCUMENT_DOWNLOADED = "document.downloaded", _("Document downloaded")
     NOTICE_RECORDED = "notice.recorded", _("Collection notice recorded")
@@ -70,7 +73,20 @@ _REQUEST_CHANGES = (
 # Values are as services.audit.audit_value stores them: amounts as exact strings, dates and
 # times in ISO 8601, a person or an object as its primary key; except that "plan",
 # "request" and "account" hold that object's public reference, and "user" a username.
+_DEBTOR_IMPORTED = "full_name phone email preferred_language timezone external_id"
+_ACCOUNT_IMPORTED = (
+    "product card_last4 currency credit_limit principal interest fees penalty minimum_due "
+    "oldest_unpaid_due_date status"
+)
 AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
+    # each changed field before and after; never the national ID (only its hash is kept)
+    AuditAction.DEBTOR_IMPORT_CHANGED: _keys(_DEBTOR_IMPORTED, _DEBTOR_IMPORTED),
+    AuditAction.ACCOUNT_IMPORT_CHANGED: _keys(_ACCOUNT_IMPORTED, _ACCOUNT_IMPORTED),
+    # the counts of the run and how many rows were skipped as bad
+    AuditAction.IMPORT_FINISHED: _keys(
+        after="kind file status rows debtors_created debtors_updated accounts_created "
+        "accounts_updated skipped"
+    ),
     # oldest_unpaid_due_date only when the account is settled (nothing is overdue any more)
     AuditAction.ACCOUNT_TRANSITION: _keys(
         "status oldest_unpaid_due_date", "status reason oldest_unpaid_due_date"

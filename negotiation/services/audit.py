@@ -56,3 +56,30 @@ def record_event(
         after=audit_value(after or {}),
         ip=ip,
     )
+
+
+def record_field_changes(
+    cursor: Any,
+    *,
+    action: AuditAction,
+    model: type[models.Model],
+    changed_rows: str,
+    actor: User | None,
+) -> int:
+    """The set-based twin of ``record_event`` for bulk writes: one audit row for each row of
+    the SQL ``changed_rows`` (columns id, reference, before, after as JSON objects of the
+    changed fields, values as text) whose ``before`` is not empty. Runs in the caller's
+    transaction, on the cursor that made the changes. Returns the rows written."""
+    cursor.execute(
+        f"""INSERT INTO {AuditEvent._meta.db_table} (actor_id, actor_label, action,
+                object_type, object_id, object_reference, before, after, ip, at)
+            SELECT %s, %s, %s, %s, c.id, c.reference, c.before, c.after, NULL, now()
+            FROM ({changed_rows}) c WHERE c.before <> '{{}}'::jsonb""",
+        [
+            actor.pk if actor else None,
+            actor.get_username() if actor else "system",
+            action.value,
+            model._meta.label_lower,
+        ],
+    )
+    return int(cursor.rowcount)

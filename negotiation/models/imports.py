@@ -1,0 +1,52 @@
+"""One run of a bank file import: what was asked, how far it got, and what it found."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportKind(models.TextChoices):
+    ACCOUNTS = "accounts", _("Debtors and accounts")
+    PAYMENTS = "payments", _("Payments")
+
+
+class ImportStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Imported")
+    REFUSED = "refused", _("Nothing imported")
+    FAILED = "failed", _("Failed")
+
+
+class ImportRun(models.Model):
+    """A file imported by a command or an upload. ``problems`` lists every bad row as
+    [line, column, reason]: the reasons never repeat a value that could be a card number."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
+    file_name = models.CharField(_("file"), max_length=255)
+    skip_invalid = models.BooleanField(_("skip bad rows"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.RUNNING
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_skipped = models.PositiveIntegerField(_("rows skipped"), default=0)
+    debtors_created = models.PositiveIntegerField(_("debtors added"), default=0)
+    debtors_updated = models.PositiveIntegerField(_("debtors changed"), default=0)
+    accounts_created = models.PositiveIntegerField(_("accounts added"), default=0)
+    accounts_updated = models.PositiveIntegerField(_("accounts changed"), default=0)
+    problems = models.JSONField(default=list, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name}"

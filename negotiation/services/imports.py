@@ -1,0 +1,500 @@
+"""Importing the bank's file of debtors and accounts: all or nothing (or only the good rows
+when asked), idempotent by the bank's keys (debtor id, account number), set-based.
+
+On PostgreSQL the checked rows stream into a temporary staging table with ``COPY`` and are
+upserted from it with ``INSERT ... ON CONFLICT`` in a handful of statements; elsewhere
+(SQLite in development) the same rules run through the ORM's bulk operations. Either way a
+changed contact detail or balance leaves an audit row with the fields before and after
+(never the national ID, which is only ever a keyed hash), and the run is an ``ImportRun``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from negotiation.exceptions import ServiceError
+from negotiation.imports.accounts import AccountRow, Vocabulary, read_accounts
+from negotiation.imports.table import Problem
+from negotiation.models import (
+    AccountStatus,
+    AuditAction,
+    CreditAccount,
+    Debtor,
+    ImportKind,
+    ImportRun,
+    ImportStatus,
+    Product,
+    User,
+)
+from negotiation.models.debtors import hash_national_id
+from negotiation.money import CURRENCY_SYMBOLS
+from negotiation.references import new_account_reference, new_debtor_reference
+from negotiation.services.accounts import refresh_aging
+from negotiation.services.audit import record_event, record_field_changes
+
+DEBTOR_FIELDS = ("full_name", "phone", "email", "preferred_language", "timezone")
+ACCOUNT_FIELDS = (
+    "product",
+    "card_last4",
+    "currency",
+    "credit_limit",
+    "principal",
+    "interest",
+    "fees",
+    "penalty",
+    "minimum_due",
+    "oldest_unpaid_due_date",
+    "status",
+)
+BATCH = 2000
+
+
+class ImportRefused(ServiceError):
+    """The file has bad rows and nothing was written; ``run.problems`` lists them all."""
+
+    def __init__(self, run: ImportRun) -> None:
+        super().__init__(
+            _("%(count)d bad row(s); nothing was imported.") % {"count": _bad_lines(run)}
+        )
+        self.run = run
+
+
+def account_vocabulary() -> Vocabulary:
+    return Vocabulary(
+        products=frozenset(Product.values),
+        statuses=frozenset(AccountStatus.values),
+        languages=frozenset(code for code, _name in settings.LANGUAGES),
+        currencies=frozenset(CURRENCY_SYMBOLS),
+    )
+
+
+@dataclass
+class _Counts:
+    debtors_created: int = 0
+    debtors_updated: int = 0
+    accounts_created: int = 0
+    accounts_updated: int = 0
+
+
+def import_accounts(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    *,
+    file_name: str,
+    actor: User | None,
+    today: dt.date,
+    skip_invalid: bool = False,
+    run: ImportRun | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportRun:
+    """Import ``rows`` (line, raw text by column, as ``imports.table.csv_rows`` or
+    ``imports.accounts.xlsx_rows`` give them). Every row is checked before anything is
+    kept; a bad row refuses the whole file (``ImportRefused``, the run saved as REFUSED
+    with every problem) unless ``skip_invalid``, which writes exactly the good rows."""
+    run = run or ImportRun.objects.create(
+        kind=ImportKind.ACCOUNTS, file_name=file_name, skip_invalid=skip_invalid, started_by=actor
+    )
+    problems: list[Problem] = []
+    checked = _checked(rows, today, problems, run, progress)
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                counts = _import_with_copy(checked, problems, actor)
+            else:
+                counts = _import_with_orm(checked, problems, actor)
+            if problems and not skip_invalid:
+                raise _Refused
+            _finish(run, ImportStatus.DONE, problems, counts, actor)
+    except _Refused:
+        _finish(run, ImportStatus.REFUSED, problems, _Counts(), actor)
+        raise ImportRefused(run) from None
+    refresh_aging(today=today)  # the queue's stored stages include the new accounts
+    return run
+
+
+class _Refused(Exception):
+    """Rolls the import's transaction back when a bad row refuses the file."""
+
+
+def _checked(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    today: dt.date,
+    problems: list[Problem],
+    run: ImportRun,
+    progress: Callable[[int], None] | None,
+) -> Iterator[AccountRow]:
+    done = 0
+    for row, row_problems in read_accounts(rows, account_vocabulary(), today=today):
+        done += 1
+        if row_problems:
+            problems.extend(row_problems)
+        elif row is not None:
+            yield row
+        if progress is not None and done % BATCH == 0:
+            progress(done)
+    run.rows_total = run.rows_done = done
+    if progress is not None:
+        progress(done)
+
+
+def _finish(
+    run: ImportRun, status: str, problems: list[Problem], counts: _Counts, actor: User | None
+) -> None:
+    run.status = status
+    run.problems = [[p.line, p.column, p.reason] for p in sorted(problems)]
+    run.rows_skipped = _bad_lines(run) if status == ImportStatus.DONE else 0
+    for name, value in vars(counts).items():
+        setattr(run, name, value)
+    run.finished_at = timezone.now()
+    run.save()
+    record_event(
+        run,
+        actor=actor,
+        action=AuditAction.IMPORT_FINISHED,
+        after={
+            "kind": run.kind,
+            "file": run.file_name,
+            "status": run.status,
+            "rows": run.rows_total,
+            "skipped": run.rows_skipped,
+            **vars(counts),
+        },
+    )
+
+
+def _bad_lines(run: ImportRun) -> int:
+    return len({line for line, _column, _reason in run.problems})
+
+
+# --- PostgreSQL: COPY into staging, then set-based upserts ----------------------------------
+
+STAGING = """
+CREATE TEMPORARY TABLE import_staging (
+    line integer, external_id text, debtor_reference text, full_name text, id_hash text,
+    id_last4 text, phone text, email text, language text, timezone text,
+    account_number text, account_reference text, product text, card_last4 text,
+    currency text, credit_limit numeric, principal numeric, interest numeric, fees numeric,
+    penalty numeric, minimum_due numeric, oldest_unpaid_due_date date, status text
+) ON COMMIT DROP
+"""
+STAGED = [
+    "line",
+    "external_id",
+    "debtor_reference",
+    "full_name",
+    "id_hash",
+    "id_last4",
+    "phone",
+    "email",
+    "language",
+    "timezone",
+    "account_number",
+    "account_reference",
+    "product",
+    "card_last4",
+    "currency",
+    "credit_limit",
+    "principal",
+    "interest",
+    "fees",
+    "penalty",
+    "minimum_due",
+    "oldest_unpaid_due_date",
+    "status",
+]
+
+
+def _staged(row: AccountRow) -> tuple[Any, ...]:
+    return (
+        row.line,
+        row.debtor_external_id,
+        new_debtor_reference(),
+        row.full_name,
+        hash_national_id(row.national_id),
+        row.national_id[-4:],
+        row.phone,
+        row.email,
+        row.language,
+        row.timezone,
+        row.account_number,
+        new_account_reference(),
+        row.product,
+        row.card_last4,
+        row.currency,
+        row.credit_limit,
+        row.principal,
+        row.interest,
+        row.fees,
+        row.penalty,
+        row.minimum_due,
+        row.oldest_unpaid_due_date,
+        row.status,
+    )
+
+
+def _import_with_copy(
+    rows: Iterator[AccountRow], problems: list[Problem], actor: User | None
+) -> _Counts:
+    debtor, account = Debtor._meta.db_table, CreditAccount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(STAGING)
+        raw = cursor.cursor  # psycopg 3's own cursor, for COPY
+        with raw.copy(f"COPY import_staging ({', '.join(STAGED)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(_staged(row))
+        problems.extend(_conflicts_with_the_database(cursor, debtor, account))
+        if problems:  # only with skip_invalid does anything that follows survive
+            cursor.execute(
+                "DELETE FROM import_staging WHERE line = ANY(%s)",
+                [sorted({p.line for p in problems})],
+            )
+        counts = _Counts()
+        _adopt_debtors_known_by_their_id(cursor, debtor)
+        counts.debtors_created, counts.debtors_updated = _upsert_debtors(cursor, debtor, actor)
+        counts.accounts_created, counts.accounts_updated = _upsert_accounts(
+            cursor, account, debtor, actor
+        )
+    return counts
+
+
+def _conflicts_with_the_database(cursor: Any, debtor: str, account: str) -> list[Problem]:
+    """A resident ID the bank already knows under another debtor id; an account number that
+    belongs to another debtor."""
+    cursor.execute(
+        f"""SELECT s.line FROM import_staging s JOIN {debtor} d ON d.national_id_hash = s.id_hash
+            WHERE d.external_id IS NOT NULL AND d.external_id <> s.external_id"""
+    )
+    found = [
+        Problem(line, "national_id", _("this resident ID belongs to another debtor at the bank"))
+        for (line,) in cursor.fetchall()
+    ]
+    cursor.execute(
+        f"""SELECT s.line FROM import_staging s
+            JOIN {account} a ON a.account_number = s.account_number
+            JOIN {debtor} d ON d.id = a.debtor_id
+            WHERE d.external_id IS DISTINCT FROM s.external_id"""
+    )
+    found += [
+        Problem(line, "account_number", _("this account belongs to another debtor at the bank"))
+        for (line,) in cursor.fetchall()
+    ]
+    return found
+
+
+def _adopt_debtors_known_by_their_id(cursor: Any, debtor: str) -> None:
+    """A debtor entered before imports (no bank id yet) is matched by the resident ID."""
+    cursor.execute(
+        f"""UPDATE {debtor} d SET external_id = s.external_id
+            FROM (SELECT DISTINCT external_id, id_hash FROM import_staging) s
+            WHERE d.national_id_hash = s.id_hash AND d.external_id IS NULL"""
+    )
+
+
+def _changes_json(alias_old: str, alias_new: str, fields: Iterable[tuple[str, str]]) -> str:
+    """SQL for a JSON object of the fields whose value differs, as text (audit_value's form)."""
+    pairs = ", ".join(
+        f"'{name}', CASE WHEN {alias_old}.{column} IS DISTINCT FROM {alias_new}.{column} "
+        f"THEN {alias_old}.{column}::text END"
+        for name, column in fields
+    )
+    return f"jsonb_strip_nulls(jsonb_build_object({pairs}))"
+
+
+def _upsert_debtors(cursor: Any, debtor: str, actor: User | None) -> tuple[int, int]:
+    columns = [
+        ("full_name", "full_name"),
+        ("phone", "phone"),
+        ("email", "email"),
+        ("preferred_language", "preferred_language"),
+        ("timezone", "timezone"),
+    ]
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE import_debtors_before ON COMMIT DROP AS
+            SELECT d.id, d.full_name, d.phone, d.email, d.preferred_language, d.timezone
+            FROM {debtor} d WHERE d.external_id IN (SELECT external_id FROM import_staging)"""
+    )
+    cursor.execute(
+        f"""INSERT INTO {debtor} (reference, external_id, full_name, national_id_hash,
+                national_id_last4, phone, email, preferred_language, timezone, created_at)
+            SELECT DISTINCT ON (external_id) debtor_reference, external_id, full_name, id_hash,
+                id_last4, phone, email, language, timezone, now()
+            FROM import_staging ORDER BY external_id, line
+            ON CONFLICT (external_id) DO UPDATE SET full_name = EXCLUDED.full_name,
+                phone = EXCLUDED.phone, email = EXCLUDED.email,
+                preferred_language = EXCLUDED.preferred_language, timezone = EXCLUDED.timezone
+            WHERE ({debtor}.full_name, {debtor}.phone, {debtor}.email,
+                   {debtor}.preferred_language, {debtor}.timezone)
+                IS DISTINCT FROM (EXCLUDED.full_name, EXCLUDED.phone, EXCLUDED.email,
+                   EXCLUDED.preferred_language, EXCLUDED.timezone)
+            RETURNING (xmax = 0)"""
+    )
+    inserted = [flag for (flag,) in cursor.fetchall()]
+    record_field_changes(
+        cursor,
+        action=AuditAction.DEBTOR_IMPORT_CHANGED,
+        model=Debtor,
+        changed_rows=f"""SELECT n.id, n.reference,
+                {_changes_json("b", "n", columns)} AS before,
+                {_changes_json("n", "b", columns)} AS after
+            FROM import_debtors_before b JOIN {debtor} n ON n.id = b.id""",
+        actor=actor,
+    )
+    return sum(inserted), len(inserted) - sum(inserted)
+
+
+def _upsert_accounts(cursor: Any, account: str, debtor: str, actor: User | None) -> tuple[int, int]:
+    columns = [(name, name) for name in ACCOUNT_FIELDS]
+    listed = ", ".join(ACCOUNT_FIELDS)
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE import_accounts_before ON COMMIT DROP AS
+            SELECT a.id, {", ".join(f"a.{name}" for name in ACCOUNT_FIELDS)}
+            FROM {account} a
+            WHERE a.account_number IN (SELECT account_number FROM import_staging)"""
+    )
+    cursor.execute(
+        f"""INSERT INTO {account} (reference, account_number, debtor_id, {listed},
+                days_past_due_stored, stage_stored, created_at)
+            SELECT s.account_reference, s.account_number, d.id,
+                {", ".join(f"s.{name}" for name in ACCOUNT_FIELDS)}, 0, 'current', now()
+            FROM import_staging s JOIN {debtor} d ON d.external_id = s.external_id
+            ON CONFLICT (account_number) DO UPDATE SET
+                {", ".join(f"{name} = EXCLUDED.{name}" for name in ACCOUNT_FIELDS)}
+            WHERE ({", ".join(f"{account}.{name}" for name in ACCOUNT_FIELDS)})
+                IS DISTINCT FROM ({", ".join(f"EXCLUDED.{name}" for name in ACCOUNT_FIELDS)})
+            RETURNING (xmax = 0)"""
+    )
+    inserted = [flag for (flag,) in cursor.fetchall()]
+    record_field_changes(
+        cursor,
+        action=AuditAction.ACCOUNT_IMPORT_CHANGED,
+        model=CreditAccount,
+        changed_rows=f"""SELECT n.id, n.reference,
+                {_changes_json("b", "n", columns)} AS before,
+                {_changes_json("n", "b", columns)} AS after
+            FROM import_accounts_before b JOIN {account} n ON n.id = b.id""",
+        actor=actor,
+    )
+    return sum(inserted), len(inserted) - sum(inserted)
+
+
+# --- Elsewhere: the ORM's bulk operations -------------------------------------------------------
+
+
+def _import_with_orm(
+    rows: Iterator[AccountRow], problems: list[Problem], actor: User | None
+) -> _Counts:
+    """The same rules for SQLite (development): debtors and accounts matched in batches,
+    created with ``bulk_create``, changed with ``bulk_update``, each change audited."""
+    counts = _Counts()
+    batch: list[AccountRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            _orm_batch(batch, problems, actor, counts)
+            batch = []
+    if batch:
+        _orm_batch(batch, problems, actor, counts)
+    return counts
+
+
+def _orm_batch(
+    rows: list[AccountRow], problems: list[Problem], actor: User | None, counts: _Counts
+) -> None:
+    hashes = {row.line: hash_national_id(row.national_id) for row in rows}
+    debtors = Debtor.objects.in_bulk({r.debtor_external_id for r in rows}, field_name="external_id")
+    by_hash = Debtor.objects.in_bulk(set(hashes.values()), field_name="national_id_hash")
+    accounts = CreditAccount.objects.select_related("debtor").in_bulk(
+        {r.account_number for r in rows}, field_name="account_number"
+    )
+    good: list[AccountRow] = []
+    for row in rows:
+        known = by_hash.get(hashes[row.line])
+        if known is not None and known.external_id not in (None, row.debtor_external_id):
+            problems.append(
+                Problem(
+                    row.line,
+                    "national_id",
+                    _("this resident ID belongs to another debtor at the bank"),
+                )
+            )
+            continue
+        account = accounts.get(row.account_number)
+        owner = account.debtor if account is not None else None
+        if owner is not None and (
+            owner.external_id not in (None, row.debtor_external_id)
+            or (owner.external_id is None and owner.national_id_hash != hashes[row.line])
+        ):
+            problems.append(
+                Problem(
+                    row.line,
+                    "account_number",
+                    _("this account belongs to another debtor at the bank"),
+                )
+            )
+            continue
+        good.append(row)
+    for row in good:
+        debtor = debtors.get(row.debtor_external_id) or by_hash.get(hashes[row.line])
+        wanted = {
+            "full_name": row.full_name,
+            "phone": row.phone,
+            "email": row.email,
+            "preferred_language": row.language,
+            "timezone": row.timezone,
+        }
+        if debtor is None:
+            debtor = Debtor.objects.create(
+                external_id=row.debtor_external_id,
+                national_id_hash=hashes[row.line],
+                national_id_last4=row.national_id[-4:],
+                **wanted,
+            )
+            counts.debtors_created += 1
+        else:
+            before = _apply(debtor, {"external_id": row.debtor_external_id, **wanted})
+            if before:
+                record_event(
+                    debtor,
+                    actor=actor,
+                    action=AuditAction.DEBTOR_IMPORT_CHANGED,
+                    before=before,
+                    after={name: getattr(debtor, name) for name in before},
+                )
+                counts.debtors_updated += 1
+        debtors[row.debtor_external_id] = debtor
+        by_hash[hashes[row.line]] = debtor
+        values = {name: getattr(row, name) for name in ACCOUNT_FIELDS}
+        account = accounts.get(row.account_number)
+        if account is None:
+            accounts[row.account_number] = CreditAccount.objects.create(
+                account_number=row.account_number, debtor=debtor, **values
+            )
+            counts.accounts_created += 1
+        else:
+            before = _apply(account, values)
+            if before:
+                record_event(
+                    account,
+                    actor=actor,
+                    action=AuditAction.ACCOUNT_IMPORT_CHANGED,
+                    before=before,
+                    after={name: getattr(account, name) for name in before},
+                )
+                counts.accounts_updated += 1
+
+
+def _apply(obj: Debtor | CreditAccount, wanted: dict[str, Any]) -> dict[str, Any]:
+    """Set the fields that differ and save them; the values they had before."""
+    before = {name: getattr(obj, name) for name in wanted if getattr(obj, name) != wanted[name]}
+    for name in before:
+        setattr(obj, name, wanted[name])
+    if before:
+        obj.save(update_fields=list(before))
+    return before

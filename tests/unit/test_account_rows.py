@@ -1,0 +1,129 @@
+"""The bank's account file read without the database: every rejection reason names its
+line and column; a card number is refused and never repeated."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from negotiation.imports.accounts import (
+    COLUMNS,
+    Vocabulary,
+    has_card_number,
+    normalised_phone,
+    read_accounts,
+    resident_id_valid,
+)
+from negotiation.imports.table import csv_rows
+from tests.accountfiles import PANS, account_row, csv_text, resident_id
+
+TODAY = dt.date(2026, 12, 1)
+WORDS = Vocabulary(
+    products=frozenset({"classic_card", "gold_card"}),
+    statuses=frozenset({"in_arrears", "settled"}),
+    languages=frozenset({"en", "zh-hans"}),
+    currencies=frozenset({"CNY", "USD"}),
+)
+
+
+def checked(*rows):
+    return list(read_accounts(csv_rows(csv_text(list(rows)), COLUMNS), WORDS, today=TODAY))
+
+
+def problems_of(*rows):
+    return [(p.line, p.column) for _row, found in checked(*rows) for p in found]
+
+
+def test_a_good_row_is_read_with_its_types():
+    [(row, problems)] = checked(account_row(1, phone="+86 139-0000-0001", language="EN"))
+    assert problems == []
+    assert row.phone == "13900000001"
+    assert row.language == "en"
+    assert str(row.principal) == "1001.50"
+    assert row.oldest_unpaid_due_date == dt.date(2026, 9, 1)
+    assert row.national_id not in repr(row)  # never in a log through a repr
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("debtor_external_id", ""),
+        ("full_name", ""),
+        ("national_id", "110101196001010004"),  # wrong check character
+        ("national_id", "110101196013010003"),  # no 13th month
+        ("national_id", "11010119600101000"),  # 17 characters
+        ("phone", "12345"),
+        ("email", "not-an-email"),
+        ("language", "fr"),
+        ("timezone", "Mars/Olympus"),
+        ("account_number", ""),
+        ("product", "diamond_card"),
+        ("card_last4", "12a4"),
+        ("currency", "XYZ"),
+        ("credit_limit", "-1.00"),
+        ("principal", "10.001"),
+        ("interest", "1,000.00"),
+        ("fees", "ten"),
+        ("penalty", ""),
+        ("minimum_due", "1e3"),
+        ("oldest_unpaid_due_date", "01/09/2026"),
+        ("oldest_unpaid_due_date", "2027-01-01"),  # in the future
+        ("status", "happy"),
+    ],
+)
+def test_each_bad_value_is_named_by_its_line_and_column(column, value):
+    assert problems_of({**account_row(1), column: value}) == [(2, column)]
+
+
+@pytest.mark.parametrize("pan", PANS)
+@pytest.mark.parametrize(
+    "column", ["full_name", "email", "account_number", "card_last4", "national_id"]
+)
+def test_a_card_number_anywhere_refuses_the_row_without_repeating_it(pan, column):
+    [(row, problems)] = checked({**account_row(1), column: f"x {pan} y"})
+    assert row is None
+    assert [(p.column, "card number" in p.reason) for p in problems] == [(column, True)]
+    digits = pan.replace(" ", "").replace("-", "")
+    assert all(digits not in p.reason and pan not in p.reason for p in problems)
+
+
+def test_a_resident_id_is_never_taken_for_a_card_number():
+    ids = [resident_id(n) for n in range(3000)]
+    assert all(resident_id_valid(i) for i in ids)
+    luhn_ids = [i for i in ids if has_card_number(i)]
+    assert luhn_ids  # some IDs pass the Luhn check by chance…
+    assert problems_of(account_row(1, national_id=luhn_ids[0])) == []  # …and are still IDs
+
+
+def test_duplicates_in_the_file_are_reported_on_the_later_line():
+    rows = [
+        account_row(1),
+        account_row(1, debtor=2),  # the same account number again
+        account_row(3, debtor=1, phone="13911112222"),  # debtor 1 described differently
+        account_row(4, debtor=4, national_id=resident_id(1)),  # debtor 1's ID, another id
+    ]
+    assert problems_of(*rows) == [
+        (3, "account_number"),
+        (4, "phone"),
+        (5, "national_id"),
+    ]
+
+
+def test_one_debtor_with_two_accounts_is_two_good_rows():
+    assert problems_of(account_row(1, debtor=7), account_row(2, debtor=7)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("13912345678", "13912345678"),
+        ("+86 139 1234 5678", "13912345678"),
+        ("0086-139-1234-5678", "13912345678"),
+        ("+852 9123 4567", "+85291234567"),
+        ("+86 12345", None),
+        ("139123456789", None),
+    ],
+)
+def test_phone_numbers_are_normalised(text, phone):
+    assert normalised_phone(text) == phone
