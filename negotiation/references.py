@@ -15,6 +15,22 @@ def new_reference(prefix: str) -> str:
     return f"{prefix}-{body[:4]}-{body[4:]}"
 
 
+def new_references(prefix: str, count: int) -> list[str]:
+    """``count`` references at once, for bulk imports: the same alphabet and length, drawn
+    from one read of the system's random source (bytes past the last whole multiple of
+    the alphabet's size are dropped, so every character stays equally likely)."""
+    size, references = len(ALPHABET), list[str]()
+    limit = 256 - 256 % size
+    while len(references) < count:
+        usable = [b % size for b in secrets.token_bytes(9 * (count - len(references))) if b < limit]
+        for start in range(0, len(usable) - 7, 8):
+            body = "".join(ALPHABET[i] for i in usable[start : start + 8])
+            references.append(f"{prefix}-{body[:4]}-{body[4:]}")
+            if len(references) == count:
+                break
+    return references
+
+
 def new_debtor_reference() -> str:
     return new_reference("DB")
 

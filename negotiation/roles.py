@@ -117,6 +117,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "django_celery_beat.add_crontabschedule",
     ],
     BANK_STAFF: [
+        "view_importrun",
         "view_debtor",
         "add_debtor",
         "change_debtor",

@@ -17,7 +17,7 @@ PANS = ("4111111111111111", "5500 0055 5555 5559", "6222-0212-3456-7897")  # Luh
 
 def resident_id(n: int) -> str:
     birth = dt.date(1960, 1, 1) + dt.timedelta(days=n % 15000)
-    body = f"110101{birth:%Y%m%d}{n % 1000:03d}"
+    body = f"110101{birth:%Y%m%d}{n // 15000 % 1000:03d}"  # unique below 15 million
     return body + CHECK[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=False)) % 11]
 
 

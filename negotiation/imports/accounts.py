@@ -168,13 +168,21 @@ class RowChecker:
         self.ids: dict[str, str] = {}  # national ID -> external id
 
     def check(self, line: int, raw: dict[str, str]) -> tuple[AccountRow | None, list[Problem]]:
-        pans = [
-            Problem(
-                line, name, _("a full card number is not allowed here; give only the last 4 digits")
-            )
-            for name in COLUMNS
-            if _holds_card_number(name, raw[name])
-        ]
+        national_id = raw["national_id"].upper()
+        id_valid = resident_id_valid(national_id)
+        pans = (
+            []
+            if not _may_hold_card_number(raw, id_valid)
+            else [
+                Problem(
+                    line,
+                    name,
+                    _("a full card number is not allowed here; give only the last 4 digits"),
+                )
+                for name in COLUMNS
+                if _holds_card_number(name, raw[name])
+            ]
+        )
         if pans:
             return None, pans  # nothing else is read from a row that holds a card number
         problems: list[Problem] = []
@@ -189,8 +197,7 @@ class RowChecker:
             )
         if not raw["full_name"] or len(raw["full_name"]) > 200:
             problem("full_name", _("give the debtor's full name, at most 200 characters"))
-        national_id = raw["national_id"].upper()
-        if not resident_id_valid(national_id):
+        if not id_valid:
             problem("national_id", _("not a valid 18-character resident ID number (GB 11643)"))
         phone = normalised_phone(raw["phone"])
         if phone is None:
@@ -324,6 +331,15 @@ class RowChecker:
                 )
             )
         return found
+
+
+def _may_hold_card_number(raw: dict[str, str], id_valid: bool) -> bool:
+    """One scan of the whole row for 13 digits in a row (most rows have none): the column by
+    column check only runs where one is found. A valid resident ID is not scanned."""
+    text = "\x1f".join(
+        value for name, value in raw.items() if name != "national_id" or not id_valid
+    )
+    return DIGIT_RUN.search(text) is not None
 
 
 def _holds_card_number(column: str, value: str) -> bool:

@@ -36,7 +36,7 @@ from negotiation.models import (
 )
 from negotiation.models.debtors import hash_national_id
 from negotiation.money import CURRENCY_SYMBOLS
-from negotiation.references import new_account_reference, new_debtor_reference
+from negotiation.references import new_references
 from negotiation.services.accounts import refresh_aging
 from negotiation.services.audit import record_event, record_field_changes
 
@@ -84,6 +84,12 @@ class _Counts:
     accounts_updated: int = 0
 
 
+@dataclass
+class _Written:
+    counts: _Counts
+    account_ids: list[int]  # accounts added or changed: their stored stage is refreshed
+
+
 def import_accounts(
     rows: Iterable[tuple[int, dict[str, str]]],
     *,
@@ -106,16 +112,17 @@ def import_accounts(
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                counts = _import_with_copy(checked, problems, actor)
+                written = _import_with_copy(checked, problems, actor)
             else:
-                counts = _import_with_orm(checked, problems, actor)
+                written = _import_with_orm(checked, problems, actor)
             if problems and not skip_invalid:
                 raise _Refused
-            _finish(run, ImportStatus.DONE, problems, counts, actor)
+            _finish(run, ImportStatus.DONE, problems, written.counts, actor)
     except _Refused:
         _finish(run, ImportStatus.REFUSED, problems, _Counts(), actor)
         raise ImportRefused(run) from None
-    refresh_aging(today=today)  # the queue's stored stages include the new accounts
+    # The queue filters on the stored stage: the accounts written get theirs now.
+    refresh_aging(today=today, account_ids=written.account_ids)
     return run
 
 
@@ -211,11 +218,11 @@ STAGED = [
 ]
 
 
-def _staged(row: AccountRow) -> tuple[Any, ...]:
+def _staged(row: AccountRow, debtor_reference: str, account_reference: str) -> tuple[Any, ...]:
     return (
         row.line,
         row.debtor_external_id,
-        new_debtor_reference(),
+        debtor_reference,
         row.full_name,
         hash_national_id(row.national_id),
         row.national_id[-4:],
@@ -224,7 +231,7 @@ def _staged(row: AccountRow) -> tuple[Any, ...]:
         row.language,
         row.timezone,
         row.account_number,
-        new_account_reference(),
+        account_reference,
         row.product,
         row.card_last4,
         row.currency,
@@ -241,14 +248,19 @@ def _staged(row: AccountRow) -> tuple[Any, ...]:
 
 def _import_with_copy(
     rows: Iterator[AccountRow], problems: list[Problem], actor: User | None
-) -> _Counts:
+) -> _Written:
     debtor, account = Debtor._meta.db_table, CreditAccount._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(STAGING)
         raw = cursor.cursor  # psycopg 3's own cursor, for COPY
         with raw.copy(f"COPY import_staging ({', '.join(STAGED)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(_staged(row))
+            for batch in _batches(rows):
+                debtor_references = new_references("DB", len(batch))
+                account_references = new_references("AC", len(batch))
+                for row, d_ref, a_ref in zip(
+                    batch, debtor_references, account_references, strict=True
+                ):
+                    copy.write_row(_staged(row, d_ref, a_ref))
         problems.extend(_conflicts_with_the_database(cursor, debtor, account))
         if problems:  # only with skip_invalid does anything that follows survive
             cursor.execute(
@@ -258,10 +270,21 @@ def _import_with_copy(
         counts = _Counts()
         _adopt_debtors_known_by_their_id(cursor, debtor)
         counts.debtors_created, counts.debtors_updated = _upsert_debtors(cursor, debtor, actor)
-        counts.accounts_created, counts.accounts_updated = _upsert_accounts(
+        counts.accounts_created, counts.accounts_updated, ids = _upsert_accounts(
             cursor, account, debtor, actor
         )
-    return counts
+    return _Written(counts, ids)
+
+
+def _batches(rows: Iterator[AccountRow]) -> Iterator[list[AccountRow]]:
+    batch: list[AccountRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _conflicts_with_the_database(cursor: Any, debtor: str, account: str) -> list[Problem]:
@@ -349,7 +372,9 @@ def _upsert_debtors(cursor: Any, debtor: str, actor: User | None) -> tuple[int, 
     return sum(inserted), len(inserted) - sum(inserted)
 
 
-def _upsert_accounts(cursor: Any, account: str, debtor: str, actor: User | None) -> tuple[int, int]:
+def _upsert_accounts(
+    cursor: Any, account: str, debtor: str, actor: User | None
+) -> tuple[int, int, list[int]]:
     columns = [(name, name) for name in ACCOUNT_FIELDS]
     listed = ", ".join(ACCOUNT_FIELDS)
     cursor.execute(
@@ -368,9 +393,10 @@ def _upsert_accounts(cursor: Any, account: str, debtor: str, actor: User | None)
                 {", ".join(f"{name} = EXCLUDED.{name}" for name in ACCOUNT_FIELDS)}
             WHERE ({", ".join(f"{account}.{name}" for name in ACCOUNT_FIELDS)})
                 IS DISTINCT FROM ({", ".join(f"EXCLUDED.{name}" for name in ACCOUNT_FIELDS)})
-            RETURNING (xmax = 0)"""
+            RETURNING id, (xmax = 0)"""
     )
-    inserted = [flag for (flag,) in cursor.fetchall()]
+    returned = cursor.fetchall()
+    inserted = [flag for _id, flag in returned]
     record_field_changes(
         cursor,
         action=AuditAction.ACCOUNT_IMPORT_CHANGED,
@@ -381,7 +407,7 @@ def _upsert_accounts(cursor: Any, account: str, debtor: str, actor: User | None)
             FROM import_accounts_before b JOIN {account} n ON n.id = b.id""",
         actor=actor,
     )
-    return sum(inserted), len(inserted) - sum(inserted)
+    return sum(inserted), len(inserted) - sum(inserted), [id_ for id_, _flag in returned]
 
 
 # --- Elsewhere: the ORM's bulk operations -------------------------------------------------------
@@ -389,24 +415,19 @@ def _upsert_accounts(cursor: Any, account: str, debtor: str, actor: User | None)
 
 def _import_with_orm(
     rows: Iterator[AccountRow], problems: list[Problem], actor: User | None
-) -> _Counts:
+) -> _Written:
     """The same rules for SQLite (development): debtors and accounts matched in batches,
     created with ``bulk_create``, changed with ``bulk_update``, each change audited."""
-    counts = _Counts()
-    batch: list[AccountRow] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == BATCH:
-            _orm_batch(batch, problems, actor, counts)
-            batch = []
-    if batch:
-        _orm_batch(batch, problems, actor, counts)
-    return counts
+    written = _Written(_Counts(), [])
+    for batch in _batches(rows):
+        _orm_batch(batch, problems, actor, written)
+    return written
 
 
 def _orm_batch(
-    rows: list[AccountRow], problems: list[Problem], actor: User | None, counts: _Counts
+    rows: list[AccountRow], problems: list[Problem], actor: User | None, written: _Written
 ) -> None:
+    counts = written.counts
     hashes = {row.line: hash_national_id(row.national_id) for row in rows}
     debtors = Debtor.objects.in_bulk({r.debtor_external_id for r in rows}, field_name="external_id")
     by_hash = Debtor.objects.in_bulk(set(hashes.values()), field_name="national_id_hash")
@@ -473,9 +494,11 @@ def _orm_batch(
         values = {name: getattr(row, name) for name in ACCOUNT_FIELDS}
         account = accounts.get(row.account_number)
         if account is None:
-            accounts[row.account_number] = CreditAccount.objects.create(
+            created = CreditAccount.objects.create(
                 account_number=row.account_number, debtor=debtor, **values
             )
+            accounts[row.account_number] = created
+            written.account_ids.append(created.pk)
             counts.accounts_created += 1
         else:
             before = _apply(account, values)
@@ -487,6 +510,7 @@ def _orm_batch(
                     before=before,
                     after={name: getattr(account, name) for name in before},
                 )
+                written.account_ids.append(account.pk)
                 counts.accounts_updated += 1
 
 

@@ -37,6 +37,7 @@ GROUPS = [SPECIALISTS, SUPERVISORS, BANK_STAFF, COMPLIANCE]
 NOT_ADDED_BY_HAND = {
     "negotiation.auditevent",  # written by the services only: the trail is append-only
     "negotiation.notification",  # the outbox is written by the services
+    "negotiation.importrun",  # a run is the record of an import, written by it
     "negotiation.reliefrequest",  # debtors make requests in the portal
     "negotiation.repaymentplan",  # plans come from approvals
     "negotiation.debtor",  # onboarding keeps the national ID as a keyed hash only
@@ -57,6 +58,7 @@ MODELS = [
     "negotiation.consequencerule",
     "negotiation.creditaccount",
     "negotiation.debtor",
+    "negotiation.importrun",
     "negotiation.notification",
     "negotiation.payment",
     "negotiation.program",
