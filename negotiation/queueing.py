@@ -12,6 +12,7 @@ from django.db import transaction
 # The names of the tasks services queue after a commit (negotiation.tasks registers them).
 SEND_NOTIFICATION = "notifications.send"
 STORE_SIGNED_AGREEMENT = "agreements.store_signed"
+RUN_IMPORT = "imports.run"
 
 
 def delay_after_commit(task_name: str, *args: object) -> None:

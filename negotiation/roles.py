@@ -34,6 +34,7 @@ REVIEW_RELIEFREQUEST = "negotiation.review_reliefrequest"
 DECIDE_RELIEFREQUEST = "negotiation.decide_reliefrequest"
 SECOND_APPROVE_RELIEFREQUEST = "negotiation.second_approve_reliefrequest"
 VIEW_DEBTOR_CONTACT = "negotiation.view_debtor_contact"  # names and contact details
+UPLOAD_IMPORT = "negotiation.upload_import"  # the bank's files: accounts, payments
 DOWNLOAD_DOCUMENT = "negotiation.download_document"
 READ_AUDIT_TRAIL = "negotiation.read_audit_trail"
 RESEND_NOTIFICATION = "negotiation.resend_notification"
@@ -118,6 +119,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
     ],
     BANK_STAFF: [
         "view_importrun",
+        "upload_import",
         "view_debtor",
         "add_debtor",
         "change_debtor",

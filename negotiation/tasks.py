@@ -8,8 +8,16 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from negotiation.queueing import SEND_NOTIFICATION, STORE_SIGNED_AGREEMENT
-from negotiation.services import accounts, agreements, following, notifications, offers, requests
+from negotiation.queueing import RUN_IMPORT, SEND_NOTIFICATION, STORE_SIGNED_AGREEMENT
+from negotiation.services import (
+    accounts,
+    agreements,
+    following,
+    imports,
+    notifications,
+    offers,
+    requests,
+)
 
 # A task is retried with backoff when the database is briefly unreachable. A mail or SMS
 # failure is not retried here: it is recorded on the outbox row, which the dispatcher
@@ -70,3 +78,10 @@ def send_due_notifications() -> int:
 def store_signed_agreement(plan_id: int) -> int:
     """Render and store the signed agreement PDF once (after the signature commits)."""
     return len(agreements.signed_agreement_pdf(plan_id, actor=None))
+
+
+@shared_task(name=RUN_IMPORT)
+def run_import(run_id: int) -> str:
+    """Import an uploaded bank file (all or nothing, in one transaction). Not retried: the
+    file is deleted after one attempt, and a failed run says so on its page."""
+    return str(imports.run_stored_import(run_id, today=timezone.localdate()).status)

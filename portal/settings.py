@@ -155,6 +155,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)  # a bank file upload
+# The cache carries an import's progress from the worker to the staff's page: Redis where
+# a worker runs (CACHE_URL=redis://...), the process's memory otherwise (tasks run inline).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 ADMIN_URL = env.str("ADMIN_URL", default="staff/")

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.admin.mixins import ReadOnlyMixin
-from negotiation.models import ImportRun
+from negotiation.forms.imports import UploadImportForm
+from negotiation.http import StaffRequest, staff_user
+from negotiation.models import ImportKind, ImportRun, ImportStatus
+from negotiation.roles import UPLOAD_IMPORT
+from negotiation.services.imports import import_progress, problems_csv, start_upload
+
+SHOWN_PROBLEMS = 200  # on the page; the CSV has them all
 
 
 @admin.register(ImportRun)
@@ -33,8 +45,83 @@ class ImportRunAdmin(ReadOnlyMixin, admin.ModelAdmin[ImportRun]):
     exclude = ("problems",)
     readonly_fields = ("problem_list",)
 
+    change_list_template = "admin/negotiation/importrun/change_list.html"
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[ImportRun]:
         return super().get_queryset(request).select_related("started_by")
+
+    def get_urls(self) -> list[Any]:
+        def route(suffix: str, view: Any, name: str) -> Any:
+            return path(
+                suffix, self.admin_site.admin_view(view), name=f"negotiation_importrun_{name}"
+            )
+
+        return [
+            route("upload/", self.upload_view, "upload"),
+            route("<int:object_id>/progress/", self.progress_view, "progress"),
+            route("<int:object_id>/problems.csv", self.problems_view, "problems"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        context = {**(extra_context or {}), "can_upload": request.user.has_perm(UPLOAD_IMPORT)}
+        return super().changelist_view(request, extra_context=context)
+
+    def upload_view(self, request: StaffRequest) -> HttpResponse:
+        """Upload a file; its import runs as a task and the progress page follows it."""
+        if not request.user.has_perm(UPLOAD_IMPORT):
+            raise PermissionDenied
+        form = UploadImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            run = start_upload(
+                form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+                skip_invalid=form.cleaned_data["skip_invalid"],
+                actor=staff_user(request),
+            )
+            return HttpResponseRedirect(
+                reverse("admin:negotiation_importrun_progress", args=[run.pk])
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": _("Import a file"),
+        }
+        status = 400 if form.errors else 200
+        return TemplateResponse(
+            request, "admin/negotiation/importrun/upload.html", context, status=status
+        )
+
+    def progress_view(self, request: StaffRequest, object_id: int) -> HttpResponse:
+        run = self._run_for(request, object_id)
+        bad_rows = len({line for line, _column, _reason in run.problems})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "run": run,
+            "running": run.status == ImportStatus.RUNNING,
+            "done": import_progress(run),
+            "kinds": ImportKind,
+            "bad_rows": bad_rows,
+            "shown_problems": run.problems[:SHOWN_PROBLEMS],
+            "more_problems": max(len(run.problems) - SHOWN_PROBLEMS, 0),
+            "title": _("Import of %(file)s") % {"file": run.file_name},
+        }
+        return TemplateResponse(request, "admin/negotiation/importrun/progress.html", context)
+
+    def problems_view(self, request: StaffRequest, object_id: int) -> HttpResponse:
+        run = self._run_for(request, object_id)
+        response = HttpResponse(problems_csv(run), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-bad-rows.csv"'
+        return response
+
+    def _run_for(self, request: StaffRequest, object_id: int) -> ImportRun:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(ImportRun, pk=object_id)
 
     @admin.display(description=_("bad rows"))
     def problem_list(self, obj: ImportRun) -> str:

@@ -47,6 +47,7 @@ class ImportRun(models.Model):
         ordering = ["-started_at", "-id"]
         verbose_name = _("import")
         verbose_name_plural = _("imports")
+        permissions = [("upload_import", "Can import the bank's files in the staff site")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name}"

@@ -10,19 +10,24 @@ changed contact detail or balance leaves an audit row with the fields before and
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.files.storage import storages
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from negotiation.exceptions import ServiceError
-from negotiation.imports.accounts import AccountRow, Vocabulary, read_accounts
-from negotiation.imports.table import Problem
+from negotiation.imports.accounts import COLUMNS, AccountRow, Vocabulary, read_accounts, xlsx_rows
+from negotiation.imports.payments import read_payments
+from negotiation.imports.table import FileRefused, Problem, csv_rows, decode
 from negotiation.models import (
     AccountStatus,
     AuditAction,
@@ -36,9 +41,12 @@ from negotiation.models import (
 )
 from negotiation.models.debtors import hash_national_id
 from negotiation.money import CURRENCY_SYMBOLS
+from negotiation.queueing import RUN_IMPORT, delay_after_commit
 from negotiation.references import new_references
 from negotiation.services.accounts import refresh_aging
 from negotiation.services.audit import record_event, record_field_changes
+from negotiation.services.payments import ImportRefused as PaymentImportRefused
+from negotiation.services.payments import import_payments
 
 DEBTOR_FIELDS = ("full_name", "phone", "email", "preferred_language", "timezone")
 ACCOUNT_FIELDS = (
@@ -522,3 +530,120 @@ def _apply(obj: Debtor | CreditAccount, wanted: dict[str, Any]) -> dict[str, Any
     if before:
         obj.save(update_fields=list(before))
     return before
+
+
+# --- Uploads in the staff site: stored, run by a task, followed on a page ----------------------
+
+UPLOAD_FOLDER = "imports"
+PROGRESS_KEY = "import-progress-{}"
+
+
+def start_upload(upload: Any, *, kind: str, skip_invalid: bool, actor: User) -> ImportRun:
+    """Keep the uploaded file privately, record the run and queue its import (a Celery task,
+    run inline where no broker is configured). The file's name on disk is the run's number,
+    never the uploader's file name."""
+    suffix = ".xlsx" if str(upload.name).lower().endswith(".xlsx") else ".csv"
+    with transaction.atomic():
+        run = ImportRun.objects.create(
+            kind=kind, file_name=str(upload.name)[:255], skip_invalid=skip_invalid, started_by=actor
+        )
+        storages["private"].save(f"{UPLOAD_FOLDER}/{run.pk}{suffix}", upload)
+        delay_after_commit(RUN_IMPORT, run.pk)
+    return run
+
+
+def run_stored_import(run_id: int, *, today: dt.date) -> ImportRun:
+    """The task's work: import the stored file of ``run_id`` and delete it afterwards
+    (what was imported is in the database; the problems are on the run)."""
+    run = ImportRun.objects.select_related("started_by").get(pk=run_id)
+    storage = storages["private"]
+    name = next(
+        f"{UPLOAD_FOLDER}/{run.pk}{suffix}"
+        for suffix in (".csv", ".xlsx")
+        if storage.exists(f"{UPLOAD_FOLDER}/{run.pk}{suffix}")
+    )
+
+    def progress(done: int) -> None:
+        cache.set(PROGRESS_KEY.format(run.pk), done, timeout=3600)
+
+    try:
+        if run.kind == ImportKind.PAYMENTS:
+            _run_payments(run, storage, name, today)
+        else:
+            _run_accounts(run, storage, name, today, progress)
+    except (FileRefused, UnicodeDecodeError) as error:
+        run.status, run.problems = ImportStatus.REFUSED, [[1, "", str(error)]]
+        run.finished_at = timezone.now()
+        run.save()
+    except ImportRefused:
+        pass  # the run says why: every bad row is on it
+    except Exception:
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now()
+        )
+        raise
+    finally:
+        storage.delete(name)
+    run.refresh_from_db()
+    return run
+
+
+def _run_accounts(
+    run: ImportRun, storage: Any, name: str, today: dt.date, progress: Callable[[int], None]
+) -> None:
+    if name.endswith(".xlsx"):
+        rows: Iterable[tuple[int, dict[str, str]]] = xlsx_rows(storage.path(name), COLUMNS)
+        import_accounts(
+            rows,
+            file_name=run.file_name,
+            actor=run.started_by,
+            today=today,
+            skip_invalid=run.skip_invalid,
+            run=run,
+            progress=progress,
+        )
+        return
+    with (
+        storage.open(name, "rb") as raw,
+        io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text,
+    ):
+        import_accounts(
+            csv_rows(text, COLUMNS),
+            file_name=run.file_name,
+            actor=run.started_by,
+            today=today,
+            skip_invalid=run.skip_invalid,
+            run=run,
+            progress=progress,
+        )
+
+
+def _run_payments(run: ImportRun, storage: Any, name: str, today: dt.date) -> None:
+    """The payments file through the same reader as ``import_payments`` (all or nothing)."""
+    with storage.open(name, "rb") as raw:
+        rows, problems = read_payments(decode(raw.read()))
+    run.rows_total = run.rows_done = len(rows) + len({p.line for p in problems})
+    try:
+        result = import_payments(rows, problems=problems, today=today)
+    except PaymentImportRefused as error:
+        _finish(run, ImportStatus.REFUSED, error.problems, _Counts(), run.started_by)
+        raise ImportRefused(run) from None
+    _finish(run, ImportStatus.DONE, [], _Counts(), run.started_by)
+    run.rows_skipped = result.already_imported  # already imported: skipped, as the command says
+    run.save(update_fields=["rows_skipped"])
+
+
+def import_progress(run: ImportRun) -> int:
+    """Rows read so far: the worker's count while it runs, the run's own once finished."""
+    if run.status == ImportStatus.RUNNING:
+        return int(cache.get(PROGRESS_KEY.format(run.pk), 0))
+    return run.rows_done
+
+
+def problems_csv(run: ImportRun) -> str:
+    """The bad rows as a CSV to fix the file by (line, column, reason; never a value)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["line", "column", "reason"])
+    writer.writerows(run.problems)
+    return out.getvalue()

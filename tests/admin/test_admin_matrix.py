@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils import timezone
 
-from negotiation.models import AuditEvent, Document, ReliefRequest, RepaymentPlan
+from negotiation.models import AuditEvent, Document, ImportRun, ReliefRequest, RepaymentPlan
 from negotiation.roles import (
     BANK_STAFF,
     COMPLIANCE,
@@ -91,7 +91,7 @@ class Button:
 
     method: str
     rights: tuple[str, ...]
-    on: str  # "request", "document", "plan" or "user"
+    on: str  # "request", "document", "plan", "user", "run", or "" for a page of its own
 
 
 # Every URL the project adds to the staff site: a URL added without a case here fails.
@@ -121,6 +121,10 @@ BUTTONS: dict[str, Button] = {
     ),
     # The staff user's password, set by whoever may change users (Django's UserAdmin).
     "auth_user_password_change": Button("GET", ("negotiation.change_user",), "user"),
+    # The bank's files: uploaded by bank staff; a run's page and its bad rows to its readers.
+    "negotiation_importrun_upload": Button("GET", ("negotiation.upload_import",), ""),
+    "negotiation_importrun_progress": Button("GET", ("negotiation.view_importrun",), "run"),
+    "negotiation_importrun_problems": Button("GET", ("negotiation.view_importrun",), "run"),
 }
 
 
@@ -231,6 +235,7 @@ def objects(account, installment_program, specialist, supervisor) -> dict[str, o
         "document": document.reference,
         "plan": plan.pk,
         "user": specialist.pk,
+        "run": ImportRun.objects.create(kind="accounts", file_name="accounts.csv").pk,
     }
 
 
@@ -247,7 +252,7 @@ def _changes() -> tuple[int, ...]:
 @pytest.mark.parametrize("name", sorted(BUTTONS))
 def test_each_role_uses_only_the_buttons_its_rights_give(objects, group, name):
     button = BUTTONS[name]
-    url = reverse(f"admin:{name}", args=[objects[button.on]])
+    url = reverse(f"admin:{name}", args=[objects[button.on]] if button.on else [])
     client = staff_client(make_staff(group))
     before = _changes()
     response = client.get(url) if button.method == "GET" else client.post(url, {})
