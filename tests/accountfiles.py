@@ -12,7 +12,7 @@ from negotiation.imports.accounts import COLUMNS
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
-PANS = ("4111111111111111", "5500 0055 5555 5559", "6222-0212-3456-7897")  # Luhn-valid
+PANS = ("4111111111111111", "5500 0055 5555 5559", "6222-0212-3456-7894")  # Luhn-valid
 
 
 def resident_id(n: int) -> str:

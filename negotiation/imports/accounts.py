@@ -92,7 +92,7 @@ class AccountRow:
 
 # --- One value at a time --------------------------------------------------------------------
 
-DIGIT_RUN = re.compile(r"\d(?:[ -]?\d){12,18}")
+DIGIT_RUN = re.compile(r"\d(?:[ -]?\d){12,}")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 RESIDENT_ID = re.compile(r"^\d{17}[\dX]$")
@@ -118,14 +118,14 @@ def luhn_valid(digits: str) -> bool:
 
 
 def has_card_number(text: str) -> bool:
-    """Whether ``text`` holds 13 to 19 digits (spaces or dashes between them allowed) that
-    pass the Luhn check, as every payment card number does."""
+    """Whether ``text`` holds a run of 13 to 19 digits (spaces or dashes between them
+    allowed) that passes the Luhn check, as every payment card number does. Each run is
+    judged whole: a longer number is not a card number, and its pieces are not either (a
+    19-digit account number would otherwise hold a Luhn-valid piece nine times in ten)."""
     for match in DIGIT_RUN.finditer(text):
-        digits = re.sub(r"[ -]", "", match.group())
-        for length in range(len(digits), 12, -1):  # a longer run may hold a card number
-            for start in range(len(digits) - length + 1):
-                if luhn_valid(digits[start : start + length]):
-                    return True
+        digits = match.group().replace(" ", "").replace("-", "")
+        if 13 <= len(digits) <= 19 and luhn_valid(digits):
+            return True
     return False
 
 
@@ -172,7 +172,7 @@ class RowChecker:
         id_valid = resident_id_valid(national_id)
         pans = (
             []
-            if not _may_hold_card_number(raw, id_valid)
+            if not _may_hold_card_number(raw)
             else [
                 Problem(
                     line,
@@ -333,18 +333,23 @@ class RowChecker:
         return found
 
 
-def _may_hold_card_number(raw: dict[str, str], id_valid: bool) -> bool:
+def _may_hold_card_number(raw: dict[str, str]) -> bool:
     """One scan of the whole row for 13 digits in a row (most rows have none): the column by
-    column check only runs where one is found. A valid resident ID is not scanned."""
+    column check only runs where one is found. A value shaped like a resident ID, in its
+    own column, is not scanned."""
     text = "\x1f".join(
-        value for name, value in raw.items() if name != "national_id" or not id_valid
+        value
+        for name, value in raw.items()
+        if name != "national_id" or not RESIDENT_ID.match(value.upper())
     )
     return DIGIT_RUN.search(text) is not None
 
 
 def _holds_card_number(column: str, value: str) -> bool:
-    # A valid resident ID is 18 digits that may pass the Luhn check by chance: it is an ID.
-    if column == "national_id" and resident_id_valid(value.upper()):
+    # A resident ID is 18 characters that may pass the Luhn check by chance: in its own
+    # column, anything shaped like one is judged as an ID (a mistyped ID is told so; an
+    # 18-digit card number there is refused as an invalid ID, and never echoed either).
+    if column == "national_id" and RESIDENT_ID.match(value.upper()):
         return False
     return len(value) >= 13 and has_card_number(value)
 

@@ -96,6 +96,19 @@ def test_a_resident_id_is_never_taken_for_a_card_number():
     assert problems_of(account_row(1, national_id=luhn_ids[0])) == []  # …and are still IDs
 
 
+def test_a_mistyped_resident_id_is_told_so_even_when_its_digits_pass_the_luhn_check():
+    mistyped = next(
+        i[:-1] + d
+        for i in (resident_id(n) for n in range(200))
+        for d in "0123456789"
+        if d != i[-1] and not resident_id_valid(i[:-1] + d) and has_card_number(i[:-1] + d)
+    )
+    [(_row, problems)] = checked(account_row(1, national_id=mistyped))
+    assert [(p.column, p.reason) for p in problems] == [
+        ("national_id", "not a valid 18-character resident ID number (GB 11643)")
+    ]
+
+
 def test_duplicates_in_the_file_are_reported_on_the_later_line():
     rows = [
         account_row(1),
@@ -127,3 +140,11 @@ def test_one_debtor_with_two_accounts_is_two_good_rows():
 )
 def test_phone_numbers_are_normalised(text, phone):
     assert normalised_phone(text) == phone
+
+
+def test_a_long_number_that_is_no_card_number_is_not_refused():
+    """A 19-digit account number fails the Luhn check as a whole: it is not a card number,
+    whatever Luhn-valid pieces it holds."""
+    number = next(f"62{n:017d}" for n in range(1000) if not has_card_number(f"62{n:017d}"))
+    assert problems_of(account_row(1, account_number=number)) == []
+    assert has_card_number(f"no. {PANS[0]}.")
