@@ -20,7 +20,10 @@ with_test_media = media=$$(mktemp -d -t portal-test-media-XXXXXX); \
 DEPLOY_ENV := DJANGO_SECRET_KEY=check-deploy-only-7c1e9a3f5b8d2c6e0a4f9b1d3e7c5a8f2b6d0e4c9a1f3b7 DJANGO_DEBUG=0 \
 	DJANGO_ALLOWED_HOSTS=portal.bank.example NATIONAL_ID_HASH_KEY=check-deploy-only-id-key
 
-.PHONY: install run test lint format pytest worker beat bench messages clean
+# `make run PORT=8001` serves on another port.
+PORT ?= 8000
+
+.PHONY: reset-demo install run test lint format pytest worker beat bench messages clean
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -32,7 +35,15 @@ install: $(UV)
 run: install
 	DJANGO_DEBUG=1 $(MANAGE) migrate --noinput
 	DJANGO_DEBUG=1 $(MANAGE) seed_demo
-	DJANGO_DEBUG=1 $(MANAGE) runserver 127.0.0.1:8000
+	DJANGO_DEBUG=1 $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# Start the demo over: a fresh SQLite database, migrated and seeded (the private files of
+# uploads and signed agreements go with it).
+reset-demo: install
+	rm -f db.sqlite3
+	rm -rf private-media
+	DJANGO_DEBUG=1 $(MANAGE) migrate --noinput
+	DJANGO_DEBUG=1 $(MANAGE) seed_demo
 
 test: install lint pytest
 
