@@ -3,6 +3,9 @@ without a broker), its page shows the outcome and every bad row, downloadable as
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -81,3 +84,28 @@ def test_a_specialist_cannot_upload(db):
     client = staff_client(make_staff(SPECIALISTS))
     assert upload(client, csv_text([account_row(1)])).status_code == 403
     assert ImportRun.objects.count() == 0
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL (Redis)"
+)
+def test_an_upload_is_imported_by_a_real_worker_through_the_broker(bank):
+    """With a broker the upload returns at once and a worker on Redis does the import; the
+    run's page shows it running, then done."""
+    from celery.contrib.testing.worker import start_worker
+
+    from portal.celery import app
+
+    app.conf.task_always_eager = False
+    app.control.purge()
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        upload(bank, csv_text([account_row(1), account_row(2)]))
+        run = ImportRun.objects.get()
+        deadline = time.monotonic() + 30
+        while run.status == "running" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            run.refresh_from_db()
+    assert run.status == "done"
+    assert CreditAccount.objects.count() == 2
+    page = bank.get(reverse("admin:negotiation_importrun_progress", args=[run.pk]))
+    assert "Imported" in page.content.decode()
