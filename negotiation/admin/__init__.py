@@ -3,6 +3,15 @@
 Decisions call the same services the tests call; money and status are read-only here,
 because they change only through services (STYLE.md, "Admin calls services")."""
 
-from negotiation.admin import accounts, content, imports, outbox, plans, programs, workbench
+from negotiation.admin import (
+    accounts,
+    content,
+    imports,
+    outbox,
+    plans,
+    programs,
+    staff,
+    workbench,
+)
 
-__all__ = ["accounts", "content", "imports", "outbox", "plans", "programs", "workbench"]
+__all__ = ["accounts", "content", "imports", "outbox", "plans", "programs", "staff", "workbench"]

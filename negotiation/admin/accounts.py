@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,16 +23,10 @@ from negotiation.models import (
     CreditAccount,
     Debtor,
     Payment,
-    User,
 )
 from negotiation.money import format_amount
 from negotiation.services.notices import save_collection_notice
 from negotiation.services.payments import payment_problems, record_payment
-
-
-@admin.register(User)
-class PortalUserAdmin(UserAdmin[User]):
-    list_display = ("username", "email", "first_name", "last_name", "is_staff", "is_active")
 
 
 @admin.register(Debtor)

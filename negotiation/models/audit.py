@@ -21,6 +21,8 @@ class AuditAction(models.TextChoices):
     ACCOUNT_AGING_PAUSE_ENDED = "account.aging_pause_ended", _("Account aging pause ended")
     APPROVAL_LIMIT_CREATED = "approval_limit.created", _("Approval limit set")
     APPROVAL_LIMIT_CHANGED = "approval_limit.changed", _("Approval limit changed")
+    STAFF_USER_CREATED = "staff_user.created", _("Staff user created")
+    STAFF_USER_CHANGED = "staff_user.changed", _("Staff user changed")
     CONSEQUENCE_RULE_PUBLISHED = "consequence_rule.published", _("Consequence rule published")
     CONSEQUENCE_RULE_CHANGED = "consequence_rule.changed", _("Consequence rule corrected")
     DEBTOR_IMPORT_CHANGED = "debtor.import_changed", _("Debtor's details changed by an import")
@@ -98,6 +100,9 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     # user: the username the limit is for
     AuditAction.APPROVAL_LIMIT_CREATED: _keys(after="user max_amount max_months"),
     AuditAction.APPROVAL_LIMIT_CHANGED: _keys(after="user max_amount max_months"),
+    # groups: the names of the staff groups the user is in, before and after
+    AuditAction.STAFF_USER_CREATED: _keys(after="user groups is_active"),
+    AuditAction.STAFF_USER_CHANGED: _keys("groups is_active", "user groups is_active"),
     # each changed field's text; before is empty for a new version
     AuditAction.CONSEQUENCE_RULE_PUBLISHED: _keys(changed_fields=True),
     AuditAction.CONSEQUENCE_RULE_CHANGED: _keys(changed_fields=True),

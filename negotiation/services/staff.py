@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group, Permission
+from collections.abc import Iterable
 
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from negotiation.exceptions import ActionNotPermitted, ServiceError
 from negotiation.models import ApprovalLimit, AuditAction, User
 from negotiation.roles import GROUP_PERMISSIONS
 from negotiation.services.audit import record_event
@@ -28,6 +33,43 @@ def save_approval_limit(limit: ApprovalLimit, *, actor: User) -> ApprovalLimit:
         },
     )
     return limit
+
+
+class NotStaff(ServiceError):
+    default_message = _("A debtor's sign-in cannot be made a staff member's.")
+
+
+def save_staff_user(user: User, *, actor: User, groups: Iterable[Group]) -> User:
+    """Create or change a staff member's sign-in: always staff, never a superuser, never a
+    debtor, in exactly ``groups`` (the role groups only). Audited with the groups and the
+    active flag before and after, never the password."""
+    if user.pk is not None and user.is_debtor:
+        raise NotStaff
+    wanted = sorted({group.name for group in groups if group.name in GROUP_PERMISSIONS})
+    created = user.pk is None
+    before: dict[str, object] = {}
+    if not created:
+        stored = User.objects.get(pk=user.pk)
+        if stored.is_superuser and not actor.is_superuser:
+            raise ActionNotPermitted  # an administrator is changed by an administrator
+        before = {
+            "groups": sorted(stored.groups.values_list("name", flat=True)),
+            "is_active": stored.is_active,
+        }
+    with transaction.atomic():
+        user.is_staff = True
+        user.is_superuser = user.is_superuser and actor.is_superuser
+        user.save()
+        user.groups.set(Group.objects.filter(name__in=wanted))
+        user.user_permissions.clear()  # rights come from the groups only
+        after = {"user": user.get_username(), "groups": wanted, "is_active": user.is_active}
+        if created:
+            record_event(user, actor=actor, action=AuditAction.STAFF_USER_CREATED, after=after)
+        elif before != {"groups": wanted, "is_active": user.is_active}:
+            record_event(
+                user, actor=actor, action=AuditAction.STAFF_USER_CHANGED, before=before, after=after
+            )
+    return user
 
 
 def sync_role_groups() -> None:

@@ -41,7 +41,6 @@ NOT_ADDED_BY_HAND = {
     "negotiation.reliefrequest",  # debtors make requests in the portal
     "negotiation.repaymentplan",  # plans come from approvals
     "negotiation.debtor",  # onboarding keeps the national ID as a keyed hash only
-    "negotiation.user",
     "auth.group",  # the groups follow roles.GROUP_PERMISSIONS on every migrate
 }
 # Every model of the staff site: a model registered without being listed here fails.

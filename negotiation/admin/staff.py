@@ -1,0 +1,67 @@
+"""Staff sign-ins: supervisors create them and put them in the role groups; an
+administrator (a superuser) alone grants anything beyond the groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from negotiation.exceptions import ServiceError
+from negotiation.http import staff_user
+from negotiation.models import User
+from negotiation.roles import GROUP_PERMISSIONS
+from negotiation.services.staff import save_staff_user
+
+SUPERVISOR_FIELDSETS = (
+    (None, {"fields": ("username", "password")}),
+    (_("Person"), {"fields": ("first_name", "last_name", "email")}),
+    (_("Access"), {"fields": ("is_active", "groups")}),
+    (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+)
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin[User]):
+    """Staff users only: debtors' sign-ins are made by activation, never here."""
+
+    list_display = ("username", "email", "first_name", "last_name", "is_active")
+    list_filter = ("is_active", "groups")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        users = super().get_queryset(request).filter(is_staff=True)
+        if not staff_user(request).is_superuser:
+            users = users.filter(is_superuser=False)
+        return users
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None or staff_user(request).is_superuser:
+            return super().get_fieldsets(request, obj)
+        return SUPERVISOR_FIELDSETS
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("last_login", "date_joined")
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "groups":
+            kwargs["queryset"] = Group.objects.filter(name__in=GROUP_PERMISSIONS)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """Nothing here: the user and their groups are saved together in save_related,
+        through the one service (Django calls it next, with the form's groups)."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        groups = form.cleaned_data.get("groups")
+        if groups is None:  # the add page: no groups yet, they are given on the next page
+            groups = form.instance.groups.all() if form.instance.pk else Group.objects.none()
+        try:
+            save_staff_user(form.instance, actor=staff_user(request), groups=list(groups))
+        except ServiceError as error:  # a debtor's or an administrator's sign-in: not here
+            raise PermissionDenied(str(error.message)) from error
