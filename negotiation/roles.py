@@ -37,6 +37,7 @@ VIEW_DEBTOR_CONTACT = "negotiation.view_debtor_contact"  # names and contact det
 DOWNLOAD_DOCUMENT = "negotiation.download_document"
 READ_AUDIT_TRAIL = "negotiation.read_audit_trail"
 RESEND_NOTIFICATION = "negotiation.resend_notification"
+INVITE_DEBTOR = "negotiation.invite_debtor"  # send, resend and revoke portal invitations
 ADD_CONTACTRECORD = "negotiation.add_contactrecord"
 VIEW_REPAYMENTPLAN = "negotiation.view_repaymentplan"
 
@@ -132,6 +133,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "view_collectionnotice",
         "add_collectionnotice",
         "change_collectionnotice",
+        INVITE_DEBTOR,
     ],
     COMPLIANCE: [
         *_READ_CASES,

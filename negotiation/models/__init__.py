@@ -18,7 +18,11 @@ from negotiation.models.contacts import (
 )
 from negotiation.models.debtors import Debtor
 from negotiation.models.documents import Document, DocumentKind
+from negotiation.models.identity import CodePurpose, IdentityCheckFailure, OneTimeCode
+from negotiation.models.invitations import Invitation, InvitationState, PortalAccess
 from negotiation.models.notifications import (
+    ACCESS_EVENTS,
+    LINK_EVENTS,
     NOTIFICATION_CONTEXT,
     Notification,
     NotificationChannel,
@@ -43,7 +47,9 @@ from negotiation.models.terms import TermsFields
 from negotiation.models.users import User
 
 __all__ = [
+    "ACCESS_EVENTS",
     "AUDIT_KEYS",
+    "LINK_EVENTS",
     "NOTIFICATION_CONTEXT",
     "OPEN_REQUEST_STATUSES",
     "AccountStatus",
@@ -52,6 +58,7 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "AuditKeys",
+    "CodePurpose",
     "CollectionNotice",
     "ConsequenceRule",
     "ContactChannel",
@@ -63,8 +70,11 @@ __all__ = [
     "Document",
     "DocumentKind",
     "HardshipReason",
+    "IdentityCheckFailure",
     "Installment",
     "InstallmentStatus",
+    "Invitation",
+    "InvitationState",
     "Message",
     "NoticeChannel",
     "Notification",
@@ -75,10 +85,12 @@ __all__ = [
     "Offer",
     "OfferKind",
     "OfferStatus",
+    "OneTimeCode",
     "Payment",
     "PaymentAllocation",
     "PaymentSource",
     "PlanStatus",
+    "PortalAccess",
     "Product",
     "Program",
     "RejectionReason",
