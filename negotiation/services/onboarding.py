@@ -369,7 +369,11 @@ def reset_password(link: AccessLink, *, password: str, ip: str | None, now: dt.d
     Raises ``LinkNotUsable`` if the debtor's sign-in is gone or no longer active."""
     with transaction.atomic():
         debtor = Debtor.objects.select_for_update().get(pk=link.debtor.pk)
-        user = User.objects.select_for_update().filter(pk=debtor.user_id).first()
+        user = (
+            User.objects.select_for_update().filter(pk=debtor.user_id).first()
+            if debtor.user_id is not None
+            else None
+        )
         if user is None or not user.is_active or user.is_staff:
             raise LinkNotUsable
         user.set_password(password)

@@ -118,7 +118,8 @@ def test_who_may_not_invite_sees_no_button(bankstaff):
 def test_the_outbox_never_shows_a_link_waiting_to_be_delivered(bankstaff):
     invite(make_imported_debtor(), bankstaff)
     notification = Notification.objects.filter(status="pending").first()
-    assert notification is not None and notification.context["link"].startswith("http")
+    assert notification is not None
+    assert notification.context["link"].startswith("http")
     client = staff_client(make_staff(SUPERVISORS))
     html = client.get(
         reverse("admin:negotiation_notification_change", args=[notification.pk])

@@ -63,6 +63,12 @@ CODE = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])")
 NEW_PASSWORD = "a calm new password 2027"
 
 
+def found(pattern: re.Pattern[str], text: object) -> str:
+    match = pattern.search(str(text))
+    assert match is not None, text
+    return match.group()
+
+
 def deliver_pending() -> None:
     for pk in Notification.objects.filter(status="pending").values_list("pk", flat=True):
         deliver_notification(pk)
@@ -100,7 +106,7 @@ def test_an_invitation_sends_a_link_that_names_nobody_and_stores_only_its_hash(
     deliver_pending()
     (sms,) = sms_outbox
     assert sms.to == "+86 139 1234 5678"
-    assert LINK.search(sms.body).group() == issued.link
+    assert found(LINK, sms.body) == issued.link
     (email,) = mail.outbox
     assert issued.link in email.body
     assert "sign in to the portal to read" not in email.body
@@ -163,9 +169,9 @@ def test_a_new_link_revokes_the_old_one(imported, bankstaff):
     assert actions() == ["invitation.sent", "invitation.revoked", "invitation.sent"]
     replaced = AuditEvent.objects.get(action=AuditAction.INVITATION_REVOKED)
     assert replaced.after["reason"] == "replaced"
-    assert AuditEvent.objects.filter(action="invitation.sent").first().after["replaces"] == (
-        first.invitation.reference
-    )
+    latest = AuditEvent.objects.filter(action="invitation.sent").first()
+    assert latest is not None
+    assert latest.after["replaces"] == first.invitation.reference
 
 
 def test_inviting_many_skips_who_needs_no_invitation(bankstaff):
@@ -295,7 +301,7 @@ def test_many_wrong_answers_from_one_address_rest_every_link_there(bankstaff, se
 
 
 def sent_code(sms_outbox) -> str:
-    return CODE.search(sms_outbox[-1].body).group()
+    return found(CODE, sms_outbox[-1].body)
 
 
 def test_a_code_is_six_digits_stored_only_as_a_keyed_digest(imported, sms_outbox):
@@ -353,7 +359,9 @@ def test_a_new_code_replaces_the_one_before_and_not_too_often(imported, sms_outb
 
 def test_no_code_without_a_mobile_and_none_kept_when_sending_fails(imported, settings):
     with pytest.raises(NoMobileNumber):
-        send_code(make_imported_debtor(phone=""), purpose="activation", now=timezone.now())
+        send_code(
+            make_imported_debtor(phone=""), purpose=CodePurpose.ACTIVATION, now=timezone.now()
+        )
     settings.SMS_BACKEND = "tests.services.test_onboarding.BrokenSms"
     with pytest.raises(CodeNotSent):
         send_code(imported, purpose=CodePurpose.ACTIVATION, now=timezone.now())
@@ -401,14 +409,16 @@ def signed_up(link, imported) -> User:
     imported.refresh_from_db()
     Notification.objects.all().delete()
     mail.outbox.clear()
-    return imported.user
+    assert imported.user is not None
+    user: User = imported.user
+    return user
 
 
 def test_a_reset_link_goes_where_it_was_asked_for(signed_up, imported, sms_outbox):
     assert send_password_reset("LINA@example.com", ip=None, now=timezone.now())
     deliver_pending()
     (email,) = mail.outbox
-    link = LINK.search(email.body).group()
+    link = found(LINK, email.body)
     reference, token = link.rstrip("/").split("/")[-2:]
     assert reset_link(reference, token).debtor == imported
     assert sms_outbox == []  # at once, whatever the hour, and only by email
@@ -434,7 +444,7 @@ def test_at_most_three_reset_links_an_hour(signed_up):
 def test_a_reset_link_works_once(signed_up, imported):
     send_password_reset("lina@example.com", ip=None, now=timezone.now())
     deliver_pending()
-    reference, token = LINK.search(mail.outbox[0].body).group().rstrip("/").split("/")[-2:]
+    reference, token = found(LINK, mail.outbox[0].body).rstrip("/").split("/")[-2:]
     link = reset_link(reference, token)
     reset_password(link, password=NEW_PASSWORD, ip=None, now=timezone.now())
     with pytest.raises(LinkNotUsable):
@@ -464,4 +474,5 @@ def test_after_a_reset_by_sms_the_email_is_told(signed_up, imported):
 
 
 def default_token(user: User) -> str:
-    return default_token_generator.make_token(user)
+    token: str = default_token_generator.make_token(user)
+    return token
