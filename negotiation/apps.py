@@ -64,6 +64,22 @@ def check_business_settings(app_configs: Any, **kwargs: Any) -> list[Error]:
     return errors
 
 
+def check_portal_url(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The links sent in invitations and password resets start with PORTAL_URL: in
+    production it must be the portal's own HTTPS address, not the development default."""
+    from django.conf import settings
+
+    if settings.PORTAL_URL.startswith("https://"):
+        return []
+    return [
+        checks.Warning(
+            f"PORTAL_URL ({settings.PORTAL_URL}) should be the portal's https:// address: "
+            "invitation and password-reset links start with it.",
+            id="negotiation.W001",
+        )
+    ]
+
+
 class NegotiationConfig(AppConfig):
     name = "negotiation"
     verbose_name = _("Debt relief")
@@ -79,3 +95,4 @@ class NegotiationConfig(AppConfig):
 
         checks.register(check_sms_backend)
         checks.register(check_business_settings)
+        checks.register(check_portal_url, checks.Tags.security, deploy=True)

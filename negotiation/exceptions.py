@@ -1,5 +1,7 @@
 """Errors that services raise. Messages are translatable: views show them to the user."""
 
+import datetime as dt
+
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -108,3 +110,74 @@ class AlreadyAssigned(ServiceError):
     default_message = _(
         "A colleague is working on this request. Ask a supervisor to reassign it if needed."
     )
+
+
+# Onboarding: invitations, the identity check, one-time codes. Their words are the
+# debtor's: calm, and never saying which answer did not match.
+
+
+class LinkNotUsable(ServiceError):
+    """An invitation or reset link that is unknown, changed, used, revoked or expired: one
+    message for all, so the page confirms nothing about a link it does not honour."""
+
+    default_message = _(
+        "This link cannot be used any more. Links work once, for a limited time, and stop "
+        "when a newer one is sent."
+    )
+
+
+class IdentityNotConfirmed(ServiceError):
+    default_message = _(
+        "These details do not match what we have. Please check them and try again. If they "
+        "still do not match, call us on the number on the back of your card."
+    )
+
+
+class IdentityCheckPaused(ServiceError):
+    """Too many answers that did not match: the link rests until ``until``."""
+
+    default_message = _(
+        "For your safety, this link is resting after several tries that did not match. You "
+        "can try again a little later, or call us on the number on the back of your card."
+    )
+
+    def __init__(self, until: dt.datetime) -> None:
+        super().__init__()
+        self.until = until
+
+
+class NoMobileNumber(ServiceError):
+    default_message = _(
+        "We need a mobile number to send you a code, and we have none for you. Please call "
+        "us on the number on the back of your card."
+    )
+
+
+class CodeNotSentYet(ServiceError):
+    """A new code was asked for too soon after the last one, or too many in an hour."""
+
+    default_message = _(
+        "A code was sent very recently. Please wait a minute for it to arrive before asking "
+        "for a new one."
+    )
+
+
+class CodeNotSent(ServiceError):
+    default_message = _("We could not send the code just now. Please try again in a few minutes.")
+
+
+class WrongCode(ServiceError):
+    default_message = _("That code is not the one we sent. Please check it and try again.")
+
+
+class CodeNoLongerValid(ServiceError):
+    """Expired, used, replaced by a newer one, or out of tries: a new code is needed."""
+
+    default_message = _(
+        "This code can no longer be used. Please ask for a new one: we will send it to the "
+        "same mobile number."
+    )
+
+
+class AlreadyActivated(ServiceError):
+    default_message = _("This debtor has already set up their sign-in.")

@@ -45,3 +45,7 @@ def new_request_reference() -> str:
 
 def new_plan_reference() -> str:
     return new_reference("PL")
+
+
+def new_invitation_reference() -> str:
+    return new_reference("IV")

@@ -38,6 +38,7 @@ UPLOAD_IMPORT = "negotiation.upload_import"  # the bank's files: accounts, payme
 DOWNLOAD_DOCUMENT = "negotiation.download_document"
 READ_AUDIT_TRAIL = "negotiation.read_audit_trail"
 RESEND_NOTIFICATION = "negotiation.resend_notification"
+INVITE_DEBTOR = "negotiation.invite_debtor"  # send, resend and revoke portal invitations
 ADD_CONTACTRECORD = "negotiation.add_contactrecord"
 VIEW_REPAYMENTPLAN = "negotiation.view_repaymentplan"
 
@@ -138,6 +139,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "view_collectionnotice",
         "add_collectionnotice",
         "change_collectionnotice",
+        INVITE_DEBTOR,
     ],
     COMPLIANCE: [
         *_READ_CASES,

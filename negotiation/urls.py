@@ -1,6 +1,6 @@
 from django.urls import path
 
-from negotiation.views import accounts, documents, plans, requests, system
+from negotiation.views import accounts, documents, onboarding, plans, requests, system
 
 app_name = "negotiation"
 
@@ -36,4 +36,8 @@ urlpatterns = [
         plans.plan_agreement_pdf,
         name="plan_agreement_pdf",
     ),
+    # The invitation's steps before its link, which takes any other path under activate/.
+    path("activate/code/", onboarding.activate_code, name="activate_code"),
+    path("activate/password/", onboarding.activate_password, name="activate_password"),
+    path("activate/<str:token>/", onboarding.activate, name="activate"),
 ]

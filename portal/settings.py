@@ -120,13 +120,31 @@ AUTH_USER_MODEL = "negotiation.User"
 AUTHENTICATION_BACKENDS = ["negotiation.auth.EmailOrUsernameBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "negotiation:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# Where debtors reach the portal, for the links in invitations and password resets (sent by
+# email and SMS, outside any request). HTTPS in production (`manage.py check --deploy`).
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
+# An invitation link works once, for this many hours (services.onboarding).
+INVITATION_VALID_HOURS = env.int("INVITATION_VALID_HOURS", default=72)
+# A password-reset link works once (Django's token changes with the password), this long.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_VALID_MINUTES", default=60) * 60
+# Identity checks (national ID and a card's last four digits): after this many answers that
+# did not match within a day, the link (an invitation, or a debtor's reset) pauses for
+# IDENTITY_CHECK_LOCK_MINUTES after each further one; the same from one client address
+# after IDENTITY_CHECK_MAX_FAILURES_PER_IP (higher: many people share an address).
+IDENTITY_CHECK_MAX_FAILURES = env.int("IDENTITY_CHECK_MAX_FAILURES", default=5)
+IDENTITY_CHECK_MAX_FAILURES_PER_IP = env.int("IDENTITY_CHECK_MAX_FAILURES_PER_IP", default=20)
+IDENTITY_CHECK_LOCK_MINUTES = env.int("IDENTITY_CHECK_LOCK_MINUTES", default=30)
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from negotiation.language import set_language
+from negotiation.views import onboarding
 from negotiation.views.system import DebtorLoginView, healthz
 
 admin.site.site_header = "Debt relief: staff"
@@ -14,6 +15,22 @@ admin.site.site_url = None  # staff are not debtors: the portal has nothing for 
 urlpatterns = [
     path("login/", DebtorLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # A forgotten password, under Django's names (the identity check and a code by SMS
+    # before the new password: negotiation/views/onboarding.py).
+    path("password/reset/", onboarding.password_reset, name="password_reset"),
+    path("password/reset/sent/", onboarding.password_reset_done, name="password_reset_done"),
+    path("password/reset/code/", onboarding.password_reset_code, name="password_reset_code"),
+    path("password/reset/new/", onboarding.password_reset_set, name="password_reset_set"),
+    path(
+        "password/reset/done/",
+        onboarding.password_reset_complete,
+        name="password_reset_complete",
+    ),
+    path(
+        "password/reset/<str:reference>/<str:token>/",
+        onboarding.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
     path("healthz", healthz, name="healthz"),
     # The switcher also saves a debtor's choice on their record (negotiation/language.py).
     path("i18n/setlang/", set_language, name="set_language"),

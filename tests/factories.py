@@ -28,6 +28,7 @@ from negotiation.models import (
 from negotiation.models.debtors import hash_national_id
 from negotiation.policy import Choices, Hardship
 from negotiation.services.offers import make_counter_offer
+from negotiation.services.onboarding import IssuedInvitation, resend_invitation
 from negotiation.services.payments import record_payment
 from negotiation.services.plans import sign_plan
 from negotiation.services.requests import approve_request, submit_request
@@ -250,3 +251,40 @@ def pay(
         external_id=external_id,
         today=max(paid_on, today),
     )
+
+
+# Onboarding: debtors the bank imported, without a sign-in yet.
+NATIONAL_ID = "11010519900307152X"
+
+
+def make_imported_debtor(
+    *,
+    national_id: str | None = None,
+    card_last4: str = "6688",
+    phone: str = "+86 139 1234 5678",
+    email: str = "",
+    **kwargs: Any,
+) -> Debtor:
+    """A debtor as an import leaves them: a record and an account, no User, reachable by
+    day (their timezone at about noon, so messages go out at once)."""
+    n = next(_seq)
+    national_id = national_id or f"110105199003{n:05d}X"
+    kwargs.setdefault("full_name", "李娜")
+    kwargs.setdefault("preferred_language", "zh-hans")
+    kwargs.setdefault("timezone", daytime_timezone())
+    debtor = Debtor.objects.create(
+        national_id_hash=hash_national_id(national_id),
+        national_id_last4=national_id[-4:],
+        phone=phone,
+        email=email,
+        external_id=f"BANK-{n}",
+        **kwargs,
+    )
+    make_account(debtor, card_last4=card_last4)
+    return debtor
+
+
+def invite(debtor: Debtor, actor: User, *, now: dt.datetime | None = None) -> IssuedInvitation:
+    """Send ``debtor`` an invitation as ``actor`` (bank staff): the issued invitation, with
+    its link."""
+    return resend_invitation(debtor, actor=actor, now=now or timezone.now())

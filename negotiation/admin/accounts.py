@@ -16,6 +16,7 @@ from negotiation.admin.mixins import (
     ReadOnlyMixin,
     masked_name,
 )
+from negotiation.admin.onboarding import DebtorInvitations, PortalAccessFilter
 from negotiation.http import client_ip, staff_user
 from negotiation.models import (
     AgingPause,
@@ -30,9 +31,17 @@ from negotiation.services.payments import payment_problems, record_payment
 
 
 @admin.register(Debtor)
-class DebtorAdmin(ContactMaskingMixin[Debtor]):
+class DebtorAdmin(DebtorInvitations, ContactMaskingMixin[Debtor]):
     search_fields = ("reference", "full_name", "phone", "email", "national_id_last4")
-    readonly_fields = ("reference", "national_id_hash", "national_id_last4", "user", "created_at")
+    list_filter = (PortalAccessFilter,)
+    readonly_fields = (
+        "reference",
+        "national_id_hash",
+        "national_id_last4",
+        "user",
+        "portal_access",
+        "created_at",
+    )
     fields = (
         "reference",
         "full_name",
@@ -42,14 +51,29 @@ class DebtorAdmin(ContactMaskingMixin[Debtor]):
         "preferred_language",
         "timezone",
         "user",
+        "portal_access",
         "created_at",
     )
-    masked_fields = ("reference", "initials", "preferred_language", "timezone", "created_at")
+    masked_fields = (
+        "reference",
+        "initials",
+        "preferred_language",
+        "timezone",
+        "portal_access",
+        "created_at",
+    )
 
     def get_list_display(self, request: HttpRequest) -> Any:
         if self.sees_contacts(request):
-            return ("reference", "full_name", "national_id_last4", "phone", "preferred_language")
-        return ("reference", "initials", "preferred_language")
+            return (
+                "reference",
+                "full_name",
+                "national_id_last4",
+                "phone",
+                "preferred_language",
+                "portal_access",
+            )
+        return ("reference", "initials", "preferred_language", "portal_access")
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.fields if self.sees_contacts(request) else self.masked_fields

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from negotiation.admin.mixins import ReadOnlyMixin
 from negotiation.http import StaffRequest
 from negotiation.models import (
+    LINK_EVENTS,
     AuditEvent,
     Notification,
 )
@@ -48,8 +49,22 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin[Notification]):
     list_select_related = ("debtor",)
     search_fields = ("debtor__reference", "dedupe_key")
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Notification._meta.fields]
+    # The context without a one-time link still waiting to be delivered (an invitation's,
+    # a reset's): staff never see a link that would let them in as the debtor.
+    _shown: tuple[str, ...] = (
+        *(f.name for f in Notification._meta.fields if f.name != "context"),
+        "context_shown",
+    )
+    fields = _shown
+    readonly_fields = _shown
     actions = ["send_again_action"]
+
+    @admin.display(description=_("context"))
+    def context_shown(self, obj: Notification) -> dict[str, object]:
+        context: dict[str, object] = obj.context
+        if obj.template in LINK_EVENTS and context.get("link"):
+            return {**context, "link": "…"}
+        return context
 
     @admin.display(description=_("error"))
     def short_error(self, obj: Notification) -> str:

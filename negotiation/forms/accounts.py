@@ -13,17 +13,19 @@ from negotiation.forms.common import money_field
 
 
 class DebtorLoginForm(AuthenticationForm):
-    """Email and password. Staff accounts are refused here: they use the staff site."""
+    """Email or mobile number, and password. Staff accounts are refused here: they use the
+    staff site."""
 
-    username = forms.EmailField(
-        label=_("Email"),
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    username = forms.CharField(
+        label=_("Email or mobile number"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
 
     error_messages = {
         "invalid_login": _(
-            "The email or password is not right. Please try again; both are case-sensitive "
-            "except the email."
+            "The email, mobile number or password is not right. Please try again; the "
+            "password is case-sensitive."
         ),
         "inactive": _("This sign-in is not active. Please contact the bank."),
         "staff": _("Staff members sign in on the staff site, not here."),

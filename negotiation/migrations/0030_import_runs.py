@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('negotiation', '0021_bank_keys_for_imports'),
+        ('negotiation', '0022_invitations_codes_phone_lookup'),
     ]
 
     operations = [

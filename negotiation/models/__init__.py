@@ -18,8 +18,12 @@ from negotiation.models.contacts import (
 )
 from negotiation.models.debtors import Debtor
 from negotiation.models.documents import Document, DocumentKind
+from negotiation.models.identity import CodePurpose, IdentityCheckFailure, OneTimeCode
 from negotiation.models.imports import ImportKind, ImportRun, ImportStatus
+from negotiation.models.invitations import Invitation, InvitationState, PortalAccess
 from negotiation.models.notifications import (
+    ACCESS_EVENTS,
+    LINK_EVENTS,
     NOTIFICATION_CONTEXT,
     Notification,
     NotificationChannel,
@@ -44,7 +48,9 @@ from negotiation.models.terms import TermsFields
 from negotiation.models.users import User
 
 __all__ = [
+    "ACCESS_EVENTS",
     "AUDIT_KEYS",
+    "LINK_EVENTS",
     "NOTIFICATION_CONTEXT",
     "OPEN_REQUEST_STATUSES",
     "AccountStatus",
@@ -53,6 +59,7 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "AuditKeys",
+    "CodePurpose",
     "CollectionNotice",
     "ConsequenceRule",
     "ContactChannel",
@@ -64,11 +71,14 @@ __all__ = [
     "Document",
     "DocumentKind",
     "HardshipReason",
+    "IdentityCheckFailure",
     "ImportKind",
     "ImportRun",
     "ImportStatus",
     "Installment",
     "InstallmentStatus",
+    "Invitation",
+    "InvitationState",
     "Message",
     "NoticeChannel",
     "Notification",
@@ -79,10 +89,12 @@ __all__ = [
     "Offer",
     "OfferKind",
     "OfferStatus",
+    "OneTimeCode",
     "Payment",
     "PaymentAllocation",
     "PaymentSource",
     "PlanStatus",
+    "PortalAccess",
     "Product",
     "Program",
     "RejectionReason",

@@ -28,13 +28,19 @@ class AuditAction(models.TextChoices):
     DEBTOR_IMPORT_CHANGED = "debtor.import_changed", _("Debtor's details changed by an import")
     ACCOUNT_IMPORT_CHANGED = "account.import_changed", _("Account changed by an import")
     IMPORT_FINISHED = "import.finished", _("Import finished")
+    DEBTOR_ACTIVATED = "debtor.activated", _("Debtor set up their sign-in")
     DOCUMENT_UPLOADED = "document.uploaded", _("Document uploaded")
     DOCUMENT_DOWNLOADED = "document.downloaded", _("Document downloaded")
+    IDENTITY_CHECK_LOCKED = "identity.locked", _("Link paused after answers that did not match")
+    INVITATION_SENT = "invitation.sent", _("Invitation to the portal sent")
+    INVITATION_REVOKED = "invitation.revoked", _("Invitation to the portal revoked")
     NOTICE_RECORDED = "notice.recorded", _("Collection notice recorded")
     NOTICE_UPDATED = "notice.updated", _("Collection notice updated")
     NOTIFICATION_SENT_AGAIN = "notification.sent_again", _("Message sent again")
     OFFER_MADE = "offer.made", _("Counter-offer made")
     OFFER_SETTLED = "offer.settled", _("Offer closed")
+    PASSWORD_RESET_SENT = "password.reset_sent", _("Password reset link sent")
+    PASSWORD_RESET = "password.reset", _("Password changed after the identity check")
     PAYMENT_RECORDED = "payment.recorded", _("Payment recorded")
     PLAN_CREATED = "plan.created", _("Plan created")
     PLAN_TRANSITION = "plan.transition", _("Plan status changed")
@@ -106,8 +112,18 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     # each changed field's text; before is empty for a new version
     AuditAction.CONSEQUENCE_RULE_PUBLISHED: _keys(changed_fields=True),
     AuditAction.CONSEQUENCE_RULE_CHANGED: _keys(changed_fields=True),
+    # recorded on the debtor; user: the new sign-in's username; invitation: its reference
+    AuditAction.DEBTOR_ACTIVATED: _keys(after="user invitation"),
     AuditAction.DOCUMENT_UPLOADED: _keys(after="sha256"),
     AuditAction.DOCUMENT_DOWNLOADED: _keys(),
+    # On the debtor. purpose: activation or reset; invitation: its reference (activation);
+    # until: when the link opens again; failures: how many answers did not match.
+    AuditAction.IDENTITY_CHECK_LOCKED: _keys(after="purpose invitation until failures"),
+    # On the debtor. channels: where the link goes (email, sms); replaces: the reference of
+    # the link it replaces, if any.
+    AuditAction.INVITATION_SENT: _keys(after="invitation expires_at channels replaces"),
+    # reason: "revoked" (staff ended it) or "replaced" (a new link was sent)
+    AuditAction.INVITATION_REVOKED: _keys("state", "invitation reason"),
     # recorded on the account; notice: the notice's primary key
     AuditAction.NOTICE_RECORDED: _keys(after="notice channel sent_at delivered_at"),
     AuditAction.NOTICE_UPDATED: _keys(after="notice channel sent_at delivered_at"),
@@ -115,6 +131,10 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.OFFER_MADE: _keys(after=f"{_TERMS} expires_at message"),
     # request: its reference; kind: the debtor's ask or a counter-offer
     AuditAction.OFFER_SETTLED: _keys("status", "status request kind"),
+    # On the debtor. channel: where the link went (email or sms).
+    AuditAction.PASSWORD_RESET_SENT: _keys(after="channel"),
+    # On the debtor. notified: the channels told of the change.
+    AuditAction.PASSWORD_RESET: _keys(after="user notified"),
     # account: its reference
     AuditAction.PAYMENT_RECORDED: _keys(after="account amount paid_on"),
     AuditAction.PLAN_CREATED: _keys(after="status total_repayable"),

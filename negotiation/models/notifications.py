@@ -29,6 +29,9 @@ class NotificationEvent(models.TextChoices):
     PLAN_BROKEN = "plan.broken", _("Plan ended after missed payments")
     PLAN_COMPLETED = "plan.completed", _("Plan fully paid")
     PAYMENT_RECEIVED = "payment.received", _("Payment received")
+    INVITATION = "access.invitation", _("Invitation to set up a sign-in")
+    PASSWORD_RESET = "access.password_reset", _("Link to choose a new password")
+    PASSWORD_CHANGED = "access.password_changed", _("Password changed")
 
 
 class NotificationPage(models.TextChoices):
@@ -63,7 +66,25 @@ NOTIFICATION_CONTEXT: dict[NotificationEvent, frozenset[str]] = {
     NotificationEvent.PLAN_BROKEN: _PLAN,
     NotificationEvent.PLAN_COMPLETED: _PLAN,
     NotificationEvent.PAYMENT_RECEIVED: _PLAN | {"amount", "paid_on"},
+    # link: the one-time link, blanked on the row once it is delivered; hours / minutes:
+    # how long it works; changed_on: the day of the change (ISO).
+    NotificationEvent.INVITATION: frozenset({"link", "hours"}),
+    NotificationEvent.PASSWORD_RESET: frozenset({"link", "minutes"}),
+    NotificationEvent.PASSWORD_CHANGED: frozenset({"changed_on"}),
 }
+# About the sign-in itself: each has its own text message (templates/sms/<event>.txt), since
+# it says nothing of a debt, and its email does not ask the debtor to sign in to read more.
+ACCESS_EVENTS = frozenset(
+    {
+        NotificationEvent.INVITATION,
+        NotificationEvent.PASSWORD_RESET,
+        NotificationEvent.PASSWORD_CHANGED,
+    }
+)
+# The message carries a one-time link: sent by email or SMS only (never to the inbox of a
+# portal the debtor cannot open yet), and the link is blanked on the row once delivered, so
+# the outbox does not keep a usable link.
+LINK_EVENTS = frozenset({NotificationEvent.INVITATION, NotificationEvent.PASSWORD_RESET})
 
 
 class NotificationChannel(models.TextChoices):

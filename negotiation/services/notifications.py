@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -20,6 +20,8 @@ from django.utils import timezone, translation
 from negotiation import policy
 from negotiation.locks import advisory_lock
 from negotiation.models import (
+    ACCESS_EVENTS,
+    LINK_EVENTS,
     AccountStatus,
     AuditAction,
     CreditAccount,
@@ -61,6 +63,11 @@ REMINDER_EVENTS = frozenset(
 # reminder by email and SMS is one contact.
 REMINDER_CAP = (7, dt.timedelta(days=7))
 EXTERNAL_CHANNELS = (NotificationChannel.EMAIL, NotificationChannel.SMS)
+ALL_CHANNELS = (NotificationChannel.PORTAL, *EXTERNAL_CHANNELS)
+# Sent the moment they are written, whatever the hour: the debtor has just asked for the
+# link (a reset), or must hear at once that their password changed. They are answers and
+# warnings, not collection contacts, which keep to 08:00-21:00.
+AT_ONCE_EVENTS = frozenset({NotificationEvent.PASSWORD_RESET, NotificationEvent.PASSWORD_CHANGED})
 # A failed delivery is tried again after 2, 4, 8 and 16 minutes (within contact hours),
 # then left FAILED, with its error, for staff to send again.
 MAX_ATTEMPTS = 5
@@ -87,25 +94,27 @@ def notify_debtor(
     request: ReliefRequest | None = None,
     account: CreditAccount | None = None,
     context: dict[str, str] | None = None,
+    channels: Collection[str] = ALL_CHANNELS,
 ) -> list[Notification]:
-    """A portal notification, an email and a text message about ``event``; ``key`` names
-    the occasion, so the same occasion never notifies twice (a job run twice writes nothing
-    new). Returns the rows written now.
+    """A portal notification, an email and a text message about ``event`` (or only the
+    ``channels`` given); ``key`` names the occasion, so the same occasion never notifies
+    twice (a job run twice writes nothing new). Returns the rows written now.
 
     The portal notice is immediate. Email (to an address on file) and SMS (to a phone on
     file) keep the contact rules: scheduled for the next time within 08:00-21:00 in the
-    debtor's timezone; for reminders, none while the account is disputed and at most 7
-    per account in 7 days (decisions and receipts are not capped)."""
+    debtor's timezone (``AT_ONCE_EVENTS`` aside); for reminders, none while the account is
+    disputed and at most 7 per account in 7 days (decisions and receipts are not capped)."""
     now = timezone.now()
     account = request.account if request is not None else account
     occasion = f"{event}:{key}"
-    channels = [NotificationChannel.PORTAL]
+    chosen = [NotificationChannel.PORTAL] if NotificationChannel.PORTAL in channels else []
     if _may_contact(event, account, now):
-        channels += [c for c in EXTERNAL_CHANNELS if _address(debtor, c)]
+        chosen += [c for c in EXTERNAL_CHANNELS if c in channels and _address(debtor, c)]
     written = []
-    for channel in channels:
+    for channel in chosen:
         immediate = channel == NotificationChannel.PORTAL
-        scheduled = now if immediate else in_contact_hours(debtor, now)
+        at_once = immediate or event in AT_ONCE_EVENTS
+        scheduled = now if at_once else in_contact_hours(debtor, now)
         notification, created = Notification.objects.get_or_create(
             dedupe_key=f"{occasion}:{channel}",
             defaults={
@@ -216,8 +225,18 @@ def deliver_notification(notification_id: int, *, now: dt.datetime | None = None
             notification.status = NotificationStatus.SENT
             notification.sent_at = now
             notification.last_error = ""
+            if notification.template in LINK_EVENTS:
+                # Delivered: the outbox keeps no usable link (the key stays, empty).
+                notification.context = {**notification.context, "link": ""}
         notification.save(
-            update_fields=["status", "attempts", "last_error", "sent_at", "scheduled_for"]
+            update_fields=[
+                "status",
+                "attempts",
+                "last_error",
+                "sent_at",
+                "scheduled_for",
+                "context",
+            ]
         )
     return notification.status
 
@@ -257,14 +276,25 @@ def email_text(notification: Notification) -> tuple[str, str]:
     template) inside the greeting and the footer every email has."""
     text = notification_text(notification.template, notification.context)
     body = render_to_string(
-        "emails/notification_body.txt", {"debtor": notification.debtor, "message": text.message}
+        "emails/notification_body.txt",
+        {
+            "debtor": notification.debtor,
+            "message": text.message,
+            "about_the_sign_in": notification.template in ACCESS_EVENTS,
+        },
     )
     return text.subject, body
 
 
 def sms_text(notification: Notification) -> str:
     """The text message in the active language: the same for every event, since a phone is
-    often seen by others (no amount, no reference, no word of a debt)."""
+    often seen by others (no amount, no reference, no word of a debt); except the messages
+    about the sign-in itself (``ACCESS_EVENTS``), which have their own text
+    (templates/sms/<event>.txt: an invitation's or a reset's link, a password changed)."""
+    if notification.template in ACCESS_EVENTS:
+        return render_to_string(
+            f"sms/{notification.template}.txt", dict(notification.context)
+        ).strip()
     return render_to_string("sms/notification.txt", {"debtor": notification.debtor}).strip()
 
 

@@ -14,7 +14,14 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils import timezone
 
-from negotiation.models import AuditEvent, Document, ImportRun, ReliefRequest, RepaymentPlan
+from negotiation.models import (
+    AuditEvent,
+    Document,
+    ImportRun,
+    Invitation,
+    ReliefRequest,
+    RepaymentPlan,
+)
 from negotiation.roles import (
     BANK_STAFF,
     COMPLIANCE,
@@ -27,7 +34,14 @@ from negotiation.roles import (
 from negotiation.services.documents import upload_document
 from negotiation.services.requests import approve_request, ask_for_information
 from tests.conftest import staff_client
-from tests.factories import PASSWORD, PDF, make_account, make_request, make_staff
+from tests.factories import (
+    PASSWORD,
+    PDF,
+    make_account,
+    make_imported_debtor,
+    make_request,
+    make_staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +104,7 @@ class Button:
 
     method: str
     rights: tuple[str, ...]
-    on: str  # "request", "document", "plan", "user", "run", or "" for a page of its own
+    on: str  # "request", "document", "plan", "user", "debtor", "run", or "" for a page of its own
 
 
 # Every URL the project adds to the staff site: a URL added without a case here fails.
@@ -117,6 +131,11 @@ BUTTONS: dict[str, Button] = {
     # The agreement names the debtor: it takes the right to see their contact details too.
     "negotiation_repaymentplan_agreement": Button(
         "GET", ("negotiation.view_repaymentplan", "negotiation.view_debtor_contact"), "plan"
+    ),
+    # Invitations to the portal: bank staff (POST only; the same service as the list's actions).
+    "negotiation_debtor_invite": Button("POST", ("negotiation.invite_debtor",), "debtor"),
+    "negotiation_debtor_revoke_invitation": Button(
+        "POST", ("negotiation.invite_debtor",), "debtor"
     ),
     # The staff user's password, set by whoever may change users (Django's UserAdmin).
     "auth_user_password_change": Button("GET", ("negotiation.change_user",), "user"),
@@ -235,6 +254,7 @@ def objects(account, installment_program, specialist, supervisor) -> dict[str, o
         "plan": plan.pk,
         "user": specialist.pk,
         "run": ImportRun.objects.create(kind="accounts", file_name="accounts.csv").pk,
+        "debtor": make_imported_debtor().pk,
     }
 
 
@@ -244,6 +264,7 @@ def _changes() -> tuple[int, ...]:
         ReliefRequest.objects.exclude(status="needs_info").count(),
         RepaymentPlan.objects.exclude(status="awaiting_signature").count(),
         Document.objects.count(),
+        Invitation.objects.count(),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from io import StringIO
 
@@ -10,8 +11,18 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.utils import timezone
 
-from negotiation.models import Debtor, Program, ReliefRequest, RepaymentPlan, RequestStatus, User
+from negotiation.exceptions import LinkNotUsable
+from negotiation.models import (
+    Debtor,
+    Invitation,
+    Program,
+    ReliefRequest,
+    RepaymentPlan,
+    RequestStatus,
+    User,
+)
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
+from negotiation.selectors.onboarding import invitation_link
 
 pytestmark = pytest.mark.django_db
 
@@ -84,10 +95,32 @@ def test_the_programs_of_issue_3():
 
 def test_synthetic_debtors_cover_every_request_state_and_plans_sum_exactly():
     seed(debtors=60)
-    assert Debtor.objects.count() == 61
+    assert Debtor.objects.count() == 62  # the demo debtor, the invited one and 60
     assert set(ReliefRequest.objects.values_list("status", flat=True)) == set(RequestStatus.values)
     plans = RepaymentPlan.objects.prefetch_related("installments")
     assert plans.exists()
     for plan in plans:
         # Summed in Python: SQLite's SUM over decimals is a float sum.
         assert sum(i.amount for i in plan.installments.all()) == plan.total_repayable
+
+
+def test_an_invited_debtor_with_a_link_printed_to_try_activation():
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = out.getvalue()
+    match = re.search(r"activation link: (\S+)", printed)
+    assert match is not None, printed
+    link = match.group(1)
+    assert "national ID: 11010519880615234X" in printed
+    assert "last 4 digits of the card: 6688" in printed
+    invited = Debtor.objects.get(external_id="DEMO-INVITED-1")
+    assert invited.full_name == "李娜"
+    assert invited.user is None
+    assert invitation_link(link.rstrip("/").rsplit("/", 1)[1], now=timezone.now()).debtor == (
+        invited
+    )
+    # Each run sends a new link: the one printed before stops working.
+    seed()
+    with pytest.raises(LinkNotUsable):
+        invitation_link(link.rstrip("/").rsplit("/", 1)[1], now=timezone.now())
+    assert Invitation.objects.filter(debtor=invited, revoked_at__isnull=True).count() == 1

@@ -23,6 +23,10 @@ SAMPLE = {
     "until": "2027-02-01",
     "amount": "¥1,234.56",
     "paid_on": "2027-01-10",
+    "link": "https://portal.bank.example/activate/Zm9vYmFyYmF6cXV4/",
+    "hours": "72",
+    "minutes": "60",
+    "changed_on": "2027-01-15",
 }
 LATIN = re.compile(r"[A-Za-z]")
 

@@ -73,6 +73,14 @@ DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "plan_agreement_pdf": ("plan", ("GET",)),
 }
 OPEN_TO_ANYONE = {"rights"}
+# The way in, in the debtor site but for people not signed in yet: the methods each answers
+# and what it answers the anonymous visitor with no flow started (an unknown link: 404; a
+# later step: back to the sign-in) and anyone signed in (sent on, like the sign-in page).
+ONBOARDING_URLS: dict[str, tuple[tuple[str, ...], int]] = {
+    "activate": (("GET", "POST"), 404),
+    "activate_code": (("GET", "POST"), 302),
+    "activate_password": (("GET", "POST"), 302),
+}
 # The site's own URLs, outside the debtor site and the staff site: the method each answers
 # and what it answers the anonymous visitor and anyone signed in (debtor or staff).
 SITE_URLS: dict[str, tuple[str, int, int]] = {
@@ -80,7 +88,16 @@ SITE_URLS: dict[str, tuple[str, int, int]] = {
     "logout": ("POST", 302, 302),
     "healthz": ("GET", 200, 200),
     "set_language": ("POST", 302, 302),
+    # A forgotten password: the later steps without a flow go back to the sign-in; a reset
+    # link that is not one is a 404; the last page says the same to anyone.
+    "password_reset": ("GET", 200, 302),
+    "password_reset_done": ("GET", 200, 302),
+    "password_reset_confirm": ("GET", 404, 302),
+    "password_reset_code": ("GET", 302, 302),
+    "password_reset_set": ("GET", 302, 302),
+    "password_reset_complete": ("GET", 200, 200),
 }
+SITE_URL_ARGS = {"password_reset_confirm": ["DB-NONE-NONE", "abcdef-0123456789"]}
 # The staff site's URLs have their cases in tests/admin/test_admin_matrix.py.
 INCLUDED_SITES = {"negotiation", "admin"}
 
@@ -99,7 +116,9 @@ def test_every_url_has_a_case():
     assert {p.name for p in top if isinstance(p, URLPattern)} == set(SITE_URLS)
     debtor_site = _debtor_site().url_patterns
     assert not [p for p in debtor_site if isinstance(p, URLResolver)]  # no include inside
-    assert {p.name for p in debtor_site if isinstance(p, URLPattern)} == set(DEBTOR_URLS)
+    assert {p.name for p in debtor_site if isinstance(p, URLPattern)} == set(DEBTOR_URLS) | set(
+        ONBOARDING_URLS
+    )
 
 
 def _url(name: str, world: World) -> str:
@@ -197,8 +216,34 @@ def test_the_site_urls_answer_every_persona(debtor_client, name, persona):
         client = debtor_client
     else:
         client = staff_client(make_staff(persona))
-    url = reverse(name)
+    url = reverse(name, args=SITE_URL_ARGS.get(name, []))
     response = (
         client.get(url) if method == "GET" else client.post(url, {"language": "en", "next": "/"})
     )
     assert response.status_code == (anonymous if persona == "anonymous" else signed_in)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [(name, method) for name, (methods, _) in ONBOARDING_URLS.items() for method in methods],
+)
+def test_the_way_in_answers_every_persona(debtor_client, world, name, method, persona):
+    if persona == "anonymous":
+        client = Client()
+    elif persona == "debtor":
+        client = debtor_client
+    else:
+        client = staff_client(make_staff(persona))
+    url = reverse(f"negotiation:{name}", args=["not-a-real-token"] if name == "activate" else [])
+    before = _changes()
+    body = {"national_id": "110105199003071520", "card_last4": "1111", "code": "123456"}
+    response = client.get(url) if method == "GET" else client.post(url, body)
+    if persona == "anonymous":
+        assert response.status_code == ONBOARDING_URLS[name][1]
+        if response.status_code == 302:
+            assert response["Location"] == reverse("login")
+    else:
+        assert response.status_code == 302
+        assert response["Location"] == reverse("negotiation:dashboard")
+    assert _changes() == before

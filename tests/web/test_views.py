@@ -122,7 +122,7 @@ def test_login_with_email_and_password(debtor):
 def test_login_refuses_a_wrong_password_with_a_clear_message(debtor):
     response = Client().post(reverse("login"), {"username": debtor.email, "password": "wrong"})
     assert response.status_code == 200
-    assert "The email or password is not right" in response.content.decode()
+    assert "The email, mobile number or password is not right" in response.content.decode()
 
 
 def test_staff_cannot_sign_in_on_the_debtor_login(specialist):

@@ -11,6 +11,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
@@ -49,6 +50,7 @@ from negotiation.references import (
 )
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
 from negotiation.selectors.terms import account_facts
+from negotiation.services.onboarding import resend_invitation
 from negotiation.services.plans import unsaved_installments, unsaved_plan
 from negotiation.services.staff import sync_role_groups
 
@@ -59,6 +61,15 @@ STAFF = [
     ("supervisor", "demo-supervisor-pass", SUPERVISORS, "Zhao", "Min"),
     ("bankstaff", "demo-staff-pass", BANK_STAFF, "Sun", "Lei"),
 ]
+# A debtor the bank imported, not signed up yet: a name as a Chinese bank writes it, an
+# account, and an invitation whose link seed_demo prints. Demo data only: never real people.
+INVITED_DEBTOR = {
+    "external_id": "DEMO-INVITED-1",
+    "full_name": "李娜",
+    "national_id": "11010519880615234X",
+    "phone": "+86 139 1234 5678",
+    "card_last4": "6688",
+}
 # The demo specialist approves alone up to this; beyond it a supervisor gives the second
 # approval (the 60-month interest freeze of the demo's older card shows it).
 SPECIALIST_LIMIT = {"max_amount": Decimal("30000.00"), "max_months": 24}
@@ -152,7 +163,9 @@ class Command(BaseCommand):
             self._staff()
             programs = self._programs()
             self._demo_debtor(today)
+            invited = self._invited_debtor(today)
         self.stdout.write(self.style.SUCCESS("Demo logins, programs and demo debtor are in place."))
+        self._tell_how_to_activate(invited)
         if debtors:
             SyntheticData(random.Random(seed), programs, today, self.stdout).create(debtors)
 
@@ -168,6 +181,59 @@ class Command(BaseCommand):
             user.groups.add(Group.objects.get(name=group_name))
             if group_name == SPECIALISTS:
                 ApprovalLimit.objects.get_or_create(user=user, defaults=SPECIALIST_LIMIT)
+
+    def _invited_debtor(self, today: dt.date) -> tuple[Debtor, str | None]:
+        """The imported debtor and, while they have not signed up, a new invitation link
+        (each run sends a new one: only the link's hash is kept, so the one before cannot
+        be printed again, and it stops working)."""
+        spec = INVITED_DEBTOR
+        debtor, _ = Debtor.objects.get_or_create(
+            external_id=spec["external_id"],
+            defaults={
+                "full_name": spec["full_name"],
+                "national_id_hash": hash_national_id(spec["national_id"]),
+                "national_id_last4": spec["national_id"][-4:],
+                "phone": spec["phone"],
+                "preferred_language": "zh-hans",
+            },
+        )
+        if not debtor.accounts.exists():
+            CreditAccount.objects.create(
+                debtor=debtor,
+                product=Product.CLASSIC_CARD,
+                card_last4=spec["card_last4"],
+                credit_limit=Decimal("20000.00"),
+                principal=Decimal("12480.00"),
+                interest=Decimal("936.00"),
+                fees=Decimal("60.00"),
+                penalty=Decimal("310.00"),
+                minimum_due=Decimal("1400.00"),
+                oldest_unpaid_due_date=today - dt.timedelta(days=60),
+            )
+        if debtor.user_id is not None:
+            return debtor, None
+        staff = User.objects.get(username="bankstaff")
+        return debtor, resend_invitation(debtor, actor=staff, now=timezone.now()).link
+
+    def _tell_how_to_activate(self, invited: tuple[Debtor, str | None]) -> None:
+        debtor, link = invited
+        spec = INVITED_DEBTOR
+        if link is None:
+            self.stdout.write(
+                f"{debtor.full_name} has signed up already: sign in with {spec['phone']} "
+                "and the password chosen then."
+            )
+            return
+        self.stdout.write(
+            f"Invited debtor {debtor.full_name} ({debtor.reference}), not signed up yet "
+            "(demo data only):\n"
+            f"  activation link: {link}\n"
+            f"  national ID: {spec['national_id']}   last 4 digits of the card: "
+            f"{spec['card_last4']}\n"
+            f"  the one-time code goes to {spec['phone']} through SMS_BACKEND "
+            f"({settings.SMS_BACKEND}: printed where the server runs).\n"
+            "  Each run of seed_demo sends a new link; the one before stops working."
+        )
 
     def _programs(self) -> list[Program]:
         programs = []

@@ -1,0 +1,48 @@
+"""Mobile numbers as people type them: digits, with or without +86 (or 0086), spaces,
+dashes, dots or brackets, in half-width or full-width characters. Pure: no ORM."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# What people put between the digits of a number; the stored numbers are compared with the
+# same characters removed (models.debtors.phone_digits).
+SEPARATORS = " -().+"
+_SEPARATOR = re.compile(r"[\s\-().]")
+_DIGITS = re.compile(r"[0-9]{5,15}")
+# A mainland mobile number: 11 digits starting with 1.
+_MAINLAND_MOBILE = re.compile(r"1[0-9]{10}")
+_CHINA_PREFIXES = ("0086", "86")
+
+
+def phone_digits(text: str) -> str | None:
+    """The digits of ``text`` without separators or a leading "+", or None when it is not a
+    phone number (letters, an "@", too short or too long)."""
+    cleaned = _SEPARATOR.sub("", unicodedata.normalize("NFKC", text).strip())
+    cleaned = cleaned.removeprefix("+")
+    return cleaned if _DIGITS.fullmatch(cleaned) else None
+
+
+def same_number_forms(text: str) -> list[str]:
+    """Every way the number in ``text`` may be stored once its separators are removed: a
+    mainland mobile with and without its country code (13800138000, 8613800138000,
+    008613800138000); any other number as its digits. Empty when ``text`` is no number."""
+    digits = phone_digits(text)
+    if digits is None:
+        return []
+    national = digits
+    for prefix in _CHINA_PREFIXES:
+        rest = digits.removeprefix(prefix)
+        if rest != digits and _MAINLAND_MOBILE.fullmatch(rest):
+            national = rest
+            break
+    if _MAINLAND_MOBILE.fullmatch(national):
+        return [national, *(f"{prefix}{national}" for prefix in _CHINA_PREFIXES)]
+    return [digits]
+
+
+def last_digits(phone: str, count: int = 4) -> str:
+    """The last ``count`` digits of a stored number, to say where a code went."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return digits[-count:]
