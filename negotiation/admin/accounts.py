@@ -88,8 +88,8 @@ class DebtorAdmin(DebtorInvitations, ContactMaskingMixin[Debtor]):
         return masked_name(obj.full_name)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # The national ID is only ever stored hashed, so debtors are not typed in here: bank
-        # onboarding by import is still to be built (see the closing notes).
+        # The national ID is only ever stored hashed, so debtors are not typed in here: they
+        # come from the bank's file (Imports), checked row by row.
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
