@@ -276,7 +276,7 @@ def _import_with_copy(
                 [sorted({p.line for p in problems})],
             )
         counts = _Counts()
-        _adopt_debtors_known_by_their_id(cursor, debtor)
+        _adopt_debtors_known_by_their_id(cursor, debtor, actor)
         counts.debtors_created, counts.debtors_updated = _upsert_debtors(cursor, debtor, actor)
         counts.accounts_created, counts.accounts_updated, ids = _upsert_accounts(
             cursor, account, debtor, actor
@@ -319,12 +319,25 @@ def _conflicts_with_the_database(cursor: Any, debtor: str, account: str) -> list
     return found
 
 
-def _adopt_debtors_known_by_their_id(cursor: Any, debtor: str) -> None:
-    """A debtor entered before imports (no bank id yet) is matched by the resident ID."""
+def _adopt_debtors_known_by_their_id(cursor: Any, debtor: str, actor: User | None) -> None:
+    """A debtor entered before imports (no bank id yet) is matched by the resident ID and
+    takes the bank's id, audited like any other changed field."""
     cursor.execute(
-        f"""UPDATE {debtor} d SET external_id = s.external_id
-            FROM (SELECT DISTINCT external_id, id_hash FROM import_staging) s
-            WHERE d.national_id_hash = s.id_hash AND d.external_id IS NULL"""
+        f"""CREATE TEMPORARY TABLE import_adopted ON COMMIT DROP AS
+            WITH adopted AS (
+                UPDATE {debtor} d SET external_id = s.external_id
+                FROM (SELECT DISTINCT external_id, id_hash FROM import_staging) s
+                WHERE d.national_id_hash = s.id_hash AND d.external_id IS NULL
+                RETURNING d.id, d.reference, d.external_id)
+            SELECT * FROM adopted"""
+    )
+    record_field_changes(
+        cursor,
+        action=AuditAction.DEBTOR_IMPORT_CHANGED,
+        model=Debtor,
+        changed_rows="""SELECT id, reference, jsonb_build_object('external_id', NULL) AS before,
+                jsonb_build_object('external_id', external_id) AS after FROM import_adopted""",
+        actor=actor,
     )
 
 

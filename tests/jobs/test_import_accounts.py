@@ -158,3 +158,22 @@ def test_a_wrong_header_is_refused(tmp_path):
     path.write_text("name,phone\nx,y\n")
     with pytest.raises(CommandError, match="header must be"):
         run(path)
+
+
+def test_a_debtor_known_before_imports_is_matched_by_the_resident_id(tmp_path):
+    known = Debtor.objects.create(
+        full_name="李娜",
+        national_id_hash=hash_national_id(resident_id(1)),
+        national_id_last4=resident_id(1)[-4:],
+        phone="13900000001",
+    )
+    run(write_csv(tmp_path / "a.csv", [account_row(1)]))
+    known.refresh_from_db()
+    assert known.external_id == "CUST-0000001"
+    assert Debtor.objects.count() == 1
+    changes = AuditEvent.objects.filter(
+        action=AuditAction.DEBTOR_IMPORT_CHANGED, object_id=known.pk
+    )
+    merged = {key: value for event in changes for key, value in event.after.items()}
+    assert merged["external_id"] == "CUST-0000001"
+    assert merged["email"] == "debtor1@example.com"  # the bank's file fills in the rest
