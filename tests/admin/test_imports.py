@@ -3,13 +3,16 @@ without a broker), its page shows the outcome and every bad row, downloadable as
 
 from __future__ import annotations
 
+import io
 import os
 import time
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from negotiation.imports.accounts import COLUMNS
 from negotiation.models import CreditAccount, ImportRun, Payment
 from negotiation.roles import BANK_STAFF, SPECIALISTS
 from tests.accountfiles import PANS, account_row, csv_text
@@ -109,3 +112,20 @@ def test_an_upload_is_imported_by_a_real_worker_through_the_broker(bank):
     assert CreditAccount.objects.count() == 2
     page = bank.get(reverse("admin:negotiation_importrun_progress", args=[run.pk]))
     assert "Imported" in page.content.decode()
+
+
+def test_an_xlsx_upload_is_imported(bank):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.append(list(COLUMNS))
+    for row in (account_row(1), account_row(2)):
+        sheet.append([row[name] for name in COLUMNS])
+    content = io.BytesIO()
+    workbook.save(content)
+    data = {
+        "kind": "accounts",
+        "file": SimpleUploadedFile("accounts.xlsx", content.getvalue(), "application/vnd.ms-excel"),
+    }
+    bank.post(UPLOAD, data)
+    assert ImportRun.objects.get().status == "done"
+    assert CreditAccount.objects.count() == 2
