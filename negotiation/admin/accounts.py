@@ -92,10 +92,10 @@ class DebtorAdmin(DebtorInvitations, ContactMaskingMixin[Debtor]):
     @admin.display(description=_("preferred contact hours"))
     def contact_window(self, obj: Debtor) -> str:
         """The debtor's own window (profile page), inside the allowed hours."""
-        start, end = obj.contact_hours
-        chosen = obj.contact_from_hour is not None
-        hours = f"{start:02d}:00-{end:02d}:00"
-        return hours if chosen else _("%(hours)s (any time allowed)") % {"hours": hours}
+        hours = obj.contact_window_label
+        if obj.contact_from_hour is not None:
+            return hours
+        return _("%(hours)s (any time allowed)") % {"hours": hours}
 
     @admin.display(description=_("debtor"))
     def initials(self, obj: Debtor) -> str:

@@ -88,6 +88,9 @@ class Debtor(models.Model):
             models.CheckConstraint(
                 condition=models.Q(contact_from_hour__isnull=True, contact_until_hour__isnull=True)
                 | models.Q(
+                    # Stated, since a comparison with NULL would pass the check.
+                    contact_from_hour__isnull=False,
+                    contact_until_hour__isnull=False,
                     contact_from_hour__gte=CONTACT_HOURS[0],
                     contact_until_hour__lte=CONTACT_HOURS[1],
                     contact_from_hour__lt=models.F("contact_until_hour"),
@@ -107,3 +110,9 @@ class Debtor(models.Model):
         if self.contact_from_hour is None or self.contact_until_hour is None:
             return CONTACT_HOURS
         return (self.contact_from_hour, self.contact_until_hour)
+
+    @property
+    def contact_window_label(self) -> str:
+        """The hours the debtor may be contacted, as "09:00-18:00"."""
+        start, end = self.contact_hours
+        return f"{start:02d}:00-{end:02d}:00"
