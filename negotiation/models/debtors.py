@@ -64,8 +64,14 @@ class Debtor(models.Model):
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )
     timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    # A default in the database too: the imports insert debtors in bulk SQL.
     preferred_channel = models.CharField(
-        _("preferred channel"), max_length=8, choices=PreferredChannel.choices, blank=True
+        _("preferred channel"),
+        max_length=8,
+        choices=PreferredChannel.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
     # The hours the debtor prefers to be contacted, in their time zone: from the first hour
     # to the second (exclusive), inside the allowed contact hours (policy.CONTACT_HOURS).

@@ -168,7 +168,7 @@ def test_a_new_email_is_confirmed_by_email_and_becomes_the_sign_in_email(holder)
     )
     (message,) = mail.outbox
     assert message.to == ["new@example.com"]
-    confirm(holder, code, code_in(message.body), now, field="email", value="new@example.com")
+    confirm(holder, code, code_in(str(message.body)), now, field="email", value="new@example.com")
     holder.refresh_from_db()
     holder.user.refresh_from_db()
     assert holder.email == "new@example.com"

@@ -48,7 +48,8 @@ def test_the_page_shows_the_debtor_s_own_details(holder_client, holder):
     page = holder_client.get(PROFILE).content.decode()
     assert "13800138000" in page
     assert "holder@example.com" in page
-    assert other.phone not in page and other.email not in page
+    assert other.phone not in page
+    assert other.email not in page
 
 
 def test_a_new_mobile_number_through_the_password_and_the_code(holder_client, holder, sms_outbox):
@@ -58,7 +59,8 @@ def test_a_new_mobile_number_through_the_password_and_the_code(holder_client, ho
     assert sms_outbox == []
 
     sent = holder_client.post(PHONE, {"value": "+86 139-1111-2222", "password": PASSWORD})
-    assert sent.status_code == 302 and sent["Location"] == CODE_STEP
+    assert sent.status_code == 302
+    assert sent["Location"] == CODE_STEP
     (sms,) = sms_outbox
     assert sms.to == "13911112222"  # normalised like the import
     page = holder_client.get(CODE_STEP).content.decode()
@@ -71,7 +73,8 @@ def test_a_new_mobile_number_through_the_password_and_the_code(holder_client, ho
     assert holder.phone == "13800138000"
 
     done = holder_client.post(CODE_STEP, {"code": code})
-    assert done.status_code == 302 and done["Location"] == PROFILE
+    assert done.status_code == 302
+    assert done["Location"] == PROFILE
     holder.refresh_from_db()
     assert holder.phone == "13911112222"
     assert Notification.objects.filter(
@@ -149,6 +152,7 @@ def test_another_debtor_cannot_finish_someone_else_s_change(holder_client, holde
     holder_client.post(PHONE, {"value": "13911112222", "password": PASSWORD})
     code = CODE.search(sms_outbox[0].body).group(0)  # type: ignore[union-attr]
     stranger = make_debtor(phone="13700001111")
+    assert stranger.user is not None
     client = Client()
     client.force_login(stranger.user)
     response = client.post(CODE_STEP, {"code": code})
