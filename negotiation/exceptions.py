@@ -181,3 +181,13 @@ class CodeNoLongerValid(ServiceError):
 
 class AlreadyActivated(ServiceError):
     default_message = _("This debtor has already set up their sign-in.")
+
+
+class WrongPassword(ServiceError):
+    default_message = _(
+        "That is not the password of your sign-in. Nothing has been changed. Please try again."
+    )
+
+
+class ContactUnchanged(ServiceError):
+    default_message = _("This is already the number or address we have for you.")

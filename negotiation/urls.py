@@ -1,6 +1,6 @@
 from django.urls import path
 
-from negotiation.views import accounts, documents, onboarding, plans, requests, system
+from negotiation.views import accounts, documents, onboarding, plans, profile, requests, system
 
 app_name = "negotiation"
 
@@ -30,6 +30,10 @@ urlpatterns = [
     path("documents/<str:reference>/", documents.document_download, name="document_download"),
     path("inbox/", accounts.inbox, name="inbox"),
     path("rights/", system.rights, name="rights"),
+    path("profile/", profile.profile, name="profile"),
+    path("profile/phone/", profile.profile_phone, name="profile_phone"),
+    path("profile/email/", profile.profile_email, name="profile_email"),
+    path("profile/code/", profile.profile_contact_code, name="profile_contact_code"),
     path("plans/<str:reference>/", plans.plan_detail, name="plan_detail"),
     path(
         "plans/<str:reference>/agreement.pdf",

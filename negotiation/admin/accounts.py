@@ -40,6 +40,8 @@ class DebtorAdmin(DebtorInvitations, ContactMaskingMixin[Debtor]):
         "national_id_last4",
         "user",
         "portal_access",
+        "preferred_channel",
+        "contact_window",
         "created_at",
     )
     fields = (
@@ -49,6 +51,8 @@ class DebtorAdmin(DebtorInvitations, ContactMaskingMixin[Debtor]):
         "phone",
         "email",
         "preferred_language",
+        "preferred_channel",
+        "contact_window",
         "timezone",
         "user",
         "portal_access",
@@ -58,6 +62,8 @@ class DebtorAdmin(DebtorInvitations, ContactMaskingMixin[Debtor]):
         "reference",
         "initials",
         "preferred_language",
+        "preferred_channel",
+        "contact_window",
         "timezone",
         "portal_access",
         "created_at",
@@ -82,6 +88,14 @@ class DebtorAdmin(DebtorInvitations, ContactMaskingMixin[Debtor]):
         if self.sees_contacts(request):
             return self.readonly_fields
         return self.masked_fields
+
+    @admin.display(description=_("preferred contact hours"))
+    def contact_window(self, obj: Debtor) -> str:
+        """The debtor's own window (profile page), inside the allowed hours."""
+        hours = obj.contact_window_label
+        if obj.contact_from_hour is not None:
+            return hours
+        return _("%(hours)s (any time allowed)") % {"hours": hours}
 
     @admin.display(description=_("debtor"))
     def initials(self, obj: Debtor) -> str:

@@ -16,7 +16,7 @@ from negotiation.models.contacts import (
     ContactRecord,
     Message,
 )
-from negotiation.models.debtors import Debtor
+from negotiation.models.debtors import Debtor, PreferredChannel
 from negotiation.models.documents import Document, DocumentKind
 from negotiation.models.identity import CodePurpose, IdentityCheckFailure, OneTimeCode
 from negotiation.models.imports import ImportKind, ImportRun, ImportStatus
@@ -95,6 +95,7 @@ __all__ = [
     "PaymentSource",
     "PlanStatus",
     "PortalAccess",
+    "PreferredChannel",
     "Product",
     "Program",
     "RejectionReason",

@@ -29,6 +29,15 @@ class AuditAction(models.TextChoices):
     ACCOUNT_IMPORT_CHANGED = "account.import_changed", _("Account changed by an import")
     IMPORT_FINISHED = "import.finished", _("Import finished")
     DEBTOR_ACTIVATED = "debtor.activated", _("Debtor set up their sign-in")
+    DEBTOR_CONTACT_CODE_SENT = (
+        "debtor.contact_code_sent",
+        _("Code sent to confirm a new phone number or email"),
+    )
+    DEBTOR_CONTACT_CHANGED = "debtor.contact_changed", _("Debtor changed their phone or email")
+    DEBTOR_PREFERENCES_CHANGED = (
+        "debtor.preferences_changed",
+        _("Debtor changed their language, channel or contact hours"),
+    )
     DOCUMENT_UPLOADED = "document.uploaded", _("Document uploaded")
     DOCUMENT_DOWNLOADED = "document.downloaded", _("Document downloaded")
     IDENTITY_CHECK_LOCKED = "identity.locked", _("Link paused after answers that did not match")
@@ -86,6 +95,7 @@ _ACCOUNT_IMPORTED = (
     "product card_last4 currency credit_limit principal interest fees penalty minimum_due "
     "oldest_unpaid_due_date status"
 )
+_PREFERENCES = "preferred_language preferred_channel contact_from_hour contact_until_hour"
 AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     # each changed field before and after; never the national ID (only its hash is kept)
     AuditAction.DEBTOR_IMPORT_CHANGED: _keys(_DEBTOR_IMPORTED, _DEBTOR_IMPORTED),
@@ -114,6 +124,15 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.CONSEQUENCE_RULE_CHANGED: _keys(changed_fields=True),
     # recorded on the debtor; user: the new sign-in's username; invitation: its reference
     AuditAction.DEBTOR_ACTIVATED: _keys(after="user invitation"),
+    # On the debtor, from the profile page; never the code or the password. field: phone or
+    # email; channel: where the code went (sms or email).
+    AuditAction.DEBTOR_CONTACT_CODE_SENT: _keys(after="field channel"),
+    # The changed field before and after (phone or email); notified: the channels told of
+    # the change (the old number or address, and the portal inbox); user_email: the
+    # sign-in's email when it followed the change.
+    AuditAction.DEBTOR_CONTACT_CHANGED: _keys("phone email", "phone email notified user_email"),
+    # Each changed preference before and after.
+    AuditAction.DEBTOR_PREFERENCES_CHANGED: _keys(_PREFERENCES, _PREFERENCES),
     AuditAction.DOCUMENT_UPLOADED: _keys(after="sha256"),
     AuditAction.DOCUMENT_DOWNLOADED: _keys(),
     # On the debtor. purpose: activation or reset; invitation: its reference (activation);

@@ -7,6 +7,7 @@ from django.db.models.functions import Replace
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.phones import SEPARATORS
+from negotiation.policy import CONTACT_HOURS
 from negotiation.references import new_debtor_reference
 
 
@@ -27,6 +28,14 @@ def phone_digits() -> models.Func:
         expression = Replace(expression, models.Value(separator), models.Value(""))
     assert isinstance(expression, models.Func)
     return expression
+
+
+class PreferredChannel(models.TextChoices):
+    """How a debtor with both a phone and an email prefers to hear from the bank (empty: by
+    both). Messages about the sign-in itself go where they must whatever this says."""
+
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message")
 
 
 class Debtor(models.Model):
@@ -55,6 +64,24 @@ class Debtor(models.Model):
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )
     timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    # A default in the database too: the imports insert debtors in bulk SQL.
+    preferred_channel = models.CharField(
+        _("preferred channel"),
+        max_length=8,
+        choices=PreferredChannel.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    # The hours the debtor prefers to be contacted, in their time zone: from the first hour
+    # to the second (exclusive), inside the allowed contact hours (policy.CONTACT_HOURS).
+    # Both empty: any time within the allowed hours.
+    contact_from_hour = models.PositiveSmallIntegerField(
+        _("contact from (hour)"), null=True, blank=True
+    )
+    contact_until_hour = models.PositiveSmallIntegerField(
+        _("contact until (hour)"), null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -63,8 +90,35 @@ class Debtor(models.Model):
         verbose_name_plural = _("debtors")
         permissions = [("view_debtor_contact", "Can see debtors' names and contact details")]
         indexes = [models.Index(phone_digits(), name="debtor_phone_digits")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(contact_from_hour__isnull=True, contact_until_hour__isnull=True)
+                | models.Q(
+                    # Stated, since a comparison with NULL would pass the check.
+                    contact_from_hour__isnull=False,
+                    contact_until_hour__isnull=False,
+                    contact_from_hour__gte=CONTACT_HOURS[0],
+                    contact_until_hour__lte=CONTACT_HOURS[1],
+                    contact_from_hour__lt=models.F("contact_until_hour"),
+                ),
+                name="debtor_contact_window_within_hours",
+            )
+        ]
 
     def __str__(self) -> str:
         # The reference, never the name: page titles, breadcrumbs, dropdowns and logs must
         # not show a name to staff who may not see it (PIPL minimum necessary).
         return self.reference
+
+    @property
+    def contact_hours(self) -> tuple[int, int]:
+        """The hours the debtor may be contacted: their own window, or the allowed hours."""
+        if self.contact_from_hour is None or self.contact_until_hour is None:
+            return CONTACT_HOURS
+        return (self.contact_from_hour, self.contact_until_hour)
+
+    @property
+    def contact_window_label(self) -> str:
+        """The hours the debtor may be contacted, as "09:00-18:00"."""
+        start, end = self.contact_hours
+        return f"{start:02d}:00-{end:02d}:00"

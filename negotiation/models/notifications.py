@@ -32,6 +32,7 @@ class NotificationEvent(models.TextChoices):
     INVITATION = "access.invitation", _("Invitation to set up a sign-in")
     PASSWORD_RESET = "access.password_reset", _("Link to choose a new password")
     PASSWORD_CHANGED = "access.password_changed", _("Password changed")
+    CONTACT_CHANGED = "access.contact_changed", _("Phone number or email changed")
 
 
 class NotificationPage(models.TextChoices):
@@ -71,6 +72,8 @@ NOTIFICATION_CONTEXT: dict[NotificationEvent, frozenset[str]] = {
     NotificationEvent.INVITATION: frozenset({"link", "hours"}),
     NotificationEvent.PASSWORD_RESET: frozenset({"link", "minutes"}),
     NotificationEvent.PASSWORD_CHANGED: frozenset({"changed_on"}),
+    # field: "phone" or "email", what changed; sent to the old number or address.
+    NotificationEvent.CONTACT_CHANGED: frozenset({"changed_on", "field"}),
 }
 # About the sign-in itself: each has its own text message (templates/sms/<event>.txt), since
 # it says nothing of a debt, and its email does not ask the debtor to sign in to read more.
@@ -79,6 +82,7 @@ ACCESS_EVENTS = frozenset(
         NotificationEvent.INVITATION,
         NotificationEvent.PASSWORD_RESET,
         NotificationEvent.PASSWORD_CHANGED,
+        NotificationEvent.CONTACT_CHANGED,
     }
 )
 # The message carries a one-time link: sent by email or SMS only (never to the inbox of a
@@ -130,6 +134,9 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)  # why the last attempt failed, for the admin
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)  # portal inbox only
+    # Where the message goes when it is not the debtor's number or address on file at
+    # delivery: the old one, told that it was replaced (empty: the one on file).
+    address = models.CharField(max_length=254, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,4 +1,6 @@
-"""One-time codes by SMS: six digits, five minutes, five tries, sent to the phone on file.
+"""One-time codes by SMS: six digits, five minutes, five tries, sent to the phone on file;
+or, to confirm a new phone number or email, to that new number or address (the code is then
+bound to it: it confirms that value and no other).
 
 Only a keyed digest of each code is stored (HMAC-SHA256 with the secret key, over a salt of
 its own): six digits have a million values, so a plain hash would be undone in a moment by
@@ -10,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -35,18 +39,29 @@ from negotiation.sms import send_sms
 _KEY_SALT = "negotiation.one-time-code"
 
 
-def _digest(code: str, *, salt: str, purpose: str) -> str:
-    return salted_hmac(_KEY_SALT, f"{purpose}:{salt}:{code}", algorithm="sha256").hexdigest()
+def _digest(code: str, *, salt: str, purpose: str, target: str = "") -> str:
+    message = f"{purpose}:{salt}:{code}" + (f":{target}" if target else "")
+    return salted_hmac(_KEY_SALT, message, algorithm="sha256").hexdigest()
 
 
-def send_code(debtor: Debtor, *, purpose: CodePurpose, now: dt.datetime) -> OneTimeCode:
+def send_code(
+    debtor: Debtor,
+    *,
+    purpose: CodePurpose,
+    now: dt.datetime,
+    phone: str = "",
+    email: str = "",
+) -> OneTimeCode:
     """Make a new code for ``debtor`` and ``purpose`` and text it to their phone, in their
     language; any earlier code for the same purpose stops working (only the latest counts).
+    With ``phone`` or ``email``, the code goes to that new number (SMS) or address (email)
+    instead, and only confirms that value (``check_code(..., target=...)``).
 
     Raises ``NoMobileNumber`` without a phone on file, ``CodeNotSentYet`` within a minute of
-    the last code or after five in an hour, ``CodeNotSent`` if the SMS backend fails (then
-    nothing is stored)."""
-    if not debtor.phone:
+    the last code or after five in an hour, ``CodeNotSent`` if the SMS or mail backend fails
+    (then nothing is stored)."""
+    target = email or phone
+    if not target and not debtor.phone:
         raise NoMobileNumber
     recent = list(
         OneTimeCode.objects.filter(
@@ -61,24 +76,28 @@ def send_code(debtor: Debtor, *, purpose: CodePurpose, now: dt.datetime) -> OneT
         row = OneTimeCode.objects.create(
             debtor=debtor,
             purpose=purpose,
-            code_hash=_digest(code, salt=salt, purpose=purpose),
+            code_hash=_digest(code, salt=salt, purpose=purpose, target=target),
             salt=salt,
             created_at=now,
             expires_at=now + CODE_VALID,
         )
+        context = {"code": code, "minutes": int(CODE_VALID.total_seconds() // 60)}
         with translation.override(debtor.preferred_language):
-            text = render_to_string(
-                "sms/code.txt", {"code": code, "minutes": int(CODE_VALID.total_seconds() // 60)}
-            ).strip()
+            text = render_to_string("emails/code.txt" if email else "sms/code.txt", context).strip()
         try:
-            send_sms(debtor.phone, text)
+            if email:
+                subject, _, body = text.partition("\n")
+                send_mail(subject.strip(), body.strip(), settings.DEFAULT_FROM_EMAIL, [email])
+            else:
+                send_sms(phone or debtor.phone, text)
         except OSError as error:
             raise CodeNotSent from error
     return row
 
 
-def check_code(code_id: int, entered: str, *, now: dt.datetime) -> OneTimeCode:
-    """Whether ``entered`` is the code ``code_id``: then it is used up and returned.
+def check_code(code_id: int, entered: str, *, now: dt.datetime, target: str = "") -> OneTimeCode:
+    """Whether ``entered`` is the code ``code_id`` (sent to ``target``, a new number or
+    address, when it was sent to one): then it is used up and returned.
     ``WrongCode`` counts a try; ``CodeNoLongerValid`` when it is used, expired, replaced by
     a newer code or out of tries (its fifth wrong try says so at once)."""
     with transaction.atomic():
@@ -86,7 +105,8 @@ def check_code(code_id: int, entered: str, *, now: dt.datetime) -> OneTimeCode:
         if row is None or not _still_valid(row, now):
             raise CodeNoLongerValid
         if constant_time_compare(
-            _digest(entered.strip(), salt=row.salt, purpose=row.purpose), row.code_hash
+            _digest(entered.strip(), salt=row.salt, purpose=row.purpose, target=target),
+            row.code_hash,
         ):
             row.used_at = now
             row.save(update_fields=["used_at"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -67,7 +67,13 @@ ALL_CHANNELS = (NotificationChannel.PORTAL, *EXTERNAL_CHANNELS)
 # Sent the moment they are written, whatever the hour: the debtor has just asked for the
 # link (a reset), or must hear at once that their password changed. They are answers and
 # warnings, not collection contacts, which keep to 08:00-21:00.
-AT_ONCE_EVENTS = frozenset({NotificationEvent.PASSWORD_RESET, NotificationEvent.PASSWORD_CHANGED})
+AT_ONCE_EVENTS = frozenset(
+    {
+        NotificationEvent.PASSWORD_RESET,
+        NotificationEvent.PASSWORD_CHANGED,
+        NotificationEvent.CONTACT_CHANGED,
+    }
+)
 # A failed delivery is tried again after 2, 4, 8 and 16 minutes (within contact hours),
 # then left FAILED, with its error, for staff to send again.
 MAX_ATTEMPTS = 5
@@ -95,6 +101,7 @@ def notify_debtor(
     account: CreditAccount | None = None,
     context: dict[str, str] | None = None,
     channels: Collection[str] = ALL_CHANNELS,
+    to: Mapping[str, str] | None = None,
 ) -> list[Notification]:
     """A portal notification, an email and a text message about ``event`` (or only the
     ``channels`` given); ``key`` names the occasion, so the same occasion never notifies
@@ -102,14 +109,25 @@ def notify_debtor(
 
     The portal notice is immediate. Email (to an address on file) and SMS (to a phone on
     file) keep the contact rules: scheduled for the next time within 08:00-21:00 in the
-    debtor's timezone (``AT_ONCE_EVENTS`` aside); for reminders, none while the account is
-    disputed and at most 7 per account in 7 days (decisions and receipts are not capped)."""
+    debtor's timezone, or inside the debtor's own window within them (``AT_ONCE_EVENTS``
+    aside); for reminders, none while the account is disputed and at most 7 per account in
+    7 days (decisions and receipts are not capped). A debtor with both a phone and an email
+    who prefers one hears by that one only, except about the sign-in (``ACCESS_EVENTS``).
+
+    ``to`` sends a channel to another number or address than the one on file (the old one,
+    told of its replacement); an empty one there sends nothing on that channel."""
     now = timezone.now()
     account = request.account if request is not None else account
     occasion = f"{event}:{key}"
-    chosen = [NotificationChannel.PORTAL] if NotificationChannel.PORTAL in channels else []
+    chosen: list[str] = (
+        [NotificationChannel.PORTAL] if NotificationChannel.PORTAL in channels else []
+    )
+    addresses = {c: (to or {}).get(c, _address(debtor, c)) for c in EXTERNAL_CHANNELS}
     if _may_contact(event, account, now):
-        chosen += [c for c in EXTERNAL_CHANNELS if c in channels and _address(debtor, c)]
+        external: list[str] = [c for c in EXTERNAL_CHANNELS if c in channels and addresses[c]]
+        if event not in ACCESS_EVENTS and debtor.preferred_channel in external:
+            external = [debtor.preferred_channel]
+        chosen += external
     written = []
     for channel in chosen:
         immediate = channel == NotificationChannel.PORTAL
@@ -127,6 +145,7 @@ def notify_debtor(
                 "scheduled_for": scheduled,
                 "status": NotificationStatus.SENT if immediate else NotificationStatus.PENDING,
                 "sent_at": now if immediate else None,
+                "address": (to or {}).get(channel, ""),
             },
         )
         if created:
@@ -141,12 +160,13 @@ def _address(debtor: Debtor, channel: str) -> str:
 
 
 def in_contact_hours(debtor: Debtor, now: dt.datetime) -> dt.datetime:
-    """``now`` if it is within 08:00-21:00 where the debtor lives, else the next 08:00."""
+    """``now`` if it is within 08:00-21:00 where the debtor lives (or the narrower window the
+    debtor chose inside them), else the next opening."""
     try:
         tz: dt.tzinfo = ZoneInfo(debtor.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         tz = ZoneInfo(settings.TIME_ZONE)
-    return policy.next_allowed_time(now, tz)
+    return policy.next_allowed_time(now, tz, hours=debtor.contact_hours)
 
 
 def _may_contact(event: str, account: CreditAccount | None, now: dt.datetime) -> bool:
@@ -265,10 +285,10 @@ def _send(notification: Notification) -> None:
     debtor = notification.debtor
     with translation.override(debtor.preferred_language):
         if notification.channel == NotificationChannel.SMS:
-            send_sms(debtor.phone, sms_text(notification))
+            send_sms(notification.address or debtor.phone, sms_text(notification))
             return
         subject, body = email_text(notification)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [debtor.email])
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notification.address or debtor.email])
 
 
 def email_text(notification: Notification) -> tuple[str, str]:

@@ -27,6 +27,7 @@ SAMPLE = {
     "hours": "72",
     "minutes": "60",
     "changed_on": "2027-01-15",
+    "field": "phone",
 }
 LATIN = re.compile(r"[A-Za-z]")
 
@@ -70,6 +71,20 @@ def test_each_template_uses_only_the_context_its_event_carries(event):
         assert notification_text(event, {**context_of(event), **others}) == notification_text(
             event, context_of(event)
         )
+
+
+@pytest.mark.parametrize(
+    ("language", "phone", "email"),
+    [("en", "mobile number", "email address"), ("zh-hans", "手机号码", "电子邮箱地址")],
+)
+def test_a_changed_contact_says_which_one_changed(language, phone, email):
+    event = NotificationEvent.CONTACT_CHANGED
+    with translation.override(language):
+        by_phone = notification_text(event, {"changed_on": "2027-01-15", "field": "phone"})
+        by_email = notification_text(event, {"changed_on": "2027-01-15", "field": "email"})
+    assert phone in by_phone.subject + by_phone.message
+    assert email in by_email.subject + by_email.message
+    assert email not in by_phone.message
 
 
 @pytest.mark.parametrize(

@@ -71,8 +71,15 @@ DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "rights": (None, ("GET",)),
     "plan_detail": ("plan", ("GET", "POST")),
     "plan_agreement_pdf": ("plan", ("GET",)),
+    # The profile: always the signed-in debtor's own, so it names no object.
+    "profile": (None, ("GET", "POST")),
+    "profile_phone": (None, ("GET", "POST")),
+    "profile_email": (None, ("GET", "POST")),
+    "profile_contact_code": (None, ("GET", "POST")),
 }
 OPEN_TO_ANYONE = {"rights"}
+# A later step of a flow the visitor has not started: back to its first page.
+FLOW_STEPS = {"profile_contact_code": "negotiation:profile"}
 # The way in, in the debtor site but for people not signed in yet: the methods each answers
 # and what it answers the anonymous visitor with no flow started (an unknown link: 404; a
 # later step: back to the sign-in) and anyone signed in (sent on, like the sign-in page).
@@ -165,8 +172,11 @@ def test_another_debtor_gets_a_404_and_changes_nothing(world, name, method):
     assert client.login(username=stranger.user.username, password=PASSWORD)
     before = _changes()
     response = _call(client, method, _url(name, world))
-    if DEBTOR_URLS[name][0] is None:
-        assert response.status_code == 200  # their own dashboard, inbox, rights
+    if name in FLOW_STEPS:
+        assert response.status_code == 302
+        assert response["Location"] == reverse(FLOW_STEPS[name])
+    elif DEBTOR_URLS[name][0] is None:
+        assert response.status_code == 200  # their own dashboard, inbox, rights, profile
     else:
         assert response.status_code == 404
     assert _changes() == before
