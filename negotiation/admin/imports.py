@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.admin.mixins import ReadOnlyMixin
 from negotiation.forms.imports import UploadImportForm
 from negotiation.http import StaffRequest, staff_user
-from negotiation.models import ImportKind, ImportRun, ImportStatus
-from negotiation.roles import UPLOAD_IMPORT
+from negotiation.models import Debtor, ImportKind, ImportRun, ImportStatus
+from negotiation.roles import INVITE_DEBTOR, UPLOAD_IMPORT
 from negotiation.services.imports import import_progress, problems_csv, start_upload
+from negotiation.services.onboarding import invite_debtors
 
 SHOWN_PROBLEMS = 200  # on the page; the CSV has them all
 
@@ -60,6 +62,7 @@ class ImportRunAdmin(ReadOnlyMixin, admin.ModelAdmin[ImportRun]):
             route("upload/", self.upload_view, "upload"),
             route("<int:object_id>/progress/", self.progress_view, "progress"),
             route("<int:object_id>/problems.csv", self.problems_view, "problems"),
+            route("<int:object_id>/invite/", self.invite_view, "invite"),
             *super().get_urls(),
         ]
 
@@ -105,6 +108,9 @@ class ImportRunAdmin(ReadOnlyMixin, admin.ModelAdmin[ImportRun]):
             "running": run.status == ImportStatus.RUNNING,
             "done": import_progress(run),
             "kinds": ImportKind,
+            "can_invite": request.user.has_perm(INVITE_DEBTOR)
+            and run.kind == ImportKind.ACCOUNTS
+            and run.status == ImportStatus.DONE,
             "bad_rows": bad_rows,
             "shown_problems": run.problems[:SHOWN_PROBLEMS],
             "more_problems": max(len(run.problems) - SHOWN_PROBLEMS, 0),
@@ -117,6 +123,33 @@ class ImportRunAdmin(ReadOnlyMixin, admin.ModelAdmin[ImportRun]):
         response = HttpResponse(problems_csv(run), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-bad-rows.csv"'
         return response
+
+    def invite_view(self, request: StaffRequest, object_id: int) -> HttpResponse:
+        """Invite every debtor of this import who is not signed up or invited yet."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm(INVITE_DEBTOR):
+            raise PermissionDenied
+        run = self._run_for(request, object_id)
+        outcome = invite_debtors(
+            Debtor.objects.filter(import_run=run), actor=staff_user(request), now=timezone.now()
+        )
+        self.message_user(
+            request,
+            _(
+                "%(sent)d invited. Not invited: %(active)d already signed up, %(open)d with a "
+                "link still open (send a new link to replace it), %(no_mobile)d without a "
+                "mobile number on file."
+            )
+            % {
+                "sent": len(outcome.issued),
+                "active": outcome.already_active,
+                "open": outcome.already_invited,
+                "no_mobile": outcome.without_mobile,
+            },
+            messages.SUCCESS if outcome.issued else messages.WARNING,
+        )
+        return HttpResponseRedirect(reverse("admin:negotiation_importrun_progress", args=[run.pk]))
 
     def _run_for(self, request: StaffRequest, object_id: int) -> ImportRun:
         if not self.has_view_permission(request):

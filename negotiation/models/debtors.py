@@ -46,6 +46,15 @@ class Debtor(models.Model):
     external_id = models.CharField(
         _("bank's debtor id"), max_length=64, unique=True, null=True, blank=True
     )
+    # The import that last listed this debtor: staff invite "the debtors of this import".
+    import_run = models.ForeignKey(
+        "negotiation.ImportRun",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="debtors",
+        verbose_name=_("last import"),
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

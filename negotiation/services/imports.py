@@ -120,9 +120,9 @@ def import_accounts(
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                written = _import_with_copy(checked, problems, actor)
+                written = _import_with_copy(checked, problems, actor, run)
             else:
-                written = _import_with_orm(checked, problems, actor)
+                written = _import_with_orm(checked, problems, actor, run)
             if problems and not skip_invalid:
                 raise _Refused
             _finish(run, ImportStatus.DONE, problems, written.counts, actor)
@@ -255,7 +255,7 @@ def _staged(row: AccountRow, debtor_reference: str, account_reference: str) -> t
 
 
 def _import_with_copy(
-    rows: Iterator[AccountRow], problems: list[Problem], actor: User | None
+    rows: Iterator[AccountRow], problems: list[Problem], actor: User | None, run: ImportRun
 ) -> _Written:
     debtor, account = Debtor._meta.db_table, CreditAccount._meta.db_table
     with connection.cursor() as cursor:
@@ -280,6 +280,11 @@ def _import_with_copy(
         counts.debtors_created, counts.debtors_updated = _upsert_debtors(cursor, debtor, actor)
         counts.accounts_created, counts.accounts_updated, ids = _upsert_accounts(
             cursor, account, debtor, actor
+        )
+        cursor.execute(
+            f"""UPDATE {debtor} SET import_run_id = %s
+                WHERE external_id IN (SELECT external_id FROM import_staging)""",
+            [run.pk],
         )
     return _Written(counts, ids)
 
@@ -435,13 +440,17 @@ def _upsert_accounts(
 
 
 def _import_with_orm(
-    rows: Iterator[AccountRow], problems: list[Problem], actor: User | None
+    rows: Iterator[AccountRow], problems: list[Problem], actor: User | None, run: ImportRun
 ) -> _Written:
     """The same rules for SQLite (development): debtors and accounts matched in batches,
     created with ``bulk_create``, changed with ``bulk_update``, each change audited."""
     written = _Written(_Counts(), [])
     for batch in _batches(rows):
         _orm_batch(batch, problems, actor, written)
+        bad = {p.line for p in problems}
+        Debtor.objects.filter(
+            external_id__in={row.debtor_external_id for row in batch if row.line not in bad}
+        ).update(import_run=run)
     return written
 
 

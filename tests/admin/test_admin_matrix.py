@@ -143,6 +143,9 @@ BUTTONS: dict[str, Button] = {
     "negotiation_importrun_upload": Button("GET", ("negotiation.upload_import",), ""),
     "negotiation_importrun_progress": Button("GET", ("negotiation.view_importrun",), "run"),
     "negotiation_importrun_problems": Button("GET", ("negotiation.view_importrun",), "run"),
+    "negotiation_importrun_invite": Button(
+        "POST", ("negotiation.view_importrun", "negotiation.invite_debtor"), "run"
+    ),
 }
 
 

@@ -129,3 +129,19 @@ def test_an_xlsx_upload_is_imported(bank):
     bank.post(UPLOAD, data)
     assert ImportRun.objects.get().status == "done"
     assert CreditAccount.objects.count() == 2
+
+
+def test_the_debtors_of_an_import_are_invited_from_its_page(bank, sms_outbox):
+    upload(bank, csv_text([account_row(1), account_row(2), account_row(3, debtor=2)]))
+    run = ImportRun.objects.get()
+    assert set(run.debtors.values_list("external_id", flat=True)) == {
+        "CUST-0000001",
+        "CUST-0000002",
+    }
+    page = bank.get(reverse("admin:negotiation_importrun_progress", args=[run.pk]))
+    assert "Invite the debtors of this import" in page.content.decode()
+    invite = reverse("admin:negotiation_importrun_invite", args=[run.pk])
+    done = bank.post(invite, follow=True).content.decode()
+    assert "2 invited" in done
+    again = bank.post(invite, follow=True).content.decode()
+    assert "0 invited" in again  # each has a link still open: nobody is invited twice
