@@ -16,6 +16,7 @@ from negotiation.services import (
     imports,
     notifications,
     offers,
+    onboarding,
     requests,
 )
 
@@ -85,3 +86,9 @@ def run_import(run_id: int) -> str:
     """Import an uploaded bank file (all or nothing, in one transaction). Not retried: the
     file is deleted after one attempt, and a failed run says so on its page."""
     return str(imports.run_stored_import(run_id, today=timezone.localdate()).status)
+
+
+@shared_task
+def purge_identity_records() -> int:
+    """Daily: identity-check failures and one-time codes no limit reads any more (beat)."""
+    return onboarding.purge_identity_records(now=timezone.now())

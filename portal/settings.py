@@ -235,6 +235,11 @@ DEFAULT_PERIODIC_TASKS: dict[str, dict[str, Any]] = {
         "task": "negotiation.tasks.follow_plans",
         "crontab": {"hour": "6", "minute": "0"},
     },
+    # Nightly: identity-check failures and one-time codes no limit reads any more.
+    "purge-identity-records": {
+        "task": "negotiation.tasks.purge_identity_records",
+        "crontab": {"hour": "3", "minute": "30"},
+    },
 }
 
 # Business settings: editable per deployment, never buried in code.

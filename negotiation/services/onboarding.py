@@ -38,12 +38,14 @@ from negotiation.models import (
     Notification,
     NotificationChannel,
     NotificationEvent,
+    OneTimeCode,
     User,
 )
 from negotiation.models.debtors import hash_national_id
 from negotiation.models.invitations import token_hash
 from negotiation.roles import INVITE_DEBTOR
 from negotiation.selectors.onboarding import (
+    FAILURE_WINDOW,
     AccessLink,
     debtor_with_email,
     debtors_with_phone,
@@ -411,3 +413,22 @@ def _other_channels(debtor: Debtor, now: dt.datetime) -> list[str]:
     )
     others = [c for c in have if c not in used]
     return others or have
+
+
+# Kept a little longer than any limit reads them (a day for failures, an hour for codes), so
+# a purge can never lift a rest early.
+FAILURES_KEPT = FAILURE_WINDOW * 2
+CODES_KEPT = dt.timedelta(days=1)
+
+
+def purge_identity_records(*, now: dt.datetime) -> int:
+    """Delete the identity-check failures and one-time codes no limit reads any more (a
+    daily job): a code is a secret's hash and a failure holds an address, and neither is
+    needed once it can no longer count. Returns how many rows went."""
+    with transaction.atomic():
+        failures, _by_model = IdentityCheckFailure.objects.filter(
+            at__lt=now - FAILURES_KEPT
+        ).delete()
+        codes, _by_model = OneTimeCode.objects.filter(expires_at__lt=now - CODES_KEPT).delete()
+    logger.info("purged %d identity-check failures and %d one-time codes", failures, codes)
+    return failures + codes

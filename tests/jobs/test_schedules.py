@@ -23,6 +23,7 @@ JOBS = {
     "escalate-overdue-requests": "negotiation.tasks.escalate_overdue_requests",
     "refresh-aging": "negotiation.tasks.refresh_aging",
     "follow-plans": "negotiation.tasks.follow_plans",
+    "purge-identity-records": "negotiation.tasks.purge_identity_records",
 }
 
 
