@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
@@ -16,6 +16,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.admin.mixins import ReadOnlyMixin
+from negotiation.admin.onboarding import report_invitations
 from negotiation.forms.imports import UploadImportForm
 from negotiation.http import StaffRequest, staff_user
 from negotiation.models import Debtor, ImportKind, ImportRun, ImportStatus
@@ -100,7 +101,6 @@ class ImportRunAdmin(ReadOnlyMixin, admin.ModelAdmin[ImportRun]):
 
     def progress_view(self, request: StaffRequest, object_id: int) -> HttpResponse:
         run = self._run_for(request, object_id)
-        bad_rows = len({line for line, _column, _reason in run.problems})
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -111,7 +111,7 @@ class ImportRunAdmin(ReadOnlyMixin, admin.ModelAdmin[ImportRun]):
             "can_invite": request.user.has_perm(INVITE_DEBTOR)
             and run.kind == ImportKind.ACCOUNTS
             and run.status == ImportStatus.DONE,
-            "bad_rows": bad_rows,
+            "bad_rows": run.bad_lines,
             "shown_problems": run.problems[:SHOWN_PROBLEMS],
             "more_problems": max(len(run.problems) - SHOWN_PROBLEMS, 0),
             "title": _("Import of %(file)s") % {"file": run.file_name},
@@ -134,21 +134,7 @@ class ImportRunAdmin(ReadOnlyMixin, admin.ModelAdmin[ImportRun]):
         outcome = invite_debtors(
             Debtor.objects.filter(import_run=run), actor=staff_user(request), now=timezone.now()
         )
-        self.message_user(
-            request,
-            _(
-                "%(sent)d invited. Not invited: %(active)d already signed up, %(open)d with a "
-                "link still open (send a new link to replace it), %(no_mobile)d without a "
-                "mobile number on file."
-            )
-            % {
-                "sent": len(outcome.issued),
-                "active": outcome.already_active,
-                "open": outcome.already_invited,
-                "no_mobile": outcome.without_mobile,
-            },
-            messages.SUCCESS if outcome.issued else messages.WARNING,
-        )
+        report_invitations(self, request, outcome)
         return HttpResponseRedirect(reverse("admin:negotiation_importrun_progress", args=[run.pk]))
 
     def _run_for(self, request: StaffRequest, object_id: int) -> ImportRun:

@@ -25,7 +25,12 @@ from negotiation.http import StaffRequest
 from negotiation.models import Debtor, Invitation, PortalAccess
 from negotiation.models.invitations import open_invitations
 from negotiation.roles import INVITE_DEBTOR
-from negotiation.services.onboarding import invite_debtors, resend_invitation, revoke_invitation
+from negotiation.services.onboarding import (
+    InvitationOutcome,
+    invite_debtors,
+    resend_invitation,
+    revoke_invitation,
+)
 
 
 def portal_access(debtor: Debtor, now: dt.datetime) -> PortalAccess:
@@ -88,21 +93,7 @@ class DebtorInvitations(admin.ModelAdmin[Debtor]):
     )
     def invite_action(self, request: StaffRequest, queryset: QuerySet[Debtor]) -> None:
         outcome = invite_debtors(queryset, actor=request.user, now=timezone.now())
-        self.message_user(
-            request,
-            _(
-                "%(sent)d invited. Not invited: %(active)d already signed up, %(open)d with a "
-                "link still open (send a new link to replace it), %(no_mobile)d without a "
-                "mobile number on file."
-            )
-            % {
-                "sent": len(outcome.issued),
-                "active": outcome.already_active,
-                "open": outcome.already_invited,
-                "no_mobile": outcome.without_mobile,
-            },
-            messages.SUCCESS if outcome.issued else messages.WARNING,
-        )
+        report_invitations(self, request, outcome)
 
     @admin.action(
         description=_("Send the selected debtors a new invitation link"), permissions=["invite"]
@@ -217,3 +208,23 @@ class DebtorInvitations(admin.ModelAdmin[Debtor]):
                 }
             )
         return super().change_view(request, object_id, form_url, context)
+
+
+def report_invitations(model_admin: Any, request: HttpRequest, outcome: InvitationOutcome) -> None:
+    """The staff's message after inviting several debtors: how many were invited, and why
+    the others were not."""
+    model_admin.message_user(
+        request,
+        _(
+            "%(sent)d invited. Not invited: %(active)d already signed up, %(open)d with a "
+            "link still open (send a new link to replace it), %(no_mobile)d without a "
+            "mobile number on file."
+        )
+        % {
+            "sent": len(outcome.issued),
+            "active": outcome.already_active,
+            "open": outcome.already_invited,
+            "no_mobile": outcome.without_mobile,
+        },
+        messages.SUCCESS if outcome.issued else messages.WARNING,
+    )

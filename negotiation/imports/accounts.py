@@ -47,6 +47,8 @@ COLUMNS = (
     "oldest_unpaid_due_date",
     "status",
 )
+# The account's own columns, as the model names its fields (the import writes them as they are).
+ACCOUNT_COLUMNS = COLUMNS[COLUMNS.index("product") :]
 AMOUNTS = ("credit_limit", "principal", "interest", "fees", "penalty", "minimum_due")
 # The debtor's own columns: every row of one debtor must agree on them.
 DEBTOR_COLUMNS = ("full_name", "national_id", "phone", "email", "language", "timezone")

@@ -51,3 +51,8 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name}"
+
+    @property
+    def bad_lines(self) -> int:
+        """How many lines of the file had a problem (a line may have several)."""
+        return len({line for line, _column, _reason in self.problems})

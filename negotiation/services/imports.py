@@ -25,7 +25,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from negotiation.exceptions import ServiceError
-from negotiation.imports.accounts import COLUMNS, AccountRow, Vocabulary, read_accounts, xlsx_rows
+from negotiation.imports.accounts import (
+    ACCOUNT_COLUMNS,
+    COLUMNS,
+    AccountRow,
+    Vocabulary,
+    read_accounts,
+    xlsx_rows,
+)
 from negotiation.imports.payments import read_payments
 from negotiation.imports.table import FileRefused, Problem, csv_rows, decode
 from negotiation.models import (
@@ -48,20 +55,6 @@ from negotiation.services.audit import record_event, record_field_changes
 from negotiation.services.payments import ImportRefused as PaymentImportRefused
 from negotiation.services.payments import import_payments
 
-DEBTOR_FIELDS = ("full_name", "phone", "email", "preferred_language", "timezone")
-ACCOUNT_FIELDS = (
-    "product",
-    "card_last4",
-    "currency",
-    "credit_limit",
-    "principal",
-    "interest",
-    "fees",
-    "penalty",
-    "minimum_due",
-    "oldest_unpaid_due_date",
-    "status",
-)
 BATCH = 2000
 
 
@@ -70,7 +63,7 @@ class ImportRefused(ServiceError):
 
     def __init__(self, run: ImportRun) -> None:
         super().__init__(
-            _("%(count)d bad row(s); nothing was imported.") % {"count": _bad_lines(run)}
+            _("%(count)d bad row(s); nothing was imported.") % {"count": run.bad_lines}
         )
         self.run = run
 
@@ -164,7 +157,7 @@ def _finish(
 ) -> None:
     run.status = status
     run.problems = [[p.line, p.column, p.reason] for p in sorted(problems)]
-    run.rows_skipped = _bad_lines(run) if status == ImportStatus.DONE else 0
+    run.rows_skipped = run.bad_lines if status == ImportStatus.DONE else 0
     for name, value in vars(counts).items():
         setattr(run, name, value)
     run.finished_at = timezone.now()
@@ -182,10 +175,6 @@ def _finish(
             **vars(counts),
         },
     )
-
-
-def _bad_lines(run: ImportRun) -> int:
-    return len({line for line, _column, _reason in run.problems})
 
 
 # --- PostgreSQL: COPY into staging, then set-based upserts ----------------------------------
@@ -240,17 +229,7 @@ def _staged(row: AccountRow, debtor_reference: str, account_reference: str) -> t
         row.timezone,
         row.account_number,
         account_reference,
-        row.product,
-        row.card_last4,
-        row.currency,
-        row.credit_limit,
-        row.principal,
-        row.interest,
-        row.fees,
-        row.penalty,
-        row.minimum_due,
-        row.oldest_unpaid_due_date,
-        row.status,
+        *(getattr(row, name) for name in ACCOUNT_COLUMNS),
     )
 
 
@@ -401,11 +380,11 @@ def _upsert_debtors(cursor: Any, debtor: str, actor: User | None) -> tuple[int, 
 def _upsert_accounts(
     cursor: Any, account: str, debtor: str, actor: User | None
 ) -> tuple[int, int, list[int]]:
-    columns = [(name, name) for name in ACCOUNT_FIELDS]
-    listed = ", ".join(ACCOUNT_FIELDS)
+    columns = [(name, name) for name in ACCOUNT_COLUMNS]
+    listed = ", ".join(ACCOUNT_COLUMNS)
     cursor.execute(
         f"""CREATE TEMPORARY TABLE import_accounts_before ON COMMIT DROP AS
-            SELECT a.id, {", ".join(f"a.{name}" for name in ACCOUNT_FIELDS)}
+            SELECT a.id, {", ".join(f"a.{name}" for name in ACCOUNT_COLUMNS)}
             FROM {account} a
             WHERE a.account_number IN (SELECT account_number FROM import_staging)"""
     )
@@ -413,12 +392,12 @@ def _upsert_accounts(
         f"""INSERT INTO {account} (reference, account_number, debtor_id, {listed},
                 days_past_due_stored, stage_stored, created_at)
             SELECT s.account_reference, s.account_number, d.id,
-                {", ".join(f"s.{name}" for name in ACCOUNT_FIELDS)}, 0, 'current', now()
+                {", ".join(f"s.{name}" for name in ACCOUNT_COLUMNS)}, 0, 'current', now()
             FROM import_staging s JOIN {debtor} d ON d.external_id = s.external_id
             ON CONFLICT (account_number) DO UPDATE SET
-                {", ".join(f"{name} = EXCLUDED.{name}" for name in ACCOUNT_FIELDS)}
-            WHERE ({", ".join(f"{account}.{name}" for name in ACCOUNT_FIELDS)})
-                IS DISTINCT FROM ({", ".join(f"EXCLUDED.{name}" for name in ACCOUNT_FIELDS)})
+                {", ".join(f"{name} = EXCLUDED.{name}" for name in ACCOUNT_COLUMNS)}
+            WHERE ({", ".join(f"{account}.{name}" for name in ACCOUNT_COLUMNS)})
+                IS DISTINCT FROM ({", ".join(f"EXCLUDED.{name}" for name in ACCOUNT_COLUMNS)})
             RETURNING id, (xmax = 0)"""
     )
     returned = cursor.fetchall()
@@ -521,7 +500,7 @@ def _orm_batch(
                 counts.debtors_updated += 1
         debtors[row.debtor_external_id] = debtor
         by_hash[hashes[row.line]] = debtor
-        values = {name: getattr(row, name) for name in ACCOUNT_FIELDS}
+        values = {name: getattr(row, name) for name in ACCOUNT_COLUMNS}
         account = accounts.get(row.account_number)
         if account is None:
             created = CreditAccount.objects.create(
