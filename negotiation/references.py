@@ -15,19 +15,23 @@ def new_reference(prefix: str) -> str:
     return f"{prefix}-{body[:4]}-{body[4:]}"
 
 
+# Random bytes to alphabet letters in one C call (bytes.translate): the bytes past the last
+# whole multiple of the alphabet's size are dropped, so every letter stays equally likely.
+_TO_ALPHABET = bytes(ord(ALPHABET[b % len(ALPHABET)]) for b in range(256))
+_UNEVEN = bytes(range(256 - 256 % len(ALPHABET), 256))
+
+
 def new_references(prefix: str, count: int) -> list[str]:
     """``count`` references at once, for bulk imports: the same alphabet and length, drawn
-    from one read of the system's random source (bytes past the last whole multiple of
-    the alphabet's size are dropped, so every character stays equally likely)."""
-    size, references = len(ALPHABET), list[str]()
-    limit = 256 - 256 % size
+    from one read of the system's random source per round."""
+    references = list[str]()
     while len(references) < count:
-        usable = [b % size for b in secrets.token_bytes(9 * (count - len(references))) if b < limit]
-        for start in range(0, len(usable) - 7, 8):
-            body = "".join(ALPHABET[i] for i in usable[start : start + 8])
-            references.append(f"{prefix}-{body[:4]}-{body[4:]}")
-            if len(references) == count:
-                break
+        wanted = count - len(references)
+        letters = secrets.token_bytes(9 * wanted).translate(_TO_ALPHABET, _UNEVEN).decode()
+        whole = min(len(letters) // 8, wanted) * 8
+        references += [
+            f"{prefix}-{letters[i : i + 4]}-{letters[i + 4 : i + 8]}" for i in range(0, whole, 8)
+        ]
     return references
 
 

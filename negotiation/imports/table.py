@@ -40,14 +40,17 @@ def csv_rows(
     """Each data row with its line number in the file (the header is line 1), every value
     stripped. A header other than ``columns``, in that order, refuses the whole file. Give
     an open text file to stream it: rows are read one at a time."""
-    reader = csv.DictReader(text.splitlines() if isinstance(text, str) else text)
-    if reader.fieldnames is None or [name.strip() for name in reader.fieldnames] != list(columns):
+    reader = csv.reader(text.splitlines() if isinstance(text, str) else text)
+    header = next(reader, None)
+    if header is None or [name.strip() for name in header] != list(columns):
         raise FileRefused(_("The header must be: %(columns)s") % {"columns": ",".join(columns)})
-    for line, raw in enumerate(reader, start=2):
-        yield (
-            line,
-            {
-                (name or "").strip(): (value if isinstance(value, str) else "").strip()
-                for name, value in raw.items()
-            },
-        )
+    width = len(columns)
+    for values in reader:
+        if not values:
+            continue  # a blank line, as a spreadsheet leaves between rows
+        # A short row reads as empty cells (each then told it is missing), extra cells past
+        # the last column are not read. The line is where the row ends in the file, as a
+        # text editor counts (blank lines included).
+        if len(values) < width:
+            values += [""] * (width - len(values))
+        yield reader.line_num, dict(zip(columns, map(str.strip, values[:width]), strict=True))

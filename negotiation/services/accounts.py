@@ -127,36 +127,52 @@ def end_aging_pauses(account: CreditAccount, *, on: dt.date, actor: User | None)
     return changed
 
 
-# Days past due, counted as delinquency.days_past_due does, in one statement for every
-# account: overdue days since the oldest unpaid due date, less the days of every agreed
-# pause that fall inside the overdue period (pauses never overlap: see pause_aging). Each
-# database spells date arithmetic its own way.
-_DPD_SQL = {
+# Days past due, counted as delinquency.days_past_due does: overdue days since the oldest
+# unpaid due date, less the days of every agreed pause that fall inside the overdue period
+# (pauses never overlap: see pause_aging). Each database spells date arithmetic its own way;
+# ``{due}`` is the due-date expression, ``{paused}`` the pause term (empty for an account
+# that cannot have a pause yet, one an import is creating).
+_OVERDUE_SQL = {
     "postgresql": """
-        CASE WHEN oldest_unpaid_due_date IS NULL OR oldest_unpaid_due_date >= %(today)s THEN 0
-        ELSE (%(today)s::date - oldest_unpaid_due_date) - COALESCE((
+        CASE WHEN {due} IS NULL OR {due} >= %(today)s THEN 0
+        ELSE (%(today)s::date - {due}){paused} END""",
+    "sqlite": """
+        CASE WHEN {due} IS NULL OR {due} >= %(today)s THEN 0
+        ELSE CAST(julianday(%(today)s) - julianday({due}) AS INTEGER){paused} END""",
+}
+_PAUSED_SQL = {
+    "postgresql": """ - COALESCE((
             SELECT SUM(GREATEST(0, LEAST(p.last_day, %(today)s::date)
                    - GREATEST(p.first_day, {table}.oldest_unpaid_due_date + 1) + 1))
-            FROM {pauses} p WHERE p.account_id = {table}.id), 0)
-        END""",
-    "sqlite": """
-        CASE WHEN oldest_unpaid_due_date IS NULL OR oldest_unpaid_due_date >= %(today)s THEN 0
-        ELSE CAST(julianday(%(today)s) - julianday(oldest_unpaid_due_date) AS INTEGER)
-            - COALESCE((
+            FROM {pauses} p WHERE p.account_id = {table}.id), 0)""",
+    "sqlite": """ - COALESCE((
             SELECT SUM(max(0, CAST(
                 julianday(min(p.last_day, %(today)s))
                 - julianday(max(p.first_day, date({table}.oldest_unpaid_due_date, '+1 day')))
                 AS INTEGER) + 1))
-            FROM {pauses} p WHERE p.account_id = {table}.id), 0)
-        END""",
+            FROM {pauses} p WHERE p.account_id = {table}.id), 0)""",
 }
 
 
-def _stage_sql() -> str:
-    """Stage by days, as ``delinquency.stage_for``, built from its ``STAGE_LIMITS`` table
-    (constants only: no value from outside reaches the SQL)."""
+def days_past_due_sql(*, due: str, with_pauses: bool = True) -> str:
+    """SQL for an account's days past due on ``%(today)s``: the stored accounts' (their
+    pauses subtracted), or, ``with_pauses=False``, a new account's from the due-date
+    expression ``due`` (an import's staging column). Built from constants only."""
+    vendor = connection.vendor
+    table = CreditAccount._meta.db_table
+    paused = (
+        _PAUSED_SQL[vendor].format(table=table, pauses=AgingPause._meta.db_table)
+        if with_pauses
+        else ""
+    )
+    return _OVERDUE_SQL[vendor].format(due=due, paused=paused)
+
+
+def stage_sql(days: str) -> str:
+    """Stage for the days in the SQL expression ``days``, as ``delinquency.stage_for``,
+    built from its ``STAGE_LIMITS`` table (constants only: no value from outside)."""
     branches = " ".join(
-        f"WHEN days_past_due_stored <= {int(limit)} THEN '{stage.value}'"
+        f"WHEN {days} <= {int(limit)} THEN '{stage.value}'"
         for limit, stage in delinquency.STAGE_LIMITS
     )
     return f"CASE {branches} ELSE '{delinquency.Stage.NON_PERFORMING.value}' END"
@@ -164,25 +180,28 @@ def _stage_sql() -> str:
 
 def refresh_aging(*, today: dt.date, account_ids: Sequence[int] | None = None) -> int | None:
     """Store every account's days past due and stage as of ``today`` (or only those of
-    ``account_ids``, as an import does for the accounts it wrote): two set-based SQL
-    statements, no loop over accounts. One run at a time (None when another holds the
+    ``account_ids``, as an import does for the accounts it changed): one set-based SQL
+    statement, no loop over accounts. One run at a time (None when another holds the
     lock); running it again on the same day gives the same figures. Returns the rows."""
     with advisory_lock("refresh_aging") as acquired:
         if not acquired:
             return None
         # The SQL is assembled from the model's table name and the constants above only;
-        # the one value that varies, the date, is a bound parameter.
+        # the values that vary, the date and the accounts, are bound parameters. Days and
+        # stage are computed once per account, in a subquery, and written in one pass.
         table = CreditAccount._meta.db_table
-        days_sql = _DPD_SQL[connection.vendor].format(table=table, pauses=AgingPause._meta.db_table)
+        where, params = _only(account_ids)
         with transaction.atomic(), connection.cursor() as cursor:
-            where, params = _only(account_ids)
             cursor.execute(
-                f"UPDATE {table} SET days_past_due_stored = {days_sql}, "
-                f"aging_refreshed_on = %(today)s{where}",
+                f"""UPDATE {table} SET days_past_due_stored = aged.days,
+                        stage_stored = {stage_sql("aged.days")},
+                        aging_refreshed_on = %(today)s
+                    FROM (SELECT id, {days_past_due_sql(due="oldest_unpaid_due_date")} AS days
+                          FROM {table}{where}) aged
+                    WHERE {table}.id = aged.id""",
                 {"today": today, **params},
             )
             rows: int = cursor.rowcount
-            cursor.execute(f"UPDATE {table} SET stage_stored = {_stage_sql()}{where}", params)
         return rows
 
 

@@ -50,7 +50,7 @@ from negotiation.models.debtors import hash_national_id
 from negotiation.money import CURRENCY_SYMBOLS
 from negotiation.queueing import RUN_IMPORT, delay_after_commit
 from negotiation.references import new_references
-from negotiation.services.accounts import refresh_aging
+from negotiation.services.accounts import days_past_due_sql, refresh_aging, stage_sql
 from negotiation.services.audit import record_event, record_field_changes
 from negotiation.services.payments import ImportRefused as PaymentImportRefused
 from negotiation.services.payments import import_payments
@@ -88,7 +88,7 @@ class _Counts:
 @dataclass
 class _Written:
     counts: _Counts
-    account_ids: list[int]  # accounts added or changed: their stored stage is refreshed
+    account_ids: list[int]  # accounts whose stored stage is to be refreshed
 
 
 def import_accounts(
@@ -113,7 +113,7 @@ def import_accounts(
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                written = _import_with_copy(checked, problems, actor, run)
+                written = _import_with_copy(checked, problems, actor, run, today)
             else:
                 written = _import_with_orm(checked, problems, actor, run)
             if problems and not skip_invalid:
@@ -122,8 +122,10 @@ def import_accounts(
     except _Refused:
         _finish(run, ImportStatus.REFUSED, problems, _Counts(), actor)
         raise ImportRefused(run) from None
-    # The queue filters on the stored stage: the accounts written get theirs now.
-    refresh_aging(today=today, account_ids=written.account_ids)
+    # The queue filters on the stored stage: the accounts whose due date changed get theirs
+    # now (a new account is written with it).
+    if written.account_ids:
+        refresh_aging(today=today, account_ids=written.account_ids)
     return run
 
 
@@ -182,12 +184,15 @@ def _finish(
 STAGING = """
 CREATE TEMPORARY TABLE import_staging (
     line integer, external_id text, debtor_reference text, full_name text, id_hash text,
-    id_last4 text, phone text, email text, language text, timezone text,
+    id_last4 text, phone text, email text, preferred_language text, timezone text,
     account_number text, account_reference text, product text, card_last4 text,
-    currency text, credit_limit numeric, principal numeric, interest numeric, fees numeric,
-    penalty numeric, minimum_due numeric, oldest_unpaid_due_date date, status text
+    currency text, credit_limit numeric(14, 2), principal numeric(14, 2),
+    interest numeric(14, 2), fees numeric(14, 2), penalty numeric(14, 2),
+    minimum_due numeric(14, 2), oldest_unpaid_due_date date, status text
 ) ON COMMIT DROP
 """
+# The debtor's facts a file may change, as both the debtor table and the staging name them.
+DEBTOR_FACTS = ("full_name", "phone", "email", "preferred_language", "timezone")
 STAGED = [
     "line",
     "external_id",
@@ -197,22 +202,17 @@ STAGED = [
     "id_last4",
     "phone",
     "email",
-    "language",
+    "preferred_language",
     "timezone",
     "account_number",
     "account_reference",
-    "product",
-    "card_last4",
-    "currency",
-    "credit_limit",
-    "principal",
-    "interest",
-    "fees",
-    "penalty",
-    "minimum_due",
-    "oldest_unpaid_due_date",
-    "status",
+    *ACCOUNT_COLUMNS,
 ]
+# One row per debtor of the file (every row of a debtor agrees on the facts: read_accounts
+# refuses a debtor described two ways).
+STAGED_DEBTORS = (
+    "(SELECT DISTINCT ON (external_id) * FROM import_staging ORDER BY external_id, line)"
+)
 
 
 def _staged(row: AccountRow, debtor_reference: str, account_reference: str) -> tuple[Any, ...]:
@@ -234,7 +234,11 @@ def _staged(row: AccountRow, debtor_reference: str, account_reference: str) -> t
 
 
 def _import_with_copy(
-    rows: Iterator[AccountRow], problems: list[Problem], actor: User | None, run: ImportRun
+    rows: Iterator[AccountRow],
+    problems: list[Problem],
+    actor: User | None,
+    run: ImportRun,
+    today: dt.date,
 ) -> _Written:
     debtor, account = Debtor._meta.db_table, CreditAccount._meta.db_table
     with connection.cursor() as cursor:
@@ -255,17 +259,15 @@ def _import_with_copy(
                 [sorted({p.line for p in problems})],
             )
         counts = _Counts()
-        _adopt_debtors_known_by_their_id(cursor, debtor, actor)
-        counts.debtors_created, counts.debtors_updated = _upsert_debtors(cursor, debtor, actor)
-        counts.accounts_created, counts.accounts_updated, ids = _upsert_accounts(
-            cursor, account, debtor, actor
-        )
-        cursor.execute(
-            f"""UPDATE {debtor} SET import_run_id = %s
-                WHERE external_id IN (SELECT external_id FROM import_staging)""",
-            [run.pk],
-        )
-    return _Written(counts, ids)
+        _adopt_debtors_known_by_their_id(cursor, debtor, actor, run)
+        # Each change is audited before it is written, from the staging joined to the
+        # stored rows: only the rows that differ are read twice, and the audit rows and the
+        # writes share one transaction (a failed write takes its audit rows with it).
+        counts.debtors_updated = _audit_debtor_changes(cursor, debtor, actor)
+        counts.debtors_created = _upsert_debtors(cursor, debtor, run)
+        counts.accounts_updated, moved = _audit_account_changes(cursor, account, actor)
+        counts.accounts_created = _upsert_accounts(cursor, account, debtor, today)
+    return _Written(counts, moved)
 
 
 def _batches(rows: Iterator[AccountRow]) -> Iterator[list[AccountRow]]:
@@ -303,17 +305,20 @@ def _conflicts_with_the_database(cursor: Any, debtor: str, account: str) -> list
     return found
 
 
-def _adopt_debtors_known_by_their_id(cursor: Any, debtor: str, actor: User | None) -> None:
+def _adopt_debtors_known_by_their_id(
+    cursor: Any, debtor: str, actor: User | None, run: ImportRun
+) -> None:
     """A debtor entered before imports (no bank id yet) is matched by the resident ID and
     takes the bank's id, audited like any other changed field."""
     cursor.execute(
         f"""CREATE TEMPORARY TABLE import_adopted ON COMMIT DROP AS
             WITH adopted AS (
-                UPDATE {debtor} d SET external_id = s.external_id
+                UPDATE {debtor} d SET external_id = s.external_id, import_run_id = %s
                 FROM (SELECT DISTINCT external_id, id_hash FROM import_staging) s
                 WHERE d.national_id_hash = s.id_hash AND d.external_id IS NULL
                 RETURNING d.id, d.reference, d.external_id)
-            SELECT * FROM adopted"""
+            SELECT * FROM adopted""",
+        [run.pk],
     )
     record_field_changes(
         cursor,
@@ -325,94 +330,103 @@ def _adopt_debtors_known_by_their_id(cursor: Any, debtor: str, actor: User | Non
     )
 
 
-def _changes_json(alias_old: str, alias_new: str, fields: Iterable[tuple[str, str]]) -> str:
+def _changes_json(alias_old: str, alias_new: str, fields: Iterable[str]) -> str:
     """SQL for a JSON object of the fields whose value differs, as text (audit_value's form)."""
     pairs = ", ".join(
-        f"'{name}', CASE WHEN {alias_old}.{column} IS DISTINCT FROM {alias_new}.{column} "
-        f"THEN {alias_old}.{column}::text END"
-        for name, column in fields
+        f"'{name}', CASE WHEN {alias_old}.{name} IS DISTINCT FROM {alias_new}.{name} "
+        f"THEN {alias_old}.{name}::text END"
+        for name in fields
     )
     return f"jsonb_strip_nulls(jsonb_build_object({pairs}))"
 
 
-def _upsert_debtors(cursor: Any, debtor: str, actor: User | None) -> tuple[int, int]:
-    columns = [
-        ("full_name", "full_name"),
-        ("phone", "phone"),
-        ("email", "email"),
-        ("preferred_language", "preferred_language"),
-        ("timezone", "timezone"),
-    ]
-    cursor.execute(
-        f"""CREATE TEMPORARY TABLE import_debtors_before ON COMMIT DROP AS
-            SELECT d.id, d.full_name, d.phone, d.email, d.preferred_language, d.timezone
-            FROM {debtor} d WHERE d.external_id IN (SELECT external_id FROM import_staging)"""
+def _differs(alias_old: str, alias_new: str, fields: Iterable[str]) -> str:
+    listed = list(fields)
+    return (
+        f"({', '.join(f'{alias_old}.{name}' for name in listed)}) IS DISTINCT FROM "
+        f"({', '.join(f'{alias_new}.{name}' for name in listed)})"
     )
-    cursor.execute(
-        f"""INSERT INTO {debtor} (reference, external_id, full_name, national_id_hash,
-                national_id_last4, phone, email, preferred_language, timezone, created_at)
-            SELECT DISTINCT ON (external_id) debtor_reference, external_id, full_name, id_hash,
-                id_last4, phone, email, language, timezone, now()
-            FROM import_staging ORDER BY external_id, line
-            ON CONFLICT (external_id) DO UPDATE SET full_name = EXCLUDED.full_name,
-                phone = EXCLUDED.phone, email = EXCLUDED.email,
-                preferred_language = EXCLUDED.preferred_language, timezone = EXCLUDED.timezone
-            WHERE ({debtor}.full_name, {debtor}.phone, {debtor}.email,
-                   {debtor}.preferred_language, {debtor}.timezone)
-                IS DISTINCT FROM (EXCLUDED.full_name, EXCLUDED.phone, EXCLUDED.email,
-                   EXCLUDED.preferred_language, EXCLUDED.timezone)
-            RETURNING (xmax = 0)"""
-    )
-    inserted = [flag for (flag,) in cursor.fetchall()]
-    record_field_changes(
+
+
+def _audit_debtor_changes(cursor: Any, debtor: str, actor: User | None) -> int:
+    """An audit row for every known debtor whose facts the file changes (before and after,
+    never the national ID); the number of them."""
+    return record_field_changes(
         cursor,
         action=AuditAction.DEBTOR_IMPORT_CHANGED,
         model=Debtor,
-        changed_rows=f"""SELECT n.id, n.reference,
-                {_changes_json("b", "n", columns)} AS before,
-                {_changes_json("n", "b", columns)} AS after
-            FROM import_debtors_before b JOIN {debtor} n ON n.id = b.id""",
+        changed_rows=f"""SELECT d.id, d.reference,
+                {_changes_json("d", "s", DEBTOR_FACTS)} AS before,
+                {_changes_json("s", "d", DEBTOR_FACTS)} AS after
+            FROM {STAGED_DEBTORS} s JOIN {debtor} d ON d.external_id = s.external_id
+            WHERE {_differs("d", "s", DEBTOR_FACTS)}""",
         actor=actor,
     )
-    return sum(inserted), len(inserted) - sum(inserted)
 
 
-def _upsert_accounts(
-    cursor: Any, account: str, debtor: str, actor: User | None
-) -> tuple[int, int, list[int]]:
-    columns = [(name, name) for name in ACCOUNT_COLUMNS]
-    listed = ", ".join(ACCOUNT_COLUMNS)
+def _upsert_debtors(cursor: Any, debtor: str, run: ImportRun) -> int:
+    """The file's debtors created, or updated where a fact differs, in one statement; each
+    one created or changed remembers this import (``import_run``: its page's invite button
+    reaches them). An unchanged debtor is not written at all. Returns those created."""
     cursor.execute(
-        f"""CREATE TEMPORARY TABLE import_accounts_before ON COMMIT DROP AS
-            SELECT a.id, {", ".join(f"a.{name}" for name in ACCOUNT_COLUMNS)}
-            FROM {account} a
-            WHERE a.account_number IN (SELECT account_number FROM import_staging)"""
+        f"""INSERT INTO {debtor} (reference, external_id, full_name, national_id_hash,
+                national_id_last4, phone, email, preferred_language, timezone, created_at,
+                preferred_channel, import_run_id)
+            SELECT debtor_reference, external_id, full_name, id_hash, id_last4, phone, email,
+                preferred_language, timezone, now(), '', %s
+            FROM {STAGED_DEBTORS} s
+            ON CONFLICT (external_id) DO UPDATE SET
+                {", ".join(f"{name} = EXCLUDED.{name}" for name in DEBTOR_FACTS)},
+                import_run_id = EXCLUDED.import_run_id
+            WHERE {_differs(debtor, "EXCLUDED", DEBTOR_FACTS)}
+            RETURNING (xmax = 0)""",
+        [run.pk],
     )
-    cursor.execute(
-        f"""INSERT INTO {account} (reference, account_number, debtor_id, {listed},
-                days_past_due_stored, stage_stored, created_at)
-            SELECT s.account_reference, s.account_number, d.id,
-                {", ".join(f"s.{name}" for name in ACCOUNT_COLUMNS)}, 0, 'current', now()
-            FROM import_staging s JOIN {debtor} d ON d.external_id = s.external_id
-            ON CONFLICT (account_number) DO UPDATE SET
-                {", ".join(f"{name} = EXCLUDED.{name}" for name in ACCOUNT_COLUMNS)}
-            WHERE ({", ".join(f"{account}.{name}" for name in ACCOUNT_COLUMNS)})
-                IS DISTINCT FROM ({", ".join(f"EXCLUDED.{name}" for name in ACCOUNT_COLUMNS)})
-            RETURNING id, (xmax = 0)"""
-    )
-    returned = cursor.fetchall()
-    inserted = [flag for _id, flag in returned]
-    record_field_changes(
+    return sum(flag for (flag,) in cursor.fetchall())
+
+
+def _audit_account_changes(cursor: Any, account: str, actor: User | None) -> tuple[int, list[int]]:
+    """An audit row for every known account whose figures the file changes; their number,
+    and the ids of those whose oldest unpaid due date moves (their stage is refreshed)."""
+    changed = record_field_changes(
         cursor,
         action=AuditAction.ACCOUNT_IMPORT_CHANGED,
         model=CreditAccount,
-        changed_rows=f"""SELECT n.id, n.reference,
-                {_changes_json("b", "n", columns)} AS before,
-                {_changes_json("n", "b", columns)} AS after
-            FROM import_accounts_before b JOIN {account} n ON n.id = b.id""",
+        changed_rows=f"""SELECT a.id, a.reference,
+                {_changes_json("a", "s", ACCOUNT_COLUMNS)} AS before,
+                {_changes_json("s", "a", ACCOUNT_COLUMNS)} AS after
+            FROM import_staging s JOIN {account} a ON a.account_number = s.account_number
+            WHERE {_differs("a", "s", ACCOUNT_COLUMNS)}""",
         actor=actor,
     )
-    return sum(inserted), len(inserted) - sum(inserted), [id_ for id_, _flag in returned]
+    cursor.execute(
+        f"""SELECT a.id FROM import_staging s JOIN {account} a
+                ON a.account_number = s.account_number
+            WHERE a.oldest_unpaid_due_date IS DISTINCT FROM s.oldest_unpaid_due_date"""
+    )
+    return changed, [id_ for (id_,) in cursor.fetchall()]
+
+
+def _upsert_accounts(cursor: Any, account: str, debtor: str, today: dt.date) -> int:
+    """The file's accounts created, or updated where a figure differs, in one statement; a
+    new account is written with its days past due and stage as of ``today``. Returns
+    those created."""
+    days = days_past_due_sql(due="s.oldest_unpaid_due_date", with_pauses=False)
+    listed = ", ".join(ACCOUNT_COLUMNS)
+    cursor.execute(
+        f"""INSERT INTO {account} (reference, account_number, debtor_id, {listed},
+                days_past_due_stored, stage_stored, aging_refreshed_on, created_at)
+            SELECT s.account_reference, s.account_number, d.id,
+                {", ".join(f"s.{name}" for name in ACCOUNT_COLUMNS)}, {days},
+                {stage_sql(days)}, %(today)s, now()
+            FROM import_staging s JOIN {debtor} d ON d.external_id = s.external_id
+            ON CONFLICT (account_number) DO UPDATE SET
+                {", ".join(f"{name} = EXCLUDED.{name}" for name in ACCOUNT_COLUMNS)}
+            WHERE {_differs(account, "EXCLUDED", ACCOUNT_COLUMNS)}
+            RETURNING (xmax = 0)""",
+        {"today": today},
+    )
+    return sum(flag for (flag,) in cursor.fetchall())
 
 
 # --- Elsewhere: the ORM's bulk operations -------------------------------------------------------
@@ -425,16 +439,16 @@ def _import_with_orm(
     created with ``bulk_create``, changed with ``bulk_update``, each change audited."""
     written = _Written(_Counts(), [])
     for batch in _batches(rows):
-        _orm_batch(batch, problems, actor, written)
-        bad = {p.line for p in problems}
-        Debtor.objects.filter(
-            external_id__in={row.debtor_external_id for row in batch if row.line not in bad}
-        ).update(import_run=run)
+        _orm_batch(batch, problems, actor, written, run)
     return written
 
 
 def _orm_batch(
-    rows: list[AccountRow], problems: list[Problem], actor: User | None, written: _Written
+    rows: list[AccountRow],
+    problems: list[Problem],
+    actor: User | None,
+    written: _Written,
+    run: ImportRun,
 ) -> None:
     counts = written.counts
     hashes = {row.line: hash_national_id(row.national_id) for row in rows}
@@ -484,11 +498,12 @@ def _orm_batch(
                 external_id=row.debtor_external_id,
                 national_id_hash=hashes[row.line],
                 national_id_last4=row.national_id[-4:],
+                import_run=run,
                 **wanted,
             )
             counts.debtors_created += 1
         else:
-            before = _apply(debtor, {"external_id": row.debtor_external_id, **wanted})
+            before = _apply(debtor, {"external_id": row.debtor_external_id, **wanted}, run)
             if before:
                 record_event(
                     debtor,
@@ -523,13 +538,19 @@ def _orm_batch(
                 counts.accounts_updated += 1
 
 
-def _apply(obj: Debtor | CreditAccount, wanted: dict[str, Any]) -> dict[str, Any]:
-    """Set the fields that differ and save them; the values they had before."""
+def _apply(
+    obj: Debtor | CreditAccount, wanted: dict[str, Any], run: ImportRun | None = None
+) -> dict[str, Any]:
+    """Set the fields that differ and save them (a changed debtor remembering ``run``, as
+    on PostgreSQL); the values they had before."""
     before = {name: getattr(obj, name) for name in wanted if getattr(obj, name) != wanted[name]}
     for name in before:
         setattr(obj, name, wanted[name])
     if before:
-        obj.save(update_fields=list(before))
+        remembered: list[str] = []
+        if isinstance(obj, Debtor) and run is not None:
+            obj.import_run, remembered = run, ["import_run"]
+        obj.save(update_fields=[*before, *remembered])
     return before
 
 

@@ -18,9 +18,9 @@ from tests.factories import make_account
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 23)
 # The refresh's statements, whatever the number of accounts (no loop over accounts): one
-# UPDATE per stored column inside a savepoint, and on PostgreSQL the job's advisory lock
-# taken and released (negotiation/locks.py; SQLite has one writer anyway).
-REFRESH = 2 + 2 + (2 if connection.vendor == "postgresql" else 0)
+# UPDATE for days, stage and date together inside a savepoint, and on PostgreSQL the job's
+# advisory lock taken and released (negotiation/locks.py; SQLite has one writer anyway).
+REFRESH = 2 + 1 + (2 if connection.vendor == "postgresql" else 0)
 
 
 def test_the_refresh_matches_the_pure_functions(debtor, django_assert_num_queries):

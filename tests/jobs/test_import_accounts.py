@@ -4,6 +4,7 @@ COPY path, on SQLite the ORM path: the same assertions hold for both."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import subprocess
 
@@ -13,7 +14,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import timezone
 
+from negotiation import delinquency
 from negotiation.imports.accounts import COLUMNS
 from negotiation.models import AuditAction, AuditEvent, CreditAccount, Debtor, ImportRun
 from negotiation.models.debtors import hash_national_id
@@ -177,3 +180,28 @@ def test_a_debtor_known_before_imports_is_matched_by_the_resident_id(tmp_path):
     merged = {key: value for event in changes for key, value in event.after.items()}
     assert merged["external_id"] == "CUST-0000001"
     assert merged["email"] == "debtor1@example.com"  # the bank's file fills in the rest
+
+
+def test_a_new_account_is_written_with_its_stage_and_a_moved_due_date_refreshes_it(tmp_path):
+    today = timezone.localdate()
+    run(write_csv(tmp_path / "a.csv", [account_row(1, oldest_unpaid_due_date="2026-09-01")]))
+    account = CreditAccount.objects.get()
+    days = delinquency.days_past_due(dt.date(2026, 9, 1), today)
+    assert account.days_past_due_stored == days
+    assert account.stage_stored == delinquency.stage_for(days)
+    assert account.aging_refreshed_on == today
+    moved = today - dt.timedelta(days=3)
+    run(write_csv(tmp_path / "b.csv", [account_row(1, oldest_unpaid_due_date=moved.isoformat())]))
+    account.refresh_from_db()
+    assert account.days_past_due_stored == 3
+    assert account.stage_stored == delinquency.stage_for(3)
+
+
+def test_an_unchanged_debtor_keeps_the_import_that_brought_them_in(tmp_path):
+    run(write_csv(tmp_path / "a.csv", [account_row(1), account_row(2)]))
+    first = ImportRun.objects.get()
+    run(write_csv(tmp_path / "b.csv", [account_row(1), account_row(2, email="new@example.com")]))
+    second = ImportRun.objects.latest("id")
+    runs = dict(Debtor.objects.values_list("external_id", "import_run"))
+    assert runs == {"CUST-0000001": first.pk, "CUST-0000002": second.pk}
+    assert (second.debtors_created, second.debtors_updated) == (0, 1)

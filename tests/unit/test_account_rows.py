@@ -6,14 +6,20 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from negotiation.imports.accounts import (
     COLUMNS,
+    PLAIN_EMAIL,
     Vocabulary,
+    email_valid,
     has_card_number,
     normalised_phone,
     read_accounts,
     resident_id_valid,
+    validate_email,
 )
 from negotiation.imports.table import csv_rows
 from tests.accountfiles import PANS, account_row, csv_text, resident_id
@@ -148,3 +154,37 @@ def test_a_long_number_that_is_no_card_number_is_not_refused():
     number = next(f"62{n:017d}" for n in range(1000) if not has_card_number(f"62{n:017d}"))
     assert problems_of(account_row(1, account_number=number)) == []
     assert has_card_number(f"no. {PANS[0]}.")
+
+
+@given(st.from_regex(PLAIN_EMAIL, fullmatch=True).filter(lambda text: len(text) <= 254))
+def test_every_plain_address_is_one_djangos_validator_accepts(address):
+    # The import skips Django's validator for a plain address: it must accept them all.
+    validate_email(address)
+    assert email_valid(address)
+
+
+@pytest.mark.parametrize("address", ["a@b", "a..b@example.com", "a@-example.com", "王@例子.中国"])
+def test_an_address_that_is_not_plain_is_judged_by_djangos_validator(address):
+    try:
+        validate_email(address)
+    except ValidationError:
+        expected = False
+    else:
+        expected = True
+    assert email_valid(address) is expected
+
+
+def test_a_line_number_is_where_the_row_is_in_the_file_blank_lines_counted():
+    text = csv_text([account_row(1)]) + "\n" + csv_text([account_row(2)]).split("\n", 1)[1]
+    lines = [line for line, _raw in csv_rows(text, COLUMNS)]
+    assert lines == [2, 4]
+
+
+def test_a_short_row_reads_as_empty_cells_and_extra_cells_are_not_read():
+    header = ",".join(COLUMNS)
+    [(_line, short)] = list(csv_rows(f"{header}\nCUST-1,王芳\n", COLUMNS))
+    assert short["full_name"] == "王芳"
+    assert short["status"] == ""
+    [(_line, long)] = list(csv_rows(f"{header}\n{',' * 18}x,extra\n", COLUMNS))
+    assert long["status"] == "x"
+    assert "extra" not in long.values()
