@@ -356,12 +356,11 @@ def _may_hold_card_number(raw: dict[str, str]) -> bool:
     at least; most values are shorter) for a run of digits as long: the column by column
     check only runs where one is found. A value shaped like a resident ID, in its own
     column, is not scanned."""
-    national_id = raw["national_id"]
+    id_shaped = RESIDENT_ID.match(raw["national_id"].upper()) is not None
     text = "\x1f".join(
         value
         for name, value in raw.items()
-        if len(value) >= 13
-        and (name != "national_id" or not RESIDENT_ID.match(national_id.upper()))
+        if len(value) >= 13 and not (id_shaped and name == "national_id")
     )
     return DIGIT_RUN.search(text) is not None
 

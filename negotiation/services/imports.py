@@ -263,9 +263,26 @@ def _import_with_copy(
         # Each change is audited before it is written, from the staging joined to the
         # stored rows: only the rows that differ are read twice, and the audit rows and the
         # writes share one transaction (a failed write takes its audit rows with it).
-        counts.debtors_updated = _audit_debtor_changes(cursor, debtor, actor)
+        counts.debtors_updated = _audit_changes(
+            cursor,
+            model=Debtor,
+            action=AuditAction.DEBTOR_IMPORT_CHANGED,
+            staged=STAGED_DEBTORS,
+            key="external_id",
+            fields=DEBTOR_FACTS,
+            actor=actor,
+        )
         counts.debtors_created = _upsert_debtors(cursor, debtor, run)
-        counts.accounts_updated, moved = _audit_account_changes(cursor, account, actor)
+        counts.accounts_updated = _audit_changes(
+            cursor,
+            model=CreditAccount,
+            action=AuditAction.ACCOUNT_IMPORT_CHANGED,
+            staged="import_staging",
+            key="account_number",
+            fields=ACCOUNT_COLUMNS,
+            actor=actor,
+        )
+        moved = _accounts_whose_due_date_moves(cursor, account)
         counts.accounts_created = _upsert_accounts(cursor, account, debtor, today)
     return _Written(counts, moved)
 
@@ -348,18 +365,28 @@ def _differs(alias_old: str, alias_new: str, fields: Iterable[str]) -> str:
     )
 
 
-def _audit_debtor_changes(cursor: Any, debtor: str, actor: User | None) -> int:
-    """An audit row for every known debtor whose facts the file changes (before and after,
-    never the national ID); the number of them."""
+def _audit_changes(
+    cursor: Any,
+    *,
+    model: type[Debtor | CreditAccount],
+    action: AuditAction,
+    staged: str,
+    key: str,
+    fields: tuple[str, ...],
+    actor: User | None,
+) -> int:
+    """An audit row for every stored row of ``model`` whose ``fields`` the staged rows
+    (``staged``, matched on ``key``) change, with each changed field before and after;
+    the number of them. Read before the upsert, from the rows that differ only."""
     return record_field_changes(
         cursor,
-        action=AuditAction.DEBTOR_IMPORT_CHANGED,
-        model=Debtor,
-        changed_rows=f"""SELECT d.id, d.reference,
-                {_changes_json("d", "s", DEBTOR_FACTS)} AS before,
-                {_changes_json("s", "d", DEBTOR_FACTS)} AS after
-            FROM {STAGED_DEBTORS} s JOIN {debtor} d ON d.external_id = s.external_id
-            WHERE {_differs("d", "s", DEBTOR_FACTS)}""",
+        action=action,
+        model=model,
+        changed_rows=f"""SELECT t.id, t.reference,
+                {_changes_json("t", "s", fields)} AS before,
+                {_changes_json("s", "t", fields)} AS after
+            FROM {staged} s JOIN {model._meta.db_table} t ON t.{key} = s.{key}
+            WHERE {_differs("t", "s", fields)}""",
         actor=actor,
     )
 
@@ -385,26 +412,15 @@ def _upsert_debtors(cursor: Any, debtor: str, run: ImportRun) -> int:
     return sum(flag for (flag,) in cursor.fetchall())
 
 
-def _audit_account_changes(cursor: Any, account: str, actor: User | None) -> tuple[int, list[int]]:
-    """An audit row for every known account whose figures the file changes; their number,
-    and the ids of those whose oldest unpaid due date moves (their stage is refreshed)."""
-    changed = record_field_changes(
-        cursor,
-        action=AuditAction.ACCOUNT_IMPORT_CHANGED,
-        model=CreditAccount,
-        changed_rows=f"""SELECT a.id, a.reference,
-                {_changes_json("a", "s", ACCOUNT_COLUMNS)} AS before,
-                {_changes_json("s", "a", ACCOUNT_COLUMNS)} AS after
-            FROM import_staging s JOIN {account} a ON a.account_number = s.account_number
-            WHERE {_differs("a", "s", ACCOUNT_COLUMNS)}""",
-        actor=actor,
-    )
+def _accounts_whose_due_date_moves(cursor: Any, account: str) -> list[int]:
+    """The stored accounts the file gives another oldest unpaid due date (their stage is
+    refreshed after the upsert)."""
     cursor.execute(
         f"""SELECT a.id FROM import_staging s JOIN {account} a
                 ON a.account_number = s.account_number
             WHERE a.oldest_unpaid_due_date IS DISTINCT FROM s.oldest_unpaid_due_date"""
     )
-    return changed, [id_ for (id_,) in cursor.fetchall()]
+    return [id_ for (id_,) in cursor.fetchall()]
 
 
 def _upsert_accounts(cursor: Any, account: str, debtor: str, today: dt.date) -> int:
@@ -503,7 +519,9 @@ def _orm_batch(
             )
             counts.debtors_created += 1
         else:
-            before = _apply(debtor, {"external_id": row.debtor_external_id, **wanted}, run)
+            before = _apply(
+                debtor, {"external_id": row.debtor_external_id, **wanted}, also={"import_run": run}
+            )
             if before:
                 record_event(
                     debtor,
@@ -539,18 +557,16 @@ def _orm_batch(
 
 
 def _apply(
-    obj: Debtor | CreditAccount, wanted: dict[str, Any], run: ImportRun | None = None
+    obj: Debtor | CreditAccount, wanted: dict[str, Any], *, also: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Set the fields that differ and save them (a changed debtor remembering ``run``, as
-    on PostgreSQL); the values they had before."""
+    """Set the fields that differ and save them, with ``also`` set too when any did (a
+    changed debtor remembers the import, as on PostgreSQL); the values they had before."""
     before = {name: getattr(obj, name) for name in wanted if getattr(obj, name) != wanted[name]}
-    for name in before:
-        setattr(obj, name, wanted[name])
     if before:
-        remembered: list[str] = []
-        if isinstance(obj, Debtor) and run is not None:
-            obj.import_run, remembered = run, ["import_run"]
-        obj.save(update_fields=[*before, *remembered])
+        changes = {name: wanted[name] for name in before} | (also or {})
+        for name, value in changes.items():
+            setattr(obj, name, value)
+        obj.save(update_fields=list(changes))
     return before
 
 
