@@ -13,6 +13,7 @@ from django.db import transaction
 SEND_NOTIFICATION = "notifications.send"
 STORE_SIGNED_AGREEMENT = "agreements.store_signed"
 RUN_IMPORT = "imports.run"
+INVITE_IMPORT = "imports.invite"
 
 
 def delay_after_commit(task_name: str, *args: object) -> None:

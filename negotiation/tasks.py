@@ -8,7 +8,12 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from negotiation.queueing import RUN_IMPORT, SEND_NOTIFICATION, STORE_SIGNED_AGREEMENT
+from negotiation.queueing import (
+    INVITE_IMPORT,
+    RUN_IMPORT,
+    SEND_NOTIFICATION,
+    STORE_SIGNED_AGREEMENT,
+)
 from negotiation.services import (
     accounts,
     agreements,
@@ -86,6 +91,13 @@ def run_import(run_id: int) -> str:
     """Import an uploaded bank file (all or nothing, in one transaction). Not retried: the
     file is deleted after one attempt, and a failed run says so on its page."""
     return str(imports.run_stored_import(run_id, today=timezone.localdate()).status)
+
+
+@shared_task(name=INVITE_IMPORT)
+def invite_import(run_id: int) -> dict[str, int | bool]:
+    """Invite the debtors of an import, in chunks. Not retried as a whole: a round that
+    stops says so on the import's page, and asking again invites only who is left."""
+    return onboarding.invite_import_debtors(run_id, now=timezone.now())
 
 
 @shared_task

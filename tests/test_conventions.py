@@ -309,6 +309,9 @@ CLOCK_ALLOWED: dict[str, set[str]] = {
         "send_again",  # back in the outbox from the moment staff ask
         "mark_read",  # read_at: the moment the debtor opens the inbox
     },
+    "negotiation/services/onboarding.py": {
+        "_finish_invitations",  # when a round of invitations ended (it takes a while)
+    },
     "negotiation/services/requests.py": {
         "approve_locked",  # decided_at of every approval
         "approve_by_policy",  # decided_at of an approval by policy

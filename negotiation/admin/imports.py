@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
@@ -16,13 +16,13 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.admin.mixins import ReadOnlyMixin
-from negotiation.admin.onboarding import report_invitations
+from negotiation.admin.onboarding import invitation_summary
 from negotiation.forms.imports import UploadImportForm
 from negotiation.http import StaffRequest, staff_user
-from negotiation.models import Debtor, ImportKind, ImportRun, ImportStatus
+from negotiation.models import ImportKind, ImportRun, ImportStatus
 from negotiation.roles import INVITE_DEBTOR, UPLOAD_IMPORT
 from negotiation.services.imports import import_progress, problems_csv, start_upload
-from negotiation.services.onboarding import invite_debtors
+from negotiation.services.onboarding import invitations_on_their_way, request_import_invitations
 
 SHOWN_PROBLEMS = 200  # on the page; the CSV has them all
 
@@ -49,6 +49,7 @@ class ImportRunAdmin(ReadOnlyMixin, admin.ModelAdmin[ImportRun]):
     readonly_fields = ("problem_list",)
 
     change_list_template = "admin/negotiation/importrun/change_list.html"
+    actions = ["invite_action"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ImportRun]:
         return super().get_queryset(request).select_related("started_by")
@@ -101,16 +102,25 @@ class ImportRunAdmin(ReadOnlyMixin, admin.ModelAdmin[ImportRun]):
 
     def progress_view(self, request: StaffRequest, object_id: int) -> HttpResponse:
         run = self._run_for(request, object_id)
+        inviting = invitations_on_their_way(run, timezone.now())
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "run": run,
             "running": run.status == ImportStatus.RUNNING,
+            "refresh": run.status == ImportStatus.RUNNING or inviting,
+            "inviting": inviting,
             "done": import_progress(run),
+            "total": run.rows_total,
             "kinds": ImportKind,
             "can_invite": request.user.has_perm(INVITE_DEBTOR)
             and run.kind == ImportKind.ACCOUNTS
-            and run.status == ImportStatus.DONE,
+            and run.status == ImportStatus.DONE
+            and not inviting,
+            "invitations": run.invitation_counts,
+            "invitation_summary": invitation_summary(**run.invitation_counts)
+            if run.invitations_finished_at
+            else "",
             "bad_rows": run.bad_lines,
             "shown_problems": run.problems[:SHOWN_PROBLEMS],
             "more_problems": max(len(run.problems) - SHOWN_PROBLEMS, 0),
@@ -125,17 +135,38 @@ class ImportRunAdmin(ReadOnlyMixin, admin.ModelAdmin[ImportRun]):
         return response
 
     def invite_view(self, request: StaffRequest, object_id: int) -> HttpResponse:
-        """Invite every debtor of this import who is not signed up or invited yet."""
+        """Invite every debtor of this import who is not signed up or invited yet: the
+        invitations go out in the background and this import's page follows them."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if not request.user.has_perm(INVITE_DEBTOR):
             raise PermissionDenied
         run = self._run_for(request, object_id)
-        outcome = invite_debtors(
-            Debtor.objects.filter(import_run=run), actor=staff_user(request), now=timezone.now()
-        )
-        report_invitations(self, request, outcome)
+        self._request_invitations(request, run)
         return HttpResponseRedirect(reverse("admin:negotiation_importrun_progress", args=[run.pk]))
+
+    @admin.action(
+        description=_("Invite the debtors of the selected imports"), permissions=["invite"]
+    )
+    def invite_action(self, request: StaffRequest, queryset: QuerySet[ImportRun]) -> None:
+        for run in queryset:
+            self._request_invitations(request, run)
+
+    def has_invite_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(INVITE_DEBTOR)
+
+    def _request_invitations(self, request: StaffRequest, run: ImportRun) -> None:
+        if run.kind != ImportKind.ACCOUNTS or run.status != ImportStatus.DONE:
+            message = _("%(file)s brought in no debtors to invite.")
+            self.message_user(request, message % {"file": run.file_name}, messages.ERROR)
+        elif request_import_invitations(run, actor=staff_user(request), now=timezone.now()):
+            message = _(
+                "The invitations for %(file)s are being sent; its page shows how far they are."
+            )
+            self.message_user(request, message % {"file": run.file_name}, messages.SUCCESS)
+        else:
+            message = _("The invitations for %(file)s are still being sent.")
+            self.message_user(request, message % {"file": run.file_name}, messages.WARNING)
 
     def _run_for(self, request: StaffRequest, object_id: int) -> ImportRun:
         if not self.has_view_permission(request):

@@ -215,16 +215,28 @@ def report_invitations(model_admin: Any, request: HttpRequest, outcome: Invitati
     the others were not."""
     model_admin.message_user(
         request,
-        _(
-            "%(sent)d invited. Not invited: %(active)d already signed up, %(open)d with a "
-            "link still open (send a new link to replace it), %(no_mobile)d without a "
-            "mobile number on file."
-        )
-        % {
-            "sent": len(outcome.issued),
-            "active": outcome.already_active,
-            "open": outcome.already_invited,
-            "no_mobile": outcome.without_mobile,
-        },
+        invitation_summary(
+            sent=len(outcome.issued),
+            already_active=outcome.already_active,
+            already_invited=outcome.already_invited,
+            without_mobile=outcome.without_mobile,
+        ),
         messages.SUCCESS if outcome.issued else messages.WARNING,
     )
+
+
+def invitation_summary(
+    *, sent: int, already_active: int, already_invited: int, without_mobile: int, **_other: Any
+) -> str:
+    """One round of invitations in words, from the debtor list or an import's page (which
+    passes its saved counts as they are)."""
+    return _(
+        "%(sent)d invited. Not invited: %(active)d already signed up, %(open)d with a "
+        "link still open (send a new link to replace it), %(no_mobile)d without a "
+        "mobile number on file."
+    ) % {
+        "sent": sent,
+        "active": already_active,
+        "open": already_invited,
+        "no_mobile": without_mobile,
+    }

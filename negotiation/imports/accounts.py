@@ -20,12 +20,13 @@ import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
-from negotiation.imports.table import FileRefused, Problem
+from negotiation.imports.table import FileRefused, Problem, count_csv_rows
 
 COLUMNS = (
     "debtor_external_id",
@@ -392,13 +393,25 @@ def read_accounts(
         yield checker.check(line, raw)
 
 
+def _open_workbook(path: str) -> Any:
+    """The workbook in read-only mode; a file that is not one (a CSV saved as .xlsx, a broken
+    download) is refused as a whole, in words, not a traceback."""
+    import zipfile
+
+    import openpyxl  # imported here: only uploads in XLSX need it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError) as error:
+        raise FileRefused(_("The file is not an XLSX workbook that can be read.")) from error
+
+
 def xlsx_rows(path: str, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     """The first sheet of an XLSX, read row by row (openpyxl's read-only mode), as text under
     the same header rule as a CSV. Numbers and dates as a spreadsheet stores them become the
     text a person would type (2026-11-30, 1234.5)."""
-    import openpyxl  # imported here: only uploads in XLSX need it
-
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    workbook = _open_workbook(path)
     try:
         sheet = workbook.worksheets[0]
         cells = sheet.iter_rows(values_only=True)
@@ -415,6 +428,27 @@ def xlsx_rows(path: str, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[s
             )
     finally:
         workbook.close()
+
+
+def count_xlsx_rows(path: str) -> int:
+    """Data rows of the first sheet as the workbook records its own size (its dimension),
+    so the file is not read twice; a sheet written without one is counted row by row. Blank
+    rows are in the count, so a bar may end short of its end: the run's own count is exact."""
+    workbook = _open_workbook(path)
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.max_row if sheet.max_row else sum(1 for _row in sheet.iter_rows())
+        return max(int(rows) - 1, 0)
+    finally:
+        workbook.close()
+
+
+def rows_in_file(path: str) -> int:
+    """Data rows in the bank's file, CSV or XLSX, before it is imported."""
+    if path.lower().endswith(".xlsx"):
+        return count_xlsx_rows(path)
+    with open(path, encoding="utf-8-sig", newline="") as text:
+        return count_csv_rows(text)
 
 
 def _cell_text(value: object) -> str:

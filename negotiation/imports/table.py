@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -34,6 +35,28 @@ def decode(content: bytes) -> str:
         raise FileRefused(_("The file is not UTF-8 text.")) from error
 
 
+def _read(reader: Any) -> Iterator[list[str]]:
+    """The reader's records, a file it cannot parse (a value past the csv module's size
+    limit, a quote never closed) refused with the line where it stopped, not a traceback."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise FileRefused(
+            _(
+                "Line %(line)d cannot be read: a value is far too long or a quotation mark "
+                "is never closed."
+            )
+            % {"line": reader.line_num}
+        ) from error
+
+
+def count_csv_rows(text: Iterable[str]) -> int:
+    """How many data rows ``csv_rows`` will read from the same file (header and blank lines
+    not counted): a quick first pass so a progress bar knows its end."""
+    reader = csv.reader(text)
+    return max(sum(1 for values in _read(reader) if values) - 1, 0)
+
+
 def csv_rows(
     text: str | Iterable[str], columns: Sequence[str]
 ) -> Iterator[tuple[int, dict[str, str]]]:
@@ -41,11 +64,12 @@ def csv_rows(
     stripped. A header other than ``columns``, in that order, refuses the whole file. Give
     an open text file to stream it: rows are read one at a time."""
     reader = csv.reader(text.splitlines() if isinstance(text, str) else text)
-    header = next(reader, None)
+    records = _read(reader)
+    header = next(records, None)
     if header is None or [name.strip() for name in header] != list(columns):
         raise FileRefused(_("The header must be: %(columns)s") % {"columns": ",".join(columns)})
     width = len(columns)
-    for values in reader:
+    for values in records:
         if not values:
             continue  # a blank line, as a spreadsheet leaves between rows
         # A short row reads as empty cells (each then told it is missing), extra cells past

@@ -28,6 +28,14 @@ class AuditAction(models.TextChoices):
     DEBTOR_IMPORT_CHANGED = "debtor.import_changed", _("Debtor's details changed by an import")
     ACCOUNT_IMPORT_CHANGED = "account.import_changed", _("Account changed by an import")
     IMPORT_FINISHED = "import.finished", _("Import finished")
+    IMPORT_INVITATIONS_REQUESTED = (
+        "import.invitations_requested",
+        _("Invitations asked for the debtors of an import"),
+    )
+    IMPORT_INVITATIONS_FINISHED = (
+        "import.invitations_finished",
+        _("Invitations for the debtors of an import finished"),
+    )
     DEBTOR_ACTIVATED = "debtor.activated", _("Debtor set up their sign-in")
     DEBTOR_CONTACT_CODE_SENT = (
         "debtor.contact_code_sent",
@@ -104,6 +112,12 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.IMPORT_FINISHED: _keys(
         after="kind file status rows debtors_created debtors_updated accounts_created "
         "accounts_updated skipped"
+    ),
+    # debtors: how many the import brought in or changed, to be invited where they can be
+    AuditAction.IMPORT_INVITATIONS_REQUESTED: _keys(after="debtors"),
+    # the round's counts (as ImportRun.invitation_counts); stopped: it ended before the last
+    AuditAction.IMPORT_INVITATIONS_FINISHED: _keys(
+        after="debtors done sent already_active already_invited without_mobile stopped"
     ),
     # oldest_unpaid_due_date only when the account is settled (nothing is overdue any more)
     AuditAction.ACCOUNT_TRANSITION: _keys(

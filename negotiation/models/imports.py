@@ -42,6 +42,14 @@ class ImportRun(models.Model):
     )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The round of invitations staff asked for this import's debtors: sent in the background
+    # in chunks (services.onboarding.invite_import_debtors), its counts kept as it goes.
+    invitations_requested_at = models.DateTimeField(null=True, blank=True)
+    invitations_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    invitations_finished_at = models.DateTimeField(null=True, blank=True)
+    invitation_counts = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -51,6 +59,11 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name}"
+
+    @property
+    def inviting(self) -> bool:
+        """A round of invitations is on its way."""
+        return self.invitations_requested_at is not None and self.invitations_finished_at is None
 
     @property
     def bad_lines(self) -> int:

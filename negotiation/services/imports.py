@@ -31,6 +31,7 @@ from negotiation.imports.accounts import (
     AccountRow,
     Vocabulary,
     read_accounts,
+    rows_in_file,
     xlsx_rows,
 )
 from negotiation.imports.payments import read_payments
@@ -629,6 +630,9 @@ def run_stored_import(run_id: int, *, today: dt.date) -> ImportRun:
 def _run_accounts(
     run: ImportRun, storage: Any, name: str, today: dt.date, progress: Callable[[int], None]
 ) -> None:
+    # Counted first (a quick pass) so the progress page shows rows done of rows in the file.
+    run.rows_total = rows_in_file(storage.path(name))
+    run.save(update_fields=["rows_total"])
     if name.endswith(".xlsx"):
         rows: Iterable[tuple[int, dict[str, str]]] = xlsx_rows(storage.path(name), COLUMNS)
         import_accounts(

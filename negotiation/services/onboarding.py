@@ -33,6 +33,7 @@ from negotiation.models import (
     AuditAction,
     Debtor,
     IdentityCheckFailure,
+    ImportRun,
     Invitation,
     InvitationState,
     Notification,
@@ -43,6 +44,7 @@ from negotiation.models import (
 )
 from negotiation.models.debtors import hash_national_id
 from negotiation.models.invitations import token_hash
+from negotiation.queueing import INVITE_IMPORT, delay_after_commit
 from negotiation.roles import INVITE_DEBTOR
 from negotiation.selectors.onboarding import (
     FAILURE_WINDOW,
@@ -122,6 +124,99 @@ def invite_debtors(
             else:
                 outcome.issued.append(_issue(debtor, actor=actor, now=now))
     return outcome
+
+
+# An import's debtors are invited in the background, this many to a transaction: each
+# chunk's locks are short, its counts show on the import's page, and a round that stops
+# half-way loses nothing (asking again invites only whoever is still without a link).
+INVITATION_CHUNK = 500
+# A round not finished this long after it was asked for is taken as lost (its worker
+# stopped without a word): staff may ask again. A round of 100,000 takes minutes.
+INVITATION_ROUND_LOST_AFTER = dt.timedelta(hours=1)
+
+
+def invitations_on_their_way(run: ImportRun, now: dt.datetime) -> bool:
+    """A round of invitations for ``run`` is being sent and not taken as lost."""
+    requested = run.invitations_requested_at
+    return run.inviting and requested is not None and now - requested < INVITATION_ROUND_LOST_AFTER
+
+
+def request_import_invitations(run: ImportRun, *, actor: User, now: dt.datetime) -> bool:
+    """Ask for every debtor of ``run`` to be invited (``invite_debtors``' rules), sent by a
+    task after the commit. False when a round for this import is still on its way, so two
+    clicks send one round. Audited on the run. Raises ``ActionNotPermitted``."""
+    _require_inviter(actor)
+    with transaction.atomic():
+        locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if invitations_on_their_way(locked, now):
+            return False
+        debtors = Debtor.objects.filter(import_run=locked).count()
+        locked.invitations_requested_at = now
+        locked.invitations_requested_by = actor
+        locked.invitations_finished_at = None
+        locked.invitation_counts = {"debtors": debtors, "done": 0}
+        locked.save(
+            update_fields=[
+                "invitations_requested_at",
+                "invitations_requested_by",
+                "invitations_finished_at",
+                "invitation_counts",
+            ]
+        )
+        record_event(
+            locked,
+            actor=actor,
+            action=AuditAction.IMPORT_INVITATIONS_REQUESTED,
+            after={"debtors": debtors},
+        )
+        delay_after_commit(INVITE_IMPORT, locked.pk)
+    return True
+
+
+def invite_import_debtors(run_id: int, *, now: dt.datetime) -> dict[str, int | bool]:
+    """The task's work: invite the debtors of import ``run_id`` as the staff member who
+    asked, ``INVITATION_CHUNK`` at a time, the counts saved on the run after each chunk.
+    A round that ends early (the asker lost the right to invite, the database went away)
+    is marked stopped, so the page says so and staff can ask again."""
+    run = ImportRun.objects.select_related("invitations_requested_by").get(pk=run_id)
+    actor = run.invitations_requested_by
+    ids = list(Debtor.objects.filter(import_run=run).order_by("pk").values_list("pk", flat=True))
+    counts: dict[str, int | bool] = {
+        "debtors": len(ids),
+        "done": 0,
+        "sent": 0,
+        "already_active": 0,
+        "already_invited": 0,
+        "without_mobile": 0,
+        "stopped": True,  # until the last chunk is done
+    }
+    try:
+        if actor is None:
+            raise ActionNotPermitted
+        for start in range(0, len(ids), INVITATION_CHUNK):
+            chunk = ids[start : start + INVITATION_CHUNK]
+            outcome = invite_debtors(chunk, actor=actor, now=now)
+            counts["done"] = int(counts["done"]) + len(chunk)
+            counts["sent"] = int(counts["sent"]) + len(outcome.issued)
+            counts["already_active"] = int(counts["already_active"]) + outcome.already_active
+            counts["already_invited"] = int(counts["already_invited"]) + outcome.already_invited
+            counts["without_mobile"] = int(counts["without_mobile"]) + outcome.without_mobile
+            ImportRun.objects.filter(pk=run.pk).update(invitation_counts=counts)
+        counts["stopped"] = False
+    finally:
+        _finish_invitations(run, actor, counts)
+    return counts
+
+
+def _finish_invitations(run: ImportRun, actor: User | None, counts: dict[str, int | bool]) -> None:
+    with transaction.atomic():
+        ImportRun.objects.filter(pk=run.pk).update(
+            invitation_counts=counts, invitations_finished_at=timezone.now()
+        )
+        # On behalf of the staff member who asked, as each invitation of the round is.
+        record_event(
+            run, actor=actor, action=AuditAction.IMPORT_INVITATIONS_FINISHED, after=dict(counts)
+        )
 
 
 def resend_invitation(debtor: Debtor, *, actor: User, now: dt.datetime) -> IssuedInvitation:

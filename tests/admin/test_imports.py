@@ -145,3 +145,141 @@ def test_the_debtors_of_an_import_are_invited_from_its_page(bank, sms_outbox):
     assert "2 invited" in done
     again = bank.post(invite, follow=True).content.decode()
     assert "0 invited" in again  # each has a link still open: nobody is invited twice
+
+
+def test_a_running_import_shows_rows_done_of_rows_in_the_file(bank):
+    from django.core.cache import cache
+
+    from negotiation.services.imports import PROGRESS_KEY
+
+    run = ImportRun.objects.create(kind="accounts", file_name="big.csv", rows_total=5000)
+    progress = reverse("admin:negotiation_importrun_progress", args=[run.pk])
+    cache.set(PROGRESS_KEY.format(run.pk), 2000)
+    page = bank.get(progress).content.decode()
+    assert "2000 of 5000 rows read" in page
+    assert 'value="2000" max="5000"' in page
+    assert '<meta http-equiv="refresh" content="2">' in page  # a plain refresh, no script
+    cache.set(PROGRESS_KEY.format(run.pk), 5000)
+    assert "All 5000 rows read and checked" in bank.get(progress).content.decode()
+
+
+def test_an_upload_counts_its_rows_before_reading_them(bank, monkeypatch):
+    from negotiation.services import imports
+
+    seen = []
+    real = imports.import_accounts
+
+    def spy(rows, **kwargs):
+        seen.append(ImportRun.objects.get(pk=kwargs["run"].pk).rows_total)
+        return real(rows, **kwargs)
+
+    monkeypatch.setattr(imports, "import_accounts", spy)
+    upload(bank, csv_text([account_row(1), account_row(2), account_row(3)]))
+    assert seen == [3]  # known (and saved for the page) before the first row is read
+    assert ImportRun.objects.get().rows_total == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("accounts.xlsx", "not a workbook", "not an XLSX workbook"),
+        ("accounts.csv", ",".join(COLUMNS) + '\n"' + "x" * 200_000 + '"\n', "Line 2 cannot"),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_refused_in_words(bank, name, content, reason):
+    upload(bank, content, name=name)
+    run = ImportRun.objects.get()
+    assert run.status == "refused"
+    assert reason in run.problems[0][2]
+    assert CreditAccount.objects.count() == 0
+
+
+def test_an_imports_invitations_go_out_in_chunks_with_their_counts_on_its_page(
+    bank, sms_outbox, monkeypatch
+):
+    from negotiation.models import AuditAction, AuditEvent, Debtor, Invitation
+    from negotiation.services import onboarding
+
+    monkeypatch.setattr(onboarding, "INVITATION_CHUNK", 2)
+    seen: list[dict[str, object]] = []
+    real = onboarding.invite_debtors
+
+    def spy(ids, **kwargs):
+        seen.append(dict(ImportRun.objects.get().invitation_counts))
+        return real(ids, **kwargs)
+
+    monkeypatch.setattr(onboarding, "invite_debtors", spy)
+    upload(bank, csv_text([account_row(n) for n in range(1, 6)]))
+    run = ImportRun.objects.get()
+    Debtor.objects.filter(external_id="CUST-0000005").update(phone="")  # changed since
+    page = bank.post(reverse("admin:negotiation_importrun_invite", args=[run.pk]), follow=True)
+    assert [counts["done"] for counts in seen] == [0, 2, 4]  # saved after each chunk
+    text = page.content.decode()
+    assert "4 invited. Not invited: 0 already signed up, 0 with a link still open" in text
+    assert "1 without a mobile number" in text
+    assert Invitation.objects.count() == 4
+    finished = AuditEvent.objects.get(action=AuditAction.IMPORT_INVITATIONS_FINISHED)
+    assert finished.after["sent"] == 4
+    assert finished.after["stopped"] is False
+    asked = AuditEvent.objects.get(action=AuditAction.IMPORT_INVITATIONS_REQUESTED)
+    assert asked.after == {"debtors": 5}
+
+
+def test_a_round_still_on_its_way_is_not_asked_for_twice(bank):
+    from django.utils import timezone
+
+    upload(bank, csv_text([account_row(1)]))
+    run = ImportRun.objects.get()
+    ImportRun.objects.filter(pk=run.pk).update(
+        invitations_requested_at=timezone.now(), invitation_counts={"debtors": 1, "done": 0}
+    )
+    page = bank.get(reverse("admin:negotiation_importrun_progress", args=[run.pk])).content
+    assert "Inviting the debtors of this import: 0 of 1 done" in page.decode()
+    assert "Invite the debtors of this import" not in page.decode()  # no second button
+    again = bank.post(reverse("admin:negotiation_importrun_invite", args=[run.pk]), follow=True)
+    assert "still being sent" in again.content.decode()
+    assert ImportRun.objects.get().invitations_finished_at is None
+
+
+def test_a_round_that_stops_says_so_and_can_be_asked_for_again(bank, sms_outbox):
+    from django.contrib.auth.models import Group
+
+    from negotiation.exceptions import ActionNotPermitted
+    from negotiation.models import Invitation
+    from negotiation.services.onboarding import invite_import_debtors
+
+    upload(bank, csv_text([account_row(1), account_row(2)]))
+    run = ImportRun.objects.get()
+    asker = make_staff(BANK_STAFF, username="asker")
+    ImportRun.objects.filter(pk=run.pk).update(
+        invitations_requested_at=run.started_at, invitations_requested_by=asker
+    )
+    asker.groups.set([Group.objects.get(name=SPECIALISTS)])  # no longer allowed to invite
+    with pytest.raises(ActionNotPermitted):
+        invite_import_debtors(run.pk, now=run.started_at)
+    page = bank.get(reverse("admin:negotiation_importrun_progress", args=[run.pk]))
+    assert "The invitations stopped after 0 of 2 debtors" in page.content.decode()
+    assert Invitation.objects.count() == 0
+
+
+def test_the_import_list_invites_the_debtors_of_the_chosen_imports(bank, sms_outbox):
+    from negotiation.models import Invitation
+
+    upload(bank, csv_text([account_row(1), account_row(2)]))
+    run = ImportRun.objects.get()
+    changelist = reverse("admin:negotiation_importrun_changelist")
+    data = {"action": "invite_action", "_selected_action": [run.pk]}
+    page = bank.post(changelist, data, follow=True).content.decode()
+    assert "are being sent" in page
+    assert Invitation.objects.count() == 2
+
+
+def test_only_a_finished_import_of_debtors_invites(bank, sms_outbox):
+    from negotiation.models import Invitation
+
+    upload(bank, csv_text([account_row(1), account_row(2, phone="12")]))  # refused
+    run = ImportRun.objects.get()
+    page = bank.post(reverse("admin:negotiation_importrun_invite", args=[run.pk]), follow=True)
+    assert "brought in no debtors to invite" in page.content.decode()
+    assert ImportRun.objects.get().invitations_requested_at is None
+    assert Invitation.objects.count() == 0

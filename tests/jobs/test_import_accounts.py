@@ -205,3 +205,10 @@ def test_an_unchanged_debtor_keeps_the_import_that_brought_them_in(tmp_path):
     runs = dict(Debtor.objects.values_list("external_id", "import_run"))
     assert runs == {"CUST-0000001": first.pk, "CUST-0000002": second.pk}
     assert (second.debtors_created, second.debtors_updated) == (0, 1)
+
+
+def test_the_command_shows_a_bar_to_the_rows_in_the_file(tmp_path, capsys):
+    run(write_csv(tmp_path / "a.csv", [account_row(n) for n in range(1, 6)]))
+    output = capsys.readouterr()
+    assert "5/5" in output.err  # the bar reached the file's row count
+    assert "5 row(s) read" in output.out

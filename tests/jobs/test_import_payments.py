@@ -91,3 +91,9 @@ def test_a_wrong_header_is_refused(tmp_path):
     path.write_text("id,amount\n1,2\n")
     with pytest.raises(CommandError, match="header must be"):
         call_command("import_payments", str(path))
+
+
+def test_the_command_shows_a_bar_to_the_rows_in_the_file(tmp_path, account, capsys):
+    rows = [f"BANK-{n},{account.reference},1.00,{TODAY},branch" for n in range(1, 4)]
+    call_command("import_payments", str(write_csv(tmp_path, rows)))
+    assert "3/3" in capsys.readouterr().err

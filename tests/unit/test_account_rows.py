@@ -4,6 +4,7 @@ line and column; a card number is refused and never repeated."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -19,9 +20,11 @@ from negotiation.imports.accounts import (
     normalised_phone,
     read_accounts,
     resident_id_valid,
+    rows_in_file,
     validate_email,
+    xlsx_rows,
 )
-from negotiation.imports.table import csv_rows
+from negotiation.imports.table import FileRefused, count_csv_rows, csv_rows
 from tests.accountfiles import PANS, account_row, csv_text, resident_id
 
 TODAY = dt.date(2026, 12, 1)
@@ -188,3 +191,36 @@ def test_a_short_row_reads_as_empty_cells_and_extra_cells_are_not_read():
     [(_line, long)] = list(csv_rows(f"{header}\n{',' * 18}x,extra\n", COLUMNS))
     assert long["status"] == "x"
     assert "extra" not in long.values()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "h\n",
+        "h\nrow one\n\nrow two\n",
+        'h\n"a value\nover two lines",x\nrow two\n\n',
+        "h\nno newline at the end",
+    ],
+)
+def test_the_rows_counted_first_are_the_rows_read(text):
+    """The progress page's total: as many rows as csv_rows then gives, quoted line breaks
+    and blank lines included."""
+    read = list(csv_rows(text, ("h",)))
+    assert count_csv_rows(io.StringIO(text, newline="")) == len(read)
+
+
+def test_a_file_the_csv_reader_cannot_parse_is_refused_with_its_line():
+    text = "h\nfine\n" + '"' + "x" * 200_000 + '"\n'
+    with pytest.raises(FileRefused, match="Line 3 cannot be read"):
+        list(csv_rows(text, ("h",)))
+    with pytest.raises(FileRefused, match="Line 3 cannot be read"):
+        count_csv_rows(io.StringIO(text))
+
+
+def test_a_file_that_is_no_workbook_is_refused_as_one(tmp_path):
+    path = tmp_path / "accounts.xlsx"
+    path.write_text(csv_text([account_row(1)]))
+    with pytest.raises(FileRefused, match="not an XLSX workbook"):
+        list(xlsx_rows(str(path), COLUMNS))
+    with pytest.raises(FileRefused, match="not an XLSX workbook"):
+        rows_in_file(str(path))

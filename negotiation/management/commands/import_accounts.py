@@ -10,14 +10,14 @@ when it writes nothing because of bad rows. Importing the same file twice change
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from tqdm import tqdm
 
-from negotiation.imports.accounts import COLUMNS, xlsx_rows
+from negotiation.imports.accounts import COLUMNS, rows_in_file, xlsx_rows
 from negotiation.imports.table import FileRefused, csv_rows
 from negotiation.services.imports import ImportRefused, import_accounts
 
@@ -55,27 +55,21 @@ class Command(BaseCommand):
         )
 
     def _import(self, rows: Any, file: Path, skip_invalid: bool) -> Any:
-        try:
-            return self._run(rows, file, skip_invalid)
-        finally:
-            sys.stderr.write("\n")  # after the progress line
+        # The bar is on stderr with the problems; the summary alone on stdout, for scripts.
+        with tqdm(total=rows_in_file(str(file)), unit=" rows", desc="Reading") as bar:
 
-    def _run(self, rows: Any, file: Path, skip_invalid: bool) -> Any:
-        return import_accounts(
-            rows,
-            file_name=file.name,
-            actor=None,
-            today=timezone.localdate(),
-            skip_invalid=skip_invalid,
-            progress=self._progress,
-        )
+            def progress(done: int) -> None:
+                bar.update(done - bar.n)
+
+            return import_accounts(
+                rows,
+                file_name=file.name,
+                actor=None,
+                today=timezone.localdate(),
+                skip_invalid=skip_invalid,
+                progress=progress,
+            )
 
     def _report(self, problems: list[list[Any]]) -> None:
         for line, column, reason in problems:
             self.stderr.write(f"line {line}, {column or 'row'}: {reason}")
-
-    def _progress(self, done: int) -> None:
-        """Rows read so far, on one line that updates itself (a file's size is not known
-        before it is read, so a count rather than a bar)."""
-        sys.stderr.write(f"\r{done} rows read")
-        sys.stderr.flush()

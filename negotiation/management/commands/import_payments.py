@@ -14,12 +14,12 @@ the same file twice changes nothing.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from tqdm import tqdm
 
 from negotiation.imports.payments import read_payments
 from negotiation.imports.table import FileRefused, decode
@@ -40,9 +40,14 @@ class Command(BaseCommand):
         except FileRefused as error:
             raise CommandError(str(error)) from error
         try:
-            result = import_payments(
-                rows, problems=problems, today=timezone.localdate(), progress=self._progress
-            )
+            with tqdm(total=len(rows), unit=" rows", desc="Importing") as bar:
+
+                def progress(done: int, _total: int) -> None:
+                    bar.update(done - bar.n)
+
+                result = import_payments(
+                    rows, problems=problems, today=timezone.localdate(), progress=progress
+                )
         except ImportRefused as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))
@@ -53,14 +58,3 @@ class Command(BaseCommand):
                 f"{result.already_imported} already imported."
             )
         )
-
-    def _progress(self, done: int, total: int) -> None:
-        """A bar on long files; silent for short ones."""
-        if total < 200 or (done % max(total // 50, 1) and done != total):
-            return
-        width = 30
-        filled = width * done // total
-        bar = "#" * filled + "." * (width - filled)
-        end = "\n" if done == total else ""
-        sys.stderr.write(f"\r[{bar}] {done}/{total}{end}")
-        sys.stderr.flush()
