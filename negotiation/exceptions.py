@@ -1,9 +1,11 @@
 """Errors that services raise. Messages are translatable: views show them to the user."""
 
 import datetime as dt
+import math
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from negotiation.money import LEGAL_MAX_MONTHS
 
@@ -187,6 +189,26 @@ class WrongPassword(ServiceError):
     default_message = _(
         "That is not the password of your sign-in. Nothing has been changed. Please try again."
     )
+
+
+class PasswordTriesPaused(ServiceError):
+    """Too many passwords that did not match on the profile: changes rest until ``until``."""
+
+    def __init__(self, until: dt.datetime, *, now: dt.datetime) -> None:
+        minutes = max(math.ceil((until - now).total_seconds() / 60), 1)
+        super().__init__(
+            ngettext(
+                "For your safety, changes to your details are paused after several passwords "
+                "that did not match. Nothing has been changed. You can try again in %(minutes)d "
+                "minute, or call us on the number on the back of your card.",
+                "For your safety, changes to your details are paused after several passwords "
+                "that did not match. Nothing has been changed. You can try again in %(minutes)d "
+                "minutes, or call us on the number on the back of your card.",
+                minutes,
+            )
+            % {"minutes": minutes}
+        )
+        self.until = until
 
 
 class ContactUnchanged(ServiceError):

@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from negotiation.exceptions import ContactUnchanged, WrongPassword
+from negotiation.exceptions import ContactUnchanged, PasswordTriesPaused, WrongPassword
 from negotiation.models import (
     AuditAction,
     CodePurpose,
     Debtor,
+    IdentityCheckFailure,
     NotificationChannel,
     NotificationEvent,
     OneTimeCode,
     User,
 )
+from negotiation.selectors.onboarding import AccessLink, failures_for, locked_until
 from negotiation.services.audit import record_event
 from negotiation.services.codes import check_code, send_code
 from negotiation.services.notifications import notify_debtor
@@ -44,9 +46,39 @@ class Preferences:
     contact_until_hour: int | None
 
 
-def _check_password(user: User, password: str) -> None:
-    if not user.check_password(password):
+def _check_password(
+    debtor: Debtor, user: User, password: str, *, ip: str | None, now: dt.datetime
+) -> None:
+    """The password asked again before a change of contact details. Each one that does not
+    match is counted like an identity check's wrong answer, so the same limits apply: after
+    IDENTITY_CHECK_MAX_FAILURES in a day (or the per-address limit) the profile's changes
+    rest for IDENTITY_CHECK_LOCK_MINUTES. A stolen session cannot guess its way to
+    redirecting the debtor's codes. The pause is audited when it starts."""
+    attempt = AccessLink(purpose=CodePurpose.CONTACT_CHANGE, debtor=debtor)
+    until = locked_until(attempt, ip, now=now)
+    if until is not None:
+        raise PasswordTriesPaused(until, now=now)
+    if user.check_password(password):
+        return
+    IdentityCheckFailure.objects.create(
+        at=now, purpose=CodePurpose.CONTACT_CHANGE, debtor=debtor, ip=ip
+    )
+    until = locked_until(attempt, ip, now=now)
+    if until is None:
         raise WrongPassword
+    record_event(
+        debtor,
+        actor=user,
+        action=AuditAction.IDENTITY_CHECK_LOCKED,
+        after={
+            "purpose": CodePurpose.CONTACT_CHANGE,
+            "invitation": None,
+            "until": until,
+            "failures": failures_for(attempt, now=now).count(),
+        },
+        ip=ip,
+    )
+    raise PasswordTriesPaused(until, now=now)
 
 
 def start_contact_change(
@@ -66,7 +98,7 @@ def start_contact_change(
     Raises ``WrongPassword``, ``ContactUnchanged`` (the value on file already), and what
     ``send_code`` raises (too soon after the last code, a backend failure)."""
     assert field in CONTACT_FIELDS
-    _check_password(user, password)
+    _check_password(debtor, user, password, ip=ip, now=now)
     current: str = getattr(debtor, field)
     if value.casefold() == current.casefold():
         raise ContactUnchanged

@@ -14,7 +14,13 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from negotiation.exceptions import CodeNoLongerValid, ContactUnchanged, WrongCode, WrongPassword
+from negotiation.exceptions import (
+    CodeNoLongerValid,
+    ContactUnchanged,
+    PasswordTriesPaused,
+    WrongCode,
+    WrongPassword,
+)
 from negotiation.models import (
     AuditAction,
     AuditEvent,
@@ -86,6 +92,45 @@ def test_a_wrong_password_changes_nothing_and_sends_no_code(holder, sms_outbox):
     assert sms_outbox == []
     assert not OneTimeCode.objects.exists()
     assert not AuditEvent.objects.filter(object_reference=holder.reference).exists()
+
+
+def try_password(debtor: Debtor, password: str, now: dt.datetime, ip: str = "198.51.100.7"):
+    assert debtor.user is not None
+    return start_contact_change(
+        debtor, user=debtor.user, password=password, field="phone", value=NEW_PHONE, ip=ip, now=now
+    )
+
+
+def test_wrong_passwords_pause_the_changes_and_the_pause_ends(holder, sms_outbox, settings):
+    """Like the identity check: after IDENTITY_CHECK_MAX_FAILURES passwords that do not match
+    nothing is tried, not even the right password, until the pause ends. Audited once."""
+    now = timezone.now()
+    for _try in range(settings.IDENTITY_CHECK_MAX_FAILURES - 1):
+        with pytest.raises(WrongPassword):
+            try_password(holder, "not-the-password", now)
+    with pytest.raises(PasswordTriesPaused, match="try again in 30 minutes") as paused:
+        try_password(holder, "not-the-password", now)
+    assert paused.value.until == now + dt.timedelta(minutes=settings.IDENTITY_CHECK_LOCK_MINUTES)
+    with pytest.raises(PasswordTriesPaused, match="in 20 minutes"):
+        try_password(holder, PASSWORD, now + dt.timedelta(minutes=10))
+    assert sms_outbox == []
+    locked = AuditEvent.objects.get(action=AuditAction.IDENTITY_CHECK_LOCKED)
+    assert locked.after["purpose"] == "contact_change"
+    assert locked.after["failures"] == settings.IDENTITY_CHECK_MAX_FAILURES
+    assert try_password(holder, PASSWORD, paused.value.until + dt.timedelta(seconds=1))
+    assert len(sms_outbox) == 1
+
+
+def test_wrong_passwords_on_other_debtors_count_against_the_address(holder, settings):
+    settings.IDENTITY_CHECK_MAX_FAILURES_PER_IP = 2
+    other = make_debtor(phone="13700137000")
+    now = timezone.now()
+    with pytest.raises(WrongPassword):
+        try_password(other, "not-the-password", now)
+    with pytest.raises(PasswordTriesPaused):
+        try_password(holder, "not-the-password", now)
+    with pytest.raises(WrongPassword):  # from another address the debtor is not paused
+        try_password(holder, "not-the-password", now, ip="203.0.113.9")
 
 
 def test_the_number_on_file_already_is_refused(holder):

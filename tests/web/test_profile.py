@@ -84,6 +84,21 @@ def test_a_new_mobile_number_through_the_password_and_the_code(holder_client, ho
     assert holder_client.get(CODE_STEP)["Location"] == PROFILE
 
 
+def test_too_many_wrong_passwords_pause_the_change_in_both_languages(
+    holder_client, sms_outbox, settings
+):
+    for _try in range(settings.IDENTITY_CHECK_MAX_FAILURES):
+        page = holder_client.post(PHONE, {"value": "13911112222", "password": "not-it"})
+    assert page.status_code == 200
+    assert "changes to your details are paused" in page.content.decode()
+    right = holder_client.post(PHONE, {"value": "13911112222", "password": PASSWORD})
+    assert "try again in 30 minutes" in right.content.decode()
+    holder_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    chinese = holder_client.post(PHONE, {"value": "13911112222", "password": PASSWORD})
+    assert "30 分钟后再试" in chinese.content.decode()
+    assert sms_outbox == []
+
+
 def test_not_a_mobile_number_is_refused_in_plain_words(holder_client, sms_outbox):
     response = holder_client.post(PHONE, {"value": "12345", "password": PASSWORD})
     assert "Please enter a mobile number" in response.content.decode()
