@@ -46,3 +46,15 @@ def last_digits(phone: str, count: int = 4) -> str:
     """The last ``count`` digits of a stored number, to say where a code went."""
     digits = "".join(ch for ch in phone if ch.isdigit())
     return digits[-count:]
+
+
+def readable_phone(phone: str) -> str:
+    """A stored number as people read it: a mainland mobile in groups of 3, 4 and 4 (with
+    +86 when it was stored with the country code), so a number typed with spaces and one
+    typed without look the same; any other number as it was stored."""
+    forms = same_number_forms(phone)
+    if not forms or not _MAINLAND_MOBILE.fullmatch(forms[0]):
+        return phone
+    national = forms[0]
+    grouped = f"{national[:3]} {national[3:7]} {national[7:]}"
+    return grouped if phone_digits(phone) == national else f"+86 {grouped}"

@@ -8,8 +8,15 @@ from django.utils.translation import get_language
 
 from negotiation.models import Notification, Program
 from negotiation.notification_texts import notification_text
+from negotiation.phones import readable_phone
 
 register = template.Library()
+
+
+@register.filter
+def phone(value: str) -> str:
+    """A stored phone number grouped as people read it (phones.readable_phone)."""
+    return readable_phone(value) if value else value
 
 
 @register.filter

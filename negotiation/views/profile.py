@@ -24,7 +24,7 @@ from negotiation.forms.onboarding import CodeForm
 from negotiation.forms.profile import EmailChangeForm, PhoneChangeForm, PreferencesForm
 from negotiation.http import DebtorRequest, client_ip
 from negotiation.models import Debtor
-from negotiation.phones import last_digits
+from negotiation.phones import last_digits, readable_phone
 from negotiation.policy import CONTACT_HOURS
 from negotiation.services.profile import (
     EMAIL,
@@ -134,8 +134,12 @@ def _contact_change(request: DebtorRequest, field: str) -> HttpResponse:
     return render(
         request,
         "negotiation/profile/contact.html",
-        {"form": form, "field": field, "current": getattr(debtor, field)},
+        {"form": form, "field": field, "current": _readable(field, getattr(debtor, field))},
     )
+
+
+def _readable(field: str, value: str) -> str:
+    return readable_phone(value) if field == PHONE and value else value
 
 
 @never_cache

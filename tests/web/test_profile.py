@@ -46,7 +46,7 @@ def test_the_navigation_links_to_the_profile(holder_client):
 def test_the_page_shows_the_debtor_s_own_details(holder_client, holder):
     other = make_debtor(phone="13999998888", email="other@example.com")
     page = holder_client.get(PROFILE).content.decode()
-    assert "13800138000" in page
+    assert "138 0013 8000" in page
     assert "holder@example.com" in page
     assert other.phone not in page
     assert other.email not in page
