@@ -24,7 +24,7 @@ DEPLOY_ENV := DJANGO_SECRET_KEY=check-deploy-only-7c1e9a3f5b8d2c6e0a4f9b1d3e7c5a
 # `make run PORT=8001` serves on another port.
 PORT ?= 8000
 
-.PHONY: reset-demo install run test lint format pytest worker beat bench messages clean
+.PHONY: reset-demo install run outbox test lint format pytest worker beat bench messages clean
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -45,6 +45,11 @@ reset-demo: install
 	rm -rf private-media
 	DJANGO_DEBUG=1 $(MANAGE) migrate --noinput
 	DJANGO_DEBUG=1 $(MANAGE) seed_demo
+
+# The demo has no beat: send every message the outbox holds for contact hours now (the
+# text messages print here). Refused outside DEBUG.
+outbox: install
+	DJANGO_DEBUG=1 $(MANAGE) send_outbox --demo-now
 
 test: install lint pytest
 

@@ -216,6 +216,14 @@ def send_due_notifications(*, now: dt.datetime) -> int:
         return len(due)
 
 
+def release_held_messages(*, now: dt.datetime) -> int:
+    """Demo only (``send_outbox --demo-now``, refused without DEBUG): every pending email
+    and SMS held for contact hours is due now. How many were moved."""
+    return Notification.objects.filter(
+        channel__in=EXTERNAL_CHANNELS, status=NotificationStatus.PENDING, scheduled_for__gt=now
+    ).update(scheduled_for=now)
+
+
 def deliver_notification(notification_id: int, *, now: dt.datetime | None = None) -> str:
     """Deliver one email or SMS in the debtor's language: the only code that moves a
     notification out of PENDING. Locked, so two workers never send the same one; a sent

@@ -256,3 +256,40 @@ def test_sms_backends_by_short_name_and_a_misspelt_one_fails_the_checks(settings
     assert check_sms_backend(None) == []
     settings.SMS_BACKEND = "negotiation.sms.NoSuchBackend"
     assert [e.id for e in check_sms_backend(None)] == ["negotiation.E001"]
+
+
+def test_send_outbox_sends_what_is_due_and_in_the_demo_what_is_held(
+    settings, sms_outbox, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from negotiation.models import Notification, NotificationEvent
+    from negotiation.services.notifications import notify_debtor
+    from tests.factories import make_debtor
+
+    debtor = make_debtor(phone="13800138000", email="")
+    with django_capture_on_commit_callbacks():  # nothing delivered at once: it is "held"
+        (held,) = notify_debtor(
+            debtor,
+            NotificationEvent.INVITATION,
+            key="x",
+            context={"link": "https://portal/activate/t/", "hours": "72"},
+            channels=["sms"],
+        )
+    later = timezone.now() + dt.timedelta(hours=3)  # as outside contact hours
+    Notification.objects.filter(pk=held.pk).update(scheduled_for=later)
+    out = StringIO()
+    call_command("send_outbox", stdout=out)
+    assert "0 message(s) sent" in out.getvalue()
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="demo only"):
+        call_command("send_outbox", "--demo-now")
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("send_outbox", "--demo-now", stdout=out)
+    assert "1 held message(s) moved to now" in out.getvalue()
+    assert len(sms_outbox) == 1
+    assert Notification.objects.get(pk=held.pk).status == "sent"
