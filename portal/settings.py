@@ -118,14 +118,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "negotiation.User"
 AUTHENTICATION_BACKENDS = ["negotiation.auth.EmailOrUsernameBackend"]
+# Django's rules in the portal's own words (negotiation/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "negotiation.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "negotiation.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "negotiation.passwords.CommonPasswordValidator"},
+    {"NAME": "negotiation.passwords.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "negotiation:dashboard"

@@ -194,7 +194,7 @@ def test_weak_passwords_are_refused(client, path, sms_outbox):
         )
         assert response.status_code == 200, weak
     html = response.content.decode()
-    assert "entirely numeric" in html
+    assert "digits only is easy to guess" in html
     assert not Debtor.objects.filter(user__isnull=False, full_name="李娜").exists()
 
 
