@@ -32,7 +32,7 @@ from negotiation.services.payments import payment_problems, record_payment
 
 @admin.register(Debtor)
 class DebtorAdmin(DebtorInvitations, ContactMaskingMixin[Debtor]):
-    search_fields = ("reference", "full_name", "phone", "email", "national_id_last4")
+    search_fields = ("reference", "external_id", "full_name", "phone", "email", "national_id_last4")
     list_filter = (PortalAccessFilter,)
     readonly_fields = (
         "reference",

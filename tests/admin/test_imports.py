@@ -283,3 +283,13 @@ def test_only_a_finished_import_of_debtors_invites(bank, sms_outbox):
     assert "brought in no debtors to invite" in page.content.decode()
     assert ImportRun.objects.get().invitations_requested_at is None
     assert Invitation.objects.count() == 0
+
+
+def test_an_imported_debtor_is_found_by_the_banks_own_id(bank):
+    from negotiation.models import Debtor
+
+    upload(bank, csv_text([account_row(1), account_row(2)]))
+    found = bank.get(reverse("admin:negotiation_debtor_changelist"), {"q": "CUST-0000002"})
+    page = found.content.decode()
+    assert Debtor.objects.get(external_id="CUST-0000002").reference in page
+    assert Debtor.objects.get(external_id="CUST-0000001").reference not in page
