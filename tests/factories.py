@@ -66,17 +66,21 @@ def daytime_timezone() -> str:
 def make_debtor(*, email: str | None = None, **kwargs: Any) -> Debtor:
     n = next(_seq)
     email = email or f"debtor{n}@example.com"
-    user = make_user(username=email, email=email)
+    # Named by the reference, as activation names every debtor's sign-in (never an email).
+    user = make_user(username=f"pending-{n}", email=email)
     kwargs.setdefault("full_name", f"Debtor {n}")
     kwargs.setdefault("preferred_language", "en")
     kwargs.setdefault("timezone", daytime_timezone())
-    return Debtor.objects.create(
+    debtor = Debtor.objects.create(
         user=user,
         email=email,
         national_id_hash=hash_national_id(f"ID{n:014d}"),
         national_id_last4=f"{n % 10000:04d}",
         **kwargs,
     )
+    user.username = debtor.reference.lower()
+    user.save(update_fields=["username"])
+    return debtor
 
 
 def make_account(debtor: Debtor, *, days_past_due: int = 45, **kwargs: Any) -> CreditAccount:

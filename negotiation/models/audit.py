@@ -187,7 +187,8 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
 
 
 class AuditEvent(models.Model):
-    """Append-only record of every decision and sensitive read. Never updated or deleted.
+    """Append-only record of every decision and sensitive read. Never updated or deleted:
+    on PostgreSQL a trigger refuses both (migration 0036), whoever asks.
 
     ``actor`` is the person; ``actor_label`` names non-persons ("system", "policy") and keeps
     the username readable even if the user is later deactivated.
@@ -197,6 +198,9 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     actor_label = models.CharField(max_length=150)
+    # What the actor was when they acted (services.audit.actor_role): administrator, staff,
+    # debtor, or empty for the system.
+    actor_role = models.CharField(max_length=16, blank=True)
     action = models.CharField(_("action"), max_length=64, choices=AuditAction.choices)
     object_type = models.CharField(max_length=64)
     object_id = models.PositiveBigIntegerField()
@@ -204,6 +208,8 @@ class AuditEvent(models.Model):
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # The web request it was recorded in (negotiation.requestid), empty in a worker or job.
+    request_id = models.CharField(max_length=64, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -9,6 +9,17 @@ from typing import Any
 from django.db import models
 
 from negotiation.models import AuditAction, AuditEvent, User
+from negotiation.requestid import request_id
+
+
+def actor_role(actor: User | None) -> str:
+    """What the actor was, from the sign-in itself (no query): an administrator, staff, a
+    debtor, or "" for the system."""
+    if actor is None:
+        return ""
+    if actor.is_superuser:
+        return "administrator"
+    return "staff" if actor.is_staff else "debtor"
 
 
 def audit_value(value: Any) -> Any:
@@ -48,6 +59,7 @@ def record_event(
     return AuditEvent.objects.create(
         actor=actor,
         actor_label=actor.get_username() if actor is not None else actor_label,
+        actor_role=actor_role(actor),
         action=action,
         object_type=obj._meta.label_lower,
         object_id=obj.pk,
@@ -55,6 +67,7 @@ def record_event(
         before=audit_value(before or {}),
         after=audit_value(after or {}),
         ip=ip,
+        request_id=request_id(),
     )
 
 
@@ -71,15 +84,18 @@ def record_field_changes(
     changed fields, values as text) whose ``before`` is not empty. Runs in the caller's
     transaction, on the cursor that made the changes. Returns the rows written."""
     cursor.execute(
-        f"""INSERT INTO {AuditEvent._meta.db_table} (actor_id, actor_label, action,
-                object_type, object_id, object_reference, before, after, ip, at)
-            SELECT %s, %s, %s, %s, c.id, c.reference, c.before, c.after, NULL, now()
+        f"""INSERT INTO {AuditEvent._meta.db_table} (actor_id, actor_label, actor_role,
+                action, object_type, object_id, object_reference, before, after, ip,
+                request_id, at)
+            SELECT %s, %s, %s, %s, %s, c.id, c.reference, c.before, c.after, NULL, %s, now()
             FROM ({changed_rows}) c WHERE c.before <> '{{}}'::jsonb""",
         [
             actor.pk if actor else None,
             actor.get_username() if actor else "system",
+            actor_role(actor),
             action.value,
             model._meta.label_lower,
+            request_id(),
         ],
     )
     return int(cursor.rowcount)

@@ -243,10 +243,13 @@ class Command(BaseCommand):
         return programs
 
     def _demo_debtor(self, today: dt.date) -> None:
-        user, created = User.objects.get_or_create(
-            username=DEMO_DEBTOR_EMAIL, defaults={"email": DEMO_DEBTOR_EMAIL, "first_name": "Fang"}
-        )
-        if created:
+        # Found by the email the demo signs in with; the username is the debtor's reference
+        # (set below), as activation gives every debtor: the audit trail names a debtor by
+        # it, never by an email.
+        user = User.objects.filter(email=DEMO_DEBTOR_EMAIL, is_staff=False).first()
+        if user is None:
+            user = User(username=f"demo-{DEMO_DEBTOR_EMAIL}", email=DEMO_DEBTOR_EMAIL)
+            user.first_name = "Fang"
             user.set_password(DEMO_DEBTOR_PASSWORD)
             user.save()
         # Found by its user, not by the hashed ID: the hash depends on a deployment's key.
@@ -261,6 +264,9 @@ class Command(BaseCommand):
                 "preferred_language": "en",
             },
         )
+        if user.username != debtor.reference.lower():
+            user.username = debtor.reference.lower()
+            user.save(update_fields=["username"])
         if debtor.accounts.exists():
             return
         gold = CreditAccount.objects.create(
@@ -326,7 +332,7 @@ class SyntheticData:
         self.today = today
         self.out = out
         self.actor = User.objects.get(username="specialist")
-        self.debtor_user = User.objects.get(username=DEMO_DEBTOR_EMAIL)
+        self.debtor_user = User.objects.get(email=DEMO_DEBTOR_EMAIL, is_staff=False)
 
     def create(self, count: int) -> None:
         start = Debtor.objects.count()
