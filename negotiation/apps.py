@@ -91,7 +91,9 @@ class NegotiationConfig(AppConfig):
         post_migrate.connect(_sync_groups_after_migrate, sender=self)
         post_migrate.connect(_install_schedules_after_migrate, sender=self)
         # Register the tasks in Celery's registry: services queue them by name.
-        from negotiation import tasks  # noqa: F401
+        from negotiation import signals, tasks  # noqa: F401
+
+        signals.connect()
 
         checks.register(check_sms_backend)
         checks.register(check_business_settings)

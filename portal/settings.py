@@ -4,6 +4,7 @@ Defaults make a fresh checkout run on SQLite with tasks executed in-process; pro
 DATABASE_URL, CELERY_BROKER_URL, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
 """
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
+    "axes",
     "negotiation",
 ]
 
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     "negotiation.language.DebtorLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised in authenticate into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -118,7 +122,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "negotiation.User"
-AUTHENTICATION_BACKENDS = ["negotiation.auth.EmailOrUsernameBackend"]
+# django-axes first: it refuses an account or an address that is resting before any
+# password is checked, then counts the failures of the backend after it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "negotiation.auth.EmailOrUsernameBackend",
+]
+# Argon2 for every new or changed password; a password hashed otherwise is rehashed with
+# Argon2 at its next sign-in (Django does it when the first hasher differs).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+# Wrong passwords (django-axes, on the debtor's and the staff sign-in alike): after
+# AXES_FAILURE_LIMIT for one account (its email, number and username count as one:
+# negotiation.auth.lockout_key) or from one address, signing in rests for
+# AXES_COOLOFF_MINUTES. The failures are kept in the database (shared by every process).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=30)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "negotiation.auth.lockout_key"
+AXES_CLIENT_IP_CALLABLE = "negotiation.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "negotiation.views.errors.signing_in_paused"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit trail already
+AXES_SENSITIVE_PARAMETERS = ["username", "password"]
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # a pause is lifted with manage.py axes_reset_username / axes_reset_ip
 # Django's rules in the portal's own words (negotiation/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "negotiation.passwords.UserAttributeSimilarityValidator"},

@@ -9,7 +9,8 @@ import pytest
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.db.models.signals import post_save
-from django.test import Client
+from django.http import HttpRequest
+from django.test import Client, RequestFactory
 from django.utils import translation
 
 from negotiation.models import (
@@ -184,3 +185,9 @@ def staff_client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def sign_in_request() -> HttpRequest:
+    """What ``authenticate`` and ``Client.login`` need beside the credentials: django-axes
+    counts failures by the request's address, so it refuses to authenticate without one."""
+    return RequestFactory().post("/login/")

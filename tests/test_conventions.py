@@ -536,11 +536,12 @@ def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
 
 
 def record_event_actions(source: str) -> tuple[set[str], list[str]]:
-    """The AuditAction members that ``record_event`` calls in ``source`` name, and the calls
-    whose ``action`` is not a member (line and code)."""
+    """The AuditAction members that ``record_event`` (and ``record_sign_in_event``) calls in
+    ``source`` name, and the calls whose ``action`` is not a member (line and code)."""
     used: set[str] = set()
     offenders = []
-    for call in _calls(ast.parse(source), "record_event"):
+    tree = ast.parse(source)
+    for call in _calls(tree, "record_event") + _calls(tree, "record_sign_in_event"):
         action = next((k.value for k in call.keywords if k.arg == "action"), None)
         members = _audit_actions(action)
         if members is None:

@@ -58,6 +58,10 @@ class AuditAction(models.TextChoices):
     OFFER_SETTLED = "offer.settled", _("Offer closed")
     PASSWORD_RESET_SENT = "password.reset_sent", _("Password reset link sent")
     PASSWORD_RESET = "password.reset", _("Password changed after the identity check")
+    SIGNED_IN = "auth.signed_in", _("Signed in")
+    SIGN_IN_FAILED = "auth.sign_in_failed", _("Sign-in that did not work")
+    SIGNED_OUT = "auth.signed_out", _("Signed out")
+    SIGN_IN_LOCKED = "auth.locked", _("Signing in paused after wrong passwords")
     PAYMENT_RECORDED = "payment.recorded", _("Payment recorded")
     PLAN_CREATED = "plan.created", _("Plan created")
     PLAN_TRANSITION = "plan.transition", _("Plan status changed")
@@ -113,6 +117,13 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
         after="kind file status rows debtors_created debtors_updated accounts_created "
         "accounts_updated skipped"
     ),
+    # On the sign-in (object auth.user; id 0 when the identifier names nobody). identifier:
+    # what was typed, masked (auth.masked_identifier); site: "portal" or "staff".
+    AuditAction.SIGNED_IN: _keys(after="identifier site"),
+    AuditAction.SIGN_IN_FAILED: _keys(after="identifier site"),
+    AuditAction.SIGNED_OUT: _keys(after="site"),
+    # minutes: how long it rests; notified: the debtor's channels told of it
+    AuditAction.SIGN_IN_LOCKED: _keys(after="identifier site minutes notified"),
     # debtors: how many the import brought in or changed, to be invited where they can be
     AuditAction.IMPORT_INVITATIONS_REQUESTED: _keys(after="debtors"),
     # the round's counts (as ImportRun.invitation_counts); stopped: it ended before the last

@@ -33,6 +33,7 @@ class NotificationEvent(models.TextChoices):
     PASSWORD_RESET = "access.password_reset", _("Link to choose a new password")
     PASSWORD_CHANGED = "access.password_changed", _("Password changed")
     CONTACT_CHANGED = "access.contact_changed", _("Phone number or email changed")
+    SIGN_IN_PAUSED = "access.sign_in_paused", _("Signing in paused after wrong passwords")
 
 
 class NotificationPage(models.TextChoices):
@@ -74,6 +75,8 @@ NOTIFICATION_CONTEXT: dict[NotificationEvent, frozenset[str]] = {
     NotificationEvent.PASSWORD_CHANGED: frozenset({"changed_on"}),
     # field: "phone" or "email", what changed; sent to the old number or address.
     NotificationEvent.CONTACT_CHANGED: frozenset({"changed_on", "field"}),
+    # minutes: how long signing in rests after the failures (AXES_COOLOFF_MINUTES).
+    NotificationEvent.SIGN_IN_PAUSED: frozenset({"minutes"}),
 }
 # About the sign-in itself: each has its own text message (templates/sms/<event>.txt), since
 # it says nothing of a debt, and its email does not ask the debtor to sign in to read more.
@@ -83,6 +86,7 @@ ACCESS_EVENTS = frozenset(
         NotificationEvent.PASSWORD_RESET,
         NotificationEvent.PASSWORD_CHANGED,
         NotificationEvent.CONTACT_CHANGED,
+        NotificationEvent.SIGN_IN_PAUSED,
     }
 )
 # The message carries a one-time link: sent by email or SMS only (never to the inbox of a

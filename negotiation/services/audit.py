@@ -71,6 +71,32 @@ def record_event(
     )
 
 
+def record_sign_in_event(
+    user: User | None,
+    *,
+    action: AuditAction,
+    after: dict[str, Any],
+    ip: str | None,
+    by_the_user: bool,
+) -> AuditEvent:
+    """An audit row about a sign-in (object ``User``; id 0 when what was typed names no
+    sign-in). ``by_the_user``: the user acted (signed in or out); otherwise the actor is
+    unknown ("anonymous": a wrong password may be anyone's)."""
+    actor = user if by_the_user else None
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_label=actor.get_username() if actor is not None else "anonymous",
+        actor_role=actor_role(actor),
+        action=action,
+        object_type=User._meta.label_lower,
+        object_id=user.pk if user is not None else 0,
+        before={},
+        after=audit_value(after),
+        ip=ip,
+        request_id=request_id(),
+    )
+
+
 def record_field_changes(
     cursor: Any,
     *,

@@ -72,6 +72,7 @@ AT_ONCE_EVENTS = frozenset(
         NotificationEvent.PASSWORD_RESET,
         NotificationEvent.PASSWORD_CHANGED,
         NotificationEvent.CONTACT_CHANGED,
+        NotificationEvent.SIGN_IN_PAUSED,
     }
 )
 # A failed delivery is tried again after 2, 4, 8 and 16 minutes (within contact hours),

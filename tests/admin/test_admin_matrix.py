@@ -33,7 +33,7 @@ from negotiation.roles import (
 )
 from negotiation.services.documents import upload_document
 from negotiation.services.requests import approve_request, ask_for_information
-from tests.conftest import staff_client
+from tests.conftest import sign_in_request, staff_client
 from tests.factories import (
     PASSWORD,
     PDF,
@@ -207,7 +207,9 @@ def _any_args_url(name: str) -> str:
 @pytest.mark.parametrize("name", [n for n in _named_admin_urls() if n != "login"])
 def test_visitors_and_debtors_are_sent_to_the_staff_sign_in(debtor, name):
     debtor_client = Client()
-    assert debtor_client.login(username=debtor.user.username, password=PASSWORD)
+    assert debtor_client.login(
+        request=sign_in_request(), username=debtor.user.username, password=PASSWORD
+    )
     for client in (Client(), debtor_client):
         response = client.get(_any_args_url(name))
         assert response.status_code == 302

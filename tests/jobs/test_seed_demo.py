@@ -23,6 +23,7 @@ from negotiation.models import (
 )
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
 from negotiation.selectors.onboarding import invitation_link
+from tests.conftest import sign_in_request
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def test_it_is_idempotent():
 )
 def test_the_staff_logins(login, password, group):
     seed()
-    user = authenticate(username=login, password=password)
+    user = authenticate(request=sign_in_request(), username=login, password=password)
     assert user is not None
     assert user.is_staff
     assert list(user.groups.values_list("name", flat=True)) == [group]
@@ -65,7 +66,9 @@ def test_the_staff_logins(login, password, group):
 
 def test_the_demo_debtor_has_two_accounts_about_45_and_120_days_overdue():
     seed()
-    user = authenticate(username="demo@example.com", password="demo-debtor-pass")
+    user = authenticate(
+        request=sign_in_request(), username="demo@example.com", password="demo-debtor-pass"
+    )
     assert user is not None
     assert not user.is_staff
     days = sorted(a.days_past_due(timezone.localdate()) for a in user.debtor.accounts.all())

@@ -17,6 +17,7 @@ from django.utils import timezone
 from negotiation.models import Debtor, Invitation, Notification, NotificationEvent, OneTimeCode
 from negotiation.services.notifications import deliver_notification
 from negotiation.services.onboarding import activate_debtor, revoke_invitation
+from tests.conftest import sign_in_request
 from tests.factories import (
     NATIONAL_ID,
     PASSWORD,
@@ -269,7 +270,9 @@ def test_the_same_answer_whether_or_not_it_matched(client, signed_up):
 
 def test_the_whole_reset_ends_every_other_session(signed_up, sms_outbox):
     elsewhere = Client()
-    assert elsewhere.login(username="lina@example.com", password=PASSWORD)
+    assert elsewhere.login(
+        request=sign_in_request(), username="lina@example.com", password=PASSWORD
+    )
     assert elsewhere.get(reverse("negotiation:dashboard")).status_code == 200
     client = Client()
     client.post(reverse("password_reset"), {"identifier": "LINA@example.com"})
@@ -297,7 +300,9 @@ def test_the_whole_reset_ends_every_other_session(signed_up, sms_outbox):
     told = Notification.objects.filter(template=NotificationEvent.PASSWORD_CHANGED)
     assert sorted(told.values_list("channel", flat=True)) == ["portal", "sms"]
     assert "has just been changed" in sms_outbox[-1].body
-    assert Client().login(username="lina@example.com", password=NEW_PASSWORD)
+    assert Client().login(
+        request=sign_in_request(), username="lina@example.com", password=NEW_PASSWORD
+    )
 
 
 def test_a_reset_link_for_someone_else_or_changed_is_refused(client, signed_up):
@@ -325,14 +330,21 @@ def test_a_debtor_signs_in_with_their_mobile_number(signed_up, typed):
 
 
 def test_a_wrong_password_or_a_shared_number_signs_in_nobody(signed_up):
-    assert authenticate(username="13912345678", password="wrong") is None
+    assert authenticate(request=sign_in_request(), username="13912345678", password="wrong") is None
     make_debtor(phone="139-1234-5678")
-    assert authenticate(username="13912345678", password=PASSWORD) is None
-    assert authenticate(username="lina@example.com", password=PASSWORD) == signed_up.user
+    assert (
+        authenticate(request=sign_in_request(), username="13912345678", password=PASSWORD) is None
+    )
+    assert (
+        authenticate(request=sign_in_request(), username="lina@example.com", password=PASSWORD)
+        == signed_up.user
+    )
 
 
 def test_staff_still_sign_in_on_the_staff_site_only(db):
     staff = make_staff("Bank staff", username="13800000001")
-    assert authenticate(username="13800000001", password=PASSWORD) == staff
+    assert (
+        authenticate(request=sign_in_request(), username="13800000001", password=PASSWORD) == staff
+    )
     response = Client().post(reverse("login"), {"username": "13800000001", "password": PASSWORD})
     assert "Staff members sign in on the staff site" in response.content.decode()

@@ -18,7 +18,7 @@ from negotiation.models import AuditEvent, Document, ReliefRequest, RepaymentPla
 from negotiation.roles import BANK_STAFF, COMPLIANCE, SPECIALISTS, SUPERVISORS
 from negotiation.services.documents import upload_document
 from negotiation.services.requests import approve_request, ask_for_information
-from tests.conftest import staff_client
+from tests.conftest import sign_in_request, staff_client
 from tests.factories import PASSWORD, PDF, make_account, make_debtor, make_request, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +169,9 @@ def test_another_debtor_gets_a_404_and_changes_nothing(world, name, method):
     make_account(stranger, card_last4="9999")
     client = Client()
     assert stranger.user is not None
-    assert client.login(username=stranger.user.username, password=PASSWORD)
+    assert client.login(
+        request=sign_in_request(), username=stranger.user.username, password=PASSWORD
+    )
     before = _changes()
     response = _call(client, method, _url(name, world))
     if name in FLOW_STEPS:
