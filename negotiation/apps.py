@@ -80,6 +80,23 @@ def check_portal_url(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessag
     ]
 
 
+def check_shared_cache(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Rate limits and the import's progress count live in the cache: in production every
+    process must see the same one (CACHE_URL=redis://...), or each counts alone."""
+    from django.conf import settings
+
+    backend: str = settings.CACHES["default"]["BACKEND"]
+    if settings.DEBUG or "redis" in backend.lower() or "memcached" in backend.lower():
+        return []
+    return [
+        Error(
+            f"CACHES uses {backend}, which each process keeps to itself: set CACHE_URL to "
+            "a shared cache (redis://...) so rate limits hold across processes.",
+            id="negotiation.E005",
+        )
+    ]
+
+
 class NegotiationConfig(AppConfig):
     name = "negotiation"
     verbose_name = _("Debt relief")
@@ -98,3 +115,4 @@ class NegotiationConfig(AppConfig):
         checks.register(check_sms_backend)
         checks.register(check_business_settings)
         checks.register(check_portal_url, checks.Tags.security, deploy=True)
+        checks.register(check_shared_cache, checks.Tags.caches, deploy=True)

@@ -4,9 +4,10 @@ from negotiation.models import Notification, NotificationChannel, PlanStatus, Re
 
 
 def inbox(request: HttpRequest) -> dict[str, int]:
-    """The unread count in the header, for signed-in debtors only: one query."""
-    user = request.user
-    if not user.is_authenticated or user.is_staff:
+    """The unread count in the header, for signed-in debtors only: one query. (A request
+    refused before the sign-in is read, such as a 400 page, has no user.)"""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.is_staff:
         return {}
     unread = Notification.objects.filter(
         debtor__user=user, channel=NotificationChannel.PORTAL, read_at__isnull=True

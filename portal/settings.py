@@ -81,9 +81,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "negotiation.badinput.RefuseNulBytesMiddleware",
     "negotiation.language.DebtorLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: it turns a lockout raised in authenticate into its page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -148,6 +150,21 @@ AXES_LOCKOUT_CALLABLE = "negotiation.views.errors.signing_in_paused"
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit trail already
 AXES_SENSITIVE_PARAMETERS = ["username", "password"]
+# How often a form may be sent (negotiation/ratelimits.py, django-ratelimit): by address
+# before signing in, by person after; over it, a calm 429 page and nothing done. The counts
+# are in the cache: CACHE_URL must be a shared one (Redis) where several processes serve.
+RATELIMIT_VIEW = "negotiation.views.errors.too_many_requests"
+# django-ratelimit's own cache checks: its error for the in-process cache (LocMem) is
+# replaced by negotiation.E005, which asks for a shared cache only where it matters (DEBUG
+# off); its warning for Django's own RedisCache is moot (that cache increments atomically).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+RATE_SIGN_IN = env.str("RATE_SIGN_IN", default="20/m")
+RATE_IDENTITY_CHECK = env.str("RATE_IDENTITY_CHECK", default="10/m")
+RATE_CODE_ENTRY = env.str("RATE_CODE_ENTRY", default="10/m")
+RATE_RESET_REQUEST = env.str("RATE_RESET_REQUEST", default="5/m")
+RATE_PREVIEW = env.str("RATE_PREVIEW", default="120/m")
+RATE_REQUEST_FORM = env.str("RATE_REQUEST_FORM", default="20/m")
+RATE_UPLOAD = env.str("RATE_UPLOAD", default="30/h")
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False  # a pause is lifted with manage.py axes_reset_username / axes_reset_ip
 # Django's rules in the portal's own words (negotiation/passwords.py).
@@ -234,6 +251,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# With the broker down, queueing a task gives up within about two seconds (the work is in
+# the database: the dispatcher and the jobs pick it up), so a staff action never stalls.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 # Scheduled jobs, run by `make beat` (one beat process for the whole deployment). The
 # schedule lives in the database (django-celery-beat) so staff can change it in the admin;
 # these are the defaults installed on migrate when an entry is missing, never overwriting

@@ -3,14 +3,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+import negotiation.converters  # noqa: F401  (registers the ref and token converters)
 from negotiation.language import set_language
+from negotiation.ratelimits import limited
 from negotiation.views import onboarding
-from negotiation.views.system import DebtorLoginView, healthz
+from negotiation.views.system import DebtorLoginView, healthz, readyz
 
 admin.site.site_header = "Debt relief: staff"
 admin.site.site_title = "Debt relief staff"
 admin.site.index_title = "Review and accounts"
 admin.site.site_url = None  # staff are not debtors: the portal has nothing for them
+admin.site.login = limited("RATE_SIGN_IN")(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("login/", DebtorLoginView.as_view(), name="login"),
@@ -27,13 +30,16 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path(
-        "password/reset/<str:reference>/<str:token>/",
+        "password/reset/<ref:reference>/<token:token>/",
         onboarding.password_reset_confirm,
         name="password_reset_confirm",
     ),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     # The switcher also saves a debtor's choice on their record (negotiation/language.py).
     path("i18n/setlang/", set_language, name="set_language"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("negotiation.urls")),
 ]
+
+handler500 = "negotiation.views.errors.server_error"

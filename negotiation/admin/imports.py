@@ -20,6 +20,7 @@ from negotiation.admin.onboarding import invitation_summary
 from negotiation.forms.imports import UploadImportForm
 from negotiation.http import StaffRequest, staff_user
 from negotiation.models import ImportKind, ImportRun, ImportStatus
+from negotiation.ratelimits import limited
 from negotiation.roles import INVITE_DEBTOR, UPLOAD_IMPORT
 from negotiation.services.imports import import_progress, problems_csv, start_upload
 from negotiation.services.onboarding import invitations_on_their_way, request_import_invitations
@@ -61,7 +62,7 @@ class ImportRunAdmin(ReadOnlyMixin, admin.ModelAdmin[ImportRun]):
             )
 
         return [
-            route("upload/", self.upload_view, "upload"),
+            route("upload/", limited("RATE_UPLOAD", per_person=True)(self.upload_view), "upload"),
             route("<int:object_id>/progress/", self.progress_view, "progress"),
             route("<int:object_id>/problems.csv", self.problems_view, "problems"),
             route("<int:object_id>/invite/", self.invite_view, "invite"),

@@ -4,11 +4,14 @@ site's look; status 429 so clients and monitors know what it is."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 TOO_MANY = 429
 
@@ -39,3 +42,15 @@ def too_many_requests(request: HttpRequest, exception: Exception | None = None) 
         else "negotiation/errors/too_many_requests.html"
     )
     return render(request, template, status=TOO_MANY)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. When the database cannot be reached, a calm 503 (try again shortly,
+    nothing lost) with Retry-After; any other failure the 500 page. Both are rendered
+    without the request's context, which may need the database that failed."""
+    failure = sys.exc_info()[1]
+    if isinstance(failure, OperationalError | InterfaceError):
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "120"
+        return response
+    return HttpResponse(render_to_string("500.html"), status=500)

@@ -39,6 +39,7 @@ from negotiation.forms.onboarding import CodeForm, IdentityForm, NewPasswordForm
 from negotiation.http import client_ip
 from negotiation.models import CodePurpose, Debtor, User
 from negotiation.phones import last_digits
+from negotiation.ratelimits import limited
 from negotiation.selectors.onboarding import (
     AccessLink,
     invitation_link,
@@ -330,6 +331,7 @@ def _password_step(request: HttpRequest, journey: Journey) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limited("RATE_IDENTITY_CHECK")
 def activate(request: HttpRequest, token: str) -> HttpResponse:
     """The invitation's link: the identity check, then the code."""
     if request.user.is_authenticated:
@@ -344,6 +346,7 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limited("RATE_CODE_ENTRY")
 def activate_code(request: HttpRequest) -> HttpResponse:
     return _code_step(request, ACTIVATION)
 
@@ -359,6 +362,7 @@ def activate_password(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limited("RATE_RESET_REQUEST")
 def password_reset(request: HttpRequest) -> HttpResponse:
     """The debtor's email or mobile number; the same answer whether or not it matched."""
     if request.user.is_authenticated:
@@ -382,6 +386,7 @@ def password_reset_done(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limited("RATE_IDENTITY_CHECK")
 def password_reset_confirm(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     """The reset link: the identity check, then the code."""
     if request.user.is_authenticated:
@@ -395,6 +400,7 @@ def password_reset_confirm(request: HttpRequest, reference: str, token: str) -> 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limited("RATE_CODE_ENTRY")
 def password_reset_code(request: HttpRequest) -> HttpResponse:
     return _code_step(request, RESET)
 

@@ -26,6 +26,7 @@ from negotiation.http import DebtorRequest, client_ip
 from negotiation.models import Debtor
 from negotiation.phones import last_digits, readable_phone
 from negotiation.policy import CONTACT_HOURS
+from negotiation.ratelimits import limited
 from negotiation.services.profile import (
     EMAIL,
     PHONE,
@@ -176,6 +177,7 @@ def _code_form(field: str, data: Any = None) -> CodeForm:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @debtor_required
+@limited("RATE_CODE_ENTRY", per_person=True)
 def profile_contact_code(request: DebtorRequest) -> HttpResponse:
     """The code sent to the new number or address; right, and the new one replaces the old."""
     now = timezone.now()

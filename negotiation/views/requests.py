@@ -34,6 +34,7 @@ from negotiation.models import (
     ReliefRequest,
     RequestStatus,
 )
+from negotiation.ratelimits import limited
 from negotiation.selectors.debtor import open_request_for, relief_options_for, request_page
 from negotiation.services.documents import upload_document
 from negotiation.services.offers import accept_counter_offer, decline_counter_offer
@@ -48,6 +49,7 @@ def _eligible_programs(account: CreditAccount, today: dt.date) -> list[Program]:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @debtor_required
+@limited("RATE_REQUEST_FORM", per_person=True)
 def request_create(request: DebtorRequest, reference: str) -> HttpResponse:
     """Choose the option and terms, preview the full disclosure, then confirm.
 
@@ -130,6 +132,7 @@ def request_create(request: DebtorRequest, reference: str) -> HttpResponse:
 @never_cache
 @require_POST
 @debtor_required
+@limited("RATE_PREVIEW", per_person=True)
 def request_preview(request: DebtorRequest, reference: str) -> HttpResponse:
     """The live preview: the disclosure, chart and schedule for the terms typed so far, or
     what to change, as an HTML fragment the request form swaps in."""
@@ -304,6 +307,7 @@ def request_answer(request: DebtorRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @debtor_required
+@limited("RATE_UPLOAD", per_person=True)
 def request_upload(request: DebtorRequest, reference: str) -> HttpResponse:
     relief_request = request_for(request.user, reference)
     form = UploadForm(request.POST, request.FILES)

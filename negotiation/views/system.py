@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from celery import current_app
 from django.contrib.auth.views import LoginView
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from negotiation.forms.accounts import DebtorLoginForm
+from negotiation.ratelimits import limited
+from negotiation.selectors.outbox import oldest_due_message_age
 
 
+@method_decorator(limited("RATE_SIGN_IN"), name="post")
 class DebtorLoginView(LoginView):
     form_class = DebtorLoginForm
     redirect_authenticated_user = True
@@ -33,3 +38,42 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except Exception:
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Ready to serve: the database answers and, where a broker is configured, it answers
+    within a second; also how long the oldest message due has waited in the outbox (a
+    growing age means no worker is sending). 503 when the database or the broker is down."""
+    database = _database_answers()
+    broker = _broker_answers()
+    body = {
+        "database": "ok" if database else "unavailable",
+        "broker": broker,
+        "oldest_due_message_seconds": oldest_due_message_age() if database else None,
+    }
+    ready = database and broker in ("ok", "not used")
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", **body}, status=200 if ready else 503
+    )
+
+
+def _database_answers() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return False
+    return True
+
+
+def _broker_answers() -> str:
+    if current_app.conf.task_always_eager:
+        return "not used"  # no broker: tasks run in the request
+    try:
+        with current_app.connection_for_read() as broker:
+            broker.ensure_connection(max_retries=1, timeout=1)
+    except Exception:
+        return "unavailable"
+    return "ok"

@@ -35,3 +35,16 @@ def test_relief_kinds_have_one_home(settings):
 
     assert ReliefKind.values == [kind.value for kind in Kind]
     assert set(settings.RELIEF_SLA_BUSINESS_DAYS) == set(Kind)
+
+
+def test_production_needs_a_shared_cache_for_rate_limits(settings):
+    from negotiation.apps import check_shared_cache
+
+    settings.DEBUG = False
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert [error.id for error in check_shared_cache(None)] == ["negotiation.E005"]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}
+    assert check_shared_cache(None) == []
+    settings.DEBUG = True
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert check_shared_cache(None) == []

@@ -94,6 +94,7 @@ SITE_URLS: dict[str, tuple[str, int, int]] = {
     "login": ("GET", 200, 302),  # whoever is signed in already is sent on
     "logout": ("POST", 302, 302),
     "healthz": ("GET", 200, 200),
+    "readyz": ("GET", 200, 200),
     "set_language": ("POST", 302, 302),
     # A forgotten password: the later steps without a flow go back to the sign-in; a reset
     # link that is not one is a 404; the last page says the same to anyone.
