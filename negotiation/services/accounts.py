@@ -198,7 +198,7 @@ def refresh_aging(*, today: dt.date, account_ids: Sequence[int] | None = None) -
                         aging_refreshed_on = %(today)s
                     FROM (SELECT id, {days_past_due_sql(due="oldest_unpaid_due_date")} AS days
                           FROM {table}{where}) aged
-                    WHERE {table}.id = aged.id""",
+                    WHERE {table}.id = aged.id""",  # nosec B608: names from the models' _meta and fixed SQL; values are parameters
                 {"today": today, **params},
             )
             rows: int = cursor.rowcount

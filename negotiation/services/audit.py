@@ -114,7 +114,7 @@ def record_field_changes(
                 action, object_type, object_id, object_reference, before, after, ip,
                 request_id, at)
             SELECT %s, %s, %s, %s, %s, c.id, c.reference, c.before, c.after, NULL, %s, now()
-            FROM ({changed_rows}) c WHERE c.before <> '{{}}'::jsonb""",
+            FROM ({changed_rows}) c WHERE c.before <> '{{}}'::jsonb""",  # nosec B608: names from the models' _meta and fixed SQL; values are parameters
         [
             actor.pk if actor else None,
             actor.get_username() if actor else "system",

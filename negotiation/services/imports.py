@@ -304,7 +304,7 @@ def _conflicts_with_the_database(cursor: Any, debtor: str, account: str) -> list
     belongs to another debtor."""
     cursor.execute(
         f"""SELECT s.line FROM import_staging s JOIN {debtor} d ON d.national_id_hash = s.id_hash
-            WHERE d.external_id IS NOT NULL AND d.external_id <> s.external_id"""
+            WHERE d.external_id IS NOT NULL AND d.external_id <> s.external_id"""  # nosec B608: names from the models' _meta and fixed SQL; values are parameters
     )
     found = [
         Problem(line, "national_id", _("this resident ID belongs to another debtor at the bank"))
@@ -314,7 +314,7 @@ def _conflicts_with_the_database(cursor: Any, debtor: str, account: str) -> list
         f"""SELECT s.line FROM import_staging s
             JOIN {account} a ON a.account_number = s.account_number
             JOIN {debtor} d ON d.id = a.debtor_id
-            WHERE d.external_id IS DISTINCT FROM s.external_id"""
+            WHERE d.external_id IS DISTINCT FROM s.external_id"""  # nosec B608: names from the models' _meta and fixed SQL; values are parameters
     )
     found += [
         Problem(line, "account_number", _("this account belongs to another debtor at the bank"))
@@ -335,7 +335,7 @@ def _adopt_debtors_known_by_their_id(
                 FROM (SELECT DISTINCT external_id, id_hash FROM import_staging) s
                 WHERE d.national_id_hash = s.id_hash AND d.external_id IS NULL
                 RETURNING d.id, d.reference, d.external_id)
-            SELECT * FROM adopted""",
+            SELECT * FROM adopted""",  # nosec B608: names from the models' _meta and fixed SQL; values are parameters
         [run.pk],
     )
     record_field_changes(
@@ -387,7 +387,7 @@ def _audit_changes(
                 {_changes_json("t", "s", fields)} AS before,
                 {_changes_json("s", "t", fields)} AS after
             FROM {staged} s JOIN {model._meta.db_table} t ON t.{key} = s.{key}
-            WHERE {_differs("t", "s", fields)}""",
+            WHERE {_differs("t", "s", fields)}""",  # nosec B608: names from the models' _meta and fixed SQL; values are parameters
         actor=actor,
     )
 
@@ -407,7 +407,7 @@ def _upsert_debtors(cursor: Any, debtor: str, run: ImportRun) -> int:
                 {", ".join(f"{name} = EXCLUDED.{name}" for name in DEBTOR_FACTS)},
                 import_run_id = EXCLUDED.import_run_id
             WHERE {_differs(debtor, "EXCLUDED", DEBTOR_FACTS)}
-            RETURNING (xmax = 0)""",
+            RETURNING (xmax = 0)""",  # nosec B608: names from the models' _meta and fixed SQL; values are parameters
         [run.pk],
     )
     return sum(flag for (flag,) in cursor.fetchall())
@@ -419,7 +419,7 @@ def _accounts_whose_due_date_moves(cursor: Any, account: str) -> list[int]:
     cursor.execute(
         f"""SELECT a.id FROM import_staging s JOIN {account} a
                 ON a.account_number = s.account_number
-            WHERE a.oldest_unpaid_due_date IS DISTINCT FROM s.oldest_unpaid_due_date"""
+            WHERE a.oldest_unpaid_due_date IS DISTINCT FROM s.oldest_unpaid_due_date"""  # nosec B608: names from the models' _meta and fixed SQL; values are parameters
     )
     return [id_ for (id_,) in cursor.fetchall()]
 
@@ -440,7 +440,7 @@ def _upsert_accounts(cursor: Any, account: str, debtor: str, today: dt.date) -> 
             ON CONFLICT (account_number) DO UPDATE SET
                 {", ".join(f"{name} = EXCLUDED.{name}" for name in ACCOUNT_COLUMNS)}
             WHERE {_differs(account, "EXCLUDED", ACCOUNT_COLUMNS)}
-            RETURNING (xmax = 0)""",
+            RETURNING (xmax = 0)""",  # nosec B608: names from the models' _meta and fixed SQL; values are parameters
         {"today": today},
     )
     return sum(flag for (flag,) in cursor.fetchall())
