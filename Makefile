@@ -19,7 +19,8 @@ with_test_media = media=$$(mktemp -d -t portal-test-media-XXXXXX); \
 	trap 'rm -rf "$$media"' EXIT; PRIVATE_MEDIA_ROOT="$$media" $(1)
 DEPLOY_ENV := DJANGO_SECRET_KEY=check-deploy-only-7c1e9a3f5b8d2c6e0a4f9b1d3e7c5a8f2b6d0e4c9a1f3b7 DJANGO_DEBUG=0 \
 	DJANGO_ALLOWED_HOSTS=portal.bank.example NATIONAL_ID_HASH_KEY=check-deploy-only-id-key \
-	PORTAL_URL=https://portal.bank.example CACHE_URL=redis://127.0.0.1:6379/9
+	PORTAL_URL=https://portal.bank.example CACHE_URL=redis://127.0.0.1:6379/9 \
+	EMAIL_URL=smtp+tls://mail.bank.example:587 SMS_BACKEND=file
 
 # `make run PORT=8001` serves on another port.
 PORT ?= 8000

@@ -97,6 +97,42 @@ def check_shared_cache(app_configs: Any, **kwargs: Any) -> list[checks.CheckMess
     ]
 
 
+CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
+
+
+def check_console_messages(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """With DEBUG off, a console email or SMS backend would write debtors' names, numbers and
+    links to the log: refused unless ALLOW_CONSOLE_MESSAGES says it is wanted."""
+    from django.conf import settings
+
+    from negotiation.sms import ConsoleSmsBackend, backend_class
+
+    if settings.DEBUG or settings.ALLOW_CONSOLE_MESSAGES:
+        return []
+    errors: list[checks.CheckMessage] = []
+    if settings.EMAIL_BACKEND == CONSOLE_EMAIL:
+        errors.append(
+            Error(
+                "EMAIL_URL is the console: emails to debtors would be written to the log. Set "
+                "EMAIL_URL to the bank's mail server (or ALLOW_CONSOLE_MESSAGES=1 on purpose).",
+                id="negotiation.E006",
+            )
+        )
+    try:
+        sms_to_console = issubclass(backend_class(settings.SMS_BACKEND), ConsoleSmsBackend)
+    except ImportError:
+        sms_to_console = False  # negotiation.E001 says so
+    if sms_to_console:
+        errors.append(
+            Error(
+                "SMS_BACKEND is the console: text messages to debtors would be written to the "
+                "log. Set the bank's SMS gateway (or ALLOW_CONSOLE_MESSAGES=1 on purpose).",
+                id="negotiation.E006",
+            )
+        )
+    return errors
+
+
 class NegotiationConfig(AppConfig):
     name = "negotiation"
     verbose_name = _("Debt relief")
@@ -116,3 +152,4 @@ class NegotiationConfig(AppConfig):
         checks.register(check_business_settings)
         checks.register(check_portal_url, checks.Tags.security, deploy=True)
         checks.register(check_shared_cache, checks.Tags.caches, deploy=True)
+        checks.register(check_console_messages, checks.Tags.security, deploy=True)

@@ -232,6 +232,9 @@ if not ADMIN_URL.endswith("/"):
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="relief@bank.example")
+# The console backends print whole messages (names, links, numbers) to the log: with DEBUG
+# off they stop the deploy (negotiation.E006) unless a test or staging deployment says so.
+ALLOW_CONSOLE_MESSAGES = env.bool("ALLOW_CONSOLE_MESSAGES", default=False)
 # Text messages: a class with ``send`` (negotiation/sms.py). Console or file in development;
 # a provider's backend in production is this setting and nothing else.
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")

@@ -48,3 +48,22 @@ def test_production_needs_a_shared_cache_for_rate_limits(settings):
     settings.DEBUG = True
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert check_shared_cache(None) == []
+
+
+def test_console_messages_stop_a_deploy_with_debug_off(settings):
+    from negotiation.apps import CONSOLE_EMAIL, check_console_messages
+
+    settings.DEBUG, settings.ALLOW_CONSOLE_MESSAGES = False, False
+    settings.EMAIL_BACKEND, settings.SMS_BACKEND = CONSOLE_EMAIL, "console"
+    assert [error.id for error in check_console_messages(None)] == [
+        "negotiation.E006",
+        "negotiation.E006",
+    ]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.SMS_BACKEND = "file"
+    assert check_console_messages(None) == []
+    settings.EMAIL_BACKEND, settings.SMS_BACKEND = CONSOLE_EMAIL, "console"
+    settings.ALLOW_CONSOLE_MESSAGES = True  # said on purpose (a staging deployment)
+    assert check_console_messages(None) == []
+    settings.DEBUG, settings.ALLOW_CONSOLE_MESSAGES = True, False  # the demo
+    assert check_console_messages(None) == []
