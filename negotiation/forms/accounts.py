@@ -56,6 +56,29 @@ class FiguresForm(forms.Form):
             return None
         return value
 
+    SESSION_KEY = "budget_figures"
+
+    @classmethod
+    def from_session(cls, session: Any) -> FiguresForm:
+        """The figures the debtor gave earlier in this sign-in, bound so they show and
+        count; an empty form if none. Kept in the server-side session (never in a URL,
+        where they would land in access logs), and gone at sign-out."""
+        kept = session.get(cls.SESSION_KEY)
+        return cls(kept) if isinstance(kept, dict) else cls()
+
+    def keep_in(self, session: Any) -> None:
+        """Keep valid figures for this sign-in (empty fields forget them)."""
+        figures = self.figures()
+        if figures is None:
+            session.pop(self.SESSION_KEY, None)
+            return
+        income, expenses, dependents = figures
+        session[self.SESSION_KEY] = {
+            "income": str(income),
+            "expenses": str(expenses),
+            "dependents": str(dependents),
+        }
+
     def figures(self) -> tuple[Decimal, Decimal, int] | None:
         """(income, expenses, dependents) when both amounts were given; dependents 0 if not."""
         if not self.is_valid():

@@ -4,9 +4,9 @@ that fit) and the inbox. Thin: load through an access helper, read a selector, r
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone, translation
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from negotiation.access import (
     account_for,
@@ -29,11 +29,19 @@ def dashboard(request: DebtorRequest) -> HttpResponse:
     return render(request, "negotiation/dashboard.html", {"summaries": summaries})
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @debtor_required
 def account_detail(request: DebtorRequest, reference: str) -> HttpResponse:
+    """What is owed, what comes next and the options. The budget figures are posted (never
+    sent in the URL), kept for the sign-in, and the page shown again (post, redirect, get)."""
     account = account_for(request.user, reference)
-    figures_form = FiguresForm(request.GET or None)
+    if request.method == "POST":
+        figures_form = FiguresForm(request.POST)
+        if figures_form.is_valid():
+            figures_form.keep_in(request.session)
+            return redirect("negotiation:account", reference=account.reference)
+    else:
+        figures_form = FiguresForm.from_session(request.session)
     figures = figures_form.figures()
     page = account_page(
         account,

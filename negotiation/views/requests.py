@@ -156,7 +156,8 @@ def terms_fingerprint(terms: money.Terms, due: money.DueDates) -> str:
 
 
 def _initial_from_query(request: HttpRequest, programs: list[Program]) -> dict[str, object]:
-    """Prefill from a suggestion on the account page (?program=code&months=12&...)."""
+    """Prefill from a suggestion on the account page (?program=code&months=12&...) and the
+    budget figures the debtor gave there (kept in the session, never in the link)."""
     initial: dict[str, object] = {"grace_months": 0, "dependents": 0}
     chosen = next((p for p in programs if p.code == request.GET.get("program")), None)
     if chosen is None and programs:
@@ -165,7 +166,7 @@ def _initial_from_query(request: HttpRequest, programs: list[Program]) -> dict[s
         initial["program"] = chosen.pk
         initial["months"] = min(max(chosen.months_min, 12), chosen.months_max)
         initial["grace_months"] = 1 if chosen.grace_months_max else 0
-    figures = FiguresForm(request.GET).figures()
+    figures = FiguresForm.from_session(request.session).figures()
     if figures:
         initial["monthly_income"], initial["monthly_expenses"], initial["dependents"] = figures
     for name in ("months", "grace_months"):

@@ -57,7 +57,7 @@ def world(debtor, installment_program, specialist, supervisor) -> World:
 # Which object each URL's <reference> names, and the methods the URL answers.
 DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "dashboard": (None, ("GET",)),
-    "account": ("account", ("GET",)),
+    "account": ("account", ("GET", "POST")),
     "request_create": ("account", ("GET", "POST")),
     "request_preview": ("account", ("POST",)),
     "request_detail": ("request", ("GET",)),

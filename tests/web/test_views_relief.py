@@ -51,20 +51,40 @@ def test_the_account_page_suggests_plans(debtor_client, account, programs):
 
 
 def test_suggestions_fit_the_figures_given(debtor_client, account, programs):
-    page = debtor_client.get(
-        account_url(account), {"income": "6000", "expenses": "4000"}
-    ).content.decode()
+    posted = debtor_client.post(account_url(account), {"income": "6000", "expenses": "4000"})
+    assert posted.status_code == 302  # posted, then the page again: never in the URL
+    assert posted["Location"] == account_url(account)
+    page = debtor_client.get(account_url(account)).content.decode()
     assert "The shortest plan that fits your budget" in page
     assert "Fits your budget" in page
-    assert "income=6000" in page
+    assert "income=" not in page  # the links carry the terms, not the debtor's budget
+    assert 'value="6000"' in page  # kept for the sign-in
+    form_url = reverse("negotiation:request_create", args=[account.reference])
+    prefilled = debtor_client.get(form_url, {"program": "standard", "months": "12"})
+    assert 'name="monthly_income" value="6000"' in prefilled.content.decode()
+
+
+def test_empty_figures_forget_them(debtor_client, account, programs):
+    debtor_client.post(account_url(account), {"income": "6000", "expenses": "4000"})
+    debtor_client.post(account_url(account), {"income": "", "expenses": ""})
+    page = debtor_client.get(account_url(account)).content.decode()
+    assert "Fits your budget" not in page
+    assert "budget_figures" not in debtor_client.session
+
+
+def test_figures_in_the_address_are_not_read(debtor_client, account, programs):
+    page = debtor_client.get(account_url(account), {"income": "6000", "expenses": "4000"})
+    assert "Fits your budget" not in page.content.decode()
 
 
 def test_bad_figures_show_a_message_and_the_general_suggestions(debtor_client, account, programs):
-    response = debtor_client.get(account_url(account), {"income": "lots", "expenses": "-5"})
+    response = debtor_client.post(account_url(account), {"income": "lots", "expenses": "-5"})
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Enter a number." in page
+    assert "Please enter an amount with the digits 0-9" in page
+    assert "The amount cannot be below zero." in page
     assert "A plan over 12 months" in page
+    assert "budget_figures" not in debtor_client.session
 
 
 def test_only_eligible_options_can_be_asked_for(debtor_client, account, programs):
@@ -119,16 +139,10 @@ def test_the_live_preview_checks_ownership(other_client, client, account, progra
 
 
 def test_a_suggestion_link_prefills_the_form(debtor_client, account, programs):
+    debtor_client.post(account_url(account), {"income": "7000", "expenses": "4000"})
     url = reverse("negotiation:request_create", args=[account.reference])
     page = debtor_client.get(
-        url,
-        {
-            "program": "deferral",
-            "months": "6",
-            "grace_months": "2",
-            "income": "7000",
-            "expenses": "4000",
-        },
+        url, {"program": "deferral", "months": "6", "grace_months": "2"}
     ).content.decode()
     assert 'name="months" value="6"' in page
     assert 'name="grace_months" value="2"' in page
@@ -221,7 +235,8 @@ def test_the_suggestions_keep_back_a_living_allowance_for_each_dependent(
     figures = {"income": "8000", "expenses": "5000"}
 
     def kinds(**extra: str) -> set[str]:
-        response = debtor_client.get(url, {**figures, **extra})
+        debtor_client.post(url, {**figures, **extra})
+        response = debtor_client.get(url)
         assert response.status_code == 200
         return {item.suggestion.kind.value for item in response.context["suggestions"]}
 
@@ -230,6 +245,6 @@ def test_the_suggestions_keep_back_a_living_allowance_for_each_dependent(
     assert "shortest_that_fits" not in kinds(dependents="3")
     prefilled = debtor_client.get(
         reverse("negotiation:request_create", args=[account.reference]),
-        {"program": installment_program.code, **figures, "dependents": "3"},
+        {"program": installment_program.code},
     )
     assert prefilled.context["form"].initial["dependents"] == 3
