@@ -13,6 +13,7 @@ from negotiation.auth import lockout_key
 from negotiation.http import client_ip
 from negotiation.models import User
 from negotiation.services import signins
+from negotiation.sessions import start_session_clock
 
 
 def site_of(request: HttpRequest | None) -> str:
@@ -71,6 +72,7 @@ def connect() -> None:
     from axes.signals import user_locked_out
 
     user_logged_in.connect(on_logged_in, dispatch_uid="signins:signed_in")
+    user_logged_in.connect(start_session_clock, dispatch_uid="signins:session_clock")
     user_logged_out.connect(on_logged_out, dispatch_uid="signins:signed_out")
     user_login_failed.connect(on_login_failed, dispatch_uid="signins:sign_in_failed")
     user_locked_out.connect(on_locked_out, dispatch_uid="signins:locked_out")

@@ -35,6 +35,11 @@ urlpatterns = [
     path("profile/phone/", profile.profile_phone, name="profile_phone"),
     path("profile/email/", profile.profile_email, name="profile_email"),
     path("profile/code/", profile.profile_contact_code, name="profile_contact_code"),
+    path(
+        "profile/sign-out-everywhere/",
+        profile.profile_sign_out_everywhere,
+        name="profile_sign_out_everywhere",
+    ),
     path("plans/<ref:reference>/", plans.plan_detail, name="plan_detail"),
     path(
         "plans/<ref:reference>/agreement.pdf",

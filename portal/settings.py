@@ -7,7 +7,7 @@ DATABASE_URL, CELERY_BROKER_URL, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import django_stubs_ext
 import environ
@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "negotiation.badinput.RefuseNulBytesMiddleware",
     "negotiation.language.DebtorLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "negotiation.sessions.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: it turns a lockout raised in authenticate into its page.
@@ -323,8 +324,20 @@ AFFORDABILITY_DEPENDENT_ALLOWANCE = env_decimal("AFFORDABILITY_DEPENDENT_ALLOWAN
 DISCLOSED_ANNUAL_RATE_CEILING = env_decimal("DISCLOSED_ANNUAL_RATE_CEILING", "24.00")
 
 SESSION_COOKIE_HTTPONLY = True
+# Idle timeout: a session ends SESSION_COOKIE_AGE after the last request (the expiry is
+# moved on at most once a minute, negotiation/sessions.py), and SESSION_ABSOLUTE_SECONDS
+# after signing in whatever the activity.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
+SESSION_RENEW_AFTER_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+LANGUAGE_COOKIE_SAMESITE: Literal["Lax"] = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+# What no page of the portal uses, so no script could ask for it.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -332,6 +345,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # __Host-: the browser sends them only over HTTPS, for this host, path / (no subdomain
+    # can set or read them). Only where they are Secure, as the prefix requires.
+    if SESSION_COOKIE_SECURE:
+        SESSION_COOKIE_NAME = "__Host-sessionid"
+    if CSRF_COOKIE_SECURE:
+        CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # The load balancer's health check speaks plain HTTP to the web process.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

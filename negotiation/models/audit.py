@@ -62,6 +62,7 @@ class AuditAction(models.TextChoices):
     SIGN_IN_FAILED = "auth.sign_in_failed", _("Sign-in that did not work")
     SIGNED_OUT = "auth.signed_out", _("Signed out")
     SIGN_IN_LOCKED = "auth.locked", _("Signing in paused after wrong passwords")
+    SIGNED_OUT_EVERYWHERE = "auth.signed_out_everywhere", _("Signed out everywhere")
     PAYMENT_RECORDED = "payment.recorded", _("Payment recorded")
     PLAN_CREATED = "plan.created", _("Plan created")
     PLAN_TRANSITION = "plan.transition", _("Plan status changed")
@@ -122,6 +123,8 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.SIGNED_IN: _keys(after="identifier site"),
     AuditAction.SIGN_IN_FAILED: _keys(after="identifier site"),
     AuditAction.SIGNED_OUT: _keys(after="site"),
+    # generation: the sign-in's new session generation (every older session has ended)
+    AuditAction.SIGNED_OUT_EVERYWHERE: _keys(after="site generation"),
     # minutes: how long it rests; notified: the debtor's channels told of it
     AuditAction.SIGN_IN_LOCKED: _keys(after="identifier site minutes notified"),
     # debtors: how many the import brought in or changed, to be invited where they can be

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import F
 
 from negotiation.auth import masked_identifier
 from negotiation.models import AuditAction, AuditEvent, Debtor, NotificationEvent, User
@@ -39,6 +41,23 @@ def signed_out(user: User, *, site: str, ip: str | None) -> None:
     record_sign_in_event(
         user, action=AuditAction.SIGNED_OUT, after={"site": site}, ip=ip, by_the_user=True
     )
+
+
+def sign_out_everywhere(user: User, *, site: str, ip: str | None) -> int:
+    """End every session of ``user``, on every device, this one too: their session check
+    (User.get_session_auth_hash) changes, so each session fails it at its next request.
+    Audited. The new generation."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+        user.refresh_from_db(fields=["session_generation"])
+        record_sign_in_event(
+            user,
+            action=AuditAction.SIGNED_OUT_EVERYWHERE,
+            after={"site": site, "generation": user.session_generation},
+            ip=ip,
+            by_the_user=True,
+        )
+    return user.session_generation
 
 
 def sign_in_paused(

@@ -11,12 +11,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from negotiation.access import debtor_required
 from negotiation.exceptions import CodeNoLongerValid, ServiceError, WrongCode
@@ -36,6 +37,7 @@ from negotiation.services.profile import (
     resend_contact_code,
     start_contact_change,
 )
+from negotiation.services.signins import sign_out_everywhere
 
 FLOW = "contact_change"
 FLOW_LIFETIME = dt.timedelta(minutes=20)
@@ -137,6 +139,19 @@ def _contact_change(request: DebtorRequest, field: str) -> HttpResponse:
         "negotiation/profile/contact.html",
         {"form": form, "field": field, "current": _readable(field, getattr(debtor, field))},
     )
+
+
+@require_POST
+@debtor_required
+def profile_sign_out_everywhere(request: DebtorRequest) -> HttpResponse:
+    """End every session of this sign-in, on every phone and computer, this one too."""
+    sign_out_everywhere(request.user, site="portal", ip=client_ip(request))
+    logout(request)
+    messages.success(
+        request,
+        _("You are signed out everywhere, on this device too. Sign in again when you need to."),
+    )
+    return redirect("login")
 
 
 def _readable(field: str, value: str) -> str:

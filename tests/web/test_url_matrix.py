@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from negotiation.models import AuditEvent, Document, ReliefRequest, RepaymentPlan
+from negotiation.models import AuditEvent, Document, ReliefRequest, RepaymentPlan, User
 from negotiation.roles import BANK_STAFF, COMPLIANCE, SPECIALISTS, SUPERVISORS
 from negotiation.services.documents import upload_document
 from negotiation.services.requests import approve_request, ask_for_information
@@ -76,7 +76,11 @@ DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "profile_phone": (None, ("GET", "POST")),
     "profile_email": (None, ("GET", "POST")),
     "profile_contact_code": (None, ("GET", "POST")),
+    "profile_sign_out_everywhere": (None, ("POST",)),
 }
+# Ends the asker's own sessions: another debtor signs only themselves out (and that alone is
+# audited), the owner's sessions are untouched.
+SIGNS_THE_ASKER_OUT = {"profile_sign_out_everywhere"}
 OPEN_TO_ANYONE = {"rights"}
 # A later step of a flow the visitor has not started: back to its first page.
 FLOW_STEPS = {"profile_contact_code": "negotiation:profile"}
@@ -175,6 +179,15 @@ def test_another_debtor_gets_a_404_and_changes_nothing(world, name, method):
     )
     before = _changes()
     response = _call(client, method, _url(name, world))
+    if name in SIGNS_THE_ASKER_OUT:
+        assert response["Location"] == reverse("login")
+        assert AuditEvent.objects.filter(actor=stranger.user).count() == 3  # in, everywhere, out
+        assert (
+            not User.objects.filter(is_staff=False, session_generation__gt=0)
+            .exclude(pk=stranger.user.pk)
+            .exists()
+        )  # the owner's sessions are untouched
+        return
     if name in FLOW_STEPS:
         assert response.status_code == 302
         assert response["Location"] == reverse(FLOW_STEPS[name])
