@@ -363,7 +363,11 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No log line holds an email, a resident ID, a card or a phone number (logredact).
+    "filters": {"personal_data": {"()": "negotiation.logredact.RedactPersonalData"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # WeasyPrint narrates every step of every PDF at INFO, and fontTools every subset.
     "loggers": {

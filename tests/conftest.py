@@ -3,6 +3,8 @@ them, and the three staff roles."""
 
 from __future__ import annotations
 
+import logging
+import re
 from decimal import Decimal
 
 import pytest
@@ -199,3 +201,45 @@ def sign_in_request() -> HttpRequest:
     """What ``authenticate`` and ``Client.login`` need beside the credentials: django-axes
     counts failures by the request's address, so it refuses to authenticate without one."""
     return RequestFactory().post("/login/")
+
+
+# The whole suite's log output, through the portal's own filter (settings.LOGGING), kept for
+# the scan at the end of the run: a log line with an email, a resident ID, a card or a
+# phone number fails the run (pytest_sessionfinish below).
+class _SuiteLog(logging.Handler):
+    lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def _install_suite_log() -> None:
+    from negotiation.logredact import RedactPersonalData
+
+    handler = _SuiteLog(level=logging.DEBUG)
+    handler.addFilter(RedactPersonalData())
+    logging.getLogger().addHandler(handler)
+
+
+PERSONAL = re.compile(
+    r"[\w.+-]+@example\.(?:com|org)"  # the suite's addresses
+    r"|(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])"  # resident IDs
+    r"|(?<![0-9])1[3-9][0-9]{9}(?![0-9])"  # mainland mobiles
+    r"|4111 ?1111 ?1111 ?1111|5500 0055 5555 5559|6222-0212-3456-7894"  # the suite's cards
+)
+
+
+def personal_data_in(lines: list[str]) -> list[str]:
+    return [line for line in lines if PERSONAL.search(line)]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _install_suite_log()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    found = personal_data_in(_SuiteLog.lines)
+    print(f"\nLog scan: {len(_SuiteLog.lines)} log lines, {len(found)} with personal data.")
+    if found:
+        print("\nPersonal data in the log output of the suite:", *found[:20], sep="\n  ")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
