@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -14,19 +17,102 @@ from negotiation.models import (
     AuditEvent,
     Notification,
 )
-from negotiation.roles import RESEND_NOTIFICATION
+from negotiation.roles import RESEND_NOTIFICATION, VIEW_DEBTOR_CONTACT
 from negotiation.services.notifications import send_again
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin[AuditEvent]):
-    list_display = ("at", "actor_label", "action", "object_type", "object_reference")
-    list_filter = ("action", "object_type")
-    search_fields = ("object_reference", "actor_label")
+    """The trail, read-only. Staff without the contact right (compliance) see it whole
+    except names and contact details: an actor label that is an email, and the values of
+    name, phone and email fields in before and after, are masked; they cannot search by an
+    email either. (Which columns show is chosen per request: the admin is shared by all.)"""
+
+    list_filter = ("action", "object_type", "actor_role")
+    search_fields = ("object_reference", "actor_label", "request_id")
     date_hierarchy = "at"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         return super().get_queryset(request).select_related("actor")
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        actor = "actor_label" if _sees_contacts(request) else "actor_masked"
+        return ("at", actor, "actor_role", "action", "object_type", "object_reference")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if _sees_contacts(request):
+            actor, before, after = "actor_label", "before_plain", "after_plain"
+        else:
+            actor, before, after = "actor_masked", "before_masked", "after_masked"
+        return (
+            "at",
+            actor,
+            "actor_role",
+            "action",
+            "object_type",
+            "object_id",
+            "object_reference",
+            before,
+            after,
+            "ip",
+            "request_id",
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.get_fields(request, obj)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[AuditEvent], search_term: str
+    ) -> tuple[QuerySet[AuditEvent], bool]:
+        if "@" in search_term and not _sees_contacts(request):
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description=_("actor"), ordering="actor_label")
+    def actor_masked(self, obj: AuditEvent) -> str:
+        label = obj.actor_label
+        return masked_email(label) if "@" in label else label
+
+    @admin.display(description=_("before"))
+    def before_plain(self, obj: AuditEvent) -> str:
+        return _json(obj.before)
+
+    @admin.display(description=_("after"))
+    def after_plain(self, obj: AuditEvent) -> str:
+        return _json(obj.after)
+
+    @admin.display(description=_("before"))
+    def before_masked(self, obj: AuditEvent) -> str:
+        return _json(masked_values(obj.before))
+
+    @admin.display(description=_("after"))
+    def after_masked(self, obj: AuditEvent) -> str:
+        return _json(masked_values(obj.after))
+
+
+# What the contact right covers in an audit row's before and after.
+CONTACT_KEYS = frozenset({"full_name", "phone", "email", "user_email", "name"})
+
+
+def masked_values(changes: Any) -> Any:
+    if not isinstance(changes, dict):
+        return changes
+    return {
+        key: ("•••" if key in CONTACT_KEYS and value else value) for key, value in changes.items()
+    }
+
+
+def masked_email(label: str) -> str:
+    name, _at, domain = label.partition("@")
+    return f"{name[:1]}***@{domain}"
+
+
+def _sees_contacts(request: HttpRequest) -> bool:
+    return request.user.has_perm(VIEW_DEBTOR_CONTACT)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 @admin.register(Notification)
