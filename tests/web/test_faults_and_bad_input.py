@@ -122,3 +122,21 @@ def test_readyz_says_when_the_broker_is_down(client, settings):
         current_app.conf.broker_read_url = before  # type: ignore[misc]
     assert response.json()["broker"] == "unavailable", response.json()
     assert response.status_code == 503
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["at__year=99999", "at__year=0", "at__year=abc", "at__year=2026&at__month=13"],
+)
+def test_a_date_filter_that_is_no_date_is_a_400(quiet_client, query):
+    client = staff_client(make_staff(SUPERVISORS))
+    client.raise_request_exception = False
+    response = client.get(f"/staff/negotiation/auditevent/?{query}")
+    assert response.status_code == 400
+
+
+def test_a_long_search_is_cut_to_its_first_hundred_characters(quiet_client):
+    client = staff_client(make_staff(SUPERVISORS))
+    response = client.get("/staff/negotiation/debtor/", {"q": "王" * 3000})
+    assert response.status_code == 200
+    assert response.context["cl"].query == "王" * 100
