@@ -42,8 +42,9 @@ class RefuseNulBytesMiddleware:
             raise BadRequest("a date filter that is no date")
         if len(request.GET.get("q", "")) > SEARCH_MAX:
             shortened = request.GET.copy()
-            shortened["q"] = shortened["q"][:SEARCH_MAX]
-            request.GET = shortened
+            shortened["q"] = request.GET.get("q", "")[:SEARCH_MAX]
+            shortened._mutable = False
+            request.GET = shortened  # type: ignore[assignment]  # a QueryDict, as Django's
         if request.method == "POST" and _holds_nul(request.POST):
             raise BadRequest("a NUL byte in the form")
         return self.get_response(request)
