@@ -26,6 +26,13 @@ class ActionNotPermitted(ServiceError):
     default_message = _("You do not have the right to take this action.")
 
 
+class HeldByColleague(ActionNotPermitted):
+    default_message = _(
+        "This request is with a colleague, so only they or a supervisor can decide it. Ask "
+        "a supervisor to hand it to you if you need to."
+    )
+
+
 class StaleObject(ServiceError):
     default_message = _(
         "This request changed while you were looking at it. Please review the latest version "

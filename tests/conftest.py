@@ -223,7 +223,7 @@ def _install_suite_log() -> None:
 
 PERSONAL = re.compile(
     r"[\w.+-]+@example\.(?:com|org)"  # the suite's addresses
-    r"|(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])"  # resident IDs
+    r"|(?<![0-9.])[0-9]{17}[0-9Xx](?![0-9A-Za-z])"  # resident IDs (not a decimal fraction)
     r"|(?<![0-9])1[3-9][0-9]{9}(?![0-9])"  # mainland mobiles
     r"|4111 ?1111 ?1111 ?1111|5500 0055 5555 5559|6222-0212-3456-7894"  # the suite's cards
 )

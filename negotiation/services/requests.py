@@ -20,6 +20,7 @@ from negotiation.exceptions import (
     AlreadyAssigned,
     BalanceChanged,
     BeyondLegalCap,
+    HeldByColleague,
     OpenRequestExists,
     SameApprover,
     StaleObject,
@@ -188,6 +189,8 @@ def transition_request(
             raise ActionNotPermitted
     elif not actor_holds(actor, role, locked):
         raise ActionNotPermitted
+    elif role in (Role.REVIEWER, Role.DECIDER) and not _may_work_on(actor, locked):
+        raise HeldByColleague
     before = {"status": locked.status, "version": locked.version}
     for field, value in (changes or {}).items():
         setattr(locked, field, value)
@@ -561,6 +564,12 @@ def escalate_overdue_requests(*, now: dt.datetime) -> int:
             )
             escalated += 1
     return escalated
+
+
+def _may_work_on(actor: User | None, request: ReliefRequest) -> bool:
+    """A request with a colleague is theirs to review and decide; a supervisor may still
+    act on it (they may also hand it over)."""
+    return request.assignee_id in (None, getattr(actor, "pk", None)) or is_supervisor(actor)
 
 
 def actor_holds(actor: User | None, role: Role, request: ReliefRequest) -> bool:

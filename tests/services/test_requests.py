@@ -15,6 +15,7 @@ from django.utils import timezone
 from negotiation.exceptions import (
     ActionNotPermitted,
     AlreadyAssigned,
+    HeldByColleague,
     OpenRequestExists,
     ProgramNotAvailable,
     StaleObject,
@@ -272,6 +273,30 @@ def test_claims_check_the_page_and_do_not_take_a_colleagues_request(
         claim_request(request, actor=colleague, expected_version=request.version)
     with pytest.raises(StaleObject):
         claim_request(request, actor=specialist, expected_version=request.version - 1)
+
+
+@pytest.mark.parametrize("decide", ["approve", "reject", "ask"])
+def test_a_colleagues_request_is_theirs_to_decide_or_a_supervisors(
+    account, installment_program, specialist, supervisor, decide
+):
+    request = claim_request(make_request(account, installment_program), actor=specialist)
+    colleague = make_staff(SPECIALISTS)
+    today = timezone.localdate()
+    decisions = {
+        "approve": lambda actor: approve_request(request, actor=actor, today=today),
+        "reject": lambda actor: reject_request(
+            request, actor=actor, reason_code="other", explanation="x"
+        ),
+        "ask": lambda actor: ask_for_information(request, actor=actor, question="Payslip?"),
+    }
+    with pytest.raises(HeldByColleague, match="with a colleague"):
+        decisions[decide](colleague)
+    request.refresh_from_db()
+    assert request.status == RequestStatus.IN_REVIEW
+    assert not AuditEvent.objects.filter(actor=colleague).exists()
+    decisions[decide](supervisor)  # a supervisor may act on anyone's case
+    request.refresh_from_db()
+    assert request.status != RequestStatus.IN_REVIEW
 
 
 def test_an_answer_from_an_old_page_is_refused(account, installment_program, specialist):

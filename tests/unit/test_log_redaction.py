@@ -46,3 +46,9 @@ def test_the_filter_cleans_arguments_and_exceptions():
 def test_the_suite_scan_finds_what_slips_through():
     assert personal_data_in(["SMS to 13912345678", "all fine"]) == ["SMS to 13912345678"]
     assert personal_data_in([redact("SMS to 13912345678")]) == []
+
+
+def test_a_duration_is_not_taken_for_a_resident_id():
+    line = "Task notifications.send[x] succeeded in 0.015663737000068068s: 'pending'"
+    assert redact(line) == line
+    assert personal_data_in([line]) == []
