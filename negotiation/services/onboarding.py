@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
@@ -475,6 +476,9 @@ def reset_password(link: AccessLink, *, password: str, ip: str | None, now: dt.d
             raise LinkNotUsable
         user.set_password(password)
         user.save(update_fields=["password"])
+        # The new password works at once, even if wrong guesses paused signing in: the
+        # identity check and the code stand in for it (django-axes' count for the account).
+        axes_reset(username=f"user:{user.pk}")
         channels = _other_channels(debtor, now)
         told = notify_debtor(
             debtor,

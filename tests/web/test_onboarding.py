@@ -305,6 +305,31 @@ def test_the_whole_reset_ends_every_other_session(signed_up, sms_outbox):
     )
 
 
+def test_a_new_password_lifts_a_pause_after_wrong_guesses(signed_up, sms_outbox):
+    """The pause page says a new password works straight away: the identity check and the
+    code stand in for the password the guesser did not have."""
+    guesser = Client(REMOTE_ADDR="198.51.100.20")
+    for _try in range(5):
+        guesser.post(reverse("login"), {"username": "lina@example.com", "password": "guess"})
+    paused = Client().post(reverse("login"), {"username": "lina@example.com", "password": PASSWORD})
+    assert paused.status_code == 429
+    client = Client()
+    client.post(reverse("password_reset"), {"identifier": "lina@example.com"})
+    deliver_pending()
+    reset_mail = next(m for m in mail.outbox if LINK.search(m.body))
+    path = "/" + found(LINK, reset_mail.body).split("/", 3)[3]
+    identity(client, path)
+    client.post(reverse("password_reset_code"), {"code": last_code(sms_outbox)})
+    client.post(
+        reverse("password_reset_set"),
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    again = Client().post(
+        reverse("login"), {"username": "lina@example.com", "password": NEW_PASSWORD}
+    )
+    assert again.status_code == 302
+
+
 def test_a_reset_link_for_someone_else_or_changed_is_refused(client, signed_up):
     other = make_debtor()
     assert (
