@@ -221,6 +221,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# How much one request and one debtor may hold, so nobody fills the bank's storage.
+DOCUMENTS_PER_REQUEST = env.int("DOCUMENTS_PER_REQUEST", default=20)
+DOCUMENTS_PER_DEBTOR = env.int("DOCUMENTS_PER_DEBTOR", default=100)
+DOCUMENT_BYTES_PER_DEBTOR = env.int("DOCUMENT_BYTES_PER_DEBTOR", default=300 * 1024 * 1024)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)  # a bank file upload
 # The cache carries an import's progress from the worker to the staff's page: Redis where
 # a worker runs (CACHE_URL=redis://...), the process's memory otherwise (tasks run inline).

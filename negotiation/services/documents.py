@@ -8,6 +8,7 @@ import hashlib
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,6 +69,9 @@ def upload_document(
         digest.update(chunk)
     upload.seek(0)
     with transaction.atomic():
+        # Locked, so two uploads at once cannot both slip under the limits.
+        ReliefRequest.objects.select_for_update().filter(pk=request.pk).first()
+        _check_room(request, size)
         document = Document(
             request=request,
             kind=kind,
@@ -88,6 +92,31 @@ def upload_document(
             ip=ip,
         )
     return document
+
+
+def _check_room(request: ReliefRequest, size: int) -> None:
+    """Refuse a document past DOCUMENTS_PER_REQUEST on the request, or past
+    DOCUMENTS_PER_DEBTOR or DOCUMENT_BYTES_PER_DEBTOR over all the debtor's requests."""
+    if Document.objects.filter(request=request).count() >= settings.DOCUMENTS_PER_REQUEST:
+        raise DocumentRefused(
+            _(
+                "This request already has %(count)d documents, as many as it can hold. If you "
+                "need to send more, please call us on the number on the back of your card."
+            )
+            % {"count": settings.DOCUMENTS_PER_REQUEST}
+        )
+    held = Document.objects.filter(request__account__debtor_id=request.account.debtor_id)
+    totals = held.aggregate(count=Count("pk"), size=Sum("size"))
+    if (
+        totals["count"] >= settings.DOCUMENTS_PER_DEBTOR
+        or (totals["size"] or 0) + size > settings.DOCUMENT_BYTES_PER_DEBTOR
+    ):
+        raise DocumentRefused(
+            _(
+                "You have sent us as many documents as we can keep for you. If you need to "
+                "send more, please call us on the number on the back of your card."
+            )
+        )
 
 
 def record_download(document: Document, *, actor: User, ip: str | None) -> None:

@@ -51,8 +51,9 @@ def test_the_queue(debtor, installment_program, specialist, django_assert_num_qu
 
 @pytest.mark.parametrize("rows", ROWS)
 def test_the_review_page(
-    debtor, account, installment_program, specialist, django_assert_num_queries, rows
+    debtor, account, installment_program, specialist, django_assert_num_queries, rows, settings
 ):
+    settings.DOCUMENTS_PER_REQUEST = rows + 1  # the page at scale, past the usual limit
     request = make_request(account, installment_program)
     for n in range(rows):
         Message.objects.create(request=request, author=specialist, body=f"n {n}")

@@ -51,3 +51,26 @@ def test_a_file_too_large_or_without_consent_is_refused(account, installment_pro
         upload_document(
             request, actor=account.debtor.user, upload=upload, kind="income", consent=False
         )
+
+
+def test_a_request_and_a_debtor_hold_only_so_many_documents(settings, account, installment_program):
+    settings.DOCUMENTS_PER_REQUEST = 2
+    request = make_request(account, installment_program)
+    assert account.debtor.user is not None
+
+    def send(into=request):
+        upload = SimpleUploadedFile("p.pdf", PDF, content_type="application/pdf")
+        return upload_document(
+            into, actor=account.debtor.user, upload=upload, kind="income", consent=True
+        )
+
+    send()
+    send()
+    with pytest.raises(DocumentRefused, match="already has 2 documents"):
+        send()
+    assert Document.objects.count() == 2
+    settings.DOCUMENTS_PER_REQUEST = 20
+    settings.DOCUMENT_BYTES_PER_DEBTOR = 3 * len(PDF) - 1
+    with pytest.raises(DocumentRefused, match="as many documents as we can keep"):
+        send()
+    assert Document.objects.count() == 2

@@ -74,8 +74,15 @@ def test_the_account_page(
 
 @pytest.mark.parametrize("rows", ROWS)
 def test_the_debtors_request_page(
-    debtor_client, account, installment_program, specialist, django_assert_num_queries, rows
+    debtor_client,
+    account,
+    installment_program,
+    specialist,
+    django_assert_num_queries,
+    rows,
+    settings,
 ):
+    settings.DOCUMENTS_PER_REQUEST = rows + 1  # the page at scale, past the usual limit
     request = make_request(account, installment_program)
     for n in range(rows):
         Message.objects.create(request=request, author=specialist, body=f"m {n}")
