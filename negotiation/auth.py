@@ -71,12 +71,19 @@ def lockout_key(request: HttpRequest | None, credentials: dict[str, Any] | None)
     if not typed and request is not None:
         typed = str(request.POST.get("username", ""))
     typed = typed.strip()
-    found = account_for(typed)
-    if isinstance(found, _StaffUsername):
-        found = User.objects.filter(username=typed).first()
-    if isinstance(found, User):
+    found = sign_in_named(typed)
+    if found is not None:
         return f"user:{found.pk}"
     return typed.casefold()[:150]
+
+
+def sign_in_named(typed: str) -> User | None:
+    """The sign-in a typed identifier names (email, mobile number or username), if one."""
+    typed = typed.strip()
+    found = account_for(typed)
+    if isinstance(found, _StaffUsername):
+        return User.objects.filter(username=typed).first()
+    return found
 
 
 def masked_identifier(typed: str) -> str:

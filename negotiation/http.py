@@ -34,6 +34,11 @@ class StaffRequest(HttpRequest):
     user: User
 
 
+def on_staff_site(request: HttpRequest | None) -> bool:
+    """Whether ``request`` is for the staff site (under ``ADMIN_URL``), not the debtor's."""
+    return request is not None and request.path.startswith(f"/{settings.ADMIN_URL}")
+
+
 def staff_user(request: HttpRequest) -> User:
     """The signed-in staff member, for the admin methods that override Django's and so keep
     its ``HttpRequest`` in their signature (``save_model``, ``change_view``...). The admin

@@ -9,15 +9,15 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.http import HttpRequest
 from django.utils import timezone
 
-from negotiation.auth import lockout_key
-from negotiation.http import client_ip
+from negotiation.auth import sign_in_named
+from negotiation.http import client_ip, on_staff_site
 from negotiation.models import User
 from negotiation.services import signins
 from negotiation.sessions import start_session_clock
 
 
 def site_of(request: HttpRequest | None) -> str:
-    return "staff" if request is not None and request.path.startswith("/staff/") else "portal"
+    return "staff" if on_staff_site(request) else "portal"
 
 
 def _typed(request: HttpRequest | None, credentials: dict[str, Any] | None = None) -> str:
@@ -52,7 +52,7 @@ def on_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
     typed = _typed(request, credentials)
-    user = _named(lockout_key(request, {"username": typed}))
+    user = sign_in_named(typed)
     signins.sign_in_failed(user, typed=typed, site=site_of(request), ip=_ip(request))
 
 

@@ -13,11 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
+from negotiation.http import on_staff_site
+
 TOO_MANY = 429
-
-
-def _is_staff_site(request: HttpRequest) -> bool:
-    return request.path.startswith("/staff/")
 
 
 def signing_in_paused(
@@ -27,7 +25,7 @@ def signing_in_paused(
     whether it exists: the same page for a known sign-in and an unknown one."""
     template = (
         "admin/negotiation/signing_in_paused.html"
-        if _is_staff_site(request)
+        if on_staff_site(request)
         else "negotiation/errors/signing_in_paused.html"
     )
     context = {"minutes": settings.AXES_COOLOFF_MINUTES}
@@ -38,7 +36,7 @@ def too_many_requests(request: HttpRequest, exception: Exception | None = None) 
     """django-ratelimit's page (RATELIMIT_VIEW): slow down, nothing was lost."""
     template = (
         "admin/negotiation/too_many_requests.html"
-        if _is_staff_site(request)
+        if on_staff_site(request)
         else "negotiation/errors/too_many_requests.html"
     )
     return render(request, template, status=TOO_MANY)
