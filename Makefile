@@ -25,7 +25,7 @@ DEPLOY_ENV := DJANGO_SECRET_KEY=check-deploy-only-7c1e9a3f5b8d2c6e0a4f9b1d3e7c5a
 # `make run PORT=8001` serves on another port.
 PORT ?= 8000
 
-.PHONY: reset-demo install run outbox test lint format pytest worker beat bench messages clean
+.PHONY: reset-demo install run outbox codes test lint format pytest worker beat bench messages clean
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -51,6 +51,10 @@ reset-demo: install
 # text messages print here). Refused outside DEBUG.
 outbox: install
 	DJANGO_DEBUG=1 $(MANAGE) send_outbox --demo-now
+
+# The demo staff's current sign-in codes, for whoever has no authenticator app at hand.
+codes: install
+	DJANGO_DEBUG=1 $(MANAGE) demo_codes
 
 test: install lint pytest
 

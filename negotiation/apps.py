@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.core import checks
 from django.core.checks import Error
 from django.db.models.signals import post_migrate
@@ -153,3 +154,11 @@ class NegotiationConfig(AppConfig):
         checks.register(check_portal_url, checks.Tags.security, deploy=True)
         checks.register(check_shared_cache, checks.Tags.caches, deploy=True)
         checks.register(check_console_messages, checks.Tags.security, deploy=True)
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, with the staff site that asks for a second factor as its default
+    (named in INSTALLED_APPS; ``default = False`` keeps NegotiationConfig this app's own)."""
+
+    default = False
+    default_site = "negotiation.staffsite.StaffSite"

@@ -38,7 +38,9 @@ def _named(key: str) -> User | None:
 
 
 def on_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
-    signins.signed_in(user, typed=_typed(request), site=site_of(request), ip=_ip(request))
+    signins.signed_in(
+        user, typed=_typed(request) or user.get_username(), site=site_of(request), ip=_ip(request)
+    )
 
 
 def on_logged_out(

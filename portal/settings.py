@@ -59,7 +59,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The staff site, with a second factor (negotiation/staffsite.py, django-otp).
+    "negotiation.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -70,6 +71,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "negotiation",
 ]
 
@@ -81,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the staff site admits only a sign-in confirmed by a code.
+    "django_otp.middleware.OTPMiddleware",
     "negotiation.badinput.RefuseNulBytesMiddleware",
     "negotiation.language.DebtorLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -167,6 +173,15 @@ RATE_PREVIEW = env.str("RATE_PREVIEW", default="120/m")
 RATE_REQUEST_FORM = env.str("RATE_REQUEST_FORM", default="20/m")
 RATE_UPLOAD = env.str("RATE_UPLOAD", default="30/h")
 AXES_VERBOSE = False
+# Staff sign in with a password and then a code from an authenticator app (TOTP, django-otp;
+# negotiation/staffsite.py). The app shows this name beside the code. After a wrong code
+# each next try waits twice as long (1 s, 2 s, 4 s ...); a recovery code works once.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Debt relief staff")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# How long the code step waits after the password, and how many recovery codes are given.
+STAFF_CODE_STEP_MINUTES = env.int("STAFF_CODE_STEP_MINUTES", default=5)
+STAFF_RECOVERY_CODES = 10
 AXES_ENABLE_ADMIN = False  # a pause is lifted with manage.py axes_reset_username / axes_reset_ip
 # Django's rules in the portal's own words (negotiation/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [

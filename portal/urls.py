@@ -5,15 +5,10 @@ from django.urls import include, path
 
 import negotiation.converters  # noqa: F401  (registers the ref and token converters)
 from negotiation.language import set_language
-from negotiation.ratelimits import limited
 from negotiation.views import onboarding
 from negotiation.views.system import DebtorLoginView, healthz, readyz
 
-admin.site.site_header = "Debt relief: staff"
-admin.site.site_title = "Debt relief staff"
-admin.site.index_title = "Review and accounts"
-admin.site.site_url = None  # staff are not debtors: the portal has nothing for them
-admin.site.login = limited("RATE_SIGN_IN")(admin.site.login)  # type: ignore[method-assign]
+# admin.site is negotiation.staffsite.StaffSite (the password, then a code from an app).
 
 urlpatterns = [
     path("login/", DebtorLoginView.as_view(), name="login"),

@@ -31,6 +31,7 @@ from negotiation.models import (
 )
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
 from tests import factories
+from tests.secondfactor import verified
 
 
 @pytest.fixture(autouse=True)
@@ -192,9 +193,8 @@ def other_client(other_debtor: Debtor) -> Client:
 
 
 def staff_client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    """A staff member signed in, their app's code confirmed (the staff site needs both)."""
+    return verified(Client(), user)
 
 
 def sign_in_request() -> HttpRequest:

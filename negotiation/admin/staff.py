@@ -5,24 +5,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from negotiation.exceptions import ServiceError
-from negotiation.http import staff_user
+from negotiation.http import client_ip, staff_user
 from negotiation.models import User
 from negotiation.roles import GROUP_PERMISSIONS
+from negotiation.services.secondfactor import reset_second_factor
 from negotiation.services.staff import save_staff_user
+
+# django-otp's own pages would show an app's secret and let anyone with the right edit it:
+# a staff member sets up their app at sign-in, and a reset is the action below.
+for _device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device):
+        admin.site.unregister(_device)
 
 SUPERVISOR_FIELDSETS = (
     (None, {"fields": ("username", "password")}),
     (_("Person"), {"fields": ("first_name", "last_name", "email")}),
-    (_("Access"), {"fields": ("is_active", "groups")}),
+    (_("Access"), {"fields": ("is_active", "groups", "app_set_up")}),
     (_("Important dates"), {"fields": ("last_login", "date_joined")}),
 )
 
@@ -31,11 +40,19 @@ SUPERVISOR_FIELDSETS = (
 class PortalUserAdmin(UserAdmin[User]):
     """Staff users only: debtors' sign-ins are made by activation, never here."""
 
-    list_display = ("username", "email", "first_name", "last_name", "is_active")
+    list_display = ("username", "email", "first_name", "last_name", "is_active", "app_set_up")
     list_filter = ("is_active", "groups")
+    actions = ["reset_second_factor_action"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        users = super().get_queryset(request).filter(is_staff=True)
+        users = (
+            super()
+            .get_queryset(request)
+            .filter(is_staff=True)
+            .annotate(
+                has_app=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+            )
+        )
         if not staff_user(request).is_superuser:
             users = users.filter(is_superuser=False)
         return users
@@ -46,7 +63,29 @@ class PortalUserAdmin(UserAdmin[User]):
         return SUPERVISOR_FIELDSETS
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return ("last_login", "date_joined")
+        return ("last_login", "date_joined", "app_set_up")
+
+    @admin.display(description=_("Authenticator app"), boolean=True)
+    def app_set_up(self, user: User) -> bool:
+        return bool(getattr(user, "has_app", False))
+
+    @admin.action(
+        description=_("Reset the selected staff members' authenticator app (a lost phone)"),
+        permissions=["change"],
+    )
+    def reset_second_factor_action(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = staff_user(request)
+        for user in queryset:
+            reset_second_factor(user, actor=actor, ip=client_ip(request))
+        self.message_user(
+            request,
+            _(
+                "%(count)d reset. Each sets up an app again at their next sign-in: tell them "
+                "in person or by phone, never by email."
+            )
+            % {"count": len(queryset)},
+            messages.SUCCESS,
+        )
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "groups":

@@ -63,6 +63,11 @@ class AuditAction(models.TextChoices):
     SIGNED_OUT = "auth.signed_out", _("Signed out")
     SIGN_IN_LOCKED = "auth.locked", _("Signing in paused after wrong passwords")
     SIGNED_OUT_EVERYWHERE = "auth.signed_out_everywhere", _("Signed out everywhere")
+    SECOND_FACTOR_ENROLLED = "auth.second_factor_enrolled", _("Authenticator app set up")
+    SECOND_FACTOR_FAILED = "auth.second_factor_failed", _("Sign-in code that did not work")
+    SECOND_FACTOR_RESET = "auth.second_factor_reset", _("Authenticator app reset")
+    RECOVERY_CODE_USED = "auth.recovery_code_used", _("Recovery code used")
+    RECOVERY_CODES_REPLACED = "auth.recovery_codes_replaced", _("New recovery codes made")
     PAYMENT_RECORDED = "payment.recorded", _("Payment recorded")
     PLAN_CREATED = "plan.created", _("Plan created")
     PLAN_TRANSITION = "plan.transition", _("Plan status changed")
@@ -127,6 +132,14 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.SIGNED_OUT_EVERYWHERE: _keys(after="site generation"),
     # minutes: how long it rests; notified: the debtor's channels told of it
     AuditAction.SIGN_IN_LOCKED: _keys(after="identifier site minutes notified"),
+    # The staff's second factor (services.secondfactor), never a code itself. step:
+    # "enrolment" (the first code of a new app) or "sign_in"; recovery_codes: how many were
+    # given; recovery_codes_left: how many still work; user: whose app was forgotten.
+    AuditAction.SECOND_FACTOR_ENROLLED: _keys(after="recovery_codes"),
+    AuditAction.SECOND_FACTOR_FAILED: _keys(after="site step"),
+    AuditAction.SECOND_FACTOR_RESET: _keys(after="user"),
+    AuditAction.RECOVERY_CODE_USED: _keys(after="recovery_codes_left"),
+    AuditAction.RECOVERY_CODES_REPLACED: _keys(after="recovery_codes"),
     # debtors: how many the import brought in or changed, to be invited where they can be
     AuditAction.IMPORT_INVITATIONS_REQUESTED: _keys(after="debtors"),
     # the round's counts (as ImportRun.invitation_counts); stopped: it ended before the last

@@ -90,6 +90,11 @@ SITE_VIEWS = {
     "jsi18n",
     "view_on_site",
     "app_list",
+    # The staff sign-in's code step, the app's set-up, and the recovery codes
+    # (tests/admin/test_second_factor.py).
+    "staff_code",
+    "staff_enrol",
+    "staff_recovery_codes",
 }
 MODEL_VIEWS = ("changelist", "add", "change", "delete", "history")
 # Django's unnamed patterns: an object's bare URL (redirects to its change page), and the

@@ -78,7 +78,7 @@ def test_the_list_costs_the_same_with_1_and_50_debtors(bankstaff, django_assert_
     client = staff_client(bankstaff)
     invite(make_imported_debtor(), bankstaff)
     client.get(CHANGELIST)
-    with django_assert_num_queries(8) as one:
+    with django_assert_num_queries(9) as one:
         assert client.get(CHANGELIST).status_code == 200
     for _ in range(49):
         invite(make_imported_debtor(), bankstaff)

@@ -4,7 +4,6 @@ bank staff cannot decide; debtors never reach the admin."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from negotiation.models import AuditEvent, RepaymentPlan, RequestStatus
@@ -165,15 +164,3 @@ def test_money_and_status_are_read_only_in_the_admin(supervisor, relief_request)
     assert response.status_code == 403
     relief_request.refresh_from_db()
     assert relief_request.status == RequestStatus.SUBMITTED
-
-
-def test_staff_sign_in_to_the_admin_with_a_username(specialist):
-    from tests.factories import PASSWORD
-
-    client = Client()
-    response = client.post(
-        reverse("admin:login"),
-        {"username": "specialist", "password": PASSWORD, "next": reverse("admin:index")},
-    )
-    assert response.status_code == 302
-    assert client.get(reverse("admin:index")).status_code == 200

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from negotiation.models import ReliefRequest, RepaymentPlan
 from tests.e2e.chromium import BROWSER_TESTS
+from tests.secondfactor import app_code
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM checks in the Playwright thread
 
@@ -35,6 +37,17 @@ class Steps:
         self.page.screenshot(
             path=str(ARTIFACTS / f"{self.name}-{self.count:02d}-{label}.png"), full_page=True
         )
+
+
+def sign_in_as_the_specialist(staff, url: str) -> None:
+    """The staff sign-in's two steps: the password, then the code of the app seed_demo set
+    up for the demo specialist."""
+    staff.goto(f"{url}/staff/")
+    staff.get_by_label("Username").fill("specialist")
+    staff.get_by_label("Password").fill("demo-specialist-pass")
+    staff.get_by_role("button", name="Log in").click()
+    staff.get_by_label("Code").fill(app_code(TOTPDevice.objects.get(user__username="specialist")))
+    staff.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -90,10 +103,7 @@ def test_the_whole_story(live_server, browser, settings) -> None:
             viewport={"width": 1280, "height": 900}, locale="en-US"
         ).new_page()
         staff_steps = Steps(staff, "story-staff")
-        staff.goto(f"{live_server.url}/staff/")
-        staff.get_by_label("Username").fill("specialist")
-        staff.get_by_label("Password").fill("demo-specialist-pass")
-        staff.get_by_role("button", name="Log in").click()
+        sign_in_as_the_specialist(staff, live_server.url)
         staff.get_by_role("link", name="Relief requests").first.click()
         staff_steps.shot("queue")
         staff.get_by_role("link", name=request.reference).click()
@@ -234,10 +244,7 @@ def test_a_counter_offer_the_debtor_accepts(live_server, browser) -> None:
         request = ReliefRequest.objects.get()
 
         # The specialist proposes 24 months instead, previewing what the debtor will see.
-        staff.goto(f"{live_server.url}/staff/")
-        staff.get_by_label("Username").fill("specialist")
-        staff.get_by_label("Password").fill("demo-specialist-pass")
-        staff.get_by_role("button", name="Log in").click()
+        sign_in_as_the_specialist(staff, live_server.url)
         staff.goto(f"{live_server.url}/staff/negotiation/reliefrequest/")
         staff.get_by_role("link", name=request.reference).click()
         staff_steps.shot("request-page")

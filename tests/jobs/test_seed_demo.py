@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from base64 import b32encode
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from negotiation.exceptions import LinkNotUsable
 from negotiation.models import (
@@ -24,6 +26,7 @@ from negotiation.models import (
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
 from negotiation.selectors.onboarding import invitation_link
 from tests.conftest import sign_in_request
+from tests.secondfactor import app_code
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +130,31 @@ def test_an_invited_debtor_with_a_link_printed_to_try_activation():
     with pytest.raises(LinkNotUsable):
         invitation_link(link.rstrip("/").rsplit("/", 1)[1], now=timezone.now())
     assert Invitation.objects.filter(debtor=invited, revoked_at__isnull=True).count() == 1
+
+
+@pytest.mark.parametrize("login", ["specialist", "supervisor", "bankstaff"])
+def test_the_demo_staff_come_with_their_app_set_up(login):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    device = TOTPDevice.objects.get(user__username=login, confirmed=True)
+    assert f"app key: {b32encode(device.bin_key).decode()}" in out.getvalue()
+    seed()  # again: the same app, so an authenticator set up once keeps working
+    assert TOTPDevice.objects.get(user__username=login).key == device.key
+
+
+def test_demo_codes_prints_the_code_the_app_shows(settings):
+    seed()
+    settings.DEBUG = True
+    device = TOTPDevice.objects.get(user__username="specialist")
+    before = app_code(device)
+    out = StringIO()
+    call_command("demo_codes", stdout=out)
+    after = app_code(device)  # the step may have turned during the command
+    assert re.search(rf"specialist: ({before}|{after}) ", out.getvalue())
+
+
+def test_demo_codes_is_refused_outside_the_demo(settings):
+    seed()
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("demo_codes")

@@ -7,7 +7,9 @@ plans, written with bulk inserts in batches so that N = 100,000 is practical on 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
+from base64 import b32encode
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from negotiation import money, policy
 from negotiation.models import (
@@ -52,10 +55,19 @@ from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
 from negotiation.selectors.terms import account_facts
 from negotiation.services.onboarding import resend_invitation
 from negotiation.services.plans import unsaved_installments, unsaved_plan
+from negotiation.services.secondfactor import APP_DEVICE, is_enrolled
 from negotiation.services.staff import sync_role_groups
 
 DEMO_DEBTOR_EMAIL = "demo@example.com"
 DEMO_DEBTOR_PASSWORD = "demo-debtor-pass"
+
+
+def demo_totp_key(username: str) -> str:
+    """The demo staff member's app secret (hex, as django-otp keeps it): the same at every
+    run, so an authenticator app set up once keeps working after the demo is seeded again."""
+    return hashlib.sha1(f"demo-totp:{username}".encode(), usedforsecurity=False).hexdigest()
+
+
 STAFF = [
     ("specialist", "demo-specialist-pass", SPECIALISTS, "Chen", "Jing"),
     ("supervisor", "demo-supervisor-pass", SUPERVISORS, "Zhao", "Min"),
@@ -166,6 +178,7 @@ class Command(BaseCommand):
             invited = self._invited_debtor(today)
         self.stdout.write(self.style.SUCCESS("Demo logins, programs and demo debtor are in place."))
         self._tell_how_to_activate(invited)
+        self._tell_staff_codes()
         if debtors:
             SyntheticData(random.Random(seed), programs, today, self.stdout).create(debtors)
 
@@ -181,6 +194,20 @@ class Command(BaseCommand):
             user.groups.add(Group.objects.get(name=group_name))
             if group_name == SPECIALISTS:
                 ApprovalLimit.objects.get_or_create(user=user, defaults=SPECIALIST_LIMIT)
+            if not is_enrolled(user):
+                TOTPDevice.objects.create(
+                    user=user, name=APP_DEVICE, key=demo_totp_key(username), confirmed=True
+                )
+
+    def _tell_staff_codes(self) -> None:
+        self.stdout.write(
+            "Staff sign in with the password and then a code from an authenticator app. The "
+            "demo staff's apps are set up with these keys (demo data only; add one to any "
+            "authenticator app, or run `make codes` for the current codes):"
+        )
+        for username, password, *_rest in STAFF:
+            secret = b32encode(bytes.fromhex(demo_totp_key(username))).decode()
+            self.stdout.write(f"  {username} / {password}   app key: {secret}")
 
     def _invited_debtor(self, today: dt.date) -> tuple[Debtor, str | None]:
         """The imported debtor and, while they have not signed up, a new invitation link

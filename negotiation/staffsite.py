@@ -1,0 +1,53 @@
+"""The staff site: Django's admin, open only to a staff member who signed in with their
+password and then a code from their authenticator app (django-otp). The sign-in's steps
+are in views.staffsignin; ``has_permission`` is what every admin page checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, path
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+
+from negotiation.ratelimits import limited
+from negotiation.views import staffsignin
+
+
+class StaffSite(admin.AdminSite):
+    site_header = "Debt relief: staff"
+    site_title = "Debt relief staff"
+    index_title = "Review and accounts"
+    site_url = None  # staff are not debtors: the portal has nothing for them
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        """Active staff whose sign-in was confirmed by a code (``is_verified``, set by
+        django-otp's middleware): a password alone opens nothing here."""
+        user: Any = request.user
+        return super().has_permission(request) and bool(user.is_verified())
+
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        steps = [
+            path("login/code/", self._step(staffsignin.code_step), name="staff_code"),
+            path("login/app/", self._step(staffsignin.enrol_step), name="staff_enrol"),
+            path(
+                "recovery-codes/",
+                self.admin_view(self._step(staffsignin.recovery_codes)),
+                name="staff_recovery_codes",
+            ),
+        ]
+        return steps + super().get_urls()
+
+    @method_decorator(never_cache)
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        return limited("RATE_SIGN_IN")(staffsignin.password_step)(request, self, extra_context)
+
+    def _step(self, view: Any) -> Any:
+        def step(request: HttpRequest) -> HttpResponse:
+            request.current_app = self.name
+            response: HttpResponse = view(request, self)
+            return response
+
+        return never_cache(step)
