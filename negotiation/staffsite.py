@@ -12,7 +12,6 @@ from django.urls import URLPattern, URLResolver, path
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
-from negotiation.ratelimits import limited
 from negotiation.views import staffsignin
 
 
@@ -42,7 +41,7 @@ class StaffSite(admin.AdminSite):
 
     @method_decorator(never_cache)
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
-        return limited("RATE_SIGN_IN")(staffsignin.password_step)(request, self, extra_context)
+        return staffsignin.password_step(request, self, extra_context)
 
     def _step(self, view: Any) -> Any:
         def step(request: HttpRequest) -> HttpResponse:

@@ -91,12 +91,19 @@ def verify_code(user: User, code: str, *, ip: str | None) -> Verified | None:
     None when it matched neither (audited); ``CodesResting`` while the last wrong codes make
     the next try wait (django-otp's throttling: 1 s, 2 s, 4 s ... after each)."""
     typed = _typed_code(code)
+    # Six digits are the app's code; anything else can only be a recovery code. Each kind
+    # rests on its own after wrong tries (django-otp's throttling).
+    is_app_code = typed.isdigit()
     with transaction.atomic():
-        app = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
-        recovery = StaticDevice.objects.select_for_update().filter(user=user).first()
-        # Six digits are the app's code; anything else can only be a recovery code. Each
-        # kind rests on its own after wrong tries (django-otp's throttling).
-        device: TOTPDevice | StaticDevice | None = app if typed.isdigit() else recovery
+        device: TOTPDevice | StaticDevice | None = (
+            (
+                TOTPDevice.objects.filter(user=user, confirmed=True)
+                if is_app_code
+                else StaticDevice.objects.filter(user=user)
+            )
+            .select_for_update()
+            .first()
+        )
         if device is None:
             _record_failure(user, ip=ip, step="sign_in")
             return None
@@ -105,8 +112,8 @@ def verify_code(user: User, code: str, *, ip: str | None) -> Verified | None:
         if not device.verify_token(typed):
             _record_failure(user, ip=ip, step="sign_in")
             return None
-        if device is app:
-            return Verified(app)
+        if is_app_code:
+            return Verified(device)
         left = device.token_set.count()
         record_event(
             user,
@@ -149,6 +156,7 @@ def reset_second_factor(user: User, *, actor: User, ip: str | None = None) -> in
 
 
 def _new_recovery_codes(user: User) -> list[str]:
+    # The audit row stays with each caller: every action is recorded where it is named.
     device, _created = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_DEVICE)
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _each in range(settings.STAFF_RECOVERY_CODES)]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 from base64 import b32encode
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import django_otp
 import qrcode
@@ -35,6 +36,8 @@ from negotiation.services import secondfactor
 
 if TYPE_CHECKING:
     from django.contrib.admin import AdminSite
+
+Checked = TypeVar("Checked")
 
 PENDING = "staff_sign_in"
 NEW_RECOVERY_CODES = "staff_new_recovery_codes"
@@ -75,6 +78,7 @@ class StaffPasswordStep(LoginView):
         return redirect(step)
 
 
+@limited("RATE_SIGN_IN")
 def password_step(
     request: HttpRequest, site: AdminSite, extra_context: dict[str, Any] | None
 ) -> HttpResponse:
@@ -103,21 +107,14 @@ def code_step(request: HttpRequest, site: AdminSite) -> HttpResponse:
         return _start_again(request)
     if not secondfactor.is_enrolled(user):
         return redirect("admin:staff_enrol")
+    ip = client_ip(request)
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            verified = secondfactor.verify_code(
-                user, form.cleaned_data["code"], ip=client_ip(request)
-            )
-        except secondfactor.CodesResting as error:
-            form.add_error("code", str(error.message))
-        else:
-            if verified is not None:
-                next_url = _finish_sign_in(request, user, verified.device)
-                if verified.recovery_codes_left is not None:
-                    _warn_about_recovery_codes(request, verified.recovery_codes_left)
-                return HttpResponseRedirect(next_url)
-            form.add_error("code", _wrong_code())
+    verified = _checked(request, form, lambda code: secondfactor.verify_code(user, code, ip=ip))
+    if verified is not None:
+        next_url = _finish_sign_in(request, user, verified.device)
+        if verified.recovery_codes_left is not None:
+            _warn_about_recovery_codes(request, verified.recovery_codes_left)
+        return HttpResponseRedirect(next_url)
     return render(
         request,
         "admin/staff_code.html",
@@ -134,21 +131,14 @@ def enrol_step(request: HttpRequest, site: AdminSite) -> HttpResponse:
     if secondfactor.is_enrolled(user):
         return redirect("admin:staff_code")
     device = secondfactor.enrolment_device(user)
+    ip = client_ip(request)
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            codes = secondfactor.confirm_enrolment(
-                user, form.cleaned_data["code"], ip=client_ip(request)
-            )
-        except secondfactor.CodesResting as error:
-            form.add_error("code", str(error.message))
-        else:
-            if codes is not None:
-                device.refresh_from_db()
-                next_url = _finish_sign_in(request, user, device)
-                request.session[NEW_RECOVERY_CODES] = {"codes": codes, "next": next_url}
-                return redirect("admin:staff_recovery_codes")
-            form.add_error("code", _wrong_code())
+    codes = _checked(request, form, lambda code: secondfactor.confirm_enrolment(user, code, ip=ip))
+    if codes is not None:
+        device.refresh_from_db()
+        next_url = _finish_sign_in(request, user, device)
+        request.session[NEW_RECOVERY_CODES] = {"codes": codes, "next": next_url}
+        return redirect("admin:staff_recovery_codes")
     secret = b32encode(device.bin_key).decode()
     return render(
         request,
@@ -181,6 +171,23 @@ def recovery_codes(request: HttpRequest, site: AdminSite) -> HttpResponse:
             "next": fresh["next"] if fresh else reverse("admin:index"),
         },
     )
+
+
+def _checked(
+    request: HttpRequest, form: CodeForm, check: Callable[[str], Checked | None]
+) -> Checked | None:
+    """What ``check`` answers for the code sent in ``form``; None, with the form's error
+    said, when nothing was sent, the code did not work or the codes are resting."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = check(form.cleaned_data["code"])
+    except secondfactor.CodesResting as error:
+        form.add_error("code", str(error.message))
+        return None
+    if result is None:
+        form.add_error("code", _wrong_code())
+    return result
 
 
 def _passed_password(request: HttpRequest) -> User | None:
