@@ -73,6 +73,8 @@ class AuditAction(models.TextChoices):
     PLAN_TRANSITION = "plan.transition", _("Plan status changed")
     PLAN_AGREEMENT_STORED = "plan.agreement_stored", _("Signed agreement stored")
     PLAN_AGREEMENT_READ = "plan.agreement_read", _("Agreement read by staff")
+    PLAN_SIGNING_CODE_SENT = "plan.signing_code_sent", _("Signing code sent")
+    PLAN_SIGNING_CODE_WRONG = "plan.signing_code_wrong", _("Wrong signing code")
     PROGRAM_CREATED = "program.created", _("Program created")
     PROGRAM_CHANGED = "program.changed", _("Program changed")
     REQUEST_SUBMITTED = "request.submitted", _("Request submitted")
@@ -202,6 +204,8 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     # sha256 of the stored PDF, in the language the debtor signed in
     AuditAction.PLAN_AGREEMENT_STORED: _keys(after="sha256 language"),
     AuditAction.PLAN_AGREEMENT_READ: _keys(),
+    AuditAction.PLAN_SIGNING_CODE_SENT: _keys(after="sent_to sha256"),
+    AuditAction.PLAN_SIGNING_CODE_WRONG: _keys(after="attempts"),
     # the new value of each changed field
     AuditAction.PROGRAM_CREATED: _keys(changed_fields=True),
     AuditAction.PROGRAM_CHANGED: _keys(changed_fields=True),

@@ -24,6 +24,7 @@ class CodePurpose(models.TextChoices):
     ACTIVATION = "activation", _("Setting up a sign-in")
     RESET = "reset", _("Choosing a new password")
     CONTACT_CHANGE = "contact_change", _("Changing contact details")
+    SIGNING = "signing", _("Signing a plan")
 
 
 class OneTimeCode(models.Model):
