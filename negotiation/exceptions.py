@@ -218,5 +218,26 @@ class PasswordTriesPaused(ServiceError):
         self.until = until
 
 
+class SigningPaused(PasswordTriesPaused):
+    """Too many passwords that did not match before signing: signing rests until ``until``."""
+
+    def __init__(self, until: dt.datetime, *, now: dt.datetime) -> None:
+        minutes = max(math.ceil((until - now).total_seconds() / 60), 1)
+        ServiceError.__init__(
+            self,
+            ngettext(
+                "For your safety, signing is paused after several passwords that did not "
+                "match. Your plan is not signed yet and is kept for you. You can try again in "
+                "%(minutes)d minute, or call us on the number on the back of your card.",
+                "For your safety, signing is paused after several passwords that did not "
+                "match. Your plan is not signed yet and is kept for you. You can try again in "
+                "%(minutes)d minutes, or call us on the number on the back of your card.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+        self.until = until
+
+
 class ContactUnchanged(ServiceError):
     default_message = _("This is already the number or address we have for you.")

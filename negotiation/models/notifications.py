@@ -34,6 +34,10 @@ class NotificationEvent(models.TextChoices):
     PASSWORD_CHANGED = "access.password_changed", _("Password changed")
     CONTACT_CHANGED = "access.contact_changed", _("Phone number or email changed")
     SIGN_IN_PAUSED = "access.sign_in_paused", _("Signing in paused after wrong passwords")
+    PASSWORD_CHECK_PAUSED = (
+        "access.password_check_paused",
+        _("Changes and signing paused after wrong passwords"),
+    )
 
 
 class NotificationPage(models.TextChoices):
@@ -77,6 +81,9 @@ NOTIFICATION_CONTEXT: dict[NotificationEvent, frozenset[str]] = {
     NotificationEvent.CONTACT_CHANGED: frozenset({"changed_on", "field"}),
     # minutes: how long signing in rests after the failures (AXES_COOLOFF_MINUTES).
     NotificationEvent.SIGN_IN_PAUSED: frozenset({"minutes"}),
+    # minutes: how long changes of contact details and signing rest (the password asked
+    # again before them did not match too often: IDENTITY_CHECK_LOCK_MINUTES).
+    NotificationEvent.PASSWORD_CHECK_PAUSED: frozenset({"minutes"}),
 }
 # About the sign-in itself: each has its own text message (templates/sms/<event>.txt), since
 # it says nothing of a debt, and its email does not ask the debtor to sign in to read more.
@@ -87,6 +94,7 @@ ACCESS_EVENTS = frozenset(
         NotificationEvent.PASSWORD_CHANGED,
         NotificationEvent.CONTACT_CHANGED,
         NotificationEvent.SIGN_IN_PAUSED,
+        NotificationEvent.PASSWORD_CHECK_PAUSED,
     }
 )
 # The message carries a one-time link: sent by email or SMS only (never to the inbox of a

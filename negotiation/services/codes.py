@@ -1,6 +1,8 @@
 """One-time codes by SMS: six digits, five minutes, five tries, sent to the phone on file;
 or, to confirm a new phone number or email, to that new number or address (the code is then
-bound to it: it confirms that value and no other).
+bound to it: it confirms that value and no other). A code may also be bound to what it
+approves (a signing code to the digest of the agreement it signs): typed back for anything
+else, it does not match.
 
 Only a keyed digest of each code is stored (HMAC-SHA256 with the secret key, over a salt of
 its own): six digits have a million values, so a plain hash would be undone in a moment by
@@ -51,17 +53,18 @@ def send_code(
     now: dt.datetime,
     phone: str = "",
     email: str = "",
+    bound_to: str = "",
 ) -> OneTimeCode:
     """Make a new code for ``debtor`` and ``purpose`` and text it to their phone, in their
     language; any earlier code for the same purpose stops working (only the latest counts).
     With ``phone`` or ``email``, the code goes to that new number (SMS) or address (email)
-    instead, and only confirms that value (``check_code(..., target=...)``).
+    instead, and only confirms that value (``check_code(..., target=...)``). With
+    ``bound_to``, the code only confirms that (``check_code(..., target=bound_to)``).
 
     Raises ``NoMobileNumber`` without a phone on file, ``CodeNotSentYet`` within a minute of
     the last code or after five in an hour, ``CodeNotSent`` if the SMS or mail backend fails
     (then nothing is stored)."""
-    target = email or phone
-    if not target and not debtor.phone:
+    if not (email or phone) and not debtor.phone:
         raise NoMobileNumber
     recent = list(
         OneTimeCode.objects.filter(
@@ -76,7 +79,7 @@ def send_code(
         row = OneTimeCode.objects.create(
             debtor=debtor,
             purpose=purpose,
-            code_hash=_digest(code, salt=salt, purpose=purpose, target=target),
+            code_hash=_digest(code, salt=salt, purpose=purpose, target=bound_to or email or phone),
             salt=salt,
             created_at=now,
             expires_at=now + CODE_VALID,
@@ -95,13 +98,27 @@ def send_code(
     return row
 
 
-def check_code(code_id: int, entered: str, *, now: dt.datetime, target: str = "") -> OneTimeCode:
+def check_code(
+    code_id: int,
+    entered: str,
+    *,
+    now: dt.datetime,
+    target: str = "",
+    debtor: Debtor | None = None,
+    purpose: CodePurpose | None = None,
+) -> OneTimeCode:
     """Whether ``entered`` is the code ``code_id`` (sent to ``target``, a new number or
-    address, when it was sent to one): then it is used up and returned.
+    address, when it was sent to one, or bound to ``target``): then it is used up and
+    returned. With ``debtor`` or ``purpose``, a code of anyone or anything else is no code.
     ``WrongCode`` counts a try; ``CodeNoLongerValid`` when it is used, expired, replaced by
     a newer code or out of tries (its fifth wrong try says so at once)."""
     with transaction.atomic():
-        row = OneTimeCode.objects.select_for_update().filter(pk=code_id).first()
+        rows = OneTimeCode.objects.select_for_update().filter(pk=code_id)
+        if debtor is not None:
+            rows = rows.filter(debtor=debtor)
+        if purpose is not None:
+            rows = rows.filter(purpose=purpose)
+        row = rows.first()
         if row is None or not _still_valid(row, now):
             raise CodeNoLongerValid
         if constant_time_compare(

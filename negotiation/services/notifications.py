@@ -73,6 +73,7 @@ AT_ONCE_EVENTS = frozenset(
         NotificationEvent.PASSWORD_CHANGED,
         NotificationEvent.CONTACT_CHANGED,
         NotificationEvent.SIGN_IN_PAUSED,
+        NotificationEvent.PASSWORD_CHECK_PAUSED,
     }
 )
 # A failed delivery is tried again after 2, 4, 8 and 16 minutes (within contact hours),

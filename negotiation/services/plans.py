@@ -14,21 +14,29 @@ from negotiation.exceptions import (
     AboveRateCeiling,
     ActionNotPermitted,
     BeyondLegalCap,
+    CodeNoLongerValid,
     TransitionNotAllowed,
+    WrongCode,
 )
 from negotiation.models import (
     AccountStatus,
     AuditAction,
+    CodePurpose,
+    Debtor,
     Installment,
+    OneTimeCode,
     PlanStatus,
     ReliefRequest,
     RepaymentPlan,
     User,
 )
 from negotiation.models.plans import PLAN_TRANSITIONS
+from negotiation.phones import last_digits
 from negotiation.queueing import STORE_SIGNED_AGREEMENT, delay_after_commit
 from negotiation.services.accounts import pause_aging, transition_account
 from negotiation.services.audit import record_event
+from negotiation.services.codes import check_code, send_code
+from negotiation.services.passwordcheck import check_password_again
 
 
 def create_plan(request: ReliefRequest, *, actor: User | None, agreed_on: dt.date) -> RepaymentPlan:
@@ -150,22 +158,128 @@ def agreement_digest(plan: RepaymentPlan, agreement_text: str) -> str:
     return hashlib.sha256(f"{plan.reference}\n{agreement_text}".encode()).hexdigest()
 
 
-def sign_plan(
+def _signing_binding(plan: RepaymentPlan, agreement_text: str, phone: str) -> str:
+    """What a signing code approves: this agreement's text, sent to this phone. A code typed
+    back after the text changed (another language, new terms) or after the phone on file
+    changed does not match: the signature is over what was read, by whoever holds the phone
+    the code went to."""
+    return f"{agreement_digest(plan, agreement_text)}:{phone}"
+
+
+def _signer_of(plan: RepaymentPlan, actor: User) -> Debtor:
+    debtor = plan.account.debtor
+    if debtor.user_id != actor.pk:
+        raise ActionNotPermitted
+    # The status as stored: the page may have been open while the plan was signed in another
+    # tab, or expired.
+    status = RepaymentPlan.objects.filter(pk=plan.pk).values_list("status", flat=True).get()
+    if status != PlanStatus.AWAITING_SIGNATURE:
+        raise TransitionNotAllowed
+    return debtor
+
+
+def start_signing(
+    plan: RepaymentPlan,
+    *,
+    actor: User,
+    password: str,
+    agreement_text: str,
+    ip: str | None,
+    now: dt.datetime,
+) -> OneTimeCode:
+    """The first step of signing (Electronic Signature Law Art. 13: signing data under the
+    signer's sole control): the password asked again, then a one-time code texted to the
+    phone on file, bound to the digest of ``agreement_text`` and to that phone. Nothing is
+    signed yet. Audited (the number's last digits and the digest, never the code).
+
+    Raises ``ActionNotPermitted`` (not the debtor's plan), ``TransitionNotAllowed`` (not
+    awaiting a signature), ``WrongPassword`` / ``SigningPaused`` (services.passwordcheck),
+    ``NoMobileNumber``, and what ``send_code`` raises (too soon, a backend failure)."""
+    debtor = _signer_of(plan, actor)
+    check_password_again(debtor, actor, password, purpose=CodePurpose.SIGNING, ip=ip, now=now)
+    return _send_signing_code(
+        plan, debtor, actor=actor, agreement_text=agreement_text, ip=ip, now=now
+    )
+
+
+def resend_signing_code(
     plan: RepaymentPlan,
     *,
     actor: User,
     agreement_text: str,
     ip: str | None,
+    now: dt.datetime,
+) -> OneTimeCode:
+    """A new signing code to the same phone, in the flow whose password was already asked
+    (the view keeps it in the session). The earlier code stops working. Audited like the
+    first; the same exceptions but the password's."""
+    debtor = _signer_of(plan, actor)
+    return _send_signing_code(
+        plan, debtor, actor=actor, agreement_text=agreement_text, ip=ip, now=now
+    )
+
+
+def _send_signing_code(
+    plan: RepaymentPlan,
+    debtor: Debtor,
+    *,
+    actor: User,
+    agreement_text: str,
+    ip: str | None,
+    now: dt.datetime,
+) -> OneTimeCode:
+    with transaction.atomic():
+        code = send_code(
+            debtor,
+            purpose=CodePurpose.SIGNING,
+            now=now,
+            bound_to=_signing_binding(plan, agreement_text, debtor.phone),
+        )
+        record_event(
+            plan,
+            actor=actor,
+            action=AuditAction.PLAN_SIGNING_CODE_SENT,
+            after={
+                "sent_to": last_digits(debtor.phone),
+                "sha256": agreement_digest(plan, agreement_text),
+            },
+            ip=ip,
+        )
+    return code
+
+
+def sign_plan(
+    plan: RepaymentPlan,
+    *,
+    actor: User,
+    code_id: int,
+    entered: str,
+    agreement_text: str,
+    ip: str | None,
     user_agent: str,
     now: dt.datetime,
 ) -> RepaymentPlan:
-    """The debtor signs the agreement: the plan becomes ACTIVE, with the evidence stored.
+    """The debtor signs the agreement by typing back the code ``code_id`` texted to them
+    (``start_signing``): the plan becomes ACTIVE, with the evidence stored: the SHA-256 of
+    the exact agreement text, where the code went and when it was verified, the time, the
+    address and the browser. The stored PDF is then made and sealed (after the commit).
 
-    Preconditions: ``actor`` owns the plan's account and has re-entered their password
-    (the view checks it). Raises ``ActionNotPermitted`` or ``TransitionNotAllowed``.
-    """
-    if plan.account.debtor.user_id != actor.pk:
-        raise ActionNotPermitted
+    Raises ``ActionNotPermitted``, ``TransitionNotAllowed``, ``WrongCode`` (the try counted
+    and audited) and ``CodeNoLongerValid`` (expired, replaced, out of tries, or for another
+    text or phone; audited when a try was refused)."""
+    debtor = _signer_of(plan, actor)
+    try:
+        check_code(
+            code_id,
+            entered,
+            now=now,
+            target=_signing_binding(plan, agreement_text, debtor.phone),
+            debtor=debtor,
+            purpose=CodePurpose.SIGNING,
+        )
+    except (WrongCode, CodeNoLongerValid):
+        _signing_code_refused(plan, code_id, actor=actor, ip=ip)
+        raise
     with transaction.atomic():
         signed = transition_plan(
             plan,
@@ -178,12 +292,31 @@ def sign_plan(
                 "signature_user_agent": user_agent[:400],
                 "agreement_sha256": agreement_digest(plan, agreement_text),
                 "agreement_language": translation.get_language() or "",
+                "signature_code_sent_to": last_digits(debtor.phone),
+                "signature_code_verified_at": now,
             },
         )
         if signed.grace_months:
             _pause_aging_for_deferral(signed, actor=actor, today=timezone.localdate(now))
         _store_agreement_after_commit(signed.pk)
     return signed
+
+
+def _signing_code_refused(
+    plan: RepaymentPlan, code_id: int, *, actor: User, ip: str | None
+) -> None:
+    attempts = (
+        OneTimeCode.objects.filter(pk=code_id, purpose=CodePurpose.SIGNING)
+        .values_list("attempts", flat=True)
+        .first()
+    )
+    record_event(
+        plan,
+        actor=actor,
+        action=AuditAction.PLAN_SIGNING_CODE_WRONG,
+        after={"attempts": attempts or 0},
+        ip=ip,
+    )
 
 
 def _store_agreement_after_commit(plan_id: int) -> None:

@@ -12,21 +12,20 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from negotiation.exceptions import ContactUnchanged, PasswordTriesPaused, WrongPassword
+from negotiation.exceptions import ContactUnchanged
 from negotiation.models import (
     AuditAction,
     CodePurpose,
     Debtor,
-    IdentityCheckFailure,
     NotificationChannel,
     NotificationEvent,
     OneTimeCode,
     User,
 )
-from negotiation.selectors.onboarding import AccessLink, failures_for, locked_until
 from negotiation.services.audit import record_event
 from negotiation.services.codes import check_code, send_code
 from negotiation.services.notifications import notify_debtor
+from negotiation.services.passwordcheck import check_password_again
 
 logger = logging.getLogger(__name__)
 
@@ -46,41 +45,6 @@ class Preferences:
     contact_until_hour: int | None
 
 
-def _check_password(
-    debtor: Debtor, user: User, password: str, *, ip: str | None, now: dt.datetime
-) -> None:
-    """The password asked again before a change of contact details. Each one that does not
-    match is counted like an identity check's wrong answer, so the same limits apply: after
-    IDENTITY_CHECK_MAX_FAILURES in a day (or the per-address limit) the profile's changes
-    rest for IDENTITY_CHECK_LOCK_MINUTES. A stolen session cannot guess its way to
-    redirecting the debtor's codes. The pause is audited when it starts."""
-    attempt = AccessLink(purpose=CodePurpose.CONTACT_CHANGE, debtor=debtor)
-    until = locked_until(attempt, ip, now=now)
-    if until is not None:
-        raise PasswordTriesPaused(until, now=now)
-    if user.check_password(password):
-        return
-    IdentityCheckFailure.objects.create(
-        at=now, purpose=CodePurpose.CONTACT_CHANGE, debtor=debtor, ip=ip
-    )
-    until = locked_until(attempt, ip, now=now)
-    if until is None:
-        raise WrongPassword
-    record_event(
-        debtor,
-        actor=user,
-        action=AuditAction.IDENTITY_CHECK_LOCKED,
-        after={
-            "purpose": CodePurpose.CONTACT_CHANGE,
-            "invitation": None,
-            "until": until,
-            "failures": failures_for(attempt, now=now).count(),
-        },
-        ip=ip,
-    )
-    raise PasswordTriesPaused(until, now=now)
-
-
 def start_contact_change(
     debtor: Debtor,
     *,
@@ -95,10 +59,13 @@ def start_contact_change(
     form): the password asked again, then a code sent to the new number (SMS) or address
     (email). Nothing changes yet. Audited (the field and the channel, never the code).
 
-    Raises ``WrongPassword``, ``ContactUnchanged`` (the value on file already), and what
+    Raises ``WrongPassword`` or ``PasswordTriesPaused`` (services.passwordcheck),
+    ``ContactUnchanged`` (the value on file already), and what
     ``send_code`` raises (too soon after the last code, a backend failure)."""
     assert field in CONTACT_FIELDS
-    _check_password(debtor, user, password, ip=ip, now=now)
+    check_password_again(
+        debtor, user, password, purpose=CodePurpose.CONTACT_CHANGE, ip=ip, now=now
+    )
     current: str = getattr(debtor, field)
     if value.casefold() == current.casefold():
         raise ContactUnchanged

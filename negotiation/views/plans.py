@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -14,51 +17,149 @@ from negotiation.access import (
     debtor_required,
     plan_for,
 )
-from negotiation.exceptions import ServiceError
+from negotiation.exceptions import CodeNoLongerValid, ServiceError, WrongCode, WrongPassword
+from negotiation.forms.onboarding import CodeForm
 from negotiation.forms.plans import SignPlanForm
 from negotiation.http import DebtorRequest, client_ip, pdf_response
-from negotiation.models import (
-    PlanStatus,
-)
+from negotiation.models import PlanStatus, RepaymentPlan
+from negotiation.phones import last_digits
+from negotiation.ratelimits import limited
 from negotiation.services.agreements import agreement_filename, agreement_pdf, agreement_text
-from negotiation.services.plans import sign_plan
+from negotiation.services.plans import resend_signing_code, sign_plan, start_signing
+
+# Where a signature stands between its two steps (the password asked, the code sent): kept
+# in the session, server side, never in a field of the page.
+SIGNING_FLOW = "signing"
+SIGNING_FLOW_LIFETIME = dt.timedelta(minutes=20)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 @debtor_required
+@limited("RATE_CODE_ENTRY", per_person=True)
 def plan_detail(request: DebtorRequest, reference: str) -> HttpResponse:
+    """The plan, its schedule and, while it waits for a signature, the agreement and the
+    two steps of signing: the terms accepted with the password, then the code texted to the
+    debtor's phone."""
     plan = plan_for(request.user, reference)
     text = agreement_text(
         plan, language=translation.get_language() or plan.account.debtor.preferred_language
     )
-    form = SignPlanForm(request.POST or None, user=request.user)
-    if (
-        request.method == "POST"
-        and plan.status == PlanStatus.AWAITING_SIGNATURE
-        and form.is_valid()
-    ):
-        try:
-            sign_plan(
-                plan,
-                actor=request.user,
-                agreement_text=text,
-                ip=client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                now=timezone.now(),
-            )
-        except ServiceError as error:
-            messages.error(request, str(error.message))
+    now = timezone.now()
+    flow = _signing_flow(request, plan, now)
+    sign_form = SignPlanForm()
+    code_form = CodeForm()
+    if request.method == "POST":
+        if plan.status != PlanStatus.AWAITING_SIGNATURE:
+            return redirect("negotiation:plan_detail", reference=plan.reference)
+        step = request.POST.get("step")
+        if step == "restart":
+            request.session.pop(SIGNING_FLOW, None)
+            return redirect("negotiation:plan_detail", reference=plan.reference)
+        if flow is not None and step == "new_code":
+            return _send_new_code(request, plan, flow, text=text, now=now)
+        if flow is not None and step == "code":
+            code_form = CodeForm(request.POST)
+            if code_form.is_valid() and _signed(request, plan, flow, code_form, text, now):
+                return redirect("negotiation:plan_detail", reference=plan.reference)
         else:
-            messages.success(request, _("Thank you. Your plan is signed and active."))
-        return redirect("negotiation:plan_detail", reference=plan.reference)
+            sign_form = SignPlanForm(request.POST)
+            if sign_form.is_valid() and _code_sent(request, plan, sign_form, text, now):
+                return redirect("negotiation:plan_detail", reference=plan.reference)
+            flow = None
     context = {
         "plan": plan,
         "installments": plan.installments.all(),
-        "form": form,
+        "form": code_form if flow is not None else sign_form,
+        "signing": flow is not None,
+        "phone_end": last_digits(request.debtor.phone),
         "agreement_text": text,
     }
     return render(request, "negotiation/plan_detail.html", context)
+
+
+def _signing_flow(request: DebtorRequest, plan: RepaymentPlan, now: dt.datetime) -> Any:
+    flow = request.session.get(SIGNING_FLOW)
+    if not flow or flow.get("plan") != plan.pk or plan.status != PlanStatus.AWAITING_SIGNATURE:
+        return None
+    if now - dt.datetime.fromisoformat(flow["started"]) > SIGNING_FLOW_LIFETIME:
+        request.session.pop(SIGNING_FLOW, None)
+        return None
+    return flow
+
+
+def _code_sent(
+    request: DebtorRequest, plan: RepaymentPlan, form: SignPlanForm, text: str, now: dt.datetime
+) -> bool:
+    """The first step: the password checked and a code texted, or the form's error."""
+    try:
+        code = start_signing(
+            plan,
+            actor=request.user,
+            password=form.cleaned_data["password"],
+            agreement_text=text,
+            ip=client_ip(request),
+            now=now,
+        )
+    except WrongPassword as wrong:
+        form.add_error("password", str(wrong.message))
+        return False
+    except ServiceError as error:
+        form.add_error(None, str(error.message))
+        return False
+    request.session[SIGNING_FLOW] = {"plan": plan.pk, "code": code.pk, "started": now.isoformat()}
+    return True
+
+
+def _send_new_code(
+    request: DebtorRequest, plan: RepaymentPlan, flow: Any, *, text: str, now: dt.datetime
+) -> HttpResponse:
+    try:
+        code = resend_signing_code(
+            plan, actor=request.user, agreement_text=text, ip=client_ip(request), now=now
+        )
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    else:
+        request.session[SIGNING_FLOW] = {**flow, "code": code.pk}
+        messages.success(request, _("We have sent you a new code."))
+    return redirect("negotiation:plan_detail", reference=plan.reference)
+
+
+def _signed(
+    request: DebtorRequest,
+    plan: RepaymentPlan,
+    flow: Any,
+    form: CodeForm,
+    text: str,
+    now: dt.datetime,
+) -> bool:
+    """The second step: the code typed back signs the plan, or the form's error."""
+    try:
+        sign_plan(
+            plan,
+            actor=request.user,
+            code_id=flow["code"],
+            entered=form.cleaned_data["code"],
+            agreement_text=text,
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            now=now,
+        )
+    except WrongCode as wrong:
+        form.add_error("code", str(wrong.message))
+        return False
+    except CodeNoLongerValid:
+        form.add_error(
+            "code", _("This code can no longer be used. Please ask for a new one below.")
+        )
+        return False
+    except ServiceError as error:
+        form.add_error(None, str(error.message))
+        return False
+    request.session.pop(SIGNING_FLOW, None)
+    messages.success(request, _("Thank you. Your plan is signed and active."))
+    return True
 
 
 @require_GET

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from negotiation.models import ReliefRequest, RepaymentPlan
 from tests.e2e.chromium import BROWSER_TESTS
+from tests.factories import last_sms_code
 from tests.secondfactor import app_code
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM checks in the Playwright thread
@@ -123,9 +124,14 @@ def test_the_whole_story(live_server, browser, settings) -> None:
         page.get_by_text(f"Plan {plan.reference}").first.wait_for()
         steps.shot("plan")
 
-        # The debtor signs with their password and opens the signed agreement.
+        # The debtor signs with their password and the code texted to them, and opens the
+        # signed agreement.
         page.get_by_label("I have read the agreement and accept its terms.").check()
         page.get_by_label("Your password, to sign").fill("demo-debtor-pass")
+        page.get_by_role("button", name="Send me the code to sign").click()
+        page.get_by_test_id("signing-code-sent").wait_for()
+        steps.shot("signing-code")
+        page.get_by_label("The code from the text message").fill(last_sms_code())
         page.get_by_role("button", name="Sign the agreement").click()
         page.get_by_text("Your plan is signed and active").wait_for()
         assert page.get_by_test_id("plan-status").inner_text() == "Active"

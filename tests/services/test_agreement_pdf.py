@@ -18,10 +18,9 @@ from pypdf import PdfReader
 from negotiation.models import PaymentSource, RepaymentPlan
 from negotiation.services.agreements import agreement_text, render_agreement_pdf
 from negotiation.services.payments import record_payment
-from negotiation.services.plans import sign_plan
 from negotiation.services.requests import approve_request
 from negotiation.templatetags.money import money
-from tests.factories import make_request
+from tests.factories import make_request, sign_with_code
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -53,13 +52,8 @@ def plan(account, installment_program, specialist) -> RepaymentPlan:
 
 
 def sign(plan: RepaymentPlan) -> RepaymentPlan:
-    return sign_plan(
-        plan,
-        actor=plan.account.debtor.user,  # type: ignore[arg-type]
-        agreement_text="the agreement text",
-        ip="203.0.113.7",
-        user_agent="Mozilla/5.0 test",
-        now=timezone.now(),
+    return sign_with_code(
+        plan, agreement_text="the agreement text", ip="203.0.113.7", user_agent="Mozilla/5.0 test"
     )
 
 

@@ -20,9 +20,8 @@ from negotiation.models import (
     RequestStatus,
 )
 from negotiation.policy import Choices
-from negotiation.services.plans import sign_plan
 from negotiation.services.requests import approve_request, submit_request
-from tests.factories import HARDSHIP, make_active_plan, make_request
+from tests.factories import HARDSHIP, make_active_plan, make_request, sign_with_code
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -109,14 +108,7 @@ def test_signing_a_deferral_pauses_the_aging_of_the_account(account, deferral_pr
     request = make_request(account, deferral_program, months=3, grace_months=2)
     plan = approve_request(request, actor=specialist, today=TODAY).plan
     days_before = account.days_past_due(TODAY)
-    sign_plan(
-        plan,
-        actor=account.debtor.user,
-        agreement_text="text",
-        ip="127.0.0.1",
-        user_agent="test",
-        now=timezone.now(),
-    )
+    sign_with_code(plan, agreement_text="text", ip="127.0.0.1", user_agent="test")
     account.refresh_from_db()
     first_due = plan.installments.get(number=1).due_date
     assert account.pauses() == [

@@ -19,7 +19,16 @@ from negotiation.roles import BANK_STAFF, COMPLIANCE, SPECIALISTS, SUPERVISORS
 from negotiation.services.documents import upload_document
 from negotiation.services.requests import approve_request, ask_for_information
 from tests.conftest import sign_in_request, staff_client
-from tests.factories import PASSWORD, PDF, make_account, make_debtor, make_request, make_staff
+from tests.factories import (
+    PASSWORD,
+    PDF,
+    give_a_mobile_number,
+    last_sms_code,
+    make_account,
+    make_debtor,
+    make_request,
+    make_staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -218,12 +227,17 @@ def test_the_owner_is_served(debtor_client, world, name, method):
         assert "negotiation/request_detail.html" in [t.name for t in response.templates]
 
 
-def test_the_owner_downloads_their_document_and_signs_their_plan(debtor_client, world):
+def test_the_owner_downloads_their_document_and_signs_their_plan(debtor_client, debtor, world):
+    give_a_mobile_number(debtor)
     response = debtor_client.get(_url("document_download", world))
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
-    signed = debtor_client.post(
+    consented = debtor_client.post(
         _url("plan_detail", world), {"consent_terms": "on", "password": PASSWORD}
+    )
+    assert consented.status_code == 302
+    signed = debtor_client.post(
+        _url("plan_detail", world), {"step": "code", "code": last_sms_code()}
     )
     assert signed.status_code == 302
     assert RepaymentPlan.objects.get(reference=world.plan).status == "active"

@@ -15,7 +15,14 @@ from django.utils import timezone
 from negotiation.models import ReliefRequest, RequestStatus
 from negotiation.policy import Choices
 from negotiation.services.requests import approve_request, reject_request, submit_request
-from tests.factories import HARDSHIP, PASSWORD, make_payment, make_request
+from tests.factories import (
+    HARDSHIP,
+    PASSWORD,
+    give_a_mobile_number,
+    last_sms_code,
+    make_payment,
+    make_request,
+)
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -244,13 +251,17 @@ def test_the_debtor_can_withdraw(debtor_client, relief_request):
 
 
 def test_the_plan_page_shows_the_schedule_and_signing_activates_it(debtor_client, plan):
+    give_a_mobile_number(plan.account.debtor)
     url = reverse("negotiation:plan_detail", args=[plan.reference])
     page = debtor_client.get(url).content.decode()
     assert page.count("¥982.67") >= 11
     assert "Sign your plan" in page
     bad = debtor_client.post(url, {"consent_terms": "on", "password": "nope"})
-    assert "That password is not right" in bad.content.decode()
-    debtor_client.post(url, {"consent_terms": "on", "password": PASSWORD})
+    assert "That is not the password of your sign-in" in bad.content.decode()
+    debtor_client.post(url, {"step": "consent", "consent_terms": "on", "password": PASSWORD})
+    plan.refresh_from_db()
+    assert plan.status == "awaiting_signature"  # the code is still to come
+    debtor_client.post(url, {"step": "code", "code": last_sms_code()})
     plan.refresh_from_db()
     assert plan.status == "active"
     assert len(plan.agreement_sha256) == 64

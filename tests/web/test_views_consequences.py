@@ -13,9 +13,8 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from negotiation.models import CollectionNotice, CreditAccount
-from negotiation.services.plans import sign_plan
 from negotiation.services.requests import approve_request
-from tests.factories import make_active_plan, make_payment, make_request
+from tests.factories import make_active_plan, make_payment, make_request, sign_with_code
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -184,12 +183,5 @@ def test_the_dashboard_gives_the_next_step_until_the_plan_is_signed(
     ).plan
     dashboard = reverse("negotiation:dashboard")
     assert 'data-testid="next-step"' in debtor_client.get(dashboard).content.decode()
-    sign_plan(
-        plan,
-        actor=account.debtor.user,
-        agreement_text="t",
-        ip=None,
-        user_agent="",
-        now=timezone.now(),
-    )
+    sign_with_code(plan)
     assert 'data-testid="next-step"' not in debtor_client.get(dashboard).content.decode()
