@@ -13,7 +13,8 @@ MANAGE := $(PY) manage.py
 # (a `$(shell mktemp)` here would run, and leave a folder behind, whenever make reads this file).
 TEST_ENV := DJANGO_SECRET_KEY=test-only-key-3f9a1c7e5b2d8f6a0c4e9b1d7f3a5c8e2b6d0f4a9c1e7b3d5f8 DJANGO_DEBUG=0 \
 	NATIONAL_ID_HASH_KEY=test-only-national-id-key \
-	SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0
+	SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0 \
+	AGREEMENT_SEAL_GENERATE=1
 # Runs $(1) with a fresh media folder in PRIVATE_MEDIA_ROOT, removed afterwards whatever the outcome.
 with_test_media = media=$$(mktemp -d -t portal-test-media-XXXXXX); \
 	trap 'rm -rf "$$media"' EXIT; PRIVATE_MEDIA_ROOT="$$media" $(1)
@@ -69,7 +70,12 @@ lint:
 	$(PY) -m bandit -q -r negotiation portal -x negotiation/migrations --severity-level medium
 	@$(call with_test_media,$(TEST_ENV) $(PY) -m mypy .)
 	@$(call with_test_media,$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run)
-	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
+	@# The deploy check reads the seal's key: a throwaway one stands in for the bank's.
+	seal=$$(mktemp -d -t portal-seal-XXXXXX); trap 'rm -rf "$$seal"' EXIT; \
+	$(DEPLOY_ENV) $(MANAGE) make_seal_key "$$seal" > /dev/null && \
+	$(DEPLOY_ENV) AGREEMENT_SEAL_KEY="$$seal/demo-seal-key.pem" \
+	AGREEMENT_SEAL_CERTIFICATE="$$seal/demo-seal-certificate.pem" \
+	$(MANAGE) check --deploy --fail-level WARNING
 
 format: install
 	$(PY) -m ruff format .

@@ -134,6 +134,38 @@ def check_console_messages(app_configs: Any, **kwargs: Any) -> list[checks.Check
     return errors
 
 
+def check_agreement_seal_key(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Every signed agreement is sealed with the bank's key: in production it must be the
+    bank's own, configured and readable, never the generated demo pair."""
+    from django.conf import settings
+
+    from negotiation import seal
+
+    if settings.DEBUG:
+        return []
+    if settings.AGREEMENT_SEAL_GENERATE:
+        return [
+            Error(
+                "AGREEMENT_SEAL_GENERATE is on: signed agreements would be sealed with a "
+                "generated test key. Set AGREEMENT_SEAL_KEY and AGREEMENT_SEAL_CERTIFICATE "
+                "to the bank's seal instead.",
+                id="negotiation.E009",
+            )
+        ]
+    try:
+        seal.seal_key()
+    except (seal.SealNotConfigured, OSError, ValueError) as error:
+        return [
+            Error(
+                "The agreement seal cannot be used: set AGREEMENT_SEAL_KEY and "
+                "AGREEMENT_SEAL_CERTIFICATE to readable PEM files (and "
+                f"AGREEMENT_SEAL_KEY_PASSPHRASE if the key has one). {error}",
+                id="negotiation.E009",
+            )
+        ]
+    return []
+
+
 class NegotiationConfig(AppConfig):
     name = "negotiation"
     verbose_name = _("Debt relief")
@@ -154,6 +186,7 @@ class NegotiationConfig(AppConfig):
         checks.register(check_portal_url, checks.Tags.security, deploy=True)
         checks.register(check_shared_cache, checks.Tags.caches, deploy=True)
         checks.register(check_console_messages, checks.Tags.security, deploy=True)
+        checks.register(check_agreement_seal_key, checks.Tags.security, deploy=True)
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

@@ -240,6 +240,15 @@ DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 DOCUMENTS_PER_REQUEST = env.int("DOCUMENTS_PER_REQUEST", default=20)
 DOCUMENTS_PER_DEBTOR = env.int("DOCUMENTS_PER_DEBTOR", default=100)
 DOCUMENT_BYTES_PER_DEBTOR = env.int("DOCUMENT_BYTES_PER_DEBTOR", default=300 * 1024 * 1024)
+# The bank's seal on every signed agreement (negotiation/seal.py): its private key and
+# certificate as PEM files, kept out of the code (a secret store mounts them). In the demo
+# and the tests a self-signed pair is generated in the private media folder instead;
+# ``check --deploy`` refuses that and a missing key (negotiation.E009).
+AGREEMENT_SEAL_KEY = env.str("AGREEMENT_SEAL_KEY", default="")
+AGREEMENT_SEAL_CERTIFICATE = env.str("AGREEMENT_SEAL_CERTIFICATE", default="")
+AGREEMENT_SEAL_KEY_PASSPHRASE = env.str("AGREEMENT_SEAL_KEY_PASSPHRASE", default="")
+AGREEMENT_SEAL_GENERATE = env.bool("AGREEMENT_SEAL_GENERATE", default=DEBUG)
+AGREEMENT_SEAL_LOCATION = env.str("AGREEMENT_SEAL_LOCATION", default="")
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)  # a bank file upload
 # The cache carries an import's progress from the worker to the staff's page: Redis where
 # a worker runs (CACHE_URL=redis://...), the process's memory otherwise (tasks run inline).

@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +21,11 @@ from negotiation.models import (
     RepaymentPlan,
 )
 from negotiation.roles import VIEW_DEBTOR_CONTACT, VIEW_REPAYMENTPLAN
-from negotiation.services.agreements import agreement_filename, read_agreement_pdf
+from negotiation.services.agreements import (
+    agreement_filename,
+    check_agreement_seal,
+    read_agreement_pdf,
+)
 
 
 class InstallmentInline(ReadOnlyMixin, admin.TabularInline[Installment, RepaymentPlan]):
@@ -53,13 +59,27 @@ class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin[RepaymentPlan]):
     search_fields = ("reference", "account__reference")
     inlines = [InstallmentInline]
     exclude = ("signature_user_agent", "agreement_pdf")
-    readonly_fields = ("agreement_document",)
+    readonly_fields = ("agreement_document", "agreement_seal")
 
     @admin.display(description=_("agreement (PDF)"))
     def agreement_document(self, obj: RepaymentPlan) -> str:
         url = reverse("admin:negotiation_repaymentplan_agreement", args=[obj.pk])
         label = _("Signed agreement") if obj.signed_at else _("Draft agreement (not signed)")
         return format_html('<a href="{}">{}</a>', url, label)
+
+    @admin.display(description=_("bank's seal"))
+    def agreement_seal(self, obj: RepaymentPlan) -> str:
+        """Whether the stored signed agreement still checks against the bank's seal: a
+        changed file is said plainly here, not only by a PDF reader."""
+        if not obj.agreement_pdf:
+            return str(_("Not stored yet (made at the first download after signing)"))
+        found = check_agreement_seal(obj)
+        if found.valid and found.sealed_at is not None:
+            at = date_format(timezone.localtime(found.sealed_at), "DATETIME_FORMAT")
+            return str(_("Sealed and unchanged since %(at)s") % {"at": at})
+        if found.sealed and found.intact and found.whole_file:
+            return str(_("Sealed by another key: check it with that key's certificate"))
+        return str(_("The stored file does not match its seal: tell the security team"))
 
     def get_urls(self) -> list[Any]:
         return [

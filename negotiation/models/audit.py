@@ -202,7 +202,7 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.PLAN_CREATED: _keys(after="status total_repayable"),
     AuditAction.PLAN_TRANSITION: _keys("status", "status"),
     # sha256 of the stored PDF, in the language the debtor signed in
-    AuditAction.PLAN_AGREEMENT_STORED: _keys(after="sha256 language"),
+    AuditAction.PLAN_AGREEMENT_STORED: _keys(after="sha256 language certificate"),
     AuditAction.PLAN_AGREEMENT_READ: _keys(),
     AuditAction.PLAN_SIGNING_CODE_SENT: _keys(after="sent_to sha256"),
     AuditAction.PLAN_SIGNING_CODE_WRONG: _keys(after="attempts"),

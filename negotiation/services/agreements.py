@@ -3,7 +3,9 @@
 Before signing it is a draft, rendered on request. Once signed, the document is rendered
 once (in the language the debtor signed in, with the signature evidence) and stored in the
 private storage: every later download, by the debtor or by staff, is that same file, even
-after payments have changed the plan's installments.
+after payments have changed the plan's installments. The stored file carries the bank's
+seal (negotiation/seal.py), so a change to any byte of it is detectable by anyone holding
+the bank's certificate; ``check_agreement_seal`` checks a stored one.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext
 
-from negotiation import money
+from negotiation import money, seal
 from negotiation.models import AuditAction, Installment, RepaymentPlan, User
 from negotiation.services.audit import record_event
 from negotiation.services.plans import unsaved_installments
@@ -87,16 +91,48 @@ def signed_agreement_pdf(plan_id: int, *, actor: User | None) -> bytes:
             with plan.agreement_pdf.open("rb") as stored:
                 return bytes(stored.read())
         language = plan.agreement_language or plan.account.debtor.preferred_language
-        content = render_agreement_pdf(plan, language=language)
+        key = seal.seal_key()
+        content = sealed_agreement(plan, language=language, key=key)
         plan.agreement_pdf.save(agreement_filename(plan), ContentFile(content), save=False)
-        plan.save(update_fields=["agreement_pdf"])
+        plan.agreement_seal_certificate = key.fingerprint
+        plan.save(update_fields=["agreement_pdf", "agreement_seal_certificate"])
         record_event(
             plan,
             actor=actor,
             action=AuditAction.PLAN_AGREEMENT_STORED,
-            after={"sha256": hashlib.sha256(content).hexdigest(), "language": language},
+            after={
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "language": language,
+                "certificate": key.fingerprint,
+            },
         )
     return content
+
+
+def sealed_agreement(plan: RepaymentPlan, *, language: str, key: seal.SealKey) -> bytes:
+    """The signed agreement rendered in ``language`` and sealed with the bank's ``key``."""
+    content = render_agreement_pdf(plan, language=language)
+    with translation.override(language):
+        reason = gettext("Repayment agreement %(reference)s, signed by the cardholder") % {
+            "reference": plan.reference
+        }
+    return seal.seal_pdf(content, key=key, reason=reason, location=settings.AGREEMENT_SEAL_LOCATION)
+
+
+def check_agreement_seal(plan: RepaymentPlan) -> seal.SealCheck:
+    """Whether the stored agreement of ``plan`` still carries the seal it was stored with,
+    unchanged, by the configured certificate. A seal by another key (stored before a key
+    rotation) is reported untrusted here: docs/OPERATIONS.md says how to check it with the
+    old certificate."""
+    key = seal.seal_key()
+    with plan.agreement_pdf.open("rb") as stored:
+        content = bytes(stored.read())
+    found = seal.check_seal(content, certificate_pem=key.certificate_pem)
+    if plan.agreement_seal_certificate and found.fingerprint != plan.agreement_seal_certificate:
+        return seal.SealCheck(
+            sealed=found.sealed, intact=found.intact, whole_file=found.whole_file, trusted=False
+        )
+    return found
 
 
 def read_agreement_pdf(plan: RepaymentPlan, *, actor: User, ip: str | None) -> bytes:

@@ -63,9 +63,7 @@ def start_contact_change(
     ``ContactUnchanged`` (the value on file already), and what
     ``send_code`` raises (too soon after the last code, a backend failure)."""
     assert field in CONTACT_FIELDS
-    check_password_again(
-        debtor, user, password, purpose=CodePurpose.CONTACT_CHANGE, ip=ip, now=now
-    )
+    check_password_again(debtor, user, password, purpose=CodePurpose.CONTACT_CHANGE, ip=ip, now=now)
     current: str = getattr(debtor, field)
     if value.casefold() == current.casefold():
         raise ContactUnchanged

@@ -57,7 +57,7 @@ def plan(account, installment_program, specialist) -> RepaymentPlan:
 def start(plan: RepaymentPlan, *, password: str = PASSWORD, now=None, text: str = TEXT):
     return start_signing(
         plan,
-        actor=plan.account.debtor.user,
+        actor=plan.account.debtor.user,  # type: ignore[arg-type]
         password=password,
         agreement_text=text,
         ip=IP,
@@ -68,7 +68,7 @@ def start(plan: RepaymentPlan, *, password: str = PASSWORD, now=None, text: str 
 def sign(plan: RepaymentPlan, code: OneTimeCode, entered: str, *, now=None, text: str = TEXT):
     return sign_plan(
         plan,
-        actor=plan.account.debtor.user,
+        actor=plan.account.debtor.user,  # type: ignore[arg-type]
         code_id=code.pk,
         entered=entered,
         agreement_text=text,
