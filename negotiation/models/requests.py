@@ -154,6 +154,11 @@ class ReliefRequest(TermsFields):
     # audit row of that move. Empty while it is open, and for an approved request, whose
     # relief ends with its plan (RepaymentPlan.ended_at). Retention counts from here.
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The day the retention job removed the debtor's own words and figures from the request
+    # and its messages (services.retention.REQUEST_FIELDS_REMOVED); the decision stays.
+    personal_data_removed_on = models.DateField(
+        _("personal data removed on"), null=True, blank=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
