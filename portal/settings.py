@@ -363,6 +363,10 @@ DISCLOSED_ANNUAL_RATE_CEILING = env_decimal("DISCLOSED_ANNUAL_RATE_CEILING", "24
 # contract and are kept. Why these defaults: docs/OPERATIONS.md, "Retention".
 RETENTION_DOCUMENT_DAYS = env_days("RETENTION_DOCUMENT_DAYS", 180)
 RETENTION_REQUEST_DAYS = env_days("RETENTION_REQUEST_DAYS", 4 * 365 + 1)
+if RETENTION_REQUEST_DAYS < RETENTION_DOCUMENT_DAYS:  # the proof must not outlive what it proves
+    raise ImproperlyConfigured(
+        "RETENTION_REQUEST_DAYS cannot be shorter than RETENTION_DOCUMENT_DAYS."
+    )
 
 SESSION_COOKIE_HTTPONLY = True
 # Idle timeout: a session ends SESSION_COOKIE_AGE after the last request (the expiry is
