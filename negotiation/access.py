@@ -49,10 +49,13 @@ def plan_for(user: User, reference: str) -> RepaymentPlan:
 
 
 def document_for(user: User, reference: str) -> Document:
+    """The debtor's own document while it is kept: one the retention job removed has no
+    file, so it is a 404 like a reference that does not exist."""
     return get_object_or_404(
         Document.objects.select_related("request"),
         request__account__debtor__user=user,
         reference=reference,
+        removed_on__isnull=True,
     )
 
 

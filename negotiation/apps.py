@@ -65,6 +65,36 @@ def check_business_settings(app_configs: Any, **kwargs: Any) -> list[Error]:
     return errors
 
 
+def check_retention_settings(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """The retention periods are whole days above 0 (the environment is checked at start-up;
+    this catches a value set another way), and documents go no later than the rest of a
+    request's personal data: the proof must not outlive what it proves."""
+    from django.conf import settings
+
+    names = ("RETENTION_DOCUMENT_DAYS", "RETENTION_REQUEST_DAYS")
+    bad = [
+        name
+        for name in names
+        if not isinstance(getattr(settings, name), int)
+        or isinstance(getattr(settings, name), bool)
+        or getattr(settings, name) <= 0
+    ]
+    if bad:
+        return [
+            Error(f"{name} must be a whole number of days above 0.", id="negotiation.E007")
+            for name in bad
+        ]
+    if settings.RETENTION_REQUEST_DAYS < settings.RETENTION_DOCUMENT_DAYS:
+        return [
+            Error(
+                f"RETENTION_REQUEST_DAYS ({settings.RETENTION_REQUEST_DAYS}) cannot be shorter "
+                f"than RETENTION_DOCUMENT_DAYS ({settings.RETENTION_DOCUMENT_DAYS}).",
+                id="negotiation.E008",
+            )
+        ]
+    return []
+
+
 def check_portal_url(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     """The links sent in invitations and password resets start with PORTAL_URL: in
     production it must be the portal's own HTTPS address, not the development default."""
@@ -183,6 +213,7 @@ class NegotiationConfig(AppConfig):
 
         checks.register(check_sms_backend)
         checks.register(check_business_settings)
+        checks.register(check_retention_settings)
         checks.register(check_portal_url, checks.Tags.security, deploy=True)
         checks.register(check_shared_cache, checks.Tags.caches, deploy=True)
         checks.register(check_console_messages, checks.Tags.security, deploy=True)

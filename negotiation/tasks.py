@@ -23,6 +23,7 @@ from negotiation.services import (
     offers,
     onboarding,
     requests,
+    retention,
 )
 
 # A task is retried with backoff when the database is briefly unreachable. A mail or SMS
@@ -104,3 +105,10 @@ def invite_import(run_id: int) -> dict[str, int | bool]:
 def purge_identity_records() -> int:
     """Daily: identity-check failures and one-time codes no limit reads any more (beat)."""
     return onboarding.purge_identity_records(now=timezone.now())
+
+
+@shared_task
+def purge_expired_personal_data() -> dict[str, int | bool]:
+    """Nightly: documents and personal data of requests over for longer than the retention
+    periods (beat). Safe to run twice: what is purged no longer matches."""
+    return asdict(retention.purge_expired_personal_data(now=timezone.now()))

@@ -5,6 +5,7 @@ DATABASE_URL, CELERY_BROKER_URL, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
 """
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +33,15 @@ def env_decimal(name: str, default: str) -> Decimal:
         return Decimal(raw)
     except InvalidOperation as error:
         raise ImproperlyConfigured(f"{name} must be a decimal number, not {raw!r}.") from error
+
+
+def env_days(name: str, default: int) -> int:
+    """A number of days above 0; anything else (0, "-5", "180d", "1.5") stops start-up with
+    its name, rather than a job quietly keeping data for ever or deleting it at once."""
+    raw = env.str(name, default=str(default)).strip()
+    if not re.fullmatch(r"[0-9]+", raw) or int(raw) == 0:
+        raise ImproperlyConfigured(f"{name} must be a whole number of days above 0, not {raw!r}.")
+    return int(raw)
 
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -328,6 +338,11 @@ DEFAULT_PERIODIC_TASKS: dict[str, dict[str, Any]] = {
         "task": "negotiation.tasks.purge_identity_records",
         "crontab": {"hour": "3", "minute": "30"},
     },
+    # Nightly, when no one works on requests: what the retention periods below let go.
+    "purge-expired-personal-data": {
+        "task": "negotiation.tasks.purge_expired_personal_data",
+        "crontab": {"hour": "3", "minute": "45"},
+    },
 }
 
 # Business settings: editable per deployment, never buried in code.
@@ -350,6 +365,17 @@ AFFORDABILITY_DEPENDENT_ALLOWANCE = env_decimal("AFFORDABILITY_DEPENDENT_ALLOWAN
 # reduce card charges above 24% a year: SPC, 关于进一步加强金融审判工作的若干意见 (法发〔2017〕
 # 22号), item 2. Program validation refuses bounds that could disclose more.
 DISCLOSED_ANNUAL_RATE_CEILING = env_decimal("DISCLOSED_ANNUAL_RATE_CEILING", "24.00")
+# Retention (PIPL Art. 19: kept no longer than its purpose needs; services.retention, nightly).
+# Days after a request closes (rejected, withdrawn, expired, or its plan ended) until its
+# documents are deleted, and until the debtor's own words and figures on it are removed. The
+# plan, its signed agreement, the payments and the audit trail are the bank's records of the
+# contract and are kept. Why these defaults: docs/OPERATIONS.md, "Retention".
+RETENTION_DOCUMENT_DAYS = env_days("RETENTION_DOCUMENT_DAYS", 180)
+RETENTION_REQUEST_DAYS = env_days("RETENTION_REQUEST_DAYS", 4 * 365 + 1)
+if RETENTION_REQUEST_DAYS < RETENTION_DOCUMENT_DAYS:  # the proof must not outlive what it proves
+    raise ImproperlyConfigured(
+        "RETENTION_REQUEST_DAYS cannot be shorter than RETENTION_DOCUMENT_DAYS."
+    )
 
 SESSION_COOKIE_HTTPONLY = True
 # Idle timeout: a session ends SESSION_COOKIE_AGE after the last request (the expiry is

@@ -340,6 +340,7 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
         """A debtor's document, for staff who may read it; every read is audited."""
         if not request.user.has_perm(DOWNLOAD_DOCUMENT):
             raise PermissionDenied
-        document = get_object_or_404(Document, reference=reference)
+        # One the retention job removed has no file: a 404, and no read to audit.
+        document = get_object_or_404(Document, reference=reference, removed_on__isnull=True)
         record_download(document, actor=request.user, ip=client_ip(request))
         return document_response(document)

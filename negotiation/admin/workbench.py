@@ -212,6 +212,7 @@ class ReliefRequestAdmin(DecisionViews):
             _("Situation"),
             {
                 "fields": (
+                    "personal_data_removed_on",
                     "hardship_reason",
                     "hardship_statement",
                     "monthly_income",
@@ -232,6 +233,7 @@ class ReliefRequestAdmin(DecisionViews):
                     "decision_note",
                     "submitted_at",
                     "due_by",
+                    "closed_at",
                 )
             },
         ),
@@ -304,6 +306,8 @@ class ReliefRequestAdmin(DecisionViews):
 
     @admin.display(description=_("affordability"))
     def verdict(self, obj: ReliefRequest) -> str:
+        if obj.personal_data_removed_on:  # the figures were removed: nothing to judge
+            return "—"
         return str(request_affordability(obj).verdict.label)
 
     @admin.display(description=_("days past due"))

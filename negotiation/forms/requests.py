@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.forms.common import money_field
@@ -69,6 +71,14 @@ class DocumentFieldsMixin(forms.Form):
         label=_("I agree that the bank keeps this document and uses it only to assess my request."),
         required=False,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # How long it is kept, said where it is given (PIPL Art. 17, 19: services.retention).
+        self.fields["document_consent"].help_text = gettext(
+            "We keep your documents for %(days)d days after your request is closed, or after "
+            "its plan ends if it is approved, and then delete them."
+        ) % {"days": settings.RETENTION_DOCUMENT_DAYS}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

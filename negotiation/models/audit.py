@@ -81,6 +81,7 @@ class AuditAction(models.TextChoices):
     REQUEST_TRANSITION = "request.transition", _("Request status changed")
     REQUEST_ASSIGNED = "request.assigned", _("Request assigned")
     REQUEST_ESCALATED = "request.escalated", _("Request escalated to supervisors")
+    RETENTION_PURGED = "retention.purged", _("Removed under the retention policy")
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,12 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.REQUEST_ASSIGNED: _keys("assignee", "assignee"),
     # due_by: the answer-due time that passed; assignee: who held the request then
     AuditAction.REQUEST_ESCALATED: _keys(after="due_by assignee"),
+    # The retention job (services.retention), on the document or the request it purged; never
+    # what was removed, only which fields. rule: the setting applied (RETENTION_DOCUMENT_DAYS
+    # or RETENTION_REQUEST_DAYS); days: its value that night; closed_at: when the request
+    # closed or its plan ended; request: a document's request; removed: the fields emptied
+    # ("messages": the bodies of the request's messages); messages: how many were emptied.
+    AuditAction.RETENTION_PURGED: _keys(after="rule days closed_at request removed messages"),
 }
 
 

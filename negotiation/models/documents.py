@@ -37,8 +37,12 @@ class Document(models.Model):
         "negotiation.ReliefRequest", on_delete=models.PROTECT, related_name="documents"
     )
     kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
-    file = models.FileField(storage=private_storage, upload_to=document_path, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200)
+    # Both emptied by the retention job (services.retention), which keeps the row (kind,
+    # size, sha256, when and with what consent it came) as the record that it was received.
+    file = models.FileField(
+        storage=private_storage, upload_to=document_path, max_length=200, blank=True
+    )
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
     content_type = models.CharField(max_length=40)  # from the content, not from the name
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
@@ -47,6 +51,9 @@ class Document(models.Model):
     )
     consent_given_at = models.DateTimeField()  # the separate consent (PIPL Art. 29)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # The day the retention job deleted the file and its name: a removed document is listed
+    # as removed, and downloading it is a 404.
+    removed_on = models.DateField(_("removed on"), null=True, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]

@@ -35,6 +35,8 @@ PLAN_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 CURRENT_PLAN_STATUSES: tuple[str, ...] = (P.AWAITING_SIGNATURE, P.ACTIVE)
+# The plan is over, however it ended: no move leaves these.
+ENDED_PLAN_STATUSES: tuple[str, ...] = (P.COMPLETED, P.BROKEN, P.EXPIRED)
 
 
 class RepaymentPlan(TermsFields):
@@ -77,6 +79,9 @@ class RepaymentPlan(TermsFields):
     # made before a key rotation is still checked against the right certificate.
     agreement_seal_certificate = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the plan ended (ENDED_PLAN_STATUSES): the time of the audit row of that move. Its
+    # request's retention periods count from here (services.retention).
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -95,6 +100,7 @@ class RepaymentPlan(TermsFields):
                 name="one_current_plan_per_account",
             ),
         ]
+        indexes = [models.Index(fields=["ended_at"], name="plan_ended_at")]
 
     def __str__(self) -> str:
         return self.reference

@@ -59,6 +59,10 @@ OPEN_REQUEST_STATUSES: tuple[str, ...] = (
     S.AWAITING_SECOND_APPROVAL,
 )
 
+# The statuses in which a request is over by itself: no move leaves them. An approved
+# request is not among them: the relief it gave ends with its plan (PlanStatus, ENDED).
+CLOSED_REQUEST_STATUSES: tuple[str, ...] = (S.REJECTED, S.WITHDRAWN, S.EXPIRED)
+
 
 class HardshipReason(models.TextChoices):
     JOB_LOSS = "job_loss", _("Loss of job or income")
@@ -146,6 +150,15 @@ class ReliefRequest(TermsFields):
     # Set when the answer-due time passed while the request was with the bank: supervisors
     # see it in the queue's "escalated" filter. Cleared when the clock restarts.
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    # When the request reached a closed status (CLOSED_REQUEST_STATUSES): the time of the
+    # audit row of that move. Empty while it is open, and for an approved request, whose
+    # relief ends with its plan (RepaymentPlan.ended_at). Retention counts from here.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The day the retention job removed the debtor's own words and figures from the request
+    # and its messages (services.retention.REQUEST_FIELDS_REMOVED); the decision stays.
+    personal_data_removed_on = models.DateField(
+        _("personal data removed on"), null=True, blank=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -174,7 +187,10 @@ class ReliefRequest(TermsFields):
                 name="second_approver_is_not_the_first",
             ),
         ]
-        indexes = [models.Index(fields=["status", "submitted_at"])]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"]),
+            models.Index(fields=["closed_at"], name="request_closed_at"),
+        ]
 
     def __str__(self) -> str:
         return self.reference

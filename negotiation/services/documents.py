@@ -96,8 +96,10 @@ def upload_document(
 
 def _check_room(request: ReliefRequest, size: int) -> None:
     """Refuse a document past DOCUMENTS_PER_REQUEST on the request, or past
-    DOCUMENTS_PER_DEBTOR or DOCUMENT_BYTES_PER_DEBTOR over all the debtor's requests."""
-    if Document.objects.filter(request=request).count() >= settings.DOCUMENTS_PER_REQUEST:
+    DOCUMENTS_PER_DEBTOR or DOCUMENT_BYTES_PER_DEBTOR over all the debtor's requests. A
+    document the retention job removed holds no file, so it no longer counts."""
+    kept = Document.objects.filter(removed_on__isnull=True)
+    if kept.filter(request=request).count() >= settings.DOCUMENTS_PER_REQUEST:
         raise DocumentRefused(
             _(
                 "This request already has %(count)d documents, as many as it can hold. If you "
@@ -105,7 +107,7 @@ def _check_room(request: ReliefRequest, size: int) -> None:
             )
             % {"count": settings.DOCUMENTS_PER_REQUEST}
         )
-    held = Document.objects.filter(request__account__debtor_id=request.account.debtor_id)
+    held = kept.filter(request__account__debtor_id=request.account.debtor_id)
     totals = held.aggregate(count=Count("pk"), size=Sum("size"))
     if (
         totals["count"] >= settings.DOCUMENTS_PER_DEBTOR

@@ -30,7 +30,7 @@ from negotiation.models import (
     RepaymentPlan,
     User,
 )
-from negotiation.models.plans import PLAN_TRANSITIONS
+from negotiation.models.plans import ENDED_PLAN_STATUSES, PLAN_TRANSITIONS
 from negotiation.phones import last_digits
 from negotiation.queueing import STORE_SIGNED_AGREEMENT, delay_after_commit
 from negotiation.services.accounts import pause_aging, transition_account
@@ -133,7 +133,9 @@ def transition_plan(
     changes: dict[str, object] | None = None,
     ip: str | None = None,
 ) -> RepaymentPlan:
-    """The only code that changes a plan's status: lock, check the move, audit."""
+    """The only code that changes a plan's status: lock, check the move, audit. A move that
+    ends the plan also sets ``ended_at``, to the time of its audit row (written first, in
+    the same transaction, for that reason: the retention clock and the trail agree)."""
     locked = RepaymentPlan.objects.select_for_update().get(pk=plan.pk)
     if to not in PLAN_TRANSITIONS[locked.status]:
         raise TransitionNotAllowed
@@ -141,8 +143,7 @@ def transition_plan(
     for field, value in (changes or {}).items():
         setattr(locked, field, value)
     locked.status = to
-    locked.save()
-    record_event(
+    event = record_event(
         locked,
         actor=actor,
         action=AuditAction.PLAN_TRANSITION,
@@ -150,6 +151,9 @@ def transition_plan(
         after={"status": to},
         ip=ip,
     )
+    if to in ENDED_PLAN_STATUSES:
+        locked.ended_at = event.at
+    locked.save()
     return locked
 
 

@@ -40,7 +40,11 @@ from negotiation.models import (
     TermsFields,
     User,
 )
-from negotiation.models.requests import REQUEST_TRANSITIONS, WITH_THE_BANK_STATUSES
+from negotiation.models.requests import (
+    CLOSED_REQUEST_STATUSES,
+    REQUEST_TRANSITIONS,
+    WITH_THE_BANK_STATUSES,
+)
 from negotiation.policy import Choices, Hardship
 from negotiation.roles import ROLE_PERMISSIONS, Role, is_supervisor
 from negotiation.selectors.terms import approves_alone, request_affordability, validated_terms
@@ -196,8 +200,9 @@ def transition_request(
         setattr(locked, field, value)
     locked.status = to
     locked.version += 1
-    locked.save()
-    record_event(
+    # The audit row first (the same transaction), so a closing move stamps the request with
+    # that row's own time: the retention clock and the trail never disagree.
+    event = record_event(
         locked,
         actor=actor,
         actor_label="policy" if by_policy else "system",
@@ -206,6 +211,9 @@ def transition_request(
         after={"status": to, "version": locked.version, **(changes or {})},
         ip=ip,
     )
+    if to in CLOSED_REQUEST_STATUSES:
+        locked.closed_at = event.at
+    locked.save()
     _notify_debtor(locked, to)
     return locked
 

@@ -24,6 +24,7 @@ JOBS = {
     "refresh-aging": "negotiation.tasks.refresh_aging",
     "follow-plans": "negotiation.tasks.follow_plans",
     "purge-identity-records": "negotiation.tasks.purge_identity_records",
+    "purge-expired-personal-data": "negotiation.tasks.purge_expired_personal_data",
 }
 
 
@@ -42,6 +43,8 @@ def test_every_job_is_scheduled_and_its_task_exists(installed):
     assert installed["send-due-notifications"].interval.every == 300
     nightly = installed["refresh-aging"].crontab
     assert (nightly.hour, nightly.minute, str(nightly.timezone)) == ("0", "15", "Asia/Shanghai")
+    retention = installed["purge-expired-personal-data"].crontab
+    assert (retention.hour, retention.minute) == ("3", "45")
 
 
 # Beat's scheduler closes stale database connections as it loads: a real transaction, not

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from pyhanko.sign import signers
 
 from negotiation import seal
 from negotiation.apps import check_agreement_seal_key
@@ -88,7 +89,7 @@ def test_a_seal_by_another_key_is_not_the_bank_s(plan, tmp_path):
     content = render_agreement_pdf(sign(plan), language="en")
     key_path, certificate_path = seal.make_seal_key(tmp_path, name="Someone Else")
     other = seal.SealKey(
-        seal.signers.SimpleSigner.load(str(key_path), str(certificate_path)),  # type: ignore[no-untyped-call]
+        signers.SimpleSigner.load(str(key_path), str(certificate_path)),
         certificate_path.read_bytes(),
         seal.fingerprint_of(certificate_path.read_bytes()),
     )

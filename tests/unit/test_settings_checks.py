@@ -67,3 +67,42 @@ def test_console_messages_stop_a_deploy_with_debug_off(settings):
     assert check_console_messages(None) == []
     settings.DEBUG, settings.ALLOW_CONSOLE_MESSAGES = True, False  # the demo
     assert check_console_messages(None) == []
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "180d", "1.5", "", "²"])
+def test_a_retention_period_that_is_no_number_of_days_stops_start_up(monkeypatch, raw):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from portal.settings import env_days
+
+    monkeypatch.setenv("RETENTION_TEST_DAYS", raw)
+    with pytest.raises(ImproperlyConfigured, match="RETENTION_TEST_DAYS must be a whole number"):
+        env_days("RETENTION_TEST_DAYS", 180)
+    monkeypatch.setenv("RETENTION_TEST_DAYS", " 90 ")
+    assert env_days("RETENTION_TEST_DAYS", 180) == 90
+    monkeypatch.delenv("RETENTION_TEST_DAYS")
+    assert env_days("RETENTION_TEST_DAYS", 180) == 180
+
+
+@pytest.mark.parametrize(
+    ("documents", "requests", "error_ids"),
+    [
+        (0, 1461, ["negotiation.E007"]),
+        (180, -1, ["negotiation.E007"]),
+        ("180", 1461, ["negotiation.E007"]),
+        (True, 1461, ["negotiation.E007"]),
+        (365, 180, ["negotiation.E008"]),
+        (180, 180, []),
+    ],
+)
+def test_retention_periods_are_days_above_zero_and_documents_go_first(
+    settings, documents, requests, error_ids
+):
+    from negotiation.apps import check_retention_settings
+
+    assert check_retention_settings(None) == []  # the defaults
+    settings.RETENTION_DOCUMENT_DAYS, settings.RETENTION_REQUEST_DAYS = documents, requests
+    assert [error.id for error in check_retention_settings(None)] == error_ids
+    if error_ids:
+        with pytest.raises(SystemCheckError, match=error_ids[0]):
+            call_command("check")

@@ -45,6 +45,7 @@ from negotiation.models import (
     User,
 )
 from negotiation.models.debtors import hash_national_id
+from negotiation.models.requests import CLOSED_REQUEST_STATUSES
 from negotiation.money import LEGAL_MAX_MONTHS, CostMethod
 from negotiation.references import (
     new_account_reference,
@@ -443,6 +444,7 @@ class SyntheticData:
                     terms, money.build_schedule(terms, start=self.today, due=program.bounds.due)
                 ),
                 due_by=timezone.now() + dt.timedelta(days=self.rng.randrange(-3, 3)),
+                closed_at=timezone.now() if status in CLOSED_REQUEST_STATUSES else None,
             )
             request.set_terms(terms)
             request.set_due(program.bounds.due)  # the rule its plan's dates follow
