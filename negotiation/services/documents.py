@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from negotiation.exceptions import ActionNotPermitted, DocumentRefused
-from negotiation.models import AuditAction, Document, ReliefRequest, User
+from negotiation.models import AuditAction, Debtor, Document, ReliefRequest, User
 from negotiation.services.audit import record_event
 
 # The first bytes of each accepted type. An .exe renamed to .pdf starts with "MZ" and is
@@ -69,8 +69,11 @@ def upload_document(
         digest.update(chunk)
     upload.seek(0)
     with transaction.atomic():
-        # Locked, so two uploads at once cannot both slip under the limits.
-        ReliefRequest.objects.select_for_update().filter(pk=request.pk).first()
+        # The debtor's row is the lock, so two uploads at once cannot both slip under the
+        # limits, the per-debtor one too (it spans the debtor's requests: a lock on each
+        # request let two uploads to two requests both pass the count). Nothing locks a
+        # request and then its debtor, so this cannot deadlock.
+        Debtor.objects.select_for_update().filter(pk=request.account.debtor_id).first()
         _check_room(request, size)
         document = Document(
             request=request,

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from negotiation.exceptions import ServiceError
-from negotiation.models import ReliefRequest, RepaymentPlan, RequestStatus
+from negotiation.models import Document, ReliefRequest, RepaymentPlan, RequestStatus
 from negotiation.policy import Choices
+from negotiation.services.documents import upload_document
 from negotiation.services.requests import approve_request, reject_request, submit_request
-from tests.factories import HARDSHIP, make_request
+from tests.factories import HARDSHIP, PDF, make_account, make_request
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -118,3 +121,36 @@ def test_twenty_approvals_at_once_make_one_decision(
     )
     assert approving.count() == 1
     assert RepaymentPlan.objects.filter(request=request).count() == 1
+
+
+def test_two_uploads_at_once_to_two_requests_keep_the_debtor_s_limit(
+    debtor, installment_program, settings
+):
+    """The per-debtor cap spans requests: locking each request alone let two uploads to two
+    requests of one debtor both pass the count; the debtor's row is the lock."""
+    settings.DOCUMENTS_PER_DEBTOR = 1
+    requests = [
+        make_request(make_account(debtor, card_last4=last4), installment_program)
+        for last4 in ("1111", "2222")
+    ]
+
+    def upload(request: ReliefRequest) -> Callable[[], object]:
+        def send() -> object:
+            with transaction.atomic():
+                # Hold the transaction open a moment after counting, as a slow disk would.
+                found = upload_document(
+                    request,
+                    actor=debtor.user,
+                    upload=SimpleUploadedFile("p.pdf", PDF, content_type="application/pdf"),
+                    kind="income",
+                    consent=True,
+                )
+                time.sleep(0.3)
+                return found
+
+        return send
+
+    results = run_together(*(upload(request) for request in requests))
+    assert sum(isinstance(r, Document) for r in results) == 1, results
+    assert all(isinstance(r, (Document, ServiceError)) for r in results), results
+    assert Document.objects.count() == 1
