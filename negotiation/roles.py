@@ -40,6 +40,7 @@ READ_AUDIT_TRAIL = "negotiation.read_audit_trail"
 RESEND_NOTIFICATION = "negotiation.resend_notification"
 INVITE_DEBTOR = "negotiation.invite_debtor"  # send, resend and revoke portal invitations
 ADD_CONTACTRECORD = "negotiation.add_contactrecord"
+VIEW_RELIEFREQUEST = "negotiation.view_reliefrequest"
 VIEW_REPAYMENTPLAN = "negotiation.view_repaymentplan"
 
 

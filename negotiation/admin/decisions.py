@@ -34,7 +34,13 @@ from negotiation.forms.workbench import (
 )
 from negotiation.http import StaffRequest, client_ip
 from negotiation.models import Document, ReliefRequest, RequestStatus
-from negotiation.roles import ADD_CONTACTRECORD, DOWNLOAD_DOCUMENT, ROLE_PERMISSIONS, Role
+from negotiation.roles import (
+    ADD_CONTACTRECORD,
+    DOWNLOAD_DOCUMENT,
+    ROLE_PERMISSIONS,
+    VIEW_RELIEFREQUEST,
+    Role,
+)
 from negotiation.services.contacts import record_contact
 from negotiation.services.documents import record_download
 from negotiation.services.offers import make_counter_offer
@@ -76,8 +82,12 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
             *super().get_urls(),
         ]
 
-    def _require(self, request: HttpRequest, role: Role) -> None:
-        if not request.user.has_perm(ROLE_PERMISSIONS[role]):
+    def _require(self, request: HttpRequest, right: Role | str) -> None:
+        """The right to take this step, and to see the request it is taken on: a refused
+        form shows the request page again, which only those who may read it may see (bank
+        staff may record contacts, but on no request they cannot open)."""
+        permission = ROLE_PERMISSIONS[right] if isinstance(right, Role) else right
+        if not (request.user.has_perm(permission) and request.user.has_perm(VIEW_RELIEFREQUEST)):
             raise PermissionDenied
 
     def _back(self, relief_request: ReliefRequest) -> HttpResponseRedirect:
@@ -323,9 +333,7 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
         (else nothing changes and the page says why), then one service call."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        permission = ROLE_PERMISSIONS[right] if isinstance(right, Role) else right
-        if not request.user.has_perm(permission):
-            raise PermissionDenied
+        self._require(request, right)
         relief_request = get_object_or_404(
             ReliefRequest.objects.select_related("account__debtor", "program"), pk=object_id
         )

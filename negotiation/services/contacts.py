@@ -6,7 +6,7 @@ import datetime as dt
 
 from negotiation.exceptions import ActionNotPermitted
 from negotiation.models import ContactRecord, ReliefRequest, User
-from negotiation.roles import ADD_CONTACTRECORD
+from negotiation.roles import ADD_CONTACTRECORD, VIEW_RELIEFREQUEST
 
 
 def record_contact(
@@ -19,8 +19,11 @@ def record_contact(
     note: str,
     at: dt.datetime,
 ) -> ContactRecord:
-    """Record a contact about ``request`` with its debtor (never anyone else)."""
-    if not actor.is_staff or not actor.has_perm(ADD_CONTACTRECORD):
+    """Record a contact about ``request`` with its debtor (never anyone else). Only staff who
+    may record contacts and may see the request: raises ``ActionNotPermitted``."""
+    if not (
+        actor.is_staff and actor.has_perm(ADD_CONTACTRECORD) and actor.has_perm(VIEW_RELIEFREQUEST)
+    ):
         raise ActionNotPermitted
     return ContactRecord.objects.create(
         debtor=request.account.debtor,

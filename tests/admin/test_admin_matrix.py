@@ -14,8 +14,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils import timezone
 
+from negotiation.exceptions import ActionNotPermitted
 from negotiation.models import (
     AuditEvent,
+    ContactRecord,
     Document,
     ImportRun,
     Invitation,
@@ -26,11 +28,13 @@ from negotiation.roles import (
     BANK_STAFF,
     COMPLIANCE,
     GROUP_PERMISSIONS,
+    READ_AUDIT_TRAIL,
     ROLE_PERMISSIONS,
     SPECIALISTS,
     SUPERVISORS,
     Role,
 )
+from negotiation.services.contacts import record_contact
 from negotiation.services.documents import upload_document
 from negotiation.services.requests import approve_request, ask_for_information
 from tests.conftest import sign_in_request, staff_client
@@ -126,8 +130,9 @@ BUTTONS: dict[str, Button] = {
     ),
     "negotiation_reliefrequest_ask": Button("POST", (ROLE_PERMISSIONS[Role.DECIDER],), "request"),
     "negotiation_reliefrequest_note": Button("POST", (ROLE_PERMISSIONS[Role.REVIEWER],), "request"),
+    # Bank staff hold add_contactrecord but see no request: refused (403), nothing shown.
     "negotiation_reliefrequest_contact": Button(
-        "POST", ("negotiation.add_contactrecord",), "request"
+        "POST", ("negotiation.add_contactrecord", "negotiation.view_reliefrequest"), "request"
     ),
     "negotiation_reliefrequest_send_back": Button(
         "POST", (ROLE_PERMISSIONS[Role.SECOND_APPROVER],), "request"
@@ -293,3 +298,27 @@ def test_each_role_uses_only_the_buttons_its_rights_give(objects, group, name):
     else:
         assert response.status_code == 403
         assert _changes() == before
+
+
+def test_compliance_writes_nothing_but_the_legal_content():
+    """Compliance reads cases and the audit trail; the one thing it changes is the content
+    it answers for (the consequence rules, versioned: a version in force is never edited).
+    A new write right given to the group fails here."""
+    rights = set(GROUP_PERMISSIONS[COMPLIANCE])
+    writes = {right for right in rights if not right.split(".")[-1].startswith("view_")}
+    assert writes == {READ_AUDIT_TRAIL, "add_consequencerule", "change_consequencerule"}
+
+
+def test_bank_staff_record_no_contact_on_a_request_they_cannot_see(objects, bankstaff):
+    request = ReliefRequest.objects.get(pk=objects["request"])
+    with pytest.raises(ActionNotPermitted):
+        record_contact(
+            request,
+            actor=bankstaff,
+            channel="phone",
+            direction="inbound",
+            outcome="spoke",
+            note="Called about the plan.",
+            at=timezone.now(),
+        )
+    assert not ContactRecord.objects.exists()
