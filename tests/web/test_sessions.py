@@ -1,6 +1,8 @@
 """A signed-in session: no page of it is stored by a browser or a proxy; it ends 30 minutes
 after the last request and 12 hours after signing in whatever the activity; "sign out
-everywhere" ends every session of the sign-in. Production cookies are __Host- and Secure."""
+everywhere" ends every session of the sign-in. Production cookies are __Host- and Secure.
+Every page, the debtor's and the staff site's, carries the same strict
+Content-Security-Policy and may not be framed."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from django.urls import reverse
 
 from negotiation.models import AuditAction, AuditEvent
 from negotiation.sessions import SEEN_AT, SIGNED_IN_AT
-from tests.conftest import sign_in_request
+from tests.conftest import sign_in_request, staff_client
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +36,57 @@ def test_every_page_refuses_what_the_portal_never_uses(client):
     policy = client.get(reverse("login"))["Permissions-Policy"]
     assert "camera=()" in policy
     assert "geolocation=()" in policy
+
+
+# The policy, directive by directive (settings.CONTENT_SECURITY_POLICY): everything from the
+# portal itself, nothing inline, no data: images, no plugins, no <base>, no framing.
+POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+
+
+def directives(header: str) -> dict[str, list[str]]:
+    parts = [part.split() for part in header.split(";") if part.strip()]
+    return {name: values for name, *values in parts}
+
+
+def test_every_page_has_the_strict_content_security_policy(debtor_client, account, specialist):
+    """With the suite's production settings (DEBUG off: Makefile's TEST_ENV), signed in or
+    not, on a page or a 404."""
+    staff = staff_client(specialist)
+    pages = [
+        (Client(), reverse("login")),
+        (Client(), reverse("admin:login")),
+        (Client(), "/no-such-page/"),
+        (debtor_client, DASHBOARD),
+        (debtor_client, reverse("negotiation:request_create", args=[account.reference])),
+        (staff, reverse("admin:index")),
+        (staff, reverse("admin:negotiation_reliefrequest_changelist")),
+    ]
+    for client, url in pages:
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
+        assert directives(response["Content-Security-Policy"]) == POLICY, url
+        assert response["X-Frame-Options"] == "DENY", url
+        assert "Content-Security-Policy-Report-Only" not in response
+
+
+def test_a_form_refused_by_the_csrf_check_gets_the_portals_page(client):
+    """Django's own page for it has an inline style, which the policy refuses."""
+    refused = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "a"})
+    assert refused.status_code == 403
+    page = refused.content.decode()
+    assert 'data-testid="error-403"' in page
+    assert "<style" not in page
 
 
 def test_activity_moves_the_idle_timeout_on(debtor_client):
