@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "negotiation.context_processors.inbox",
                 "negotiation.context_processors.vocabulary",
+                "negotiation.context_processors.session_timeout",
             ],
         },
     },
@@ -353,6 +354,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
 SESSION_RENEW_AFTER_SECONDS = 60
+# Every page of a signed-in person warns this long before the idle timeout or the cap, and
+# keeps what was typed on it (static/js/session-timeout.js); "Stay signed in" starts the
+# idle clock again (the cap cannot be moved).
+SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=120)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LANGUAGE_COOKIE_SAMESITE: Literal["Lax"] = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
