@@ -86,10 +86,10 @@ class SessionLimitsMiddleware:
 
 
 def keep_alive(request: HttpRequest) -> HttpResponse:
-    """ "Stay signed in": the idle clock starts again now (the session is saved, its expiry
-    moved on); the cap after signing in stays where it is. Nothing to show: 204, never
-    stored. The site's own guard (a debtor, or staff signed in with their code) and the
-    CSRF check come first."""
+    """The warning's "Stay signed in": the idle clock starts again now (the session is
+    saved, its expiry moved on); the cap after signing in stays where it is. Nothing to
+    show: 204, never stored. The site's own guard (a debtor, or staff signed in with their
+    code) and the CSRF check come first."""
     request.session[SEEN_AT] = time.time()
     response = HttpResponse(status=204)
     patch_cache_control(response, no_store=True, private=True)
@@ -130,17 +130,14 @@ def timeout_for(request: HttpRequest) -> SessionTimeout | None:
         return None
     if on_staff_site(request):
         if not (user.is_staff and user.is_active and user.is_verified()):
-            return None
-        urls = ("admin:staff_keep_alive", "admin:login", ["admin:logout"])
+            return None  # the password typed, not the code yet: not signed in here
+        keep_alive_name, sign_in_name = "admin:staff_keep_alive", "admin:login"
+        sign_out_names = ["admin:logout"]
     elif user.is_staff:
         return None  # staff are not debtors: the portal's pages are none of theirs
     else:
-        urls = (
-            "negotiation:session_keep_alive",
-            "login",
-            ["logout", "negotiation:profile_sign_out_everywhere"],
-        )
-    keep_alive_name, sign_in_name, sign_out_names = urls
+        keep_alive_name, sign_in_name = "negotiation:session_keep_alive", "login"
+        sign_out_names = ["logout", "negotiation:profile_sign_out_everywhere"]
     now = time.time()
     session = request.session
     idle: int = settings.SESSION_COOKIE_AGE
