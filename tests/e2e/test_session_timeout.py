@@ -7,6 +7,7 @@ dialog says so and offers no way to stay. Screenshots: test-artifacts/browser/ti
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -43,11 +44,12 @@ def _sign_in_as_the_debtor(page) -> None:
 
 def _end_every_session() -> None:
     """What the idle timeout does on the server once its 30 minutes have passed."""
-    Session.objects.update(expire_date=timezone.now() - timezone.timedelta(seconds=1))
+    Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
 
 
 def _draft(page) -> str | None:
-    return page.evaluate("sessionStorage.getItem('portal.draft:' + location.pathname)")
+    draft = page.evaluate("sessionStorage.getItem('portal.draft:' + location.pathname)")
+    return None if draft is None else str(draft)
 
 
 def test_what_was_typed_comes_back_after_signing_in_again(live_server, browser):
