@@ -1,6 +1,7 @@
 from django.http import HttpRequest
 
 from negotiation.models import Notification, NotificationChannel, PlanStatus, RequestStatus
+from negotiation.sessions import SessionTimeout, timeout_for
 
 
 def inbox(request: HttpRequest) -> dict[str, int]:
@@ -19,3 +20,10 @@ def vocabulary(request: HttpRequest) -> dict[str, type]:
     """The status enums, so a template compares ``r.status == RequestStatus.SUBMITTED``
     instead of repeating a raw value (Django's choices are never called in templates)."""
     return {"RequestStatus": RequestStatus, "PlanStatus": PlanStatus}
+
+
+def session_timeout(request: HttpRequest) -> dict[str, SessionTimeout]:
+    """The warning before the idle timeout, on every page of a signed-in person
+    (templates/_session_timeout.html): its numbers and addresses, or nothing."""
+    timeout = timeout_for(request)
+    return {"session_timeout": timeout} if timeout else {}

@@ -11,7 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, path
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
+from negotiation.sessions import keep_alive
 from negotiation.views import staffsignin
 
 
@@ -36,6 +38,8 @@ class StaffSite(admin.AdminSite):
                 self.admin_view(self._step(staffsignin.recovery_codes)),
                 name="staff_recovery_codes",
             ),
+            # The warning's "Stay signed in" (static/js/session-timeout.js): 204.
+            path("keep-alive/", self.admin_view(require_POST(keep_alive)), name="staff_keep_alive"),
         ]
         return steps + super().get_urls()
 

@@ -40,6 +40,7 @@ urlpatterns = [
         profile.profile_sign_out_everywhere,
         name="profile_sign_out_everywhere",
     ),
+    path("session/keep-alive/", system.session_keep_alive, name="session_keep_alive"),
     path("plans/<ref:reference>/", plans.plan_detail, name="plan_detail"),
     path(
         "plans/<ref:reference>/agreement.pdf",

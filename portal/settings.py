@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import django_stubs_ext
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_celery_beat",
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -90,6 +92,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "negotiation.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy of every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,6 +127,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "negotiation.context_processors.inbox",
                 "negotiation.context_processors.vocabulary",
+                "negotiation.context_processors.session_timeout",
             ],
         },
     },
@@ -384,6 +389,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
 SESSION_RENEW_AFTER_SECONDS = 60
+# Every page of a signed-in person warns this long before the idle timeout or the cap, and
+# keeps what was typed on it (static/js/session-timeout.js); "Stay signed in" starts the
+# idle clock again (the cap cannot be moved).
+SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=120)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LANGUAGE_COOKIE_SAMESITE: Literal["Lax"] = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
@@ -392,6 +401,26 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), interest-cohort=()"
 )
+# Every page, the debtor's and the staff site, loads its scripts, styles, images and fonts
+# from the portal itself and nothing else: no inline script or style anywhere (the templates
+# are scanned for them, tests/unit/test_templates_inline.py), so a script injected into a page
+# does not run. No data: images either: Bootstrap's own (the select arrow, the tick of a
+# checkbox, the menu icon) are files beside it (static/vendor/bootstrap/images.css), and the
+# staff's set-up QR code is SVG markup in the page. No page may be framed, no form posted away.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

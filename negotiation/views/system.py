@@ -1,4 +1,5 @@
-"""Pages anyone reaches: the debtor's sign-in, their rights, the health check."""
+"""Pages anyone reaches: the debtor's sign-in, their rights, the health check; and the
+debtor's "Stay signed in"."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from negotiation.access import debtor_required
 from negotiation.forms.accounts import DebtorLoginForm
+from negotiation.http import DebtorRequest
 from negotiation.ratelimits import limited
 from negotiation.selectors.outbox import oldest_due_message_age
+from negotiation.sessions import keep_alive
 
 
 @method_decorator(limited("RATE_SIGN_IN"), name="post")
@@ -26,6 +30,14 @@ class DebtorLoginView(LoginView):
 def rights(request: HttpRequest) -> HttpResponse:
     """The debtor's rights, in plain words, open to anyone (no sign-in needed)."""
     return render(request, "negotiation/rights.html")
+
+
+@require_POST
+@debtor_required
+def session_keep_alive(request: DebtorRequest) -> HttpResponse:
+    """The warning's "Stay signed in" (static/js/session-timeout.js): a signed-in debtor's
+    idle clock starts again; 204. The staff site's is ``admin:staff_keep_alive``."""
+    return keep_alive(request)
 
 
 @never_cache
