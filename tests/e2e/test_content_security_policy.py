@@ -14,7 +14,7 @@ import re
 from django.db import connections
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from negotiation.models import Program, User
+from negotiation.models import PlanStatus, Program, RepaymentPlan, User
 from tests.e2e.chromium import BROWSER_TESTS
 from tests.e2e.test_accessibility import debtor_pages, demo_state  # noqa: F401
 from tests.e2e.test_browser import ARTIFACTS, Steps, sign_in_as_the_specialist
@@ -91,6 +91,16 @@ def test_the_debtor_pages_break_no_rule(live_server, browser, demo_state):  # no
         page.get_by_label("Number of monthly payments").fill("2")  # a deferral: 1 to 3
         page.locator("#live-preview svg.balance-chart").wait_for()
         steps.shot("live-preview")
+        # The two steps of signing the plan that waits for a signature.
+        plan = RepaymentPlan.objects.get(
+            status=PlanStatus.AWAITING_SIGNATURE, account__debtor__user__email="demo@example.com"
+        )
+        page.goto(f"{base}/plans/{plan.reference}/")
+        page.get_by_label("I have read the agreement and accept its terms.").check()
+        page.get_by_label("Your password, to sign").fill("demo-debtor-pass")
+        page.get_by_role("button", name="Send me the code to sign").click()
+        page.get_by_test_id("signing-code-sent").wait_for()
+        steps.shot("signing-code")
         for path in ("/profile/", "/profile/phone/", "/no-such-page/"):
             page.goto(base + path)
         steps.shot("not-found")
@@ -219,7 +229,8 @@ def test_the_admins_forms_and_first_sign_in_break_no_rule(live_server, browser, 
         popup = opened.value
         popup.wait_for_load_state()
         popup.screenshot(path=str(ARTIFACTS / "csp-admin-lookup-popup.png"))
-        popup.locator("#result_list tbody a").first.click()
+        # The popup closes itself on the click: waiting after it would race its closing.
+        popup.locator("#result_list tbody a").first.click(no_wait_after=True)
         page.wait_for_function("document.querySelector('#id_account').value !== ''")
         page.goto(f"{base}/staff/negotiation/creditaccount/add/")
         page.locator(".select2-selection").first.click()
