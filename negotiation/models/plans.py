@@ -60,24 +60,30 @@ class RepaymentPlan(TermsFields):
     total_cost = money_field(_("total cost"))  # fees: total repayable less amount restructured
     annual_rate = models.DecimalField(_("annual rate (IRR, %)"), max_digits=7, decimal_places=2)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
-    signature_ip = models.GenericIPAddressField(null=True, blank=True)
-    signature_user_agent = models.CharField(max_length=400, blank=True)
-    agreement_sha256 = models.CharField(max_length=64, blank=True)
+    signature_ip = models.GenericIPAddressField(_("signed from address"), null=True, blank=True)
+    signature_user_agent = models.CharField(_("signed in browser"), max_length=400, blank=True)
+    agreement_sha256 = models.CharField(_("SHA-256 of the signed text"), max_length=64, blank=True)
     # The second half of the signature (Electronic Signature Law Art. 13: signing data
     # under the signer's sole control): a one-time code texted to the phone on file, bound
     # to this agreement's digest, typed back. Where it went (the number's last digits, never
     # the number) and when it was verified.
-    signature_code_sent_to = models.CharField(max_length=8, blank=True)
-    signature_code_verified_at = models.DateTimeField(null=True, blank=True)
+    signature_code_sent_to = models.CharField(
+        _("signing code sent to (last digits)"), max_length=8, blank=True
+    )
+    signature_code_verified_at = models.DateTimeField(
+        _("signing code confirmed at"), null=True, blank=True
+    )
     # The language the debtor read and signed the agreement in, and the signed document
     # itself (PDF, stored once, private): downloads are that file, never a re-rendering.
-    agreement_language = models.CharField(max_length=10, blank=True)
+    agreement_language = models.CharField(_("language signed in"), max_length=10, blank=True)
     agreement_pdf = models.FileField(
         storage=private_storage, upload_to=agreement_path, max_length=200, blank=True
     )
     # The SHA-256 fingerprint of the certificate whose key sealed the stored PDF, so a seal
     # made before a key rotation is still checked against the right certificate.
-    agreement_seal_certificate = models.CharField(max_length=64, blank=True)
+    agreement_seal_certificate = models.CharField(
+        _("seal certificate (SHA-256)"), max_length=64, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # When the plan ended (ENDED_PLAN_STATUSES): the time of the audit row of that move. Its
     # request's retention periods count from here (services.retention).

@@ -39,6 +39,8 @@ from negotiation.models.identity import (
 from negotiation.sms import send_sms
 
 _KEY_SALT = "negotiation.one-time-code"
+# A code that approves something names it in its message.
+_SMS_TEMPLATES = {CodePurpose.SIGNING: "sms/signing_code.txt"}
 
 
 def _digest(code: str, *, salt: str, purpose: str, target: str = "") -> str:
@@ -54,12 +56,15 @@ def send_code(
     phone: str = "",
     email: str = "",
     bound_to: str = "",
+    says: dict[str, str] | None = None,
 ) -> OneTimeCode:
     """Make a new code for ``debtor`` and ``purpose`` and text it to their phone, in their
     language; any earlier code for the same purpose stops working (only the latest counts).
     With ``phone`` or ``email``, the code goes to that new number (SMS) or address (email)
     instead, and only confirms that value (``check_code(..., target=...)``). With
     ``bound_to``, the code only confirms that (``check_code(..., target=bound_to)``).
+    ``says`` names what the code approves in its text message (a signing code: the
+    agreement's reference, ``templates/sms/signing_code.txt``).
 
     Raises ``NoMobileNumber`` without a phone on file, ``CodeNotSentYet`` within a minute of
     the last code or after five in an hour, ``CodeNotSent`` if the SMS or mail backend fails
@@ -84,9 +89,10 @@ def send_code(
             created_at=now,
             expires_at=now + CODE_VALID,
         )
-        context = {"code": code, "minutes": int(CODE_VALID.total_seconds() // 60)}
+        context = {"code": code, "minutes": int(CODE_VALID.total_seconds() // 60), **(says or {})}
+        template = "emails/code.txt" if email else _SMS_TEMPLATES.get(purpose, "sms/code.txt")
         with translation.override(debtor.preferred_language):
-            text = render_to_string("emails/code.txt" if email else "sms/code.txt", context).strip()
+            text = render_to_string(template, context).strip()
         try:
             if email:
                 subject, _, body = text.partition("\n")

@@ -238,6 +238,7 @@ def _send_signing_code(
             purpose=CodePurpose.SIGNING,
             now=now,
             bound_to=_signing_binding(plan, agreement_text, debtor.phone),
+            says={"reference": plan.reference},
         )
         record_event(
             plan,

@@ -45,6 +45,13 @@ class Preferences:
     contact_until_hour: int | None
 
 
+def _send_to_new(debtor: Debtor, field: str, value: str, *, now: dt.datetime) -> OneTimeCode:
+    """A contact-change code to the new number (SMS) or the new address (email)."""
+    if field == PHONE:
+        return send_code(debtor, purpose=CodePurpose.CONTACT_CHANGE, now=now, phone=value)
+    return send_code(debtor, purpose=CodePurpose.CONTACT_CHANGE, now=now, email=value)
+
+
 def start_contact_change(
     debtor: Debtor,
     *,
@@ -68,12 +75,7 @@ def start_contact_change(
     if value.casefold() == current.casefold():
         raise ContactUnchanged
     with transaction.atomic():
-        code = send_code(
-            debtor,
-            purpose=CodePurpose.CONTACT_CHANGE,
-            now=now,
-            **{field: value},
-        )
+        code = _send_to_new(debtor, field, value, now=now)
         record_event(
             debtor,
             actor=user,
@@ -91,7 +93,7 @@ def resend_contact_code(
     already). Audited like the first."""
     assert field in CONTACT_FIELDS
     with transaction.atomic():
-        code = send_code(debtor, purpose=CodePurpose.CONTACT_CHANGE, now=now, **{field: value})
+        code = _send_to_new(debtor, field, value, now=now)
         record_event(
             debtor,
             actor=user,

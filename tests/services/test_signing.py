@@ -87,6 +87,7 @@ def test_the_password_then_a_code_to_the_phone_on_file(plan, sms_outbox):
     code = start(plan)
     (message,) = sms_outbox
     assert message.to == "+86 139 1234 5678"
+    assert f"to sign repayment agreement {plan.reference}" in message.body
     assert code.purpose == CodePurpose.SIGNING
     assert last_sms_code() not in code.code_hash
     assert still_unsigned(plan)
