@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -21,6 +22,7 @@ from negotiation.models import (
     RepaymentPlan,
 )
 from negotiation.roles import VIEW_DEBTOR_CONTACT, VIEW_REPAYMENTPLAN
+from negotiation.selectors.ledger import owed_under
 from negotiation.services.agreements import (
     agreement_filename,
     check_agreement_seal,
@@ -59,13 +61,23 @@ class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin[RepaymentPlan]):
     search_fields = ("reference", "account__reference")
     inlines = [InstallmentInline]
     exclude = ("signature_user_agent", "agreement_pdf")
-    readonly_fields = ("agreement_document", "agreement_seal")
+    readonly_fields = ("where_it_stands", "agreement_document", "agreement_seal")
 
     @admin.display(description=_("agreement (PDF)"))
     def agreement_document(self, obj: RepaymentPlan) -> str:
         url = reverse("admin:negotiation_repaymentplan_agreement", args=[obj.pk])
         label = _("Signed agreement") if obj.signed_at else _("Draft agreement (not signed)")
         return format_html('<a href="{}">{}</a>', url, label)
+
+    @admin.display(description=_("where the plan stands"))
+    def where_it_stands(self, obj: RepaymentPlan) -> str:
+        """The same figures as the debtor's pages (selectors.ledger): paid so far, still to
+        pay, the next payment and the payments left; the card's ledger beside them."""
+        owed = owed_under(obj.account, obj, today=timezone.localdate())
+        return render_to_string(
+            "admin/negotiation/repaymentplan/where_it_stands.html",
+            {"owed": owed, "currency": obj.account.currency},
+        )
 
     @admin.display(description=_("bank's seal"))
     def agreement_seal(self, obj: RepaymentPlan) -> str:

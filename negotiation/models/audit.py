@@ -27,6 +27,7 @@ class AuditAction(models.TextChoices):
     CONSEQUENCE_RULE_CHANGED = "consequence_rule.changed", _("Consequence rule corrected")
     DEBTOR_IMPORT_CHANGED = "debtor.import_changed", _("Debtor's details changed by an import")
     ACCOUNT_IMPORT_CHANGED = "account.import_changed", _("Account changed by an import")
+    ACCOUNT_LEDGER_CORRECTED = "account.ledger_corrected", _("Account balance corrected")
     IMPORT_FINISHED = "import.finished", _("Import finished")
     IMPORT_INVITATIONS_REQUESTED = (
         "import.invitations_requested",
@@ -121,6 +122,9 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     # each changed field before and after; never the national ID (only its hash is kept)
     AuditAction.DEBTOR_IMPORT_CHANGED: _keys(_DEBTOR_IMPORTED, _DEBTOR_IMPORTED),
     AuditAction.ACCOUNT_IMPORT_CHANGED: _keys(_ACCOUNT_IMPORTED, _ACCOUNT_IMPORTED),
+    AuditAction.ACCOUNT_LEDGER_CORRECTED: _keys(
+        "principal interest fees penalty", "principal interest fees penalty reason plan"
+    ),
     # the counts of the run and how many rows were skipped as bad
     AuditAction.IMPORT_FINISHED: _keys(
         after="kind file status rows debtors_created debtors_updated accounts_created "

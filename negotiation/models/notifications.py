@@ -71,7 +71,9 @@ NOTIFICATION_CONTEXT: dict[NotificationEvent, frozenset[str]] = {
     NotificationEvent.PLAN_EXPIRED: _PLAN,
     NotificationEvent.PLAN_BROKEN: _PLAN,
     NotificationEvent.PLAN_COMPLETED: _PLAN,
-    NotificationEvent.PAYMENT_RECEIVED: _PLAN | {"amount", "paid_on"},
+    # still_to_pay: after this payment, what is left under the plan (page "plan") or on the
+    # account (page "account"), formatted, from selectors.ledger like every page.
+    NotificationEvent.PAYMENT_RECEIVED: _PLAN | {"amount", "paid_on", "still_to_pay"},
     # link: the one-time link, blanked on the row once it is delivered; hours / minutes:
     # how long it works; changed_on: the day of the change (ISO).
     NotificationEvent.INVITATION: frozenset({"link", "hours"}),

@@ -19,6 +19,7 @@ from negotiation.models import (
     PlanStatus,
     RepaymentPlan,
 )
+from negotiation.selectors.ledger import signed_plan_of
 
 
 def consequences_for(
@@ -51,12 +52,14 @@ def plan_kept(plan: RepaymentPlan, *, today: dt.date) -> bool:
 
 
 def arrears_facts(account: CreditAccount, *, today: dt.date) -> delinquency.ArrearsFacts:
-    active = (
-        account.plans.filter(status=PlanStatus.ACTIVE)
-        .select_related("request__program")
-        .prefetch_related("installments")
-        .first()
-    )
+    return arrears_facts_under(account, signed_plan_of(account), today=today)
+
+
+def arrears_facts_under(
+    account: CreditAccount, active: RepaymentPlan | None, *, today: dt.date
+) -> delinquency.ArrearsFacts:
+    """The account's facts on ``today`` when its plan in force (``active``, or None) is
+    read already (``selectors.ledger.signed_plan_of``)."""
     return facts_from(
         account,
         delivered=account.notices.filter(delivered_at__isnull=False),

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import Model, Prefetch, QuerySet
 from django.utils import timezone
 
-from negotiation import delinquency, money, policy
+from negotiation import delinquency, ledger, money, policy
 from negotiation.charts import BalanceChart, balance_chart
 from negotiation.models import (
     OPEN_REQUEST_STATUSES,
@@ -35,13 +35,14 @@ from negotiation.models import (
     RequestStatus,
 )
 from negotiation.selectors.arrears import (
-    arrears_facts,
+    arrears_facts_under,
     consequences_for,
     facts_from,
     notices_for,
     plan_kept,
     timeline_for,
 )
+from negotiation.selectors.ledger import owed_on, owed_under, signed_plan_of
 from negotiation.selectors.terms import account_facts, affordability_thresholds
 
 
@@ -51,8 +52,13 @@ class AccountSummary:
     days_past_due: int
     stage: delinquency.Stage
     open_request: ReliefRequest | None
+    owed: ledger.Owed
     plans: list[RepaymentPlan] = field(default_factory=list)
     next_step: delinquency.TimelineEntry | None = None  # none while a signed plan is kept
+
+    @property
+    def signed_plan(self) -> RepaymentPlan | None:
+        return next((p for p in self.plans if p.status == PlanStatus.ACTIVE), None)
 
 
 def account_summaries(
@@ -76,6 +82,7 @@ def account_summaries(
                 days_past_due=timeline.days_past_due,
                 stage=timeline.stage,
                 open_request=open_requests[0] if open_requests else None,
+                owed=owed_on(account, today=today),
                 plans=plans,
                 # As on the account page: no next step while a signed plan is kept; until
                 # the debtor signs, nothing is agreed and the next step still applies.
@@ -195,6 +202,8 @@ class AccountPage:
     what comes next, the options that fit and the plans suggested for them."""
 
     account: CreditAccount
+    owed: ledger.Owed
+    signed_plan: RepaymentPlan | None  # the plan in force, which the page leads with
     days_past_due: int
     stage: delinquency.Stage
     payments: QuerySet[Payment]  # the 24 most recent
@@ -220,10 +229,13 @@ def account_page(
     to the debtor's ``figures`` (income, expenses, dependents) when they gave them."""
     options = relief_options_for(account, today=today)
     open_request = open_request_for(account)
-    facts = arrears_facts(account, today=today)
+    signed = signed_plan_of(account)
+    facts = arrears_facts_under(account, signed, today=today)
     timeline = timeline_for(account, today=today, language=language, facts=facts)
     return AccountPage(
         account=account,
+        owed=owed_under(account, signed, today=today),
+        signed_plan=signed,
         days_past_due=timeline.days_past_due,
         stage=timeline.stage,
         payments=account.payments.all()[:24],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -49,6 +50,46 @@ def transition_account(
         )
     account.status = to
     account.oldest_unpaid_due_date = locked.oldest_unpaid_due_date
+    return locked
+
+
+LEDGER_FIELDS = ("principal", "interest", "fees", "penalty")
+
+
+def correct_ledger(
+    account: CreditAccount,
+    *,
+    actor: User | None,
+    changes: dict[str, Decimal],
+    reason: str,
+    plan: RepaymentPlan | None = None,
+) -> CreditAccount:
+    """Move the account's ledger by ``changes`` (field -> signed amount: a waiver written off
+    is negative), under the account's row lock, with the balances before and after and
+    ``reason`` in the audit trail: the one way a balance changes other than by a payment or
+    an import. Nothing goes below zero (``ValueError``: the caller's arithmetic is wrong,
+    and nothing is written)."""
+    assert set(changes) <= set(LEDGER_FIELDS), changes
+    with transaction.atomic():
+        locked = CreditAccount.objects.select_for_update().get(pk=account.pk)
+        before = {field: getattr(locked, field) for field in changes}
+        after = {field: before[field] + delta for field, delta in changes.items()}
+        if any(value < 0 for value in after.values()):
+            raise ValueError(f"a correction below zero: {before} + {changes}")
+        for field, value in after.items():
+            setattr(locked, field, value)
+        locked.save(update_fields=list(changes))
+        record_event(
+            locked,
+            actor=actor,
+            action=AuditAction.ACCOUNT_LEDGER_CORRECTED,
+            before={field: str(value) for field, value in before.items()},
+            after={
+                **{field: str(value) for field, value in after.items()},
+                "reason": reason,
+                "plan": plan.reference if plan is not None else None,
+            },
+        )
     return locked
 
 

@@ -31,6 +31,7 @@ from negotiation.models import (
     User,
 )
 from negotiation.money import format_amount
+from negotiation.selectors.ledger import owed_on
 from negotiation.services.accounts import end_aging_pauses, transition_account
 from negotiation.services.audit import record_event
 from negotiation.services.notifications import notify_debtor
@@ -78,22 +79,13 @@ def payment_problems(
         )
     if not external_id.strip():
         problems.append(_("The external id is missing."))
-    owed = outstanding_on(account)
+    owed = owed_on(account, today=today).headline
     if amount + already_in_this_batch > owed:
         problems.append(
             _("This is more than the %(owed)s still owed on the account.")
             % {"owed": policy.amount_text(owed)}
         )
     return problems
-
-
-def outstanding_on(account: CreditAccount) -> Decimal:
-    """What the debtor still owes: under a current plan, what is left of its schedule
-    (its costs included); otherwise the account's balance."""
-    plan = _current_plan(account)
-    if plan is None:
-        return account.total_balance
-    return sum((i.amount - i.paid_amount for i in plan.installments.all()), money.ZERO)
 
 
 def _current_plan(account: CreditAccount) -> RepaymentPlan | None:
@@ -184,6 +176,9 @@ def _send_receipt(payment: Payment, plan: RepaymentPlan | None) -> None:
             "page": NotificationPage.PLAN if plan else NotificationPage.ACCOUNT,
             "amount": format_amount(payment.amount, account.currency),
             "paid_on": payment.paid_on.isoformat(),
+            "still_to_pay": format_amount(
+                owed_on(account, today=payment.paid_on).headline, account.currency
+            ),
         },
     )
 

@@ -33,7 +33,7 @@ from negotiation.models import (
 from negotiation.models.plans import ENDED_PLAN_STATUSES, PLAN_TRANSITIONS
 from negotiation.phones import last_digits
 from negotiation.queueing import STORE_SIGNED_AGREEMENT, delay_after_commit
-from negotiation.services.accounts import pause_aging, transition_account
+from negotiation.services.accounts import correct_ledger, pause_aging, transition_account
 from negotiation.services.audit import record_event
 from negotiation.services.codes import check_code, send_code
 from negotiation.services.passwordcheck import check_password_again
@@ -301,10 +301,28 @@ def sign_plan(
                 "signature_code_verified_at": now,
             },
         )
+        _write_off_waivers(signed, actor=actor)
         if signed.grace_months:
             _pause_aging_for_deferral(signed, actor=actor, today=timezone.localdate(now))
         _store_agreement_after_commit(signed.pk)
     return signed
+
+
+def _write_off_waivers(plan: RepaymentPlan, *, actor: User) -> None:
+    """What the signed agreement waives leaves the card's ledger now: the plan covers the
+    rest, so the ledger and the plan reconcile (negotiation/ledger.py), and no later payment
+    can go to a late charge the bank gave up. The waiver stands even if the plan later
+    breaks (docs/DOMAIN.md)."""
+    account = plan.account
+    changes = {
+        field: -min(waived, getattr(account, field))
+        for field, waived in (("interest", plan.waived_interest), ("penalty", plan.waived_penalty))
+        if waived > 0
+    }
+    if changes:
+        correct_ledger(
+            account, actor=actor, changes=changes, reason="waived by the signed plan", plan=plan
+        )
 
 
 def _signing_code_refused(

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -24,6 +25,7 @@ from negotiation.http import DebtorRequest, client_ip, pdf_response
 from negotiation.models import PlanStatus, RepaymentPlan
 from negotiation.phones import last_digits
 from negotiation.ratelimits import limited
+from negotiation.selectors.ledger import owed_under
 from negotiation.services.agreements import agreement_filename, agreement_pdf, agreement_text
 from negotiation.services.plans import resend_signing_code, sign_plan, start_signing
 
@@ -42,6 +44,8 @@ def plan_detail(request: DebtorRequest, reference: str) -> HttpResponse:
     two steps of signing: the terms accepted with the password, then the code texted to the
     debtor's phone."""
     plan = plan_for(request.user, reference)
+    # One read of the schedule for the page and for what is owed.
+    prefetch_related_objects([plan], "installments")
     text = agreement_text(
         plan, language=translation.get_language() or plan.account.debtor.preferred_language
     )
@@ -69,6 +73,7 @@ def plan_detail(request: DebtorRequest, reference: str) -> HttpResponse:
             flow = None
     context = {
         "plan": plan,
+        "owed": owed_under(plan.account, plan, today=timezone.localdate()),
         "installments": plan.installments.all(),
         "form": code_form if flow is not None else sign_form,
         "signing": flow is not None,

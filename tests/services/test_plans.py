@@ -167,7 +167,8 @@ def test_a_second_deferral_keeps_the_first_pause(account, deferral_program, spec
 def test_a_pause_ends_with_its_plan_and_hides_no_later_arrears(
     account, deferral_program, specialist
 ):
-    from negotiation.services.payments import outstanding_on, record_payment
+    from negotiation.selectors.ledger import owed_on
+    from negotiation.services.payments import record_payment
 
     plan = _signed_deferral(account, deferral_program, specialist, on=TODAY)
     [(first, last)] = account.pauses()
@@ -178,7 +179,7 @@ def test_a_pause_ends_with_its_plan_and_hides_no_later_arrears(
     record_payment(
         account,
         actor=None,
-        amount=outstanding_on(account),
+        amount=owed_on(account, today=paid_on).headline,
         paid_on=paid_on,
         source="bank_transfer",
         external_id="PAY-ALL",

@@ -28,6 +28,7 @@ SAMPLE = {
     "minutes": "60",
     "changed_on": "2027-01-15",
     "field": "phone",
+    "still_to_pay": "¥8,765.43",
 }
 LATIN = re.compile(r"[A-Za-z]")
 
@@ -109,4 +110,6 @@ def test_the_texts_the_debtor_reads():
     with translation.override("zh-hans"):
         text = notification_text(event, context_of(event))
     assert text.subject == "我们已收到您的还款"
-    assert text.message == "我们已收到您于 2027年1月10日 支付的 ¥1,234.56 还款，谢谢。"
+    assert text.message == (
+        "我们已收到您于 2027年1月10日 支付的 ¥1,234.56 还款，谢谢。\n还款计划剩余应还：¥8,765.43。"
+    )

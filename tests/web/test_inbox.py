@@ -24,6 +24,7 @@ def test_each_message_opens_the_page_it_is_about(debtor_client, account, active_
             "page": NotificationPage.ACCOUNT,
             "amount": "¥1.00",
             "paid_on": "2026-12-01",
+            "still_to_pay": "¥10.00",
         },
     )
     page = debtor_client.get(reverse("negotiation:inbox")).content.decode()

@@ -31,7 +31,7 @@ DASHBOARD = 12
 DASHBOARD_WITH_PLANS = DASHBOARD + 1  # the plans' installments, one query for them all
 ACCOUNT_PAGE = 18
 REQUEST_PAGE = 10
-PLAN_PAGE = 9
+PLAN_PAGE = 8  # the schedule read once, for the table and for what is owed
 INBOX = 7
 
 
