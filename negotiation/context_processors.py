@@ -1,6 +1,12 @@
 from django.http import HttpRequest
 
-from negotiation.models import Notification, NotificationChannel, PlanStatus, RequestStatus
+from negotiation.models import (
+    AccountStatus,
+    Notification,
+    NotificationChannel,
+    PlanStatus,
+    RequestStatus,
+)
 from negotiation.sessions import SessionTimeout, timeout_for
 
 
@@ -19,7 +25,11 @@ def inbox(request: HttpRequest) -> dict[str, int]:
 def vocabulary(request: HttpRequest) -> dict[str, type]:
     """The status enums, so a template compares ``r.status == RequestStatus.SUBMITTED``
     instead of repeating a raw value (Django's choices are never called in templates)."""
-    return {"RequestStatus": RequestStatus, "PlanStatus": PlanStatus}
+    return {
+        "RequestStatus": RequestStatus,
+        "PlanStatus": PlanStatus,
+        "AccountStatus": AccountStatus,
+    }
 
 
 def session_timeout(request: HttpRequest) -> dict[str, SessionTimeout]:

@@ -241,3 +241,10 @@ class SigningPaused(PasswordTriesPaused):
 
 class ContactUnchanged(ServiceError):
     default_message = _("This is already the number or address we have for you.")
+
+
+class NotSettledYet(ServiceError):
+    default_message = _(
+        "The payoff letter is issued once the account is paid in full. Until then the "
+        "statement of account shows what is left to pay."
+    )

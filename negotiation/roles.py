@@ -41,6 +41,7 @@ RESEND_NOTIFICATION = "negotiation.resend_notification"
 INVITE_DEBTOR = "negotiation.invite_debtor"  # send, resend and revoke portal invitations
 ADD_CONTACTRECORD = "negotiation.add_contactrecord"
 VIEW_RELIEFREQUEST = "negotiation.view_reliefrequest"
+VIEW_CREDITACCOUNT = "negotiation.view_creditaccount"
 VIEW_REPAYMENTPLAN = "negotiation.view_repaymentplan"
 
 

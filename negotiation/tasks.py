@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from negotiation.queueing import (
     INVITE_IMPORT,
+    ISSUE_PAYOFF_LETTER,
     RUN_IMPORT,
     SEND_NOTIFICATION,
     STORE_SIGNED_AGREEMENT,
@@ -19,6 +20,7 @@ from negotiation.services import (
     agreements,
     following,
     imports,
+    letters,
     notifications,
     offers,
     onboarding,
@@ -85,6 +87,17 @@ def send_due_notifications() -> int:
 def store_signed_agreement(plan_id: int) -> int:
     """Render and store the signed agreement PDF once (after the signature commits)."""
     return len(agreements.signed_agreement_pdf(plan_id, actor=None))
+
+
+@shared_task(
+    name=ISSUE_PAYOFF_LETTER,
+    autoretry_for=(OSError, *DATABASE_BLIPS),
+    retry_backoff=True,
+    max_retries=5,
+)
+def issue_payoff_letter(account_id: int) -> int:
+    """Issue and store the payoff letter of an account that has just settled."""
+    return len(letters.payoff_letter_pdf(account_id, actor=None, now=timezone.now()))
 
 
 @shared_task(name=RUN_IMPORT)

@@ -1,7 +1,16 @@
 from django.urls import path
 
 import negotiation.converters  # noqa: F401  (registers the ref and token converters)
-from negotiation.views import accounts, documents, onboarding, plans, profile, requests, system
+from negotiation.views import (
+    accounts,
+    documents,
+    letters,
+    onboarding,
+    plans,
+    profile,
+    requests,
+    system,
+)
 
 app_name = "negotiation"
 
@@ -9,6 +18,8 @@ urlpatterns = [
     path("", accounts.dashboard, name="dashboard"),
     path("accounts/<ref:reference>/", accounts.account_detail, name="account"),
     path("accounts/<ref:reference>/request/", requests.request_create, name="request_create"),
+    path("accounts/<ref:reference>/statement.pdf", letters.statement, name="statement_pdf"),
+    path("accounts/<ref:reference>/payoff-letter.pdf", letters.payoff_letter, name="payoff_letter"),
     path(
         "accounts/<ref:reference>/request/preview/",
         requests.request_preview,

@@ -7,8 +7,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.admin.mixins import (
@@ -17,8 +21,10 @@ from negotiation.admin.mixins import (
     masked_name,
 )
 from negotiation.admin.onboarding import DebtorInvitations, PortalAccessFilter
-from negotiation.http import client_ip, staff_user
+from negotiation.exceptions import NotSettledYet
+from negotiation.http import client_ip, pdf_response, staff_user
 from negotiation.models import (
+    AccountStatus,
     AgingPause,
     CollectionNotice,
     CreditAccount,
@@ -26,6 +32,14 @@ from negotiation.models import (
     Payment,
 )
 from negotiation.money import format_amount
+from negotiation.roles import VIEW_CREDITACCOUNT, VIEW_DEBTOR_CONTACT
+from negotiation.services.letters import (
+    PAYOFF,
+    STATEMENT,
+    payoff_filename,
+    read_letter,
+    statement_filename,
+)
 from negotiation.services.notices import save_collection_notice
 from negotiation.services.payments import payment_problems, record_payment
 
@@ -143,10 +157,76 @@ class CreditAccountAdmin(ContactMaskingMixin[CreditAccount]):
         if obj is None:
             return ("reference", "status")
         debtor = "debtor" if self.sees_contacts(request) else "debtor_display"
-        return ("reference", "status", debtor, *_BALANCE_FIELDS, "currency", "card_last4")
+        return (
+            "reference",
+            "status",
+            debtor,
+            *_BALANCE_FIELDS,
+            "currency",
+            "card_last4",
+            "letters",
+        )
 
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
-        return () if obj is None or self.sees_contacts(request) else ("debtor",)
+        # The payoff letter is issued by the portal when the account settles, never by hand.
+        issued = ("payoff_letter", "payoff_letter_issued_at")
+        return issued if obj is None or self.sees_contacts(request) else (*issued, "debtor")
+
+    @admin.display(description=_("letters (PDF)"))
+    def letters(self, obj: CreditAccount) -> str:
+        """The statement of account, and the payoff letter once settled: they name the
+        debtor, so only staff who may see names open them (each read audited)."""
+        statement = reverse("admin:negotiation_creditaccount_statement", args=[obj.pk])
+        if obj.status != AccountStatus.SETTLED:
+            return format_html('<a href="{}">{}</a>', statement, _("Statement of account"))
+        payoff = reverse("admin:negotiation_creditaccount_payoff_letter", args=[obj.pk])
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            statement,
+            _("Statement of account"),
+            payoff,
+            _("Payoff letter"),
+        )
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:object_id>/statement.pdf",
+                self.admin_site.admin_view(self.statement_view),
+                name="negotiation_creditaccount_statement",
+            ),
+            path(
+                "<int:object_id>/payoff-letter.pdf",
+                self.admin_site.admin_view(self.payoff_letter_view),
+                name="negotiation_creditaccount_payoff_letter",
+            ),
+            *super().get_urls(),
+        ]
+
+    def statement_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        return self._letter(request, object_id, STATEMENT)
+
+    def payoff_letter_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        return self._letter(request, object_id, PAYOFF)
+
+    def _letter(self, request: HttpRequest, object_id: int, letter: str) -> HttpResponse:
+        user = staff_user(request)
+        if not (user.has_perm(VIEW_CREDITACCOUNT) and user.has_perm(VIEW_DEBTOR_CONTACT)):
+            raise PermissionDenied
+        account = get_object_or_404(CreditAccount.objects.select_related("debtor"), pk=object_id)
+        now = timezone.now()
+        try:
+            content = read_letter(
+                account, letter=letter, actor=user, ip=client_ip(request), now=now
+            )
+        except NotSettledYet:
+            raise Http404 from None
+        name = (
+            payoff_filename(account)
+            if letter == PAYOFF
+            else statement_filename(account, timezone.localdate(now))
+        )
+        return pdf_response(content, name)
 
     def get_list_display(self, request: HttpRequest) -> Any:
         debtor = "debtor_name" if self.sees_contacts(request) else "debtor_display"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from negotiation import delinquency
+from negotiation.models.documents import private_storage
 from negotiation.money import ZERO
 from negotiation.references import new_account_reference
 
@@ -65,6 +66,10 @@ ACCOUNT_TRANSITIONS: dict[str, frozenset[str]] = {
 RELIEF_OPEN_ACCOUNT_STATUSES = (AccountStatus.IN_ARREARS,)
 
 
+def payoff_letter_path(instance: CreditAccount, filename: str) -> str:
+    return f"letters/{instance.reference}-payoff.pdf"
+
+
 class CreditAccount(models.Model):
     """One card account in arrears. The full card number is never stored (PCI DSS 3.4.1)."""
 
@@ -98,6 +103,21 @@ class CreditAccount(models.Model):
     )
     stage_stored = models.CharField(_("stage (as of last night)"), max_length=20, default="current")
     aging_refreshed_on = models.DateField(null=True, blank=True)
+    # The payoff letter (结清证明), sealed, issued once when the account is settled and stored
+    # (private): every later download is that file (services.letters).
+    # (The database default serves the bulk import, which writes rows with COPY.)
+    payoff_letter = models.FileField(
+        _("payoff letter"),
+        storage=private_storage,
+        upload_to=payoff_letter_path,
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    payoff_letter_issued_at = models.DateTimeField(
+        _("payoff letter issued at"), null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

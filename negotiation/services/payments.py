@@ -31,6 +31,7 @@ from negotiation.models import (
     User,
 )
 from negotiation.money import format_amount
+from negotiation.queueing import ISSUE_PAYOFF_LETTER, delay_after_commit
 from negotiation.selectors.ledger import owed_on
 from negotiation.services.accounts import end_aging_pauses, transition_account
 from negotiation.services.audit import record_event
@@ -148,10 +149,12 @@ def record_payment(
             # Paid in full without a plan: nothing is owed or overdue any more.
             transition_account(locked, AccountStatus.SETTLED, actor=actor, reason="paid in full")
             end_aging_pauses(locked, on=paid_on, actor=actor)
+            _issue_payoff_letter_after_commit(locked)
         if plan and not plan.installments.exclude(status=InstallmentStatus.PAID).exists():
             transition_plan(plan, PlanStatus.COMPLETED, actor=actor)
             transition_account(locked, AccountStatus.SETTLED, actor=actor, reason="plan completed")
             end_aging_pauses(locked, on=paid_on, actor=actor)
+            _issue_payoff_letter_after_commit(locked)
             notify_debtor(
                 locked.debtor,
                 NotificationEvent.PLAN_COMPLETED,
@@ -160,6 +163,12 @@ def record_payment(
                 context={"reference": plan.reference, "page": NotificationPage.PLAN},
             )
     return payment
+
+
+def _issue_payoff_letter_after_commit(account: CreditAccount) -> None:
+    # If the letter cannot be made now, the first download makes it
+    # (services.letters.payoff_letter_pdf).
+    delay_after_commit(ISSUE_PAYOFF_LETTER, account.pk)
 
 
 def _send_receipt(payment: Payment, plan: RepaymentPlan | None) -> None:

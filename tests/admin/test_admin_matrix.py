@@ -6,6 +6,7 @@ few design decisions written below, never from the admin classes under test."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.contrib import admin
@@ -142,6 +143,13 @@ BUTTONS: dict[str, Button] = {
     "negotiation_repaymentplan_agreement": Button(
         "GET", ("negotiation.view_repaymentplan", "negotiation.view_debtor_contact"), "plan"
     ),
+    # The letters name the debtor: the account's right and the right to see names.
+    "negotiation_creditaccount_statement": Button(
+        "GET", ("negotiation.view_creditaccount", "negotiation.view_debtor_contact"), "account"
+    ),
+    "negotiation_creditaccount_payoff_letter": Button(
+        "GET", ("negotiation.view_creditaccount", "negotiation.view_debtor_contact"), "account"
+    ),
     # Invitations to the portal: bank staff (POST only; the same service as the list's actions).
     "negotiation_debtor_invite": Button("POST", ("negotiation.invite_debtor",), "debtor"),
     "negotiation_debtor_revoke_invitation": Button(
@@ -272,6 +280,16 @@ def objects(account, installment_program, specialist, supervisor) -> dict[str, o
         "user": specialist.pk,
         "run": ImportRun.objects.create(kind="accounts", file_name="accounts.csv").pk,
         "debtor": make_imported_debtor().pk,
+        # Paid in full, so it has both letters.
+        "account": make_account(
+            account.debtor,
+            card_last4="3333",
+            status="settled",
+            principal=Decimal("0.00"),
+            interest=Decimal("0.00"),
+            fees=Decimal("0.00"),
+            penalty=Decimal("0.00"),
+        ).pk,
     }
 
 

@@ -29,6 +29,8 @@ NOT_BROWSER_PAGES = {
     # Rendered to a PDF by WeasyPrint (services/agreements.py), never sent as HTML: its
     # <style> holds the page size, margins and footer of the printed agreement.
     OURS / "negotiation" / "agreement.html": "<style>",
+    # The letters' base, rendered to a PDF by WeasyPrint (services/letters.py) the same way.
+    OURS / "negotiation" / "letters" / "_pdf.html": "<style>",
 }
 # Django's change list writes a <style> when a list has neither the top nor the bottom
 # actions bar; test_every_list_keeps_an_actions_bar keeps ours out of that case.
@@ -93,6 +95,17 @@ def test_the_agreement_is_rendered_only_to_a_pdf():
     source = (ROOT / "negotiation" / "services" / "agreements.py").read_text()
     rendered = source.split('"negotiation/agreement.html"')[1].split("\n\n")[0]
     assert "weasyprint.HTML(string=html).write_pdf()" in rendered
+
+
+def test_the_letters_are_rendered_only_to_a_pdf():
+    uses = sorted(
+        path.relative_to(ROOT)
+        for path in (ROOT / "negotiation").rglob("*.py")
+        if "negotiation/letters/" in path.read_text()
+    )
+    assert uses == [Path("negotiation/services/letters.py")]
+    source = (ROOT / "negotiation" / "services" / "letters.py").read_text()
+    assert "weasyprint.HTML(string=html).write_pdf()" in source
 
 
 def test_the_scan_finds_each_kind():

@@ -80,6 +80,10 @@ DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "rights": (None, ("GET",)),
     "plan_detail": ("plan", ("GET", "POST")),
     "plan_agreement_pdf": ("plan", ("GET",)),
+    # The letters: a statement any time; the payoff letter once the account is settled
+    # (before that, back to the account page with a word on when).
+    "statement_pdf": ("account", ("GET",)),
+    "payoff_letter": ("account", ("GET",)),
     # The profile: always the signed-in debtor's own, so it names no object.
     "profile": (None, ("GET", "POST")),
     "profile_phone": (None, ("GET", "POST")),
