@@ -132,3 +132,12 @@ def test_staff_reads_are_audited_and_need_the_right_to_see_names(plan):
     change = specialist.get(reverse("admin:negotiation_creditaccount_change", args=[account.pk]))
     assert url in change.content.decode()
     assert payoff not in change.content.decode()
+
+
+def test_a_settled_account_says_so_on_the_dashboard_with_its_letter(plan, debtor_client):
+    account = plan.account
+    pay(account, plan.total_repayable, 1)
+    page = debtor_client.get(reverse("negotiation:dashboard")).content.decode()
+    assert 'data-testid="settled"' in page
+    assert reverse("negotiation:payoff_letter", args=[account.reference]) in page
+    assert "Paid in full" in page
