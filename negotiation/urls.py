@@ -8,6 +8,7 @@ from negotiation.views import (
     onboarding,
     plans,
     profile,
+    promises,
     requests,
     system,
 )
@@ -19,6 +20,7 @@ urlpatterns = [
     path("accounts/<ref:reference>/", accounts.account_detail, name="account"),
     path("accounts/<ref:reference>/request/", requests.request_create, name="request_create"),
     path("accounts/<ref:reference>/statement.pdf", letters.statement, name="statement_pdf"),
+    path("accounts/<ref:reference>/promise/", promises.promise_create, name="promise_create"),
     path("accounts/<ref:reference>/payoff-letter.pdf", letters.payoff_letter, name="payoff_letter"),
     path(
         "accounts/<ref:reference>/request/preview/",

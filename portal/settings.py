@@ -359,6 +359,8 @@ RELIEF_SLA_BUSINESS_DAYS = {
 }
 # How long a counter-offer stays open for the debtor unless the specialist sets a date.
 COUNTER_OFFER_DAYS = env.int("COUNTER_OFFER_DAYS", default=14)
+# How far ahead a debtor may promise a payment (reminders rest until the day promised).
+PROMISE_MAX_DAYS = env.int("PROMISE_MAX_DAYS", default=14)
 # Affordability: the regular payment as a share of disposable income (income - expenses -
 # dependents x allowance). The allowance per dependent per month is bank policy; a city's
 # minimum living standard (城市居民最低生活保障标准, about ¥1,000 a month in large cities in

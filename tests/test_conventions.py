@@ -32,6 +32,7 @@ ALLOWED = {
     ROOT / "negotiation" / "services" / "accounts.py",
     ROOT / "negotiation" / "services" / "notifications.py",
     ROOT / "negotiation" / "services" / "payments.py",  # installments: paid as allocated
+    ROOT / "negotiation" / "services" / "promises.py",  # promises to pay: kept or broken
 }
 
 

@@ -30,6 +30,7 @@ from negotiation.models import (
     CreditAccount,
     Debtor,
     Payment,
+    PromiseToPay,
 )
 from negotiation.money import format_amount
 from negotiation.roles import VIEW_CREDITACCOUNT, VIEW_DEBTOR_CONTACT
@@ -131,6 +132,16 @@ class PaymentInline(ReadOnlyMixin, admin.TabularInline[Payment, CreditAccount]):
     readonly_fields = fields
 
 
+class PromiseInline(ReadOnlyMixin, admin.TabularInline[PromiseToPay, CreditAccount]):
+    """The debtor's promises to pay on the account, kept or not: the history a specialist
+    reads before a call."""
+
+    model = PromiseToPay
+    extra = 0
+    fields = ("made_at", "amount", "promised_by", "status", "resolved_at")
+    readonly_fields = fields
+
+
 class AgingPauseInline(ReadOnlyMixin, admin.TabularInline[AgingPause, CreditAccount]):
     """Every agreed pause of the aging clock, for the record: set by signing a deferral."""
 
@@ -149,7 +160,7 @@ class CreditAccountAdmin(ContactMaskingMixin[CreditAccount]):
     search_fields = ("reference", "debtor__full_name", "debtor__reference", "card_last4")
     list_select_related = ("debtor",)
     autocomplete_fields = ("debtor",)
-    inlines = [PaymentInline, AgingPauseInline]
+    inlines = [PaymentInline, PromiseInline, AgingPauseInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         # Balances are entered when an account is onboarded, then move only by payments

@@ -33,6 +33,7 @@ from negotiation.models.notifications import (
 )
 from negotiation.models.plans import Installment, InstallmentStatus, PlanStatus, RepaymentPlan
 from negotiation.models.programs import Program, ReliefKind
+from negotiation.models.promises import PROMISE_TRANSITIONS, PromiseStatus, PromiseToPay
 from negotiation.models.requests import (
     OPEN_REQUEST_STATUSES,
     HardshipReason,
@@ -53,6 +54,7 @@ __all__ = [
     "LINK_EVENTS",
     "NOTIFICATION_CONTEXT",
     "OPEN_REQUEST_STATUSES",
+    "PROMISE_TRANSITIONS",
     "AccountStatus",
     "AgingPause",
     "ApprovalLimit",
@@ -98,6 +100,8 @@ __all__ = [
     "PreferredChannel",
     "Product",
     "Program",
+    "PromiseStatus",
+    "PromiseToPay",
     "RejectionReason",
     "ReliefKind",
     "ReliefRequest",

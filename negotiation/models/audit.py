@@ -29,6 +29,8 @@ class AuditAction(models.TextChoices):
     ACCOUNT_IMPORT_CHANGED = "account.import_changed", _("Account changed by an import")
     ACCOUNT_LEDGER_CORRECTED = "account.ledger_corrected", _("Account balance corrected")
     PAYOFF_LETTER_ISSUED = "account.payoff_letter_issued", _("Payoff letter issued")
+    PROMISE_MADE = "promise.made", _("Promise to pay made")
+    PROMISE_TRANSITION = "promise.transition", _("Promise to pay kept or not kept")
     LETTER_READ = "account.letter_read", _("Letter read by staff")
     IMPORT_FINISHED = "import.finished", _("Import finished")
     IMPORT_INVITATIONS_REQUESTED = (
@@ -124,6 +126,8 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     # each changed field before and after; never the national ID (only its hash is kept)
     AuditAction.DEBTOR_IMPORT_CHANGED: _keys(_DEBTOR_IMPORTED, _DEBTOR_IMPORTED),
     AuditAction.ACCOUNT_IMPORT_CHANGED: _keys(_ACCOUNT_IMPORTED, _ACCOUNT_IMPORTED),
+    AuditAction.PROMISE_MADE: _keys(after="account amount promised_by"),
+    AuditAction.PROMISE_TRANSITION: _keys("status", "status paid"),
     AuditAction.PAYOFF_LETTER_ISSUED: _keys(after="sha256 language settled_on certificate"),
     AuditAction.LETTER_READ: _keys(after="letter"),
     AuditAction.ACCOUNT_LEDGER_CORRECTED: _keys(

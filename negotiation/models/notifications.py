@@ -29,6 +29,8 @@ class NotificationEvent(models.TextChoices):
     PLAN_BROKEN = "plan.broken", _("Plan ended after missed payments")
     PLAN_COMPLETED = "plan.completed", _("Plan fully paid")
     PAYMENT_RECEIVED = "payment.received", _("Payment received")
+    PROMISE_KEPT = "promise.kept", _("Promised payment received")
+    PROMISE_BROKEN = "promise.broken", _("Promised payment not received")
     INVITATION = "access.invitation", _("Invitation to set up a sign-in")
     PASSWORD_RESET = "access.password_reset", _("Link to choose a new password")
     PASSWORD_CHANGED = "access.password_changed", _("Password changed")
@@ -74,6 +76,9 @@ NOTIFICATION_CONTEXT: dict[NotificationEvent, frozenset[str]] = {
     # still_to_pay: after this payment, what is left under the plan (page "plan") or on the
     # account (page "account"), formatted, from selectors.ledger like every page.
     NotificationEvent.PAYMENT_RECEIVED: _PLAN | {"amount", "paid_on", "still_to_pay"},
+    # An account's promise: amount promised, by (ISO day); page "account".
+    NotificationEvent.PROMISE_KEPT: _PLAN | {"amount", "by"},
+    NotificationEvent.PROMISE_BROKEN: _PLAN | {"amount", "by"},
     # link: the one-time link, blanked on the row once it is delivered; hours / minutes:
     # how long it works; changed_on: the day of the change (ISO).
     NotificationEvent.INVITATION: frozenset({"link", "hours"}),

@@ -30,6 +30,7 @@ from negotiation.models import (
     Payment,
     PlanStatus,
     Program,
+    PromiseToPay,
     ReliefRequest,
     RepaymentPlan,
     RequestStatus,
@@ -204,6 +205,7 @@ class AccountPage:
     account: CreditAccount
     owed: ledger.Owed
     signed_plan: RepaymentPlan | None  # the plan in force, which the page leads with
+    promises: list[PromiseToPay]  # newest first; the open one, if any, leads
     days_past_due: int
     stage: delinquency.Stage
     payments: QuerySet[Payment]  # the 24 most recent
@@ -236,6 +238,7 @@ def account_page(
         account=account,
         owed=owed_under(account, signed, today=today),
         signed_plan=signed,
+        promises=list(PromiseToPay.objects.filter(account=account)[:5]),
         days_past_due=timeline.days_past_due,
         stage=timeline.stage,
         payments=account.payments.all()[:24],

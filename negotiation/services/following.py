@@ -25,6 +25,7 @@ from negotiation.money import format_amount
 from negotiation.services.accounts import end_aging_pauses, transition_account
 from negotiation.services.notifications import notify_debtor
 from negotiation.services.plans import transition_plan
+from negotiation.services.promises import accounts_with_reminders_resting, follow_promises
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class FollowUp:
     expired: int
     reminded: int
     due_soon: int = 0
+    promises_broken: int = 0  # promises to pay whose day passed without the money
 
 
 SIGNATURE_REMINDER_DAYS = 3  # the debtor is reminded this many days before an unsigned plan expires
@@ -58,6 +60,7 @@ def follow_plans(*, today: dt.date) -> FollowUp | None:
         if not acquired:
             return None
         return FollowUp(
+            promises_broken=follow_promises(today=today),
             overdue=_mark_overdue(today),
             broken=_break_plans(today),
             expired=_expire_unsigned(today),
@@ -80,8 +83,11 @@ def _mark_overdue(today: dt.date) -> int:
         Installment.objects.filter(pk__in=[i.pk for i in newly]).update(
             status=InstallmentStatus.OVERDUE
         )
+        resting = accounts_with_reminders_resting(today)
         for installment in newly:
             plan = installment.plan
+            if plan.account_id in resting:
+                continue  # a promise to pay is open: its breaking says it, if it comes
             notify_debtor(
                 plan.account.debtor,
                 NotificationEvent.INSTALLMENT_OVERDUE,
@@ -111,8 +117,11 @@ def _remind_upcoming_payments(today: dt.date) -> int:
         .order_by("due_date", "pk")
     )
     reminded = 0
+    resting = accounts_with_reminders_resting(today)
     for installment in upcoming:
         plan = installment.plan
+        if plan.account_id in resting:
+            continue  # reminders rest until the day the debtor promised to pay
         with transaction.atomic():
             written = notify_debtor(
                 plan.account.debtor,

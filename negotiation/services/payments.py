@@ -37,6 +37,7 @@ from negotiation.services.accounts import end_aging_pauses, transition_account
 from negotiation.services.audit import record_event
 from negotiation.services.notifications import notify_debtor
 from negotiation.services.plans import transition_plan
+from negotiation.services.promises import keep_promise_if_paid
 
 # The order in which a payment reduces the account's ledger: the costs of being late
 # first, principal last (the usual card allocation order).
@@ -145,6 +146,7 @@ def record_payment(
             },
         )
         _send_receipt(payment, plan)
+        keep_promise_if_paid(locked)
         if plan is None and locked.total_balance == 0 and locked.status in PAYABLE_IN_FULL:
             # Paid in full without a plan: nothing is owed or overdue any more.
             transition_account(locked, AccountStatus.SETTLED, actor=actor, reason="paid in full")

@@ -29,6 +29,7 @@ SAMPLE = {
     "changed_on": "2027-01-15",
     "field": "phone",
     "still_to_pay": "¥8,765.43",
+    "by": "2027-01-20",
 }
 LATIN = re.compile(r"[A-Za-z]")
 

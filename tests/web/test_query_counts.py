@@ -29,7 +29,7 @@ ROWS = [1, 50]
 # The queries each page costs, whatever its history.
 DASHBOARD = 12
 DASHBOARD_WITH_PLANS = DASHBOARD + 1  # the plans' installments, one query for them all
-ACCOUNT_PAGE = 18
+ACCOUNT_PAGE = 19  # with the promises to pay
 REQUEST_PAGE = 10
 PLAN_PAGE = 8  # the schedule read once, for the table and for what is owed
 INBOX = 7

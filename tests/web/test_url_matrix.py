@@ -83,6 +83,7 @@ DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     # The letters: a statement any time; the payoff letter once the account is settled
     # (before that, back to the account page with a word on when).
     "statement_pdf": ("account", ("GET",)),
+    "promise_create": ("account", ("GET", "POST")),
     "payoff_letter": ("account", ("GET",)),
     # The profile: always the signed-in debtor's own, so it names no object.
     "profile": (None, ("GET", "POST")),
