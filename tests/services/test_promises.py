@@ -111,20 +111,26 @@ def test_one_promise_at_a_time(account):
 
 def test_reminders_rest_while_a_promise_is_open_and_resume_after(account, supervisor):
     program = make_installment_program(months_min=1, months_max=24)
-    start = TODAY - dt.timedelta(days=40)
-    plan = make_active_plan(account, program, supervisor, months=6, today=start)
+    plan = make_active_plan(
+        account, program, supervisor, months=6, today=TODAY - dt.timedelta(days=40)
+    )
     first = plan.installments.get(number=1)
-    made_at = timezone.now()
-    promise(account, amount=str(first.amount), days=10, now=made_at)
-    day_after_due = first.due_date + dt.timedelta(days=1)
-    follow_plans(today=day_after_due)
-    first.refresh_from_db()
-    assert first.status == InstallmentStatus.OVERDUE  # the record is kept
+    assert first.due_date < TODAY  # overdue today
+    promise(account, amount=str(first.amount), days=10)
     reminders = Notification.objects.filter(
         template__in=[NotificationEvent.INSTALLMENT_OVERDUE, NotificationEvent.INSTALLMENT_DUE_SOON]
     )
-    if day_after_due <= TODAY + dt.timedelta(days=10):
-        assert not reminders.exists()  # resting while the promise is open
+    follow_plans(today=TODAY)
+    first.refresh_from_db()
+    assert first.status == InstallmentStatus.OVERDUE  # the record is kept
+    assert not reminders.exists()  # but the debtor is not reminded while the promise is open
+    # The day passes without the money: the promise is broken and the debtor told.
+    follow_plans(today=TODAY + dt.timedelta(days=11))
+    assert Notification.objects.filter(template=NotificationEvent.PROMISE_BROKEN).exists()
+    # Reminders are back: the next installment is reminded before it falls due.
+    second = plan.installments.get(number=2)
+    follow_plans(today=second.due_date - dt.timedelta(days=2))
+    assert reminders.filter(template=NotificationEvent.INSTALLMENT_DUE_SOON).exists()
 
 
 def test_the_page_takes_a_promise_and_the_specialist_sees_it(debtor_client, account):
