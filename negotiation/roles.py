@@ -116,6 +116,9 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         RESEND_NOTIFICATION,
         "add_consequencerule",
         "change_consequencerule",
+        "view_repaymentchannel",
+        "add_repaymentchannel",
+        "change_repaymentchannel",
         # The scheduled jobs' timing (django-celery-beat), editable in the admin.
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",

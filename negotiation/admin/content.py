@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from negotiation.http import client_ip, staff_user
 from negotiation.models import (
     ConsequenceRule,
+    RepaymentChannel,
 )
-from negotiation.services.content import save_consequence_rule
+from negotiation.services.content import save_consequence_rule, save_repayment_channel
 
 
 class ConsequenceRuleForm(forms.ModelForm[ConsequenceRule]):
@@ -94,3 +95,22 @@ class ConsequenceRuleAdmin(admin.ModelAdmin[ConsequenceRule]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # superseded, never deleted
+
+
+@admin.register(RepaymentChannel)
+class RepaymentChannelAdmin(admin.ModelAdmin[RepaymentChannel]):
+    """The bank's ways to repay, as debtors read them on their account, plan and agreement:
+    ``{reference}`` and ``{card}`` in the instructions become the account's. Never deleted
+    (untick "shown to debtors"); every save audited."""
+
+    list_display = ("name", "name_zh", "position", "active")
+    list_editable = ("position", "active")
+    fields = ("name", "name_zh", "instructions", "instructions_zh", "position", "active")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: RepaymentChannel, form: Any, change: bool
+    ) -> None:
+        save_repayment_channel(obj, actor=staff_user(request), changed_fields=form.changed_data)

@@ -33,7 +33,12 @@ from negotiation.models.notifications import (
 )
 from negotiation.models.plans import Installment, InstallmentStatus, PlanStatus, RepaymentPlan
 from negotiation.models.programs import Program, ReliefKind
-from negotiation.models.promises import PROMISE_TRANSITIONS, PromiseStatus, PromiseToPay
+from negotiation.models.promises import (
+    PROMISE_TRANSITIONS,
+    PromiseStatus,
+    PromiseToPay,
+    RepaymentChannel,
+)
 from negotiation.models.requests import (
     OPEN_REQUEST_STATUSES,
     HardshipReason,
@@ -105,6 +110,7 @@ __all__ = [
     "RejectionReason",
     "ReliefKind",
     "ReliefRequest",
+    "RepaymentChannel",
     "RepaymentPlan",
     "RequestStatus",
     "TermsFields",

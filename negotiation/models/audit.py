@@ -30,6 +30,7 @@ class AuditAction(models.TextChoices):
     ACCOUNT_LEDGER_CORRECTED = "account.ledger_corrected", _("Account balance corrected")
     PAYOFF_LETTER_ISSUED = "account.payoff_letter_issued", _("Payoff letter issued")
     PROMISE_MADE = "promise.made", _("Promise to pay made")
+    REPAYMENT_CHANNEL_SAVED = "content.repayment_channel_saved", _("Repayment channel saved")
     PROMISE_TRANSITION = "promise.transition", _("Promise to pay kept or not kept")
     LETTER_READ = "account.letter_read", _("Letter read by staff")
     IMPORT_FINISHED = "import.finished", _("Import finished")
@@ -127,6 +128,8 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.DEBTOR_IMPORT_CHANGED: _keys(_DEBTOR_IMPORTED, _DEBTOR_IMPORTED),
     AuditAction.ACCOUNT_IMPORT_CHANGED: _keys(_ACCOUNT_IMPORTED, _ACCOUNT_IMPORTED),
     AuditAction.PROMISE_MADE: _keys(after="account amount promised_by"),
+    # the new value of each changed field
+    AuditAction.REPAYMENT_CHANNEL_SAVED: _keys(changed_fields=True),
     AuditAction.PROMISE_TRANSITION: _keys("status", "status paid"),
     AuditAction.PAYOFF_LETTER_ISSUED: _keys(after="sha256 language settled_on certificate"),
     AuditAction.LETTER_READ: _keys(after="letter"),

@@ -59,3 +59,25 @@ class PromiseToPay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} by {self.promised_by:%Y-%m-%d}"
+
+
+class RepaymentChannel(models.Model):
+    """One of the bank's own ways to repay (its app, a branch counter, a bank transfer),
+    as staff write it in both languages. ``{reference}`` and ``{card}`` in the instructions
+    become the account's reference and its masked card, so the debtor quotes exactly what
+    the bank matches payments on (services.content.channel_instructions)."""
+
+    name = models.CharField(_("name"), max_length=80)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=80)
+    instructions = models.TextField(_("instructions"))
+    instructions_zh = models.TextField(_("instructions (Chinese)"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("shown to debtors"), default=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("repayment channel")
+        verbose_name_plural = _("repayment channels")
+
+    def __str__(self) -> str:
+        return self.name

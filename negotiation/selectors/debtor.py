@@ -43,6 +43,7 @@ from negotiation.selectors.arrears import (
     plan_kept,
     timeline_for,
 )
+from negotiation.selectors.channels import HowToPay, how_to_pay
 from negotiation.selectors.ledger import owed_on, owed_under, signed_plan_of
 from negotiation.selectors.terms import account_facts, affordability_thresholds
 
@@ -206,6 +207,7 @@ class AccountPage:
     owed: ledger.Owed
     signed_plan: RepaymentPlan | None  # the plan in force, which the page leads with
     promises: list[PromiseToPay]  # newest first; the open one, if any, leads
+    channels: list[HowToPay]  # how to pay, in the page's language
     days_past_due: int
     stage: delinquency.Stage
     payments: QuerySet[Payment]  # the 24 most recent
@@ -239,6 +241,7 @@ def account_page(
         owed=owed_under(account, signed, today=today),
         signed_plan=signed,
         promises=list(PromiseToPay.objects.filter(account=account)[:5]),
+        channels=how_to_pay(account, language=language),
         days_past_due=timeline.days_past_due,
         stage=timeline.stage,
         payments=account.payments.all()[:24],

@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 
 from negotiation import money, seal
 from negotiation.models import AuditAction, Installment, RepaymentPlan, User
+from negotiation.selectors.channels import how_to_pay
 from negotiation.services.audit import record_event
 from negotiation.services.plans import unsaved_installments
 
@@ -49,8 +50,14 @@ def render_agreement_pdf(plan: RepaymentPlan, *, language: str) -> bytes:
     """The agreement document for ``plan`` in ``language``: a draft when unsigned."""
     import weasyprint  # imported here: loading Pango costs time that most requests never need
 
+    # The PDF also says how to pay (the bank's channels, not terms: the signed text's
+    # digest does not depend on them).
+    context = {
+        **agreement_context(plan, language),
+        "channels": how_to_pay(plan.account, language=language),
+    }
     with translation.override(language):
-        html = render_to_string("negotiation/agreement.html", agreement_context(plan, language))
+        html = render_to_string("negotiation/agreement.html", context)
     return bytes(weasyprint.HTML(string=html).write_pdf())
 
 

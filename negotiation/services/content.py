@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from negotiation.models import AuditAction, ConsequenceRule, User
+from negotiation.models import AuditAction, ConsequenceRule, RepaymentChannel, User
 from negotiation.services.audit import record_event
 
 
@@ -40,3 +40,19 @@ def save_consequence_rule(
             ip=ip,
         )
     return rule
+
+
+def save_repayment_channel(
+    channel: RepaymentChannel, *, actor: User, changed_fields: Iterable[str]
+) -> RepaymentChannel:
+    """Create or change one of the bank's repayment channels; the audit row keeps the new
+    value of every changed field."""
+    with transaction.atomic():
+        channel.save()
+        record_event(
+            channel,
+            actor=actor,
+            action=AuditAction.REPAYMENT_CHANNEL_SAVED,
+            after={name: getattr(channel, name) for name in changed_fields},
+        )
+    return channel

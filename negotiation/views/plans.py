@@ -25,6 +25,7 @@ from negotiation.http import DebtorRequest, client_ip, pdf_response
 from negotiation.models import PlanStatus, RepaymentPlan
 from negotiation.phones import last_digits
 from negotiation.ratelimits import limited
+from negotiation.selectors.channels import how_to_pay
 from negotiation.selectors.ledger import owed_under
 from negotiation.services.agreements import agreement_filename, agreement_pdf, agreement_text
 from negotiation.services.plans import resend_signing_code, sign_plan, start_signing
@@ -74,6 +75,7 @@ def plan_detail(request: DebtorRequest, reference: str) -> HttpResponse:
     context = {
         "plan": plan,
         "owed": owed_under(plan.account, plan, today=timezone.localdate()),
+        "channels": how_to_pay(plan.account, language=translation.get_language() or ""),
         "installments": plan.installments.all(),
         "form": code_form if flow is not None else sign_form,
         "signing": flow is not None,

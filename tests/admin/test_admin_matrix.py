@@ -74,6 +74,7 @@ MODELS = [
     "negotiation.auditevent",
     "negotiation.collectionnotice",
     "negotiation.consequencerule",
+    "negotiation.repaymentchannel",
     "negotiation.creditaccount",
     "negotiation.debtor",
     "negotiation.importrun",

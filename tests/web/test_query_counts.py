@@ -29,9 +29,9 @@ ROWS = [1, 50]
 # The queries each page costs, whatever its history.
 DASHBOARD = 12
 DASHBOARD_WITH_PLANS = DASHBOARD + 1  # the plans' installments, one query for them all
-ACCOUNT_PAGE = 19  # with the promises to pay
+ACCOUNT_PAGE = 20  # with the promises to pay and how to pay
 REQUEST_PAGE = 10
-PLAN_PAGE = 8  # the schedule read once, for the table and for what is owed
+PLAN_PAGE = 9  # the schedule read once (the table, what is owed); how to pay
 INBOX = 7
 
 
