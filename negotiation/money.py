@@ -444,15 +444,22 @@ def _annuity_parts(
     """
     payment = _annuity_payment(financed, annual_rate, months)
     balance = financed
+    # A short first period is pro rata: its interest is its days' share, and it repays the
+    # principal a whole first month would (the level payment less a whole month's
+    # interest), so from the second month on the schedule is the level one. Paying the
+    # level payment after a few days instead put the saved interest into principal, and
+    # the savings could repay the plan a month early, leaving a last installment of zero.
+    whole_first = round_money(financed * annual_rate / 12)
     interest = (
-        round_money(financed * annual_rate / 12)
+        whole_first
         if first_days is None
         else round_money(financed * annual_rate * first_days / DAYS_PER_YEAR)
     )
     principals, interests, balances = [], [interest], []
     monthly = _exact_twelfth(annual_rate, financed)
+    owed_interest = whole_first
     for _ in range(months - 1):
-        principal = payment - interest
+        principal = payment - owed_interest
         if principal > balance:
             principal = balance
         balance -= principal
@@ -466,6 +473,7 @@ def _annuity_parts(
         else:
             interest = (balance * monthly).quantize(CENT, ROUND_HALF_UP)
         interests.append(interest)
+        owed_interest = interest
     principals.append(balance)  # the last payment repays what is left
     balances.append(balance - balance)
     return _Parts(principals, interests, balances, sum(interests, ZERO), None)
@@ -499,8 +507,10 @@ def regular_amount(terms: Terms, lines: Sequence[ScheduleLine]) -> Decimal:
     """The regular monthly payment of a schedule: what a full month costs with the equal
     principal part (flat fee), or the level payment (annuity). The first installment may be
     less (a short first period is pro rata), the last takes the rounding remainder."""
-    if len(lines) == 1 or (terms.cost_method is CostMethod.ANNUITY and terms.rate > 0):
+    if len(lines) == 1:
         return lines[0].amount
+    if terms.cost_method is CostMethod.ANNUITY and terms.rate > 0:
+        return _annuity_payment(terms.financed, terms.rate, terms.months)
     return lines[0].principal_part + lines[-1].cost_part
 
 

@@ -165,11 +165,13 @@ def _annuity_parts(
     parts = []
     balance = financed
     for number in range(1, months + 1):
+        whole_month = round_money(balance * annual_rate / 12)
         if number == 1 and first_days is not None:
             interest = round_money(balance * annual_rate * first_days / DAYS_PER_YEAR)
         else:
-            interest = round_money(balance * annual_rate / 12)
-        principal = balance if number == months else min(payment - interest, balance)
+            interest = whole_month
+        # A short first period repays the principal a whole month would (it is pro rata).
+        principal = balance if number == months else min(payment - whole_month, balance)
         parts.append((principal, interest))
         balance -= principal
     return parts
@@ -179,8 +181,15 @@ def regular_amount(terms: Terms, lines: Sequence[ScheduleLine]) -> Decimal:
     """The regular monthly payment of a schedule: what a full month costs with the equal
     principal part (flat fee), or the level payment (annuity). The first installment may be
     less (a short first period is pro rata), the last takes the rounding remainder."""
-    if len(lines) == 1 or (terms.cost_method is CostMethod.ANNUITY and terms.rate > 0):
+    if len(lines) == 1:
         return lines[0].amount
+    if terms.cost_method is CostMethod.ANNUITY and terms.rate > 0:
+        with localcontext() as ctx:
+            ctx.prec = 50
+            monthly_rate = terms.rate / 12
+            return round_money(
+                terms.financed * monthly_rate / (1 - (1 + monthly_rate) ** -terms.months)
+            )
     return lines[0].principal_part + lines[-1].cost_part
 
 

@@ -220,7 +220,8 @@ def test_a_shortest_plan_that_cannot_fit_the_cap_on_some_days_is_refused(supervi
 
 def test_the_rate_check_prices_every_first_period_the_due_rule_gives(supervisor):
     """23.5% a year on the declining balance, two payments, first payment on the 15th at
-    least 15 days later: agreed on 28 January it discloses 24.67%, above the ceiling."""
+    least 15 days later: agreed on 28 January it discloses 24.68%, above the ceiling (the
+    short first period pro rata: its interest and the principal of a whole month)."""
     response = staff_client(supervisor).post(
         reverse(ADD_URL),
         program_form(
@@ -233,7 +234,7 @@ def test_the_rate_check_prices_every_first_period_the_due_rule_gives(supervisor)
         ),
     )
     assert response.status_code == 200
-    assert "24.67%" in " ".join(response.context["adminform"].form.errors["rate"])
+    assert "24.68%" in " ".join(response.context["adminform"].form.errors["rate"])
 
 
 def test_supervisors_set_approval_limits_and_it_is_audited(supervisor, specialist):
