@@ -51,7 +51,8 @@ def signed_byte(content: bytes, share: float) -> int:
     assert found, "no ByteRange"
     first, first_length, second, second_length = (int(n) for n in found.groups())
     covered = [*range(first, first + first_length), *range(second, second + second_length)]
-    return covered[int((len(covered) - 1) * share)]
+    position: int = covered[int((len(covered) - 1) * share)]
+    return position
 
 
 def test_the_stored_agreement_is_sealed_over_the_whole_file(plan):
