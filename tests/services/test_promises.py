@@ -153,3 +153,11 @@ def test_another_debtor_cannot_promise_on_the_account(other_client, account):
     url = reverse("negotiation:promise_create", args=[account.reference])
     assert other_client.post(url, {"amount": "800", "by": TODAY.isoformat()}).status_code == 404
     assert not PromiseToPay.objects.exists()
+
+
+def test_a_refusal_is_said_once_in_the_portal_s_words(debtor_client, account):
+    url = reverse("negotiation:promise_create", args=[account.reference])
+    late = (TODAY + dt.timedelta(days=30)).isoformat()
+    page = debtor_client.post(url, {"amount": "800", "by": late}).content.decode()
+    assert page.count("Please choose a day from today to") == 1
+    assert "This field is required" not in debtor_client.post(url, {}).content.decode()
