@@ -16,11 +16,13 @@ be easy to get subtly wrong (byte ranges, the CMS structure) and no reader would
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import hashlib
 import io
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,6 +167,23 @@ def _load(key_path: str, certificate_path: str, passphrase: str) -> SealKey:
 def seal_pdf(content: bytes, *, key: SealKey, reason: str, location: str = "") -> bytes:
     """``content`` with the bank's seal added (an incremental update: the pages are the
     same bytes), covering the whole file."""
+    if _in_event_loop():
+        # pyHanko's synchronous call starts an event loop of its own, which cannot run
+        # inside one already running in this thread (an async caller): sign in another.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(_seal, content, key, reason, location).result()
+    return _seal(content, key, reason, location)
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _seal(content: bytes, key: SealKey, reason: str, location: str) -> bytes:
     output = io.BytesIO()
     signers.sign_pdf(
         IncrementalPdfFileWriter(io.BytesIO(content)),

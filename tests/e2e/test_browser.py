@@ -3,6 +3,7 @@ preview and confirms; the specialist approves in the admin; the debtor sees the 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from decimal import Decimal
@@ -11,9 +12,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from negotiation.models import ReliefRequest, RepaymentPlan
+from negotiation.services.payments import record_payment
 from tests.e2e.chromium import BROWSER_TESTS
 from tests.factories import last_sms_code
 from tests.secondfactor import app_code
@@ -141,6 +144,46 @@ def test_the_whole_story(live_server, browser, settings) -> None:
         )
         assert pdf.headers["content-type"] == "application/pdf"
         assert pdf.body().startswith(b"%PDF-")
+
+        # The first installment arrives (the bank's import): every page says the same.
+        plan.refresh_from_db()
+        first = plan.installments.get(number=1)
+        pay(plan, first.amount, "STORY-1")
+        page.reload()
+        assert page.get_by_test_id("paid-so-far").inner_text() == "¥1,827.37"
+        assert page.get_by_test_id("still-to-pay").inner_text() == "¥20,101.06"
+        assert page.get_by_test_id("payments-left").inner_text() == "11"
+        steps.shot("paid-first")
+        page.goto(f"{live_server.url}/")
+        assert page.get_by_test_id("still-to-pay").first.inner_text() == "¥20,101.06"
+        assert page.get_by_text("Repaying under a plan").is_visible()
+        steps.shot("dashboard-under-plan")
+
+        # A promise to pay on the other card, and a statement of account.
+        page.get_by_role("link", name=re.compile("Details and options.*0937")).click()
+        page.get_by_test_id("promise-link").click()
+        page.get_by_label("How much you will pay").fill("1500")
+        page.get_by_label("By which day").fill(
+            (timezone.localdate() + dt.timedelta(days=7)).isoformat()
+        )
+        page.get_by_role("button", name="Promise this payment").click()
+        page.get_by_test_id("open-promise").wait_for()
+        steps.shot("promised")
+        statement = context.request.get(
+            live_server.url + page.get_by_test_id("statement-pdf").get_attribute("href")
+        )
+        assert statement.headers["content-type"] == "application/pdf"
+
+        # The rest arrives: the plan is completed and offers the payoff letter.
+        pay(plan, plan.total_repayable - first.amount, "STORY-2")
+        page.goto(f"{live_server.url}/plans/{plan.reference}/")
+        page.get_by_test_id("plan-outcome").wait_for()
+        steps.shot("completed")
+        letter = context.request.get(
+            live_server.url + page.get_by_test_id("payoff-letter").get_attribute("href")
+        )
+        assert letter.headers["content-type"] == "application/pdf"
+        assert letter.body().startswith(b"%PDF-")
     except Exception:
         steps.shot("failure")
         raise
@@ -149,6 +192,19 @@ def test_the_whole_story(live_server, browser, settings) -> None:
         # Playwright's sync API runs this test in a greenlet with its own context, so the
         # ORM calls above opened a connection of their own; close it before teardown.
         connections.close_all()
+
+
+def pay(plan: RepaymentPlan, amount: Decimal, external_id: str) -> None:
+    """A payment as the bank's import records it (paying online is not in the portal yet)."""
+    record_payment(
+        plan.account,
+        actor=None,
+        amount=amount,
+        paid_on=timezone.localdate(),
+        source="bank_transfer",
+        external_id=external_id,
+        today=timezone.localdate(),
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -163,3 +163,17 @@ def test_production_refuses_a_generated_or_missing_seal(settings, tmp_path):
         str(certificate_path),
     )
     assert check_agreement_seal_key(None) == []
+
+
+def test_sealing_works_inside_a_running_event_loop(plan):
+    """An async caller (a Playwright-driven test, an ASGI server) has an event loop running
+    in its thread, where pyHanko's synchronous call cannot start its own."""
+    import asyncio
+
+    content = render_agreement_pdf(sign(plan), language="en")
+
+    async def seal_it() -> bytes:
+        return seal.seal_pdf(content, key=seal.seal_key(), reason="inside a loop")
+
+    sealed = asyncio.run(seal_it())
+    assert seal.check_seal(sealed, certificate_pem=certificate()).valid
