@@ -43,15 +43,19 @@ class Steps:
         )
 
 
-def sign_in_as_the_specialist(staff, url: str) -> None:
-    """The staff sign-in's two steps: the password, then the code of the app seed_demo set
-    up for the demo specialist."""
+def sign_in_with_the_app(staff, url: str, username: str, password: str) -> None:
+    """The staff sign-in's two steps: the password, then the code of the person's app."""
     staff.goto(f"{url}/staff/")
-    staff.get_by_label("Username").fill("specialist")
-    staff.get_by_label("Password").fill("demo-specialist-pass")
+    staff.get_by_label("Username").fill(username)
+    staff.get_by_label("Password").fill(password)
     staff.get_by_role("button", name="Log in").click()
-    staff.get_by_label("Code").fill(app_code(TOTPDevice.objects.get(user__username="specialist")))
+    staff.get_by_label("Code").fill(app_code(TOTPDevice.objects.get(user__username=username)))
     staff.get_by_role("button", name="Sign in").click()
+
+
+def sign_in_as_the_specialist(staff, url: str) -> None:
+    """The demo specialist, with the app seed_demo set up."""
+    sign_in_with_the_app(staff, url, "specialist", "demo-specialist-pass")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from negotiation.models import PlanStatus, Program, RepaymentPlan, User
 from tests.e2e.chromium import BROWSER_TESTS
 from tests.e2e.test_accessibility import debtor_pages, demo_state  # noqa: F401
-from tests.e2e.test_browser import ARTIFACTS, Steps, sign_in_as_the_specialist
+from tests.e2e.test_browser import ARTIFACTS, Steps, sign_in_as_the_specialist, sign_in_with_the_app
 from tests.factories import PASSWORD, make_request, make_user
 from tests.secondfactor import app_code, confirmed_app
 
@@ -129,15 +129,6 @@ def test_the_debtor_pages_break_no_rule(live_server, browser, demo_state):  # no
     assert watch.pages > 15
 
 
-def _sign_in_with_the_app(page, base: str, username: str, path: str = "/staff/") -> None:
-    page.goto(base + path)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_label("Code").fill(app_code(TOTPDevice.objects.get(user__username=username)))
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_the_staff_pages_break_no_rule(live_server, browser, demo_state):  # noqa: F811
     base = live_server.url
     request = demo_state["request"]  # approved: its plan awaits the signature
@@ -217,7 +208,7 @@ def test_the_admins_forms_and_first_sign_in_break_no_rule(live_server, browser, 
     context, page, watch = new_watched_page(browser)
     steps = Steps(page, "csp-admin")
     try:
-        _sign_in_with_the_app(page, base, "root")
+        sign_in_with_the_app(page, base, "root", PASSWORD)
         page.goto(f"{base}/staff/negotiation/payment/add/")
         page.locator(".datetimeshortcuts a").first.click()  # "Today"
         page.locator(".datetimeshortcuts a.date-icon, a[id^=calendarlink]").first.click()
