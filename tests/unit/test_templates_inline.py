@@ -26,11 +26,10 @@ THIRD_PARTY = [
 ]
 # Templates that are never a browser's page, each with the reason.
 NOT_BROWSER_PAGES = {
-    # Rendered to a PDF by WeasyPrint (services/agreements.py), never sent as HTML: its
-    # <style> holds the page size, margins and footer of the printed agreement.
-    OURS / "negotiation" / "agreement.html": "<style>",
-    # The letters' base, rendered to a PDF by WeasyPrint (services/letters.py) the same way.
-    OURS / "negotiation" / "letters" / "_pdf.html": "<style>",
+    # Included only by the templates rendered to a PDF by WeasyPrint (the agreement, the
+    # letters), never sent as HTML: its <style> holds the printed page's size, margins and
+    # footer.
+    OURS / "negotiation" / "_pdf_style.html": "<style>",
 }
 # Django's change list writes a <style> when a list has neither the top nor the bottom
 # actions bar; test_every_list_keeps_an_actions_bar keeps ours out of that case.
@@ -95,6 +94,15 @@ def test_the_agreement_is_rendered_only_to_a_pdf():
     source = (ROOT / "negotiation" / "services" / "agreements.py").read_text()
     rendered = source.split('"negotiation/agreement.html"')[1].split("\n\n")[0]
     assert "weasyprint.HTML(string=html).write_pdf()" in rendered
+
+
+def test_the_printed_page_style_is_only_in_pdfs():
+    including = sorted(
+        path.relative_to(OURS)
+        for path in OURS.rglob("*.html")
+        if "negotiation/_pdf_style.html" in path.read_text()
+    )
+    assert including == [Path("negotiation/agreement.html"), Path("negotiation/letters/_pdf.html")]
 
 
 def test_the_letters_are_rendered_only_to_a_pdf():
