@@ -15,7 +15,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrPromise
 
 from negotiation import seal
 from negotiation.exceptions import NotSettledYet
@@ -50,7 +51,7 @@ def statement_pdf(account: CreditAccount, *, language: str, now: dt.datetime) ->
         "negotiation/letters/statement.html",
         context,
         language=language,
-        reason=gettext("Statement of account %(reference)s") % {"reference": account.reference},
+        reason=gettext_lazy("Statement of account %(reference)s"),
     )
 
 
@@ -72,10 +73,6 @@ def payoff_letter_pdf(account_id: int, *, actor: User | None, now: dt.datetime) 
         language = account.debtor.preferred_language
         settled_on = settled_on_of(account, today=timezone.localdate(now))
         key = seal.seal_key()
-        with translation.override(language):
-            reason = gettext("Payoff letter for account %(reference)s") % {
-                "reference": account.reference
-            }
         content = _sealed(
             "negotiation/letters/payoff.html",
             {
@@ -84,7 +81,7 @@ def payoff_letter_pdf(account_id: int, *, actor: User | None, now: dt.datetime) 
                 "issued_at": now,
             },
             language=language,
-            reason=reason,
+            reason=gettext_lazy("Payoff letter for account %(reference)s"),
             key=key,
         )
         account.payoff_letter.save(payoff_filename(account), ContentFile(content), save=False)
@@ -135,17 +132,20 @@ def _sealed(
     context: dict[str, Any],
     *,
     language: str,
-    reason: str,
+    reason: StrPromise,
     key: seal.SealKey | None = None,
 ) -> bytes:
+    """The letter ``template`` rendered in ``language`` and sealed; ``reason`` (the seal's
+    words, with the account's reference) in the letter's language too, whoever asks."""
     import weasyprint  # imported here: loading Pango costs time that most requests never need
 
     with translation.override(language):
         html = render_to_string(template, context)
+        said = str(reason) % {"reference": context["account"].reference}
     content = bytes(weasyprint.HTML(string=html).write_pdf())
     return seal.seal_pdf(
         content,
         key=key or seal.seal_key(),
-        reason=reason,
+        reason=said,
         location=settings.AGREEMENT_SEAL_LOCATION,
     )

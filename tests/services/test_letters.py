@@ -6,11 +6,13 @@ only the owner and staff who may see names read them, staff reads audited."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from negotiation import seal
 from negotiation.exceptions import NotSettledYet
@@ -141,3 +143,12 @@ def test_a_settled_account_says_so_on_the_dashboard_with_its_letter(plan, debtor
     assert 'data-testid="settled"' in page
     assert reverse("negotiation:payoff_letter", args=[account.reference]) in page
     assert "Paid in full" in page
+
+
+def test_the_seal_s_words_are_in_the_letter_s_language_whoever_asks(plan):
+    """A member of staff reading in English gets the debtor's Chinese statement, its seal's
+    reason in Chinese too."""
+    with translation.override("en"):
+        content = statement_pdf(plan.account, language="zh-hans", now=timezone.now())
+    (sealed,) = PdfFileReader(io.BytesIO(content)).embedded_signatures
+    assert sealed.sig_object["/Reason"] == f"账户对账单 {plan.account.reference}"
