@@ -32,7 +32,7 @@ from negotiation.models import (
 )
 from negotiation.money import format_amount
 from negotiation.queueing import ISSUE_PAYOFF_LETTER, delay_after_commit
-from negotiation.selectors.ledger import owed_on
+from negotiation.selectors.ledger import owed_on, owed_under
 from negotiation.services.accounts import end_aging_pauses, transition_account
 from negotiation.services.audit import record_event
 from negotiation.services.notifications import notify_debtor
@@ -187,8 +187,9 @@ def _send_receipt(payment: Payment, plan: RepaymentPlan | None) -> None:
             "page": NotificationPage.PLAN if plan else NotificationPage.ACCOUNT,
             "amount": format_amount(payment.amount, account.currency),
             "paid_on": payment.paid_on.isoformat(),
+            # The plan this payment was allocated to, already in hand: no second read.
             "still_to_pay": format_amount(
-                owed_on(account, today=payment.paid_on).headline, account.currency
+                owed_under(account, plan, today=payment.paid_on).headline, account.currency
             ),
         },
     )
