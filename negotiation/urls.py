@@ -21,7 +21,7 @@ urlpatterns = [
     path("accounts/<ref:reference>/request/", requests.request_create, name="request_create"),
     path("accounts/<ref:reference>/statement.pdf", letters.statement, name="statement_pdf"),
     path("accounts/<ref:reference>/promise/", promises.promise_create, name="promise_create"),
-    path("accounts/<ref:reference>/payoff-letter.pdf", letters.payoff_letter, name="payoff_letter"),
+    path("accounts/<ref:reference>/payoff.pdf", letters.payoff_letter, name="payoff_letter"),
     path(
         "accounts/<ref:reference>/request/preview/",
         requests.request_preview,

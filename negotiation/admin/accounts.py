@@ -207,7 +207,7 @@ class CreditAccountAdmin(ContactMaskingMixin[CreditAccount]):
                 name="negotiation_creditaccount_statement",
             ),
             path(
-                "<int:object_id>/payoff-letter.pdf",
+                "<int:object_id>/payoff.pdf",
                 self.admin_site.admin_view(self.payoff_letter_view),
                 name="negotiation_creditaccount_payoff_letter",
             ),
