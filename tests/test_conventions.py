@@ -33,6 +33,8 @@ ALLOWED = {
     ROOT / "negotiation" / "services" / "notifications.py",
     ROOT / "negotiation" / "services" / "payments.py",  # installments: paid as allocated
     ROOT / "negotiation" / "services" / "promises.py",  # promises to pay: kept or broken
+    # changes of a signed plan: signed, given up, expired; requests for another change answered
+    ROOT / "negotiation" / "services" / "planchanges.py",
 }
 
 

@@ -170,24 +170,19 @@ def _propose(
     kind: str,
     now: dt.datetime,
     **what: int,
-) -> HttpResponse:
+) -> HttpResponse | None:
+    """The change set out for signature (the page then shows it), or None with the reasons
+    on ``form``: the rules are checked again under the plan's lock, and a payment or another
+    tab may have changed the answer since the preview."""
     try:
         propose_change(plan, actor=request.user, kind=kind, now=now, **what)
     except ChangeRefused as refused:
         for reason in refused.reasons:
             form.add_error(None, reason)
-        return _choosing_again(request, plan, now)
+        return None
     except ServiceError as error:
         messages.error(request, str(error.message))
     return redirect("negotiation:plan_change", reference=plan.reference)
-
-
-def _choosing_again(request: DebtorRequest, plan: RepaymentPlan, now: dt.datetime) -> HttpResponse:
-    # The rules changed between the preview and the confirmation (a payment, another tab):
-    # the page is shown again with the reasons, from a fresh preview.
-    request.POST = request.POST.copy()
-    request.POST["step"] = request.POST.get("step", "").replace("confirm", "preview")
-    return _choosing(request, plan, now)
 
 
 def _waiting_for_signature(
