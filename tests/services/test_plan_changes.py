@@ -129,7 +129,7 @@ def test_a_new_payment_day_moves_only_the_payments_to_come_and_sums_exactly(
     assert sorted(line.principal_part for line in amended.lines) == sorted(
         line.principal_part for line in lines
     )
-    by_old = {old: new for old, new in amended.renumbered.items()}
+    by_old = dict(amended.renumbered.items())
     after = {line.number: line for line in amended.lines}
     for line in lines:
         changed = after[by_old[line.number]]
@@ -289,8 +289,10 @@ def test_a_new_day_is_previewed_then_signed_as_version_two(plan, sms_outbox):
     assert preview.amended.annual_rate < plan.annual_rate  # paid later, for the same cost
     assert _fresh(plan).installments.first().due_date == dt.date(2027, 2, 10)  # nothing yet
     signed = _change_day(plan, 25, today)
-    assert signed.status == AmendmentStatus.SIGNED and signed.version == 2
-    assert signed.signature_code_sent_to and signed.agreement_sha256
+    assert signed.status == AmendmentStatus.SIGNED
+    assert signed.version == 2
+    assert signed.signature_code_sent_to
+    assert signed.agreement_sha256
     changed = _fresh(plan)
     assert changed.payment_day == 25
     assert [i.due_date.day for i in changed.installments.all()] == [25] * 6
