@@ -114,18 +114,26 @@ def _choosing(request: DebtorRequest, plan: RepaymentPlan, now: dt.datetime) -> 
         new_day = day_form.cleaned_data["new_day"]
         preview = preview_payment_day_change(plan, new_day, today)
         if step == "confirm_day" and preview.allowed:
-            return _propose(
+            proposed = _propose(
                 request, plan, day_form, kind=AmendmentKind.PAYMENT_DAY, now=now, new_day=new_day
             )
-        _refusals_on(day_form, preview)
+            if proposed is not None:
+                return proposed
+            preview = None  # refused under the lock: the reasons are on the form
+        else:
+            _refusals_on(day_form, preview)
     elif step in ("preview_move", "confirm_move") and move_form.is_valid():
         number = move_form.cleaned_data["number"]
         preview = preview_move_to_end(plan, number, today)
         if step == "confirm_move" and preview.allowed:
-            return _propose(
+            proposed = _propose(
                 request, plan, move_form, kind=AmendmentKind.MOVE_TO_END, now=now, number=number
             )
-        _refusals_on(move_form, preview)
+            if proposed is not None:
+                return proposed
+            preview = None  # refused under the lock: the reasons are on the form
+        else:
+            _refusals_on(move_form, preview)
     elif step == "ask" and ask_form.is_valid():
         try:
             ask_for_change(plan, actor=request.user, text=ask_form.cleaned_data["text"], now=now)
