@@ -1104,3 +1104,162 @@ def allocate(amount: Decimal, installments: list[Open], *, paid_on: dt.date) -> 
         allocations[installment.number] = part
         remaining -= part
     return allocations
+
+
+# --- Changing a signed plan (a new version of its terms) ---------------------------------
+#
+# A change moves due dates only: the payment day of every open installment, or one
+# installment to the end. Principal and cost parts stay as agreed (the change costs nothing
+# unless the program sets a fee, which is added to the first installment the change moves),
+# so the schedule still sums exactly to what was still to pay, plus that fee. The annual
+# rate is worked out again over the new dates, from the day of the agreement, exactly as
+# the first disclosure worked it out.
+
+CHANGEABLE_DAYS = range(1, 29)  # a day every month has: the payment falls on it every month
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """One installment of a signed plan as it stands (number 0 is a down payment)."""
+
+    number: int
+    due_date: dt.date
+    principal_part: Decimal
+    cost_part: Decimal
+    paid: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return self.principal_part + self.cost_part
+
+    @property
+    def settled(self) -> bool:
+        return self.paid >= self.amount
+
+
+@dataclass(frozen=True)
+class Amended:
+    """A plan's schedule after a change: its lines in date order, numbered again from 1 (a
+    down payment keeps 0), and what the new version discloses."""
+
+    lines: tuple[PlanLine, ...]
+    renumbered: dict[int, int]  # the number each installment had -> the number it has now
+    total_repayable: Decimal
+    total_cost: Decimal  # total repayable less the amount restructured
+    annual_rate: Decimal  # IRR of the installments at their new dates x 12, percent
+    effective_annual_rate: Decimal
+    last_due_date: dt.date
+
+
+def payment_day_moves(
+    lines: Sequence[PlanLine], *, new_day: int, today: dt.date
+) -> dict[int, dt.date]:
+    """The new due date of each installment a new payment day moves: those not paid in full
+    and due after ``today`` (one due today or overdue is due now and keeps its date; one
+    paid in full keeps the date it was paid for). Each keeps its month, on ``new_day``; when
+    the first of them would then fall on or before ``today``, all of them go a month later,
+    so no payment is ever due in the past and none two in one month."""
+    if new_day not in CHANGEABLE_DAYS:
+        raise ValueError("A new payment day is 1 to 28.")
+    moving = sorted((line for line in lines if _moves_with_the_day(line, today)), key=_in_order)
+    if not moving:
+        return {}
+    shift = 1 if add_months(moving[0].due_date, 0, day=new_day) <= today else 0
+    return {line.number: add_months(line.due_date, shift, day=new_day) for line in moving}
+
+
+def _moves_with_the_day(line: PlanLine, today: dt.date) -> bool:
+    return line.number >= 1 and not line.settled and line.due_date > today
+
+
+def _in_order(line: PlanLine) -> tuple[dt.date, int]:
+    return line.due_date, line.number
+
+
+def move_to_end_moves(lines: Sequence[PlanLine], *, number: int, anchor: int) -> dict[int, dt.date]:
+    """Installment ``number`` falls due a month after the plan's last installment, on the
+    plan's payment day ``anchor`` (a day past a month's end falls on its last day)."""
+    last = max(line.due_date for line in lines)
+    return {number: add_months(last, 1, day=anchor)}
+
+
+def amend_schedule(
+    lines: Sequence[PlanLine],
+    moves: dict[int, dt.date],
+    *,
+    fee: Decimal,
+    today: dt.date,
+    start: dt.date,
+    amount: Decimal,
+    down_payment: Decimal,
+) -> Amended:
+    """The schedule ``lines`` with the due dates ``moves`` gives ({number: new date}) and
+    the change's ``fee`` added to the cost of the next payment due after ``today`` (not
+    paid in full), in date order and numbered again. ``start`` is the day of the agreement
+    the rate counts from; ``amount`` and ``down_payment`` are the plan's terms. Raises
+    ``ValueError`` for a move of an installment that is not there (or of the down payment),
+    or a fee that is negative or not in fen."""
+    if fee < 0 or fee != fee.quantize(CENT):
+        raise ValueError("A change fee is zero or more, in yuan and fen.")
+    numbers = {line.number for line in lines}
+    if not moves.keys() <= numbers or 0 in moves:
+        raise ValueError("Only installments of the plan move, never the down payment.")
+    moved = [
+        PlanLine(
+            line.number,
+            moves.get(line.number, line.due_date),
+            line.principal_part,
+            line.cost_part,
+            line.paid,
+        )
+        for line in lines
+    ]
+    upcoming = sorted((line for line in moved if _moves_with_the_day(line, today)), key=_in_order)
+    fee_on = upcoming[0].number if upcoming and fee > 0 else None
+    changed = [
+        PlanLine(
+            line.number,
+            line.due_date,
+            line.principal_part,
+            line.cost_part + (fee if line.number == fee_on else ZERO),
+            line.paid,
+        )
+        for line in moved
+    ]
+    down = [line for line in changed if line.number == 0]
+    monthly = sorted((line for line in changed if line.number >= 1), key=_in_order)
+    renumbered = {line.number: new for new, line in enumerate(monthly, start=1)}
+    ordered = tuple(
+        down
+        + [
+            PlanLine(
+                renumbered[line.number],
+                line.due_date,
+                line.principal_part,
+                line.cost_part,
+                line.paid,
+            )
+            for line in monthly
+        ]
+    )
+    total_repayable = sum((line.amount for line in ordered), ZERO)
+    annual, effective = disclosed_rates(
+        amount - down_payment,
+        [(month_ticks(start, line.due_date), line.amount) for line in ordered if line.number >= 1],
+    )
+    return Amended(
+        lines=ordered,
+        renumbered=renumbered,
+        total_repayable=total_repayable,
+        total_cost=total_repayable - amount,
+        annual_rate=annual,
+        effective_annual_rate=effective,
+        last_due_date=max(line.due_date for line in ordered),
+    )
+
+
+def ends_within_legal_cap(start: dt.date, last_due_date: dt.date) -> bool:
+    """Whether a plan agreed on ``start`` whose last payment falls on ``last_due_date`` is
+    within the legal cap (Art. 70: five years from the agreement), as
+    :func:`last_due_within_legal_cap` reads it for a new plan."""
+    return last_due_date <= add_months(start, LEGAL_MAX_MONTHS)

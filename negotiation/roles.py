@@ -43,6 +43,9 @@ ADD_CONTACTRECORD = "negotiation.add_contactrecord"
 VIEW_RELIEFREQUEST = "negotiation.view_reliefrequest"
 VIEW_CREDITACCOUNT = "negotiation.view_creditaccount"
 VIEW_REPAYMENTPLAN = "negotiation.view_repaymentplan"
+# Answer a debtor's request to change their signed plan in a way the portal cannot by itself.
+ANSWER_PLANCHANGEREQUEST = "negotiation.answer_planchangerequest"
+VIEW_PLANCHANGEREQUEST = "negotiation.view_planchangerequest"
 
 
 def codename(permission: str) -> str:
@@ -77,6 +80,8 @@ _READ_CASES = [
     "view_offer",
     VIEW_REPAYMENTPLAN,
     "view_installment",
+    "view_planamendment",
+    VIEW_PLANCHANGEREQUEST,
     "view_message",
     "view_contactrecord",
     "view_promisetopay",
@@ -91,6 +96,7 @@ _CASEWORK = [
     VIEW_DEBTOR_CONTACT,
     DOWNLOAD_DOCUMENT,
     ADD_CONTACTRECORD,
+    ANSWER_PLANCHANGEREQUEST,
 ]
 
 # The groups and their permissions. Applied after every migrate (apps.py), so a change

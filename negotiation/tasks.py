@@ -14,6 +14,7 @@ from negotiation.queueing import (
     RUN_IMPORT,
     SEND_NOTIFICATION,
     STORE_SIGNED_AGREEMENT,
+    STORE_SIGNED_AMENDMENT,
 )
 from negotiation.services import (
     accounts,
@@ -87,6 +88,18 @@ def send_due_notifications() -> int:
 def store_signed_agreement(plan_id: int) -> int:
     """Render and store the signed agreement PDF once (after the signature commits)."""
     return len(agreements.signed_agreement_pdf(plan_id, actor=None))
+
+
+@shared_task(
+    name=STORE_SIGNED_AMENDMENT,
+    autoretry_for=(OSError, *DATABASE_BLIPS),
+    retry_backoff=True,
+    max_retries=5,
+)
+def store_signed_amendment(amendment_id: int) -> int:
+    """Render and store a changed plan's signed version once (after its signature commits;
+    else at its first download)."""
+    return len(agreements.signed_amendment_pdf(amendment_id, actor=None))
 
 
 @shared_task(

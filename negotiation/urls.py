@@ -6,6 +6,7 @@ from negotiation.views import (
     documents,
     letters,
     onboarding,
+    planchanges,
     plans,
     profile,
     promises,
@@ -59,6 +60,12 @@ urlpatterns = [
         "plans/<ref:reference>/agreement.pdf",
         plans.plan_agreement_pdf,
         name="plan_agreement_pdf",
+    ),
+    path("plans/<ref:reference>/change/", planchanges.plan_change, name="plan_change"),
+    path(
+        "plans/<ref:reference>/versions/<int:version>/agreement.pdf",
+        planchanges.plan_version_pdf,
+        name="plan_version_pdf",
     ),
     # The invitation's steps before its link, which takes any other path under activate/.
     path("activate/code/", onboarding.activate_code, name="activate_code"),

@@ -361,6 +361,12 @@ RELIEF_SLA_BUSINESS_DAYS = {
 COUNTER_OFFER_DAYS = env.int("COUNTER_OFFER_DAYS", default=14)
 # How far ahead a debtor may promise a payment (reminders rest until the day promised).
 PROMISE_MAX_DAYS = env.int("PROMISE_MAX_DAYS", default=14)
+# Changing a signed plan by self-service (services.planchanges): a new payment day at most
+# once in this many months; a change set out for signature lapses after this many hours
+# unsigned; a request for another change is answered within this many business days.
+PLAN_CHANGE_DAY_INTERVAL_MONTHS = env.int("PLAN_CHANGE_DAY_INTERVAL_MONTHS", default=6)
+PLAN_CHANGE_SIGNATURE_HOURS = env.int("PLAN_CHANGE_SIGNATURE_HOURS", default=48)
+PLAN_CHANGE_REQUEST_ANSWER_DAYS = env.int("PLAN_CHANGE_REQUEST_ANSWER_DAYS", default=3)
 # Affordability: the regular payment as a share of disposable income (income - expenses -
 # dependents x allowance). The allowance per dependent per month is bank policy; a city's
 # minimum living standard (城市居民最低生活保障标准, about ¥1,000 a month in large cities in

@@ -33,6 +33,8 @@ ALLOWED = {
     ROOT / "negotiation" / "services" / "notifications.py",
     ROOT / "negotiation" / "services" / "payments.py",  # installments: paid as allocated
     ROOT / "negotiation" / "services" / "promises.py",  # promises to pay: kept or broken
+    # changes of a signed plan: signed, given up, expired; requests for another change answered
+    ROOT / "negotiation" / "services" / "planchanges.py",
 }
 
 
@@ -685,7 +687,7 @@ def test_every_permission_in_roles_is_one_the_models_declare():
         for model in apps.get_app_config("negotiation").get_models()
         for codename, _ in model._meta.permissions
     }
-    assert len(custom) == 9
+    assert len(custom) == 10
     assert custom <= {roles.codename(permission) for permission in permission_constants()}
 
 

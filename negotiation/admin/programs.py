@@ -57,6 +57,10 @@ PROGRAM_FIELDSETS: Any = (
         {"fields": ("signature_days", "grace_days", "misses_before_break")},
     ),
     (
+        _("Changing a signed plan"),
+        {"fields": ("allows_move_to_end", "change_fee")},
+    ),
+    (
         _("Automatic approval (off unless set)"),
         {"fields": ("auto_approve", "auto_approve_max_amount", "auto_approve_max_months")},
     ),

@@ -31,6 +31,15 @@ from negotiation.models.notifications import (
     NotificationPage,
     NotificationStatus,
 )
+from negotiation.models.planchanges import (
+    AMENDMENT_TRANSITIONS,
+    CHANGE_REQUEST_TRANSITIONS,
+    AmendmentKind,
+    AmendmentStatus,
+    ChangeRequestStatus,
+    PlanAmendment,
+    PlanChangeRequest,
+)
 from negotiation.models.plans import Installment, InstallmentStatus, PlanStatus, RepaymentPlan
 from negotiation.models.programs import Program, ReliefKind
 from negotiation.models.promises import (
@@ -55,17 +64,22 @@ from negotiation.models.users import User
 
 __all__ = [
     "ACCESS_EVENTS",
+    "AMENDMENT_TRANSITIONS",
     "AUDIT_KEYS",
+    "CHANGE_REQUEST_TRANSITIONS",
     "LINK_EVENTS",
     "NOTIFICATION_CONTEXT",
     "OPEN_REQUEST_STATUSES",
     "PROMISE_TRANSITIONS",
     "AccountStatus",
     "AgingPause",
+    "AmendmentKind",
+    "AmendmentStatus",
     "ApprovalLimit",
     "AuditAction",
     "AuditEvent",
     "AuditKeys",
+    "ChangeRequestStatus",
     "CodePurpose",
     "CollectionNotice",
     "ConsequenceRule",
@@ -100,6 +114,8 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "PaymentSource",
+    "PlanAmendment",
+    "PlanChangeRequest",
     "PlanStatus",
     "PortalAccess",
     "PreferredChannel",

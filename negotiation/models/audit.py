@@ -81,6 +81,13 @@ class AuditAction(models.TextChoices):
     PLAN_AGREEMENT_READ = "plan.agreement_read", _("Agreement read by staff")
     PLAN_SIGNING_CODE_SENT = "plan.signing_code_sent", _("Signing code sent")
     PLAN_SIGNING_CODE_WRONG = "plan.signing_code_wrong", _("Wrong signing code")
+    PLAN_CHANGE_PROPOSED = "plan.change_proposed", _("Change of a plan set out for signature")
+    PLAN_CHANGE_TRANSITION = (
+        "plan.change_transition",
+        _("Change of a plan signed, given up or expired"),
+    )
+    PLAN_CHANGE_ASKED = "plan.change_asked", _("Change of a plan asked of the bank")
+    PLAN_CHANGE_ANSWERED = "plan.change_answered", _("Request to change a plan answered")
     PROGRAM_CREATED = "program.created", _("Program created")
     PROGRAM_CHANGED = "program.changed", _("Program changed")
     REQUEST_SUBMITTED = "request.submitted", _("Request submitted")
@@ -217,11 +224,25 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.PAYMENT_RECORDED: _keys(after="account amount paid_on"),
     AuditAction.PLAN_CREATED: _keys(after="status total_repayable"),
     AuditAction.PLAN_TRANSITION: _keys("status", "status"),
-    # sha256 of the stored PDF, in the language the debtor signed in
-    AuditAction.PLAN_AGREEMENT_STORED: _keys(after="sha256 language certificate"),
-    AuditAction.PLAN_AGREEMENT_READ: _keys(),
+    # sha256 of the stored PDF, in the language the debtor signed in; version: a changed
+    # plan's version (2, 3...: services.planchanges), absent for the first agreement
+    AuditAction.PLAN_AGREEMENT_STORED: _keys(after="sha256 language certificate version"),
+    AuditAction.PLAN_AGREEMENT_READ: _keys(after="version"),
     AuditAction.PLAN_SIGNING_CODE_SENT: _keys(after="sent_to sha256"),
     AuditAction.PLAN_SIGNING_CODE_WRONG: _keys(after="attempts"),
+    # On the plan (services.planchanges). version: the new version's number; kind:
+    # payment_day or move_to_end; the days, or the number and dates of the payment moved;
+    # the fee and the new version's total and annual rate; until when it may be signed.
+    AuditAction.PLAN_CHANGE_PROPOSED: _keys(
+        after="version kind old_payment_day new_payment_day moved_number moved_from moved_to "
+        "fee total_repayable annual_rate expires_at"
+    ),
+    # reason: why it ended unsigned (given up, expired, the plan moved on); sha256: of the
+    # amended text signed
+    AuditAction.PLAN_CHANGE_TRANSITION: _keys("status", "status version reason sha256"),
+    # change_request: the request's primary key; never the debtor's words themselves
+    AuditAction.PLAN_CHANGE_ASKED: _keys(after="change_request due_by"),
+    AuditAction.PLAN_CHANGE_ANSWERED: _keys("status", "status change_request"),
     # the new value of each changed field
     AuditAction.PROGRAM_CREATED: _keys(changed_fields=True),
     AuditAction.PROGRAM_CHANGED: _keys(changed_fields=True),

@@ -31,6 +31,8 @@ class NotificationEvent(models.TextChoices):
     PAYMENT_RECEIVED = "payment.received", _("Payment received")
     PROMISE_KEPT = "promise.kept", _("Promised payment received")
     PROMISE_BROKEN = "promise.broken", _("Promised payment not received")
+    PLAN_CHANGED = "plan.changed", _("Plan changed")
+    PLAN_CHANGE_ANSWERED = "plan.change_answered", _("Answer about changing a plan")
     INVITATION = "access.invitation", _("Invitation to set up a sign-in")
     PASSWORD_RESET = "access.password_reset", _("Link to choose a new password")
     PASSWORD_CHANGED = "access.password_changed", _("Password changed")
@@ -79,6 +81,9 @@ NOTIFICATION_CONTEXT: dict[NotificationEvent, frozenset[str]] = {
     # An account's promise: amount promised, by (ISO day); page "account".
     NotificationEvent.PROMISE_KEPT: _PLAN | {"amount", "by"},
     NotificationEvent.PROMISE_BROKEN: _PLAN | {"amount", "by"},
+    # version: the plan's new version, signed; next_due: the next payment's day (ISO).
+    NotificationEvent.PLAN_CHANGED: _PLAN | {"version", "next_due"},
+    NotificationEvent.PLAN_CHANGE_ANSWERED: _PLAN,
     # link: the one-time link, blanked on the row once it is delivered; hours / minutes:
     # how long it works; changed_on: the day of the change (ISO).
     NotificationEvent.INVITATION: frozenset({"link", "hours"}),

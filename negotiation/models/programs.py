@@ -122,6 +122,18 @@ class Program(models.Model):
         default=14,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
+    # Changing a signed plan by self-service (services.planchanges). A new payment day is
+    # always possible within the limits; moving one payment to the end only where the
+    # program allows it. Neither costs anything unless the program sets a fee.
+    allows_move_to_end = models.BooleanField(
+        _("a payment may be moved to the end once a plan year"), default=False
+    )
+    change_fee = money_field(
+        _("fee for a change of a signed plan"),
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text=_("Usually 0: a change costs the debtor nothing unless this is set."),
+    )
     # Auto-approval: off unless a supervisor sets it. A request inside the envelope whose
     # payment fits the debtor's figures is approved by policy, recorded as actor "policy".
     auto_approve = models.BooleanField(
@@ -211,6 +223,9 @@ class Program(models.Model):
                     & models.Q(auto_approve_max_months__lte=models.F("months_max"))
                 ),
                 name="program_auto_approve_envelope_complete",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(change_fee__gte=0), name="program_change_fee_not_negative"
             ),
         ]
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from negotiation import policy
 from negotiation.locks import advisory_lock
@@ -24,6 +25,7 @@ from negotiation.models import (
 from negotiation.money import format_amount
 from negotiation.services.accounts import end_aging_pauses, transition_account
 from negotiation.services.notifications import notify_debtor
+from negotiation.services.planchanges import expire_lapsed_changes
 from negotiation.services.plans import transition_plan
 from negotiation.services.promises import accounts_with_reminders_resting, follow_promises
 
@@ -38,6 +40,7 @@ class FollowUp:
     reminded: int
     due_soon: int = 0
     promises_broken: int = 0  # promises to pay whose day passed without the money
+    changes_expired: int = 0  # changes of a plan left unsigned past their time
 
 
 SIGNATURE_REMINDER_DAYS = 3  # the debtor is reminded this many days before an unsigned plan expires
@@ -66,6 +69,9 @@ def follow_plans(*, today: dt.date) -> FollowUp | None:
             expired=_expire_unsigned(today),
             reminded=_remind_to_sign(today),
             due_soon=_remind_upcoming_payments(today),
+            changes_expired=expire_lapsed_changes(
+                now=timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+            ),
         )
 
 
@@ -91,7 +97,7 @@ def _mark_overdue(today: dt.date) -> int:
             notify_debtor(
                 plan.account.debtor,
                 NotificationEvent.INSTALLMENT_OVERDUE,
-                key=f"{plan.reference}:{installment.number}",
+                key=_occasion(installment),
                 request=plan.request,
                 context={
                     "reference": plan.reference,
@@ -100,6 +106,13 @@ def _mark_overdue(today: dt.date) -> int:
                 },
             )
     return len(newly)
+
+
+def _occasion(installment: Installment) -> str:
+    """One reminder per installment and due date: a changed plan (services.planchanges)
+    re-dates and renumbers installments, and each new date is a new occasion, never one
+    already told of under the same number."""
+    return f"{installment.plan.reference}:{installment.number}:{installment.due_date.isoformat()}"
 
 
 def _remind_upcoming_payments(today: dt.date) -> int:
@@ -126,7 +139,7 @@ def _remind_upcoming_payments(today: dt.date) -> int:
             written = notify_debtor(
                 plan.account.debtor,
                 NotificationEvent.INSTALLMENT_DUE_SOON,
-                key=f"{plan.reference}:{installment.number}",
+                key=_occasion(installment),
                 request=plan.request,
                 context={
                     "reference": plan.reference,

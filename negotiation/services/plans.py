@@ -201,7 +201,7 @@ def start_signing(
     ``NoMobileNumber``, and what ``send_code`` raises (too soon, a backend failure)."""
     debtor = _signer_of(plan, actor)
     check_password_again(debtor, actor, password, purpose=CodePurpose.SIGNING, ip=ip, now=now)
-    return _send_signing_code(
+    return send_signing_code(
         plan, debtor, actor=actor, agreement_text=agreement_text, ip=ip, now=now
     )
 
@@ -218,12 +218,12 @@ def resend_signing_code(
     (the view keeps it in the session). The earlier code stops working. Audited like the
     first; the same exceptions but the password's."""
     debtor = _signer_of(plan, actor)
-    return _send_signing_code(
+    return send_signing_code(
         plan, debtor, actor=actor, agreement_text=agreement_text, ip=ip, now=now
     )
 
 
-def _send_signing_code(
+def send_signing_code(
     plan: RepaymentPlan,
     debtor: Debtor,
     *,
@@ -232,6 +232,9 @@ def _send_signing_code(
     ip: str | None,
     now: dt.datetime,
 ) -> OneTimeCode:
+    """A signing code for ``agreement_text`` of ``plan`` (its first agreement, or a changed
+    version: services.planchanges) texted to ``debtor``'s phone, bound to the text's digest
+    and that phone; audited. The caller has checked the signer and the password."""
     with transaction.atomic():
         code = send_code(
             debtor,
@@ -273,18 +276,16 @@ def sign_plan(
     and audited) and ``CodeNoLongerValid`` (expired, replaced, out of tries, or for another
     text or phone; audited when a try was refused)."""
     debtor = _signer_of(plan, actor)
-    try:
-        check_code(
-            code_id,
-            entered,
-            now=now,
-            target=_signing_binding(plan, agreement_text, debtor.phone),
-            debtor=debtor,
-            purpose=CodePurpose.SIGNING,
-        )
-    except (WrongCode, CodeNoLongerValid):
-        _signing_code_refused(plan, code_id, actor=actor, ip=ip)
-        raise
+    check_signing_code(
+        plan,
+        debtor,
+        actor=actor,
+        code_id=code_id,
+        entered=entered,
+        agreement_text=agreement_text,
+        ip=ip,
+        now=now,
+    )
     with transaction.atomic():
         signed = transition_plan(
             plan,
@@ -306,6 +307,34 @@ def sign_plan(
             _pause_aging_for_deferral(signed, actor=actor, today=timezone.localdate(now))
         _store_agreement_after_commit(signed.pk)
     return signed
+
+
+def check_signing_code(
+    plan: RepaymentPlan,
+    debtor: Debtor,
+    *,
+    actor: User,
+    code_id: int,
+    entered: str,
+    agreement_text: str,
+    ip: str | None,
+    now: dt.datetime,
+) -> None:
+    """The code ``code_id`` typed back for ``agreement_text`` of ``plan`` (``send_signing_code``).
+    Raises ``WrongCode`` (the try counted and audited) and ``CodeNoLongerValid`` (expired,
+    replaced, out of tries, or for another text or phone; audited when a try was refused)."""
+    try:
+        check_code(
+            code_id,
+            entered,
+            now=now,
+            target=_signing_binding(plan, agreement_text, debtor.phone),
+            debtor=debtor,
+            purpose=CodePurpose.SIGNING,
+        )
+    except (WrongCode, CodeNoLongerValid):
+        _signing_code_refused(plan, code_id, actor=actor, ip=ip)
+        raise
 
 
 def _write_off_waivers(plan: RepaymentPlan, *, actor: User) -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from negotiation.exceptions import ActionNotPermitted
 from negotiation.models import (
+    AmendmentKind,
     AuditEvent,
     ContactRecord,
     Document,
@@ -37,12 +38,14 @@ from negotiation.roles import (
 )
 from negotiation.services.contacts import record_contact
 from negotiation.services.documents import upload_document
+from negotiation.services.planchanges import propose_change
 from negotiation.services.requests import approve_request, ask_for_information
 from tests.conftest import sign_in_request, staff_client
 from tests.factories import (
     PASSWORD,
     PDF,
     make_account,
+    make_active_plan,
     make_imported_debtor,
     make_request,
     make_staff,
@@ -59,6 +62,7 @@ NOT_ADDED_BY_HAND = {
     "negotiation.importrun",  # a run is the record of an import, written by it
     "negotiation.reliefrequest",  # debtors make requests in the portal
     "negotiation.repaymentplan",  # plans come from approvals
+    "negotiation.planchangerequest",  # debtors ask in the portal; specialists answer
     "negotiation.debtor",  # onboarding keeps the national ID as a keyed hash only
     "auth.group",  # the groups follow roles.GROUP_PERMISSIONS on every migrate
 }
@@ -83,6 +87,7 @@ MODELS = [
     "negotiation.program",
     "negotiation.reliefrequest",
     "negotiation.repaymentplan",
+    "negotiation.planchangerequest",
     "negotiation.user",
 ]
 # The admin site's own pages, and the views Django gives every registered model.
@@ -143,6 +148,10 @@ BUTTONS: dict[str, Button] = {
     # The agreement names the debtor: it takes the right to see their contact details too.
     "negotiation_repaymentplan_agreement": Button(
         "GET", ("negotiation.view_repaymentplan", "negotiation.view_debtor_contact"), "plan"
+    ),
+    # A changed plan's version: the same rights as the first agreement (it names the debtor).
+    "negotiation_repaymentplan_amendment_agreement": Button(
+        "GET", ("negotiation.view_repaymentplan", "negotiation.view_debtor_contact"), "amendment"
     ),
     # The letters name the debtor: the account's right and the right to see names.
     "negotiation_creditaccount_statement": Button(
@@ -274,7 +283,19 @@ def objects(account, installment_program, specialist, supervisor) -> dict[str, o
     plan = approve_request(
         make_request(planned, installment_program), actor=supervisor, today=timezone.localdate()
     ).plan
+    # A signed plan on a third account with a change waiting for its signature (a draft).
+    running = make_active_plan(
+        make_account(account.debtor, card_last4="4444"), installment_program, supervisor
+    )
+    change = propose_change(
+        running,
+        actor=account.debtor.user,
+        kind=AmendmentKind.PAYMENT_DAY,
+        new_day=27 if running.agreed_on.day != 27 else 26,
+        now=timezone.now(),
+    )
     return {
+        "amendment": change.pk,
         "request": waiting.pk,
         "document": document.reference,
         "plan": plan.pk,

@@ -41,6 +41,7 @@ def program_form(**overrides):
         "signature_days": "14",
         "grace_days": "15",
         "misses_before_break": "2",
+        "change_fee": "0.00",
     }
     data.update(overrides)
     return data

@@ -30,6 +30,8 @@ SAMPLE = {
     "field": "phone",
     "still_to_pay": "¥8,765.43",
     "by": "2027-01-20",
+    "version": "2",
+    "next_due": "2027-02-28",
 }
 LATIN = re.compile(r"[A-Za-z]")
 

@@ -31,7 +31,10 @@ DASHBOARD = 12
 DASHBOARD_WITH_PLANS = DASHBOARD + 1  # the plans' installments, one query for them all
 ACCOUNT_PAGE = 20  # with the promises to pay and how to pay
 REQUEST_PAGE = 10
-PLAN_PAGE = 9  # the schedule read once (the table, what is owed); how to pay
+# The schedule read once (the table, what is owed); how to pay; the plan's signed versions
+# and the change waiting for a signature (services.planchanges): one query each.
+PLAN_PAGE = 11
+PLAN_CHANGE_PAGE = 10  # the plan, its schedule and program, the change waiting, what was asked
 INBOX = 7
 
 
@@ -105,6 +108,15 @@ def test_the_plan_page(debtor_client, account, supervisor, django_assert_num_que
     plan = make_active_plan(account, program, supervisor, months=rows)
     url = reverse("negotiation:plan_detail", args=[plan.reference])
     with django_assert_num_queries(PLAN_PAGE):
+        assert debtor_client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("rows", ROWS)
+def test_the_plan_change_page(debtor_client, account, supervisor, django_assert_num_queries, rows):
+    program = make_installment_program(months_min=1, months_max=60, allows_move_to_end=True)
+    plan = make_active_plan(account, program, supervisor, months=rows + 1)
+    url = reverse("negotiation:plan_change", args=[plan.reference])
+    with django_assert_num_queries(PLAN_CHANGE_PAGE):
         assert debtor_client.get(url).status_code == 200
 
 

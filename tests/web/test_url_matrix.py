@@ -80,6 +80,10 @@ DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "rights": (None, ("GET",)),
     "plan_detail": ("plan", ("GET", "POST")),
     "plan_agreement_pdf": ("plan", ("GET",)),
+    # Changing a signed plan (an unsigned one here: the page says it cannot be changed yet),
+    # and each version's agreement (version 1, the first agreement: a draft here).
+    "plan_change": ("plan", ("GET", "POST")),
+    "plan_version_pdf": ("plan", ("GET",)),
     # The letters: a statement any time; the payoff letter once the account is settled
     # (before that, back to the account page with a word on when).
     "statement_pdf": ("account", ("GET",)),
@@ -151,10 +155,14 @@ def test_every_url_has_a_case():
     )
 
 
+# URLs with a second argument after the object's reference.
+MORE_ARGS: dict[str, list[object]] = {"plan_version_pdf": [1]}
+
+
 def _url(name: str, world: World) -> str:
     kind, _ = DEBTOR_URLS[name]
     args = [getattr(world, kind)] if kind else []
-    return reverse(f"negotiation:{name}", args=args)
+    return reverse(f"negotiation:{name}", args=[*args, *MORE_ARGS.get(name, [])])
 
 
 def _cases() -> list[tuple[str, str]]:

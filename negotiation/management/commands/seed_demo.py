@@ -100,6 +100,8 @@ PROGRAMS: list[dict[str, Any]] = [
         "months_max": 24,
         "cost_method": CostMethod.FLAT_FEE,
         "rate": Decimal("0.00600"),
+        # A payment may move to the end once a plan year (migration 0050 seeds the same).
+        "allows_move_to_end": True,
     },
     {
         "code": "installment-hardship",
@@ -122,6 +124,8 @@ PROGRAMS: list[dict[str, Any]] = [
         "rate": Decimal("0.06000"),
         "max_waiver_pct": Decimal("50"),
         "hardship_evidence_required": True,
+        # A payment may move to the end once a plan year (migration 0050 seeds the same).
+        "allows_move_to_end": True,
     },
     {
         "code": "interest-freeze",
@@ -141,6 +145,8 @@ PROGRAMS: list[dict[str, Any]] = [
         "months_min": 12,
         "months_max": LEGAL_MAX_MONTHS,
         "hardship_evidence_required": True,
+        # A payment may move to the end once a plan year (migration 0050 seeds the same).
+        "allows_move_to_end": True,
     },
     {
         "code": "deferral-short",
