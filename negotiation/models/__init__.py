@@ -21,6 +21,12 @@ from negotiation.models.documents import Document, DocumentKind
 from negotiation.models.identity import CodePurpose, IdentityCheckFailure, OneTimeCode
 from negotiation.models.imports import ImportKind, ImportRun, ImportStatus
 from negotiation.models.invitations import Invitation, InvitationState, PortalAccess
+from negotiation.models.mandates import (
+    MANDATE_TRANSITIONS,
+    DirectDebitExport,
+    DirectDebitMandate,
+    MandateStatus,
+)
 from negotiation.models.notifications import (
     ACCESS_EVENTS,
     LINK_EVENTS,
@@ -57,6 +63,7 @@ __all__ = [
     "ACCESS_EVENTS",
     "AUDIT_KEYS",
     "LINK_EVENTS",
+    "MANDATE_TRANSITIONS",
     "NOTIFICATION_CONTEXT",
     "OPEN_REQUEST_STATUSES",
     "PROMISE_TRANSITIONS",
@@ -75,6 +82,8 @@ __all__ = [
     "ContactRecord",
     "CreditAccount",
     "Debtor",
+    "DirectDebitExport",
+    "DirectDebitMandate",
     "Document",
     "DocumentKind",
     "HardshipReason",
@@ -86,6 +95,7 @@ __all__ = [
     "InstallmentStatus",
     "Invitation",
     "InvitationState",
+    "MandateStatus",
     "Message",
     "NoticeChannel",
     "Notification",

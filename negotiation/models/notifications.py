@@ -31,6 +31,8 @@ class NotificationEvent(models.TextChoices):
     PAYMENT_RECEIVED = "payment.received", _("Payment received")
     PROMISE_KEPT = "promise.kept", _("Promised payment received")
     PROMISE_BROKEN = "promise.broken", _("Promised payment not received")
+    MANDATE_SET_UP = "mandate.set_up", _("Automatic repayment set up")
+    MANDATE_CANCELLED = "mandate.cancelled", _("Automatic repayment cancelled")
     INVITATION = "access.invitation", _("Invitation to set up a sign-in")
     PASSWORD_RESET = "access.password_reset", _("Link to choose a new password")
     PASSWORD_CHANGED = "access.password_changed", _("Password changed")
@@ -67,7 +69,9 @@ NOTIFICATION_CONTEXT: dict[NotificationEvent, frozenset[str]] = {
     NotificationEvent.REQUEST_NEEDS_INFO: frozenset({"reference"}),
     NotificationEvent.REQUEST_COUNTER_OFFERED: frozenset({"reference"}),
     NotificationEvent.REQUEST_AWAITING_SECOND_APPROVAL: frozenset({"reference"}),
-    NotificationEvent.INSTALLMENT_DUE_SOON: _PLAN | {"due", "amount"},
+    # debit_from: under automatic repayment, the bank and the account's last 4 digits the
+    # amount is taken from on the due date ("" or absent: the debtor pays it themselves).
+    NotificationEvent.INSTALLMENT_DUE_SOON: _PLAN | {"due", "amount", "debit_from"},
     NotificationEvent.INSTALLMENT_OVERDUE: _PLAN | {"due"},
     NotificationEvent.PLAN_SIGNATURE_REMINDER: _PLAN | {"until"},
     NotificationEvent.PLAN_EXPIRED: _PLAN,
@@ -79,6 +83,11 @@ NOTIFICATION_CONTEXT: dict[NotificationEvent, frozenset[str]] = {
     # An account's promise: amount promised, by (ISO day); page "account".
     NotificationEvent.PROMISE_KEPT: _PLAN | {"amount", "by"},
     NotificationEvent.PROMISE_BROKEN: _PLAN | {"amount", "by"},
+    # A plan's automatic repayment (page "plan"): debit_from as above; first_debit: the
+    # first due date debited; last_debit: a cancellation too late for the next debit, that
+    # debit's date ("" if none); stops_from: the first due date no longer debited ("" if none).
+    NotificationEvent.MANDATE_SET_UP: _PLAN | {"debit_from", "first_debit"},
+    NotificationEvent.MANDATE_CANCELLED: _PLAN | {"debit_from", "last_debit", "stops_from"},
     # link: the one-time link, blanked on the row once it is delivered; hours / minutes:
     # how long it works; changed_on: the day of the change (ISO).
     NotificationEvent.INVITATION: frozenset({"link", "hours"}),

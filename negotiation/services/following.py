@@ -22,7 +22,9 @@ from negotiation.models import (
     RepaymentPlan,
 )
 from negotiation.money import format_amount
+from negotiation.selectors.mandates import mandate_taking, mandates_of
 from negotiation.services.accounts import end_aging_pauses, transition_account
+from negotiation.services.mandates import debit_from
 from negotiation.services.notifications import notify_debtor
 from negotiation.services.plans import transition_plan
 from negotiation.services.promises import accounts_with_reminders_resting, follow_promises
@@ -103,10 +105,11 @@ def _mark_overdue(today: dt.date) -> int:
 
 
 def _remind_upcoming_payments(today: dt.date) -> int:
-    """A reminder ``PAYMENT_REMINDER_DAYS`` before each installment not yet paid in full.
+    """A reminder ``PAYMENT_REMINDER_DAYS`` before each installment not yet paid in full;
+    under automatic repayment it says the amount is taken from the debtor's account then.
     The window is the next three days, not the third day only, so a day the job did not
     run is caught up; the key (plan, installment) makes it once per installment."""
-    upcoming = (
+    upcoming = list(
         Installment.objects.filter(
             plan__status=PlanStatus.ACTIVE,
             due_date__gt=today,
@@ -118,24 +121,30 @@ def _remind_upcoming_payments(today: dt.date) -> int:
     )
     reminded = 0
     resting = accounts_with_reminders_resting(today)
+    mandates = mandates_of({i.plan_id for i in upcoming})
     for installment in upcoming:
         plan = installment.plan
         if plan.account_id in resting:
             continue  # reminders rest until the day the debtor promised to pay
+        context = {
+            "reference": plan.reference,
+            "page": NotificationPage.PLAN,
+            "due": installment.due_date.isoformat(),
+            "amount": format_amount(
+                installment.amount - installment.paid_amount, plan.account.currency
+            ),
+        }
+        # Under automatic repayment the reminder says where the money is taken from.
+        mandate = mandate_taking(mandates.get(plan.pk, []), installment.due_date)
+        if mandate is not None:
+            context["debit_from"] = debit_from(mandate)
         with transaction.atomic():
             written = notify_debtor(
                 plan.account.debtor,
                 NotificationEvent.INSTALLMENT_DUE_SOON,
                 key=f"{plan.reference}:{installment.number}",
                 request=plan.request,
-                context={
-                    "reference": plan.reference,
-                    "page": NotificationPage.PLAN,
-                    "due": installment.due_date.isoformat(),
-                    "amount": format_amount(
-                        installment.amount - installment.paid_amount, plan.account.currency
-                    ),
-                },
+                context=context,
             )
         reminded += bool(written)
     return reminded

@@ -27,6 +27,7 @@ from negotiation.phones import last_digits
 from negotiation.ratelimits import limited
 from negotiation.selectors.channels import how_to_pay
 from negotiation.selectors.ledger import owed_under
+from negotiation.selectors.mandates import mandate_standing
 from negotiation.services.agreements import agreement_filename, agreement_pdf, agreement_text
 from negotiation.services.plans import resend_signing_code, sign_plan, start_signing
 
@@ -81,6 +82,12 @@ def plan_detail(request: DebtorRequest, reference: str) -> HttpResponse:
         "signing": flow is not None,
         "phone_end": last_digits(request.debtor.phone),
         "agreement_text": text,
+        # Under an active plan: its automatic repayment (one query), shown in "How to pay".
+        "automatic_repayment": (
+            mandate_standing(plan, today=timezone.localdate(now))
+            if plan.status == PlanStatus.ACTIVE
+            else None
+        ),
     }
     return render(request, "negotiation/plan_detail.html", context)
 
