@@ -70,7 +70,7 @@ NOTIFICATION_CONTEXT: dict[NotificationEvent, frozenset[str]] = {
     NotificationEvent.REQUEST_COUNTER_OFFERED: frozenset({"reference"}),
     NotificationEvent.REQUEST_AWAITING_SECOND_APPROVAL: frozenset({"reference"}),
     # debit_from: under automatic repayment, the bank and the account's last 4 digits the
-    # amount is taken from on the due date ("" or absent: the debtor pays it themselves).
+    # amount is taken from on the due date ("": the debtor pays it themselves).
     NotificationEvent.INSTALLMENT_DUE_SOON: _PLAN | {"due", "amount", "debit_from"},
     NotificationEvent.INSTALLMENT_OVERDUE: _PLAN | {"due"},
     NotificationEvent.PLAN_SIGNATURE_REMINDER: _PLAN | {"until"},

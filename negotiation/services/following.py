@@ -126,6 +126,8 @@ def _remind_upcoming_payments(today: dt.date) -> int:
         plan = installment.plan
         if plan.account_id in resting:
             continue  # reminders rest until the day the debtor promised to pay
+        # Under automatic repayment the reminder says where the money is taken from.
+        mandate = mandate_taking(mandates.get(plan.pk, []), installment.due_date)
         context = {
             "reference": plan.reference,
             "page": NotificationPage.PLAN,
@@ -133,11 +135,8 @@ def _remind_upcoming_payments(today: dt.date) -> int:
             "amount": format_amount(
                 installment.amount - installment.paid_amount, plan.account.currency
             ),
+            "debit_from": debit_from(mandate) if mandate is not None else "",
         }
-        # Under automatic repayment the reminder says where the money is taken from.
-        mandate = mandate_taking(mandates.get(plan.pk, []), installment.due_date)
-        if mandate is not None:
-            context["debit_from"] = debit_from(mandate)
         with transaction.atomic():
             written = notify_debtor(
                 plan.account.debtor,

@@ -30,6 +30,10 @@ SAMPLE = {
     "field": "phone",
     "still_to_pay": "¥8,765.43",
     "by": "2027-01-20",
+    "debit_from": "ICBC Shanghai ···· 3445",
+    "first_debit": "2027-02-05",
+    "last_debit": "2027-02-05",
+    "stops_from": "2027-03-05",
 }
 LATIN = re.compile(r"[A-Za-z]")
 
