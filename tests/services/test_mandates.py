@@ -303,7 +303,9 @@ def test_a_cancelled_mandate_cannot_be_cancelled_again_or_by_another(active_plan
     due_on(active_plan, D(2026, 3, 5))
     mandate = set_up(active_plan, now=at_noon(D(2026, 2, 20)))
     with pytest.raises(ActionNotPermitted):
-        cancel_mandate(mandate, actor=other_debtor.user, reason="", ip=None, now=at_noon(D(2026, 2, 21)))
+        cancel_mandate(
+            mandate, actor=other_debtor.user, reason="", ip=None, now=at_noon(D(2026, 2, 21))
+        )
     cancel(mandate, on=D(2026, 2, 21))
     with pytest.raises(Exception, match="not possible"):
         cancel(mandate, on=D(2026, 2, 22))
@@ -322,7 +324,10 @@ def test_a_broken_plan_ends_its_mandate(active_plan):
     assert ended.ended_at is not None
     assert not ended.debits_on(D(2026, 3, 5))
     row = AuditEvent.objects.get(action=AuditAction.MANDATE_TRANSITION)
-    assert (row.before, row.after) == ({"status": "active"}, {"status": "ended", "last_debit_on": None})
+    assert (row.before, row.after) == (
+        {"status": "active"},
+        {"status": "ended", "last_debit_on": None},
+    )
 
 
 def test_a_plan_paid_in_full_ends_its_mandate(active_plan):
