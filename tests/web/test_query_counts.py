@@ -31,7 +31,7 @@ DASHBOARD = 12
 DASHBOARD_WITH_PLANS = DASHBOARD + 1  # the plans' installments, one query for them all
 ACCOUNT_PAGE = 20  # with the promises to pay and how to pay
 REQUEST_PAGE = 10
-PLAN_PAGE = 9  # the schedule read once (the table, what is owed); how to pay
+PLAN_PAGE = 10  # the schedule read once (the table, what is owed); how to pay; its mandate
 INBOX = 7
 
 

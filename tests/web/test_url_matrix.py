@@ -80,6 +80,9 @@ DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "rights": (None, ("GET",)),
     "plan_detail": ("plan", ("GET", "POST")),
     "plan_agreement_pdf": ("plan", ("GET",)),
+    # Automatic repayment of a plan: set up, and cancelled (an unsigned plan: back to it).
+    "mandate_create": ("plan", ("GET", "POST")),
+    "mandate_cancel": ("plan", ("GET", "POST")),
     # The letters: a statement any time; the payoff letter once the account is settled
     # (before that, back to the account page with a word on when).
     "statement_pdf": ("account", ("GET",)),
