@@ -55,7 +55,7 @@ def debited_plan(plan, due: dt.date = TODAY):
 
 
 def test_the_file_lists_the_days_debits_with_what_the_bank_needs(active_plan, settings):
-    (first, second, _), mandate = debited_plan(active_plan)
+    (first, second, _), _ = debited_plan(active_plan)
     result = export_due_debits(day=first, now=timezone.now())
     assert result.path == settings.DIRECT_DEBIT_EXPORT_DIR / f"direct-debits-{first}.csv"
     assert result.path.read_text().splitlines()[0] == ",".join(EXPORT_COLUMNS)
@@ -168,7 +168,7 @@ def test_the_export_is_audited_by_its_counts_never_its_lines(active_plan):
     assert NUMBER not in trail
 
 
-def bank_results(export_path, *, failed: set[str] = frozenset()) -> str:
+def bank_results(export_path, *, failed: frozenset[str] = frozenset()) -> str:
     """What the bank's core system sends back: a line per debit taken, in the payments
     file's format, the debit reference as the external id (a failed debit is left out)."""
     lines = ["external_id,account_reference,amount,paid_on,source"]
@@ -202,7 +202,9 @@ def test_the_banks_results_come_back_through_import_payments(
     assert "2 debit(s), 7465.34 in all, written" in out.getvalue()
     assert NUMBER not in out.getvalue()
     export = next((tmp_path / "direct-debits").iterdir())
-    failed = {f"DD-{other.reference}-01-{first:%Y%m%d}"}  # not enough money in that account
+    failed = frozenset(
+        {f"DD-{other.reference}-01-{first:%Y%m%d}"}
+    )  # not enough money in that account
     results = tmp_path / "results.csv"
     results.write_text(bank_results(export, failed=failed))
     out = StringIO()
