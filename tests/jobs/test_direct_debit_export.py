@@ -251,9 +251,3 @@ def test_the_morning_task_exports_the_day_and_forgets_numbers_no_longer_needed(a
         "account_numbers_forgotten": 0,
     }
     assert tasks.export_due_debits()["written"] is False
-
-
-def test_the_task_is_in_beats_default_schedule(settings):
-    entry = settings.DEFAULT_PERIODIC_TASKS["export-due-debits"]
-    assert entry["task"] == "negotiation.tasks.export_due_debits"
-    assert entry["crontab"] == {"hour": "5", "minute": "30"}  # before the 06:00 follow-up
