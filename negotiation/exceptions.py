@@ -239,6 +239,28 @@ class SigningPaused(PasswordTriesPaused):
         self.until = until
 
 
+class MandatePaused(PasswordTriesPaused):
+    """Too many passwords that did not match before setting up automatic repayment: it
+    rests until ``until``."""
+
+    def __init__(self, until: dt.datetime, *, now: dt.datetime) -> None:
+        minutes = max(math.ceil((until - now).total_seconds() / 60), 1)
+        ServiceError.__init__(
+            self,
+            ngettext(
+                "For your safety, setting up automatic repayment is paused after several "
+                "passwords that did not match. Nothing has been set up. You can try again in "
+                "%(minutes)d minute, or call us on the number on the back of your card.",
+                "For your safety, setting up automatic repayment is paused after several "
+                "passwords that did not match. Nothing has been set up. You can try again in "
+                "%(minutes)d minutes, or call us on the number on the back of your card.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+        self.until = until
+
+
 class ContactUnchanged(ServiceError):
     default_message = _("This is already the number or address we have for you.")
 

@@ -766,6 +766,37 @@ def add_business_days(moment: dt.datetime, days: int) -> dt.datetime:
 
 
 @dataclass(frozen=True)
+class BankCalendar:
+    """The days a bank works: Monday to Friday except ``holidays``, plus the weekend days
+    made working days (``workdays``, China's 调休上班). Data from settings, never code."""
+
+    holidays: frozenset[dt.date] = frozenset()
+    workdays: frozenset[dt.date] = frozenset()
+
+    def is_business_day(self, day: dt.date) -> bool:
+        if day in self.workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+    def business_days_before(self, day: dt.date, days: int) -> dt.date:
+        """The business day ``days`` business days before ``day``: with 3, the Monday
+        before a Thursday, the Wednesday before a Monday."""
+        result = day
+        remaining = days
+        while remaining > 0:
+            result -= dt.timedelta(days=1)
+            if self.is_business_day(result):
+                remaining -= 1
+        return result
+
+
+def last_day_to_stop_debit(due: dt.date, *, calendar: BankCalendar, notice: int) -> dt.date:
+    """The last day on which a debit due on ``due`` can still be stopped (or a first one
+    set up): ``notice`` business days before it. After that the bank has prepared it."""
+    return calendar.business_days_before(due, notice)
+
+
+@dataclass(frozen=True)
 class InstallmentState:
     number: int
     due_date: dt.date

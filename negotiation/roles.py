@@ -85,6 +85,7 @@ _READ_CASES = [
     "view_message",
     "view_contactrecord",
     "view_promisetopay",
+    "view_directdebitmandate",  # automatic repayment, the account number masked
     "view_document",
     "view_consequencerule",
     "view_collectionnotice",

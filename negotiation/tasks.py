@@ -22,6 +22,7 @@ from negotiation.services import (
     following,
     imports,
     letters,
+    mandates,
     notifications,
     offers,
     onboarding,
@@ -138,3 +139,21 @@ def purge_expired_personal_data() -> dict[str, int | bool]:
     """Nightly: documents and personal data of requests over for longer than the retention
     periods (beat). Safe to run twice: what is purged no longer matches."""
     return asdict(retention.purge_expired_personal_data(now=timezone.now()))
+
+
+@shared_task(autoretry_for=DATABASE_BLIPS, retry_backoff=True, max_retries=5)
+def export_due_debits() -> dict[str, int | str | bool]:
+    """Every morning: the day's due debits to a file for the bank's core system, then the
+    account numbers no debit needs any more emptied (beat). Safe to run twice: the same
+    debits make the same file, left as it is."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    result = mandates.export_due_debits(day=today, now=now)
+    forgotten = mandates.forget_account_numbers(today=today)
+    return {
+        "file": result.path.name,
+        "lines": result.lines,
+        "total": str(result.total),
+        "written": result.written,
+        "account_numbers_forgotten": forgotten,
+    }

@@ -5,6 +5,7 @@ from negotiation.views import (
     accounts,
     documents,
     letters,
+    mandates,
     onboarding,
     planchanges,
     plans,
@@ -56,6 +57,16 @@ urlpatterns = [
     ),
     path("session/keep-alive/", system.session_keep_alive, name="session_keep_alive"),
     path("plans/<ref:reference>/", plans.plan_detail, name="plan_detail"),
+    path(
+        "plans/<ref:reference>/automatic-repayment/",
+        mandates.mandate_create,
+        name="mandate_create",
+    ),
+    path(
+        "plans/<ref:reference>/automatic-repayment/cancel/",
+        mandates.mandate_cancel,
+        name="mandate_cancel",
+    ),
     path(
         "plans/<ref:reference>/agreement.pdf",
         plans.plan_agreement_pdf,

@@ -36,6 +36,17 @@ def env_decimal(name: str, default: str) -> Decimal:
         raise ImproperlyConfigured(f"{name} must be a decimal number, not {raw!r}.") from error
 
 
+def env_dates(name: str, default: list[str]) -> frozenset[dt.date]:
+    """Days given as ISO dates separated by commas; one that is not a date stops start-up."""
+    days = set()
+    for raw in env.list(name, default=default):
+        try:
+            days.add(dt.date.fromisoformat(raw.strip()))
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{name}: {raw!r} is not a date (YYYY-MM-DD).") from error
+    return frozenset(days)
+
+
 def env_days(name: str, default: int) -> int:
     """A number of days above 0; anything else (0, "-5", "180d", "1.5") stops start-up with
     its name, rather than a job quietly keeping data for ever or deleting it at once."""
@@ -338,6 +349,11 @@ DEFAULT_PERIODIC_TASKS: dict[str, dict[str, Any]] = {
         "task": "negotiation.tasks.follow_plans",
         "crontab": {"hour": "6", "minute": "0"},
     },
+    # Every morning, before the follow-up: the day's due debits for the bank's core system.
+    "export-due-debits": {
+        "task": "negotiation.tasks.export_due_debits",
+        "crontab": {"hour": "5", "minute": "30"},
+    },
     # Nightly: identity-check failures and one-time codes no limit reads any more.
     "purge-identity-records": {
         "task": "negotiation.tasks.purge_identity_records",
@@ -367,6 +383,38 @@ PROMISE_MAX_DAYS = env.int("PROMISE_MAX_DAYS", default=14)
 PLAN_CHANGE_DAY_INTERVAL_MONTHS = env.int("PLAN_CHANGE_DAY_INTERVAL_MONTHS", default=6)
 PLAN_CHANGE_SIGNATURE_HOURS = env.int("PLAN_CHANGE_SIGNATURE_HOURS", default=48)
 PLAN_CHANGE_REQUEST_ANSWER_DAYS = env.int("PLAN_CHANGE_REQUEST_ANSWER_DAYS", default=3)
+# Automatic repayment (services.mandates). The bank's core system needs this many business
+# days' notice to stop a debit, or to take the first one of a new mandate; a cancellation
+# later than that stops the debits after the next one (docs/ARCHITECTURE.md).
+MANDATE_NOTICE_BUSINESS_DAYS = env.int("MANDATE_NOTICE_BUSINESS_DAYS", default=3)
+# Business days are Monday to Friday except the public holidays below, plus the weekend days
+# made working days (调休上班). Source: 国务院办公厅关于2026年部分节假日安排的通知 (the State
+# Council's notice of 4 November 2025, Xinhua). 2027's notice is published each year around
+# November: add its days then (docs/OPERATIONS.md, "Automatic repayment").
+BANK_HOLIDAYS = env_dates(
+    "BANK_HOLIDAYS",
+    [
+        *("2026-01-01", "2026-01-02", "2026-01-03"),  # New Year
+        *(f"2026-02-{day}" for day in range(15, 24)),  # Spring Festival, 15-23 February
+        *("2026-04-04", "2026-04-05", "2026-04-06"),  # Qingming
+        *(f"2026-05-0{day}" for day in range(1, 6)),  # Labour Day, 1-5 May
+        *("2026-06-19", "2026-06-20", "2026-06-21"),  # Dragon Boat
+        *("2026-09-25", "2026-09-26", "2026-09-27"),  # Mid-Autumn
+        *(f"2026-10-0{day}" for day in range(1, 8)),  # National Day, 1-7 October
+    ],
+)
+BANK_MAKEUP_WORKDAYS = env_dates(
+    "BANK_MAKEUP_WORKDAYS",
+    ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"],
+)
+# Where the daily file of due debits for the bank's core system is written (private: it
+# holds account numbers; docs/OPERATIONS.md says who takes it and when it goes).
+DIRECT_DEBIT_EXPORT_DIR = Path(
+    env.str("DIRECT_DEBIT_EXPORT_DIR", default=str(Path(str(PRIVATE_MEDIA_ROOT)) / "direct-debits"))
+)
+# Days a mandate's debit account number is kept after its last debit could be exported (so
+# the day's export can be run again), before it is emptied (PIPL Art. 19).
+MANDATE_ACCOUNT_NUMBER_KEEP_DAYS = env_days("MANDATE_ACCOUNT_NUMBER_KEEP_DAYS", 7)
 # Affordability: the regular payment as a share of disposable income (income - expenses -
 # dependents x allowance). The allowance per dependent per month is bank policy; a city's
 # minimum living standard (城市居民最低生活保障标准, about ¥1,000 a month in large cities in

@@ -35,6 +35,7 @@ ALLOWED = {
     ROOT / "negotiation" / "services" / "promises.py",  # promises to pay: kept or broken
     # changes of a signed plan: signed, given up, expired; requests for another change answered
     ROOT / "negotiation" / "services" / "planchanges.py",
+    ROOT / "negotiation" / "services" / "mandates.py",  # automatic repayment: cancelled, ended
 }
 
 

@@ -22,6 +22,7 @@ from negotiation.http import StaffRequest, client_ip, pdf_response, staff_user
 from negotiation.models import (
     AmendmentStatus,
     ChangeRequestStatus,
+    DirectDebitMandate,
     Installment,
     PlanAmendment,
     PlanChangeRequest,
@@ -54,6 +55,42 @@ class InstallmentInline(ReadOnlyMixin, admin.TabularInline[Installment, Repaymen
     readonly_fields = fields
 
 
+class MandateInline(ReadOnlyMixin, admin.TabularInline[DirectDebitMandate, RepaymentPlan]):
+    """The plan's automatic repayment, for whoever reads plans: the account's last 4 digits
+    only (the full number is for the bank's core system, in the daily export), the holder's
+    name only to those who may see names, the consent as agreed."""
+
+    model = DirectDebitMandate
+    extra = 0
+    _FIELDS = (
+        "status",
+        "bank_name",
+        "account_masked",
+        "holder_name",
+        "first_debit_on",
+        "last_debit_on",
+        "consent_version",
+        "consented_at",
+        "consent_ip",
+        "cancelled_at",
+        "ended_at",
+        "account_number_removed_on",
+        "consent_text",
+    )
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if request.user.has_perm(VIEW_DEBTOR_CONTACT):
+            return self._FIELDS
+        return tuple(field for field in self._FIELDS if field != "holder_name")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return self.get_fields(request, obj)
+
+    @admin.display(description=_("debit account"))
+    def account_masked(self, obj: DirectDebitMandate) -> str:
+        return obj.masked_account
+
+
 @admin.register(RepaymentPlan)
 class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin[RepaymentPlan]):
     list_display = (
@@ -68,7 +105,7 @@ class RepaymentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin[RepaymentPlan]):
     list_filter = ("status",)
     list_select_related = ("account",)
     search_fields = ("reference", "account__reference")
-    inlines = [InstallmentInline]
+    inlines = [InstallmentInline, MandateInline]
     exclude = ("signature_user_agent", "agreement_pdf")
     readonly_fields = ("where_it_stands", "agreement_document", "agreement_seal", "versions")
 

@@ -21,6 +21,12 @@ from negotiation.models.documents import Document, DocumentKind
 from negotiation.models.identity import CodePurpose, IdentityCheckFailure, OneTimeCode
 from negotiation.models.imports import ImportKind, ImportRun, ImportStatus
 from negotiation.models.invitations import Invitation, InvitationState, PortalAccess
+from negotiation.models.mandates import (
+    MANDATE_TRANSITIONS,
+    DirectDebitExport,
+    DirectDebitMandate,
+    MandateStatus,
+)
 from negotiation.models.notifications import (
     ACCESS_EVENTS,
     LINK_EVENTS,
@@ -68,6 +74,7 @@ __all__ = [
     "AUDIT_KEYS",
     "CHANGE_REQUEST_TRANSITIONS",
     "LINK_EVENTS",
+    "MANDATE_TRANSITIONS",
     "NOTIFICATION_CONTEXT",
     "OPEN_REQUEST_STATUSES",
     "PROMISE_TRANSITIONS",
@@ -89,6 +96,8 @@ __all__ = [
     "ContactRecord",
     "CreditAccount",
     "Debtor",
+    "DirectDebitExport",
+    "DirectDebitMandate",
     "Document",
     "DocumentKind",
     "HardshipReason",
@@ -100,6 +109,7 @@ __all__ = [
     "InstallmentStatus",
     "Invitation",
     "InvitationState",
+    "MandateStatus",
     "Message",
     "NoticeChannel",
     "Notification",

@@ -95,6 +95,9 @@ class AuditAction(models.TextChoices):
     REQUEST_ASSIGNED = "request.assigned", _("Request assigned")
     REQUEST_ESCALATED = "request.escalated", _("Request escalated to supervisors")
     RETENTION_PURGED = "retention.purged", _("Removed under the retention policy")
+    MANDATE_SET_UP = "mandate.set_up", _("Automatic repayment set up")
+    MANDATE_TRANSITION = "mandate.transition", _("Automatic repayment cancelled or ended")
+    DIRECT_DEBITS_EXPORTED = "mandate.debits_exported", _("Due debits exported for the bank")
 
 
 @dataclass(frozen=True)
@@ -257,6 +260,14 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     # closed or its plan ended; request: a document's request; removed: the fields emptied
     # ("messages": the bodies of the request's messages); messages: how many were emptied.
     AuditAction.RETENTION_PURGED: _keys(after="rule days closed_at request removed messages"),
+    # Automatic repayment (services.mandates): never the debit account's number nor the
+    # holder's name, only the last 4 digits. plan: its reference; version: the consent text's.
+    AuditAction.MANDATE_SET_UP: _keys(after="plan bank_name account_last4 first_debit_on version"),
+    # last_debit_on: a cancellation too late for the next debit, that debit's date (or null)
+    AuditAction.MANDATE_TRANSITION: _keys("status", "status last_debit_on"),
+    # The day's file: how many lines, their total, its name and SHA-256; never a line.
+    # replaced: the SHA-256 of the file it replaced for the same day (null for the first).
+    AuditAction.DIRECT_DEBITS_EXPORTED: _keys(after="debit_date lines total file sha256 replaced"),
 }
 
 

@@ -25,6 +25,7 @@ class CodePurpose(models.TextChoices):
     RESET = "reset", _("Choosing a new password")
     CONTACT_CHANGE = "contact_change", _("Changing contact details")
     SIGNING = "signing", _("Signing a plan")
+    MANDATE = "mandate", _("Setting up automatic repayment")
 
 
 class OneTimeCode(models.Model):

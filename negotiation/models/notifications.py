@@ -33,6 +33,8 @@ class NotificationEvent(models.TextChoices):
     PROMISE_BROKEN = "promise.broken", _("Promised payment not received")
     PLAN_CHANGED = "plan.changed", _("Plan changed")
     PLAN_CHANGE_ANSWERED = "plan.change_answered", _("Answer about changing a plan")
+    MANDATE_SET_UP = "mandate.set_up", _("Automatic repayment set up")
+    MANDATE_CANCELLED = "mandate.cancelled", _("Automatic repayment cancelled")
     INVITATION = "access.invitation", _("Invitation to set up a sign-in")
     PASSWORD_RESET = "access.password_reset", _("Link to choose a new password")
     PASSWORD_CHANGED = "access.password_changed", _("Password changed")
@@ -69,7 +71,9 @@ NOTIFICATION_CONTEXT: dict[NotificationEvent, frozenset[str]] = {
     NotificationEvent.REQUEST_NEEDS_INFO: frozenset({"reference"}),
     NotificationEvent.REQUEST_COUNTER_OFFERED: frozenset({"reference"}),
     NotificationEvent.REQUEST_AWAITING_SECOND_APPROVAL: frozenset({"reference"}),
-    NotificationEvent.INSTALLMENT_DUE_SOON: _PLAN | {"due", "amount"},
+    # debit_from: under automatic repayment, the bank and the account's last 4 digits the
+    # amount is taken from on the due date ("": the debtor pays it themselves).
+    NotificationEvent.INSTALLMENT_DUE_SOON: _PLAN | {"due", "amount", "debit_from"},
     NotificationEvent.INSTALLMENT_OVERDUE: _PLAN | {"due"},
     NotificationEvent.PLAN_SIGNATURE_REMINDER: _PLAN | {"until"},
     NotificationEvent.PLAN_EXPIRED: _PLAN,
@@ -84,6 +88,11 @@ NOTIFICATION_CONTEXT: dict[NotificationEvent, frozenset[str]] = {
     # version: the plan's new version, signed; next_due: the next payment's day (ISO).
     NotificationEvent.PLAN_CHANGED: _PLAN | {"version", "next_due"},
     NotificationEvent.PLAN_CHANGE_ANSWERED: _PLAN,
+    # A plan's automatic repayment (page "plan"): debit_from as above; first_debit: the
+    # first due date debited; last_debit: a cancellation too late for the next debit, that
+    # debit's date ("" if none); stops_from: the first due date no longer debited ("" if none).
+    NotificationEvent.MANDATE_SET_UP: _PLAN | {"debit_from", "first_debit"},
+    NotificationEvent.MANDATE_CANCELLED: _PLAN | {"debit_from", "last_debit", "stops_from"},
     # link: the one-time link, blanked on the row once it is delivered; hours / minutes:
     # how long it works; changed_on: the day of the change (ISO).
     NotificationEvent.INVITATION: frozenset({"link", "hours"}),

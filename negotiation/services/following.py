@@ -23,7 +23,9 @@ from negotiation.models import (
     RepaymentPlan,
 )
 from negotiation.money import format_amount
+from negotiation.selectors.mandates import mandate_taking, mandates_of
 from negotiation.services.accounts import end_aging_pauses, transition_account
+from negotiation.services.mandates import debit_from
 from negotiation.services.notifications import notify_debtor
 from negotiation.services.planchanges import expire_lapsed_changes
 from negotiation.services.plans import transition_plan
@@ -116,10 +118,11 @@ def _occasion(installment: Installment) -> str:
 
 
 def _remind_upcoming_payments(today: dt.date) -> int:
-    """A reminder ``PAYMENT_REMINDER_DAYS`` before each installment not yet paid in full.
+    """A reminder ``PAYMENT_REMINDER_DAYS`` before each installment not yet paid in full;
+    under automatic repayment it says the amount is taken from the debtor's account then.
     The window is the next three days, not the third day only, so a day the job did not
     run is caught up; the key (plan, installment) makes it once per installment."""
-    upcoming = (
+    upcoming = list(
         Installment.objects.filter(
             plan__status=PlanStatus.ACTIVE,
             due_date__gt=today,
@@ -131,24 +134,29 @@ def _remind_upcoming_payments(today: dt.date) -> int:
     )
     reminded = 0
     resting = accounts_with_reminders_resting(today)
+    mandates = mandates_of({i.plan_id for i in upcoming})
     for installment in upcoming:
         plan = installment.plan
         if plan.account_id in resting:
             continue  # reminders rest until the day the debtor promised to pay
+        # Under automatic repayment the reminder says where the money is taken from.
+        mandate = mandate_taking(mandates.get(plan.pk, []), installment.due_date)
+        context = {
+            "reference": plan.reference,
+            "page": NotificationPage.PLAN,
+            "due": installment.due_date.isoformat(),
+            "amount": format_amount(
+                installment.amount - installment.paid_amount, plan.account.currency
+            ),
+            "debit_from": debit_from(mandate) if mandate is not None else "",
+        }
         with transaction.atomic():
             written = notify_debtor(
                 plan.account.debtor,
                 NotificationEvent.INSTALLMENT_DUE_SOON,
                 key=_occasion(installment),
                 request=plan.request,
-                context={
-                    "reference": plan.reference,
-                    "page": NotificationPage.PLAN,
-                    "due": installment.due_date.isoformat(),
-                    "amount": format_amount(
-                        installment.amount - installment.paid_amount, plan.account.currency
-                    ),
-                },
+                context=context,
             )
         reminded += bool(written)
     return reminded

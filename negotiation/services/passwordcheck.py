@@ -1,7 +1,8 @@
 """The password asked again inside a signed-in session, before what a stolen session must
-not be able to do alone: changing where codes go (a new phone number or email) and signing
-a plan. Each password that does not match is counted like an identity check's wrong answer,
-per debtor and purpose and per client address, so the same limits apply (after
+not be able to do alone: changing where codes go (a new phone number or email), signing a
+plan and setting up automatic repayment from a bank account. Each password that does not
+match is counted like an identity check's wrong answer, per debtor and purpose and per
+client address, so the same limits apply (after
 IDENTITY_CHECK_MAX_FAILURES in a day, or IDENTITY_CHECK_MAX_FAILURES_PER_IP from one
 address, the step rests for IDENTITY_CHECK_LOCK_MINUTES). When a rest starts it is audited
 and the debtor is told at once on every channel: whoever is typing may not be them."""
@@ -12,7 +13,12 @@ import datetime as dt
 
 from django.conf import settings
 
-from negotiation.exceptions import PasswordTriesPaused, SigningPaused, WrongPassword
+from negotiation.exceptions import (
+    MandatePaused,
+    PasswordTriesPaused,
+    SigningPaused,
+    WrongPassword,
+)
 from negotiation.models import (
     AuditAction,
     CodePurpose,
@@ -28,6 +34,7 @@ from negotiation.services.notifications import ALL_CHANNELS, notify_debtor
 _PAUSED: dict[str, type[PasswordTriesPaused]] = {
     CodePurpose.CONTACT_CHANGE: PasswordTriesPaused,
     CodePurpose.SIGNING: SigningPaused,
+    CodePurpose.MANDATE: MandatePaused,
 }
 
 

@@ -36,6 +36,7 @@ from negotiation.queueing import STORE_SIGNED_AGREEMENT, delay_after_commit
 from negotiation.services.accounts import correct_ledger, pause_aging, transition_account
 from negotiation.services.audit import record_event
 from negotiation.services.codes import check_code, send_code
+from negotiation.services.mandates import end_mandates
 from negotiation.services.passwordcheck import check_password_again
 
 
@@ -135,7 +136,8 @@ def transition_plan(
 ) -> RepaymentPlan:
     """The only code that changes a plan's status: lock, check the move, audit. A move that
     ends the plan also sets ``ended_at``, to the time of its audit row (written first, in
-    the same transaction, for that reason: the retention clock and the trail agree)."""
+    the same transaction, for that reason: the retention clock and the trail agree), and
+    ends the plan's automatic repayment (services.mandates)."""
     locked = RepaymentPlan.objects.select_for_update().get(pk=plan.pk)
     if to not in PLAN_TRANSITIONS[locked.status]:
         raise TransitionNotAllowed
@@ -154,6 +156,8 @@ def transition_plan(
     if to in ENDED_PLAN_STATUSES:
         locked.ended_at = event.at
     locked.save()
+    if to in ENDED_PLAN_STATUSES:
+        end_mandates(locked, actor=actor)  # nothing more is debited under an ended plan
     return locked
 
 

@@ -27,6 +27,7 @@ from negotiation.phones import last_digits
 from negotiation.ratelimits import limited
 from negotiation.selectors.channels import how_to_pay
 from negotiation.selectors.ledger import owed_under
+from negotiation.selectors.mandates import mandate_standing
 from negotiation.selectors.planchanges import pending_change, versions_of
 from negotiation.services.agreements import agreement_filename, agreement_pdf, agreement_text
 from negotiation.services.plans import resend_signing_code, sign_plan, start_signing
@@ -85,6 +86,12 @@ def plan_detail(request: DebtorRequest, reference: str) -> HttpResponse:
         "versions": versions_of(plan),
         "pending_change": (
             pending_change(plan, now=now) if plan.status == PlanStatus.ACTIVE else None
+        ),
+        # Under an active plan: its automatic repayment (one query), shown in "How to pay".
+        "automatic_repayment": (
+            mandate_standing(plan, today=timezone.localdate(now))
+            if plan.status == PlanStatus.ACTIVE
+            else None
         ),
     }
     return render(request, "negotiation/plan_detail.html", context)

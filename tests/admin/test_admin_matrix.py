@@ -38,6 +38,7 @@ from negotiation.roles import (
 )
 from negotiation.services.contacts import record_contact
 from negotiation.services.documents import upload_document
+from negotiation.services.mandates import set_up_mandate
 from negotiation.services.planchanges import propose_change
 from negotiation.services.requests import approve_request, ask_for_information
 from tests.conftest import sign_in_request, staff_client
@@ -364,3 +365,37 @@ def test_bank_staff_record_no_contact_on_a_request_they_cannot_see(objects, bank
             at=timezone.now(),
         )
     assert not ContactRecord.objects.exists()
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_the_plans_automatic_repayment_shows_to_who_reads_plans_masked(active_plan, group):
+    """The mandate is read-only on the plan's page for whoever reads plans: the account's
+    last 4 digits, never the number (the bank's core system has it from the daily export);
+    the holder's name only with the right to see names."""
+    mandate = set_up_mandate(
+        active_plan,
+        actor=active_plan.account.debtor.user,
+        bank_name="ICBC Shanghai",
+        account_number="6222020200112233445",
+        holder_name="Alice Debtor",
+        agreed_text="The instruction as read.",
+        language="en",
+        password=PASSWORD,
+        ip=None,
+        user_agent="",
+        now=timezone.now(),
+    )
+    client = staff_client(make_staff(group))
+    response = client.get(reverse("admin:negotiation_repaymentplan_change", args=[active_plan.pk]))
+    if not _has(group, "negotiation.view_repaymentplan"):
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert _has(group, "negotiation.view_directdebitmandate")
+    assert mandate.masked_account in page
+    assert "ICBC Shanghai" in page
+    assert "The instruction as read." in page
+    assert "6222020200112233445" not in page
+    assert "020200112233" not in page
+    assert ("Alice Debtor" in page) is _has(group, "negotiation.view_debtor_contact")

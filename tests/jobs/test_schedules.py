@@ -25,6 +25,7 @@ JOBS = {
     "follow-plans": "negotiation.tasks.follow_plans",
     "purge-identity-records": "negotiation.tasks.purge_identity_records",
     "purge-expired-personal-data": "negotiation.tasks.purge_expired_personal_data",
+    "export-due-debits": "negotiation.tasks.export_due_debits",
 }
 
 
@@ -45,6 +46,8 @@ def test_every_job_is_scheduled_and_its_task_exists(installed):
     assert (nightly.hour, nightly.minute, str(nightly.timezone)) == ("0", "15", "Asia/Shanghai")
     retention = installed["purge-expired-personal-data"].crontab
     assert (retention.hour, retention.minute) == ("3", "45")
+    debits = installed["export-due-debits"].crontab  # before the follow-up at 06:00
+    assert (debits.hour, debits.minute) == ("5", "30")
 
 
 # Beat's scheduler closes stale database connections as it loads: a real transaction, not

@@ -32,6 +32,10 @@ SAMPLE = {
     "by": "2027-01-20",
     "version": "2",
     "next_due": "2027-02-28",
+    "debit_from": "ICBC Shanghai ···· 3445",
+    "first_debit": "2027-02-05",
+    "last_debit": "2027-02-05",
+    "stops_from": "2027-03-05",
 }
 LATIN = re.compile(r"[A-Za-z]")
 

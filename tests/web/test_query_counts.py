@@ -32,8 +32,9 @@ DASHBOARD_WITH_PLANS = DASHBOARD + 1  # the plans' installments, one query for t
 ACCOUNT_PAGE = 20  # with the promises to pay and how to pay
 REQUEST_PAGE = 10
 # The schedule read once (the table, what is owed); how to pay; the plan's signed versions
-# and the change waiting for a signature (services.planchanges): one query each.
-PLAN_PAGE = 11
+# and the change waiting for a signature (services.planchanges); its automatic repayment
+# (services.mandates): one query each.
+PLAN_PAGE = 12
 PLAN_CHANGE_PAGE = 10  # the plan, its schedule and program, the change waiting, what was asked
 INBOX = 7
 

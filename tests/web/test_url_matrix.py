@@ -84,6 +84,9 @@ DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     # and each version's agreement (version 1, the first agreement: a draft here).
     "plan_change": ("plan", ("GET", "POST")),
     "plan_version_pdf": ("plan", ("GET",)),
+    # Automatic repayment of a plan: set up, and cancelled (an unsigned plan: back to it).
+    "mandate_create": ("plan", ("GET", "POST")),
+    "mandate_cancel": ("plan", ("GET", "POST")),
     # The letters: a statement any time; the payoff letter once the account is settled
     # (before that, back to the account page with a word on when).
     "statement_pdf": ("account", ("GET",)),
