@@ -31,6 +31,14 @@ from negotiation.models.notifications import (
     NotificationPage,
     NotificationStatus,
 )
+from negotiation.models.payments import (
+    INTENT_TRANSITIONS,
+    EventKind,
+    EventOutcome,
+    IntentStatus,
+    PaymentEvent,
+    PaymentIntent,
+)
 from negotiation.models.plans import Installment, InstallmentStatus, PlanStatus, RepaymentPlan
 from negotiation.models.programs import Program, ReliefKind
 from negotiation.models.promises import (
@@ -56,6 +64,7 @@ from negotiation.models.users import User
 __all__ = [
     "ACCESS_EVENTS",
     "AUDIT_KEYS",
+    "INTENT_TRANSITIONS",
     "LINK_EVENTS",
     "NOTIFICATION_CONTEXT",
     "OPEN_REQUEST_STATUSES",
@@ -77,6 +86,8 @@ __all__ = [
     "Debtor",
     "Document",
     "DocumentKind",
+    "EventKind",
+    "EventOutcome",
     "HardshipReason",
     "IdentityCheckFailure",
     "ImportKind",
@@ -84,6 +95,7 @@ __all__ = [
     "ImportStatus",
     "Installment",
     "InstallmentStatus",
+    "IntentStatus",
     "Invitation",
     "InvitationState",
     "Message",
@@ -99,6 +111,8 @@ __all__ = [
     "OneTimeCode",
     "Payment",
     "PaymentAllocation",
+    "PaymentEvent",
+    "PaymentIntent",
     "PaymentSource",
     "PlanStatus",
     "PortalAccess",
