@@ -233,8 +233,8 @@ def confirm_payment_event(event: ProviderEvent, *, now: dt.datetime) -> Receipt:
     intent, FAILED."""
     with transaction.atomic():
         intent = (
-            PaymentIntent.objects.select_for_update()
-            .select_related("account", "payment")
+            PaymentIntent.objects.select_for_update(of=("self",))
+            .select_related("account")
             .filter(reference=event.intent_reference, provider=event.provider)
             .first()
         )
