@@ -64,7 +64,7 @@ class PayForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         other = cleaned.get("other_amount")
-        if cleaned.get("choice") == OTHER and not other:
+        if cleaned.get("choice") == OTHER and other is None:
             self.add_error("other_amount", _("Please enter the amount you would like to pay."))
         return cleaned
 

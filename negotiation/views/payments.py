@@ -84,7 +84,7 @@ def pay(request: DebtorRequest, reference: str) -> HttpResponse:
         messages.info(request, _("There is nothing left to pay on this account."))
         return _page_of(account, plan)
     form = PayForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         choices=amount_choices(account, owed),
         providers=providers,
         currency=account.currency,
