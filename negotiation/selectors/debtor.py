@@ -93,7 +93,9 @@ def account_summaries(
                 # As on the account page: no next step while a signed plan is kept; until
                 # the debtor signs, nothing is agreed and the next step still applies.
                 next_step=None if facts.under_agreement(today) else timeline.next,
-                waiting=waiting_payments(account),
+                # Online payments waiting: the debtor's dashboard prefetches them; the staff's
+                # review page does not show them, so reads none.
+                waiting=getattr(account, "waiting_intents", []),
             )
         )
     return summaries
@@ -137,13 +139,6 @@ def accounts_with_activity(debtor: Debtor) -> QuerySet[CreditAccount]:
             to_attr="repayments",
         ),
         "aging_pauses",
-        Prefetch(
-            "payment_intents",
-            queryset=PaymentIntent.objects.filter(status=IntentStatus.PENDING).order_by(
-                "started_at"
-            ),
-            to_attr="waiting_intents",
-        ),
     )
 
 
@@ -151,7 +146,14 @@ def dashboard_for(debtor: Debtor, *, today: dt.date, language: str) -> list[Acco
     """Every account of the debtor with its arrears, open request, current plans and the
     next step if nothing is done. A fixed number of queries whatever the number of
     accounts."""
-    return account_summaries(accounts_with_activity(debtor), today, language)
+    waiting = Prefetch(
+        "payment_intents",
+        queryset=PaymentIntent.objects.filter(status=IntentStatus.PENDING).order_by("started_at"),
+        to_attr="waiting_intents",
+    )
+    return account_summaries(
+        accounts_with_activity(debtor).prefetch_related(waiting), today, language
+    )
 
 
 @dataclass

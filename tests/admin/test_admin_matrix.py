@@ -60,6 +60,7 @@ NOT_ADDED_BY_HAND = {
     "negotiation.reliefrequest",  # debtors make requests in the portal
     "negotiation.repaymentplan",  # plans come from approvals
     "negotiation.debtor",  # onboarding keeps the national ID as a keyed hash only
+    "negotiation.paymentintent",  # debtors start them; providers' notifications move them
     "auth.group",  # the groups follow roles.GROUP_PERMISSIONS on every migrate
 }
 # Every model of the staff site: a model registered without being listed here fails.
@@ -80,6 +81,7 @@ MODELS = [
     "negotiation.importrun",
     "negotiation.notification",
     "negotiation.payment",
+    "negotiation.paymentintent",
     "negotiation.program",
     "negotiation.reliefrequest",
     "negotiation.repaymentplan",

@@ -25,6 +25,7 @@ JOBS = {
     "follow-plans": "negotiation.tasks.follow_plans",
     "purge-identity-records": "negotiation.tasks.purge_identity_records",
     "purge-expired-personal-data": "negotiation.tasks.purge_expired_personal_data",
+    "expire-payment-intents": "negotiation.tasks.expire_payment_intents",
 }
 
 

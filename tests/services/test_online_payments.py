@@ -97,7 +97,11 @@ def fresh(intent: PaymentIntent) -> PaymentIntent:
 def test_a_started_payment_waits_for_its_provider_and_is_audited(account):
     intent = start(account, "500.00")
     assert intent.status == IntentStatus.PENDING
-    assert (intent.amount, intent.currency, intent.provider) == (Decimal("500.00"), "CNY", "sandbox")
+    assert (intent.amount, intent.currency, intent.provider) == (
+        Decimal("500.00"),
+        "CNY",
+        "sandbox",
+    )
     assert intent.expires_at == NOW + dt.timedelta(minutes=30)
     started = AuditEvent.objects.get(action=AuditAction.PAYMENT_INTENT_STARTED)
     assert started.actor == account.debtor.user
@@ -195,10 +199,10 @@ def test_a_notification_delivered_twice_changes_nothing_the_second_time(account)
     assert AuditEvent.objects.count() == rows
 
 
-@pytest.mark.parametrize(("amount", "currency"), [("499.99", None), ("5000.00", None), (None, "USD")])
-def test_a_notification_that_does_not_match_is_held_and_confirms_nothing(
-    account, amount, currency
-):
+@pytest.mark.parametrize(
+    ("amount", "currency"), [("499.99", None), ("5000.00", None), (None, "USD")]
+)
+def test_a_notification_that_does_not_match_is_held_and_confirms_nothing(account, amount, currency):
     intent = start(account, "500.00")
     receipt = notify(intent, amount=amount, currency=currency)
     assert receipt.outcome == EventOutcome.HELD
@@ -381,3 +385,11 @@ def test_one_notification_delivered_twice_at_once_pays_once(debtor):
     assert sorted(receipt.again for receipt in outcomes) == [False, True]  # type: ignore[attr-defined]
     assert Payment.objects.count() == 1
     assert PaymentEvent.objects.count() == 1
+
+
+def test_the_periodic_job_expires_them(account):
+    from negotiation import tasks
+
+    intent = start(account, now=timezone.now() - dt.timedelta(hours=1))
+    assert tasks.expire_payment_intents() == 1
+    assert fresh(intent).status == IntentStatus.EXPIRED

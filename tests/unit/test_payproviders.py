@@ -98,7 +98,7 @@ def test_another_key_a_missing_or_a_false_header_is_refused(settings):
 )
 def test_content_that_is_no_event_is_refused_even_when_signed(change):
     sent = json.dumps({**json.loads(body()), **change}).encode()
-    with pytest.raises(BadNotification, match="content|amount|zone"):
+    with pytest.raises(BadNotification, match=r"content|amount|zone"):
         SANDBOX.verify(sent, SANDBOX.signed(sent, now=NOW), now=NOW)
     not_json = b"amount=1"
     with pytest.raises(BadNotification):

@@ -73,9 +73,7 @@ def post_signed(client, body: bytes, *, signed_at: dt.datetime | None = None, he
 # The pay page ---------------------------------------------------------------------------
 
 
-def test_the_account_page_offers_to_pay_online_and_the_pay_page_the_amounts(
-    debtor_client, account
-):
+def test_the_account_page_offers_to_pay_online_and_the_pay_page_the_amounts(debtor_client, account):
     page = debtor_client.get(reverse("negotiation:account", args=[account.reference]))
     assert pay_url(account.reference) in page.content.decode()
     response = debtor_client.get(pay_url(account.reference))
@@ -239,7 +237,9 @@ def test_a_plan_not_in_force_has_nothing_to_pay(
     page = debtor_client.get(reverse("negotiation:plan_detail", args=[plan.reference]))
     assert 'data-testid="pay-online"' not in page.content.decode()  # awaiting its signature
     response = debtor_client.get(pay_url(plan.reference), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("negotiation:plan_detail", args=[plan.reference])
+    assert response.redirect_chain[-1][0] == reverse(
+        "negotiation:plan_detail", args=[plan.reference]
+    )
     assert "nothing to pay on it" in response.content.decode()
     assert not PaymentIntent.objects.exists()
 
