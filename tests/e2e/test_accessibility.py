@@ -67,6 +67,7 @@ def demo_state(transactional_db):
         account=classic, channel="registered_letter", sent_at=sent, delivered_at=sent
     )
     # An online payment started on the classic card, waiting on the sandbox's page.
+    assert classic.debtor.user is not None
     intent = start_payment(
         classic,
         plan=None,
