@@ -16,7 +16,15 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 
 from negotiation.http import DebtorRequest, kept_private
-from negotiation.models import CreditAccount, Debtor, Document, ReliefRequest, RepaymentPlan, User
+from negotiation.models import (
+    CreditAccount,
+    Debtor,
+    Document,
+    PaymentIntent,
+    ReliefRequest,
+    RepaymentPlan,
+    User,
+)
 
 
 def debtor_for(user: User) -> Debtor:
@@ -43,6 +51,23 @@ def request_for(user: User, reference: str) -> ReliefRequest:
 def plan_for(user: User, reference: str) -> RepaymentPlan:
     return get_object_or_404(
         RepaymentPlan.objects.select_related("account__debtor", "request"),
+        account__debtor__user=user,
+        reference=reference,
+    )
+
+
+def payment_target_for(user: User, reference: str) -> tuple[CreditAccount, RepaymentPlan | None]:
+    """What a payment is for: a plan's reference (PL-...) names the plan and its account,
+    any other the account."""
+    if reference.startswith("PL-"):
+        plan = plan_for(user, reference)
+        return plan.account, plan
+    return account_for(user, reference), None
+
+
+def payment_intent_for(user: User, reference: str) -> PaymentIntent:
+    return get_object_or_404(
+        PaymentIntent.objects.select_related("account__debtor", "plan"),
         account__debtor__user=user,
         reference=reference,
     )

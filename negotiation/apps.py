@@ -196,6 +196,56 @@ def check_agreement_seal_key(app_configs: Any, **kwargs: Any) -> list[checks.Che
     return []
 
 
+def check_payment_providers(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """A misspelt provider in PAYMENT_PROVIDERS, or one without its secrets, stops the
+    deploy, not the first debtor who tries to pay."""
+    from django.conf import settings
+
+    from negotiation.payproviders import provider_class
+
+    errors = []
+    for name in settings.PAYMENT_PROVIDERS:
+        try:
+            problems = provider_class(name)().problems()
+        except ImportError as error:
+            problems = [str(error)]
+        errors += [Error(f"PAYMENT_PROVIDERS: {p}", id="negotiation.E010") for p in problems]
+    return errors
+
+
+def check_payment_sandbox(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The sandbox provider takes no real money: with DEBUG off it is refused unless
+    PAYMENTS_SANDBOX_ENABLED says it is wanted (a staging or demo site), and then the check
+    still warns, as its page does."""
+    from django.conf import settings
+
+    from negotiation.payproviders import provider_class
+
+    def is_test_mode(name: str) -> bool:
+        try:
+            return provider_class(name).test_mode
+        except ImportError:
+            return False  # negotiation.E010 says so
+
+    if settings.DEBUG or not any(is_test_mode(n) for n in settings.PAYMENT_PROVIDERS):
+        return []
+    if settings.PAYMENTS_SANDBOX_ENABLED:
+        return [
+            checks.Warning(
+                "The sandbox payment provider is on: debtors' payments would be simulated and "
+                "no money would move. Remove it from PAYMENT_PROVIDERS on a live site.",
+                id="negotiation.W002",
+            )
+        ]
+    return [
+        Error(
+            "PAYMENT_PROVIDERS names the sandbox, which moves no real money. Remove it, or "
+            "set PAYMENTS_SANDBOX_ENABLED=1 on purpose for a demonstration site.",
+            id="negotiation.E011",
+        )
+    ]
+
+
 class NegotiationConfig(AppConfig):
     name = "negotiation"
     verbose_name = _("Debt relief")
@@ -214,6 +264,8 @@ class NegotiationConfig(AppConfig):
         checks.register(check_sms_backend)
         checks.register(check_business_settings)
         checks.register(check_retention_settings)
+        checks.register(check_payment_providers)
+        checks.register(check_payment_sandbox, checks.Tags.security, deploy=True)
         checks.register(check_portal_url, checks.Tags.security, deploy=True)
         checks.register(check_shared_cache, checks.Tags.caches, deploy=True)
         checks.register(check_console_messages, checks.Tags.security, deploy=True)

@@ -53,3 +53,7 @@ def new_plan_reference() -> str:
 
 def new_invitation_reference() -> str:
     return new_reference("IV")
+
+
+def new_payment_intent_reference() -> str:
+    return new_reference("PI")

@@ -75,6 +75,8 @@ _READ_CASES = [
     "view_debtor",
     "view_creditaccount",
     "view_payment",
+    "view_paymentintent",  # online payments and the providers' notifications about them
+    "view_paymentevent",
     "view_program",
     "view_reliefrequest",
     "view_offer",
@@ -145,6 +147,8 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "add_creditaccount",
         "change_creditaccount",
         "view_payment",
+        "view_paymentintent",
+        "view_paymentevent",
         "add_payment",
         "view_program",
         "view_contactrecord",

@@ -21,6 +21,7 @@ from negotiation.services import (
     agreements,
     following,
     imports,
+    intents,
     letters,
     mandates,
     notifications,
@@ -71,6 +72,13 @@ def escalate_overdue_requests() -> int:
     """Hourly: requests past their answer-due time go to the supervisors (beat)."""
 
     return requests.escalate_overdue_requests(now=timezone.now())
+
+
+@shared_task
+def expire_payment_intents() -> int:
+    """Every five minutes: online payments no provider confirmed in time (beat)."""
+
+    return intents.expire_payment_intents(now=timezone.now())
 
 
 @shared_task

@@ -7,6 +7,7 @@ from negotiation.views import (
     letters,
     mandates,
     onboarding,
+    payments,
     planchanges,
     plans,
     profile,
@@ -57,6 +58,11 @@ urlpatterns = [
     ),
     path("session/keep-alive/", system.session_keep_alive, name="session_keep_alive"),
     path("plans/<ref:reference>/", plans.plan_detail, name="plan_detail"),
+    # Paying online: for a plan (PL-...) or an account (AC-...); the way back from the
+    # provider, and the sandbox provider's own page (test mode), for an intent (PI-...).
+    path("pay/<ref:reference>/", payments.pay, name="pay"),
+    path("payments/<ref:reference>/return/", payments.pay_return, name="pay_return"),
+    path("payments/sandbox/<ref:reference>/", payments.payment_sandbox, name="payment_sandbox"),
     path(
         "plans/<ref:reference>/automatic-repayment/",
         mandates.mandate_create,

@@ -198,6 +198,8 @@ RATE_RESET_REQUEST = env.str("RATE_RESET_REQUEST", default="5/m")
 RATE_PREVIEW = env.str("RATE_PREVIEW", default="120/m")
 RATE_REQUEST_FORM = env.str("RATE_REQUEST_FORM", default="20/m")
 RATE_UPLOAD = env.str("RATE_UPLOAD", default="30/h")
+# Starting an online payment (each start opens a checkout at the provider), per person.
+RATE_PAYMENT_START = env.str("RATE_PAYMENT_START", default="10/h")
 AXES_VERBOSE = False
 # Staff sign in with a password and then a code from an authenticator app (TOTP, django-otp;
 # negotiation/staffsite.py). The app shows this name beside the code. After a wrong code
@@ -295,6 +297,25 @@ ALLOW_CONSOLE_MESSAGES = env.bool("ALLOW_CONSOLE_MESSAGES", default=False)
 SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=BASE_DIR / "sms-outbox.jsonl")
 
+# Paying online (negotiation/payproviders.py): the providers debtors may pay through, each a
+# short name (``sandbox``) or the dotted path of a ``PaymentProvider`` class, which reads its
+# own secrets from the environment. None in production until the bank adds one; the
+# sandbox plays a provider on this server, in test mode: refused with DEBUG off
+# (``check --deploy``, negotiation.E011) unless PAYMENTS_SANDBOX_ENABLED says so on purpose.
+PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["sandbox"] if DEBUG else [])
+PAYMENTS_SANDBOX_ENABLED = env.bool("PAYMENTS_SANDBOX_ENABLED", default=DEBUG)
+# The key the sandbox signs its notifications with (HMAC-SHA256); by default one derived
+# from SECRET_KEY, which is enough for a simulation that moves no money.
+PAYMENT_SANDBOX_SECRET = env.str("PAYMENT_SANDBOX_SECRET", default="")
+# A provider's notification is refused when its signed time is further than this from ours
+# (a recorded notification replayed later), in seconds.
+PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# How long the portal shows a started payment as waiting before it expires it (a late
+# confirmation is still recorded).
+PAYMENT_INTENT_MINUTES = env.int("PAYMENT_INTENT_MINUTES", default=30)
+# The name the provider's page shows the debtor as the one they pay.
+PAYMENT_MERCHANT_NAME = env.str("PAYMENT_MERCHANT_NAME", default="Example Bank card services")
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -353,6 +374,12 @@ DEFAULT_PERIODIC_TASKS: dict[str, dict[str, Any]] = {
     "export-due-debits": {
         "task": "negotiation.tasks.export_due_debits",
         "crontab": {"hour": "5", "minute": "30"},
+    },
+    # Every five minutes: online payments whose provider never answered stop showing as
+    # waiting (services.intents.expire_payment_intents).
+    "expire-payment-intents": {
+        "task": "negotiation.tasks.expire_payment_intents",
+        "every_seconds": 300,
     },
     # Nightly: identity-check failures and one-time codes no limit reads any more.
     "purge-identity-records": {

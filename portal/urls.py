@@ -5,7 +5,7 @@ from django.urls import include, path
 
 import negotiation.converters  # noqa: F401  (registers the ref and token converters)
 from negotiation.language import set_language
-from negotiation.views import onboarding
+from negotiation.views import onboarding, payments
 from negotiation.views.system import DebtorLoginView, healthz, readyz
 
 # admin.site is negotiation.staffsite.StaffSite (the password, then a code from an app).
@@ -29,6 +29,9 @@ urlpatterns = [
         onboarding.password_reset_confirm,
         name="password_reset_confirm",
     ),
+    # A payment provider's signed notifications: no sign-in, no CSRF token (the signature
+    # is the proof), outside the debtor site (negotiation/views/payments.py).
+    path("payments/webhook/<slug:provider>/", payments.payments_webhook, name="payments_webhook"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     # The switcher also saves a debtor's choice on their record (negotiation/language.py).

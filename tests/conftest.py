@@ -67,6 +67,15 @@ def sms_outbox(settings):
 
 
 @pytest.fixture(autouse=True)
+def _payments_through_the_sandbox(settings):
+    """Debtors pay online through the sandbox provider, on purpose (the tests run with
+    DEBUG off, where it is refused unless asked for)."""
+    settings.PAYMENT_PROVIDERS = ["sandbox"]
+    settings.PAYMENTS_SANDBOX_ENABLED = True
+    settings.PAYMENT_SANDBOX_SECRET = "test-only-sandbox-secret"
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_in_process():
     # Tests exercise tasks in-process whatever CELERY_BROKER_URL says; the broker tests in
     # test_tasks.py switch this off to run a real worker against Redis.

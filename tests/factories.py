@@ -20,6 +20,7 @@ from negotiation.models import (
     Debtor,
     OneTimeCode,
     Payment,
+    PaymentIntent,
     PlanStatus,
     Product,
     Program,
@@ -108,6 +109,22 @@ def make_payment(account: CreditAccount, amount: str = "500.00", **kwargs: Any) 
     kwargs.setdefault("source", "bank_transfer")
     kwargs.setdefault("external_id", f"EXT-{next(_seq)}")
     return Payment.objects.create(account=account, amount=Decimal(amount), **kwargs)
+
+
+def make_waiting_payment(account: CreditAccount, amount: str = "10.00") -> PaymentIntent:
+    """An online payment started and not yet confirmed (services.intents.start_payment
+    checks it against what is owed; the pages only list it)."""
+    now = timezone.now()
+    assert account.debtor.user is not None
+    return PaymentIntent.objects.create(
+        account=account,
+        amount=Decimal(amount),
+        currency=account.currency,
+        provider="sandbox",
+        started_by=account.debtor.user,
+        started_at=now,
+        expires_at=now + dt.timedelta(minutes=30),
+    )
 
 
 def add_account_history(account: CreditAccount, n: int) -> None:

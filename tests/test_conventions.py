@@ -36,6 +36,7 @@ ALLOWED = {
     # changes of a signed plan: signed, given up, expired; requests for another change answered
     ROOT / "negotiation" / "services" / "planchanges.py",
     ROOT / "negotiation" / "services" / "mandates.py",  # automatic repayment: cancelled, ended
+    ROOT / "negotiation" / "services" / "intents.py",  # online payments: confirmed, failed, expired
 }
 
 

@@ -30,6 +30,8 @@ from negotiation.models import (
     CreditAccount,
     Debtor,
     Payment,
+    PaymentEvent,
+    PaymentIntent,
     PromiseToPay,
 )
 from negotiation.money import format_amount
@@ -313,6 +315,59 @@ class PaymentAdmin(admin.ModelAdmin[Payment]):
             today=timezone.localdate(),
         )
         obj.pk = saved.pk
+
+
+class PaymentEventInline(ReadOnlyMixin, admin.TabularInline[PaymentEvent, PaymentIntent]):
+    """Every notification the provider sent about the payment, applied or not."""
+
+    model = PaymentEvent
+    extra = 0
+    fields = ("received_at", "event_id", "kind", "amount", "currency", "outcome", "note")
+    readonly_fields = fields
+
+
+@admin.register(PaymentIntent)
+class PaymentIntentAdmin(ReadOnlyMixin, admin.ModelAdmin[PaymentIntent]):
+    """Payments debtors started online, read-only: they move only by the provider's signed
+    notifications and by expiry (services.intents). "Needs attention" lists those whose
+    notification was held (an amount that does not match, a payment the ledger refused):
+    settle them with the provider and post any correction as a payment."""
+
+    list_display = (
+        "reference",
+        "account",
+        "amount",
+        "currency",
+        "provider",
+        "status",
+        "started_at",
+        "needs_attention",
+    )
+    list_filter = ("status", "provider", ("problem", admin.EmptyFieldListFilter))
+    list_select_related = ("account",)
+    search_fields = ("reference", "account__reference", "provider_payment_id")
+    date_hierarchy = "started_at"
+    fields = (
+        "reference",
+        "account",
+        "plan",
+        "amount",
+        "currency",
+        "provider",
+        "status",
+        "started_at",
+        "expires_at",
+        "resolved_at",
+        "provider_payment_id",
+        "payment",
+        "problem",
+    )
+    readonly_fields = fields
+    inlines = [PaymentEventInline]
+
+    @admin.display(description=_("needs attention"), boolean=True)
+    def needs_attention(self, obj: PaymentIntent) -> bool:
+        return bool(obj.problem)
 
 
 @admin.register(CollectionNotice)

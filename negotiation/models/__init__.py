@@ -37,6 +37,14 @@ from negotiation.models.notifications import (
     NotificationPage,
     NotificationStatus,
 )
+from negotiation.models.payments import (
+    INTENT_TRANSITIONS,
+    EventKind,
+    EventOutcome,
+    IntentStatus,
+    PaymentEvent,
+    PaymentIntent,
+)
 from negotiation.models.planchanges import (
     AMENDMENT_TRANSITIONS,
     CHANGE_REQUEST_TRANSITIONS,
@@ -73,6 +81,7 @@ __all__ = [
     "AMENDMENT_TRANSITIONS",
     "AUDIT_KEYS",
     "CHANGE_REQUEST_TRANSITIONS",
+    "INTENT_TRANSITIONS",
     "LINK_EVENTS",
     "MANDATE_TRANSITIONS",
     "NOTIFICATION_CONTEXT",
@@ -100,6 +109,8 @@ __all__ = [
     "DirectDebitMandate",
     "Document",
     "DocumentKind",
+    "EventKind",
+    "EventOutcome",
     "HardshipReason",
     "IdentityCheckFailure",
     "ImportKind",
@@ -107,6 +118,7 @@ __all__ = [
     "ImportStatus",
     "Installment",
     "InstallmentStatus",
+    "IntentStatus",
     "Invitation",
     "InvitationState",
     "MandateStatus",
@@ -123,6 +135,8 @@ __all__ = [
     "OneTimeCode",
     "Payment",
     "PaymentAllocation",
+    "PaymentEvent",
+    "PaymentIntent",
     "PaymentSource",
     "PlanAmendment",
     "PlanChangeRequest",

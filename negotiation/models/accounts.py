@@ -166,6 +166,8 @@ class PaymentSource(models.TextChoices):
     BRANCH = "branch", _("Branch counter")
     AUTO_DEBIT = "auto_debit", _("Automatic debit")
     APP = "app", _("Mobile app")
+    # Paid on the portal through a payment provider (services.intents).
+    ONLINE = "online", _("Online payment")
 
 
 class Payment(models.Model):

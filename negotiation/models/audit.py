@@ -75,6 +75,15 @@ class AuditAction(models.TextChoices):
     RECOVERY_CODE_USED = "auth.recovery_code_used", _("Recovery code used")
     RECOVERY_CODES_REPLACED = "auth.recovery_codes_replaced", _("New recovery codes made")
     PAYMENT_RECORDED = "payment.recorded", _("Payment recorded")
+    PAYMENT_INTENT_STARTED = "payment_intent.started", _("Online payment started")
+    PAYMENT_INTENT_TRANSITION = (
+        "payment_intent.transition",
+        _("Online payment confirmed, not completed or expired"),
+    )
+    PAYMENT_EVENT_RECEIVED = (
+        "payment_intent.event_received",
+        _("Notification from a payment provider received"),
+    )
     PLAN_CREATED = "plan.created", _("Plan created")
     PLAN_TRANSITION = "plan.transition", _("Plan status changed")
     PLAN_AGREEMENT_STORED = "plan.agreement_stored", _("Signed agreement stored")
@@ -225,6 +234,21 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.PASSWORD_RESET: _keys(after="user notified"),
     # account: its reference
     AuditAction.PAYMENT_RECORDED: _keys(after="account amount paid_on"),
+    # Paying online (services.intents), on the intent. account, plan: references (plan may
+    # be null); provider: its name in PAYMENT_PROVIDERS.
+    AuditAction.PAYMENT_INTENT_STARTED: _keys(
+        after="account plan amount currency provider expires_at"
+    ),
+    # reason: what moved it ("provider" for the provider's word, "expired", "unreachable");
+    # payment: the recorded payment's external id on a success
+    AuditAction.PAYMENT_INTENT_TRANSITION: _keys("status", "status reason payment"),
+    # One verified notification, applied or not. event: the provider's event id; kind:
+    # succeeded or failed; amount, currency: as the provider said; outcome: applied, ignored
+    # (the outcome was already known) or held (it does not match: problem says why);
+    # status: the intent's status after it.
+    AuditAction.PAYMENT_EVENT_RECEIVED: _keys(
+        after="event kind amount currency outcome problem status"
+    ),
     AuditAction.PLAN_CREATED: _keys(after="status total_repayable"),
     AuditAction.PLAN_TRANSITION: _keys("status", "status"),
     # sha256 of the stored PDF, in the language the debtor signed in; version: a changed

@@ -21,6 +21,7 @@ from negotiation.models import (
     CreditAccount,
     Debtor,
     Document,
+    IntentStatus,
     Message,
     Notification,
     NotificationChannel,
@@ -28,6 +29,7 @@ from negotiation.models import (
     OfferKind,
     OfferStatus,
     Payment,
+    PaymentIntent,
     PlanStatus,
     Program,
     PromiseToPay,
@@ -45,6 +47,7 @@ from negotiation.selectors.arrears import (
 )
 from negotiation.selectors.channels import HowToPay, how_to_pay
 from negotiation.selectors.ledger import owed_on, owed_under, signed_plan_of
+from negotiation.selectors.payments import online_payment_open, waiting_payments
 from negotiation.selectors.terms import account_facts, affordability_thresholds
 
 
@@ -57,6 +60,7 @@ class AccountSummary:
     owed: ledger.Owed
     plans: list[RepaymentPlan] = field(default_factory=list)
     next_step: delinquency.TimelineEntry | None = None  # none while a signed plan is kept
+    waiting: list[PaymentIntent] = field(default_factory=list)  # online, not yet confirmed
 
     @property
     def signed_plan(self) -> RepaymentPlan | None:
@@ -89,6 +93,9 @@ def account_summaries(
                 # As on the account page: no next step while a signed plan is kept; until
                 # the debtor signs, nothing is agreed and the next step still applies.
                 next_step=None if facts.under_agreement(today) else timeline.next,
+                # Online payments waiting: the debtor's dashboard prefetches them; the staff's
+                # review page does not show them, so reads none.
+                waiting=getattr(account, "waiting_intents", []),
             )
         )
     return summaries
@@ -139,7 +146,14 @@ def dashboard_for(debtor: Debtor, *, today: dt.date, language: str) -> list[Acco
     """Every account of the debtor with its arrears, open request, current plans and the
     next step if nothing is done. A fixed number of queries whatever the number of
     accounts."""
-    return account_summaries(accounts_with_activity(debtor), today, language)
+    waiting = Prefetch(
+        "payment_intents",
+        queryset=PaymentIntent.objects.filter(status=IntentStatus.PENDING).order_by("started_at"),
+        to_attr="waiting_intents",
+    )
+    return account_summaries(
+        accounts_with_activity(debtor).prefetch_related(waiting), today, language
+    )
 
 
 @dataclass
@@ -208,6 +222,9 @@ class AccountPage:
     signed_plan: RepaymentPlan | None  # the plan in force, which the page leads with
     promises: list[PromiseToPay]  # newest first; the open one, if any, leads
     channels: list[HowToPay]  # how to pay, in the page's language
+    pay_online: bool  # the "Pay online" button (selectors.payments.online_payment_open)
+    pay_reference: str  # what it pays: the account
+    waiting: list[PaymentIntent]  # online payments not yet confirmed
     days_past_due: int
     stage: delinquency.Stage
     payments: QuerySet[Payment]  # the 24 most recent
@@ -242,6 +259,9 @@ def account_page(
         signed_plan=signed,
         promises=list(PromiseToPay.objects.filter(account=account)[:5]),
         channels=how_to_pay(account, language=language),
+        pay_online=online_payment_open(account),
+        pay_reference=account.reference,
+        waiting=waiting_payments(account),
         days_past_due=timeline.days_past_due,
         stage=timeline.stage,
         payments=account.payments.all()[:24],

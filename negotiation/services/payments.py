@@ -103,11 +103,13 @@ def record_payment(
     source: str,
     external_id: str,
     today: dt.date,
+    actor_label: str = "import",
 ) -> Payment:
     """Record a payment on ``account``. Under an active plan it is allocated to the
     installments (``money.allocate``); the principal it repays reduces the account's ledger
     (penalty, fees, interest, then principal); a fully paid plan is COMPLETED and the
-    account SETTLED. Raises ``PaymentRefused`` with every reason."""
+    account SETTLED. Raises ``PaymentRefused`` with every reason. ``actor_label`` names who
+    recorded it in the audit trail when no person did (an import, a payment provider)."""
     with transaction.atomic():
         locked = CreditAccount.objects.select_for_update().get(pk=account.pk)
         problems = payment_problems(
@@ -137,7 +139,7 @@ def record_payment(
         record_event(
             payment,
             actor=actor,
-            actor_label="import" if actor is None else "system",
+            actor_label=actor_label,
             action=AuditAction.PAYMENT_RECORDED,
             after={
                 "account": locked.reference,

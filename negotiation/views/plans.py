@@ -28,6 +28,7 @@ from negotiation.ratelimits import limited
 from negotiation.selectors.channels import how_to_pay
 from negotiation.selectors.ledger import owed_under
 from negotiation.selectors.mandates import mandate_standing
+from negotiation.selectors.payments import online_payment_open, waiting_payments
 from negotiation.selectors.planchanges import pending_change, versions_of
 from negotiation.services.agreements import agreement_filename, agreement_pdf, agreement_text
 from negotiation.services.plans import resend_signing_code, sign_plan, start_signing
@@ -78,6 +79,9 @@ def plan_detail(request: DebtorRequest, reference: str) -> HttpResponse:
         "plan": plan,
         "owed": owed_under(plan.account, plan, today=timezone.localdate()),
         "channels": how_to_pay(plan.account, language=translation.get_language() or ""),
+        "pay_online": online_payment_open(plan.account, plan),
+        "pay_reference": plan.reference,
+        "waiting": waiting_payments(plan.account),
         "installments": plan.installments.all(),
         "form": code_form if flow is not None else sign_form,
         "signing": flow is not None,

@@ -65,6 +65,7 @@ NOT_ADDED_BY_HAND = {
     "negotiation.repaymentplan",  # plans come from approvals
     "negotiation.planchangerequest",  # debtors ask in the portal; specialists answer
     "negotiation.debtor",  # onboarding keeps the national ID as a keyed hash only
+    "negotiation.paymentintent",  # debtors start them; providers' notifications move them
     "auth.group",  # the groups follow roles.GROUP_PERMISSIONS on every migrate
 }
 # Every model of the staff site: a model registered without being listed here fails.
@@ -85,6 +86,7 @@ MODELS = [
     "negotiation.importrun",
     "negotiation.notification",
     "negotiation.payment",
+    "negotiation.paymentintent",
     "negotiation.program",
     "negotiation.reliefrequest",
     "negotiation.repaymentplan",

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.db import connections
 from django.utils import timezone
 
 from negotiation.models import CollectionNotice, CreditAccount, Program, User
+from negotiation.services.intents import start_payment
 from negotiation.services.requests import approve_request
 from tests.e2e.chromium import BROWSER_TESTS
 from tests.factories import make_request
@@ -64,7 +66,17 @@ def demo_state(transactional_db):
     CollectionNotice.objects.create(
         account=classic, channel="registered_letter", sent_at=sent, delivered_at=sent
     )
-    return {"gold": gold, "classic": classic, "request": request, "plan": plan}
+    # An online payment started on the classic card, waiting on the sandbox's page.
+    assert classic.debtor.user is not None
+    intent = start_payment(
+        classic,
+        plan=None,
+        actor=classic.debtor.user,
+        amount=Decimal("100.00"),
+        provider="sandbox",
+        now=timezone.now(),
+    )
+    return {"gold": gold, "classic": classic, "request": request, "plan": plan, "intent": intent}
 
 
 def debtor_pages(state) -> dict[str, Callable[[Any, str], None]]:
@@ -86,6 +98,8 @@ def debtor_pages(state) -> dict[str, Callable[[Any, str], None]]:
         "request-form-errors": request_errors,
         "request": go(f"/requests/{state['request'].reference}/"),
         "plan": go(f"/plans/{state['plan'].reference}/"),
+        "pay": go(f"/pay/{state['classic'].reference}/"),
+        "payment-sandbox": go(f"/payments/sandbox/{state['intent'].reference}/"),
         "inbox": go("/inbox/"),
         "rights": go("/rights/"),
     }

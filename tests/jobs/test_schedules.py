@@ -26,6 +26,7 @@ JOBS = {
     "purge-identity-records": "negotiation.tasks.purge_identity_records",
     "purge-expired-personal-data": "negotiation.tasks.purge_expired_personal_data",
     "export-due-debits": "negotiation.tasks.export_due_debits",
+    "expire-payment-intents": "negotiation.tasks.expire_payment_intents",
 }
 
 

@@ -106,3 +106,29 @@ def test_retention_periods_are_days_above_zero_and_documents_go_first(
     if error_ids:
         with pytest.raises(SystemCheckError, match=error_ids[0]):
             call_command("check")
+
+
+def test_the_sandbox_is_refused_in_production_unless_enabled_on_purpose(settings):
+    from negotiation.apps import check_payment_sandbox
+
+    settings.DEBUG, settings.PAYMENT_PROVIDERS = False, ["sandbox"]
+    settings.PAYMENTS_SANDBOX_ENABLED = False
+    assert [error.id for error in check_payment_sandbox(None)] == ["negotiation.E011"]
+    settings.PAYMENTS_SANDBOX_ENABLED = True  # a demonstration site, said on purpose
+    assert [error.id for error in check_payment_sandbox(None)] == ["negotiation.W002"]
+    settings.PAYMENT_PROVIDERS = []  # no provider: nothing to refuse
+    assert check_payment_sandbox(None) == []
+    settings.DEBUG, settings.PAYMENT_PROVIDERS = True, ["sandbox"]  # the demo
+    settings.PAYMENTS_SANDBOX_ENABLED = False
+    assert check_payment_sandbox(None) == []
+
+
+def test_a_misspelt_payment_provider_stops_the_deploy(settings):
+    from negotiation.apps import check_payment_providers
+
+    settings.PAYMENT_PROVIDERS = ["sandbox"]
+    assert check_payment_providers(None) == []
+    settings.PAYMENT_PROVIDERS = ["sandbx"]
+    assert [error.id for error in check_payment_providers(None)] == ["negotiation.E010"]
+    settings.PAYMENT_PROVIDERS = ["negotiation.sms.ConsoleSmsBackend"]  # a class, not a provider
+    assert [error.id for error in check_payment_providers(None)] == ["negotiation.E010"]

@@ -21,20 +21,21 @@ from tests.factories import (
     make_active_plan,
     make_installment_program,
     make_request,
+    make_waiting_payment,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cold_caches")]
 ROWS = [1, 50]
 
 # The queries each page costs, whatever its history.
-DASHBOARD = 12
+DASHBOARD = 13  # with the online payments waiting for confirmation, one query for all
 DASHBOARD_WITH_PLANS = DASHBOARD + 1  # the plans' installments, one query for them all
-ACCOUNT_PAGE = 20  # with the promises to pay and how to pay
+ACCOUNT_PAGE = 21  # with the promises to pay, how to pay and the online payments waiting
 REQUEST_PAGE = 10
 # The schedule read once (the table, what is owed); how to pay; the plan's signed versions
 # and the change waiting for a signature (services.planchanges); its automatic repayment
-# (services.mandates): one query each.
-PLAN_PAGE = 12
+# (services.mandates); payments waiting for the provider (services.intents): one query each.
+PLAN_PAGE = 13
 PLAN_CHANGE_PAGE = 10  # the plan, its schedule and program, the change waiting, what was asked
 INBOX = 7
 
@@ -48,6 +49,7 @@ def test_the_dashboard(
     make_request(account, installment_program)
     for n in range(rows):
         add_account_history(account, n)
+        make_waiting_payment(account)
     with django_assert_num_queries(DASHBOARD):
         assert debtor_client.get(reverse("negotiation:dashboard")).status_code == 200
 
@@ -60,6 +62,7 @@ def test_the_dashboard_with_many_accounts(
         other = make_account(debtor, card_last4=f"{n:04d}")
         add_account_history(other, 0)
         make_active_plan(other, installment_program, specialist)
+        make_waiting_payment(other)
     with django_assert_num_queries(DASHBOARD_WITH_PLANS):
         assert debtor_client.get(reverse("negotiation:dashboard")).status_code == 200
 
@@ -71,6 +74,7 @@ def test_the_account_page(
     for n in range(rows):
         add_account_history(account, n)
         make_installment_program(months_max=24)
+        make_waiting_payment(account)
     url = reverse("negotiation:account", args=[account.reference])
     with django_assert_num_queries(ACCOUNT_PAGE):
         assert debtor_client.get(url).status_code == 200
@@ -107,6 +111,8 @@ def test_the_debtors_request_page(
 def test_the_plan_page(debtor_client, account, supervisor, django_assert_num_queries, rows):
     program = make_installment_program(months_min=1, months_max=60)
     plan = make_active_plan(account, program, supervisor, months=rows)
+    for _ in range(rows):
+        make_waiting_payment(account)
     url = reverse("negotiation:plan_detail", args=[plan.reference])
     with django_assert_num_queries(PLAN_PAGE):
         assert debtor_client.get(url).status_code == 200

@@ -28,6 +28,7 @@ from tests.factories import (
     make_debtor,
     make_request,
     make_staff,
+    make_waiting_payment,
 )
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,7 @@ class World:
     request: str
     document: str
     plan: str
+    intent: str
 
 
 @pytest.fixture
@@ -60,7 +62,11 @@ def world(debtor, installment_program, specialist, supervisor) -> World:
     plan = approve_request(
         make_request(planned, installment_program), actor=supervisor, today=timezone.localdate()
     ).plan
-    return World(account.reference, waiting.reference, document.reference, plan.reference)
+    # An online payment started on the first account and waiting for its provider.
+    intent = make_waiting_payment(account)
+    return World(
+        account.reference, waiting.reference, document.reference, plan.reference, intent.reference
+    )
 
 
 # Which object each URL's <reference> names, and the methods the URL answers.
@@ -92,6 +98,12 @@ DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "statement_pdf": ("account", ("GET",)),
     "promise_create": ("account", ("GET", "POST")),
     "payoff_letter": ("account", ("GET",)),
+    # Paying online: the pay page (an account's or a plan's), the way back from the provider,
+    # and the sandbox provider's page, for a payment started (the POSTs pay nothing: the
+    # body names no amount or decision).
+    "pay": ("account", ("GET", "POST")),
+    "pay_return": ("intent", ("GET",)),
+    "payment_sandbox": ("intent", ("GET", "POST")),
     # The profile: always the signed-in debtor's own, so it names no object.
     "profile": (None, ("GET", "POST")),
     "profile_phone": (None, ("GET", "POST")),
@@ -133,8 +145,13 @@ SITE_URLS: dict[str, tuple[str, int, int]] = {
     "password_reset_code": ("GET", 302, 302),
     "password_reset_set": ("GET", 302, 302),
     "password_reset_complete": ("GET", 200, 200),
+    # A payment provider's notification: no sign-in; without its signature a 400 for anyone.
+    "payments_webhook": ("POST", 400, 400),
 }
-SITE_URL_ARGS = {"password_reset_confirm": ["DB-NONE-NONE", "abcdef-0123456789"]}
+SITE_URL_ARGS = {
+    "password_reset_confirm": ["DB-NONE-NONE", "abcdef-0123456789"],
+    "payments_webhook": ["sandbox"],
+}
 # The staff site's URLs have their cases in tests/admin/test_admin_matrix.py.
 INCLUDED_SITES = {"negotiation", "admin"}
 
