@@ -43,6 +43,8 @@ ADD_CONTACTRECORD = "negotiation.add_contactrecord"
 VIEW_RELIEFREQUEST = "negotiation.view_reliefrequest"
 VIEW_CREDITACCOUNT = "negotiation.view_creditaccount"
 VIEW_REPAYMENTPLAN = "negotiation.view_repaymentplan"
+RESOLVE_DISPUTE = "negotiation.resolve_dispute"  # uphold, reject, extend the answer date
+VIEW_DISPUTE = "negotiation.view_dispute"
 
 
 def codename(permission: str) -> str:
@@ -80,6 +82,7 @@ _READ_CASES = [
     "view_message",
     "view_contactrecord",
     "view_promisetopay",
+    VIEW_DISPUTE,
     "view_document",
     "view_consequencerule",
     "view_collectionnotice",
@@ -91,6 +94,7 @@ _CASEWORK = [
     VIEW_DEBTOR_CONTACT,
     DOWNLOAD_DOCUMENT,
     ADD_CONTACTRECORD,
+    RESOLVE_DISPUTE,
 ]
 
 # The groups and their permissions. Applied after every migrate (apps.py), so a change
@@ -142,6 +146,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "view_program",
         "view_contactrecord",
         "view_promisetopay",
+        VIEW_DISPUTE,  # a debtor on the phone about their dispute: where it stands
         ADD_CONTACTRECORD,
         "view_collectionnotice",
         "add_collectionnotice",

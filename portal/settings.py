@@ -361,6 +361,19 @@ RELIEF_SLA_BUSINESS_DAYS = {
 COUNTER_OFFER_DAYS = env.int("COUNTER_OFFER_DAYS", default=14)
 # How far ahead a debtor may promise a payment (reminders rest until the day promised).
 PROMISE_MAX_DAYS = env.int("PROMISE_MAX_DAYS", default=14)
+# Disputes (services.disputes): answered within DISPUTE_ANSWER_DAYS calendar days of the day
+# received; in a complex case extendable once, with the reason told to the debtor, to
+# DISPUTE_EXTENDED_ANSWER_DAYS in all. Source: 银行业保险业消费投诉处理管理办法 (原中国银保监会令
+# 2020年第3号), Art. 21 (15 days; up to 15 more for complex cases, with notice). An objection
+# to what the credit report shows (征信异议) is answered within CREDIT_REPORT_OBJECTION_DAYS
+# days: 征信业管理条例, Art. 25. Both are the law's maximum: a bank may answer sooner.
+DISPUTE_ANSWER_DAYS = env.int("DISPUTE_ANSWER_DAYS", default=15)
+DISPUTE_EXTENDED_ANSWER_DAYS = env.int("DISPUTE_EXTENDED_ANSWER_DAYS", default=30)
+CREDIT_REPORT_OBJECTION_DAYS = env.int("CREDIT_REPORT_OBJECTION_DAYS", default=20)
+if not 0 < DISPUTE_ANSWER_DAYS < DISPUTE_EXTENDED_ANSWER_DAYS:
+    raise ImproperlyConfigured(
+        "DISPUTE_ANSWER_DAYS must be above 0 and below DISPUTE_EXTENDED_ANSWER_DAYS."
+    )
 # Affordability: the regular payment as a share of disposable income (income - expenses -
 # dependents x allowance). The allowance per dependent per month is bank policy; a city's
 # minimum living standard (城市居民最低生活保障标准, about ¥1,000 a month in large cities in

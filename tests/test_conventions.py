@@ -33,6 +33,7 @@ ALLOWED = {
     ROOT / "negotiation" / "services" / "notifications.py",
     ROOT / "negotiation" / "services" / "payments.py",  # installments: paid as allocated
     ROOT / "negotiation" / "services" / "promises.py",  # promises to pay: kept or broken
+    ROOT / "negotiation" / "services" / "disputes.py",  # disputes: extended, upheld, rejected
 }
 
 

@@ -17,6 +17,13 @@ from negotiation.models.contacts import (
     Message,
 )
 from negotiation.models.debtors import Debtor, PreferredChannel
+from negotiation.models.disputes import (
+    DISPUTE_TRANSITIONS,
+    OPEN_DISPUTE_STATUSES,
+    Dispute,
+    DisputeKind,
+    DisputeStatus,
+)
 from negotiation.models.documents import Document, DocumentKind
 from negotiation.models.identity import CodePurpose, IdentityCheckFailure, OneTimeCode
 from negotiation.models.imports import ImportKind, ImportRun, ImportStatus
@@ -56,8 +63,10 @@ from negotiation.models.users import User
 __all__ = [
     "ACCESS_EVENTS",
     "AUDIT_KEYS",
+    "DISPUTE_TRANSITIONS",
     "LINK_EVENTS",
     "NOTIFICATION_CONTEXT",
+    "OPEN_DISPUTE_STATUSES",
     "OPEN_REQUEST_STATUSES",
     "PROMISE_TRANSITIONS",
     "AccountStatus",
@@ -75,6 +84,9 @@ __all__ = [
     "ContactRecord",
     "CreditAccount",
     "Debtor",
+    "Dispute",
+    "DisputeKind",
+    "DisputeStatus",
     "Document",
     "DocumentKind",
     "HardshipReason",

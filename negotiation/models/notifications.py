@@ -31,6 +31,9 @@ class NotificationEvent(models.TextChoices):
     PAYMENT_RECEIVED = "payment.received", _("Payment received")
     PROMISE_KEPT = "promise.kept", _("Promised payment received")
     PROMISE_BROKEN = "promise.broken", _("Promised payment not received")
+    DISPUTE_RECEIVED = "dispute.received", _("Dispute received")
+    DISPUTE_EXTENDED = "dispute.extended", _("Dispute answer date extended")
+    DISPUTE_ANSWERED = "dispute.answered", _("Dispute answered")
     INVITATION = "access.invitation", _("Invitation to set up a sign-in")
     PASSWORD_RESET = "access.password_reset", _("Link to choose a new password")
     PASSWORD_CHANGED = "access.password_changed", _("Password changed")
@@ -48,6 +51,7 @@ class NotificationPage(models.TextChoices):
 
     PLAN = "plan", _("Plan")
     ACCOUNT = "account", _("Account")
+    DISPUTE = "dispute", _("Dispute")
 
 
 class NotificationLink(NamedTuple):
@@ -79,6 +83,10 @@ NOTIFICATION_CONTEXT: dict[NotificationEvent, frozenset[str]] = {
     # An account's promise: amount promised, by (ISO day); page "account".
     NotificationEvent.PROMISE_KEPT: _PLAN | {"amount", "by"},
     NotificationEvent.PROMISE_BROKEN: _PLAN | {"amount", "by"},
+    # A dispute's (page "dispute"): due, the day the answer is due by (ISO).
+    NotificationEvent.DISPUTE_RECEIVED: _PLAN | {"due"},
+    NotificationEvent.DISPUTE_EXTENDED: _PLAN | {"due"},
+    NotificationEvent.DISPUTE_ANSWERED: _PLAN,
     # link: the one-time link, blanked on the row once it is delivered; hours / minutes:
     # how long it works; changed_on: the day of the change (ISO).
     NotificationEvent.INVITATION: frozenset({"link", "hours"}),
@@ -184,5 +192,8 @@ class Notification(models.Model):
         if page == NotificationPage.ACCOUNT:
             url = reverse("negotiation:account", args=[reference])
             return NotificationLink(url, gettext("Open the account"))
+        if page == NotificationPage.DISPUTE:
+            url = reverse("negotiation:dispute_detail", args=[reference])
+            return NotificationLink(url, gettext("Open dispute %(ref)s") % {"ref": reference})
         url = reverse("negotiation:request_detail", args=[reference])
         return NotificationLink(url, gettext("Open request %(ref)s") % {"ref": reference})
