@@ -70,21 +70,21 @@ class DisputeRefused(ServiceError):
 
 def dispute_problems(account: CreditAccount, *, kind: str, explanation: str) -> list[str]:
     """Why a dispute cannot be opened on ``account`` as given; empty when it can."""
+    already = open_dispute_on(account)
+    if already is not None:
+        return [
+            _(
+                "You already have dispute %(ref)s open on this account. We will answer it by "
+                "%(due)s; if you want to add something, please call us."
+            )
+            % {"ref": already.reference, "due": already.answer_due.isoformat()}
+        ]
     if account.status not in DISPUTABLE:
         return [
             _(
                 "A dispute cannot be opened on this account in the portal. Please call us on "
                 "the number on the back of your card."
             )
-        ]
-    already = open_dispute_on(account)
-    if already is not None:
-        return [
-            _(
-                "You already have dispute %(ref)s open on this account. We will answer it by "
-                "%(due)s; you can add what you want to tell us by calling us."
-            )
-            % {"ref": already.reference, "due": already.answer_due.isoformat()}
         ]
     problems = []
     if kind not in DisputeKind.values:
@@ -153,7 +153,13 @@ def open_dispute(
             },
             ip=ip,
         )
-        _tell(dispute, NotificationEvent.DISPUTE_RECEIVED, key=dispute.reference)
+        notify_debtor(
+            dispute.debtor,
+            NotificationEvent.DISPUTE_RECEIVED,
+            key=dispute.reference,
+            account=locked,
+            context=_context(dispute, with_due=True),
+        )
     return dispute
 
 
@@ -249,7 +255,13 @@ def extend_dispute(dispute: Dispute, *, actor: User, reason: str, now: dt.dateti
                 "answer_due": answer_due_on(timezone.localdate(dispute.opened_at), extended=True),
             },
         )
-        _tell(extended, NotificationEvent.DISPUTE_EXTENDED, key=f"{extended.reference}:extended")
+        notify_debtor(
+            extended.debtor,
+            NotificationEvent.DISPUTE_EXTENDED,
+            key=f"{extended.reference}:extended",
+            account=extended.account,
+            context=_context(extended, with_due=True),
+        )
     return extended
 
 
@@ -297,7 +309,14 @@ def uphold_dispute(
             },
             extra={"correction": correction, "account_status": account_status},
         )
-        _tell(upheld, NotificationEvent.DISPUTE_ANSWERED, key=f"{upheld.reference}:answered")
+        # The answer is a decision: never capped.
+        notify_debtor(
+            upheld.debtor,
+            NotificationEvent.DISPUTE_ANSWERED,
+            key=f"{upheld.reference}:answered",
+            account=upheld.account,
+            context=_context(upheld, with_due=False),
+        )
     return upheld
 
 
@@ -316,7 +335,13 @@ def reject_dispute(dispute: Dispute, *, actor: User, answer: str, now: dt.dateti
             changes={"answer": answer, "resolved_at": now, "resolved_by": actor},
             extra={"account_status": account_status},
         )
-        _tell(rejected, NotificationEvent.DISPUTE_ANSWERED, key=f"{rejected.reference}:answered")
+        notify_debtor(
+            rejected.debtor,
+            NotificationEvent.DISPUTE_ANSWERED,
+            key=f"{rejected.reference}:answered",
+            account=rejected.account,
+            context=_context(rejected, with_due=False),
+        )
     return rejected
 
 
@@ -380,23 +405,12 @@ def _end_hold(dispute: Dispute, *, actor: User, now: dt.datetime) -> str:
     return str(to)
 
 
-def _tell(dispute: Dispute, event: NotificationEvent, *, key: str) -> None:
-    """The debtor hears of each step; the answer is a decision, so never capped."""
-    notify_debtor(
-        dispute.debtor,
-        event,
-        key=key,
-        account=dispute.account,
-        context={
-            "reference": dispute.reference,
-            "page": NotificationPage.DISPUTE,
-            **(
-                {}
-                if event == NotificationEvent.DISPUTE_ANSWERED
-                else {"due": dispute.answer_due.isoformat()}
-            ),
-        },
-    )
+def _context(dispute: Dispute, *, with_due: bool) -> dict[str, str]:
+    """What a dispute's notification carries: its page, and the answer's date while due."""
+    context = {"reference": dispute.reference, "page": NotificationPage.DISPUTE.value}
+    if with_due:
+        context["due"] = dispute.answer_due.isoformat()
+    return context
 
 
 def refuse_while_disputed(account_id: int) -> None:
