@@ -104,7 +104,12 @@ class DisputeAdmin(ContactMaskingMixin[Dispute]):
 
     @admin.display(description=_("answer due"), ordering="answer_due")
     def answer_due_display(self, obj: Dispute) -> SafeString:
-        return answer_due_cell(answer_deadline(obj), waiting=obj.is_open, now=timezone.now())
+        return answer_due_cell(
+            answer_deadline(obj),
+            waiting=obj.is_open,
+            now=timezone.now(),
+            shown=obj.answer_due.isoformat(),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # debtors open disputes in the portal
@@ -166,7 +171,10 @@ class DisputeAdmin(ContactMaskingMixin[Dispute]):
             "payments": page.payments,
             "documents": page.documents,
             "deadline": answer_due_cell(
-                answer_deadline(dispute), waiting=dispute.is_open, now=timezone.now()
+                answer_deadline(dispute),
+                waiting=dispute.is_open,
+                now=timezone.now(),
+                shown=dispute.answer_due.isoformat(),
             ),
             "can_resolve": user.has_perm(RESOLVE_DISPUTE) and dispute.is_open,
             "can_extend": user.has_perm(RESOLVE_DISPUTE) and dispute.status == DisputeStatus.OPEN,
@@ -197,17 +205,19 @@ class DisputeAdmin(ContactMaskingMixin[Dispute]):
         dispute = self._dispute(request, object_id)
         if not request.user.has_perm(RESOLVE_DISPUTE):
             raise PermissionDenied
+        why = gettext("Nothing was changed: see below why.")
         if form.is_valid():
             try:
                 result = act(dispute, form.cleaned_data)
             except ServiceError as refused:
                 form.add_error(None, str(refused.message))
+                why = gettext("Nothing was changed: %(why)s") % {"why": refused.message}
             else:
                 self.message_user(request, done(result), messages.SUCCESS)
                 return HttpResponseRedirect(
                     reverse("admin:negotiation_dispute_change", args=[dispute.pk])
                 )
-        self.message_user(request, gettext("Nothing was changed: see below why."), messages.ERROR)
+        self.message_user(request, why, messages.ERROR)
         return self._page(request, dispute, **{key: form})
 
     def uphold_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:

@@ -51,11 +51,14 @@ def masked_name(full_name: str) -> str:
     return " ".join(f"{part[0]}*" for part in full_name.split() if part) or "*"
 
 
-def answer_due_cell(due: dt.datetime, *, waiting: bool, now: dt.datetime) -> SafeString:
+def answer_due_cell(
+    due: dt.datetime, *, waiting: bool, now: dt.datetime, shown: str | None = None
+) -> SafeString:
     """An answer-due time in a queue, coloured by urgency in the same words everywhere (the
     request queue and the dispute queue): past due (red), due within a day (amber), or
-    plain. ``waiting``: the bank still owes the answer (a decided case is never urgent)."""
-    shown = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
+    plain. ``waiting``: the bank still owes the answer (a decided case is never urgent);
+    ``shown``: how to write it (a dispute's due day), else the local time to the minute."""
+    shown = shown or timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
     if waiting and due < now:
         return format_html(
             '<span class="due-past">{}</span>', _("%(due)s (past due)") % {"due": shown}

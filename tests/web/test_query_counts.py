@@ -27,9 +27,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cold_caches")]
 ROWS = [1, 50]
 
 # The queries each page costs, whatever its history.
-DASHBOARD = 12
+DASHBOARD = 13  # with the open disputes, one query for every account
 DASHBOARD_WITH_PLANS = DASHBOARD + 1  # the plans' installments, one query for them all
-ACCOUNT_PAGE = 20  # with the promises to pay and how to pay
+ACCOUNT_PAGE = 21  # with the promises to pay, how to pay and the account's disputes
 REQUEST_PAGE = 10
 PLAN_PAGE = 9  # the schedule read once (the table, what is owed); how to pay
 INBOX = 7
@@ -40,7 +40,8 @@ def test_the_dashboard(
     debtor_client, account, installment_program, django_assert_num_queries, rows
 ):
     # Session, user, saved language, debtor, unread count, accounts with their open
-    # requests, plans, notices, repayments and agreed pauses, and the consequence rules.
+    # requests, plans, notices, open disputes, repayments and agreed pauses, and the
+    # consequence rules.
     make_request(account, installment_program)
     for n in range(rows):
         add_account_history(account, n)

@@ -14,8 +14,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from negotiation.models import AuditEvent, Document, ReliefRequest, RepaymentPlan, User
+from negotiation.models import AuditEvent, Dispute, Document, ReliefRequest, RepaymentPlan, User
 from negotiation.roles import BANK_STAFF, COMPLIANCE, SPECIALISTS, SUPERVISORS
+from negotiation.services.disputes import open_dispute
 from negotiation.services.documents import upload_document
 from negotiation.services.requests import approve_request, ask_for_information
 from tests.conftest import sign_in_request, staff_client
@@ -39,12 +40,14 @@ class World:
     request: str
     document: str
     plan: str
+    dispute: str
 
 
 @pytest.fixture
 def world(debtor, installment_program, specialist, supervisor) -> World:
     """One debtor's objects of every kind: an account with a request waiting for their
-    answer (and a document on it), and a second account with a plan to sign."""
+    answer (and a document on it), a second account with a plan to sign, and a third
+    disputed."""
     account = make_account(debtor, card_last4="1111")
     waiting = ask_for_information(
         make_request(account, installment_program), actor=specialist, question="Payslip?"
@@ -60,7 +63,17 @@ def world(debtor, installment_program, specialist, supervisor) -> World:
     plan = approve_request(
         make_request(planned, installment_program), actor=supervisor, today=timezone.localdate()
     ).plan
-    return World(account.reference, waiting.reference, document.reference, plan.reference)
+    disputed = make_account(debtor, card_last4="3333")
+    dispute = open_dispute(
+        disputed,
+        actor=debtor.user,
+        kind="amount_wrong",
+        explanation="The late charge is wrong.",
+        now=timezone.now(),
+    )
+    return World(
+        account.reference, waiting.reference, document.reference, plan.reference, dispute.reference
+    )
 
 
 # Which object each URL's <reference> names, and the methods the URL answers.
@@ -84,6 +97,8 @@ DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     # (before that, back to the account page with a word on when).
     "statement_pdf": ("account", ("GET",)),
     "promise_create": ("account", ("GET", "POST")),
+    "dispute_create": ("account", ("GET", "POST")),
+    "dispute_detail": ("dispute", ("GET",)),
     "payoff_letter": ("account", ("GET",)),
     # The profile: always the signed-in debtor's own, so it names no object.
     "profile": (None, ("GET", "POST")),
@@ -173,6 +188,7 @@ def _changes() -> tuple[int, ...]:
         ReliefRequest.objects.exclude(status="needs_info").count(),
         RepaymentPlan.objects.exclude(status="awaiting_signature").count(),
         Document.objects.count(),
+        Dispute.objects.count(),
     )
 
 
