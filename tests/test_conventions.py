@@ -299,7 +299,7 @@ CLOCK_WITHOUT_A_VALUE = {"django.utils.timezone.localdate", "django.utils.timezo
 # the clock (the check fails until you do).
 CLOCK_ALLOWED: dict[str, set[str]] = {
     "negotiation/services/documents.py": {
-        "_keep",  # consent_given_at: the moment the debtor consents, as evidence (requests, disputes)
+        "_keep",  # consent_given_at: the moment the debtor consents, as evidence
     },
     "negotiation/services/imports.py": {
         "_finish",  # finished_at: the moment the run ends, for the staff's report

@@ -115,8 +115,8 @@ def test_a_dispute_holds_the_account_is_due_in_15_days_and_the_debtor_is_told(ac
     assert notice.link.url == f"/disputes/{opened.reference}/"
 
 
-def test_the_answer_date_counts_calendar_days_from_the_day_received(account, settings):
-    late_evening = timezone.make_aware(dt.datetime(2027, 1, 30, 23, 30))
+def test_the_answer_date_counts_calendar_days_from_the_day_received(account):
+    late_evening = at_noon(dt.date(2027, 1, 30)) + dt.timedelta(hours=11, minutes=30)
     opened = dispute(account, now=late_evening)
     assert opened.answer_due == dt.date(2027, 2, 14)  # weekends count: calendar days
 
