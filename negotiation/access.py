@@ -11,6 +11,7 @@ from functools import wraps
 from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
@@ -19,6 +20,7 @@ from negotiation.http import DebtorRequest, kept_private
 from negotiation.models import (
     CreditAccount,
     Debtor,
+    Dispute,
     Document,
     PaymentIntent,
     ReliefRequest,
@@ -73,12 +75,19 @@ def payment_intent_for(user: User, reference: str) -> PaymentIntent:
     )
 
 
-def document_for(user: User, reference: str) -> Document:
-    """The debtor's own document while it is kept: one the retention job removed has no
-    file, so it is a 404 like a reference that does not exist."""
+def dispute_for(user: User, reference: str) -> Dispute:
     return get_object_or_404(
-        Document.objects.select_related("request"),
-        request__account__debtor__user=user,
+        Dispute.objects.select_related("account", "debtor"), debtor__user=user, reference=reference
+    )
+
+
+def document_for(user: User, reference: str) -> Document:
+    """The debtor's own document, on a request or a dispute, while it is kept: one the
+    retention job removed has no file, so it is a 404 like a reference that does not exist."""
+    return get_object_or_404(
+        Document.objects.filter(
+            Q(request__account__debtor__user=user) | Q(dispute__debtor__user=user)
+        ),
         reference=reference,
         removed_on__isnull=True,
     )

@@ -2,6 +2,7 @@ from django.http import HttpRequest
 
 from negotiation.models import (
     AccountStatus,
+    DisputeStatus,
     Notification,
     NotificationChannel,
     PlanStatus,
@@ -29,6 +30,7 @@ def vocabulary(request: HttpRequest) -> dict[str, type]:
         "RequestStatus": RequestStatus,
         "PlanStatus": PlanStatus,
         "AccountStatus": AccountStatus,
+        "DisputeStatus": DisputeStatus,
     }
 
 

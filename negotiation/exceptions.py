@@ -33,6 +33,20 @@ class HeldByColleague(ActionNotPermitted):
     )
 
 
+class HeldByDispute(ServiceError):
+    """No relief decision on an account on hold while its dispute is looked into."""
+
+    def __init__(self, dispute_reference: str) -> None:
+        super().__init__(
+            _(
+                "On hold: dispute %(ref)s is open on this account. No decision on relief is "
+                "taken until the dispute is answered."
+            )
+            % {"ref": dispute_reference}
+        )
+        self.dispute_reference = dispute_reference
+
+
 class StaleObject(ServiceError):
     default_message = _(
         "This request changed while you were looking at it. Please review the latest version "

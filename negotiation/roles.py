@@ -46,6 +46,8 @@ VIEW_REPAYMENTPLAN = "negotiation.view_repaymentplan"
 # Answer a debtor's request to change their signed plan in a way the portal cannot by itself.
 ANSWER_PLANCHANGEREQUEST = "negotiation.answer_planchangerequest"
 VIEW_PLANCHANGEREQUEST = "negotiation.view_planchangerequest"
+RESOLVE_DISPUTE = "negotiation.resolve_dispute"  # uphold, reject, extend the answer date
+VIEW_DISPUTE = "negotiation.view_dispute"
 
 
 def codename(permission: str) -> str:
@@ -88,6 +90,7 @@ _READ_CASES = [
     "view_contactrecord",
     "view_promisetopay",
     "view_directdebitmandate",  # automatic repayment, the account number masked
+    VIEW_DISPUTE,
     "view_document",
     "view_consequencerule",
     "view_collectionnotice",
@@ -100,6 +103,7 @@ _CASEWORK = [
     DOWNLOAD_DOCUMENT,
     ADD_CONTACTRECORD,
     ANSWER_PLANCHANGEREQUEST,
+    RESOLVE_DISPUTE,
 ]
 
 # The groups and their permissions. Applied after every migrate (apps.py), so a change
@@ -153,6 +157,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "view_program",
         "view_contactrecord",
         "view_promisetopay",
+        VIEW_DISPUTE,  # a debtor on the phone about their dispute: where it stands
         ADD_CONTACTRECORD,
         "view_collectionnotice",
         "add_collectionnotice",

@@ -3,6 +3,7 @@ from django.urls import path
 import negotiation.converters  # noqa: F401  (registers the ref and token converters)
 from negotiation.views import (
     accounts,
+    disputes,
     documents,
     letters,
     mandates,
@@ -25,6 +26,8 @@ urlpatterns = [
     path("accounts/<ref:reference>/statement.pdf", letters.statement, name="statement_pdf"),
     path("accounts/<ref:reference>/promise/", promises.promise_create, name="promise_create"),
     path("accounts/<ref:reference>/payoff.pdf", letters.payoff_letter, name="payoff_letter"),
+    path("accounts/<ref:reference>/dispute/", disputes.dispute_create, name="dispute_create"),
+    path("disputes/<ref:reference>/", disputes.dispute_detail, name="dispute_detail"),
     path(
         "accounts/<ref:reference>/request/preview/",
         requests.request_preview,

@@ -442,6 +442,19 @@ DIRECT_DEBIT_EXPORT_DIR = Path(
 # Days a mandate's debit account number is kept after its last debit could be exported (so
 # the day's export can be run again), before it is emptied (PIPL Art. 19).
 MANDATE_ACCOUNT_NUMBER_KEEP_DAYS = env_days("MANDATE_ACCOUNT_NUMBER_KEEP_DAYS", 7)
+# Disputes (services.disputes): answered within DISPUTE_ANSWER_DAYS calendar days of the day
+# received; in a complex case extendable once, with the reason told to the debtor, to
+# DISPUTE_EXTENDED_ANSWER_DAYS in all. Source: 银行业保险业消费投诉处理管理办法 (原中国银保监会令
+# 2020年第3号), Art. 21 (15 days; up to 15 more for complex cases, with notice). An objection
+# to what the credit report shows (征信异议) is answered within CREDIT_REPORT_OBJECTION_DAYS
+# days: 征信业管理条例, Art. 25. Both are the law's maximum: a bank may answer sooner.
+DISPUTE_ANSWER_DAYS = env.int("DISPUTE_ANSWER_DAYS", default=15)
+DISPUTE_EXTENDED_ANSWER_DAYS = env.int("DISPUTE_EXTENDED_ANSWER_DAYS", default=30)
+CREDIT_REPORT_OBJECTION_DAYS = env.int("CREDIT_REPORT_OBJECTION_DAYS", default=20)
+if not 0 < DISPUTE_ANSWER_DAYS < DISPUTE_EXTENDED_ANSWER_DAYS:
+    raise ImproperlyConfigured(
+        "DISPUTE_ANSWER_DAYS must be above 0 and below DISPUTE_EXTENDED_ANSWER_DAYS."
+    )
 # Affordability: the regular payment as a share of disposable income (income - expenses -
 # dependents x allowance). The allowance per dependent per month is bank policy; a city's
 # minimum living standard (城市居民最低生活保障标准, about ¥1,000 a month in large cities in

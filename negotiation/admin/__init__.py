@@ -6,6 +6,7 @@ because they change only through services (STYLE.md, "Admin calls services")."""
 from negotiation.admin import (
     accounts,
     content,
+    disputes,
     imports,
     outbox,
     plans,
@@ -14,4 +15,14 @@ from negotiation.admin import (
     workbench,
 )
 
-__all__ = ["accounts", "content", "imports", "outbox", "plans", "programs", "staff", "workbench"]
+__all__ = [
+    "accounts",
+    "content",
+    "disputes",
+    "imports",
+    "outbox",
+    "plans",
+    "programs",
+    "staff",
+    "workbench",
+]

@@ -3,11 +3,16 @@ and contact details shown only to staff who hold the right to see them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, TypeVar
 
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from negotiation.roles import VIEW_DEBTOR_CONTACT
 
@@ -44,3 +49,22 @@ class ContactMaskingMixin(admin.ModelAdmin[_M]):
 def masked_name(full_name: str) -> str:
     """First letter of each part of the name: enough to tell cases apart, not to identify."""
     return " ".join(f"{part[0]}*" for part in full_name.split() if part) or "*"
+
+
+def answer_due_cell(
+    due: dt.datetime, *, waiting: bool, now: dt.datetime, shown: str | None = None
+) -> SafeString:
+    """An answer-due time in a queue, coloured by urgency in the same words everywhere (the
+    request queue and the dispute queue): past due (red), due within a day (amber), or
+    plain. ``waiting``: the bank still owes the answer (a decided case is never urgent);
+    ``shown``: how to write it (a dispute's due day), else the local time to the minute."""
+    shown = shown or timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
+    if waiting and due < now:
+        return format_html(
+            '<span class="due-past">{}</span>', _("%(due)s (past due)") % {"due": shown}
+        )
+    if waiting and due < now + dt.timedelta(days=1):
+        return format_html(
+            '<span class="due-soon">{}</span>', _("%(due)s (due within a day)") % {"due": shown}
+        )
+    return format_html("{}", shown)

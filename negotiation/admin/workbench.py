@@ -8,15 +8,16 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from negotiation import delinquency
 from negotiation.admin.decisions import DecisionViews
-from negotiation.admin.mixins import masked_name
+from negotiation.admin.mixins import answer_due_cell, masked_name
 from negotiation.exceptions import ServiceError
 from negotiation.forms.workbench import (
     AskInfoForm,
@@ -27,7 +28,15 @@ from negotiation.forms.workbench import (
     SendBackForm,
 )
 from negotiation.http import StaffRequest, page_context, staff_user
-from negotiation.models import OPEN_REQUEST_STATUSES, Offer, ReliefRequest, RequestStatus, User
+from negotiation.models import (
+    OPEN_DISPUTE_STATUSES,
+    OPEN_REQUEST_STATUSES,
+    Dispute,
+    Offer,
+    ReliefRequest,
+    RequestStatus,
+    User,
+)
 from negotiation.models.requests import WITH_THE_BANK_STATUSES
 from negotiation.money import format_amount
 from negotiation.policy import Verdict
@@ -267,15 +276,22 @@ class ReliefRequestAdmin(DecisionViews):
             "sla",
             "assignee",
             "status",
+            "hold",
         )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReliefRequest]:
+        held = Dispute.objects.filter(account=OuterRef("account"), status__in=OPEN_DISPUTE_STATUSES)
         return (
             super()
             .get_queryset(request)
             .select_related("account__debtor", "program", "assignee")
             # The days-past-due column subtracts every agreed pause: one query for all rows.
             .prefetch_related("account__aging_pauses")
+            # The dispute holding the account, if any: in the same query (queue and page).
+            .annotate(
+                open_dispute_reference=Subquery(held.values("reference")[:1]),
+                open_dispute_pk=Subquery(held.values("pk")[:1]),
+            )
         )
 
     # Columns ------------------------------------------------------------------------------
@@ -319,11 +335,15 @@ class ReliefRequestAdmin(DecisionViews):
         return (timezone.now() - obj.submitted_at).days
 
     @admin.display(description=_("answer due"), ordering="due_by")
-    def sla(self, obj: ReliefRequest) -> str:
-        due = timezone.localtime(obj.due_by).strftime("%Y-%m-%d %H:%M")
-        if obj.status in WITH_THE_BANK_STATUSES and obj.due_by < timezone.now():
-            return _("%(due)s (past due)") % {"due": due}
-        return due
+    def sla(self, obj: ReliefRequest) -> SafeString:
+        waiting = obj.status in WITH_THE_BANK_STATUSES
+        return answer_due_cell(obj.due_by, waiting=waiting, now=timezone.now())
+
+    @admin.display(description=_("on hold"))
+    def hold(self, obj: ReliefRequest) -> str:
+        """A dispute open on the account holds every relief decision on it."""
+        reference = getattr(obj, "open_dispute_reference", None)
+        return _("Dispute %(ref)s open") % {"ref": reference} if reference else ""
 
     # Bulk actions ---------------------------------------------------------------------------
 

@@ -17,6 +17,13 @@ from negotiation.models.contacts import (
     Message,
 )
 from negotiation.models.debtors import Debtor, PreferredChannel
+from negotiation.models.disputes import (
+    DISPUTE_TRANSITIONS,
+    OPEN_DISPUTE_STATUSES,
+    Dispute,
+    DisputeKind,
+    DisputeStatus,
+)
 from negotiation.models.documents import Document, DocumentKind
 from negotiation.models.identity import CodePurpose, IdentityCheckFailure, OneTimeCode
 from negotiation.models.imports import ImportKind, ImportRun, ImportStatus
@@ -81,10 +88,12 @@ __all__ = [
     "AMENDMENT_TRANSITIONS",
     "AUDIT_KEYS",
     "CHANGE_REQUEST_TRANSITIONS",
+    "DISPUTE_TRANSITIONS",
     "INTENT_TRANSITIONS",
     "LINK_EVENTS",
     "MANDATE_TRANSITIONS",
     "NOTIFICATION_CONTEXT",
+    "OPEN_DISPUTE_STATUSES",
     "OPEN_REQUEST_STATUSES",
     "PROMISE_TRANSITIONS",
     "AccountStatus",
@@ -107,6 +116,9 @@ __all__ = [
     "Debtor",
     "DirectDebitExport",
     "DirectDebitMandate",
+    "Dispute",
+    "DisputeKind",
+    "DisputeStatus",
     "Document",
     "DocumentKind",
     "EventKind",

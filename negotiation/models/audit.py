@@ -107,6 +107,8 @@ class AuditAction(models.TextChoices):
     MANDATE_SET_UP = "mandate.set_up", _("Automatic repayment set up")
     MANDATE_TRANSITION = "mandate.transition", _("Automatic repayment cancelled or ended")
     DIRECT_DEBITS_EXPORTED = "mandate.debits_exported", _("Due debits exported for the bank")
+    DISPUTE_OPENED = "dispute.opened", _("Dispute received")
+    DISPUTE_TRANSITION = "dispute.transition", _("Dispute extended or answered")
 
 
 @dataclass(frozen=True)
@@ -152,8 +154,19 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.PROMISE_TRANSITION: _keys("status", "status paid"),
     AuditAction.PAYOFF_LETTER_ISSUED: _keys(after="sha256 language settled_on certificate"),
     AuditAction.LETTER_READ: _keys(after="letter"),
+    # plan: the plan whose waivers were written off; dispute: the dispute upheld (references)
     AuditAction.ACCOUNT_LEDGER_CORRECTED: _keys(
-        "principal interest fees penalty", "principal interest fees penalty reason plan"
+        "principal interest fees penalty", "principal interest fees penalty reason plan dispute"
+    ),
+    # account: its reference; account_status: its status before the hold
+    AuditAction.DISPUTE_OPENED: _keys(
+        after="account kind answer_due account_status documents status"
+    ),
+    # answer_due: the date before and after an extension; reason: the words the debtor reads
+    # (the extension's or the answer); correction: what was taken off each part; account_status:
+    # where the answer put the account
+    AuditAction.DISPUTE_TRANSITION: _keys(
+        "status answer_due", "status answer_due reason correction account_status"
     ),
     # the counts of the run and how many rows were skipped as bad
     AuditAction.IMPORT_FINISHED: _keys(

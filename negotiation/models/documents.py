@@ -13,8 +13,10 @@ def private_storage() -> Storage:
 
 
 def document_path(instance: "Document", filename: str) -> str:
-    # The name the debtor gave is never used on disk: only the reference and the type.
-    return f"documents/{instance.request.reference}/{instance.reference}.{instance.extension}"
+    # The name the debtor gave is never used on disk: only the references and the type.
+    owner = instance.request or instance.dispute
+    assert owner is not None, "a document belongs to a request or a dispute"
+    return f"documents/{owner.reference}/{instance.reference}.{instance.extension}"
 
 
 def new_document_reference() -> str:
@@ -29,12 +31,24 @@ class DocumentKind(models.TextChoices):
 
 
 class Document(models.Model):
-    """A proof the debtor uploaded on a request. Sensitive personal information (PIPL
-    Art. 28): stored privately, read only by staff with the permission, each read audited."""
+    """A proof the debtor uploaded on a request or a dispute (exactly one of them: a
+    database check). Sensitive personal information (PIPL Art. 28): stored privately, read
+    only by staff with the permission, each read audited."""
 
     reference = models.CharField(max_length=16, unique=True, default=new_document_reference)
     request = models.ForeignKey(
-        "negotiation.ReliefRequest", on_delete=models.PROTECT, related_name="documents"
+        "negotiation.ReliefRequest",
+        on_delete=models.PROTECT,
+        related_name="documents",
+        null=True,
+        blank=True,
+    )
+    dispute = models.ForeignKey(
+        "negotiation.Dispute",
+        on_delete=models.PROTECT,
+        related_name="documents",
+        null=True,
+        blank=True,
     )
     kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
     # Both emptied by the retention job (services.retention), which keeps the row (kind,
@@ -60,6 +74,13 @@ class Document(models.Model):
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         permissions = [("download_document", "Can download debtors' documents")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(request__isnull=False, dispute__isnull=True)
+                | models.Q(request__isnull=True, dispute__isnull=False),
+                name="document_has_one_owner",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.get_kind_display()})"

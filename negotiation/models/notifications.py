@@ -35,6 +35,9 @@ class NotificationEvent(models.TextChoices):
     PLAN_CHANGE_ANSWERED = "plan.change_answered", _("Answer about changing a plan")
     MANDATE_SET_UP = "mandate.set_up", _("Automatic repayment set up")
     MANDATE_CANCELLED = "mandate.cancelled", _("Automatic repayment cancelled")
+    DISPUTE_RECEIVED = "dispute.received", _("Dispute received")
+    DISPUTE_EXTENDED = "dispute.extended", _("Dispute answer date extended")
+    DISPUTE_ANSWERED = "dispute.answered", _("Dispute answered")
     INVITATION = "access.invitation", _("Invitation to set up a sign-in")
     PASSWORD_RESET = "access.password_reset", _("Link to choose a new password")
     PASSWORD_CHANGED = "access.password_changed", _("Password changed")
@@ -52,6 +55,7 @@ class NotificationPage(models.TextChoices):
 
     PLAN = "plan", _("Plan")
     ACCOUNT = "account", _("Account")
+    DISPUTE = "dispute", _("Dispute")
 
 
 class NotificationLink(NamedTuple):
@@ -93,6 +97,10 @@ NOTIFICATION_CONTEXT: dict[NotificationEvent, frozenset[str]] = {
     # debit's date ("" if none); stops_from: the first due date no longer debited ("" if none).
     NotificationEvent.MANDATE_SET_UP: _PLAN | {"debit_from", "first_debit"},
     NotificationEvent.MANDATE_CANCELLED: _PLAN | {"debit_from", "last_debit", "stops_from"},
+    # A dispute's (page "dispute"): due, the day the answer is due by (ISO).
+    NotificationEvent.DISPUTE_RECEIVED: _PLAN | {"due"},
+    NotificationEvent.DISPUTE_EXTENDED: _PLAN | {"due"},
+    NotificationEvent.DISPUTE_ANSWERED: _PLAN,
     # link: the one-time link, blanked on the row once it is delivered; hours / minutes:
     # how long it works; changed_on: the day of the change (ISO).
     NotificationEvent.INVITATION: frozenset({"link", "hours"}),
@@ -198,5 +206,8 @@ class Notification(models.Model):
         if page == NotificationPage.ACCOUNT:
             url = reverse("negotiation:account", args=[reference])
             return NotificationLink(url, gettext("Open the account"))
+        if page == NotificationPage.DISPUTE:
+            url = reverse("negotiation:dispute_detail", args=[reference])
+            return NotificationLink(url, gettext("Open dispute %(ref)s") % {"ref": reference})
         url = reverse("negotiation:request_detail", args=[reference])
         return NotificationLink(url, gettext("Open request %(ref)s") % {"ref": reference})

@@ -15,11 +15,13 @@ from django.utils import timezone
 from negotiation import delinquency, ledger, money, policy
 from negotiation.charts import BalanceChart, balance_chart
 from negotiation.models import (
+    OPEN_DISPUTE_STATUSES,
     OPEN_REQUEST_STATUSES,
     AuditEvent,
     CollectionNotice,
     CreditAccount,
     Debtor,
+    Dispute,
     Document,
     IntentStatus,
     Message,
@@ -46,6 +48,7 @@ from negotiation.selectors.arrears import (
     timeline_for,
 )
 from negotiation.selectors.channels import HowToPay, how_to_pay
+from negotiation.selectors.disputes import disputes_of
 from negotiation.selectors.ledger import owed_on, owed_under, signed_plan_of
 from negotiation.selectors.payments import online_payment_open, waiting_payments
 from negotiation.selectors.terms import account_facts, affordability_thresholds
@@ -59,8 +62,10 @@ class AccountSummary:
     open_request: ReliefRequest | None
     owed: ledger.Owed
     plans: list[RepaymentPlan] = field(default_factory=list)
-    next_step: delinquency.TimelineEntry | None = None  # none while a signed plan is kept
+    # None while a signed plan is kept, or while a dispute holds the account
+    next_step: delinquency.TimelineEntry | None = None
     waiting: list[PaymentIntent] = field(default_factory=list)  # online, not yet confirmed
+    open_dispute: Dispute | None = None  # the dispute that holds the account, if any
 
     @property
     def signed_plan(self) -> RepaymentPlan | None:
@@ -74,6 +79,7 @@ def account_summaries(
     summaries = []
     for account in accounts:
         open_requests = _prefetched(account, "open_requests", ReliefRequest)
+        open_disputes = _prefetched(account, "open_disputes", Dispute)
         plans = list(_prefetched(account, "current_plans", RepaymentPlan))
         facts = facts_from(
             account,
@@ -90,12 +96,14 @@ def account_summaries(
                 open_request=open_requests[0] if open_requests else None,
                 owed=owed_on(account, today=today),
                 plans=plans,
-                # As on the account page: no next step while a signed plan is kept; until
-                # the debtor signs, nothing is agreed and the next step still applies.
-                next_step=None if facts.under_agreement(today) else timeline.next,
+                # As on the account page: no next step while a signed plan is kept (until
+                # the debtor signs, nothing is agreed and the next step still applies), nor
+                # while a dispute holds the account.
+                next_step=None if facts.under_agreement(today) or open_disputes else timeline.next,
                 # Online payments waiting: the debtor's dashboard prefetches them; the staff's
                 # review page does not show them, so reads none.
                 waiting=getattr(account, "waiting_intents", []),
+                open_dispute=open_disputes[0] if open_disputes else None,
             )
         )
     return summaries
@@ -132,6 +140,11 @@ def accounts_with_activity(debtor: Debtor) -> QuerySet[CreditAccount]:
             "notices",
             queryset=CollectionNotice.objects.filter(delivered_at__isnull=False),
             to_attr="delivered_notices",
+        ),
+        Prefetch(
+            "disputes",
+            queryset=Dispute.objects.filter(status__in=OPEN_DISPUTE_STATUSES),
+            to_attr="open_disputes",
         ),
         Prefetch(
             "payments",
@@ -221,6 +234,8 @@ class AccountPage:
     owed: ledger.Owed
     signed_plan: RepaymentPlan | None  # the plan in force, which the page leads with
     promises: list[PromiseToPay]  # newest first; the open one, if any, leads
+    disputes: list[Dispute]  # newest first, the last five
+    open_dispute: Dispute | None  # the dispute that holds the account: no step is coming
     channels: list[HowToPay]  # how to pay, in the page's language
     pay_online: bool  # the "Pay online" button (selectors.payments.online_payment_open)
     pay_reference: str  # what it pays: the account
@@ -253,11 +268,14 @@ def account_page(
     signed = signed_plan_of(account)
     facts = arrears_facts_under(account, signed, today=today)
     timeline = timeline_for(account, today=today, language=language, facts=facts)
+    disputes = disputes_of(account)
     return AccountPage(
         account=account,
         owed=owed_under(account, signed, today=today),
         signed_plan=signed,
         promises=list(PromiseToPay.objects.filter(account=account)[:5]),
+        disputes=disputes,
+        open_dispute=next((d for d in disputes if d.is_open), None),
         channels=how_to_pay(account, language=language),
         pay_online=online_payment_open(account),
         pay_reference=account.reference,

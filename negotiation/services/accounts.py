@@ -17,6 +17,7 @@ from negotiation.models import (
     AgingPause,
     AuditAction,
     CreditAccount,
+    Dispute,
     RepaymentPlan,
     User,
 )
@@ -63,12 +64,14 @@ def correct_ledger(
     changes: dict[str, Decimal],
     reason: str,
     plan: RepaymentPlan | None = None,
+    dispute: Dispute | None = None,
 ) -> CreditAccount:
     """Move the account's ledger by ``changes`` (field -> signed amount: a waiver written off
     is negative), under the account's row lock, with the balances before and after and
     ``reason`` in the audit trail: the one way a balance changes other than by a payment or
-    an import. Nothing goes below zero (``ValueError``: the caller's arithmetic is wrong,
-    and nothing is written)."""
+    an import. ``plan`` or ``dispute`` names what caused it (a plan's waivers at signing, a
+    dispute upheld). Nothing goes below zero (``ValueError``: the caller's arithmetic is
+    wrong, and nothing is written)."""
     assert set(changes) <= set(LEDGER_FIELDS), changes
     with transaction.atomic():
         locked = CreditAccount.objects.select_for_update().get(pk=account.pk)
@@ -88,6 +91,7 @@ def correct_ledger(
                 **{field: str(value) for field, value in after.items()},
                 "reason": reason,
                 "plan": plan.reference if plan is not None else None,
+                **({"dispute": dispute.reference} if dispute is not None else {}),
             },
         )
     return locked

@@ -168,6 +168,8 @@ def _break_plans(today: dt.date) -> int:
         RepaymentPlan.objects.filter(
             status=PlanStatus.ACTIVE, installments__status=InstallmentStatus.OVERDUE
         )
+        # An account on hold for a dispute: nothing further happens until it is answered.
+        .exclude(account__status=AccountStatus.DISPUTED)
         .distinct()
         .select_related("request__program", "request__assignee", "account__debtor")
         .prefetch_related("installments")
@@ -208,8 +210,11 @@ def _break_plans(today: dt.date) -> int:
 
 def _awaiting_signature() -> Iterator[tuple[RepaymentPlan, dt.date]]:
     """Each plan waiting for the debtor's signature, with the last day to sign it."""
-    waiting = RepaymentPlan.objects.filter(status=PlanStatus.AWAITING_SIGNATURE).select_related(
-        "request__program", "account__debtor"
+    # An account on hold for a dispute: its unsigned plan waits for the answer.
+    waiting = (
+        RepaymentPlan.objects.filter(status=PlanStatus.AWAITING_SIGNATURE)
+        .exclude(account__status=AccountStatus.DISPUTED)
+        .select_related("request__program", "account__debtor")
     )
     for plan in waiting:
         yield plan, plan.agreed_on + dt.timedelta(days=plan.request.program.signature_days)

@@ -32,6 +32,7 @@ from negotiation.policy import Choices
 from negotiation.selectors.debtor import pending_counter_offer
 from negotiation.selectors.terms import validated_terms
 from negotiation.services.audit import record_event
+from negotiation.services.disputes import refuse_while_disputed
 from negotiation.services.requests import (
     approve_locked,
     debtor_replies,
@@ -66,6 +67,8 @@ def make_counter_offer(
         current, version = review_started(
             request, actor=actor, expected_version=expected_version, ip=ip
         )
+        # Said first: on an account on hold the program would only look "not available".
+        refuse_while_disputed(current.account_id)
         account = CreditAccount.objects.select_for_update().get(pk=current.account_id)
         terms = validated_terms(account, current.program, choices, today=today)
         if not within_approval_limit(actor, amount=terms.amount, months=terms.months):

@@ -34,8 +34,9 @@ from negotiation.selectors.ledger import owed_on
 from negotiation.services.audit import record_event
 from negotiation.services.notifications import notify_debtor
 
-# A promise is for an account that still owes and is being collected or repaid.
-PROMISABLE = (AccountStatus.IN_ARREARS, AccountStatus.IN_PLAN)
+# A promise is for an account that still owes and is being collected or repaid; also one on
+# hold for a dispute, whose debtor may well pay the part they do not dispute.
+PROMISABLE = (AccountStatus.IN_ARREARS, AccountStatus.IN_PLAN, AccountStatus.DISPUTED)
 
 
 class PromiseRefused(ServiceError):

@@ -49,6 +49,7 @@ from negotiation.policy import Choices, Hardship
 from negotiation.roles import ROLE_PERMISSIONS, Role, is_supervisor
 from negotiation.selectors.terms import approves_alone, request_affordability, validated_terms
 from negotiation.services.audit import record_event
+from negotiation.services.disputes import refuse_while_disputed
 from negotiation.services.notifications import REQUEST_EVENTS, notify_request_event
 from negotiation.services.plans import create_plan
 
@@ -155,6 +156,18 @@ def terms_for_audit(terms: money.Terms) -> dict[str, Any]:
     }
 
 
+# The moves that decide relief (or recommend it): none is taken while the account's balance
+# is disputed, since the decision would rest on figures the debtor says are wrong.
+DECISION_STATUSES = frozenset(
+    {
+        RequestStatus.APPROVED,
+        RequestStatus.REJECTED,
+        RequestStatus.COUNTER_OFFERED,
+        RequestStatus.AWAITING_SECOND_APPROVAL,
+    }
+)
+
+
 def transition_request(
     request: ReliefRequest,
     to: str,
@@ -176,7 +189,10 @@ def transition_request(
     fields the decision sets), bumps ``version`` and writes one audit row. Must run inside
     a transaction. Returns the locked, updated instance.
 
-    Raises ``StaleObject``, ``TransitionNotAllowed`` or ``ActionNotPermitted``.
+    A decision (``DECISION_STATUSES``) on an account with an open dispute is refused.
+
+    Raises ``StaleObject``, ``TransitionNotAllowed``, ``ActionNotPermitted`` or
+    ``HeldByDispute``.
     """
     locked = (
         ReliefRequest.objects.select_for_update(of=("self",))
@@ -195,6 +211,8 @@ def transition_request(
         raise ActionNotPermitted
     elif role in (Role.REVIEWER, Role.DECIDER) and not _may_work_on(actor, locked):
         raise HeldByColleague
+    if to in DECISION_STATUSES:
+        refuse_while_disputed(locked.account_id)
     before = {"status": locked.status, "version": locked.version}
     for field, value in (changes or {}).items():
         setattr(locked, field, value)

@@ -4,6 +4,7 @@ debtor's "Stay signed in"."""
 from __future__ import annotations
 
 from celery import current_app
+from django.conf import settings
 from django.contrib.auth.views import LoginView
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -28,8 +29,17 @@ class DebtorLoginView(LoginView):
 
 @require_GET
 def rights(request: HttpRequest) -> HttpResponse:
-    """The debtor's rights, in plain words, open to anyone (no sign-in needed)."""
-    return render(request, "negotiation/rights.html")
+    """The debtor's rights, in plain words, open to anyone (no sign-in needed). The days
+    are the settings' (their sources beside them in portal/settings.py)."""
+    return render(
+        request,
+        "negotiation/rights.html",
+        {
+            "dispute_answer_days": settings.DISPUTE_ANSWER_DAYS,
+            "dispute_extended_days": settings.DISPUTE_EXTENDED_ANSWER_DAYS,
+            "objection_days": settings.CREDIT_REPORT_OBJECTION_DAYS,
+        },
+    )
 
 
 @require_POST

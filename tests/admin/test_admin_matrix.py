@@ -20,6 +20,7 @@ from negotiation.models import (
     AmendmentKind,
     AuditEvent,
     ContactRecord,
+    Dispute,
     Document,
     ImportRun,
     Invitation,
@@ -37,6 +38,7 @@ from negotiation.roles import (
     Role,
 )
 from negotiation.services.contacts import record_contact
+from negotiation.services.disputes import open_dispute
 from negotiation.services.documents import upload_document
 from negotiation.services.mandates import set_up_mandate
 from negotiation.services.planchanges import propose_change
@@ -64,6 +66,7 @@ NOT_ADDED_BY_HAND = {
     "negotiation.reliefrequest",  # debtors make requests in the portal
     "negotiation.repaymentplan",  # plans come from approvals
     "negotiation.planchangerequest",  # debtors ask in the portal; specialists answer
+    "negotiation.dispute",  # debtors open disputes in the portal
     "negotiation.debtor",  # onboarding keeps the national ID as a keyed hash only
     "negotiation.paymentintent",  # debtors start them; providers' notifications move them
     "auth.group",  # the groups follow roles.GROUP_PERMISSIONS on every migrate
@@ -83,6 +86,7 @@ MODELS = [
     "negotiation.repaymentchannel",
     "negotiation.creditaccount",
     "negotiation.debtor",
+    "negotiation.dispute",
     "negotiation.importrun",
     "negotiation.notification",
     "negotiation.payment",
@@ -123,7 +127,9 @@ class Button:
 
     method: str
     rights: tuple[str, ...]
-    on: str  # "request", "document", "plan", "user", "debtor", "run", or "" for a page of its own
+    # "request", "document", "plan", "user", "debtor", "run", "dispute", or "" for a page of
+    # its own
+    on: str
 
 
 # Every URL the project adds to the staff site: a URL added without a case here fails.
@@ -176,6 +182,17 @@ BUTTONS: dict[str, Button] = {
     "negotiation_importrun_problems": Button("GET", ("negotiation.view_importrun",), "run"),
     "negotiation_importrun_invite": Button(
         "POST", ("negotiation.view_importrun", "negotiation.invite_debtor"), "run"
+    ),
+    # A dispute's answers: specialists and supervisors (POST only; a refused form shows the
+    # dispute's page again with what was typed).
+    "negotiation_dispute_uphold": Button(
+        "POST", ("negotiation.resolve_dispute", "negotiation.view_dispute"), "dispute"
+    ),
+    "negotiation_dispute_reject": Button(
+        "POST", ("negotiation.resolve_dispute", "negotiation.view_dispute"), "dispute"
+    ),
+    "negotiation_dispute_extend": Button(
+        "POST", ("negotiation.resolve_dispute", "negotiation.view_dispute"), "dispute"
     ),
     # The warning's "Stay signed in" (204): anyone signed in to the staff site, no right.
     "staff_keep_alive": Button("POST", (), ""),
@@ -315,6 +332,13 @@ def objects(account, installment_program, specialist, supervisor) -> dict[str, o
             fees=Decimal("0.00"),
             penalty=Decimal("0.00"),
         ).pk,
+        "dispute": open_dispute(
+            make_account(account.debtor, card_last4="4444"),
+            actor=account.debtor.user,
+            kind="amount_wrong",
+            explanation="The late charge is wrong.",
+            now=timezone.now(),
+        ).pk,
     }
 
 
@@ -325,6 +349,7 @@ def _changes() -> tuple[int, ...]:
         RepaymentPlan.objects.exclude(status="awaiting_signature").count(),
         Document.objects.count(),
         Invitation.objects.count(),
+        Dispute.objects.exclude(status="open").count(),
     )
 
 

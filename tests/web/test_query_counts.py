@@ -28,9 +28,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cold_caches")]
 ROWS = [1, 50]
 
 # The queries each page costs, whatever its history.
-DASHBOARD = 13  # with the online payments waiting for confirmation, one query for all
+DASHBOARD = 14  # with the online payments waiting and the open disputes, one query each
 DASHBOARD_WITH_PLANS = DASHBOARD + 1  # the plans' installments, one query for them all
-ACCOUNT_PAGE = 21  # with the promises to pay, how to pay and the online payments waiting
+# With the promises to pay, how to pay, the online payments waiting and the account's disputes
+ACCOUNT_PAGE = 22
 REQUEST_PAGE = 10
 # The schedule read once (the table, what is owed); how to pay; the plan's signed versions
 # and the change waiting for a signature (services.planchanges); its automatic repayment
@@ -45,7 +46,8 @@ def test_the_dashboard(
     debtor_client, account, installment_program, django_assert_num_queries, rows
 ):
     # Session, user, saved language, debtor, unread count, accounts with their open
-    # requests, plans, notices, repayments and agreed pauses, and the consequence rules.
+    # requests, plans, notices, open disputes, repayments and agreed pauses, and the
+    # consequence rules.
     make_request(account, installment_program)
     for n in range(rows):
         add_account_history(account, n)

@@ -14,8 +14,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from negotiation.models import AuditEvent, Document, ReliefRequest, RepaymentPlan, User
+from negotiation.models import AuditEvent, Dispute, Document, ReliefRequest, RepaymentPlan, User
 from negotiation.roles import BANK_STAFF, COMPLIANCE, SPECIALISTS, SUPERVISORS
+from negotiation.services.disputes import open_dispute
 from negotiation.services.documents import upload_document
 from negotiation.services.requests import approve_request, ask_for_information
 from tests.conftest import sign_in_request, staff_client
@@ -41,12 +42,14 @@ class World:
     document: str
     plan: str
     intent: str
+    dispute: str
 
 
 @pytest.fixture
 def world(debtor, installment_program, specialist, supervisor) -> World:
     """One debtor's objects of every kind: an account with a request waiting for their
-    answer (and a document on it), and a second account with a plan to sign."""
+    answer (and a document on it), a second account with a plan to sign, and a third
+    disputed."""
     account = make_account(debtor, card_last4="1111")
     waiting = ask_for_information(
         make_request(account, installment_program), actor=specialist, question="Payslip?"
@@ -64,8 +67,21 @@ def world(debtor, installment_program, specialist, supervisor) -> World:
     ).plan
     # An online payment started on the first account and waiting for its provider.
     intent = make_waiting_payment(account)
+    disputed = make_account(debtor, card_last4="3333")
+    dispute = open_dispute(
+        disputed,
+        actor=debtor.user,
+        kind="amount_wrong",
+        explanation="The late charge is wrong.",
+        now=timezone.now(),
+    )
     return World(
-        account.reference, waiting.reference, document.reference, plan.reference, intent.reference
+        account.reference,
+        waiting.reference,
+        document.reference,
+        plan.reference,
+        intent.reference,
+        dispute.reference,
     )
 
 
@@ -97,6 +113,8 @@ DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     # (before that, back to the account page with a word on when).
     "statement_pdf": ("account", ("GET",)),
     "promise_create": ("account", ("GET", "POST")),
+    "dispute_create": ("account", ("GET", "POST")),
+    "dispute_detail": ("dispute", ("GET",)),
     "payoff_letter": ("account", ("GET",)),
     # Paying online: the pay page (an account's or a plan's), the way back from the provider,
     # and the sandbox provider's page, for a payment started (the POSTs pay nothing: the
@@ -201,6 +219,7 @@ def _changes() -> tuple[int, ...]:
         ReliefRequest.objects.exclude(status="needs_info").count(),
         RepaymentPlan.objects.exclude(status="awaiting_signature").count(),
         Document.objects.count(),
+        Dispute.objects.count(),
     )
 
 
