@@ -118,6 +118,10 @@ def _reason_field(label: Any, required_message: Any, help_text: Any) -> forms.Ch
 class UpholdForm(forms.Form):
     """Upheld, with what each part of the balance loses (0: unchanged)."""
 
+    # The three answers share one page: a prefix each keeps their fields' ids apart, so
+    # each label names its own box.
+    prefix = "uphold"
+
     answer = _reason_field(
         _("Answer to the debtor"),
         _("Please write the answer: the debtor reads it."),
@@ -137,6 +141,7 @@ class UpholdForm(forms.Form):
 
 
 class RejectDisputeForm(forms.Form):
+    prefix = "reject"
     answer = _reason_field(
         _("Reason for the debtor"),
         _("Please write the reason: the debtor reads it."),
@@ -145,6 +150,7 @@ class RejectDisputeForm(forms.Form):
 
 
 class ExtendDisputeForm(forms.Form):
+    prefix = "extend"
     reason = _reason_field(
         _("Why the answer needs more time"),
         _("Please say why the answer needs more time: the debtor reads it."),

@@ -7,6 +7,7 @@ page and in the request queue."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -78,7 +79,7 @@ def test_the_request_queue_uses_the_same_colours(account, installment_program, s
 def test_an_answered_dispute_leaves_the_queue(account, specialist):
     dispute = opened(account)
     client = staff_client(specialist)
-    client.post(answer_url(dispute, "reject"), {"answer": "The charge is right."}, follow=True)
+    client.post(answer_url(dispute, "reject"), {"reject-answer": "The charge is right."}, follow=True)
     assert dispute.reference not in client.get(QUEUE).content.decode()
     assert dispute.reference in client.get(QUEUE, {"queue": "all"}).content.decode()
 
@@ -109,7 +110,7 @@ def test_uphold_with_a_correction(account, specialist):
     dispute = opened(account)
     response = staff_client(specialist).post(
         answer_url(dispute, "uphold"),
-        {"answer": "You paid on time.", "penalty": "300.00", "interest": ""},
+        {"uphold-answer": "You paid on time.", "uphold-penalty": "300.00", "uphold-interest": ""},
     )
     assert response.status_code == 302
     account.refresh_from_db()
@@ -124,7 +125,7 @@ def test_a_refused_answer_keeps_what_was_typed_and_says_why(account, specialist)
     dispute = opened(account)
     response = staff_client(specialist).post(
         answer_url(dispute, "uphold"),
-        {"answer": "Yes, partly: see the charge.", "penalty": "999.00"},
+        {"uphold-answer": "Yes, partly: see the charge.", "uphold-penalty": "999.00"},
     )
     text = response.content.decode()
     assert response.status_code == 200
@@ -134,7 +135,7 @@ def test_a_refused_answer_keeps_what_was_typed_and_says_why(account, specialist)
     assert "Nothing was changed" in text
     account.refresh_from_db()
     assert account.penalty == Decimal("300.00")
-    empty = staff_client(specialist).post(answer_url(dispute, "reject"), {"answer": ""})
+    empty = staff_client(specialist).post(answer_url(dispute, "reject"), {"reject-answer": ""})
     assert "Please write the reason: the debtor reads it." in empty.content.decode()
     dispute.refresh_from_db()
     assert dispute.status == DisputeStatus.OPEN
@@ -144,14 +145,14 @@ def test_extend_once_then_the_button_is_gone(account, specialist):
     dispute = opened(account)
     client = staff_client(specialist)
     assert (
-        client.post(answer_url(dispute, "extend"), {"reason": "Waiting for the merchant."})
+        client.post(answer_url(dispute, "extend"), {"extend-reason": "Waiting for the merchant."})
     ).status_code == 302
     dispute.refresh_from_db()
     assert dispute.status == DisputeStatus.EXTENDED
     assert dispute.answer_due == TODAY + dt.timedelta(days=30)
     text = client.get(page_url(dispute)).content.decode()
     assert 'data-testid="extend-form"' not in text
-    again = client.post(answer_url(dispute, "extend"), {"reason": "More."})
+    again = client.post(answer_url(dispute, "extend"), {"extend-reason": "More."})
     assert "already been extended once" in again.content.decode()
 
 
@@ -164,7 +165,7 @@ def test_bank_staff_and_compliance_read_but_do_not_answer(account, group):
     assert 'data-testid="uphold-form"' not in page.content.decode()
     for name in ("uphold", "reject", "extend"):
         assert (
-            client.post(answer_url(dispute, name), {"answer": "x", "reason": "x"}).status_code
+            client.post(answer_url(dispute, name), {"reject-answer": "x", "uphold-answer": "x", "extend-reason": "x"}).status_code
             == 403
         )
     dispute.refresh_from_db()
@@ -205,3 +206,14 @@ def test_the_request_page_and_queue_show_the_hold(account, installment_program, 
     assert f"On hold: dispute {dispute.reference} is open" in approve.content.decode()
     request.refresh_from_db()
     assert request.status == "submitted"
+
+
+def test_each_answer_s_label_names_its_own_box(account, specialist):
+    """The three answers share the page: no id twice, so "Reason for the debtor" is the
+    reject form's box and not the uphold form's (both fields are called answer)."""
+    dispute = opened(account)
+    text = staff_client(specialist).get(page_url(dispute)).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', text)
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
+    assert 'for="id_reject-answer"' in text
+    assert 'for="id_uphold-answer"' in text

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from django.db.models import F
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from negotiation.models import ReliefRequest, RepaymentPlan
-from negotiation.services.payments import record_payment
+from negotiation.models import Dispute, OneTimeCode, ReliefRequest, RepaymentPlan
 from tests.e2e.chromium import BROWSER_TESTS
 from tests.factories import last_sms_code
 from tests.secondfactor import app_code
@@ -149,21 +149,61 @@ def test_the_whole_story(live_server, browser, settings) -> None:
         assert pdf.headers["content-type"] == "application/pdf"
         assert pdf.body().startswith(b"%PDF-")
 
-        # The first installment arrives (the bank's import): every page says the same.
+        # The debtor pays the first installment online, in the sandbox: pending while the
+        # provider's page is open, confirmed once it answers; every page says the same.
         plan.refresh_from_db()
-        first = plan.installments.get(number=1)
-        pay(plan, first.amount, "STORY-1")
-        page.reload()
+        page.get_by_test_id("pay-online").click()
+        page.get_by_label(re.compile("Your next payment")).check()
+        page.get_by_label(re.compile("Test payment")).check()
+        steps.shot("pay-form")
+        page.get_by_role("button", name="Continue to payment").click()
+        page.get_by_test_id("test-mode").wait_for()
+        assert page.get_by_test_id("sandbox-amount").inner_text() == "¥1,827.37"
+        steps.shot("sandbox")
+        meanwhile = context.new_page()
+        meanwhile.goto(f"{live_server.url}/plans/{plan.reference}/")
+        assert "¥1,827.37" in meanwhile.get_by_test_id("waiting-payments").inner_text()
+        assert meanwhile.get_by_test_id("paid-so-far").inner_text() == "¥0.00"
+        Steps(meanwhile, "story-pending").shot("plan")
+        meanwhile.close()
+        page.get_by_role("button", name="Pay", exact=True).click()
+        page.get_by_text("Your payment of ¥1,827.37 is confirmed").wait_for()
         assert page.get_by_test_id("paid-so-far").inner_text() == "¥1,827.37"
         assert page.get_by_test_id("still-to-pay").inner_text() == "¥20,101.06"
         assert page.get_by_test_id("payments-left").inner_text() == "11"
+        assert page.get_by_test_id("waiting-payments").count() == 0
         steps.shot("paid-first")
         page.goto(f"{live_server.url}/")
         assert page.get_by_test_id("still-to-pay").first.inner_text() == "¥20,101.06"
         assert page.get_by_text("Repaying under a plan").is_visible()
         steps.shot("dashboard-under-plan")
 
+        # The debtor moves the payment day, sees the new dates and signs the change.
+        page.goto(f"{live_server.url}/plans/{plan.reference}/")
+        page.get_by_test_id("plan-change-link").click()
+        new_day = plan.installments.get(number=2).due_date.day % 28 + 1
+        page.get_by_label("The new day of the month for your payments").select_option(str(new_day))
+        page.get_by_role("button", name="Show me the new dates").first.click()
+        page.get_by_test_id("change-preview").wait_for()
+        steps.shot("change-preview")
+        page.get_by_role("button", name="Go on to sign this change").click()
+        # A minute later (a second signing code within a minute of the first is refused,
+        # however many agreements there are: services.codes.send_code).
+        OneTimeCode.objects.update(created_at=F("created_at") - dt.timedelta(minutes=2))
+        page.get_by_label("I have read the agreement and accept its terms.").check()
+        page.get_by_label("Your password, to sign").fill("demo-debtor-pass")
+        page.get_by_role("button", name="Send me the code to sign").click()
+        page.get_by_test_id("signing-code-sent").wait_for()
+        page.get_by_label("The code from the text message").fill(last_sms_code())
+        page.get_by_role("button", name="Sign the changed agreement").click()
+        page.get_by_text("The change is signed and your new dates apply now").wait_for()
+        unpaid = plan.installments.exclude(number=1).order_by("number")
+        assert {i.due_date.day for i in unpaid} == {new_day}
+        assert page.get_by_test_id("still-to-pay").inner_text() == "¥20,101.06"
+        steps.shot("changed")
+
         # A promise to pay on the other card, and a statement of account.
+        page.goto(f"{live_server.url}/")
         page.get_by_role("link", name=re.compile("Details and options.*0937")).click()
         page.get_by_test_id("promise-link").click()
         page.get_by_label("How much you will pay").fill("1500")
@@ -178,9 +218,39 @@ def test_the_whole_story(live_server, browser, settings) -> None:
         )
         assert statement.headers["content-type"] == "application/pdf"
 
-        # The rest arrives: the plan is completed and offers the payoff letter.
-        pay(plan, plan.total_repayable - first.amount, "STORY-2")
+        # The debtor disputes the other card's balance; the specialist answers it.
+        page.get_by_role("link", name=re.compile("Dispute this balance")).click()
+        page.get_by_label("The amount is wrong").check()
+        page.get_by_label("Tell us what happened").fill("A late charge of March was added twice.")
+        steps.shot("dispute-form")
+        page.get_by_role("button", name="Send my dispute").click()
+        page.get_by_test_id("dispute-status").wait_for()
+        dispute = Dispute.objects.get()
+        assert page.get_by_text(f"We have received your dispute {dispute.reference}").is_visible()
+        steps.shot("dispute-sent")
+        staff.goto(f"{live_server.url}/staff/negotiation/dispute/")
+        staff_steps.shot("disputes")
+        staff.get_by_role("link", name=dispute.reference).click()
+        reject = staff.get_by_test_id("reject-form")
+        reject.get_by_label("Reason for the debtor").fill(
+            "The March late charge was added once; the second line is its reversal."
+        )
+        staff_steps.shot("dispute")
+        reject.get_by_role("button", name="Reject the dispute").click()
+        staff.get_by_text(f"Dispute {dispute.reference} answered").wait_for()
+        page.reload()
+        answer = page.get_by_test_id("dispute-answer")
+        assert "the second line is its reversal" in answer.inner_text()
+        assert page.get_by_test_id("dispute-status").inner_text() == "Not upheld"
+        steps.shot("dispute-answered")
+
+        # The rest is paid online: the plan is completed and offers the payoff letter.
         page.goto(f"{live_server.url}/plans/{plan.reference}/")
+        page.get_by_test_id("pay-online").click()
+        page.get_by_label("Everything still to pay").check()
+        page.get_by_label(re.compile("Test payment")).check()
+        page.get_by_role("button", name="Continue to payment").click()
+        page.get_by_role("button", name="Pay", exact=True).click()
         page.get_by_test_id("plan-outcome").wait_for()
         steps.shot("completed")
         letter = context.request.get(
@@ -196,19 +266,6 @@ def test_the_whole_story(live_server, browser, settings) -> None:
         # Playwright's sync API runs this test in a greenlet with its own context, so the
         # ORM calls above opened a connection of their own; close it before teardown.
         connections.close_all()
-
-
-def pay(plan: RepaymentPlan, amount: Decimal, external_id: str) -> None:
-    """A payment as the bank's import records it (paying online is not in the portal yet)."""
-    record_payment(
-        plan.account,
-        actor=None,
-        amount=amount,
-        paid_on=timezone.localdate(),
-        source="bank_transfer",
-        external_id=external_id,
-        today=timezone.localdate(),
-    )
 
 
 @pytest.mark.django_db(transaction=True)
