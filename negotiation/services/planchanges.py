@@ -53,6 +53,7 @@ from negotiation.roles import ANSWER_PLANCHANGEREQUEST
 from negotiation.selectors.planchanges import pending_change
 from negotiation.services.agreements import signed_agreement_pdf, signed_amendment_pdf
 from negotiation.services.audit import record_event
+from negotiation.services.mandates import follow_new_dates
 from negotiation.services.notifications import notify_debtor
 from negotiation.services.passwordcheck import check_password_again
 from negotiation.services.plans import agreement_digest, check_signing_code, send_signing_code
@@ -513,6 +514,7 @@ def transition_amendment(
     actor: User | None,
     reason: str = "",
     changes: dict[str, object] | None = None,
+    noted: dict[str, object] | None = None,
     ip: str | None = None,
 ) -> PlanAmendment:
     """The only code that changes a change's status: lock, check the move, audit. A move
@@ -529,6 +531,7 @@ def transition_amendment(
         after["reason"] = reason
     if locked.agreement_sha256:
         after["sha256"] = locked.agreement_sha256
+    after.update(noted or {})
     event = record_event(
         amendment.plan,
         actor=actor,
@@ -648,6 +651,7 @@ def sign_change(
     is no longer the one the change was set out on (the change then lapses)."""
     debtor = _signer_of_change(amendment, actor, now)
     plan = amendment.plan
+    today = timezone.localdate(now)
     check_signing_code(
         plan,
         debtor,
@@ -677,11 +681,14 @@ def sign_change(
         locked = _locked_plan(plan)
         _keep_the_earlier_document(locked, actor=actor)
         _apply(locked, current)
+        # Automatic repayment follows the new dates: never the old day, never twice.
+        mandates = follow_new_dates(locked, moved=_moved_dates(current), today=today)
         signed = transition_amendment(
             current,
             AmendmentStatus.SIGNED,
             actor=actor,
             ip=ip,
+            noted={"mandates": mandates} if mandates else None,
             changes={
                 "signed_at": now,
                 "signature_ip": ip,
@@ -692,7 +699,7 @@ def sign_change(
                 "signature_code_verified_at": now,
             },
         )
-        _tell_the_debtor(locked, signed, today=timezone.localdate(now))
+        _tell_the_debtor(locked, signed, today=today)
         delay_after_commit(STORE_SIGNED_AMENDMENT, signed.pk)
     return signed
 
@@ -738,6 +745,15 @@ def _apply(plan: RepaymentPlan, amendment: PlanAmendment) -> None:
     plan.total_cost = amendment.total_cost
     plan.annual_rate = amendment.annual_rate
     plan.save(update_fields=["payment_day", "total_repayable", "total_cost", "annual_rate"])
+
+
+def _moved_dates(amendment: PlanAmendment) -> dict[dt.date, dt.date]:
+    """Each installment's due date before the change and after it (by its number before)."""
+    before = {line["number"]: line["due_date"] for line in amendment.schedule_before}
+    return {
+        dt.date.fromisoformat(before[line["was"]]): dt.date.fromisoformat(line["due_date"])
+        for line in amendment.schedule_after
+    }
 
 
 def _tell_the_debtor(plan: RepaymentPlan, amendment: PlanAmendment, *, today: dt.date) -> None:

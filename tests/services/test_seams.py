@@ -1,0 +1,160 @@
+"""Where the four features of issue 14 meet: a changed plan and its automatic repayment,
+its payments online and a dispute; the debits the bank takes and the results it sends back."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from negotiation.models import (
+    AmendmentKind,
+    DirectDebitMandate,
+    Installment,
+    MandateStatus,
+    RepaymentPlan,
+    User,
+)
+from negotiation.services.mandates import (
+    cancel_mandate,
+    consent_text,
+    due_debits,
+    set_up_mandate,
+)
+from negotiation.services.planchanges import (
+    propose_change,
+    sign_change,
+    start_change_signing,
+)
+from tests.factories import (
+    PASSWORD,
+    at_noon,
+    last_sms_code,
+    make_active_plan,
+    make_installment_program,
+)
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+START = D(2027, 1, 10)  # the agreement; six payments on the 10th from 10 February 2027
+NUMBER = "6222020200112233445"
+
+
+@pytest.fixture
+def plan(account, specialist):
+    program = make_installment_program(payment_day=10, allows_move_to_end=True)
+    return make_active_plan(account, program, specialist, months=6, today=START, now=at_noon(START))
+
+
+def user_of(plan: RepaymentPlan) -> User:
+    user = plan.account.debtor.user
+    assert user is not None
+    return user
+
+
+def fresh(plan: RepaymentPlan) -> RepaymentPlan:
+    return (
+        RepaymentPlan.objects.prefetch_related("installments")
+        .select_related("request__program", "account__debtor")
+        .get(pk=plan.pk)
+    )
+
+
+def dates(plan: RepaymentPlan) -> list[dt.date]:
+    return [
+        i.due_date for i in Installment.objects.filter(plan=plan, number__gte=1).order_by("number")
+    ]
+
+
+def set_up(plan: RepaymentPlan, on: dt.date) -> DirectDebitMandate:
+    debtor = plan.account.debtor
+    return set_up_mandate(
+        fresh(plan),
+        actor=user_of(plan),
+        bank_name="ICBC Shanghai",
+        account_number=NUMBER,
+        holder_name=debtor.full_name,
+        agreed_text=consent_text(fresh(plan), language="en", today=on),
+        language="en",
+        password=PASSWORD,
+        ip=None,
+        user_agent="",
+        now=at_noon(on),
+    )
+
+
+def propose(plan: RepaymentPlan, on: dt.datetime, **what):
+    kind = AmendmentKind.PAYMENT_DAY if "new_day" in what else AmendmentKind.MOVE_TO_END
+    return propose_change(fresh(plan), actor=user_of(plan), kind=kind, now=on, **what)
+
+
+def sign(amendment, now: dt.datetime):
+    actor = amendment.plan.account.debtor.user
+    code = start_change_signing(
+        amendment, actor=actor, password=PASSWORD, agreement_text="v", ip=None, now=now
+    )
+    return sign_change(
+        amendment,
+        actor=actor,
+        code_id=code.pk,
+        entered=last_sms_code(),
+        agreement_text="v",
+        ip=None,
+        user_agent="",
+        now=now,
+    )
+
+
+def change(plan: RepaymentPlan, on: dt.date, **what):
+    return sign(propose(plan, at_noon(on), **what), at_noon(on))
+
+
+def debited(day: dt.date) -> list[str]:
+    return [line.debit_reference for line in due_debits(day)]
+
+
+# A changed plan and its automatic repayment ----------------------------------------------
+
+
+def test_an_earlier_payment_day_is_debited_on_the_new_day(plan, sms_outbox):
+    mandate = set_up(plan, D(2027, 1, 20))
+    assert mandate.first_debit_on == D(2027, 2, 10)
+    change(plan, D(2027, 1, 21), new_day=5)
+    assert dates(plan)[0] == D(2027, 2, 5)
+    mandate.refresh_from_db()
+    assert mandate.first_debit_on == D(2027, 2, 5)
+    assert debited(D(2027, 2, 5)) == [f"DD-{plan.reference}-01-20270205"]
+    assert debited(D(2027, 2, 10)) == []  # never on the old day
+
+
+def test_a_first_debit_moved_to_the_end_starts_the_debits_with_the_next_payment(plan, sms_outbox):
+    mandate = set_up(plan, D(2027, 1, 20))
+    change(plan, D(2027, 1, 21), number=1)
+    mandate.refresh_from_db()
+    assert mandate.first_debit_on == D(2027, 3, 10)
+    assert debited(D(2027, 3, 10)) == [f"DD-{plan.reference}-01-20270310"]
+    assert debited(D(2027, 8, 10)) == [f"DD-{plan.reference}-06-20270810"]
+
+
+def cancel(mandate: DirectDebitMandate, on: dt.date) -> DirectDebitMandate:
+    return cancel_mandate(mandate, actor=user_of(mandate.plan), reason="", ip=None, now=at_noon(on))
+
+
+def test_a_last_debit_too_late_to_stop_follows_its_payment_to_an_earlier_day(plan, sms_outbox):
+    mandate = cancel(set_up(plan, D(2027, 1, 20)), D(2027, 2, 8))
+    assert mandate.last_debit_on == D(2027, 2, 10)  # too late to stop: still taken
+    change(plan, D(2027, 2, 8), new_day=9)
+    mandate.refresh_from_db()
+    assert mandate.last_debit_on == D(2027, 2, 9)
+    assert debited(D(2027, 2, 9)) == [f"DD-{plan.reference}-01-20270209"]
+    assert debited(D(2027, 3, 9)) == []
+
+
+def test_a_last_debit_moved_far_enough_away_is_stopped_as_the_cancellation_asked(plan, sms_outbox):
+    mandate = cancel(set_up(plan, D(2027, 1, 20)), D(2027, 2, 8))
+    change(plan, D(2027, 2, 8), new_day=25)  # 10 February moves to 25 February
+    mandate.refresh_from_db()
+    assert mandate.status == MandateStatus.CANCELLED
+    assert mandate.last_debit_on is None  # now there is time to stop it: nothing more taken
+    assert debited(D(2027, 2, 25)) == []
+    assert debited(D(2027, 2, 10)) == []
