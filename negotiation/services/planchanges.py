@@ -50,6 +50,7 @@ from negotiation.models.planchanges import CHANGE_REQUEST_MAX_CHARS
 from negotiation.phones import last_digits
 from negotiation.queueing import STORE_SIGNED_AMENDMENT, delay_after_commit
 from negotiation.roles import ANSWER_PLANCHANGEREQUEST
+from negotiation.selectors.mandates import mandate_taking, mandates_of
 from negotiation.selectors.planchanges import pending_change
 from negotiation.services.agreements import signed_agreement_pdf, signed_amendment_pdf
 from negotiation.services.audit import record_event
@@ -397,7 +398,20 @@ def _installment_reasons(
     monthly = [i for i in plan.installments.all() if i.number >= 1]
     if max(monthly, key=lambda i: (i.due_date, i.number)).pk == installment.pk:
         return [_("Payment %(number)s is already the last one.") % words]
+    if installment.due_date == today and _debited_today(plan, today):
+        # Today's debits went to the bank this morning: moving it would not stop this one.
+        return [
+            _(
+                "Payment %(number)s is being taken from your account today by automatic "
+                "repayment, so it stays where it is."
+            )
+            % words
+        ]
     return []
+
+
+def _debited_today(plan: RepaymentPlan, today: dt.date) -> bool:
+    return mandate_taking(mandates_of([plan.pk]).get(plan.pk, []), today) is not None
 
 
 # --- Setting a change out for signature ------------------------------------------------
@@ -490,6 +504,22 @@ def propose_change(
             },
         )
     return amendment
+
+
+def _still_as_set_out(plan: RepaymentPlan, amendment: PlanAmendment, today: dt.date) -> bool:
+    """Whether the rules, today, make the same change of the (locked) plan as when it was
+    set out: a date passed since may keep an installment where it is."""
+    if amendment.kind == AmendmentKind.PAYMENT_DAY and amendment.new_payment_day is not None:
+        preview = preview_payment_day_change(plan, amendment.new_payment_day, today)
+    elif amendment.kind == AmendmentKind.MOVE_TO_END and amendment.moved_number is not None:
+        preview = preview_move_to_end(plan, amendment.moved_number, today)
+    else:
+        return False
+    if not preview.allowed or preview.amended is None:
+        return False
+    after = schedule_snapshot(list(preview.amended.lines), preview.amended.renumbered)
+    same: bool = after == amendment.schedule_after
+    return same
 
 
 def _next_version(plan: RepaymentPlan) -> int:
@@ -667,9 +697,13 @@ def sign_change(
         current = PlanAmendment.objects.select_for_update().get(pk=amendment.pk)
         if current.status != AmendmentStatus.AWAITING_SIGNATURE:
             raise TransitionNotAllowed
+        # The plan moved on: a payment arrived, or a date passed (an installment fell
+        # due, and may already be in the day's debits, so the rules no longer make this
+        # change).
         outdated = (
             locked.status != PlanStatus.ACTIVE
             or schedule_snapshot(plan_lines(locked)) != current.schedule_before
+            or not _still_as_set_out(locked, current, today)
         )
         if outdated:
             transition_amendment(

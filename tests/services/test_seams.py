@@ -9,6 +9,7 @@ import pytest
 
 from negotiation.models import (
     AmendmentKind,
+    AmendmentStatus,
     DirectDebitMandate,
     Installment,
     MandateStatus,
@@ -22,6 +23,8 @@ from negotiation.services.mandates import (
     set_up_mandate,
 )
 from negotiation.services.planchanges import (
+    ChangeOutdated,
+    preview_move_to_end,
     propose_change,
     sign_change,
     start_change_signing,
@@ -158,3 +161,26 @@ def test_a_last_debit_moved_far_enough_away_is_stopped_as_the_cancellation_asked
     assert mandate.last_debit_on is None  # now there is time to stop it: nothing more taken
     assert debited(D(2027, 2, 25)) == []
     assert debited(D(2027, 2, 10)) == []
+
+
+def test_a_change_signed_after_its_first_payment_fell_due_lapses(plan, sms_outbox):
+    set_up(plan, D(2027, 1, 20))
+    amendment = propose(plan, at_noon(D(2027, 2, 9)), new_day=20)  # 10 February to the 20th
+    # The morning of the 10th the installment due that day goes to the bank.
+    assert debited(D(2027, 2, 10)) == [f"DD-{plan.reference}-01-20270210"]
+    with pytest.raises(ChangeOutdated):
+        sign(amendment, at_noon(D(2027, 2, 10)))
+    amendment.refresh_from_db()
+    assert amendment.status == AmendmentStatus.EXPIRED
+    assert dates(plan)[0] == D(2027, 2, 10)  # not moved into a second debit on the 20th
+    assert debited(D(2027, 2, 20)) == []
+
+
+def test_a_payment_debited_today_is_not_moved_to_the_end(plan, sms_outbox):
+    # Without automatic repayment a payment due today may still move ("Changing a plan").
+    assert preview_move_to_end(fresh(plan), 1, D(2027, 2, 10)).allowed
+    set_up(plan, D(2027, 1, 20))
+    preview = preview_move_to_end(fresh(plan), 1, D(2027, 2, 10))
+    assert not preview.allowed
+    assert "automatic repayment" in " ".join(preview.reasons)
+    assert preview_move_to_end(fresh(plan), 1, D(2027, 2, 9)).allowed  # the day before
