@@ -37,9 +37,11 @@ from negotiation.models import (
     Debtor,
     Installment,
     InstallmentStatus,
+    IntentStatus,
     NotificationEvent,
     NotificationPage,
     OneTimeCode,
+    PaymentIntent,
     PlanAmendment,
     PlanChangeRequest,
     PlanStatus,
@@ -454,6 +456,16 @@ def propose_change(
             raise ChangeRefused(
                 [_("A change is already waiting for your signature: sign it or give it up first.")]
             )
+        if _payment_waiting(locked):
+            raise ChangeRefused(
+                [
+                    _(
+                        "A payment you started online is still waiting for confirmation from "
+                        "the payment service. Please change your plan once it is confirmed: "
+                        "this usually takes a few minutes."
+                    )
+                ]
+            )
         if kind == AmendmentKind.PAYMENT_DAY and new_day is not None:
             preview = preview_payment_day_change(locked, new_day, today)
         elif kind == AmendmentKind.MOVE_TO_END and number is not None:
@@ -504,6 +516,15 @@ def propose_change(
             },
         )
     return amendment
+
+
+def _payment_waiting(plan: RepaymentPlan) -> bool:
+    """Whether a payment online on the plan's account waits for its provider: it will be
+    allocated to the schedule in force when it is confirmed."""
+    waiting: bool = PaymentIntent.objects.filter(
+        account_id=plan.account_id, status=IntentStatus.PENDING
+    ).exists()
+    return waiting
 
 
 def _still_as_set_out(plan: RepaymentPlan, amendment: PlanAmendment, today: dt.date) -> bool:
@@ -697,12 +718,14 @@ def sign_change(
         current = PlanAmendment.objects.select_for_update().get(pk=amendment.pk)
         if current.status != AmendmentStatus.AWAITING_SIGNATURE:
             raise TransitionNotAllowed
-        # The plan moved on: a payment arrived, or a date passed (an installment fell
-        # due, and may already be in the day's debits, so the rules no longer make this
-        # change).
+        # The plan moved on: a payment arrived, one is waiting online (it would be
+        # allocated to a schedule the debtor did not sign), or a date passed (an
+        # installment fell due, and may already be in the day's debits, so the rules no
+        # longer make this change).
         outdated = (
             locked.status != PlanStatus.ACTIVE
             or schedule_snapshot(plan_lines(locked)) != current.schedule_before
+            or _payment_waiting(locked)
             or not _still_as_set_out(locked, current, today)
         )
         if outdated:

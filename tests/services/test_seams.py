@@ -4,6 +4,7 @@ its payments online and a dispute; the debits the bank takes and the results it 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -13,9 +14,11 @@ from negotiation.models import (
     DirectDebitMandate,
     Installment,
     MandateStatus,
+    PaymentIntent,
     RepaymentPlan,
     User,
 )
+from negotiation.services.intents import start_payment
 from negotiation.services.mandates import (
     cancel_mandate,
     consent_text,
@@ -24,6 +27,7 @@ from negotiation.services.mandates import (
 )
 from negotiation.services.planchanges import (
     ChangeOutdated,
+    ChangeRefused,
     preview_move_to_end,
     propose_change,
     sign_change,
@@ -184,3 +188,34 @@ def test_a_payment_debited_today_is_not_moved_to_the_end(plan, sms_outbox):
     assert not preview.allowed
     assert "automatic repayment" in " ".join(preview.reasons)
     assert preview_move_to_end(fresh(plan), 1, D(2027, 2, 9)).allowed  # the day before
+
+
+# A changed plan and its payments online ---------------------------------------------------
+
+
+def start_online(plan: RepaymentPlan, amount: str, now: dt.datetime) -> PaymentIntent:
+    return start_payment(
+        plan.account,
+        plan=plan,
+        actor=user_of(plan),
+        amount=Decimal(amount),
+        provider="sandbox",
+        now=now,
+    )
+
+
+def test_no_change_is_set_out_while_a_payment_online_waits(plan):
+    now = at_noon(D(2027, 1, 20))
+    start_online(plan, "100.00", now)
+    with pytest.raises(ChangeRefused) as refused:
+        propose(plan, now, number=1)
+    assert "waiting for confirmation" in str(refused.value.message)
+
+
+def test_a_payment_online_started_before_signing_makes_the_change_lapse(plan, sms_outbox):
+    now = at_noon(D(2027, 1, 20))
+    amendment = propose(plan, now, number=1)
+    start_online(plan, "100.00", now)
+    with pytest.raises(ChangeOutdated):
+        sign(amendment, now)
+    assert dates(plan)[0] == D(2027, 2, 10)
