@@ -8,16 +8,21 @@ from decimal import Decimal
 
 import pytest
 
+from negotiation.imports.payments import PaymentRow
 from negotiation.models import (
     AmendmentKind,
     AmendmentStatus,
     DirectDebitMandate,
     Installment,
     MandateStatus,
+    Payment,
     PaymentIntent,
+    PaymentSource,
+    PlanStatus,
     RepaymentPlan,
     User,
 )
+from negotiation.selectors.ledger import owed_on
 from negotiation.services.intents import start_payment
 from negotiation.services.mandates import (
     cancel_mandate,
@@ -25,6 +30,7 @@ from negotiation.services.mandates import (
     due_debits,
     set_up_mandate,
 )
+from negotiation.services.payments import import_payments, record_payment
 from negotiation.services.planchanges import (
     ChangeOutdated,
     ChangeRefused,
@@ -219,3 +225,39 @@ def test_a_payment_online_started_before_signing_makes_the_change_lapse(plan, sm
     with pytest.raises(ChangeOutdated):
         sign(amendment, now)
     assert dates(plan)[0] == D(2027, 2, 10)
+
+
+# The bank's results after a payment online of the same installment ------------------------
+
+
+def test_a_debit_taken_after_the_plan_was_paid_online_is_held_not_the_whole_file(
+    plan, other_account, sms_outbox
+):
+    set_up(plan, D(2027, 1, 20))
+    day = D(2027, 2, 10)
+    (line,) = due_debits(day)  # the morning's file takes the first payment
+    # The same day the debtor pays everything online: the plan completes.
+    everything = owed_on(plan.account, today=day).headline
+    record_payment(
+        plan.account,
+        actor=None,
+        amount=everything,
+        paid_on=day,
+        source=PaymentSource.ONLINE,
+        external_id="sandbox:pay_1",
+        today=day,
+    )
+    assert fresh(plan).status == PlanStatus.COMPLETED
+    # The bank's results: that debit, and another debtor's payment.
+    rows = [
+        PaymentRow(2, line.debit_reference, line.account_reference, line.amount, day, "auto_debit"),
+        PaymentRow(3, "BANK-1", other_account.reference, Decimal("100.00"), day, "bank_transfer"),
+    ]
+    result = import_payments(rows, today=day)
+    assert result.imported == 1
+    assert [problem.line for problem in result.held] == [2]
+    assert Payment.objects.filter(external_id="BANK-1").exists()
+    assert not Payment.objects.filter(external_id=line.debit_reference).exists()
+    # Run again: the same row is held again, nothing recorded twice.
+    again = import_payments(rows, today=day)
+    assert (again.imported, again.already_imported, len(again.held)) == (0, 1, 1)
