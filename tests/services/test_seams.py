@@ -13,8 +13,11 @@ from negotiation.models import (
     AmendmentKind,
     AmendmentStatus,
     DirectDebitMandate,
+    DisputeKind,
     Installment,
     MandateStatus,
+    Notification,
+    NotificationEvent,
     Payment,
     PaymentIntent,
     PaymentSource,
@@ -23,6 +26,8 @@ from negotiation.models import (
     User,
 )
 from negotiation.selectors.ledger import owed_on
+from negotiation.services.disputes import open_dispute
+from negotiation.services.following import follow_plans
 from negotiation.services.intents import start_payment
 from negotiation.services.mandates import (
     cancel_mandate,
@@ -261,3 +266,26 @@ def test_a_debit_taken_after_the_plan_was_paid_online_is_held_not_the_whole_file
     # Run again: the same row is held again, nothing recorded twice.
     again = import_payments(rows, today=day)
     assert (again.imported, again.already_imported, len(again.held)) == (0, 1, 1)
+
+
+# A dispute and automatic repayment --------------------------------------------------------
+
+
+def test_a_disputed_account_keeps_its_debits_and_their_notice(plan, sms_outbox):
+    set_up(plan, D(2027, 1, 20))
+    open_dispute(
+        plan.account,
+        actor=user_of(plan),
+        kind=DisputeKind.AMOUNT_WRONG,
+        explanation="The late charge is wrong.",
+        now=at_noon(D(2027, 2, 1)),
+    )
+    follow_plans(today=D(2027, 2, 7))
+    notice = Notification.objects.filter(
+        template=NotificationEvent.INSTALLMENT_DUE_SOON, context__due="2027-02-10"
+    )
+    # The debit goes ahead (the debtor's own instruction; cancelling it is one click), so
+    # its notice does too, by SMS as well as on the portal.
+    assert set(notice.values_list("channel", flat=True)) >= {"portal", "sms"}
+    assert notice.first().context["debit_from"]  # type: ignore[union-attr]
+    assert debited(D(2027, 2, 10)) == [f"DD-{plan.reference}-01-20270210"]
