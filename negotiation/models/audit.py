@@ -278,8 +278,9 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
         "fee total_repayable annual_rate expires_at"
     ),
     # reason: why it ended unsigned (given up, expired, the plan moved on); sha256: of the
-    # amended text signed
-    AuditAction.PLAN_CHANGE_TRANSITION: _keys("status", "status version reason sha256"),
+    # amended text signed; mandates: on signing, each mandate whose dates followed the new
+    # schedule (services.mandates.follow_new_dates: its pk, first_debit_on, last_debit_on)
+    AuditAction.PLAN_CHANGE_TRANSITION: _keys("status", "status version reason sha256 mandates"),
     # change_request: the request's primary key; never the debtor's words themselves
     AuditAction.PLAN_CHANGE_ASKED: _keys(after="change_request due_by"),
     AuditAction.PLAN_CHANGE_ANSWERED: _keys("status", "status change_request"),

@@ -670,7 +670,8 @@ def _run_payments(run: ImportRun, storage: Any, name: str, today: dt.date) -> No
     except PaymentImportRefused as error:
         _finish(run, ImportStatus.REFUSED, error.problems, _Counts(), run.started_by)
         raise ImportRefused(run) from None
-    _finish(run, ImportStatus.DONE, [], _Counts(), run.started_by)
+    # Debits held (taken for more than is still owed) are listed with the run's problems.
+    _finish(run, ImportStatus.DONE, list(result.held), _Counts(), run.started_by)
     run.rows_skipped = result.already_imported  # already imported: skipped, as the command says
     run.save(update_fields=["rows_skipped"])
 

@@ -54,6 +54,7 @@ from negotiation.models import (
 from negotiation.selectors.mandates import (
     cancellation_today,
     first_debit,
+    last_day_to_stop,
     mandate_taking,
     mandates_of,
 )
@@ -334,6 +335,42 @@ def end_mandates(plan: RepaymentPlan, *, actor: User | None) -> int:
         transition_mandate(mandate, MandateStatus.ENDED, actor=actor)
         ended += 1
     return ended
+
+
+def follow_new_dates(
+    plan: RepaymentPlan, *, moved: dict[dt.date, dt.date], today: dt.date
+) -> list[dict[str, object]]:
+    """A signed change of ``plan`` (services.planchanges) gave its installments new dates
+    (``moved``: each installment's due date before the change, its date after). The plan's
+    mandates that may still take a debit follow their installments, so a debit is taken on
+    the new date only, and once:
+
+    - the first debit is the new date of the first installment it took, or of the next one
+      when that one moved to the end (every installment due from it before stays taken);
+    - a cancellation's last debit, too late to stop, follows its installment while stopping
+      it is still too late; when the change left the time to stop it, nothing more is taken,
+      as the cancellation asked.
+
+    Runs inside the change's transaction; returns what moved, for the change's audit row."""
+    followed: list[dict[str, object]] = []
+    mandates = DirectDebitMandate.objects.select_for_update().filter(
+        plan=plan, status__in=(MandateStatus.ACTIVE, MandateStatus.CANCELLED)
+    )
+    for mandate in mandates.order_by("pk"):
+        first = min(
+            (new for old, new in moved.items() if old >= mandate.first_debit_on),
+            default=mandate.first_debit_on,
+        )
+        last = mandate.last_debit_on
+        if last is not None and moved.get(last, last) != last:
+            new_last = moved[last]
+            last = new_last if today > last_day_to_stop(new_last) else None
+        if (first, last) == (mandate.first_debit_on, mandate.last_debit_on):
+            continue
+        mandate.first_debit_on, mandate.last_debit_on = first, last
+        mandate.save(update_fields=["first_debit_on", "last_debit_on"])
+        followed.append({"mandate": mandate.pk, "first_debit_on": first, "last_debit_on": last})
+    return followed
 
 
 # The daily export ---------------------------------------------------------------------

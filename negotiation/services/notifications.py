@@ -125,7 +125,7 @@ def notify_debtor(
         [NotificationChannel.PORTAL] if NotificationChannel.PORTAL in channels else []
     )
     addresses = {c: (to or {}).get(c, _address(debtor, c)) for c in EXTERNAL_CHANNELS}
-    if _may_contact(event, account, now):
+    if _may_contact(event, account, now, context or {}):
         external: list[str] = [c for c in EXTERNAL_CHANNELS if c in channels and addresses[c]]
         if event not in ACCESS_EVENTS and debtor.preferred_channel in external:
             external = [debtor.preferred_channel]
@@ -171,11 +171,13 @@ def in_contact_hours(debtor: Debtor, now: dt.datetime) -> dt.datetime:
     return policy.next_allowed_time(now, tz, hours=debtor.contact_hours)
 
 
-def _may_contact(event: str, account: CreditAccount | None, now: dt.datetime) -> bool:
+def _may_contact(
+    event: str, account: CreditAccount | None, now: dt.datetime, context: Mapping[str, str]
+) -> bool:
     """Whether ``event`` may go out by email and SMS now (the portal notice always does)."""
     if event not in REMINDER_EVENTS or account is None:
         return True
-    if _held_by_dispute(event, account):
+    if _held_by_dispute(event, account, context):
         return False
     limit, window = REMINDER_CAP
     occasions_lately = (
@@ -274,11 +276,18 @@ def deliver_notification(notification_id: int, *, now: dt.datetime | None = None
 def _withheld(notification: Notification) -> bool:
     """A reminder whose account went into dispute after it was written is not sent."""
     request = notification.request
-    return request is not None and _held_by_dispute(notification.template, request.account)
+    return request is not None and _held_by_dispute(
+        notification.template, request.account, notification.context
+    )
 
 
-def _held_by_dispute(event: str, account: CreditAccount) -> bool:
-    """A dispute puts reminders on hold until staff resolve it (decisions still go)."""
+def _held_by_dispute(event: str, account: CreditAccount, context: Mapping[str, str]) -> bool:
+    """A dispute puts reminders on hold until staff resolve it (decisions still go). Not
+    the notice of an automatic debit (a due-soon reminder with ``debit_from``): the debit
+    still goes ahead on a disputed account, as the debtor instructed, and must not be
+    taken unannounced (docs/ARCHITECTURE.md, "Automatic repayment")."""
+    if event == NotificationEvent.INSTALLMENT_DUE_SOON and context.get("debit_from"):
+        return False
     return event in REMINDER_EVENTS and account.status == AccountStatus.DISPUTED
 
 

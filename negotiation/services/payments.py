@@ -64,9 +64,11 @@ def payment_problems(
     external_id: str,
     today: dt.date,
     already_in_this_batch: Decimal = money.ZERO,
+    check_owed: bool = True,
 ) -> list[str]:
     """Why this payment cannot be recorded; empty when it can. ``already_in_this_batch`` is
-    what earlier rows of the same import pay on the same account."""
+    what earlier rows of the same import pay on the same account; ``check_owed=False``
+    leaves out the check against what is owed (``more_than_owed`` then tells)."""
     problems = []
     if account is None:
         return [_("No account with this reference.")]
@@ -81,13 +83,21 @@ def payment_problems(
         )
     if not external_id.strip():
         problems.append(_("The external id is missing."))
-    owed = owed_on(account, today=today).headline
-    if amount + already_in_this_batch > owed:
-        problems.append(
-            _("This is more than the %(owed)s still owed on the account.")
-            % {"owed": policy.amount_text(owed)}
-        )
+    if check_owed:
+        over = more_than_owed(account, amount + already_in_this_batch, today=today)
+        if over:
+            problems.append(over)
     return problems
+
+
+def more_than_owed(account: CreditAccount, amount: Decimal, *, today: dt.date) -> str:
+    """Why ``amount`` cannot be recorded on ``account`` because less is owed; "" when not."""
+    owed = owed_on(account, today=today).headline
+    if amount > owed:
+        return _("This is more than the %(owed)s still owed on the account.") % {
+            "owed": policy.amount_text(owed)
+        }
+    return ""
 
 
 def _current_plan(account: CreditAccount) -> RepaymentPlan | None:
@@ -252,6 +262,9 @@ class ImportRefused(ServiceError):
 class PaymentImport:
     imported: int
     already_imported: int
+    # Debits the bank took for more than the account still owed (it was paid another way
+    # the same day, online or by hand): not recorded, for staff to refund or post by hand.
+    held: tuple[Problem, ...] = ()
 
 
 def import_payments(
@@ -270,9 +283,12 @@ def import_payments(
         list({row.account_reference for row in rows}), field_name="reference"
     )
     new_rows = _not_yet_imported(rows, accounts, found)
-    found.extend(_payment_problems_of(new_rows, accounts, today))
+    row_problems, held = _payment_problems_of(new_rows, accounts, today)
+    found.extend(row_problems)
     if found:
         raise ImportRefused(found)
+    held_lines = {problem.line for problem in held}
+    new_rows = [row for row in new_rows if row.line not in held_lines]
     with transaction.atomic():
         for done, row in enumerate(new_rows, start=1):
             record_payment(
@@ -286,7 +302,11 @@ def import_payments(
             )
             if progress is not None:
                 progress(done, len(new_rows))
-    return PaymentImport(imported=len(new_rows), already_imported=len(rows) - len(new_rows))
+    return PaymentImport(
+        imported=len(new_rows),
+        already_imported=len(rows) - len(new_rows) - len(held),
+        held=tuple(sorted(held)),
+    )
 
 
 def _not_yet_imported(
@@ -316,21 +336,43 @@ def _not_yet_imported(
 
 def _payment_problems_of(
     rows: Sequence[PaymentRow], accounts: dict[str, CreditAccount], today: dt.date
-) -> list[Problem]:
+) -> tuple[list[Problem], list[Problem]]:
     """Each row against the same rules as a payment entered by hand, counting what earlier
-    rows of the file already pay on the same account."""
+    rows of the file already pay on the same account; and the automatic debits to hold.
+
+    A debit the bank already took (source ``auto_debit``) for more than the account still
+    owes is held, not a problem: the account was paid another way after the morning's
+    export (online, the same day), the money has left the debtor's account, and refusing
+    the whole file would leave every other debtor's debit unrecorded and their installment
+    overdue. It is not recorded (no payment beyond what is owed), and staff refund it or
+    post what is owed by hand; a debit within what is owed is allocated like any payment
+    (to the next installment, or from the last one backwards)."""
     found: list[Problem] = []
+    held: list[Problem] = []
     running: dict[str, Decimal] = {}
     for row in rows:
-        for problem in payment_problems(
-            accounts.get(row.account_reference),
+        account = accounts.get(row.account_reference)
+        already = running.get(row.account_reference, money.ZERO)
+        debit = row.source == PaymentSource.AUTO_DEBIT
+        problems = payment_problems(
+            account,
             amount=row.amount,
             paid_on=row.paid_on,
             source=row.source,
             external_id=row.external_id,
             today=today,
-            already_in_this_batch=running.get(row.account_reference, money.ZERO),
-        ):
-            found.append(Problem(row.line, "", str(problem)))
-        running[row.account_reference] = running.get(row.account_reference, money.ZERO) + row.amount
-    return found
+            already_in_this_batch=already,
+            check_owed=not debit,
+        )
+        found.extend(Problem(row.line, "", str(problem)) for problem in problems)
+        if debit and account is not None and not problems:
+            over = more_than_owed(account, row.amount + already, today=today)
+            if over:
+                reason = _(
+                    "an automatic debit the bank took for more than is still owed (paid "
+                    "another way meanwhile): not recorded; refund it or post it by hand"
+                )
+                held.append(Problem(row.line, "amount", f"{reason}. {over}"))
+                continue
+        running[row.account_reference] = already + row.amount
+    return found, held

@@ -37,9 +37,11 @@ from negotiation.models import (
     Debtor,
     Installment,
     InstallmentStatus,
+    IntentStatus,
     NotificationEvent,
     NotificationPage,
     OneTimeCode,
+    PaymentIntent,
     PlanAmendment,
     PlanChangeRequest,
     PlanStatus,
@@ -50,9 +52,11 @@ from negotiation.models.planchanges import CHANGE_REQUEST_MAX_CHARS
 from negotiation.phones import last_digits
 from negotiation.queueing import STORE_SIGNED_AMENDMENT, delay_after_commit
 from negotiation.roles import ANSWER_PLANCHANGEREQUEST
+from negotiation.selectors.mandates import mandate_taking, mandates_of
 from negotiation.selectors.planchanges import pending_change
 from negotiation.services.agreements import signed_agreement_pdf, signed_amendment_pdf
 from negotiation.services.audit import record_event
+from negotiation.services.mandates import follow_new_dates
 from negotiation.services.notifications import notify_debtor
 from negotiation.services.passwordcheck import check_password_again
 from negotiation.services.plans import agreement_digest, check_signing_code, send_signing_code
@@ -396,7 +400,20 @@ def _installment_reasons(
     monthly = [i for i in plan.installments.all() if i.number >= 1]
     if max(monthly, key=lambda i: (i.due_date, i.number)).pk == installment.pk:
         return [_("Payment %(number)s is already the last one.") % words]
+    if installment.due_date == today and _debited_today(plan, today):
+        # Today's debits went to the bank this morning: moving it would not stop this one.
+        return [
+            _(
+                "Payment %(number)s is being taken from your account today by automatic "
+                "repayment, so it stays where it is."
+            )
+            % words
+        ]
     return []
+
+
+def _debited_today(plan: RepaymentPlan, today: dt.date) -> bool:
+    return mandate_taking(mandates_of([plan.pk]).get(plan.pk, []), today) is not None
 
 
 # --- Setting a change out for signature ------------------------------------------------
@@ -438,6 +455,16 @@ def propose_change(
         if pending_change(locked, now=now) is not None:
             raise ChangeRefused(
                 [_("A change is already waiting for your signature: sign it or give it up first.")]
+            )
+        if _payment_waiting(locked):
+            raise ChangeRefused(
+                [
+                    _(
+                        "A payment you started online is still waiting for confirmation from "
+                        "the payment service. Please change your plan once it is confirmed: "
+                        "this usually takes a few minutes."
+                    )
+                ]
             )
         if kind == AmendmentKind.PAYMENT_DAY and new_day is not None:
             preview = preview_payment_day_change(locked, new_day, today)
@@ -491,6 +518,31 @@ def propose_change(
     return amendment
 
 
+def _payment_waiting(plan: RepaymentPlan) -> bool:
+    """Whether a payment online on the plan's account waits for its provider: it will be
+    allocated to the schedule in force when it is confirmed."""
+    waiting: bool = PaymentIntent.objects.filter(
+        account_id=plan.account_id, status=IntentStatus.PENDING
+    ).exists()
+    return waiting
+
+
+def _still_as_set_out(plan: RepaymentPlan, amendment: PlanAmendment, today: dt.date) -> bool:
+    """Whether the rules, today, make the same change of the (locked) plan as when it was
+    set out: a date passed since may keep an installment where it is."""
+    if amendment.kind == AmendmentKind.PAYMENT_DAY and amendment.new_payment_day is not None:
+        preview = preview_payment_day_change(plan, amendment.new_payment_day, today)
+    elif amendment.kind == AmendmentKind.MOVE_TO_END and amendment.moved_number is not None:
+        preview = preview_move_to_end(plan, amendment.moved_number, today)
+    else:
+        return False
+    if not preview.allowed or preview.amended is None:
+        return False
+    after = schedule_snapshot(list(preview.amended.lines), preview.amended.renumbered)
+    same: bool = after == amendment.schedule_after
+    return same
+
+
 def _next_version(plan: RepaymentPlan) -> int:
     signed = PlanAmendment.objects.filter(plan=plan, status=AmendmentStatus.SIGNED)
     return 1 + max((a.version for a in signed), default=1)
@@ -513,6 +565,7 @@ def transition_amendment(
     actor: User | None,
     reason: str = "",
     changes: dict[str, object] | None = None,
+    noted: dict[str, object] | None = None,
     ip: str | None = None,
 ) -> PlanAmendment:
     """The only code that changes a change's status: lock, check the move, audit. A move
@@ -529,6 +582,7 @@ def transition_amendment(
         after["reason"] = reason
     if locked.agreement_sha256:
         after["sha256"] = locked.agreement_sha256
+    after.update(noted or {})
     event = record_event(
         amendment.plan,
         actor=actor,
@@ -648,6 +702,7 @@ def sign_change(
     is no longer the one the change was set out on (the change then lapses)."""
     debtor = _signer_of_change(amendment, actor, now)
     plan = amendment.plan
+    today = timezone.localdate(now)
     check_signing_code(
         plan,
         debtor,
@@ -663,9 +718,15 @@ def sign_change(
         current = PlanAmendment.objects.select_for_update().get(pk=amendment.pk)
         if current.status != AmendmentStatus.AWAITING_SIGNATURE:
             raise TransitionNotAllowed
+        # The plan moved on: a payment arrived, one is waiting online (it would be
+        # allocated to a schedule the debtor did not sign), or a date passed (an
+        # installment fell due, and may already be in the day's debits, so the rules no
+        # longer make this change).
         outdated = (
             locked.status != PlanStatus.ACTIVE
             or schedule_snapshot(plan_lines(locked)) != current.schedule_before
+            or _payment_waiting(locked)
+            or not _still_as_set_out(locked, current, today)
         )
         if outdated:
             transition_amendment(
@@ -677,11 +738,14 @@ def sign_change(
         locked = _locked_plan(plan)
         _keep_the_earlier_document(locked, actor=actor)
         _apply(locked, current)
+        # Automatic repayment follows the new dates: never the old day, never twice.
+        mandates = follow_new_dates(locked, moved=_moved_dates(current), today=today)
         signed = transition_amendment(
             current,
             AmendmentStatus.SIGNED,
             actor=actor,
             ip=ip,
+            noted={"mandates": mandates} if mandates else None,
             changes={
                 "signed_at": now,
                 "signature_ip": ip,
@@ -692,7 +756,7 @@ def sign_change(
                 "signature_code_verified_at": now,
             },
         )
-        _tell_the_debtor(locked, signed, today=timezone.localdate(now))
+        _tell_the_debtor(locked, signed, today=today)
         delay_after_commit(STORE_SIGNED_AMENDMENT, signed.pk)
     return signed
 
@@ -738,6 +802,15 @@ def _apply(plan: RepaymentPlan, amendment: PlanAmendment) -> None:
     plan.total_cost = amendment.total_cost
     plan.annual_rate = amendment.annual_rate
     plan.save(update_fields=["payment_day", "total_repayable", "total_cost", "annual_rate"])
+
+
+def _moved_dates(amendment: PlanAmendment) -> dict[dt.date, dt.date]:
+    """Each installment's due date before the change and after it (by its number before)."""
+    before = {line["number"]: line["due_date"] for line in amendment.schedule_before}
+    return {
+        dt.date.fromisoformat(before[line["was"]]): dt.date.fromisoformat(line["due_date"])
+        for line in amendment.schedule_after
+    }
 
 
 def _tell_the_debtor(plan: RepaymentPlan, amendment: PlanAmendment, *, today: dt.date) -> None:

@@ -7,9 +7,10 @@ Columns (a header row is required, UTF-8, comma-separated):
 
 ``amount`` in yuan with at most two decimals; ``paid_on`` as YYYY-MM-DD; ``source`` one of
 bank_transfer, branch, auto_debit, app. Every row is checked before anything is written:
-one bad row and the whole file is refused, each problem reported with its line number. A
-row whose external id was already imported with the same details is skipped, so running
-the same file twice changes nothing.
+one bad row and the whole file is refused, each problem reported with its line number
+(except an automatic debit taken for more than is still owed: held, printed, not
+recorded; docs/OPERATIONS.md, "Automatic repayment"). A row whose external id was already
+imported with the same details is skipped, so running the same file twice changes nothing.
 """
 
 from __future__ import annotations
@@ -52,9 +53,12 @@ class Command(BaseCommand):
             for problem in error.problems:
                 self.stderr.write(str(problem))
             raise CommandError(str(error.message)) from error
+        for problem in result.held:
+            self.stderr.write(self.style.WARNING(str(problem)))
+        held = f" {len(result.held)} automatic debit(s) held for staff." if result.held else ""
         self.stdout.write(
             self.style.SUCCESS(
                 f"{result.imported} payment(s) imported, "
-                f"{result.already_imported} already imported."
+                f"{result.already_imported} already imported.{held}"
             )
         )
