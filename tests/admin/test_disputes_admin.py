@@ -79,7 +79,9 @@ def test_the_request_queue_uses_the_same_colours(account, installment_program, s
 def test_an_answered_dispute_leaves_the_queue(account, specialist):
     dispute = opened(account)
     client = staff_client(specialist)
-    client.post(answer_url(dispute, "reject"), {"reject-answer": "The charge is right."}, follow=True)
+    client.post(
+        answer_url(dispute, "reject"), {"reject-answer": "The charge is right."}, follow=True
+    )
     assert dispute.reference not in client.get(QUEUE).content.decode()
     assert dispute.reference in client.get(QUEUE, {"queue": "all"}).content.decode()
 
@@ -165,7 +167,10 @@ def test_bank_staff_and_compliance_read_but_do_not_answer(account, group):
     assert 'data-testid="uphold-form"' not in page.content.decode()
     for name in ("uphold", "reject", "extend"):
         assert (
-            client.post(answer_url(dispute, name), {"reject-answer": "x", "uphold-answer": "x", "extend-reason": "x"}).status_code
+            client.post(
+                answer_url(dispute, name),
+                {"reject-answer": "x", "uphold-answer": "x", "extend-reason": "x"},
+            ).status_code
             == 403
         )
     dispute.refresh_from_db()
