@@ -3,6 +3,8 @@ bank staff cannot decide; debtors never reach the admin."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -164,3 +166,12 @@ def test_money_and_status_are_read_only_in_the_admin(supervisor, relief_request)
     assert response.status_code == 403
     relief_request.refresh_from_db()
     assert relief_request.status == RequestStatus.SUBMITTED
+
+
+def test_each_label_on_the_request_page_names_one_box(specialist, relief_request):
+    """A label names its own box: the note form's and the contact form's boxes are both
+    called note, and had the one id id_note (the note label then named the contact box)."""
+    page = staff_client(specialist).get(change_url(relief_request)).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    labelled = set(re.findall(r'<label for="([^"]+)"', page))
+    assert [i for i in labelled if ids.count(i) != 1] == []
