@@ -12,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.forms import Form
 from django.http import (
     Http404,
@@ -30,7 +29,12 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from negotiation.admin.mixins import ContactMaskingMixin, answer_due_cell, masked_name
+from negotiation.admin.mixins import (
+    ContactMaskingMixin,
+    OpenByDefaultFilter,
+    answer_due_cell,
+    masked_name,
+)
 from negotiation.exceptions import ServiceError
 from negotiation.forms.disputes import ExtendDisputeForm, RejectDisputeForm, UpholdForm
 from negotiation.http import StaffRequest, staff_user
@@ -41,33 +45,11 @@ from negotiation.selectors.disputes import dispute_page
 from negotiation.services.disputes import extend_dispute, reject_dispute, uphold_dispute
 
 
-class DisputeQueueFilter(admin.SimpleListFilter):
-    """Open disputes unless asked otherwise: the queue is what still needs an answer."""
+class DisputeQueueFilter(OpenByDefaultFilter):
+    """Open disputes unless asked otherwise."""
 
-    title = _("status")
-    parameter_name = "queue"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("open", _("Open")), ("all", _("All")), *DisputeStatus.choices]
-
-    def value(self) -> str:
-        return super().value() or "open"
-
-    def choices(self, changelist: Any) -> Any:
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == str(lookup),
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        if value == "open":
-            return queryset.filter(status__in=OPEN_DISPUTE_STATUSES)
-        if value in DisputeStatus.values:
-            return queryset.filter(status=value)
-        return queryset
+    statuses = DisputeStatus
+    open_statuses = OPEN_DISPUTE_STATUSES
 
 
 def answer_deadline(dispute: Dispute) -> dt.datetime:

@@ -7,12 +7,13 @@ import datetime as dt
 from typing import Any, TypeVar
 
 from django.contrib import admin
-from django.db.models import Model
+from django.db.models import Model, QuerySet, TextChoices
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from negotiation.roles import VIEW_DEBTOR_CONTACT
 
@@ -68,3 +69,40 @@ def answer_due_cell(
             '<span class="due-soon">{}</span>', _("%(due)s (due within a day)") % {"due": shown}
         )
     return format_html("{}", shown)
+
+
+class OpenByDefaultFilter(admin.SimpleListFilter):
+    """A queue's status filter: the open ones unless asked otherwise (the queue is what
+    still needs an answer), all of them, or one status. A subclass names its ``statuses``
+    and which of them are ``open_statuses``."""
+
+    title = gettext_lazy("status")
+    parameter_name = "queue"
+    statuses: type[TextChoices]
+    open_statuses: frozenset[str] | tuple[str, ...]
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("open", gettext_lazy("Open")),
+            ("all", gettext_lazy("All")),
+            *self.statuses.choices,
+        ]
+
+    def value(self) -> str:
+        return super().value() or "open"
+
+    def choices(self, changelist: Any) -> Any:
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value == "open":
+            return queryset.filter(status__in=self.open_statuses)
+        if value == "all":
+            return queryset
+        return queryset.filter(status=value)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from negotiation import delinquency
 from negotiation.admin.decisions import DecisionViews
-from negotiation.admin.mixins import answer_due_cell, masked_name
+from negotiation.admin.mixins import OpenByDefaultFilter, answer_due_cell, masked_name
 from negotiation.exceptions import ServiceError
 from negotiation.forms.workbench import (
     AskInfoForm,
@@ -52,33 +52,11 @@ from negotiation.services.requests import (
 )
 
 
-class QueueFilter(admin.SimpleListFilter):
-    """Open requests unless asked otherwise: the queue is what still needs an answer."""
+class QueueFilter(OpenByDefaultFilter):
+    """Open requests unless asked otherwise."""
 
-    title = _("status")
-    parameter_name = "queue"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("open", _("Open")), ("all", _("All")), *RequestStatus.choices]
-
-    def value(self) -> str:
-        return super().value() or "open"
-
-    def choices(self, changelist: Any) -> Any:
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == str(lookup),
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        if value == "open":
-            return queryset.filter(status__in=OPEN_REQUEST_STATUSES)
-        if value == "all":
-            return queryset
-        return queryset.filter(status=value)
+    statuses = RequestStatus
+    open_statuses = OPEN_REQUEST_STATUSES
 
 
 class StageFilter(admin.SimpleListFilter):
