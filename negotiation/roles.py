@@ -13,6 +13,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Protocol
 
+from django.utils.translation import gettext_lazy
+
 
 class HoldsPermissions(Protocol):
     """Anyone whose rights can be asked: a user, signed in or anonymous. (A protocol rather
@@ -59,6 +61,21 @@ SPECIALISTS = "Negotiation specialists"
 SUPERVISORS = "Supervisors"
 BANK_STAFF = "Bank staff"
 COMPLIANCE = "Compliance"
+
+# The groups' names are keys in the database (the data migration creates them by these
+# names); what a staff member reads is the name in their language.
+GROUP_LABELS: dict[str, Any] = {
+    SPECIALISTS: gettext_lazy("Negotiation specialists"),
+    SUPERVISORS: gettext_lazy("Supervisors"),
+    BANK_STAFF: gettext_lazy("Bank staff"),
+    COMPLIANCE: gettext_lazy("Compliance"),
+}
+
+
+def group_label(name: str) -> str:
+    """A group's name as its reader says it; a group the table does not know, as stored."""
+    return str(GROUP_LABELS.get(name, name))
+
 
 ROLE_PERMISSIONS: dict[Role, str] = {
     Role.REVIEWER: REVIEW_RELIEFREQUEST,

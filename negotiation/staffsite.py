@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, path
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -18,9 +19,10 @@ from negotiation.views import staffsignin
 
 
 class StaffSite(admin.AdminSite):
-    site_header = "Debt relief: staff"
-    site_title = "Debt relief staff"
-    index_title = "Review and accounts"
+    # In the staff member's language, as every label on the site.
+    site_header = gettext_lazy("Debt relief: staff")
+    site_title = gettext_lazy("Debt relief staff")
+    index_title = gettext_lazy("Review and accounts")
     site_url = None  # staff are not debtors: the portal has nothing for them
 
     def has_permission(self, request: HttpRequest) -> bool:

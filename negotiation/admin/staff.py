@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
@@ -18,7 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from negotiation.exceptions import ServiceError
 from negotiation.http import client_ip, staff_user
 from negotiation.models import User
-from negotiation.roles import GROUP_PERMISSIONS
+from negotiation.roles import GROUP_PERMISSIONS, group_label
 from negotiation.services.secondfactor import reset_second_factor
 from negotiation.services.staff import save_staff_user
 
@@ -36,12 +37,27 @@ SUPERVISOR_FIELDSETS = (
 )
 
 
+class GroupFilter(admin.RelatedFieldListFilter):
+    """The role groups, named in the staff member's language."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        return [
+            (pk, group_label(str(name)))
+            for pk, name in super().field_choices(field, request, model_admin)
+        ]
+
+
+class GroupChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return group_label(obj.name)
+
+
 @admin.register(User)
 class PortalUserAdmin(UserAdmin[User]):
     """Staff users only: debtors' sign-ins are made by activation, never here."""
 
     list_display = ("username", "email", "first_name", "last_name", "is_active", "app_set_up")
-    list_filter = ("is_active", "groups")
+    list_filter = ("is_active", ("groups", GroupFilter))
     actions = ["reset_second_factor_action"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
@@ -90,6 +106,7 @@ class PortalUserAdmin(UserAdmin[User]):
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "groups":
             kwargs["queryset"] = Group.objects.filter(name__in=GROUP_PERMISSIONS)
+            kwargs["form_class"] = GroupChoiceField
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:

@@ -47,8 +47,12 @@ from negotiation.selectors.terms import (
 
 @dataclass(frozen=True)
 class BoundCheck:
+    """One rule of the program against the request. ``passed`` is None when the rule is not
+    judged any more: a decided request is not checked against the account as it is now
+    (once approved, the account is in a plan and no longer "open to relief")."""
+
     label: str
-    passed: bool
+    passed: bool | None
     detail: str
 
 
@@ -137,6 +141,19 @@ def review_page(request: ReliefRequest, *, viewer: User, today: dt.date) -> Revi
     )
 
 
+def decided_check(request: ReliefRequest) -> BoundCheck:
+    decided = request.decided_at or request.closed_at
+    when = timezone.localtime(decided).strftime("%Y-%m-%d") if decided else ""
+    detail = (
+        _("Checked while the request was open. It is now %(status)s (decided on %(day)s).")
+        % {"status": request.get_status_display(), "day": when}
+        if when
+        else _("Checked while the request was open. It is now %(status)s.")
+        % {"status": request.get_status_display()}
+    )
+    return BoundCheck(str(_("Policy check")), None, detail)
+
+
 def _newest(queryset: QuerySet[Any], field: str, limit: int) -> list[Any]:
     """The ``limit`` most recent rows, in reading order (oldest of them first): on a long
     history the newest are what matters, and they must never be the ones cut."""
@@ -144,7 +161,12 @@ def _newest(queryset: QuerySet[Any], field: str, limit: int) -> list[Any]:
 
 
 def bound_checks(request: ReliefRequest, *, today: dt.date) -> list[BoundCheck]:
-    """Each rule of the program against the request's terms as they stand today."""
+    """Each rule of the program against the request's terms as they stand today, while the
+    request is open. Once decided, the checks were made at the decision; checking the
+    account as it is now would read as a failure (an approved request's account is in a
+    plan, so "not open to relief"), so the page says when it was decided instead."""
+    if not request.is_open:
+        return [decided_check(request)]
     facts = account_facts(request.account, today=today)
     bounds = bounds_as_agreed(request)
     reasons = policy.ineligibility_reasons(facts, bounds, today=today)

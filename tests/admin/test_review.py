@@ -175,3 +175,20 @@ def test_each_label_on_the_request_page_names_one_box(specialist, relief_request
     ids = re.findall(r'\sid="([^"]+)"', page)
     labelled = set(re.findall(r'<label for="([^"]+)"', page))
     assert [i for i in labelled if ids.count(i) != 1] == []
+
+
+def test_an_approved_request_does_not_read_as_failing_its_policy_check(
+    specialist, supervisor, relief_request
+):
+    """Seen on the portal: once approved, the page said "✗ outside: this account cannot ask
+    for relief now", because the account is now in the plan the approval made."""
+    from django.utils import timezone
+
+    from negotiation.services.requests import approve_request
+
+    approve_request(relief_request, actor=supervisor, today=timezone.localdate())
+    page = staff_client(specialist).get(change_url(relief_request)).content.decode()
+    policy = page.split('id="rv-policy"', 1)[1].split("</table>", 1)[0]
+    assert "✗" not in policy
+    assert 'data-testid="check-decided"' in policy
+    assert timezone.localdate().isoformat() in policy

@@ -13,6 +13,7 @@ from collections import Counter
 
 import pytest
 from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 from pypdf import PdfReader
 
 from negotiation.models import PaymentSource, RepaymentPlan
@@ -20,7 +21,7 @@ from negotiation.services.agreements import agreement_text, render_agreement_pdf
 from negotiation.services.payments import record_payment
 from negotiation.services.requests import approve_request
 from negotiation.templatetags.money import money
-from tests.factories import make_request, sign_with_code
+from tests.factories import make_installment_program, make_request, sign_with_code
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -80,6 +81,26 @@ def test_the_agreement_is_in_chinese_for_a_chinese_reader(plan):
     text = pdf_text(render_agreement_pdf(plan, language="zh-hans"))
     assert "还款协议" in text
     assert money(plan.total_repayable) in text
+
+
+def test_a_chinese_agreement_names_the_program_in_chinese_and_a_free_freeze_as_free(
+    account, specialist
+):
+    """Seen on the portal: the signed Chinese agreement said "Interest freeze" in English,
+    and described a freeze that costs nothing as "monthly fee 0.00%"."""
+    freeze = make_installment_program(
+        kind="interest_freeze", name="Interest freeze", name_zh="停息挂账", rate="0.006"
+    )
+    plan = approve_request(
+        make_request(account, freeze, months=12), actor=specialist, today=TODAY
+    ).plan
+    text = agreement_text(plan, language="zh-hans")
+    assert "停息挂账" in text
+    assert "Interest freeze" not in text
+    with translation.override("zh-hans"):
+        assert str(_("No charge: you repay only what is owed")) in text
+        assert str(_("monthly fee")) not in text
+    assert "Interest freeze" in agreement_text(plan, language="en")
 
 
 def test_the_signed_agreement_keeps_the_agreed_schedule_after_payments_change_it(plan):
