@@ -73,9 +73,14 @@ def payoff_letter_path(instance: CreditAccount, filename: str) -> str:
 class CreditAccount(models.Model):
     """One card account in arrears. The full card number is never stored (PCI DSS 3.4.1)."""
 
-    reference = models.CharField(max_length=16, unique=True, default=new_account_reference)
+    reference = models.CharField(
+        max_length=16, unique=True, default=new_account_reference, verbose_name=_("reference")
+    )
     debtor = models.ForeignKey(
-        "negotiation.Debtor", on_delete=models.PROTECT, related_name="accounts"
+        "negotiation.Debtor",
+        on_delete=models.PROTECT,
+        related_name="accounts",
+        verbose_name=_("debtor"),
     )
     # The bank's account number (not the card number): imports match on it.
     account_number = models.CharField(
@@ -102,7 +107,9 @@ class CreditAccount(models.Model):
         _("days past due (as of last night)"), default=0
     )
     stage_stored = models.CharField(_("stage (as of last night)"), max_length=20, default="current")
-    aging_refreshed_on = models.DateField(null=True, blank=True)
+    aging_refreshed_on = models.DateField(
+        null=True, blank=True, verbose_name=_("days past due refreshed on")
+    )
     # The payoff letter (结清证明), sealed, issued once when the account is settled and stored
     # (private): every later download is that file (services.letters).
     # (The database default serves the bulk import, which writes rows with COPY.)
@@ -118,7 +125,7 @@ class CreditAccount(models.Model):
     payoff_letter_issued_at = models.DateTimeField(
         _("payoff letter issued at"), null=True, blank=True
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["debtor", "reference"]
@@ -173,7 +180,9 @@ class PaymentSource(models.TextChoices):
 class Payment(models.Model):
     """Money received on an account. ``external_id`` is the bank's id: imports are idempotent."""
 
-    account = models.ForeignKey(CreditAccount, on_delete=models.PROTECT, related_name="payments")
+    account = models.ForeignKey(
+        CreditAccount, on_delete=models.PROTECT, related_name="payments", verbose_name=_("account")
+    )
     amount = money_field(_("amount"))
     # The part of the amount the ledger applied to principal (the rest paid penalty, fees,
     # interest or a plan's own cost). The law counts every repayment as principal
@@ -183,9 +192,14 @@ class Payment(models.Model):
     source = models.CharField(_("source"), max_length=20, choices=PaymentSource.choices)
     external_id = models.CharField(_("external id"), max_length=64, unique=True)
     recorded_by = models.ForeignKey(
-        "negotiation.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "negotiation.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-paid_on", "-id"]
@@ -209,9 +223,14 @@ class Payment(models.Model):
 class PaymentAllocation(models.Model):
     """The part of a payment that settled one installment of a plan."""
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("payment")
+    )
     installment = models.ForeignKey(
-        "negotiation.Installment", on_delete=models.PROTECT, related_name="allocations"
+        "negotiation.Installment",
+        on_delete=models.PROTECT,
+        related_name="allocations",
+        verbose_name=_("installment"),
     )
     amount = money_field(_("amount"))
 

@@ -14,7 +14,10 @@ class AgingPause(models.Model):
     can add their days up one by one, as the pure ``delinquency.days_past_due`` does."""
 
     account = models.ForeignKey(
-        "negotiation.CreditAccount", on_delete=models.PROTECT, related_name="aging_pauses"
+        "negotiation.CreditAccount",
+        on_delete=models.PROTECT,
+        related_name="aging_pauses",
+        verbose_name=_("account"),
     )
     first_day = models.DateField(_("first day"))
     last_day = models.DateField(_("last day"))
@@ -24,8 +27,9 @@ class AgingPause(models.Model):
         null=True,
         blank=True,
         related_name="aging_pauses",
+        verbose_name=_("plan"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["account", "first_day"]

@@ -318,22 +318,29 @@ class AuditEvent(models.Model):
     """
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_label = models.CharField(max_length=150)
+    actor_label = models.CharField(max_length=150, verbose_name=_("actor label"))
     # What the actor was when they acted (services.audit.actor_role): administrator, staff,
     # debtor, or empty for the system.
-    actor_role = models.CharField(max_length=16, blank=True)
+    actor_role = models.CharField(max_length=16, blank=True, verbose_name=_("actor's role"))
     action = models.CharField(_("action"), max_length=64, choices=AuditAction.choices)
-    object_type = models.CharField(max_length=64)
-    object_id = models.PositiveBigIntegerField()
-    object_reference = models.CharField(max_length=32, blank=True)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    object_type = models.CharField(max_length=64, verbose_name=_("object type"))
+    object_id = models.PositiveBigIntegerField(verbose_name=_("object id"))
+    object_reference = models.CharField(
+        max_length=32, blank=True, verbose_name=_("object reference")
+    )
+    before = models.JSONField(default=dict, blank=True, verbose_name=_("before"))
+    after = models.JSONField(default=dict, blank=True, verbose_name=_("after"))
+    ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP address"))
     # The web request it was recorded in (negotiation.requestid), empty in a worker or job.
-    request_id = models.CharField(max_length=64, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    request_id = models.CharField(max_length=64, blank=True, verbose_name=_("request id"))
+    at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("at"))
 
     class Meta:
         ordering = ["-at", "-id"]

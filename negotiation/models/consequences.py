@@ -49,7 +49,7 @@ class ConsequenceRule(models.Model):
     how_to_avoid = models.TextField(_("how to avoid it"))
     legal_basis = models.CharField(_("legal basis"), max_length=300)
     effective_from = models.DateField(_("effective from"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["jurisdiction", "language", "position", "key", "-effective_from"]
@@ -97,7 +97,10 @@ class CollectionNotice(models.Model):
     delivered notice is *effective*; some consequences depend on two of them."""
 
     account = models.ForeignKey(
-        "negotiation.CreditAccount", on_delete=models.PROTECT, related_name="notices"
+        "negotiation.CreditAccount",
+        on_delete=models.PROTECT,
+        related_name="notices",
+        verbose_name=_("account"),
     )
     channel = models.CharField(_("channel"), max_length=20, choices=NoticeChannel.choices)
     sent_at = models.DateTimeField(_("sent at"))
@@ -108,9 +111,13 @@ class CollectionNotice(models.Model):
         help_text=_("Tracking number, signed receipt, call recording reference."),
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-sent_at"]

@@ -8,12 +8,20 @@ class Message(models.Model):
     debtor (every debtor-facing read filters them out)."""
 
     request = models.ForeignKey(
-        "negotiation.ReliefRequest", on_delete=models.CASCADE, related_name="messages"
+        "negotiation.ReliefRequest",
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("request"),
     )
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
     body = models.TextField(_("message"), max_length=4000)
     internal = models.BooleanField(_("internal note"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["created_at", "id"]

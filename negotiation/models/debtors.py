@@ -51,7 +51,9 @@ class PreferredChannel(models.TextChoices):
 class Debtor(models.Model):
     """A cardholder. Linked 1:1 to a ``User`` once they activate portal access."""
 
-    reference = models.CharField(max_length=16, unique=True, default=new_debtor_reference)
+    reference = models.CharField(
+        max_length=16, unique=True, default=new_debtor_reference, verbose_name=_("reference")
+    )
     # The bank's own key for the cardholder: imports match on it (never on the name).
     external_id = models.CharField(
         _("bank's debtor id"), max_length=64, unique=True, null=True, blank=True
@@ -72,12 +74,15 @@ class Debtor(models.Model):
         null=True,
         blank=True,
         related_name="debtor",
+        verbose_name=_("sign-in"),
     )
     full_name = models.CharField(_("full name"), max_length=200)
     # The national ID itself is never stored: only a keyed hash (to match imports) and the
     # last four characters (to confirm identity on the phone).
-    national_id_hash = models.CharField(max_length=64, unique=True)
-    national_id_last4 = models.CharField(max_length=4)
+    national_id_hash = models.CharField(
+        max_length=64, unique=True, verbose_name=_("national ID (keyed hash)")
+    )
+    national_id_last4 = models.CharField(max_length=4, verbose_name=_("national ID, last 4"))
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("email"), blank=True)
     preferred_language = models.CharField(
@@ -102,7 +107,7 @@ class Debtor(models.Model):
     contact_until_hour = models.PositiveSmallIntegerField(
         _("contact until (hour)"), null=True, blank=True
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["full_name"]

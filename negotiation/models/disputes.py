@@ -64,14 +64,22 @@ ANSWERED_DISPUTE_STATUSES: tuple[str, ...] = (D.UPHELD, D.REJECTED)
 
 
 class Dispute(models.Model):
-    reference = models.CharField(max_length=16, unique=True, default=new_dispute_reference)
+    reference = models.CharField(
+        max_length=16, unique=True, default=new_dispute_reference, verbose_name=_("reference")
+    )
     account = models.ForeignKey(
-        "negotiation.CreditAccount", on_delete=models.PROTECT, related_name="disputes"
+        "negotiation.CreditAccount",
+        on_delete=models.PROTECT,
+        related_name="disputes",
+        verbose_name=_("account"),
     )
     # The account's debtor, kept on the row so access checks and the document limits read
     # one join (the account never changes debtor).
     debtor = models.ForeignKey(
-        "negotiation.Debtor", on_delete=models.PROTECT, related_name="disputes"
+        "negotiation.Debtor",
+        on_delete=models.PROTECT,
+        related_name="disputes",
+        verbose_name=_("debtor"),
     )
     kind = models.CharField(_("what is wrong"), max_length=16, choices=DisputeKind.choices)
     explanation = models.TextField(_("explanation"), max_length=EXPLANATION_MAX_CHARS)

@@ -35,13 +35,16 @@ class Document(models.Model):
     database check). Sensitive personal information (PIPL Art. 28): stored privately, read
     only by staff with the permission, each read audited."""
 
-    reference = models.CharField(max_length=16, unique=True, default=new_document_reference)
+    reference = models.CharField(
+        max_length=16, unique=True, default=new_document_reference, verbose_name=_("reference")
+    )
     request = models.ForeignKey(
         "negotiation.ReliefRequest",
         on_delete=models.PROTECT,
         related_name="documents",
         null=True,
         blank=True,
+        verbose_name=_("request"),
     )
     dispute = models.ForeignKey(
         "negotiation.Dispute",
@@ -49,22 +52,34 @@ class Document(models.Model):
         related_name="documents",
         null=True,
         blank=True,
+        verbose_name=_("dispute"),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
     # Both emptied by the retention job (services.retention), which keeps the row (kind,
     # size, sha256, when and with what consent it came) as the record that it was received.
     file = models.FileField(
-        storage=private_storage, upload_to=document_path, max_length=200, blank=True
+        storage=private_storage,
+        upload_to=document_path,
+        max_length=200,
+        blank=True,
+        verbose_name=_("file"),
     )
     original_name = models.CharField(_("file name"), max_length=200, blank=True)
-    content_type = models.CharField(max_length=40)  # from the content, not from the name
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(
+        max_length=40, verbose_name=_("file type")
+    )  # from the content, not from the name
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("checksum (SHA-256)"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
-    consent_given_at = models.DateTimeField()  # the separate consent (PIPL Art. 29)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    consent_given_at = models.DateTimeField(
+        verbose_name=_("consent given at")
+    )  # the separate consent (PIPL Art. 29)
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
     # The day the retention job deleted the file and its name: a removed document is listed
     # as removed, and downloading it is a 404.
     removed_on = models.DateField(_("removed on"), null=True, blank=True)

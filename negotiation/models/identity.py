@@ -30,15 +30,20 @@ class CodePurpose(models.TextChoices):
 
 class OneTimeCode(models.Model):
     debtor = models.ForeignKey(
-        "negotiation.Debtor", on_delete=models.CASCADE, related_name="one_time_codes"
+        "negotiation.Debtor",
+        on_delete=models.CASCADE,
+        related_name="one_time_codes",
+        verbose_name=_("debtor"),
     )
-    purpose = models.CharField(max_length=16, choices=CodePurpose.choices)
-    code_hash = models.CharField(max_length=64)
-    salt = models.CharField(max_length=32)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    used_at = models.DateTimeField(null=True, blank=True)
+    purpose = models.CharField(
+        max_length=16, choices=CodePurpose.choices, verbose_name=_("purpose")
+    )
+    code_hash = models.CharField(max_length=64, verbose_name=_("code (hash)"))
+    salt = models.CharField(max_length=32, verbose_name=_("salt"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("used at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -60,15 +65,25 @@ class IdentityCheckFailure(models.Model):
     a debtor's password reset) and per client address, to pause further tries
     (``selectors.onboarding.locked_until``)."""
 
-    at = models.DateTimeField()
-    purpose = models.CharField(max_length=16, choices=CodePurpose.choices)
+    at = models.DateTimeField(verbose_name=_("at"))
+    purpose = models.CharField(
+        max_length=16, choices=CodePurpose.choices, verbose_name=_("purpose")
+    )
     debtor = models.ForeignKey(
-        "negotiation.Debtor", on_delete=models.CASCADE, related_name="+", null=True
+        "negotiation.Debtor",
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        verbose_name=_("debtor"),
     )
     invitation = models.ForeignKey(
-        "negotiation.Invitation", on_delete=models.CASCADE, related_name="+", null=True
+        "negotiation.Invitation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        verbose_name=_("invitation"),
     )
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP address"))
 
     class Meta:
         ordering = ["-at", "-id"]

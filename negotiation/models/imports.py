@@ -36,20 +36,36 @@ class ImportRun(models.Model):
     debtors_updated = models.PositiveIntegerField(_("debtors changed"), default=0)
     accounts_created = models.PositiveIntegerField(_("accounts added"), default=0)
     accounts_updated = models.PositiveIntegerField(_("accounts changed"), default=0)
-    problems = models.JSONField(default=list, blank=True)
+    problems = models.JSONField(default=list, blank=True, verbose_name=_("problems"))
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
     )
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
     # The round of invitations staff asked for this import's debtors: sent in the background
     # in chunks (services.onboarding.invite_import_debtors), its counts kept as it goes.
-    invitations_requested_at = models.DateTimeField(null=True, blank=True)
-    invitations_requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    invitations_requested_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("invitations requested at")
     )
-    invitations_finished_at = models.DateTimeField(null=True, blank=True)
-    invitation_counts = models.JSONField(default=dict, blank=True)
+    invitations_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invitations requested by"),
+    )
+    invitations_finished_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("invitations finished at")
+    )
+    invitation_counts = models.JSONField(
+        default=dict, blank=True, verbose_name=_("invitations sent")
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]

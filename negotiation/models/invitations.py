@@ -32,14 +32,23 @@ class InvitationState(models.TextChoices):
 
 
 class Invitation(models.Model):
-    reference = models.CharField(max_length=16, unique=True, default=new_invitation_reference)
-    debtor = models.ForeignKey(
-        "negotiation.Debtor", on_delete=models.PROTECT, related_name="invitations"
+    reference = models.CharField(
+        max_length=16, unique=True, default=new_invitation_reference, verbose_name=_("reference")
     )
-    token_hash = models.CharField(max_length=64, unique=True)
+    debtor = models.ForeignKey(
+        "negotiation.Debtor",
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        verbose_name=_("debtor"),
+    )
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("token (hash)"))
     created_at = models.DateTimeField(_("sent at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     expires_at = models.DateTimeField(_("valid until"))
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
@@ -50,6 +59,7 @@ class Invitation(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("revoked by"),
     )
 
     class Meta:

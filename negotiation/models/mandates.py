@@ -33,7 +33,10 @@ class DirectDebitMandate(models.Model):
     (services.mandates.forget_account_numbers)."""
 
     plan = models.ForeignKey(
-        "negotiation.RepaymentPlan", on_delete=models.PROTECT, related_name="mandates"
+        "negotiation.RepaymentPlan",
+        on_delete=models.PROTECT,
+        related_name="mandates",
+        verbose_name=_("plan"),
     )
     bank_name = models.CharField(_("bank"), max_length=80)
     # The full number, digits only; "" once forgotten (account_number_removed_on).

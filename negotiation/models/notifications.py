@@ -150,7 +150,10 @@ class Notification(models.Model):
     event that causes it. ``dedupe_key`` makes writing it twice impossible."""
 
     debtor = models.ForeignKey(
-        "negotiation.Debtor", on_delete=models.CASCADE, related_name="notifications"
+        "negotiation.Debtor",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("debtor"),
     )
     request = models.ForeignKey(
         "negotiation.ReliefRequest",
@@ -158,27 +161,41 @@ class Notification(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("request"),
     )
-    channel = models.CharField(max_length=8, choices=NotificationChannel.choices)
+    channel = models.CharField(
+        max_length=8, choices=NotificationChannel.choices, verbose_name=_("channel")
+    )
     # What happened, which also names the text: templates/notifications/<event>.txt.
-    template = models.CharField(max_length=64, choices=NotificationEvent.choices)
-    context = models.JSONField(default=dict, blank=True)
-    scheduled_for = models.DateTimeField()
-    status = models.CharField(
-        max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    template = models.CharField(
+        max_length=64, choices=NotificationEvent.choices, verbose_name=_("message")
     )
-    dedupe_key = models.CharField(max_length=120, unique=True)
+    context = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
+    scheduled_for = models.DateTimeField(verbose_name=_("scheduled for"))
+    status = models.CharField(
+        max_length=8,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+        verbose_name=_("status"),
+    )
+    dedupe_key = models.CharField(max_length=120, unique=True, verbose_name=_("deduplication key"))
     # The occasion (event and key) without the channel: one reminder by email and SMS is
     # one contact for the 7-in-7 cap.
-    occasion = models.CharField(max_length=110, blank=True, db_index=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)  # why the last attempt failed, for the admin
-    sent_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)  # portal inbox only
+    occasion = models.CharField(
+        max_length=110, blank=True, db_index=True, verbose_name=_("occasion")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    last_error = models.TextField(
+        blank=True, verbose_name=_("last error")
+    )  # why the last attempt failed, for the admin
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    read_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("read at")
+    )  # portal inbox only
     # Where the message goes when it is not the debtor's number or address on file at
     # delivery: the old one, told that it was replaced (empty: the one on file).
-    address = models.CharField(max_length=254, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    address = models.CharField(max_length=254, blank=True, verbose_name=_("address"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -35,9 +35,17 @@ INTENT_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 class PaymentIntent(models.Model):
-    reference = models.CharField(max_length=16, unique=True, default=new_payment_intent_reference)
+    reference = models.CharField(
+        max_length=16,
+        unique=True,
+        default=new_payment_intent_reference,
+        verbose_name=_("reference"),
+    )
     account = models.ForeignKey(
-        "negotiation.CreditAccount", on_delete=models.PROTECT, related_name="payment_intents"
+        "negotiation.CreditAccount",
+        on_delete=models.PROTECT,
+        related_name="payment_intents",
+        verbose_name=_("account"),
     )
     # The plan the debtor paid from, when they did (the payment is allocated to the account's
     # plan in force either way, as every payment is).
@@ -47,6 +55,7 @@ class PaymentIntent(models.Model):
         null=True,
         blank=True,
         related_name="payment_intents",
+        verbose_name=_("plan"),
     )
     amount = money_field(_("amount"))
     currency = models.CharField(_("currency"), max_length=3)
@@ -117,7 +126,12 @@ class PaymentEvent(models.Model):
     """One notification a provider sent, kept once by the provider's own event id: a second
     delivery of the same event finds this row and changes nothing."""
 
-    intent = models.ForeignKey(PaymentIntent, on_delete=models.PROTECT, related_name="events")
+    intent = models.ForeignKey(
+        PaymentIntent,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("online payment"),
+    )
     provider = models.CharField(_("provider"), max_length=32)
     event_id = models.CharField(_("provider's event id"), max_length=128)
     kind = models.CharField(_("kind"), max_length=12, choices=EventKind.choices)

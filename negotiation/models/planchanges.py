@@ -55,7 +55,10 @@ class PlanAmendment(models.Model):
     then the installments take the dates of ``schedule_after``."""
 
     plan = models.ForeignKey(
-        "negotiation.RepaymentPlan", on_delete=models.PROTECT, related_name="amendments"
+        "negotiation.RepaymentPlan",
+        on_delete=models.PROTECT,
+        related_name="amendments",
+        verbose_name=_("plan"),
     )
     version = models.PositiveSmallIntegerField(_("version"))  # 2 for the first change
     kind = models.CharField(_("change"), max_length=16, choices=AmendmentKind.choices)
@@ -88,7 +91,10 @@ class PlanAmendment(models.Model):
     annual_rate = models.DecimalField(_("annual rate (IRR, %)"), max_digits=7, decimal_places=2)
     requested_at = models.DateTimeField(_("asked at"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     expires_at = models.DateTimeField(_("to be signed by"))
     # When it was signed, abandoned or expired: the time of the audit row of that move.
@@ -106,7 +112,11 @@ class PlanAmendment(models.Model):
     )
     agreement_language = models.CharField(_("language signed in"), max_length=10, blank=True)
     agreement_pdf = models.FileField(
-        storage=private_storage, upload_to=amendment_path, max_length=200, blank=True
+        storage=private_storage,
+        upload_to=amendment_path,
+        max_length=200,
+        blank=True,
+        verbose_name=_("signed agreement (PDF)"),
     )
     agreement_seal_certificate = models.CharField(
         _("seal certificate (SHA-256)"), max_length=64, blank=True
@@ -190,7 +200,10 @@ class PlanChangeRequest(models.Model):
     make a new plan, and this one stays)."""
 
     plan = models.ForeignKey(
-        "negotiation.RepaymentPlan", on_delete=models.PROTECT, related_name="change_requests"
+        "negotiation.RepaymentPlan",
+        on_delete=models.PROTECT,
+        related_name="change_requests",
+        verbose_name=_("plan"),
     )
     text = models.TextField(_("what the debtor asks"))
     status = models.CharField(
@@ -201,7 +214,10 @@ class PlanChangeRequest(models.Model):
     )
     asked_at = models.DateTimeField(_("asked at"))
     asked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("asked by"),
     )
     due_by = models.DateTimeField(_("answer due by"))
     answer = models.TextField(_("answer for the debtor"), blank=True)

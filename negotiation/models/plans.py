@@ -42,12 +42,20 @@ ENDED_PLAN_STATUSES: tuple[str, ...] = (P.COMPLETED, P.BROKEN, P.EXPIRED)
 class RepaymentPlan(TermsFields):
     """The agreed arrangement, created when a request is approved (DESIGN.md section 4)."""
 
-    reference = models.CharField(max_length=16, unique=True, default=new_plan_reference)
+    reference = models.CharField(
+        max_length=16, unique=True, default=new_plan_reference, verbose_name=_("reference")
+    )
     account = models.ForeignKey(
-        "negotiation.CreditAccount", on_delete=models.PROTECT, related_name="plans"
+        "negotiation.CreditAccount",
+        on_delete=models.PROTECT,
+        related_name="plans",
+        verbose_name=_("account"),
     )
     request = models.OneToOneField(
-        "negotiation.ReliefRequest", on_delete=models.PROTECT, related_name="plan"
+        "negotiation.ReliefRequest",
+        on_delete=models.PROTECT,
+        related_name="plan",
+        verbose_name=_("request"),
     )
     status = models.CharField(
         _("status"),
@@ -77,14 +85,18 @@ class RepaymentPlan(TermsFields):
     # itself (PDF, stored once, private): downloads are that file, never a re-rendering.
     agreement_language = models.CharField(_("language signed in"), max_length=10, blank=True)
     agreement_pdf = models.FileField(
-        storage=private_storage, upload_to=agreement_path, max_length=200, blank=True
+        storage=private_storage,
+        upload_to=agreement_path,
+        max_length=200,
+        blank=True,
+        verbose_name=_("signed agreement (PDF)"),
     )
     # The SHA-256 fingerprint of the certificate whose key sealed the stored PDF, so a seal
     # made before a key rotation is still checked against the right certificate.
     agreement_seal_certificate = models.CharField(
         _("seal certificate (SHA-256)"), max_length=64, blank=True
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     # When the plan ended (ENDED_PLAN_STATUSES): the time of the audit row of that move. Its
     # request's retention periods count from here (services.retention).
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
@@ -142,7 +154,9 @@ class InstallmentStatus(models.TextChoices):
 class Installment(models.Model):
     """One line of a plan's schedule. A plan's installments sum exactly to its total."""
 
-    plan = models.ForeignKey(RepaymentPlan, on_delete=models.CASCADE, related_name="installments")
+    plan = models.ForeignKey(
+        RepaymentPlan, on_delete=models.CASCADE, related_name="installments", verbose_name=_("plan")
+    )
     number = models.PositiveSmallIntegerField(_("number"))
     due_date = models.DateField(_("due date"))
     principal_part = money_field(_("principal"))  # repays the amount restructured

@@ -24,7 +24,10 @@ PROMISE_TRANSITIONS: dict[str, frozenset[str]] = {
 
 class PromiseToPay(models.Model):
     account = models.ForeignKey(
-        "negotiation.CreditAccount", on_delete=models.PROTECT, related_name="promises"
+        "negotiation.CreditAccount",
+        on_delete=models.PROTECT,
+        related_name="promises",
+        verbose_name=_("account"),
     )
     amount = money_field(_("amount promised"))
     promised_by = models.DateField(_("to be paid by"))

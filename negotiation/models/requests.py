@@ -88,18 +88,26 @@ class ReliefRequest(TermsFields):
     grows by one on every change, so a decision taken on a stale page can be refused.
     """
 
-    reference = models.CharField(max_length=16, unique=True, default=new_request_reference)
+    reference = models.CharField(
+        max_length=16, unique=True, default=new_request_reference, verbose_name=_("reference")
+    )
     account = models.ForeignKey(
-        "negotiation.CreditAccount", on_delete=models.PROTECT, related_name="relief_requests"
+        "negotiation.CreditAccount",
+        on_delete=models.PROTECT,
+        related_name="relief_requests",
+        verbose_name=_("account"),
     )
     program = models.ForeignKey(
-        "negotiation.Program", on_delete=models.PROTECT, related_name="requests"
+        "negotiation.Program",
+        on_delete=models.PROTECT,
+        related_name="requests",
+        verbose_name=_("program"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=ReliefKind.choices)
     status = models.CharField(
         _("status"), max_length=32, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED
     )
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     hardship_reason = models.CharField(
         _("hardship reason"), max_length=20, choices=HardshipReason.choices
     )
@@ -107,21 +115,28 @@ class ReliefRequest(TermsFields):
     monthly_income = money_field(_("monthly income"))  # net, all household members
     monthly_expenses = money_field(_("monthly expenses"))  # rent, food, transport, other debts
     dependents = models.PositiveSmallIntegerField(_("dependents"), default=0)
-    consent_truthful = models.BooleanField(default=False)
-    consent_data_processing = models.BooleanField(default=False)
+    consent_truthful = models.BooleanField(
+        default=False, verbose_name=_("confirmed the facts are true")
+    )
+    consent_data_processing = models.BooleanField(
+        default=False, verbose_name=_("agreed to the use of their data")
+    )
     # What the debtor saw at submission: the balance and the regular payment it led to.
     snapshot_principal = money_field(_("principal at submission"))
     snapshot_interest = money_field(_("interest at submission"))
     snapshot_fees = money_field(_("fees at submission"))
     snapshot_penalty = money_field(_("penalty at submission"))
     monthly_amount = money_field(_("monthly amount"))  # first regular installment of the terms
-    days_past_due_at_submission = models.PositiveIntegerField(default=0)
+    days_past_due_at_submission = models.PositiveIntegerField(
+        default=0, verbose_name=_("days past due when submitted")
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="assigned_requests",
+        verbose_name=_("assignee"),
     )
     # Four-eyes: who recommended approval beyond their limit, and why. The second approver
     # (``decided_by``) can never be the same person (a database constraint below).
@@ -131,6 +146,7 @@ class ReliefRequest(TermsFields):
         null=True,
         blank=True,
         related_name="recommended_requests",
+        verbose_name=_("first approved by"),
     )
     recommendation = models.TextField(_("recommendation"), blank=True)
     decided_by = models.ForeignKey(
@@ -139,6 +155,7 @@ class ReliefRequest(TermsFields):
         null=True,
         blank=True,
         related_name="decided_requests",
+        verbose_name=_("decided by"),
     )
     decision_reason_code = models.CharField(
         _("reason"), max_length=32, choices=RejectionReason.choices, blank=True
@@ -159,7 +176,7 @@ class ReliefRequest(TermsFields):
     personal_data_removed_on = models.DateField(
         _("personal data removed on"), null=True, blank=True
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["submitted_at"]
@@ -216,16 +233,24 @@ class OfferStatus(models.TextChoices):
 class Offer(TermsFields):
     """A set of terms on a request: the debtor's ask, or a specialist's counter-offer."""
 
-    request = models.ForeignKey(ReliefRequest, on_delete=models.CASCADE, related_name="offers")
-    kind = models.CharField(max_length=10, choices=OfferKind.choices)
+    request = models.ForeignKey(
+        ReliefRequest, on_delete=models.CASCADE, related_name="offers", verbose_name=_("request")
+    )
+    kind = models.CharField(max_length=10, choices=OfferKind.choices, verbose_name=_("kind"))
     status = models.CharField(
-        max_length=12, choices=OfferStatus.choices, default=OfferStatus.PENDING
+        max_length=12,
+        choices=OfferStatus.choices,
+        default=OfferStatus.PENDING,
+        verbose_name=_("status"),
     )
     made_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("made by"),
     )
-    expires_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expires at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["created_at"]

@@ -16,7 +16,10 @@ class ApprovalLimit(models.Model):
     supervisors. A decider with no limit row may not approve alone at all."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approval_limit"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="approval_limit",
+        verbose_name=_("user"),
     )
     max_amount = money_field(_("largest amount"))
     max_months = models.PositiveSmallIntegerField(_("longest term (months)"))

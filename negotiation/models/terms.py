@@ -43,7 +43,9 @@ class TermsFields(models.Model):
     payment_day = models.PositiveSmallIntegerField(
         _("payment day of the month"), null=True, blank=True
     )
-    first_due_min_days = models.PositiveSmallIntegerField(default=0)
+    first_due_min_days = models.PositiveSmallIntegerField(
+        _("first payment at least this many days after the agreement"), default=0
+    )
 
     class Meta:
         abstract = True

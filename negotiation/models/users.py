@@ -18,7 +18,9 @@ class User(AbstractUser):
     email = models.EmailField(_("email address"), blank=True)
     # Part of every session's check (get_session_auth_hash): one more ends every session of
     # this sign-in at its next request, wherever it is ("sign out everywhere").
-    session_generation = models.PositiveIntegerField(default=0)
+    session_generation = models.PositiveIntegerField(
+        default=0, verbose_name=_("session generation")
+    )
 
     class Meta:
         constraints = [
