@@ -7,15 +7,33 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.templatetags import admin_list
 from django.http import HttpRequest, HttpResponse
+from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, path
 from django.utils.decorators import method_decorator
-from django.utils.translation import gettext_lazy
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from negotiation.sessions import keep_alive
 from negotiation.views import staffsignin
+
+
+def _boolean_icon(value: bool | None) -> SafeString:
+    """Django's yes/no icon, its text alternative in the reader's language: Django writes
+    "True" and "False" in English whatever the language, and a screen reader reads it."""
+    name = {True: "yes", False: "no", None: "unknown"}[value]
+    icon = static(f"admin/img/icon-{name}.svg")
+    said = {True: gettext("Yes"), False: gettext("No"), None: gettext("Unknown")}[value]
+    return format_html('<img src="{}" alt="{}">', icon, said)
+
+
+# Every caller in the admin imports it from this module when it runs, so one assignment
+# serves the lists, the read-only fields and the change pages alike.
+admin_list._boolean_icon = _boolean_icon  # type: ignore[attr-defined]
 
 
 class StaffSite(admin.AdminSite):

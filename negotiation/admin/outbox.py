@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.admin.mixins import ReadOnlyMixin
@@ -21,6 +24,35 @@ from negotiation.roles import RESEND_NOTIFICATION, VIEW_DEBTOR_CONTACT
 from negotiation.services.notifications import send_again
 
 
+def object_type_label(label: str) -> str:
+    """ "negotiation.reliefrequest" as its reader calls it ("relief request"); a model that
+    no longer exists, as stored."""
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label
+
+
+class ObjectTypeFilter(admin.SimpleListFilter):
+    """The kinds of object the trail holds rows for, named in the reader's language."""
+
+    title = _("object type")
+    parameter_name = "object_type"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        # The portal's models, not a DISTINCT over the trail (the largest table there is).
+        labels = [
+            model._meta.label_lower for model in apps.get_app_config("negotiation").get_models()
+        ]
+        return sorted(((label, object_type_label(label)) for label in labels), key=lambda x: x[1])
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[AuditEvent]
+    ) -> QuerySet[AuditEvent]:
+        value = self.value()
+        return queryset.filter(object_type=value) if value else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin[AuditEvent]):
     """The trail, read-only. Staff without the contact right (compliance) see it whole
@@ -28,7 +60,7 @@ class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin[AuditEvent]):
     name, phone and email fields in before and after, are masked; they cannot search by an
     email either. (Which columns show is chosen per request: the admin is shared by all.)"""
 
-    list_filter = ("action", "object_type", "actor_role")
+    list_filter = ("action", ObjectTypeFilter, "actor_role")
     search_fields = ("object_reference", "actor_label", "request_id")
     date_hierarchy = "at"
 
@@ -37,7 +69,7 @@ class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin[AuditEvent]):
 
     def get_list_display(self, request: HttpRequest) -> Any:
         actor = "actor_label" if _sees_contacts(request) else "actor_masked"
-        return ("at", actor, "actor_role", "action", "object_type", "object_reference")
+        return ("at", actor, "actor_role", "action", "object_kind", "object_reference")
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if _sees_contacts(request):
@@ -49,7 +81,7 @@ class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin[AuditEvent]):
             actor,
             "actor_role",
             "action",
-            "object_type",
+            "object_kind",
             "object_id",
             "object_reference",
             before,
@@ -73,20 +105,26 @@ class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin[AuditEvent]):
         label = obj.actor_label
         return masked_email(label) if "@" in label else label
 
+    @admin.display(description=_("object type"), ordering="object_type")
+    def object_kind(self, obj: AuditEvent) -> str:
+        return object_type_label(obj.object_type)
+
+    # The figures before and after are the trail's own record, keyed by field as stored:
+    # shown as data (monospace), exactly as written, in either language.
     @admin.display(description=_("before"))
-    def before_plain(self, obj: AuditEvent) -> str:
+    def before_plain(self, obj: AuditEvent) -> SafeString:
         return _json(obj.before)
 
     @admin.display(description=_("after"))
-    def after_plain(self, obj: AuditEvent) -> str:
+    def after_plain(self, obj: AuditEvent) -> SafeString:
         return _json(obj.after)
 
     @admin.display(description=_("before"))
-    def before_masked(self, obj: AuditEvent) -> str:
+    def before_masked(self, obj: AuditEvent) -> SafeString:
         return _json(masked_values(obj.before))
 
     @admin.display(description=_("after"))
-    def after_masked(self, obj: AuditEvent) -> str:
+    def after_masked(self, obj: AuditEvent) -> SafeString:
         return _json(masked_values(obj.after))
 
 
@@ -111,8 +149,8 @@ def _sees_contacts(request: HttpRequest) -> bool:
     return request.user.has_perm(VIEW_DEBTOR_CONTACT)
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+def _json(value: Any) -> SafeString:
+    return format_html("<code>{}</code>", json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
 @admin.register(Notification)

@@ -309,6 +309,15 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
 }
 
 
+class ActorRole(models.TextChoices):
+    """What the actor was when they acted (services.audit.actor_role)."""
+
+    ADMINISTRATOR = "administrator", _("Administrator")
+    STAFF = "staff", _("Staff")
+    DEBTOR = "debtor", _("Debtor")
+    SYSTEM = "", _("The system")
+
+
 class AuditEvent(models.Model):
     """Append-only record of every decision and sensitive read. Never updated or deleted:
     on PostgreSQL a trigger refuses both (migration 0036), whoever asks.
@@ -328,7 +337,9 @@ class AuditEvent(models.Model):
     actor_label = models.CharField(max_length=150, verbose_name=_("actor label"))
     # What the actor was when they acted (services.audit.actor_role): administrator, staff,
     # debtor, or empty for the system.
-    actor_role = models.CharField(max_length=16, blank=True, verbose_name=_("actor's role"))
+    actor_role = models.CharField(
+        max_length=16, blank=True, choices=ActorRole.choices, verbose_name=_("actor's role")
+    )
     action = models.CharField(_("action"), max_length=64, choices=AuditAction.choices)
     object_type = models.CharField(max_length=64, verbose_name=_("object type"))
     object_id = models.PositiveBigIntegerField(verbose_name=_("object id"))

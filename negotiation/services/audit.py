@@ -9,6 +9,7 @@ from typing import Any
 from django.db import models
 
 from negotiation.models import AuditAction, AuditEvent, User
+from negotiation.models.audit import ActorRole
 from negotiation.requestid import request_id
 
 
@@ -16,10 +17,10 @@ def actor_role(actor: User | None) -> str:
     """What the actor was, from the sign-in itself (no query): an administrator, staff, a
     debtor, or "" for the system."""
     if actor is None:
-        return ""
+        return ActorRole.SYSTEM
     if actor.is_superuser:
-        return "administrator"
-    return "staff" if actor.is_staff else "debtor"
+        return ActorRole.ADMINISTRATOR
+    return ActorRole.STAFF if actor.is_staff else ActorRole.DEBTOR
 
 
 def audit_value(value: Any) -> Any:
