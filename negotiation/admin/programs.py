@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.http import staff_user
@@ -90,7 +91,7 @@ class ProgramAdmin(admin.ModelAdmin[Program]):
     form = ProgramAdminForm
 
     list_display = (
-        "name",
+        "name_in_reader_language",
         "kind",
         "months_min",
         "months_max",
@@ -103,6 +104,11 @@ class ProgramAdmin(admin.ModelAdmin[Program]):
     list_filter = ("kind", "active", "cost_method")
     search_fields = ("name", "name_zh", "code")
     fieldsets = PROGRAM_FIELDSETS
+
+    @admin.display(description=_("name"), ordering="name")
+    def name_in_reader_language(self, program: Program) -> str:
+        """The program as the reader calls it; both names are on its page to edit."""
+        return program.localized_name(get_language() or "en")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Requests and plans point at their program for ever; retire one with "active".
