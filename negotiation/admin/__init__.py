@@ -11,6 +11,7 @@ from negotiation.admin import (
     outbox,
     plans,
     programs,
+    schedules,
     staff,
     workbench,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "outbox",
     "plans",
     "programs",
+    "schedules",
     "staff",
     "workbench",
 ]

@@ -243,7 +243,11 @@ class CreditAccountAdmin(ContactMaskingMixin[CreditAccount]):
 
     def get_list_display(self, request: HttpRequest) -> Any:
         debtor = "debtor_name" if self.sees_contacts(request) else "debtor_display"
-        return ("reference", debtor, "product", "masked_card", "total_display", "status")
+        return ("reference", debtor, "product", "card", "total_display", "status")
+
+    @admin.display(description=_("card"), ordering="card_last4")
+    def card(self, obj: CreditAccount) -> str:
+        return obj.masked_card
 
     @admin.display(description=_("debtor"), ordering="debtor__full_name")
     def debtor_name(self, obj: CreditAccount) -> str:

@@ -176,7 +176,11 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin[Notification]):
     # The context without a one-time link still waiting to be delivered (an invitation's,
     # a reset's): staff never see a link that would let them in as the debtor.
     _shown: tuple[str, ...] = (
-        *(f.name for f in Notification._meta.fields if f.name != "context"),
+        *(
+            f.name if f.name != "dedupe_key" else "dedupe_key_shown"
+            for f in Notification._meta.fields
+            if f.name != "context"
+        ),
         "context_shown",
     )
     fields = _shown
@@ -184,11 +188,16 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin[Notification]):
     actions = ["send_again_action"]
 
     @admin.display(description=_("context"))
-    def context_shown(self, obj: Notification) -> dict[str, object]:
+    def context_shown(self, obj: Notification) -> SafeString:
+        """The message's data as the data it is (keys are the template's, not words)."""
         context: dict[str, object] = obj.context
         if obj.template in LINK_EVENTS and context.get("link"):
-            return {**context, "link": "…"}
-        return context
+            context = {**context, "link": "…"}
+        return format_html("<code>{}</code>", json.dumps(context, ensure_ascii=False))
+
+    @admin.display(description=_("deduplication key"))
+    def dedupe_key_shown(self, obj: Notification) -> SafeString:
+        return format_html("<code>{}</code>", obj.dedupe_key)
 
     @admin.display(description=_("error"))
     def short_error(self, obj: Notification) -> str:

@@ -17,6 +17,11 @@ DJANGO_ADMIN = (
     gettext_noop("Search"),
 )
 CELERY_BEAT = (
+    # Its Chinese names the field by its code ("如果enabled设置为False"): said in words here.
+    gettext_noop(
+        "Datetime that the schedule last triggered the task to run. Reset to None if "
+        "enabled is set to False."
+    ),
     gettext_noop("Schedule"),
     gettext_noop("Arguments"),
     gettext_noop("Execution Options"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from negotiation import delinquency
@@ -63,7 +64,11 @@ class ConsequenceRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.key} ({self.language}, from {self.effective_from})"
+        return gettext("%(key)s (%(language)s, from %(day)s)") % {
+            "key": self.key,
+            "language": self.get_language_display(),
+            "day": self.effective_from,
+        }
 
     def as_consequence(self) -> delinquency.Consequence:
         return delinquency.Consequence(

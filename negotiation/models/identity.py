@@ -87,6 +87,8 @@ class IdentityCheckFailure(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        verbose_name = _("failed identity check")
+        verbose_name_plural = _("failed identity checks")
         indexes = [
             models.Index(fields=["invitation", "at"]),
             models.Index(fields=["debtor", "purpose", "at"]),

@@ -208,7 +208,11 @@ class Notification(models.Model):
         permissions = [("resend_notification", "Can send a failed notification again")]
 
     def __str__(self) -> str:
-        return f"{self.template} to {self.debtor_id} by {self.channel}"
+        return gettext("%(template)s to debtor %(debtor)s by %(channel)s") % {
+            "template": self.template,
+            "debtor": self.debtor_id,
+            "channel": self.get_channel_display(),
+        }
 
     @property
     def link(self) -> NotificationLink | None:

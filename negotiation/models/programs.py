@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.models.accounts import money_field
@@ -230,7 +231,9 @@ class Program(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        # In the reader's language wherever a program is shown by itself (a related field,
+        # a filter, a choice), as the program_name filter does in templates.
+        return self.localized_name(get_language() or "en")
 
     def clean(self) -> None:
         """The same rules as the database constraints, as form errors a supervisor can fix."""

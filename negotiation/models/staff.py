@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.models.accounts import money_field
@@ -37,7 +38,11 @@ class ApprovalLimit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user}: {self.max_amount} / {self.max_months} months"
+        return gettext("%(user)s: up to %(amount)s over up to %(months)s months") % {
+            "user": self.user,
+            "amount": self.max_amount,
+            "months": self.max_months,
+        }
 
     def covers(self, *, amount: Decimal, months: int) -> bool:
         return amount <= self.max_amount and months <= self.max_months

@@ -23,6 +23,10 @@ class User(AbstractUser):
     )
 
     class Meta:
+        # A Meta of its own does not inherit AbstractUser's names: without these the staff
+        # site would say "user" and "Users" in every language.
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),

@@ -6,7 +6,7 @@ from django import template
 from django.utils import formats
 from django.utils.translation import get_language
 
-from negotiation.models import Notification, Program
+from negotiation.models import Notification, Program, RequestStatus
 from negotiation.notification_texts import notification_text
 from negotiation.phones import readable_phone
 
@@ -17,6 +17,18 @@ register = template.Library()
 def phone(value: str) -> str:
     """A stored phone number grouped as people read it (phones.readable_phone)."""
     return readable_phone(value) if value else value
+
+
+@register.filter
+def request_status(value: str | None) -> str:
+    """A request's status as kept in the trail (its code), named in the reader's language;
+    a code the table no longer has is shown as it was kept."""
+    if not value:
+        return ""
+    try:
+        return str(RequestStatus(value).label)
+    except ValueError:
+        return value
 
 
 @register.filter
