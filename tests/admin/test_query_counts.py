@@ -65,7 +65,7 @@ def test_the_review_page(
             request,
             actor=specialist,
             channel="phone",
-            direction="outbound",
+            direction="inbound",
             outcome="spoke",
             note=f"call {n}",
             at=timezone.now(),
