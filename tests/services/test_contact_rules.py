@@ -375,5 +375,5 @@ def test_the_form_records_a_field_visit_and_a_third_party(case, specialist, supe
     assert "never a word about the debt" in text
     client.post(contact_url(case), {**third, "relay_only": "on"})
     assert ContactRecord.objects.get(party="third_party").phone == "13900001111"
-    text = client.post(contact_url(case), {**third, "phone": "call me"}, follow=True)
-    assert "Please enter a phone number, digits only." in text.content.decode()
+    wrong = client.post(contact_url(case), {**third, "phone": "call me"}, follow=True)
+    assert "Please enter a phone number, digits only." in wrong.content.decode()
