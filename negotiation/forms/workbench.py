@@ -80,7 +80,10 @@ class ContactForm(forms.Form):
     at = forms.DateTimeField(label=_("When"), help_text=_("YYYY-MM-DD HH:MM"))
     # Not sent (an older page): the debtor, as every contact was before third parties.
     party = forms.ChoiceField(
-        label=_("With"), choices=ContactParty.choices, initial=ContactParty.DEBTOR, required=False
+        label=_("Who was contacted"),
+        choices=ContactParty.choices,
+        initial=ContactParty.DEBTOR,
+        required=False,
     )
     phone = forms.CharField(
         label=_("Number called"),

@@ -101,7 +101,7 @@ class ContactRecord(models.Model):
     direction = models.CharField(_("direction"), max_length=10, choices=ContactDirection.choices)
     outcome = models.CharField(_("outcome"), max_length=20, choices=ContactOutcome.choices)
     party = models.CharField(
-        _("with"),
+        _("who was contacted"),
         max_length=12,
         choices=ContactParty.choices,
         default=ContactParty.DEBTOR,
@@ -109,7 +109,9 @@ class ContactRecord(models.Model):
     )
     # The number called or texted, its digits as phones.same_number_forms gives them first
     # (a mainland mobile without +86), so one number is counted as one however it was typed.
-    phone = models.CharField(_("number"), max_length=32, blank=True, default="", db_default="")
+    phone = models.CharField(
+        _("number called"), max_length=32, blank=True, default="", db_default=""
+    )
     # A third party is told nothing but to ask the debtor to call back (the guideline).
     relay_only = models.BooleanField(
         _("relayed a call-back request only; the debt was not disclosed"),
