@@ -284,3 +284,35 @@ class NotSettledYet(ServiceError):
         "The payoff letter is issued once the account is paid in full. Until then the "
         "statement of account shows what is left to pay."
     )
+
+
+class ContactRuleBroken(ServiceError):
+    """A contact that breaks one or more contact rules (contactrules.Rule), each named in
+    the message; ``overridable``: a supervisor may record it with a reason; ``by_actor``:
+    the one who tried is such a supervisor."""
+
+    def __init__(
+        self, rules: list[str], explanations: list[str], *, overridable: bool, by_actor: bool
+    ) -> None:
+        if overridable and by_actor:
+            ending = _("To record it as an exception, give the reason for it.")
+        elif overridable:
+            ending = _("A supervisor may record it as an exception by giving the reason for it.")
+        else:
+            ending = _("Please correct the record: this rule allows no exception.")
+        super().__init__(
+            _("Not recorded. %(rules)s %(ending)s")
+            % {"rules": " ".join(explanations), "ending": ending}
+        )
+        self.rules = rules
+        self.overridable = overridable
+
+
+class NotAPhoneNumber(ServiceError):
+    default_message = _("The number called is not a phone number: please check it.")
+
+
+class NoSecondStaff(ServiceError):
+    default_message = _(
+        "The second staff member must be another colleague, active on the staff site."
+    )

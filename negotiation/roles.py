@@ -42,6 +42,8 @@ READ_AUDIT_TRAIL = "negotiation.read_audit_trail"
 RESEND_NOTIFICATION = "negotiation.resend_notification"
 INVITE_DEBTOR = "negotiation.invite_debtor"  # send, resend and revoke portal invitations
 ADD_CONTACTRECORD = "negotiation.add_contactrecord"
+# Record a contact that breaks a rule of when or how often, with a reason (supervisors).
+OVERRIDE_CONTACT_RULES = "negotiation.override_contact_rules"
 VIEW_RELIEFREQUEST = "negotiation.view_reliefrequest"
 VIEW_CREDITACCOUNT = "negotiation.view_creditaccount"
 VIEW_REPAYMENTPLAN = "negotiation.view_repaymentplan"
@@ -132,6 +134,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         *_READ_CASES,
         *_CASEWORK,
         SECOND_APPROVE_RELIEFREQUEST,
+        OVERRIDE_CONTACT_RULES,
         "add_program",
         "change_program",
         "view_approvallimit",

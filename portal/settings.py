@@ -455,6 +455,31 @@ if not 0 < DISPUTE_ANSWER_DAYS < DISPUTE_EXTENDED_ANSWER_DAYS:
     raise ImproperlyConfigured(
         "DISPUTE_ANSWER_DAYS must be above 0 and below DISPUTE_EXTENDED_ANSWER_DAYS."
     )
+# Contact rules (services.contacts.record_contact; DOMAIN.md, "Contact rules"). Unanswered
+# calls to one number a day: China Banking Association, 金融机构个人消费类贷款催收工作指引（试行）
+# (2026-01-30), "当天不宜超过6次". Calls that reach the debtor a day: the 2025 national standard
+# on post-loan collection of online consumer credit (互联网金融 个人网络消费信贷 贷后催收风控指引),
+# "主动有效通话每日不应超过3次". Failed calls in a row before the debtor counts as unreachable and
+# their emergency contact may be asked for a call back: the 2026 guideline (as the issue gives
+# it: see DOMAIN.md). The debtor's day is their own calendar day, in their time zone.
+CONTACT_MAX_UNANSWERED_CALLS_PER_NUMBER = env.int(
+    "CONTACT_MAX_UNANSWERED_CALLS_PER_NUMBER", default=6
+)
+CONTACT_MAX_EFFECTIVE_CALLS_PER_DEBTOR = env.int(
+    "CONTACT_MAX_EFFECTIVE_CALLS_PER_DEBTOR", default=3
+)
+CONTACT_FAILED_CALLS_BEFORE_THIRD_PARTY = env.int(
+    "CONTACT_FAILED_CALLS_BEFORE_THIRD_PARTY", default=3
+)
+if (
+    min(
+        CONTACT_MAX_UNANSWERED_CALLS_PER_NUMBER,
+        CONTACT_MAX_EFFECTIVE_CALLS_PER_DEBTOR,
+        CONTACT_FAILED_CALLS_BEFORE_THIRD_PARTY,
+    )
+    < 1
+):
+    raise ImproperlyConfigured("The CONTACT_ limits must be 1 or more.")
 # Affordability: the regular payment as a share of disposable income (income - expenses -
 # dependents x allowance). The allowance per dependent per month is bank policy; a city's
 # minimum living standard (城市居民最低生活保障标准, about ¥1,000 a month in large cities in

@@ -5,6 +5,7 @@ calls one service; a refusal becomes a message on the page and changes nothing."
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,7 @@ from negotiation.models import Document, ReliefRequest, RequestStatus
 from negotiation.roles import (
     ADD_CONTACTRECORD,
     DOWNLOAD_DOCUMENT,
+    OVERRIDE_CONTACT_RULES,
     ROLE_PERMISSIONS,
     VIEW_RELIEFREQUEST,
     Role,
@@ -287,11 +289,15 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
         )
 
     def contact_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
+        """A contact the rules refuse comes back as a message naming each rule; a
+        supervisor's form has the reason box that records it as an exception."""
         return self._form_action(
             request,
             object_id,
             ADD_CONTACTRECORD,
-            ContactForm,
+            functools.partial(
+                ContactForm, can_override=request.user.has_perm(OVERRIDE_CONTACT_RULES)
+            ),
             lambda relief_request, data: record_contact(
                 relief_request,
                 actor=request.user,
@@ -300,8 +306,17 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
                 outcome=data["outcome"],
                 note=data["note"],
                 at=data["at"],
+                party=data["party"],
+                phone=data["phone"],
+                relay_only=data["relay_only"],
+                second_staff=data["second_staff"],
+                override_reason=data.get("override_reason", ""),
             ),
-            _("Contact recorded."),
+            lambda record: (
+                _("Contact recorded as an exception to the contact rules.")
+                if record.override_reason
+                else _("Contact recorded.")
+            ),
         )
 
     def send_back_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
@@ -325,7 +340,7 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
         request: HttpRequest,
         object_id: int,
         right: Role | str,
-        form_class: type[Any],
+        form_class: Callable[..., Any],
         action: Callable[[ReliefRequest, dict[str, Any]], Any],
         done: Any,
     ) -> HttpResponseBase:

@@ -41,6 +41,7 @@ from negotiation.models.requests import WITH_THE_BANK_STATUSES
 from negotiation.money import format_amount
 from negotiation.policy import Verdict
 from negotiation.roles import (
+    OVERRIDE_CONTACT_RULES,
     REVIEW_RELIEFREQUEST,
     VIEW_DEBTOR_CONTACT,
     codename,
@@ -387,11 +388,13 @@ class ReliefRequestAdmin(DecisionViews):
         context = {
             **(extra_context or {}),
             **page_context(page),
-            **self._review_forms(relief_request),
+            **self._review_forms(
+                relief_request, can_override=request.user.has_perm(OVERRIDE_CONTACT_RULES)
+            ),
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
 
-    def _review_forms(self, relief_request: ReliefRequest) -> dict[str, Any]:
+    def _review_forms(self, relief_request: ReliefRequest, *, can_override: bool) -> dict[str, Any]:
         """The request page's forms, each carrying the version of the page it was shown on."""
         version = {"version": relief_request.version}
         return {
@@ -400,7 +403,8 @@ class ReliefRequestAdmin(DecisionViews):
             "note_form": NoteForm(),
             "send_back_form": SendBackForm(initial=version),
             "contact_form": ContactForm(
-                initial={"at": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
+                initial={"at": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+                can_override=can_override,
             ),
             "verdict_fits": Verdict.FITS,
         }

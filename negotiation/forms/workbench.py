@@ -16,11 +16,13 @@ from negotiation.models import (
     ContactChannel,
     ContactDirection,
     ContactOutcome,
+    ContactParty,
     Program,
     RejectionReason,
     ReliefRequest,
     User,
 )
+from negotiation.phones import same_number_forms
 
 
 class RejectForm(forms.Form):
@@ -69,10 +71,61 @@ class SendBackForm(DecisionVersionForm):
 
 
 class ContactForm(forms.Form):
+    """A contact to record. The contact rules are the service's (services.contacts); a
+    supervisor, who may record one that breaks them, has the reason box too."""
+
     channel = forms.ChoiceField(label=_("Channel"), choices=ContactChannel.choices)
     direction = forms.ChoiceField(label=_("Direction"), choices=ContactDirection.choices)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=ContactOutcome.choices)
     at = forms.DateTimeField(label=_("When"), help_text=_("YYYY-MM-DD HH:MM"))
+    # Not sent (an older page): the debtor, as every contact was before third parties.
+    party = forms.ChoiceField(
+        label=_("Who was contacted"),
+        choices=ContactParty.choices,
+        initial=ContactParty.DEBTOR,
+        required=False,
+    )
+    phone = forms.CharField(
+        label=_("Number called"),
+        required=False,
+        max_length=32,
+        help_text=_(
+            "Calls and text messages. Empty: the debtor's number on file. For a third party, "
+            "their number."
+        ),
+    )
+    relay_only = forms.BooleanField(
+        label=_("Relayed a call-back request only; the debt was not disclosed"),
+        required=False,
+        help_text=_("Required for a third party."),
+    )
+    second_staff: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        label=_("Second staff member"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Required for a field visit (in person, made by us)."),
+    )
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
+    )
+    override_reason = forms.CharField(
+        label=_("Reason for an exception to the contact rules"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=1000,
+        help_text=_(
+            "Only for a contact that breaks a rule of when or how often: it is recorded with "
+            "your reason, in the audit trail."
+        ),
+    )
+
+    def __init__(self, *args: Any, can_override: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        second = self.fields["second_staff"]
+        assert isinstance(second, forms.ModelChoiceField)
+        second.queryset = User.objects.filter(is_staff=True, is_active=True).order_by("username")
+        if not can_override:
+            del self.fields["override_reason"]
 
     def clean_at(self) -> dt.datetime:
         """A contact record is of something that happened: not in the future."""
@@ -81,9 +134,14 @@ class ContactForm(forms.Form):
             raise forms.ValidationError(_("A contact cannot be in the future."))
         return at
 
-    note = forms.CharField(
-        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
-    )
+    def clean_party(self) -> str:
+        return str(self.cleaned_data["party"] or ContactParty.DEBTOR)
+
+    def clean_phone(self) -> str:
+        phone: str = self.cleaned_data["phone"].strip()
+        if phone and not same_number_forms(phone):
+            raise forms.ValidationError(_("Please enter a phone number, digits only."))
+        return phone
 
 
 class CounterOfferForm(TermsFields, DecisionVersionForm):

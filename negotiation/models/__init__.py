@@ -10,9 +10,11 @@ from negotiation.models.aging import AgingPause
 from negotiation.models.audit import AUDIT_KEYS, AuditAction, AuditEvent, AuditKeys
 from negotiation.models.consequences import CollectionNotice, ConsequenceRule, NoticeChannel
 from negotiation.models.contacts import (
+    FAILED_OUTCOMES,
     ContactChannel,
     ContactDirection,
     ContactOutcome,
+    ContactParty,
     ContactRecord,
     Message,
 )
@@ -89,6 +91,7 @@ __all__ = [
     "AUDIT_KEYS",
     "CHANGE_REQUEST_TRANSITIONS",
     "DISPUTE_TRANSITIONS",
+    "FAILED_OUTCOMES",
     "INTENT_TRANSITIONS",
     "LINK_EVENTS",
     "MANDATE_TRANSITIONS",
@@ -111,6 +114,7 @@ __all__ = [
     "ContactChannel",
     "ContactDirection",
     "ContactOutcome",
+    "ContactParty",
     "ContactRecord",
     "CreditAccount",
     "Debtor",

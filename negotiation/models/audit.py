@@ -109,6 +109,11 @@ class AuditAction(models.TextChoices):
     DIRECT_DEBITS_EXPORTED = "mandate.debits_exported", _("Due debits exported for the bank")
     DISPUTE_OPENED = "dispute.opened", _("Dispute received")
     DISPUTE_TRANSITION = "dispute.transition", _("Dispute extended or answered")
+    CONTACT_RECORDED = "contact.recorded", _("Contact recorded")
+    CONTACT_RULES_OVERRIDDEN = (
+        "contact.rules_overridden",
+        _("Contact recorded as an exception to the contact rules"),
+    )
 
 
 @dataclass(frozen=True)
@@ -143,8 +148,14 @@ _ACCOUNT_IMPORTED = (
     "product card_last4 currency credit_limit principal interest fees penalty minimum_due "
     "oldest_unpaid_due_date status"
 )
+_CONTACT = "contact channel direction outcome party at second_staff"
 _PREFERENCES = "preferred_language preferred_channel contact_from_hour contact_until_hour"
 AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
+    # On the request. contact: the record's primary key; party: debtor or third_party;
+    # second_staff: the second staff member's primary key (a field visit), or null.
+    AuditAction.CONTACT_RECORDED: _keys(after=_CONTACT),
+    # rules: the contact rules it breaks (contactrules.Rule); reason: the supervisor's
+    AuditAction.CONTACT_RULES_OVERRIDDEN: _keys(after=f"{_CONTACT} rules reason"),
     # each changed field before and after; never the national ID (only its hash is kept)
     AuditAction.DEBTOR_IMPORT_CHANGED: _keys(_DEBTOR_IMPORTED, _DEBTOR_IMPORTED),
     AuditAction.ACCOUNT_IMPORT_CHANGED: _keys(_ACCOUNT_IMPORTED, _ACCOUNT_IMPORTED),

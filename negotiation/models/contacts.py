@@ -58,12 +58,27 @@ class ContactOutcome(models.TextChoices):
     PROMISE_TO_PAY = "promise_to_pay", _("Promise to pay")
     DISPUTE = "dispute", _("Debtor disputes the debt")
     ASKED_NOT_TO_CALL = "asked_not_to_call", _("Asked not to be called")
+    INVALID_NUMBER = "invalid_number", _("Number invalid or not the debtor's")
     OTHER = "other", _("Other")
 
 
+# Outcomes of an attempt that reached no one (contact rules: the daily cap on unanswered
+# calls to a number, and the failed calls after which the debtor counts as unreachable).
+# Every other outcome reached the person: "other" too, so a cap is never undercounted.
+FAILED_OUTCOMES = frozenset(
+    {ContactOutcome.NO_ANSWER, ContactOutcome.LEFT_MESSAGE, ContactOutcome.INVALID_NUMBER}
+)
+
+
+class ContactParty(models.TextChoices):
+    DEBTOR = "debtor", _("The debtor")
+    THIRD_PARTY = "third_party", _("A third party (the debtor's emergency contact)")
+
+
 class ContactRecord(models.Model):
-    """Every contact with the debtor, on any channel: who, when, how, what came of it
-    (DOMAIN.md, conduct rules). Only ever with the debtor, never a third party."""
+    """Every contact about a debtor, on any channel: who, when, how, what came of it
+    (DOMAIN.md, contact rules). With the debtor, or with their emergency contact only once
+    the debtor cannot be reached and only to ask for a call back (``relay_only``)."""
 
     debtor = models.ForeignKey(
         "negotiation.Debtor", on_delete=models.PROTECT, related_name="contacts"
@@ -85,6 +100,38 @@ class ContactRecord(models.Model):
     channel = models.CharField(_("channel"), max_length=12, choices=ContactChannel.choices)
     direction = models.CharField(_("direction"), max_length=10, choices=ContactDirection.choices)
     outcome = models.CharField(_("outcome"), max_length=20, choices=ContactOutcome.choices)
+    party = models.CharField(
+        _("who was contacted"),
+        max_length=12,
+        choices=ContactParty.choices,
+        default=ContactParty.DEBTOR,
+        db_default=ContactParty.DEBTOR,
+    )
+    # The number called or texted, its digits as phones.same_number_forms gives them first
+    # (a mainland mobile without +86), so one number is counted as one however it was typed.
+    phone = models.CharField(
+        _("number called"), max_length=32, blank=True, default="", db_default=""
+    )
+    # A third party is told nothing but to ask the debtor to call back (the guideline).
+    relay_only = models.BooleanField(
+        _("relayed a call-back request only; the debt was not disclosed"),
+        default=False,
+        db_default=False,
+    )
+    # A field visit (in person, made by us) is made by two staff members.
+    second_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("second staff member"),
+    )
+    # A supervisor's reason for recording a contact that breaks a rule of when or how
+    # often (audited, with the rules, as contact.rules_overridden); empty otherwise.
+    override_reason = models.TextField(
+        _("reason for the exception"), blank=True, default="", db_default="", max_length=1000
+    )
     note = models.TextField(_("note"), blank=True, max_length=4000)
     at = models.DateTimeField(_("when"))
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -95,6 +142,33 @@ class ContactRecord(models.Model):
         verbose_name = _("contact record")
         verbose_name_plural = _("contact records")
         indexes = [models.Index(fields=["debtor", "at"])]
+        permissions = [
+            (
+                "override_contact_rules",
+                "Can record a contact that breaks a contact rule, with a reason",
+            )
+        ]
+        # The last line of defence behind services.contacts.record_contact.
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(party=ContactParty.DEBTOR)
+                | models.Q(relay_only=True, direction=ContactDirection.OUTBOUND)
+                & ~models.Q(phone=""),
+                name="contact_third_party_relay_only",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(
+                    channel=ContactChannel.IN_PERSON, direction=ContactDirection.OUTBOUND
+                )
+                | models.Q(second_staff__isnull=False),
+                name="contact_field_visit_two_staff",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(second_staff__isnull=True)
+                | ~models.Q(second_staff=models.F("staff")),
+                name="contact_second_staff_is_another",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.at:%Y-%m-%d %H:%M}"

@@ -95,7 +95,9 @@ def review_picture(request: ReliefRequest, *, viewer: User, today: dt.date) -> R
             .select_related("account")
             .order_by("-submitted_at")[:RECENT]
         ),
-        contacts=list(debtor.contacts.select_related("staff").order_by("-at")[:RECENT]),
+        contacts=list(
+            debtor.contacts.select_related("staff", "second_staff").order_by("-at")[:RECENT]
+        ),
         documents=_newest(request.documents.all(), "uploaded_at", RECENT),
         messages=_newest(request.messages.select_related("author"), "created_at", 200),
         history=_newest(request_history(request).select_related("actor"), "at", 200),

@@ -47,7 +47,7 @@ def test_every_decision_through_the_admin(account, installment_program, speciali
         admin_url("contact", request),
         {
             "channel": "phone",
-            "direction": "outbound",
+            "direction": "inbound",
             "outcome": "spoke",
             "at": at,
             "note": "Agreed to send payslip",

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from negotiation.exceptions import ServiceError
-from negotiation.models import Document, ReliefRequest, RepaymentPlan, RequestStatus
+from negotiation.exceptions import ContactRuleBroken, ServiceError
+from negotiation.models import ContactRecord, Document, ReliefRequest, RepaymentPlan, RequestStatus
 from negotiation.policy import Choices
+from negotiation.services.contacts import record_contact
 from negotiation.services.documents import upload_document
 from negotiation.services.requests import approve_request, reject_request, submit_request
 from tests.factories import HARDSHIP, PDF, make_account, make_request
@@ -154,3 +157,33 @@ def test_two_uploads_at_once_to_two_requests_keep_the_debtor_s_limit(
     assert sum(isinstance(r, Document) for r in results) == 1, results
     assert all(isinstance(r, (Document, ServiceError)) for r in results), results
     assert Document.objects.count() == 1
+
+
+def test_two_staff_recording_the_last_allowed_call_at_once_pass_only_one(
+    account, installment_program, specialist, supervisor
+):
+    """The debtor's row is locked while the day's calls are counted: without it both would
+    count two and both record a third call that reached the debtor."""
+    account.debtor.timezone = "Asia/Shanghai"
+    account.debtor.save()
+    request = make_request(account, installment_program)
+    when = dt.datetime(2026, 3, 10, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    def call(actor) -> object:
+        return record_contact(
+            request,
+            actor=actor,
+            channel="phone",
+            direction="outbound",
+            outcome="spoke",
+            note="",
+            at=when,
+        )
+
+    call(specialist)
+    call(specialist)
+    results = run_together(lambda: call(specialist), lambda: call(supervisor))
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert len(errors) == 1, results
+    assert isinstance(errors[0], ContactRuleBroken), results
+    assert ContactRecord.objects.count() == 3
