@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('negotiation', '0054_field_labels'),
+        ('negotiation', '0055_model_names'),
     ]
 
     operations = [
