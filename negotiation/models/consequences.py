@@ -105,6 +105,8 @@ class CollectionNotice(models.Model):
     channel = models.CharField(_("channel"), max_length=20, choices=NoticeChannel.choices)
     sent_at = models.DateTimeField(_("sent at"))
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # What the notice said, in the words the debtor received: the account page lists it.
+    text = models.TextField(_("what the notice said"), blank=True, default="")
     evidence = models.TextField(
         _("evidence of receipt"),
         blank=True,
