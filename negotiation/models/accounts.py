@@ -162,10 +162,12 @@ class CreditAccount(models.Model):
                 & models.Q(fees__gte=0)
                 & models.Q(penalty__gte=0),
                 name="account_balances_not_negative",
+                violation_error_message=_("No part of the balance can be below zero."),
             ),
             models.CheckConstraint(
                 condition=models.Q(card_last4__regex=r"^[0-9]{4}$"),
                 name="account_card_last4_digits",
+                violation_error_message=_("The card's last 4 digits must be 4 digits, 0-9."),
             ),
         ]
 
@@ -231,12 +233,17 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(amount__gt=0), name="payment_amount_positive"
+                condition=models.Q(amount__gt=0),
+                name="payment_amount_positive",
+                violation_error_message=_("The amount must be more than zero."),
             ),
             models.CheckConstraint(
                 condition=models.Q(principal_repaid__gte=0)
                 & models.Q(principal_repaid__lte=models.F("amount")),
                 name="payment_principal_part_within_amount",
+                violation_error_message=_(
+                    "The part applied to principal must be between zero and the amount paid."
+                ),
             ),
         ]
 
@@ -263,10 +270,14 @@ class PaymentAllocation(models.Model):
         verbose_name_plural = _("payment allocations")
         constraints = [
             models.UniqueConstraint(
-                fields=["payment", "installment"], name="allocation_once_per_installment"
+                fields=["payment", "installment"],
+                name="allocation_once_per_installment",
+                violation_error_message=_("This payment is already applied to this installment."),
             ),
             models.CheckConstraint(
-                condition=models.Q(amount__gt=0), name="allocation_amount_positive"
+                condition=models.Q(amount__gt=0),
+                name="allocation_amount_positive",
+                violation_error_message=_("The amount applied must be more than zero."),
             ),
         ]
 

@@ -59,6 +59,9 @@ class ConsequenceRule(models.Model):
             models.UniqueConstraint(
                 fields=["key", "jurisdiction", "language", "effective_from"],
                 name="one_version_per_day",
+                violation_error_message=_(
+                    "This rule already has a version in this language from that day."
+                ),
             ),
         ]
 
@@ -130,6 +133,7 @@ class CollectionNotice(models.Model):
                 condition=models.Q(delivered_at__isnull=True)
                 | models.Q(delivered_at__gte=models.F("sent_at")),
                 name="notice_delivered_after_sent",
+                violation_error_message=_("A notice cannot be received before it was sent."),
             ),
         ]
 
