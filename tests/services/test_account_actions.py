@@ -4,6 +4,7 @@ reads the change and its reason on the account page."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -37,7 +38,7 @@ from negotiation.services.accounts import (
 )
 from negotiation.services.disputes import open_dispute, reject_dispute
 from negotiation.services.notices import NoticeRefused, record_collection_notice
-from tests.factories import make_account, make_request, make_staff
+from tests.factories import make_request, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +129,7 @@ def test_only_a_frozen_card_is_unfrozen_and_only_arrears_are_frozen(account, ban
 
 
 def test_an_account_is_closed_only_when_nothing_is_owed(account, bankstaff):
-    with pytest.raises(AccountActionRefused, match="¥11,000.00 is still owed"):
+    with pytest.raises(AccountActionRefused, match=r"¥11,000\.00 is still owed"):
         close_account(account, actor=bankstaff, reason="Done.", now=timezone.now())
     _zero(account)
     close_account(account, actor=bankstaff, reason="Done.", now=timezone.now())
@@ -223,7 +224,7 @@ def test_a_notice_in_the_future_or_without_text_is_refused(account, bankstaff):
             account,
             actor=bankstaff,
             channel="letter",
-            sent_at=now + timezone.timedelta(days=1),
+            sent_at=now + dt.timedelta(days=1),
             text=" ",
             reason="",
             now=now,
