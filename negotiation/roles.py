@@ -52,6 +52,10 @@ ANSWER_PLANCHANGEREQUEST = "negotiation.answer_planchangerequest"
 VIEW_PLANCHANGEREQUEST = "negotiation.view_planchangerequest"
 RESOLVE_DISPUTE = "negotiation.resolve_dispute"  # uphold, reject, extend the answer date
 VIEW_DISPUTE = "negotiation.view_dispute"
+# Bank staff's account actions (services.accounts), from the account's page.
+CHANGE_ACCOUNT_STATUS = "negotiation.change_account_status"  # freeze, unfreeze, close, charge off
+CORRECT_ACCOUNT_BALANCE = "negotiation.correct_account_balance"
+ADD_COLLECTIONNOTICE = "negotiation.add_collectionnotice"
 
 
 def codename(permission: str) -> str:
@@ -180,9 +184,11 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         VIEW_DISPUTE,  # a debtor on the phone about their dispute: where it stands
         ADD_CONTACTRECORD,
         "view_collectionnotice",
-        "add_collectionnotice",
+        ADD_COLLECTIONNOTICE,
         "change_collectionnotice",
         INVITE_DEBTOR,
+        CHANGE_ACCOUNT_STATUS,
+        CORRECT_ACCOUNT_BALANCE,
     ],
     COMPLIANCE: [
         *_READ_CASES,

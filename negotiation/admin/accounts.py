@@ -3,6 +3,7 @@ payments posted by hand, and the formal collection notices."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from negotiation.admin.accountactions import AccountActions
 from negotiation.admin.mixins import (
     ContactMaskingMixin,
     ReadOnlyMixin,
@@ -34,7 +36,7 @@ from negotiation.models import (
     PaymentIntent,
     PromiseToPay,
 )
-from negotiation.money import format_amount
+from negotiation.money import ZERO, format_amount
 from negotiation.roles import VIEW_CREDITACCOUNT, VIEW_DEBTOR_CONTACT
 from negotiation.services.letters import (
     PAYOFF,
@@ -154,19 +156,37 @@ class AgingPauseInline(ReadOnlyMixin, admin.TabularInline[AgingPause, CreditAcco
 
 
 _BALANCE_FIELDS = ("principal", "interest", "fees", "penalty", "minimum_due", "credit_limit")
+# Kept by the portal itself, never typed in: the nightly aging refresh (services.accounts.
+# refresh_aging) and the payoff letter issued when the account settles.
+SYSTEM_FIELDS = (
+    "days_past_due_stored",
+    "stage_stored",
+    "aging_refreshed_on",
+    "payoff_letter",
+    "payoff_letter_issued_at",
+)
 
 
 @admin.register(CreditAccount)
-class CreditAccountAdmin(ContactMaskingMixin[CreditAccount]):
+class CreditAccountAdmin(AccountActions, ContactMaskingMixin[CreditAccount]):
+    """An account's page is read-only: after onboarding, an account changes only by the
+    bank's files (imports), payments, plans, disputes and the account actions whose buttons
+    this page shows to those who hold their right (admin.accountactions), each a service
+    that locks the row and writes the audit trail."""
+
     list_filter = ("status", "product")
     search_fields = ("reference", "debtor__full_name", "debtor__reference", "card_last4")
     list_select_related = ("debtor",)
     autocomplete_fields = ("debtor",)
     inlines = [PaymentInline, PromiseInline, AgingPauseInline]
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # No field of a stored account is edited by hand: a POST to its page is refused.
+        return False
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        # Balances are entered when an account is onboarded, then move only by payments
-        # and agreed plans: never by hand.
+        # Balances are entered when an account is onboarded, then move only by payments,
+        # agreed plans and the audited corrections: never by hand.
         if obj is None:
             return ("reference", "status")
         debtor = "debtor" if self.sees_contacts(request) else "debtor_display"
@@ -174,16 +194,38 @@ class CreditAccountAdmin(ContactMaskingMixin[CreditAccount]):
             "reference",
             "status",
             debtor,
+            "account_number",
+            "product",
             *_BALANCE_FIELDS,
             "currency",
             "card_last4",
+            "oldest_unpaid_due_date",
+            "opened_on",
+            "days_past_due_stored",
+            "stage_stored",
+            "aging_refreshed_on",
             "letters",
         )
 
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
-        # The payoff letter is issued by the portal when the account settles, never by hand.
-        issued = ("payoff_letter", "payoff_letter_issued_at")
-        return issued if obj is None or self.sees_contacts(request) else (*issued, "debtor")
+        # The payoff letter is issued by the portal when the account settles, never by hand;
+        # the aging figures are the nightly job's.
+        if obj is None or self.sees_contacts(request):
+            return SYSTEM_FIELDS if obj is None else SYSTEM_FIELDS[3:]
+        return (*SYSTEM_FIELDS[3:], "debtor")
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        account = self.get_object(request, object_id)
+        buttons = self.action_buttons(request, account) if account is not None else []
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "action_buttons": buttons}
+        )
 
     @admin.display(description=_("letters (PDF)"))
     def letters(self, obj: CreditAccount) -> str:
@@ -203,6 +245,7 @@ class CreditAccountAdmin(ContactMaskingMixin[CreditAccount]):
 
     def get_urls(self) -> list[Any]:
         return [
+            *self.action_urls(),
             path(
                 "<int:object_id>/statement.pdf",
                 self.admin_site.admin_view(self.statement_view),
@@ -273,6 +316,20 @@ class PaymentForm(forms.ModelForm[Payment]):
         model = Payment
         fields = ["account", "amount", "paid_on", "source", "external_id"]
 
+    def clean_amount(self) -> Decimal:
+        """A payment is money received: more than nothing, in the portal's own words (the
+        database's check is the last line of defence, never the message)."""
+        amount: Decimal = self.cleaned_data["amount"]
+        if amount <= 0:
+            account = self.cleaned_data.get("account")
+            currency = account.currency if account is not None else "CNY"
+            raise forms.ValidationError(
+                _("The amount must be more than %(zero)s.")
+                % {"zero": format_amount(ZERO, currency)},
+                code="not_positive",
+            )
+        return amount
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if self.errors:
@@ -300,7 +357,9 @@ class PaymentAdmin(admin.ModelAdmin[Payment]):
     list_select_related = ("account", "recorded_by")
     search_fields = ("external_id", "account__reference")
     date_hierarchy = "paid_on"
-    raw_id_fields = ("account",)
+    # Chosen by its reference, card's last 4 digits or the debtor's name (the account
+    # admin's search), never by an internal id.
+    autocomplete_fields = ("account",)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -383,12 +442,12 @@ class CollectionNoticeAdmin(admin.ModelAdmin[CollectionNotice]):
     list_filter = ("channel",)
     list_select_related = ("account", "recorded_by")
     search_fields = ("account__reference",)
-    raw_id_fields = ("account",)
-    fields = ("account", "channel", "sent_at", "delivered_at", "evidence")
+    autocomplete_fields = ("account",)
+    fields = ("account", "channel", "sent_at", "delivered_at", "text", "evidence")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Once recorded, only the proof of receipt may be added.
-        return ("account", "channel", "sent_at") if obj else ()
+        return ("account", "channel", "sent_at", "text") if obj else ()
 
     def save_model(
         self, request: HttpRequest, obj: CollectionNotice, form: Any, change: bool

@@ -46,6 +46,9 @@ class AccountStatus(models.TextChoices):
     SETTLED = "settled", _("Settled")
     DISPUTED = "disputed", _("Under dispute")
     CHARGED_OFF = "charged_off", _("Charged off")
+    # Bank staff's account actions (services.accounts.freeze_account and the rest).
+    FROZEN = "frozen", _("Card frozen")
+    CLOSED = "closed", _("Closed")
 
 
 A = AccountStatus
@@ -53,17 +56,32 @@ A = AccountStatus
 # Every allowed move of an account's status; ``services.accounts.transition_account`` is the
 # only code that changes it. An account is IN_PLAN from the approval of a plan until the
 # plan ends: completed (SETTLED), or broken or expired unsigned (back to IN_ARREARS).
+# FROZEN (the card cannot be used; the debt is handled as in arrears: the debtor may pay,
+# promise, dispute or ask for a plan, which supersedes the freeze) and CLOSED (the account
+# is ended, with nothing owed: services.accounts.close_account checks the balance) are set
+# by bank staff only, as is CHARGED_OFF. CLOSED is the end: nothing moves it.
 ACCOUNT_TRANSITIONS: dict[str, frozenset[str]] = {
-    A.IN_ARREARS: frozenset({A.IN_PLAN, A.SETTLED, A.DISPUTED, A.CHARGED_OFF}),
+    A.IN_ARREARS: frozenset({A.IN_PLAN, A.SETTLED, A.DISPUTED, A.CHARGED_OFF, A.FROZEN, A.CLOSED}),
     A.IN_PLAN: frozenset({A.IN_ARREARS, A.SETTLED, A.DISPUTED}),
-    A.DISPUTED: frozenset({A.IN_ARREARS, A.IN_PLAN, A.SETTLED}),
-    A.CHARGED_OFF: frozenset({A.IN_ARREARS, A.SETTLED}),
-    A.SETTLED: frozenset(),
+    A.DISPUTED: frozenset({A.IN_ARREARS, A.IN_PLAN, A.SETTLED, A.FROZEN}),
+    A.CHARGED_OFF: frozenset({A.IN_ARREARS, A.SETTLED, A.CLOSED}),
+    A.FROZEN: frozenset({A.IN_ARREARS, A.IN_PLAN, A.SETTLED, A.DISPUTED, A.CHARGED_OFF, A.CLOSED}),
+    A.SETTLED: frozenset({A.CLOSED}),
+    A.CLOSED: frozenset(),
 }
 
+# The moves bank staff make by hand from the account's page (services.accounts): each names
+# the statuses it starts from. Unfreezing returns the account to arrears.
+FREEZABLE_ACCOUNT_STATUSES = (A.IN_ARREARS,)
+CLOSABLE_ACCOUNT_STATUSES = (A.IN_ARREARS, A.CHARGED_OFF, A.FROZEN, A.SETTLED)
+CHARGEABLE_OFF_ACCOUNT_STATUSES = (A.IN_ARREARS, A.FROZEN)
+# Nothing is owed and nothing more is paid: the payoff letter is the account's last word.
+PAID_UP_ACCOUNT_STATUSES = (A.SETTLED, A.CLOSED)
+
 # Statuses in which the debtor may ask for relief (policy.AccountFacts.open_to_relief):
-# not while a plan is agreed or awaiting signature, nor while disputed or charged off.
-RELIEF_OPEN_ACCOUNT_STATUSES = (AccountStatus.IN_ARREARS,)
+# not while a plan is agreed or awaiting signature, nor while disputed or charged off. A
+# frozen card is where a plan is most needed: it stays open to one.
+RELIEF_OPEN_ACCOUNT_STATUSES = (AccountStatus.IN_ARREARS, AccountStatus.FROZEN)
 
 
 def payoff_letter_path(instance: CreditAccount, filename: str) -> str:
@@ -131,6 +149,12 @@ class CreditAccount(models.Model):
         ordering = ["debtor", "reference"]
         verbose_name = _("credit account")
         verbose_name_plural = _("credit accounts")
+        # Bank staff's account actions (services.accounts); adding a collection notice is
+        # the notice's own add right.
+        permissions = [
+            ("change_account_status", "Can freeze, unfreeze, close or charge off an account"),
+            ("correct_account_balance", "Can correct an account's balance"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(principal__gte=0)
@@ -138,10 +162,12 @@ class CreditAccount(models.Model):
                 & models.Q(fees__gte=0)
                 & models.Q(penalty__gte=0),
                 name="account_balances_not_negative",
+                violation_error_message=_("No part of the balance can be below zero."),
             ),
             models.CheckConstraint(
                 condition=models.Q(card_last4__regex=r"^[0-9]{4}$"),
                 name="account_card_last4_digits",
+                violation_error_message=_("The card's last 4 digits must be 4 digits, 0-9."),
             ),
         ]
 
@@ -207,12 +233,17 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(amount__gt=0), name="payment_amount_positive"
+                condition=models.Q(amount__gt=0),
+                name="payment_amount_positive",
+                violation_error_message=_("The amount must be more than zero."),
             ),
             models.CheckConstraint(
                 condition=models.Q(principal_repaid__gte=0)
                 & models.Q(principal_repaid__lte=models.F("amount")),
                 name="payment_principal_part_within_amount",
+                violation_error_message=_(
+                    "The part applied to principal must be between zero and the amount paid."
+                ),
             ),
         ]
 
@@ -239,10 +270,14 @@ class PaymentAllocation(models.Model):
         verbose_name_plural = _("payment allocations")
         constraints = [
             models.UniqueConstraint(
-                fields=["payment", "installment"], name="allocation_once_per_installment"
+                fields=["payment", "installment"],
+                name="allocation_once_per_installment",
+                violation_error_message=_("This payment is already applied to this installment."),
             ),
             models.CheckConstraint(
-                condition=models.Q(amount__gt=0), name="allocation_amount_positive"
+                condition=models.Q(amount__gt=0),
+                name="allocation_amount_positive",
+                violation_error_message=_("The amount applied must be more than zero."),
             ),
         ]
 

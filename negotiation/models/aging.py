@@ -39,6 +39,9 @@ class AgingPause(models.Model):
             models.CheckConstraint(
                 condition=models.Q(last_day__gte=models.F("first_day")),
                 name="aging_pause_days_ordered",
+                violation_error_message=_(
+                    "The last day of a pause cannot be before its first day."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["account", "first_day"])]

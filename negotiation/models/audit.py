@@ -166,8 +166,11 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.PAYOFF_LETTER_ISSUED: _keys(after="sha256 language settled_on certificate"),
     AuditAction.LETTER_READ: _keys(after="letter"),
     # plan: the plan whose waivers were written off; dispute: the dispute upheld (references)
+    # action: "correct_balance" for a correction bank staff made by hand (its reason is
+    # the words the debtor reads on the account page)
     AuditAction.ACCOUNT_LEDGER_CORRECTED: _keys(
-        "principal interest fees penalty", "principal interest fees penalty reason plan dispute"
+        "principal interest fees penalty",
+        "principal interest fees penalty reason plan dispute action",
     ),
     # account: its reference; account_status: its status before the hold
     AuditAction.DISPUTE_OPENED: _keys(
@@ -207,9 +210,11 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.IMPORT_INVITATIONS_FINISHED: _keys(
         after="debtors done sent already_active already_invited without_mobile stopped"
     ),
-    # oldest_unpaid_due_date only when the account is settled (nothing is overdue any more)
+    # oldest_unpaid_due_date only when the account is settled (nothing is overdue any more);
+    # action: the bank staff's account action that made the move (freeze, unfreeze, close,
+    # charge_off: services.accounts.ACCOUNT_ACTIONS), whose reason the debtor reads
     AuditAction.ACCOUNT_TRANSITION: _keys(
-        "status oldest_unpaid_due_date", "status reason oldest_unpaid_due_date"
+        "status oldest_unpaid_due_date", "status reason oldest_unpaid_due_date action"
     ),
     # pauses: the earlier ones, [first_day, last_day] each; plan: its reference or null
     AuditAction.ACCOUNT_AGING_PAUSED: _keys("pauses", "first_day last_day plan"),
@@ -245,8 +250,9 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.INVITATION_SENT: _keys(after="invitation expires_at channels replaces"),
     # reason: "revoked" (staff ended it) or "replaced" (a new link was sent)
     AuditAction.INVITATION_REVOKED: _keys("state", "invitation reason"),
-    # recorded on the account; notice: the notice's primary key
-    AuditAction.NOTICE_RECORDED: _keys(after="notice channel sent_at delivered_at"),
+    # recorded on the account; notice: the notice's primary key; reason: why it was sent
+    # (the staff's words, for the trail; the debtor reads the notice's own text)
+    AuditAction.NOTICE_RECORDED: _keys(after="notice channel sent_at delivered_at reason"),
     AuditAction.NOTICE_UPDATED: _keys(after="notice channel sent_at delivered_at"),
     AuditAction.NOTIFICATION_SENT_AGAIN: _keys("status attempts", "status scheduled_for"),
     AuditAction.OFFER_MADE: _keys(after=f"{_TERMS} expires_at message"),

@@ -60,6 +60,9 @@ class ConsequenceRule(models.Model):
             models.UniqueConstraint(
                 fields=["key", "jurisdiction", "language", "effective_from"],
                 name="one_version_per_day",
+                violation_error_message=_(
+                    "This rule already has a version in this language from that day."
+                ),
             ),
         ]
 
@@ -110,6 +113,8 @@ class CollectionNotice(models.Model):
     channel = models.CharField(_("channel"), max_length=20, choices=NoticeChannel.choices)
     sent_at = models.DateTimeField(_("sent at"))
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # What the notice said, in the words the debtor received: the account page lists it.
+    text = models.TextField(_("what the notice said"), blank=True, default="")
     evidence = models.TextField(
         _("evidence of receipt"),
         blank=True,
@@ -133,6 +138,7 @@ class CollectionNotice(models.Model):
                 condition=models.Q(delivered_at__isnull=True)
                 | models.Q(delivered_at__gte=models.F("sent_at")),
                 name="notice_delivered_after_sent",
+                violation_error_message=_("A notice cannot be received before it was sent."),
             ),
         ]
 

@@ -127,6 +127,9 @@ class Debtor(models.Model):
                     contact_from_hour__lt=models.F("contact_until_hour"),
                 ),
                 name="debtor_contact_window_within_hours",
+                violation_error_message=_(
+                    "The contact hours must be within 08:00-21:00, the first before the last."
+                ),
             )
         ]
 

@@ -124,17 +124,26 @@ class Dispute(models.Model):
         permissions = [("resolve_dispute", "Can answer disputes and extend their answer date")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=DisputeStatus.values), name="dispute_status_known"
+                condition=models.Q(status__in=DisputeStatus.values),
+                name="dispute_status_known",
+                violation_error_message=_("This dispute status is not one the portal knows."),
             ),
             models.CheckConstraint(
-                condition=models.Q(kind__in=DisputeKind.values), name="dispute_kind_known"
+                condition=models.Q(kind__in=DisputeKind.values),
+                name="dispute_kind_known",
+                violation_error_message=_("Please choose what is wrong from the answers shown."),
             ),
-            models.CheckConstraint(condition=~models.Q(explanation=""), name="dispute_explained"),
+            models.CheckConstraint(
+                condition=~models.Q(explanation=""),
+                name="dispute_explained",
+                violation_error_message=_("Please tell us in your own words what is wrong."),
+            ),
             # One dispute at a time on an account.
             models.UniqueConstraint(
                 fields=["account"],
                 condition=models.Q(status__in=OPEN_DISPUTE_STATUSES),
                 name="one_open_dispute_per_account",
+                violation_error_message=_("A dispute is already open on this account."),
             ),
             # Answered exactly when answered: with a time, a person and words for the debtor.
             models.CheckConstraint(
@@ -150,6 +159,9 @@ class Dispute(models.Model):
                     )
                 ),
                 name="dispute_answered_when_resolved",
+                violation_error_message=_(
+                    "An answered dispute needs its answer and the time it was answered."
+                ),
             ),
             # An extension has its time and its reason, or there is none.
             models.CheckConstraint(
@@ -158,11 +170,13 @@ class Dispute(models.Model):
                     | (models.Q(extended_at__isnull=False) & ~models.Q(extension_reason=""))
                 ),
                 name="dispute_extension_has_a_reason",
+                violation_error_message=_("An extension of the answer date needs its reason."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(status=DisputeStatus.EXTENDED)
                 | models.Q(extended_at__isnull=False),
                 name="dispute_extended_has_its_time",
+                violation_error_message=_("An extended dispute needs the time it was extended."),
             ),
         ]
 

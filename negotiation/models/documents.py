@@ -94,6 +94,7 @@ class Document(models.Model):
                 condition=models.Q(request__isnull=False, dispute__isnull=True)
                 | models.Q(request__isnull=True, dispute__isnull=False),
                 name="document_has_one_owner",
+                violation_error_message=_("A document belongs to one request or one dispute."),
             )
         ]
 

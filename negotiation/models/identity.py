@@ -52,7 +52,11 @@ class OneTimeCode(models.Model):
         indexes = [models.Index(fields=["debtor", "purpose", "created_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(attempts__lte=CODE_MAX_TRIES), name="one_time_code_tries"
+                condition=models.Q(attempts__lte=CODE_MAX_TRIES),
+                name="one_time_code_tries",
+                violation_error_message=_(
+                    "This code has been tried too many times. Please ask for a new one."
+                ),
             )
         ]
 

@@ -73,10 +73,12 @@ class Invitation(models.Model):
                 fields=["debtor"],
                 condition=models.Q(used_at__isnull=True, revoked_at__isnull=True),
                 name="one_open_invitation_per_debtor",
+                violation_error_message=_("This debtor already has an invitation link that works."),
             ),
             models.CheckConstraint(
                 condition=models.Q(used_at__isnull=True) | models.Q(revoked_at__isnull=True),
                 name="invitation_used_or_revoked_not_both",
+                violation_error_message=_("An invitation is either used or revoked, not both."),
             ),
         ]
 

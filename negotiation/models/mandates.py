@@ -73,27 +73,39 @@ class DirectDebitMandate(models.Model):
         verbose_name_plural = _("automatic repayment mandates")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=MandateStatus.values), name="mandate_status_known"
+                condition=models.Q(status__in=MandateStatus.values),
+                name="mandate_status_known",
+                violation_error_message=_(
+                    "This automatic repayment status is not one the portal knows."
+                ),
             ),
             # One debit instruction per plan at a time: an installment is never taken twice.
             models.UniqueConstraint(
                 fields=["plan"],
                 condition=models.Q(status=MandateStatus.ACTIVE),
                 name="one_active_mandate_per_plan",
+                violation_error_message=_("This plan already has automatic repayment set up."),
             ),
             models.CheckConstraint(
                 condition=models.Q(account_last4__regex=r"^[0-9]{4}$"),
                 name="mandate_last4_digits",
+                violation_error_message=_("The account's last 4 digits must be 4 digits, 0-9."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(consent_text="") & ~models.Q(consent_version=""),
                 name="mandate_consent_recorded",
+                violation_error_message=_(
+                    "Automatic repayment needs the consent text the debtor agreed to."
+                ),
             ),
             # Only a cancelled mandate has a last debit.
             models.CheckConstraint(
                 condition=models.Q(last_debit_on__isnull=True)
                 | models.Q(status=MandateStatus.CANCELLED),
                 name="mandate_last_debit_only_when_cancelled",
+                violation_error_message=_(
+                    "Only a cancelled automatic repayment has a last debit date."
+                ),
             ),
         ]
 

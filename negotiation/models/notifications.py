@@ -38,6 +38,7 @@ class NotificationEvent(models.TextChoices):
     DISPUTE_RECEIVED = "dispute.received", _("Dispute received")
     DISPUTE_EXTENDED = "dispute.extended", _("Dispute answer date extended")
     DISPUTE_ANSWERED = "dispute.answered", _("Dispute answered")
+    ACCOUNT_CHANGED = "account.changed", _("Change to your account")
     INVITATION = "access.invitation", _("Invitation to set up a sign-in")
     PASSWORD_RESET = "access.password_reset", _("Link to choose a new password")
     PASSWORD_CHANGED = "access.password_changed", _("Password changed")
@@ -101,6 +102,9 @@ NOTIFICATION_CONTEXT: dict[NotificationEvent, frozenset[str]] = {
     NotificationEvent.DISPUTE_RECEIVED: _PLAN | {"due"},
     NotificationEvent.DISPUTE_EXTENDED: _PLAN | {"due"},
     NotificationEvent.DISPUTE_ANSWERED: _PLAN,
+    # Bank staff froze, unfroze, closed or charged off the account, or corrected its
+    # balance (services.accounts): page "account", where the change and its reason are.
+    NotificationEvent.ACCOUNT_CHANGED: _PLAN,
     # link: the one-time link, blanked on the row once it is delivered; hours / minutes:
     # how long it works; changed_on: the day of the change (ISO).
     NotificationEvent.INVITATION: frozenset({"link", "hours"}),

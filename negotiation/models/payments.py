@@ -93,17 +93,25 @@ class PaymentIntent(models.Model):
         indexes = [models.Index(fields=["status", "expires_at"], name="payment_intent_waiting")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(amount__gt=0), name="payment_intent_amount_positive"
+                condition=models.Q(amount__gt=0),
+                name="payment_intent_amount_positive",
+                violation_error_message=_("The amount must be more than zero."),
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=IntentStatus.values),
                 name="payment_intent_status_known",
+                violation_error_message=_(
+                    "This online payment status is not one the portal knows."
+                ),
             ),
             # A confirmed intent has its payment, and only a confirmed one.
             models.CheckConstraint(
                 condition=models.Q(status=IntentStatus.SUCCEEDED, payment__isnull=False)
                 | (~models.Q(status=IntentStatus.SUCCEEDED) & models.Q(payment__isnull=True)),
                 name="payment_intent_payment_iff_succeeded",
+                violation_error_message=_(
+                    "Only a completed online payment has a recorded payment."
+                ),
             ),
         ]
 
@@ -149,7 +157,11 @@ class PaymentEvent(models.Model):
         verbose_name_plural = _("provider notifications")
         constraints = [
             models.UniqueConstraint(
-                fields=["provider", "event_id"], name="payment_event_once_per_provider"
+                fields=["provider", "event_id"],
+                name="payment_event_once_per_provider",
+                violation_error_message=_(
+                    "This notification from the payment provider is already recorded."
+                ),
             ),
         ]
 

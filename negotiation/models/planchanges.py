@@ -130,21 +130,30 @@ class PlanAmendment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=AmendmentStatus.values),
                 name="amendment_status_known",
+                violation_error_message=_(
+                    "This status of a plan change is not one the portal knows."
+                ),
             ),
             # Version 1 is the plan's first agreement.
             models.CheckConstraint(
-                condition=models.Q(version__gte=2), name="amendment_version_after_the_first"
+                condition=models.Q(version__gte=2),
+                name="amendment_version_after_the_first",
+                violation_error_message=_("A changed plan's version starts at 2."),
             ),
             models.UniqueConstraint(
                 fields=["plan", "version"],
                 condition=models.Q(status__in=COUNTED_AMENDMENT_STATUSES),
                 name="amendment_version_unique_per_plan",
+                violation_error_message=_("This plan already has a version with this number."),
             ),
             # One change at a time: a second would be signed over terms that no longer hold.
             models.UniqueConstraint(
                 fields=["plan"],
                 condition=models.Q(status=AmendmentStatus.AWAITING_SIGNATURE),
                 name="one_pending_amendment_per_plan",
+                violation_error_message=_(
+                    "A change of this plan is already waiting for a signature."
+                ),
             ),
             models.CheckConstraint(
                 condition=(
@@ -160,9 +169,15 @@ class PlanAmendment(models.Model):
                     & models.Q(moved_to__gt=models.F("moved_from"))
                 ),
                 name="amendment_says_what_changed",
+                violation_error_message=_(
+                    "A plan change must say what changes: the new payment day, or the payment "
+                    "moved and its dates."
+                ),
             ),
             models.CheckConstraint(
-                condition=models.Q(fee__gte=0), name="amendment_fee_not_negative"
+                condition=models.Q(fee__gte=0),
+                name="amendment_fee_not_negative",
+                violation_error_message=_("The fee cannot be below zero."),
             ),
         ]
 
@@ -240,17 +255,24 @@ class PlanChangeRequest(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=ChangeRequestStatus.values),
                 name="change_request_status_known",
+                violation_error_message=_(
+                    "This status of a request to change a plan is not one the portal knows."
+                ),
             ),
             # One at a time: a second while the first waits would be a duplicate to answer.
             models.UniqueConstraint(
                 fields=["plan"],
                 condition=models.Q(status=ChangeRequestStatus.OPEN),
                 name="one_open_change_request_per_plan",
+                violation_error_message=_("A request to change this plan is already open."),
             ),
             models.CheckConstraint(
                 condition=models.Q(status=ChangeRequestStatus.OPEN)
                 | (~models.Q(answer="") & models.Q(answered_at__isnull=False)),
                 name="change_request_answered_in_words",
+                violation_error_message=_(
+                    "An answered request needs the answer in words and the time it was answered."
+                ),
             ),
         ]
 

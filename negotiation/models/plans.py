@@ -108,7 +108,9 @@ class RepaymentPlan(TermsFields):
         constraints = [
             legal_cap_constraint("plan"),
             models.CheckConstraint(
-                condition=models.Q(status__in=PlanStatus.values), name="plan_status_known"
+                condition=models.Q(status__in=PlanStatus.values),
+                name="plan_status_known",
+                violation_error_message=_("This plan status is not one the portal knows."),
             ),
             # One agreed arrangement per account at a time: the account cannot owe its
             # balance under two plans.
@@ -116,6 +118,9 @@ class RepaymentPlan(TermsFields):
                 fields=["account"],
                 condition=models.Q(status__in=CURRENT_PLAN_STATUSES),
                 name="one_current_plan_per_account",
+                violation_error_message=_(
+                    "This account already has a plan in force or waiting for a signature."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["ended_at"], name="plan_ended_at")]
@@ -172,7 +177,11 @@ class Installment(models.Model):
         verbose_name = _("installment")
         verbose_name_plural = _("installments")
         constraints = [
-            models.UniqueConstraint(fields=["plan", "number"], name="installment_number_unique"),
+            models.UniqueConstraint(
+                fields=["plan", "number"],
+                name="installment_number_unique",
+                violation_error_message=_("This plan already has an installment with this number."),
+            ),
             # A tolerance of under half a fen: exact for PostgreSQL's numeric (all values
             # have 2 decimals), and robust to SQLite, which stores decimals as floats.
             models.CheckConstraint(
@@ -183,11 +192,17 @@ class Installment(models.Model):
                     )
                 ),
                 name="installment_amount_is_sum_of_parts",
+                violation_error_message=_(
+                    "An installment's amount must be its principal part plus its cost part."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(paid_amount__gte=0)
                 & models.Q(paid_amount__lte=models.F("amount")),
                 name="installment_paid_within_amount",
+                violation_error_message=_(
+                    "The amount paid on an installment must be between zero and its amount."
+                ),
             ),
         ]
 

@@ -155,21 +155,31 @@ class Program(models.Model):
             models.CheckConstraint(
                 condition=models.Q(months_max__lte=LEGAL_MAX_MONTHS),
                 name="program_months_within_legal_cap",
+                violation_error_message=_("A program cannot go beyond the legal cap of 60 months."),
             ),
             models.CheckConstraint(
                 condition=models.Q(months_min__gte=1)
                 & models.Q(months_min__lte=models.F("months_max")),
                 name="program_months_range_sane",
+                violation_error_message=_(
+                    "The fewest months must be at least 1 and not more than the most months."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(max_days_past_due__isnull=True)
                 | models.Q(max_days_past_due__gte=models.F("min_days_past_due")),
                 name="program_days_range_sane",
+                violation_error_message=_(
+                    "The most days past due cannot be fewer than the fewest."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(max_balance__isnull=True)
                 | models.Q(max_balance__gte=models.F("min_balance")),
                 name="program_balance_range_sane",
+                violation_error_message=_(
+                    "The largest balance cannot be smaller than the smallest."
+                ),
             ),
             models.CheckConstraint(
                 condition=(
@@ -183,14 +193,18 @@ class Program(models.Model):
                     & models.Q(rate__lte=MAX_ANNUAL_RATE)
                 ),
                 name="program_rate_sane_for_method",
+                violation_error_message=_("The rate must be within the limits of its cost method."),
             ),
             models.CheckConstraint(
                 condition=models.Q(payment_day__isnull=True)
                 | (models.Q(payment_day__gte=1) & models.Q(payment_day__lte=31)),
                 name="program_payment_day_in_month",
+                violation_error_message=_("The payment day must be between 1 and 31."),
             ),
             models.CheckConstraint(
-                condition=models.Q(grace_months_max__lte=12), name="program_grace_at_most_a_year"
+                condition=models.Q(grace_months_max__lte=12),
+                name="program_grace_at_most_a_year",
+                violation_error_message=_("Payment-free months can be at most 12."),
             ),
             models.CheckConstraint(
                 condition=models.Q(min_balance__gte=0)
@@ -198,10 +212,17 @@ class Program(models.Model):
                 & models.Q(first_due_min_days__lte=MAX_FIRST_DUE_DAYS)
                 & models.Q(min_down_payment_pct__lt=100),
                 name="program_minimums_sane",
+                violation_error_message=_(
+                    "The program's minimums must be within their limits: none below zero, and "
+                    "the first payment not too far off."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(auto_approve=False) | models.Q(hardship_evidence_required=False),
                 name="program_evidence_never_auto_approved",
+                violation_error_message=_(
+                    "A program that asks for proof of hardship is never approved automatically."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(min_down_payment_pct__gte=0)
@@ -209,12 +230,16 @@ class Program(models.Model):
                 & models.Q(max_waiver_pct__gte=0)
                 & models.Q(max_waiver_pct__lte=100),
                 name="program_percentages_sane",
+                violation_error_message=_("Percentages must be between 0 and 100."),
             ),
             models.CheckConstraint(
                 condition=models.Q(active_from__isnull=True)
                 | models.Q(active_until__isnull=True)
                 | models.Q(active_until__gte=models.F("active_from")),
                 name="program_active_dates_ordered",
+                violation_error_message=_(
+                    "The last day a program is open cannot be before its first."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(auto_approve=False)
@@ -224,9 +249,12 @@ class Program(models.Model):
                     & models.Q(auto_approve_max_months__lte=models.F("months_max"))
                 ),
                 name="program_auto_approve_envelope_complete",
+                violation_error_message=_("Automatic approval needs all of its limits set."),
             ),
             models.CheckConstraint(
-                condition=models.Q(change_fee__gte=0), name="program_change_fee_not_negative"
+                condition=models.Q(change_fee__gte=0),
+                name="program_change_fee_not_negative",
+                violation_error_message=_("The fee for a plan change cannot be below zero."),
             ),
         ]
 

@@ -47,16 +47,21 @@ class PromiseToPay(models.Model):
         verbose_name_plural = _("promises to pay")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(amount__gt=0), name="promise_amount_positive"
+                condition=models.Q(amount__gt=0),
+                name="promise_amount_positive",
+                violation_error_message=_("The amount must be more than zero."),
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=PromiseStatus.values), name="promise_status_known"
+                condition=models.Q(status__in=PromiseStatus.values),
+                name="promise_status_known",
+                violation_error_message=_("This promise status is not one the portal knows."),
             ),
             # One promise at a time on an account.
             models.UniqueConstraint(
                 fields=["account"],
                 condition=models.Q(status=PromiseStatus.OPEN),
                 name="one_open_promise_per_account",
+                violation_error_message=_("A promise to pay is already open on this account."),
             ),
         ]
 

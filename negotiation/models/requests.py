@@ -192,9 +192,12 @@ class ReliefRequest(TermsFields):
                 fields=["account"],
                 condition=models.Q(status__in=OPEN_REQUEST_STATUSES),
                 name="one_open_request_per_account",
+                violation_error_message=_("A request is already in progress for this account."),
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=RequestStatus.values), name="request_status_known"
+                condition=models.Q(status__in=RequestStatus.values),
+                name="request_status_known",
+                violation_error_message=_("This request status is not one the portal knows."),
             ),
             legal_cap_constraint("request"),
             models.CheckConstraint(
@@ -202,6 +205,9 @@ class ReliefRequest(TermsFields):
                 | models.Q(decided_by__isnull=True)
                 | ~models.Q(decided_by=models.F("first_approved_by")),
                 name="second_approver_is_not_the_first",
+                violation_error_message=_(
+                    "The second approval must come from another person than the first."
+                ),
             ),
         ]
         indexes = [
@@ -261,6 +267,9 @@ class Offer(TermsFields):
                 fields=["request"],
                 condition=models.Q(status="pending"),
                 name="one_pending_offer_per_request",
+                violation_error_message=_(
+                    "This request already has an offer waiting for an answer."
+                ),
             ),
             legal_cap_constraint("offer"),
         ]

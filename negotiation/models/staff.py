@@ -34,6 +34,9 @@ class ApprovalLimit(models.Model):
                 & models.Q(max_months__gte=1)
                 & models.Q(max_months__lte=LEGAL_MAX_MONTHS),
                 name="approval_limit_sane",
+                violation_error_message=_(
+                    "An approval limit needs an amount of zero or more and 1 to 60 months."
+                ),
             )
         ]
 

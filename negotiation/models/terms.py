@@ -12,6 +12,9 @@ def legal_cap_constraint(prefix: str) -> models.CheckConstraint:
         condition=models.Q(months__gte=1)
         & models.Q(months__lte=LEGAL_MAX_MONTHS - models.F("grace_months")),
         name=f"{prefix}_months_within_legal_cap",
+        violation_error_message=_(
+            "At least one payment, and payments plus payment-free months at most 60."
+        ),
     )
 
 

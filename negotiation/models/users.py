@@ -32,6 +32,7 @@ class User(AbstractUser):
                 Lower("email"),
                 condition=~models.Q(email=""),
                 name="user_email_unique_ci",
+                violation_error_message=_("This email is already used by another sign-in."),
             ),
         ]
 

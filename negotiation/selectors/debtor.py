@@ -39,6 +39,7 @@ from negotiation.models import (
     RepaymentPlan,
     RequestStatus,
 )
+from negotiation.selectors.accounts import AccountChange, account_changes
 from negotiation.selectors.arrears import (
     arrears_facts_under,
     consequences_for,
@@ -252,6 +253,7 @@ class AccountPage:
     # signs, nothing is agreed and the steps on the timeline still apply.
     under_plan: bool
     notices: QuerySet[CollectionNotice]
+    changes: list[AccountChange]  # bank staff's account actions, newest first, with why
 
 
 def account_page(
@@ -292,6 +294,7 @@ def account_page(
         timeline=timeline,
         under_plan=facts.under_agreement(today),
         notices=notices_for(account),
+        changes=account_changes(account),
     )
 
 

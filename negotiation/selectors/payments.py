@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 
 from negotiation import ledger
 from negotiation.models import (
-    AccountStatus,
     CreditAccount,
     IntentStatus,
     PaymentIntent,
     PlanStatus,
     RepaymentPlan,
 )
+from negotiation.models.accounts import PAID_UP_ACCOUNT_STATUSES
 from negotiation.payproviders import enabled_providers
 
 OTHER = "other"
@@ -74,4 +74,4 @@ def online_payment_open(account: CreditAccount, plan: RepaymentPlan | None = Non
         return False
     if plan is not None:
         return plan.status == PlanStatus.ACTIVE
-    return account.status != AccountStatus.SETTLED
+    return account.status not in PAID_UP_ACCOUNT_STATUSES

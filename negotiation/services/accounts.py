@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils.translation import gettext_lazy as _
 
 from negotiation import delinquency
-from negotiation.exceptions import TransitionNotAllowed
+from negotiation.exceptions import ActionNotPermitted, ServiceError, TransitionNotAllowed
 from negotiation.locks import advisory_lock
 from negotiation.models import (
     AccountStatus,
@@ -18,20 +19,36 @@ from negotiation.models import (
     AuditAction,
     CreditAccount,
     Dispute,
+    NotificationEvent,
+    NotificationPage,
     RepaymentPlan,
     User,
 )
 from negotiation.models.accounts import ACCOUNT_TRANSITIONS
+from negotiation.roles import CHANGE_ACCOUNT_STATUS, CORRECT_ACCOUNT_BALANCE
+from negotiation.selectors.accounts import (
+    CORRECT_BALANCE,
+    STATUS_ACTIONS,
+    balance_correction_problems,
+    status_action_problems,
+)
 from negotiation.services.audit import record_event
+from negotiation.services.notifications import notify_debtor
 
 
 def transition_account(
-    account: CreditAccount, to: str, *, actor: User | None, reason: str
+    account: CreditAccount,
+    to: str,
+    *,
+    actor: User | None,
+    reason: str,
+    action: str | None = None,
 ) -> CreditAccount:
     """The only code that changes an account's status: lock, check the move, audit.
 
-    ``reason`` names what caused the move ("plan approved", ...) for the audit trail.
-    Raises ``TransitionNotAllowed``.
+    ``reason`` names what caused the move ("plan approved", ...) for the audit trail;
+    ``action`` the bank staff's account action that made it (``STATUS_ACTIONS``), whose
+    reason the debtor reads. Raises ``TransitionNotAllowed``.
     """
     with transaction.atomic():
         locked = CreditAccount.objects.select_for_update().get(pk=account.pk)
@@ -39,6 +56,8 @@ def transition_account(
             raise TransitionNotAllowed
         before: dict[str, object] = {"status": locked.status}
         after: dict[str, object] = {"status": to, "reason": reason}
+        if action is not None:
+            after["action"] = action
         locked.status = to
         changed = ["status"]
         if to == AccountStatus.SETTLED:
@@ -65,13 +84,15 @@ def correct_ledger(
     reason: str,
     plan: RepaymentPlan | None = None,
     dispute: Dispute | None = None,
+    action: str | None = None,
 ) -> CreditAccount:
     """Move the account's ledger by ``changes`` (field -> signed amount: a waiver written off
     is negative), under the account's row lock, with the balances before and after and
     ``reason`` in the audit trail: the one way a balance changes other than by a payment or
     an import. ``plan`` or ``dispute`` names what caused it (a plan's waivers at signing, a
-    dispute upheld). Nothing goes below zero (``ValueError``: the caller's arithmetic is
-    wrong, and nothing is written)."""
+    dispute upheld), ``action`` a correction bank staff made by hand (``correct_balance``).
+    Nothing goes below zero (``ValueError``: the caller's arithmetic is wrong, and nothing
+    is written)."""
     assert set(changes) <= set(LEDGER_FIELDS), changes
     with transaction.atomic():
         locked = CreditAccount.objects.select_for_update().get(pk=account.pk)
@@ -92,9 +113,127 @@ def correct_ledger(
                 "reason": reason,
                 "plan": plan.reference if plan is not None else None,
                 **({"dispute": dispute.reference} if dispute is not None else {}),
+                **({"action": action} if action is not None else {}),
             },
         )
     return locked
+
+
+# Bank staff's account actions, from the account's page in the staff site ----------------
+
+
+class AccountActionRefused(ServiceError):
+    default_message = _("This action is not possible on the account as it stands now.")
+
+
+def _reason_given(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise AccountActionRefused(
+            _("Please give the reason: the debtor reads it on the account page.")
+        )
+    return reason
+
+
+def _tell_the_debtor(account: CreditAccount, *, occasion: str, now: dt.datetime) -> None:
+    notify_debtor(
+        account.debtor,
+        NotificationEvent.ACCOUNT_CHANGED,
+        key=f"{account.reference}:{occasion}:{now.isoformat()}",
+        account=account,
+        context={"reference": account.reference, "page": NotificationPage.ACCOUNT},
+    )
+
+
+def _status_action(
+    account: CreditAccount, action: str, *, actor: User, reason: str, now: dt.datetime
+) -> CreditAccount:
+    """One of ``STATUS_ACTIONS`` on ``account``: the right checked, the reason required,
+    the move checked under the account's row lock (``status_action_problems``: the same
+    words the page shows), made by ``transition_account`` (its audit row holds the action
+    and the reason), and the debtor told. Raises ``ActionNotPermitted`` or
+    ``AccountActionRefused`` (nothing changed)."""
+    if not actor.has_perm(CHANGE_ACCOUNT_STATUS):
+        raise ActionNotPermitted
+    reason = _reason_given(reason)
+    with transaction.atomic():
+        # The row lock: two staff acting at once, or a payment settling the account
+        # meanwhile, are seen here, and the second action is checked against the first.
+        locked = (
+            CreditAccount.objects.select_for_update().select_related("debtor").get(pk=account.pk)
+        )
+        problems = status_action_problems(locked, action)
+        if problems:
+            raise AccountActionRefused(" ".join(str(p) for p in problems))
+        transition_account(
+            locked, STATUS_ACTIONS[action].to, actor=actor, reason=reason, action=action
+        )
+        _tell_the_debtor(locked, occasion=action, now=now)
+    account.status = locked.status
+    return locked
+
+
+def freeze_account(
+    account: CreditAccount, *, actor: User, reason: str, now: dt.datetime
+) -> CreditAccount:
+    """Freeze the card (FROZEN): it cannot be used; the debt is collected and can be
+    repaid, promised, disputed or put in a plan as before. See ``_status_action``."""
+    return _status_action(account, "freeze", actor=actor, reason=reason, now=now)
+
+
+def unfreeze_account(
+    account: CreditAccount, *, actor: User, reason: str, now: dt.datetime
+) -> CreditAccount:
+    """End a freeze: the account is back in arrears. See ``_status_action``."""
+    return _status_action(account, "unfreeze", actor=actor, reason=reason, now=now)
+
+
+def close_account(
+    account: CreditAccount, *, actor: User, reason: str, now: dt.datetime
+) -> CreditAccount:
+    """Close the account (CLOSED, for good): only when nothing is owed on it and no
+    request or plan is open. See ``_status_action``."""
+    return _status_action(account, "close", actor=actor, reason=reason, now=now)
+
+
+def charge_off_account(
+    account: CreditAccount, *, actor: User, reason: str, now: dt.datetime
+) -> CreditAccount:
+    """Charge the account off (CHARGED_OFF): the bank writes the debt off in its books; it
+    is still owed, and a payment of all of it settles the account. Not while a request for
+    relief is open. See ``_status_action``."""
+    return _status_action(account, "charge_off", actor=actor, reason=reason, now=now)
+
+
+def correct_balance(
+    account: CreditAccount,
+    *,
+    actor: User,
+    part: str,
+    change: Decimal,
+    reason: str,
+    now: dt.datetime,
+) -> CreditAccount:
+    """Correct one part of the balance (``part``: principal, interest, fees or penalty) by
+    ``change`` (negative: taken off; positive: added), through ``correct_ledger`` under the
+    account's row lock, with the balances before and after, the reason and the action in
+    its audit row; the debtor told. Raises ``ActionNotPermitted`` or
+    ``AccountActionRefused`` (nothing changed)."""
+    if not actor.has_perm(CORRECT_ACCOUNT_BALANCE):
+        raise ActionNotPermitted
+    reason = _reason_given(reason)
+    with transaction.atomic():
+        locked = (
+            CreditAccount.objects.select_for_update().select_related("debtor").get(pk=account.pk)
+        )
+        problems = balance_correction_problems(locked, part=part, change=change)
+        if problems:
+            raise AccountActionRefused(" ".join(str(p) for p in problems))
+        corrected = correct_ledger(
+            locked, actor=actor, changes={part: change}, reason=reason, action=CORRECT_BALANCE
+        )
+        _tell_the_debtor(locked, occasion=CORRECT_BALANCE, now=now)
+    return corrected
 
 
 def _nothing_overdue(account: CreditAccount) -> list[str]:

@@ -60,8 +60,9 @@ from negotiation.services.documents import upload_dispute_document
 from negotiation.services.notifications import notify_debtor
 
 # A dispute is about a balance the bank is collecting or that a plan repays. (A settled
-# account owes nothing; a charged-off one is handled by phone.)
-DISPUTABLE = (AccountStatus.IN_ARREARS, AccountStatus.IN_PLAN)
+# account owes nothing; a charged-off one is handled by phone. A frozen card's balance is
+# collected like any in arrears: the answer puts the freeze back, see _end_hold.)
+DISPUTABLE = (AccountStatus.IN_ARREARS, AccountStatus.IN_PLAN, AccountStatus.FROZEN)
 
 
 class DisputeRefused(ServiceError):
@@ -395,6 +396,8 @@ def _end_hold(dispute: Dispute, *, actor: User, now: dt.datetime) -> str:
         to = AccountStatus.IN_PLAN
     elif account.total_balance == 0:
         to = AccountStatus.SETTLED
+    elif dispute.account_status_before == AccountStatus.FROZEN:
+        to = AccountStatus.FROZEN  # the card stays frozen: only bank staff unfreeze it
     else:
         to = AccountStatus.IN_ARREARS
     transition_account(account, to, actor=actor, reason=f"dispute {dispute.reference} answered")

@@ -21,6 +21,7 @@ from django_stubs_ext import StrPromise
 from negotiation import seal
 from negotiation.exceptions import NotSettledYet
 from negotiation.models import AccountStatus, AuditAction, CreditAccount, User
+from negotiation.models.accounts import PAID_UP_ACCOUNT_STATUSES
 from negotiation.selectors.ledger import owed_on
 from negotiation.services.audit import record_event
 
@@ -65,7 +66,9 @@ def payoff_letter_pdf(account_id: int, *, actor: User | None, now: dt.datetime) 
             .select_related("debtor")
             .get(pk=account_id)
         )
-        if account.status != AccountStatus.SETTLED:
+        # A closed account keeps the letter it was given when it settled.
+        closed_without_one = account.status == AccountStatus.CLOSED and not account.payoff_letter
+        if account.status not in PAID_UP_ACCOUNT_STATUSES or closed_without_one:
             raise NotSettledYet
         if account.payoff_letter:
             with account.payoff_letter.open("rb") as stored:

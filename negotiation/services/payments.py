@@ -44,7 +44,12 @@ from negotiation.services.promises import keep_promise_if_paid
 LEDGER_ORDER = ("penalty", "fees", "interest", "principal")
 # Where a payment of the whole balance, outside a plan, settles the account. (Under a plan
 # awaiting signature the plan decides: it expires or is signed.)
-PAYABLE_IN_FULL = (AccountStatus.IN_ARREARS, AccountStatus.DISPUTED, AccountStatus.CHARGED_OFF)
+PAYABLE_IN_FULL = (
+    AccountStatus.IN_ARREARS,
+    AccountStatus.DISPUTED,
+    AccountStatus.CHARGED_OFF,
+    AccountStatus.FROZEN,
+)
 
 
 class PaymentRefused(ServiceError):

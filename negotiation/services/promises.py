@@ -36,7 +36,12 @@ from negotiation.services.notifications import notify_debtor
 
 # A promise is for an account that still owes and is being collected or repaid; also one on
 # hold for a dispute, whose debtor may well pay the part they do not dispute.
-PROMISABLE = (AccountStatus.IN_ARREARS, AccountStatus.IN_PLAN, AccountStatus.DISPUTED)
+PROMISABLE = (
+    AccountStatus.IN_ARREARS,
+    AccountStatus.IN_PLAN,
+    AccountStatus.DISPUTED,
+    AccountStatus.FROZEN,
+)
 
 
 class PromiseRefused(ServiceError):

@@ -169,6 +169,26 @@ BUTTONS: dict[str, Button] = {
     "negotiation_creditaccount_payoff_letter": Button(
         "GET", ("negotiation.view_creditaccount", "negotiation.view_debtor_contact"), "account"
     ),
+    # Bank staff's account actions: a page with the form (GET), the right checked on the
+    # server; the matrix's account is settled, so the page says what is not possible now.
+    "negotiation_creditaccount_freeze": Button(
+        "GET", ("negotiation.view_creditaccount", "negotiation.change_account_status"), "account"
+    ),
+    "negotiation_creditaccount_unfreeze": Button(
+        "GET", ("negotiation.view_creditaccount", "negotiation.change_account_status"), "account"
+    ),
+    "negotiation_creditaccount_close": Button(
+        "GET", ("negotiation.view_creditaccount", "negotiation.change_account_status"), "account"
+    ),
+    "negotiation_creditaccount_charge_off": Button(
+        "GET", ("negotiation.view_creditaccount", "negotiation.change_account_status"), "account"
+    ),
+    "negotiation_creditaccount_correct_balance": Button(
+        "GET", ("negotiation.view_creditaccount", "negotiation.correct_account_balance"), "account"
+    ),
+    "negotiation_creditaccount_record_notice": Button(
+        "GET", ("negotiation.view_creditaccount", "negotiation.add_collectionnotice"), "account"
+    ),
     # Invitations to the portal: bank staff (POST only; the same service as the list's actions).
     "negotiation_debtor_invite": Button("POST", ("negotiation.invite_debtor",), "debtor"),
     "negotiation_debtor_revoke_invitation": Button(

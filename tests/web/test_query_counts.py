@@ -30,8 +30,9 @@ ROWS = [1, 50]
 # The queries each page costs, whatever its history.
 DASHBOARD = 14  # with the online payments waiting and the open disputes, one query each
 DASHBOARD_WITH_PLANS = DASHBOARD + 1  # the plans' installments, one query for them all
-# With the promises to pay, how to pay, the online payments waiting and the account's disputes
-ACCOUNT_PAGE = 22
+# With the promises to pay, how to pay, the online payments waiting and the account's disputes,
+# and the bank staff's changes to the account (one query for them all)
+ACCOUNT_PAGE = 23
 REQUEST_PAGE = 10
 # The schedule read once (the table, what is owed); how to pay; the plan's signed versions
 # and the change waiting for a signature (services.planchanges); its automatic repayment
