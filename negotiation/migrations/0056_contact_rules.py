@@ -53,14 +53,14 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='contactrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('party', 'debtor'), models.Q(('direction', 'outbound'), ('relay_only', True), models.Q(('phone', ''), _negated=True)), _connector='OR'), name='contact_third_party_relay_only'),
+            constraint=models.CheckConstraint(condition=models.Q(('party', 'debtor'), models.Q(('direction', 'outbound'), ('relay_only', True), models.Q(('phone', ''), _negated=True)), _connector='OR'), name='contact_third_party_relay_only', violation_error_message='A third party is called only by us, at a number recorded, to relay a request to call back.'),
         ),
         migrations.AddConstraint(
             model_name='contactrecord',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('channel', 'in_person'), ('direction', 'outbound'), _negated=True), ('second_staff__isnull', False), _connector='OR'), name='contact_field_visit_two_staff'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('channel', 'in_person'), ('direction', 'outbound'), _negated=True), ('second_staff__isnull', False), _connector='OR'), name='contact_field_visit_two_staff', violation_error_message='A field visit needs a second staff member recorded.'),
         ),
         migrations.AddConstraint(
             model_name='contactrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('second_staff__isnull', True), models.Q(('second_staff', models.F('staff')), _negated=True), _connector='OR'), name='contact_second_staff_is_another'),
+            constraint=models.CheckConstraint(condition=models.Q(('second_staff__isnull', True), models.Q(('second_staff', models.F('staff')), _negated=True), _connector='OR'), name='contact_second_staff_is_another', violation_error_message='The second staff member must be someone other than the one recording.'),
         ),
     ]

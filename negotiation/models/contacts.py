@@ -155,6 +155,9 @@ class ContactRecord(models.Model):
                 | models.Q(relay_only=True, direction=ContactDirection.OUTBOUND)
                 & ~models.Q(phone=""),
                 name="contact_third_party_relay_only",
+                violation_error_message=_(
+                    "A third party is called only by us, at a number recorded, to relay a request to call back."
+                ),
             ),
             models.CheckConstraint(
                 condition=~models.Q(
@@ -162,11 +165,15 @@ class ContactRecord(models.Model):
                 )
                 | models.Q(second_staff__isnull=False),
                 name="contact_field_visit_two_staff",
+                violation_error_message=_("A field visit needs a second staff member recorded."),
             ),
             models.CheckConstraint(
                 condition=models.Q(second_staff__isnull=True)
                 | ~models.Q(second_staff=models.F("staff")),
                 name="contact_second_staff_is_another",
+                violation_error_message=_(
+                    "The second staff member must be someone other than the one recording."
+                ),
             ),
         ]
 
