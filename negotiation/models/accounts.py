@@ -144,6 +144,8 @@ class CreditAccount(models.Model):
                 name="account_card_last4_digits",
             ),
         ]
+        # The request queue finds a caller by their card's last 4 digits (docs/DESIGN.md).
+        indexes = [models.Index(fields=["card_last4"], name="account_card_last4")]
 
     def __str__(self) -> str:
         return f"{self.get_product_display()} ···· {self.card_last4}"
