@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -309,6 +309,16 @@ class ReliefRequestAdmin(DecisionViews):
             )
         )
 
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> ReliefRequest | None:
+        """The request page counts days past due less every agreed pause: the pauses in
+        one query (the queue shows no such column, so its rows do not load them)."""
+        found = super().get_object(request, object_id, from_field)
+        if found is not None:
+            prefetch_related_objects([found], "account__aging_pauses")
+        return found
+
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[ReliefRequest], search_term_text: str
     ) -> tuple[QuerySet[ReliefRequest], bool]:
@@ -347,10 +357,8 @@ class ReliefRequestAdmin(DecisionViews):
         return obj.program.localized_name(get_language() or "en")
 
     @admin.display(description=_("amount"), ordering="amount")
-    def amount_display(self, obj: ReliefRequest) -> SafeString:
-        return format_html(
-            '<span class="num">{}</span>', format_amount(obj.amount, obj.account.currency)
-        )
+    def amount_display(self, obj: ReliefRequest) -> str:
+        return format_amount(obj.amount, obj.account.currency)
 
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, obj: ReliefRequest) -> SafeString:
