@@ -4,13 +4,14 @@ request page, whose decision buttons are in ``decisions``."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -39,10 +40,11 @@ from negotiation.models import (
     RequestStatus,
     User,
 )
+from negotiation.models.debtors import hash_national_id
 from negotiation.models.requests import WITH_THE_BANK_STATUSES
 from negotiation.money import format_amount
 from negotiation.policy import Verdict
-from negotiation.queuesearch import search_term
+from negotiation.queuesearch import SearchKey, search_term
 from negotiation.roles import (
     DECIDE_RELIEFREQUEST,
     REVIEW_RELIEFREQUEST,
@@ -54,6 +56,32 @@ from negotiation.services.requests import (
     approve_within_envelope,
     assign_request,
 )
+
+# A search by resident ID goes on by the number's keyed hash in this parameter: the page the
+# staff member lands on, its links and the browser's history never hold the number itself.
+ID_HASH_VAR = "id_hash"
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+class ResidentIdFilter(admin.SimpleListFilter):
+    """The requests of the debtor whose resident ID has this keyed hash (``ID_HASH_VAR``),
+    set by the search's redirect. In the sidebar only while it filters, so the staff member
+    sees the list is narrowed, and clears it with "All"."""
+
+    title = _("resident ID")
+    parameter_name = ID_HASH_VAR
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        value = self.value()
+        return [(value, _("The number searched for"))] if value else []
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value is None:
+            return queryset
+        if not _HEX_DIGEST.fullmatch(value):
+            return queryset.none()
+        return queryset.filter(account__debtor__national_id_hash=value)
 
 
 class QueueViewFilter(admin.SimpleListFilter):
@@ -67,7 +95,7 @@ class QueueViewFilter(admin.SimpleListFilter):
     parameter_name = "queue"
 
     def __init__(self, request: HttpRequest, params: Any, model: Any, model_admin: Any) -> None:
-        self.searching = bool(request.GET.get(SEARCH_VAR, "").strip())
+        self.searching = bool(request.GET.get(SEARCH_VAR, "").strip() or ID_HASH_VAR in request.GET)
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
@@ -193,7 +221,14 @@ class ReliefRequestAdmin(DecisionViews):
     """The review queue, most urgent first: the answer due soonest, then the largest."""
 
     change_form_template = "admin/negotiation/reliefrequest/change_form.html"
-    list_filter = (QueueViewFilter, "kind", StageFilter, AssigneeFilter, SlaFilter)
+    list_filter = (
+        QueueViewFilter,
+        "kind",
+        StageFilter,
+        AssigneeFilter,
+        SlaFilter,
+        ResidentIdFilter,
+    )
     list_select_related = ("account__debtor", "program", "assignee")
     ordering = ("due_by", "-amount")
     # The search is get_search_results below (one indexed lookup per key); the admin shows
@@ -308,6 +343,19 @@ class ReliefRequestAdmin(DecisionViews):
                 open_dispute_pk=Subquery(held.values("pk")[:1]),
             )
         )
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """A resident ID typed in the search box is looked up by its keyed hash at once:
+        the queue redirects to the same view with the hash instead of the number."""
+        term = search_term(request.GET.get(SEARCH_VAR, ""))
+        if term is not None and term.key is SearchKey.NATIONAL_ID and not term.phones:
+            params = request.GET.copy()
+            del params[SEARCH_VAR]
+            params[ID_HASH_VAR] = hash_national_id(term.text)
+            return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
+        return super().changelist_view(request, extra_context)
 
     def get_object(
         self, request: HttpRequest, object_id: str, from_field: str | None = None
