@@ -255,6 +255,7 @@ def search_requests(
         return queryset.filter(account__debtor__in=debtors.values("pk"))
     if not sees_contacts:
         return queryset.none()
+    debtors: QuerySet[Any]
     if key is SearchKey.PHONE:
         debtors = Debtor.objects.alias(digits=phone_digits()).filter(digits__in=term.phones)
     else:

@@ -166,7 +166,7 @@ def colleague(db):
 def cases(debtor, installment_program, specialist, colleague):
     """One request of each kind the views tell apart."""
 
-    def new(last4: str, months: int = 12) -> ReliefRequest:
+    def new(last4: str, months: int = 12):
         return make_request(
             make_account(debtor, card_last4=last4), installment_program, months=months
         )
@@ -284,7 +284,7 @@ def test_bulk_approval_approves_only_what_it_may_and_says_why_for_the_rest(
     limited = make_staff(SPECIALISTS)
     ApprovalLimit.objects.create(user=limited, max_amount=Decimal("50000.00"), max_months=20)
 
-    def new(last4: str, months: int) -> ReliefRequest:
+    def new(last4: str, months: int):
         return make_request(
             make_account(debtor, card_last4=last4), installment_program, months=months
         )
