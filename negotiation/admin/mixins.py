@@ -135,7 +135,8 @@ class BoundedCountPaginator(Paginator):  # type: ignore[type-arg]
     def count(self) -> int:
         rows = self.object_list
         if isinstance(rows, QuerySet):
-            return rows.order_by()[: self.COUNT_LIMIT].count()
+            # The keys alone: no ordering, no annotations (the row's subqueries) to count.
+            return rows.order_by().values("pk")[: self.COUNT_LIMIT].count()
         return min(len(rows), self.COUNT_LIMIT)
 
 

@@ -251,18 +251,15 @@ def search_requests(
         found = Q(national_id_hash=hash_national_id(text))
         if sees_contacts and term.phones:
             found |= Q(digits__in=term.phones)
-        debtors = Debtor.objects.alias(digits=phone_digits()).filter(found)
-        return queryset.filter(account__debtor__in=debtors.values("pk"))
+        by_id = Debtor.objects.alias(digits=phone_digits()).filter(found)
+        return queryset.filter(account__debtor__in=by_id.values("pk"))
     if not sees_contacts:
         return queryset.none()
-    debtors: QuerySet[Any]
     if key is SearchKey.PHONE:
-        debtors = Debtor.objects.alias(digits=phone_digits()).filter(digits__in=term.phones)
-    else:
-        debtors = Debtor.objects.alias(name=Upper("full_name")).filter(
-            name__startswith=text.upper()
-        )
-    return queryset.filter(account__debtor__in=debtors.values("pk"))
+        by_phone = Debtor.objects.alias(digits=phone_digits()).filter(digits__in=term.phones)
+        return queryset.filter(account__debtor__in=by_phone.values("pk"))
+    by_name = Debtor.objects.alias(name=Upper("full_name")).filter(name__startswith=text.upper())
+    return queryset.filter(account__debtor__in=by_name.values("pk"))
 
 
 def _by_reference(queryset: QuerySet[ReliefRequest], reference: str) -> QuerySet[ReliefRequest]:

@@ -29,9 +29,10 @@ ROWS = [1, 50]
 
 # The queries each page costs, whatever its history (one of them is the session's
 # second-factor device, which django-otp's middleware loads for every staff page).
-# The queue: the session, the user, the device, the user's rights, the view's bounded count
-# (no COUNT(*) of the whole table: show_full_result_count is off), its page of rows with
-# their debtors, programs, assignees and open disputes in one query, and the actions' rights.
+# The queue: the session, the user, the device, the language a debtor would prefer, the
+# user's rights (two), the view's bounded count (no COUNT(*) of the whole table:
+# show_full_result_count is off), its page of rows with their debtors, programs, assignees
+# and open disputes in one query.
 QUEUE = 8
 REVIEW_PAGE = 27  # the debtor's accounts carry their open disputes: one query for them all
 
