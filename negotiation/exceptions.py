@@ -119,6 +119,23 @@ class BeyondApprovalLimit(ServiceError):
     )
 
 
+class OutsideAutoApproveEnvelope(ServiceError):
+    """Bulk approval takes only what the program's auto-approve envelope would approve."""
+
+    default_message = _(
+        "Not within the limits for approval without review (the program's auto-approve "
+        "amount and term, and payments that fit the debtor's budget). Review it on its "
+        "own page."
+    )
+
+
+class NotApprovableInBulk(ServiceError):
+    default_message = _(
+        "Only a request waiting for review can be approved in bulk: this one is not, or "
+        "it waits for a second approval, which is given on its own page."
+    )
+
+
 class OfferNoLongerOpen(ServiceError):
     default_message = _(
         "This offer is no longer open. Please look at your request's page for where it stands."

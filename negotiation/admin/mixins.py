@@ -4,9 +4,12 @@ and contact details shown only to staff who hold the right to see them."""
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
+from functools import cached_property
 from typing import Any, TypeVar
 
 from django.contrib import admin
+from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet, TextChoices
 from django.http import HttpRequest
 from django.utils import timezone
@@ -69,6 +72,72 @@ def answer_due_cell(
             '<span class="due-soon">{}</span>', _("%(due)s (due within a day)") % {"due": shown}
         )
     return format_html("{}", shown)
+
+
+class DueBucket(StrEnum):
+    """How soon an answer is due, in words a queue can be read by."""
+
+    PAST = "past"
+    TODAY = "today"
+    WEEK = "week"
+    LATER = "later"
+
+
+# Each bucket's words and colour (a class of static/css/staff.css, never an inline style).
+_BUCKET_WORDS = {
+    DueBucket.PAST: (gettext_lazy("Past due"), "due-past"),
+    DueBucket.TODAY: (gettext_lazy("Due today"), "due-soon"),
+    DueBucket.WEEK: (gettext_lazy("This week"), "due-week"),
+}
+
+
+def due_bucket(due: dt.datetime, *, now: dt.datetime) -> DueBucket:
+    """Past due once the moment has passed; due today until the end of the local day; this
+    week within the six local days after today; later after that. By the local calendar
+    (settings.TIME_ZONE), as a specialist reads a date."""
+    if due < now:
+        return DueBucket.PAST
+    today, day = timezone.localdate(now), timezone.localdate(due)
+    if day == today:
+        return DueBucket.TODAY
+    if day <= today + dt.timedelta(days=6):
+        return DueBucket.WEEK
+    return DueBucket.LATER
+
+
+def due_words_cell(due: dt.datetime, *, waiting: bool, now: dt.datetime) -> SafeString:
+    """The request queue's answer-due cell: a colour and words ("Past due", "Due today",
+    "This week") above the local time, while the bank owes the answer; else the date alone
+    (a request waiting on the debtor, or decided, is not the bank's to hurry)."""
+    local = timezone.localtime(due)
+    bucket = due_bucket(due, now=now) if waiting else DueBucket.LATER
+    if bucket is DueBucket.LATER:
+        return format_html('<span class="due-date">{}</span>', local.strftime("%Y-%m-%d"))
+    words, css = _BUCKET_WORDS[bucket]
+    return format_html(
+        '<span class="{}">{}</span><br><span class="due-date">{}</span>',
+        css,
+        words,
+        local.strftime("%m-%d %H:%M"),
+    )
+
+
+class BoundedCountPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator that counts at most ``COUNT_LIMIT`` rows: the count is a COUNT(*) over
+    the first rows only (a subquery with LIMIT), so a view of a huge table costs what a
+    page does. Past the limit the queue says there are ``COUNT_LIMIT`` and offers that many
+    pages: a specialist narrows a view with a filter or the search instead of paging
+    through more (docs/DESIGN.md, "The request queue")."""
+
+    COUNT_LIMIT = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        if isinstance(rows, QuerySet):
+            # The keys alone: no ordering, no annotations (the row's subqueries) to count.
+            return rows.order_by().values("pk")[: self.COUNT_LIMIT].count()
+        return min(len(rows), self.COUNT_LIMIT)
 
 
 class OpenByDefaultFilter(admin.SimpleListFilter):

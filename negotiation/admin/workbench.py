@@ -4,20 +4,24 @@ request page, whose decision buttons are in ``decisions``."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse
+from django.db.models import OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from negotiation import delinquency
 from negotiation.admin.decisions import DecisionViews
-from negotiation.admin.mixins import OpenByDefaultFilter, answer_due_cell, masked_name
+from negotiation.admin.mixins import BoundedCountPaginator, due_words_cell, masked_name
 from negotiation.exceptions import ServiceError
 from negotiation.forms.workbench import (
     AskInfoForm,
@@ -27,37 +31,96 @@ from negotiation.forms.workbench import (
     RecommendForm,
     SendBackForm,
 )
-from negotiation.http import StaffRequest, page_context, staff_user
+from negotiation.http import StaffRequest, client_ip, page_context, staff_user
 from negotiation.models import (
     OPEN_DISPUTE_STATUSES,
-    OPEN_REQUEST_STATUSES,
     Dispute,
     Offer,
     ReliefRequest,
     RequestStatus,
     User,
 )
+from negotiation.models.debtors import hash_national_id
 from negotiation.models.requests import WITH_THE_BANK_STATUSES
 from negotiation.money import format_amount
 from negotiation.policy import Verdict
+from negotiation.queuesearch import SearchKey, search_term
 from negotiation.roles import (
+    DECIDE_RELIEFREQUEST,
     OVERRIDE_CONTACT_RULES,
     REVIEW_RELIEFREQUEST,
     VIEW_DEBTOR_CONTACT,
     codename,
 )
-from negotiation.selectors.terms import request_affordability
-from negotiation.selectors.workbench import review_page
+from negotiation.selectors.workbench import QueueView, queue_view, review_page, search_requests
 from negotiation.services.requests import (
+    approve_within_envelope,
     assign_request,
 )
 
+# A search by resident ID goes on by the number's keyed hash in this parameter: the page the
+# staff member lands on, its links and the browser's history never hold the number itself.
+ID_HASH_VAR = "id_hash"
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 
-class QueueFilter(OpenByDefaultFilter):
-    """Open requests unless asked otherwise."""
 
-    statuses = RequestStatus
-    open_statuses = OPEN_REQUEST_STATUSES
+class ResidentIdFilter(admin.SimpleListFilter):
+    """The requests of the debtor whose resident ID has this keyed hash (``ID_HASH_VAR``),
+    set by the search's redirect. In the sidebar only while it filters, so the staff member
+    sees the list is narrowed, and clears it with "All"."""
+
+    title = _("resident ID")
+    parameter_name = ID_HASH_VAR
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        value = self.value()
+        return [(value, _("The number searched for"))] if value else []
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value is None:
+            return queryset
+        if not _HEX_DIGEST.fullmatch(value):
+            return queryset.none()
+        return queryset.filter(account__debtor__national_id_hash=value)
+
+
+class QueueViewFilter(admin.SimpleListFilter):
+    """Which part of the queue to show: "needs my action" unless asked otherwise, the views
+    of ``selectors.workbench.QueueView``, or the requests of one status. A search looks
+    through every request (a call can be about a decided one) unless a view is chosen.
+    The parameter keeps the name of the status filter it replaced, so ``?queue=all`` and
+    ``?queue=<status>`` links still work."""
+
+    title = _("queue")
+    parameter_name = "queue"
+
+    def __init__(self, request: HttpRequest, params: Any, model: Any, model_admin: Any) -> None:
+        self.searching = bool(request.GET.get(SEARCH_VAR, "").strip() or ID_HASH_VAR in request.GET)
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [*QueueView.choices, *RequestStatus.choices]
+
+    def value(self) -> str:
+        default = QueueView.ALL if self.searching else QueueView.NEEDS_MY_ACTION
+        return super().value() or default
+
+    def choices(self, changelist: Any) -> Any:
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value in QueueView.values:
+            return queue_view(queryset, value, viewer=staff_user(request))
+        if value in RequestStatus.values:
+            return queryset.filter(status=value)
+        return queryset.none()
 
 
 class StageFilter(admin.SimpleListFilter):
@@ -159,11 +222,27 @@ class ReliefRequestAdmin(DecisionViews):
     """The review queue, most urgent first: the answer due soonest, then the largest."""
 
     change_form_template = "admin/negotiation/reliefrequest/change_form.html"
-    list_filter = (QueueFilter, "kind", StageFilter, AssigneeFilter, SlaFilter)
-    list_select_related = ("account__debtor", "assignee")
+    list_filter = (
+        QueueViewFilter,
+        "kind",
+        StageFilter,
+        AssigneeFilter,
+        SlaFilter,
+        ResidentIdFilter,
+    )
+    list_select_related = ("account__debtor", "program", "assignee")
     ordering = ("due_by", "-amount")
-    search_fields = ("reference", "account__reference", "account__debtor__reference")
-    actions = ["assign_to_me", "assign_to"]
+    # The search is get_search_results below (one indexed lookup per key); the admin shows
+    # its box only when search_fields is not empty.
+    search_fields = ("reference",)
+    search_help_text = _(
+        "A name, a phone number, the card's last 4 digits, a resident ID number, or a "
+        "reference (RQ-, AC-, DB-, PL-)."
+    )
+    # No COUNT(*) of the whole table on every page, and a bounded count of the view shown.
+    show_full_result_count = False
+    paginator = BoundedCountPaginator
+    actions = ["assign_to_me", "assign_to", "approve_within_limits"]
     inlines = [OfferInline]
     fieldsets = (
         (
@@ -240,22 +319,17 @@ class ReliefRequestAdmin(DecisionViews):
         return [field.name for field in self.model._meta.fields]
 
     def get_list_display(self, request: HttpRequest) -> tuple[str, ...]:
+        """What a specialist decides the next step by, narrow enough for a 1280-pixel
+        screen (static/css/staff.css): the terms' detail is on the request's page."""
         name = "debtor_name" if request.user.has_perm(VIEW_DEBTOR_CONTACT) else "debtor_masked"
         return (
             "reference",
             name,
-            "account_last4",
-            "kind",
+            "program_name",
             "amount_display",
-            "months_display",
-            "monthly_display",
-            "verdict",
-            "days_past_due",
-            "age_days",
+            "status_display",
             "sla",
-            "assignee",
-            "status",
-            "hold",
+            "assignee_display",
         )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReliefRequest]:
@@ -264,14 +338,58 @@ class ReliefRequestAdmin(DecisionViews):
             super()
             .get_queryset(request)
             .select_related("account__debtor", "program", "assignee")
-            # The days-past-due column subtracts every agreed pause: one query for all rows.
-            .prefetch_related("account__aging_pauses")
             # The dispute holding the account, if any: in the same query (queue and page).
             .annotate(
                 open_dispute_reference=Subquery(held.values("reference")[:1]),
                 open_dispute_pk=Subquery(held.values("pk")[:1]),
             )
         )
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """A resident ID typed in the search box is looked up by its keyed hash at once:
+        the queue redirects to the same view with the hash instead of the number."""
+        term = search_term(request.GET.get(SEARCH_VAR, ""))
+        if term is not None and term.key is SearchKey.NATIONAL_ID and not term.phones:
+            params = request.GET.copy()
+            del params[SEARCH_VAR]
+            params[ID_HASH_VAR] = hash_national_id(term.text)
+            return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
+        return super().changelist_view(request, extra_context)
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> ReliefRequest | None:
+        """The request page counts days past due less every agreed pause: the pauses in
+        one query (the queue shows no such column, so its rows do not load them)."""
+        found = super().get_object(request, object_id, from_field)
+        if found is not None:
+            prefetch_related_objects([found], "account__aging_pauses")
+        return found
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[ReliefRequest], search_term_text: str
+    ) -> tuple[QuerySet[ReliefRequest], bool]:
+        """A call's key, read from what was typed (queuesearch.search_term) and looked up by
+        one indexed lookup (selectors.workbench.search_requests). No duplicates: every
+        lookup is an equality or a subquery, never a join that repeats a request."""
+        term = search_term(search_term_text)
+        if term is None:
+            return queryset, False
+        sees_contacts = request.user.has_perm(VIEW_DEBTOR_CONTACT)
+        return search_requests(queryset, term, sees_contacts=sees_contacts), False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # nothing is deleted, in bulk or otherwise
+        return actions
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(REVIEW_RELIEFREQUEST)
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(DECIDE_RELIEFREQUEST)
 
     # Columns ------------------------------------------------------------------------------
 
@@ -283,54 +401,43 @@ class ReliefRequestAdmin(DecisionViews):
     def debtor_masked(self, obj: ReliefRequest) -> str:
         return f"{masked_name(obj.account.debtor.full_name)} ({obj.account.debtor.reference})"
 
-    @admin.display(description=_("card"))
-    def account_last4(self, obj: ReliefRequest) -> str:
-        return obj.account.masked_card
+    @admin.display(description=_("program"), ordering="program__name")
+    def program_name(self, obj: ReliefRequest) -> str:
+        return obj.program.localized_name(get_language() or "en")
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj: ReliefRequest) -> str:
         return format_amount(obj.amount, obj.account.currency)
 
-    @admin.display(description=_("months"), ordering="months")
-    def months_display(self, obj: ReliefRequest) -> int:
-        return obj.months
-
-    @admin.display(description=_("monthly"), ordering="monthly_amount")
-    def monthly_display(self, obj: ReliefRequest) -> str:
-        return format_amount(obj.monthly_amount, obj.account.currency)
-
-    @admin.display(description=_("affordability"))
-    def verdict(self, obj: ReliefRequest) -> str:
-        if obj.personal_data_removed_on:  # the figures were removed: nothing to judge
-            return "—"
-        return str(request_affordability(obj).verdict.label)
-
-    @admin.display(description=_("days past due"))
-    def days_past_due(self, obj: ReliefRequest) -> int:
-        return obj.account.days_past_due(timezone.localdate())
-
-    @admin.display(description=_("age (days)"), ordering="submitted_at")
-    def age_days(self, obj: ReliefRequest) -> int:
-        return (timezone.now() - obj.submitted_at).days
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, obj: ReliefRequest) -> SafeString:
+        """The status, and under it the dispute that holds every relief decision on the
+        account, if one is open."""
+        reference = getattr(obj, "open_dispute_reference", None)
+        if not reference:
+            return format_html("{}", obj.get_status_display())
+        return format_html(
+            '{}<br><span class="on-hold-tag">{}</span>',
+            obj.get_status_display(),
+            _("Dispute %(ref)s open") % {"ref": reference},
+        )
 
     @admin.display(description=_("answer due"), ordering="due_by")
     def sla(self, obj: ReliefRequest) -> SafeString:
         waiting = obj.status in WITH_THE_BANK_STATUSES
-        return answer_due_cell(obj.due_by, waiting=waiting, now=timezone.now())
+        return due_words_cell(obj.due_by, waiting=waiting, now=timezone.now())
 
-    @admin.display(description=_("on hold"))
-    def hold(self, obj: ReliefRequest) -> str:
-        """A dispute open on the account holds every relief decision on it."""
-        reference = getattr(obj, "open_dispute_reference", None)
-        return _("Dispute %(ref)s open") % {"ref": reference} if reference else ""
+    @admin.display(description=_("assigned to"), ordering="assignee__username")
+    def assignee_display(self, obj: ReliefRequest) -> str:
+        return obj.assignee.get_username() if obj.assignee else "—"
 
     # Bulk actions ---------------------------------------------------------------------------
 
-    @admin.action(description=_("Assign to me"))
+    @admin.action(description=_("Assign to me"), permissions=["review"])
     def assign_to_me(self, request: StaffRequest, queryset: QuerySet[ReliefRequest]) -> None:
         self._assign_each(request, queryset, request.user)
 
-    @admin.action(description=_("Assign to…"))
+    @admin.action(description=_("Assign to…"), permissions=["review"])
     def assign_to(
         self, request: StaffRequest, queryset: QuerySet[ReliefRequest]
     ) -> HttpResponse | None:
@@ -360,16 +467,55 @@ class ReliefRequestAdmin(DecisionViews):
     def _assign_each(
         self, request: StaffRequest, queryset: QuerySet[ReliefRequest], assignee: User
     ) -> None:
-        done, refused = 0, 0
+        """Each request through ``assign_request`` (its lock and audit row); what could not
+        be assigned is named with the reason."""
+        done = 0
         for relief_request in queryset:
             try:
                 assign_request(relief_request, assignee=assignee, actor=request.user)
                 done += 1
-            except ServiceError:
-                refused += 1
+            except ServiceError as error:
+                self._refused(request, relief_request, _("not assigned"), error)
         self.message_user(
             request,
-            _("%(done)d assigned, %(refused)d refused.") % {"done": done, "refused": refused},
+            _("%(done)d assigned to %(user)s.") % {"done": done, "user": assignee.get_username()},
+        )
+
+    @admin.action(description=_("Approve (within auto-approve limits)"), permissions=["decide"])
+    def approve_within_limits(
+        self, request: StaffRequest, queryset: QuerySet[ReliefRequest]
+    ) -> None:
+        """Each request through ``approve_within_envelope``, one transaction each: what is
+        inside its program's auto-approve envelope and the user's own limit is approved as
+        on its page; the rest is left as it was, each with the reason in plain words."""
+        today = timezone.localdate()
+        for relief_request in queryset:
+            try:
+                approve_within_envelope(
+                    relief_request,
+                    actor=request.user,
+                    today=today,
+                    expected_version=relief_request.version,
+                    ip=client_ip(request),
+                )
+            except ServiceError as error:
+                self._refused(request, relief_request, _("not approved"), error)
+                continue
+            self.message_user(
+                request,
+                _("%(ref)s: approved. The plan now waits for the debtor's signature.")
+                % {"ref": relief_request.reference},
+                messages.SUCCESS,
+            )
+
+    def _refused(
+        self, request: HttpRequest, relief_request: ReliefRequest, what: Any, error: ServiceError
+    ) -> None:
+        self.message_user(
+            request,
+            _("%(ref)s: %(what)s. %(why)s")
+            % {"ref": relief_request.reference, "what": what, "why": error.message},
+            messages.WARNING,
         )
 
     # The request page -----------------------------------------------------------------------

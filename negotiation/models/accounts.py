@@ -170,6 +170,8 @@ class CreditAccount(models.Model):
                 violation_error_message=_("The card's last 4 digits must be 4 digits, 0-9."),
             ),
         ]
+        # The request queue finds a caller by their card's last 4 digits (docs/DESIGN.md).
+        indexes = [models.Index(fields=["card_last4"], name="account_card_last4")]
 
     def __str__(self) -> str:
         return f"{self.get_product_display()} ···· {self.card_last4}"

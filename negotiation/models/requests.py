@@ -213,6 +213,13 @@ class ReliefRequest(TermsFields):
         indexes = [
             models.Index(fields=["status", "submitted_at"]),
             models.Index(fields=["closed_at"], name="request_closed_at"),
+            # The queue's views, in their order (answer due, then the largest): open
+            # requests only, a small part of all there have been (docs/DESIGN.md).
+            models.Index(
+                fields=["due_by", "-amount"],
+                condition=models.Q(status__in=OPEN_REQUEST_STATUSES),
+                name="request_open_by_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,22 +7,29 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, TextChoices
+from django.db.models.functions import Upper
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from negotiation import delinquency, money, policy
 from negotiation.models import (
+    OPEN_REQUEST_STATUSES,
     AuditEvent,
     ContactRecord,
     CreditAccount,
+    Debtor,
     Document,
     Message,
     Payment,
     ReliefRequest,
+    RepaymentPlan,
     RequestStatus,
     User,
 )
+from negotiation.models.debtors import hash_national_id, phone_digits
+from negotiation.queuesearch import SearchKey, SearchTerm
 from negotiation.roles import (
     ADD_CONTACTRECORD,
     DOWNLOAD_DOCUMENT,
@@ -183,3 +190,93 @@ def bound_checks(request: ReliefRequest, *, today: dt.date) -> list[BoundCheck]:
     ):
         rows.append(BoundCheck(str(label), name not in errors, errors.get(name, "")))
     return rows
+
+
+# The queue: its views and its search ------------------------------------------------------
+
+
+class QueueView(TextChoices):
+    """What the queue shows: what the signed-in staff member should do next (the default),
+    what waits on debtors, what waits on a supervisor, every open request, or all."""
+
+    NEEDS_MY_ACTION = "mine", gettext_lazy("Needs my action")
+    WAITING_ON_DEBTOR = "debtor", gettext_lazy("Waiting on the debtor")
+    ESCALATED = "escalated", gettext_lazy("Escalated: second approval")
+    OPEN = "open", gettext_lazy("All open")
+    ALL = "all", gettext_lazy("All")
+
+
+# The bank owes the next step; the debtor does (a question asked, a counter-offer made).
+WAITING_ON_THE_DEBTOR: tuple[str, ...] = (RequestStatus.NEEDS_INFO, RequestStatus.COUNTER_OFFERED)
+_TO_WORK_ON = (RequestStatus.SUBMITTED, RequestStatus.IN_REVIEW)
+
+
+def queue_view(
+    queryset: QuerySet[ReliefRequest], view: str, *, viewer: User
+) -> QuerySet[ReliefRequest]:
+    """The requests of one ``view`` of the queue for ``viewer``. "Needs my action": the
+    requests with the bank to review or decide, the viewer's own and those nobody has taken;
+    for a supervisor also every request awaiting a second approval they may give (not one
+    they recommended themselves). The others are everyone's: a specialist narrows them with
+    the assignee filter. An unknown view shows nothing, rather than everything."""
+    if view == QueueView.NEEDS_MY_ACTION:
+        mine = Q(status__in=_TO_WORK_ON) & (Q(assignee=viewer) | Q(assignee__isnull=True))
+        if is_supervisor(viewer):
+            mine |= Q(status=RequestStatus.AWAITING_SECOND_APPROVAL) & ~Q(first_approved_by=viewer)
+        return queryset.filter(mine)
+    if view == QueueView.WAITING_ON_DEBTOR:
+        return queryset.filter(status__in=WAITING_ON_THE_DEBTOR)
+    if view == QueueView.ESCALATED:
+        return queryset.filter(status=RequestStatus.AWAITING_SECOND_APPROVAL)
+    if view == QueueView.OPEN:
+        return queryset.filter(status__in=OPEN_REQUEST_STATUSES)
+    if view == QueueView.ALL:
+        return queryset
+    return queryset.none()
+
+
+def search_requests(
+    queryset: QuerySet[ReliefRequest], term: SearchTerm, *, sees_contacts: bool
+) -> QuerySet[ReliefRequest]:
+    """The requests ``term`` finds, each key by one indexed lookup (docs/DESIGN.md, "The
+    request queue"): card last 4 and references by equality, a resident ID by its keyed
+    hash (the number itself is neither kept nor logged), a phone by the indexed expression
+    of its digits, a name by the prefix of its capitals. Without the right to see names
+    and contact details (``sees_contacts``), a name or a phone finds nothing: confirming
+    that a named person has a case would tell what the masked list hides."""
+    key, text = term.key, term.text
+    if key is SearchKey.CARD_LAST4:
+        return queryset.filter(account__card_last4=text)
+    if key is SearchKey.REFERENCE:
+        return _by_reference(queryset, text)
+    if key is SearchKey.NATIONAL_ID:
+        found = Q(national_id_hash=hash_national_id(text))
+        if sees_contacts and term.phones:
+            found |= Q(digits__in=term.phones)
+        by_id = Debtor.objects.alias(digits=phone_digits()).filter(found)
+        return queryset.filter(account__debtor__in=by_id.values("pk"))
+    if not sees_contacts:
+        return queryset.none()
+    if key is SearchKey.PHONE:
+        by_phone = Debtor.objects.alias(digits=phone_digits()).filter(digits__in=term.phones)
+        return queryset.filter(account__debtor__in=by_phone.values("pk"))
+    by_name = Debtor.objects.alias(name=Upper("full_name")).filter(name__startswith=text.upper())
+    return queryset.filter(account__debtor__in=by_name.values("pk"))
+
+
+def _by_reference(queryset: QuerySet[ReliefRequest], reference: str) -> QuerySet[ReliefRequest]:
+    """A reference names its kind by its prefix: one unique index each."""
+    prefix = reference[:2]
+    if prefix == "RQ":
+        return queryset.filter(reference=reference)
+    if prefix == "AC":
+        return queryset.filter(
+            account__in=CreditAccount.objects.filter(reference=reference).values("pk")
+        )
+    if prefix == "DB":
+        return queryset.filter(
+            account__debtor__in=Debtor.objects.filter(reference=reference).values("pk")
+        )
+    return queryset.filter(
+        pk__in=RepaymentPlan.objects.filter(reference=reference).values("request_id")
+    )

@@ -13,15 +13,19 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from negotiation import money, policy
 from negotiation.exceptions import (
     ActionNotPermitted,
     AlreadyAssigned,
     BalanceChanged,
+    BeyondApprovalLimit,
     BeyondLegalCap,
     HeldByColleague,
+    NotApprovableInBulk,
     OpenRequestExists,
+    OutsideAutoApproveEnvelope,
     SameApprover,
     StaleObject,
     TransitionNotAllowed,
@@ -314,6 +318,43 @@ def approve_request(
                 changes={"first_approved_by": actor, "recommendation": recommendation},
             )
         return approve_locked(current, actor=actor, today=today, ip=ip)
+
+
+def approve_within_envelope(
+    request: ReliefRequest,
+    *,
+    actor: User,
+    today: dt.date,
+    expected_version: int | None = None,
+    ip: str | None = None,
+) -> ReliefRequest:
+    """Approve ``request`` as one of many (the queue's bulk action), only where no judgement
+    is needed: a request waiting for review, inside its program's auto-approve envelope
+    (the amount and term, payments that fit: what the policy itself approves), that
+    ``actor`` may approve alone (their approval limit and the program's bounds). Then the
+    one approval every decision takes (``approve_request``: the lock, the version, the
+    audit rows, the plan). Never a recommendation: a request that needs a second approver
+    is refused here and decided on its own page.
+
+    Raises ``NotApprovableInBulk``, ``OutsideAutoApproveEnvelope``, ``BeyondApprovalLimit``,
+    and whatever ``approve_request`` raises.
+    """
+    with transaction.atomic():
+        current = locked_request(request, expected_version)
+        if current.status not in (RequestStatus.SUBMITTED, RequestStatus.IN_REVIEW):
+            raise NotApprovableInBulk
+        if not _inside_auto_approve_envelope(current, current.program):
+            raise OutsideAutoApproveEnvelope
+        if not approves_alone(actor, current, today=today):
+            raise BeyondApprovalLimit(
+                _(
+                    "Beyond your approval limit or the program's bounds: approve it on its "
+                    "own page, where it goes to a supervisor for the second approval."
+                )
+            )
+        return approve_request(
+            current, actor=actor, today=today, expected_version=current.version, ip=ip
+        )
 
 
 def _second_approval(

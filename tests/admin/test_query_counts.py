@@ -29,7 +29,11 @@ ROWS = [1, 50]
 
 # The queries each page costs, whatever its history (one of them is the session's
 # second-factor device, which django-otp's middleware loads for every staff page).
-QUEUE = 10
+# The queue: the session, the user, the device, the language a debtor would prefer, the
+# user's rights (two), the view's bounded count (no COUNT(*) of the whole table:
+# show_full_result_count is off), its page of rows with their debtors, programs, assignees
+# and open disputes in one query.
+QUEUE = 8
 # The debtor's accounts carry their open disputes: one query for them all. The contact form's
 # choice of a second staff member (a field visit) is one more.
 REVIEW_PAGE = 28

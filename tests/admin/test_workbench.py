@@ -163,7 +163,7 @@ def test_the_queue_shows_open_requests_by_urgency(specialist, debtor, installmen
     )
     assert page.index(sooner.reference) < page.index(later.reference)
     assert closed.reference not in page
-    assert "past due" in page
+    assert "Past due" in page
     assert debtor.full_name in page
 
 
