@@ -50,6 +50,8 @@ ANSWER_PLANCHANGEREQUEST = "negotiation.answer_planchangerequest"
 VIEW_PLANCHANGEREQUEST = "negotiation.view_planchangerequest"
 RESOLVE_DISPUTE = "negotiation.resolve_dispute"  # uphold, reject, extend the answer date
 VIEW_DISPUTE = "negotiation.view_dispute"
+# The relief dashboard (admin.reporting): aggregate figures of requests, plans and disputes.
+VIEW_RELIEF_DASHBOARD = "negotiation.view_relief_dashboard"
 
 
 def codename(permission: str) -> str:
@@ -148,6 +150,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "change_consequencerule",
         "view_repaymentchannel",
         "add_repaymentchannel",
+        VIEW_RELIEF_DASHBOARD,
         "change_repaymentchannel",
         # The scheduled jobs' timing (django-celery-beat), editable in the admin.
         "django_celery_beat.view_periodictask",
@@ -188,5 +191,6 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "view_notification",
         "add_consequencerule",
         "change_consequencerule",
+        VIEW_RELIEF_DASHBOARD,
     ],
 }
