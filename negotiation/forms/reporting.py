@@ -45,7 +45,8 @@ class PeriodForm(forms.Form):
             last = max(min(first + span, self.today), first)
         elif first is None:
             first = last - span
-        assert first is not None and last is not None
+        assert first is not None
+        assert last is not None
         if first > self.today:
             raise forms.ValidationError(_("The first day cannot be after today."), code="future")
         if last > self.today:

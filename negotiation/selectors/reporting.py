@@ -69,6 +69,7 @@ AGE_BANDS: list[tuple[str, int, int | None]] = [
 ]
 DECISIONS = (RequestStatus.APPROVED, RequestStatus.REJECTED)
 ONE_DECIMAL = Decimal("0.1")
+CENT = Decimal("0.01")
 MICROSECONDS_PER_HOUR = 3_600_000_000
 
 
@@ -114,6 +115,11 @@ def start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def cents(amount: Decimal | int | float | None) -> Decimal:
+    """A sum of money columns to the cent (SQLite hands sums back without their places)."""
+    return Decimal(str(amount or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def rate(part: int, whole: int) -> Decimal | None:
     """``part`` of ``whole`` in percent, one decimal, half up; None when there is no whole."""
     if not whole:
@@ -145,19 +151,22 @@ class PercentileCont(Aggregate):
 
 
 class DaysAfter(Func):
-    """A date plus a fixed whole number of days, as a date, on PostgreSQL and SQLite."""
+    """A date plus a fixed whole number of days, as a date, on PostgreSQL and SQLite (the
+    number is the code's, written into the SQL as an integer)."""
 
     output_field = DateField()
 
-    def __init__(self, expression: Any, days: int, **extra: Any) -> None:
+    def __init__(self, expression: Any, days: int) -> None:
         self.days = int(days)
-        super().__init__(expression, **extra)
+        super().__init__(expression)
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        sql, params = compiler.compile(self.source_expressions[0])
-        if connection.vendor == "postgresql":
-            return f"(({sql})::date + {self.days})", params
-        return f"date({sql}, '+{self.days} days')", params
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        template = f"((%(expressions)s)::date + {self.days})"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        template = f"date(%(expressions)s, '+{self.days} days')"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
 def percentile_of_durations(
@@ -240,8 +249,8 @@ def _open_requests(now: dt.datetime) -> Table:
         if high is not None:
             band &= Q(submitted_at__gt=now - dt.timedelta(days=high))
         counts[f"band{index}"] = Count("pk", filter=band)
-    found = {
-        row["status"]: row
+    found: dict[str, dict[str, Any]] = {
+        row["status"]: dict(row)
         for row in ReliefRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES)
         .order_by()
         .values("status")
@@ -252,7 +261,7 @@ def _open_requests(now: dt.datetime) -> Table:
     for status in OPEN_REQUEST_STATUSES:
         row = found.get(status, {})
         values = [row.get(f"band{i}", 0) for i in range(len(AGE_BANDS))] + [row.get("total", 0)]
-        rows.append(Row(status, str(labels[status]), values))
+        rows.append(Row(str(status), str(labels[status]), values))
     sums = [sum(row.values[i] for row in rows) for i in range(len(AGE_BANDS) + 1)]
     rows.append(Row("total", _("All open requests"), sums))
     return Table(
@@ -323,8 +332,8 @@ def _decisions(
     submission to decision: its average and 90th percentile (three queries)."""
     decided = _decided(since, until)
     taken = ExpressionWrapper(F("decided_at") - F("submitted_at"), output_field=DurationField())
-    per_day = {
-        row["day"]: row
+    per_day: dict[dt.date, dict[str, Any]] = {
+        row["day"]: dict(row)
         for row in decided.annotate(day=TruncDate("decided_at"))
         .order_by()
         .values("day")
@@ -470,9 +479,8 @@ def _amounts(
 ) -> Table:
     """Per currency: restructured and waived by the plans signed in the period, repaid to
     plans and received in all in the period (three queries)."""
-    zero = Decimal("0.00")
-    signed = {
-        row["account__currency"]: row
+    signed: dict[str, dict[str, Any]] = {
+        row["account__currency"]: dict(row)
         for row in RepaymentPlan.objects.filter(_in("signed_at", since, until))
         .order_by()
         .values("account__currency")
@@ -505,11 +513,11 @@ def _amounts(
                 currency,
                 currency,
                 [
-                    plan.get("restructured") or zero,
-                    plan.get("interest") or zero,
-                    plan.get("penalty") or zero,
-                    to_plans.get(currency) or zero,
-                    received.get(currency) or zero,
+                    cents(plan.get("restructured")),
+                    cents(plan.get("interest")),
+                    cents(plan.get("penalty")),
+                    cents(to_plans.get(currency)),
+                    cents(received.get(currency)),
                 ],
             )
         )

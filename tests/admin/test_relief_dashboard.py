@@ -91,7 +91,7 @@ def _account(**kwargs):
 
 
 def _request(program, status: str, **fields) -> ReliefRequest:
-    request = make_request(_account(), program)
+    request: ReliefRequest = make_request(_account(), program)
     ReliefRequest.objects.filter(pk=request.pk).update(status=status, **fields)
     return request
 

@@ -24,7 +24,8 @@ def test_the_step_is_round_and_the_axis_reaches_the_largest_value(largest):
     step = nice_step(largest)
     assert step * TICKS >= largest
     digits = str(step)
-    assert digits[0] in "125" and set(digits[1:]) <= {"0"}
+    assert digits[0] in "125"
+    assert set(digits[1:]) <= {"0"}
     # The next smaller round step would not reach it (or the step is the smallest, 1).
     smaller = {"1": Decimal(step) / 2, "2": Decimal(step) / 2, "5": Decimal(step) * 2 / 5}
     assert step == 1 or smaller[digits[0]] * TICKS < largest
@@ -63,13 +64,14 @@ def test_a_larger_value_is_a_bar_at_least_as_tall(items):
 )
 def test_lines_run_left_to_right_inside_the_plot(case):
     count, series_values = case
-    x_labels = list(range(count))
+    x_labels: list[object] = list(range(count))
     chart = line_chart(x_labels, [(f"s{i}", f"S {i}", v) for i, v in enumerate(series_values)])
     span = chart.plot_bottom - chart.plot_top
     for series, given_values in zip(chart.series, series_values, strict=True):
         assert series.values == given_values
         xs = [x for x, _ in series.coordinates]
-        assert xs == sorted(xs) and len(set(xs)) == count
+        assert xs == sorted(xs)
+        assert len(set(xs)) == count
         for (x, y), value in zip(series.coordinates, given_values, strict=True):
             assert chart.plot_left <= x <= chart.plot_right
             assert chart.plot_top <= y <= chart.plot_bottom
@@ -77,7 +79,8 @@ def test_lines_run_left_to_right_inside_the_plot(case):
             assert abs(y - expected) <= 0.1
         assert series.points.count(",") == count
     assert [tick.label for tick in chart.x_ticks] == sorted({0, count // 2, count - 1})
-    assert chart.y_ticks[0].label == 0 and chart.y_ticks[-1].label == chart.highest
+    assert chart.y_ticks[0].label == 0
+    assert chart.y_ticks[-1].label == chart.highest
 
 
 def test_the_y_ticks_climb_from_the_baseline_to_the_top():
