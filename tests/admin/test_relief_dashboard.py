@@ -457,4 +457,4 @@ def test_the_page_costs_the_same_queries_whatever_the_rows(
     assert response.context["figures"].tables["open_requests"].value("total", 5) == n
 
 
-QUERIES = 20  # the session, the user, the app device, the rights (5); the figures (15)
+QUERIES = 20  # the figures (14), the session, the user, the app device and the rights
