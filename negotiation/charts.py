@@ -76,3 +76,155 @@ def balance_chart(disclosure: money.Disclosure) -> BalanceChart:
         first_due=disclosure.first_due_date,
         last_due=disclosure.last_due_date,
     )
+
+
+# The relief dashboard's charts (admin/relief_dashboard.html): a bar chart of counts and a
+# line chart of a few series over days. Coordinates only; the labels are the caller's (in
+# the reader's language) and the template formats the numbers.
+
+CHART_WIDTH, CHART_HEIGHT = 640, 240
+CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 56, 12, 12, 48
+TICKS = 4  # y-axis steps above zero
+
+
+def nice_step(largest: Decimal | int) -> int:
+    """The smallest step of 1, 2 or 5 times a power of ten (at least 1) such that ``TICKS``
+    steps reach ``largest``: the y axis then reads in round whole numbers."""
+    need = Decimal(largest) / TICKS
+    power = 1
+    while True:
+        for factor in (1, 2, 5):
+            if factor * power >= need:
+                return factor * power
+        power *= 10
+
+
+def _y_axis(largest: Decimal | int, top: float, bottom: float) -> tuple[Decimal, list[Tick]]:
+    """The axis's highest value, and its ticks from zero up, positioned."""
+    step = nice_step(max(largest, 0))
+    highest = Decimal(step * TICKS)
+    ticks = [
+        Tick(round(bottom - float(step * k / highest) * (bottom - top), 1), step * k)
+        for k in range(TICKS + 1)
+    ]
+    return highest, ticks
+
+
+def _height_of(value: Decimal | int, highest: Decimal, span: float) -> float:
+    return round(float(Decimal(value) / highest) * span, 1)
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: Decimal | int
+    x: float  # left edge
+    y: float  # top edge
+    width: float
+    height: float
+
+    @property
+    def middle(self) -> float:
+        return round(self.x + self.width / 2, 1)
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    bars: list[Bar]
+    y_ticks: list[Tick]
+    highest: Decimal  # the value at the top of the axis
+    plot_left: int = CHART_LEFT
+    plot_right: int = CHART_WIDTH - CHART_RIGHT
+    plot_top: int = CHART_TOP
+    plot_bottom: int = CHART_HEIGHT - CHART_BOTTOM
+
+
+def bar_chart(items: list[tuple[str, Decimal | int]]) -> BarChart:
+    """One bar per (label, value), in the order given, from a zero baseline. Values are
+    counts or amounts, never below zero (``ValueError``): a bar chart of a loss would need a
+    baseline in the middle, which no figure of the dashboard has."""
+    if any(value < 0 for _, value in items):
+        raise ValueError("a bar chart takes no value below zero")
+    bottom, top = CHART_HEIGHT - CHART_BOTTOM, CHART_TOP
+    highest, ticks = _y_axis(max((value for _, value in items), default=0), top, bottom)
+    slot = (CHART_WIDTH - CHART_LEFT - CHART_RIGHT) / max(len(items), 1)
+    width = round(slot * 0.6, 1)
+    bars = []
+    for index, (label, value) in enumerate(items):
+        height = _height_of(value, highest, bottom - top)
+        x = round(CHART_LEFT + slot * index + (slot - width) / 2, 1)
+        bars.append(Bar(label, value, x, round(bottom - height, 1), width, height))
+    return BarChart(CHART_WIDTH, CHART_HEIGHT, bars, ticks, highest)
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str  # stable: the template's class for its colour
+    label: str
+    values: list[Decimal | int]
+    coordinates: list[tuple[float, float]]
+
+    @property
+    def points(self) -> str:
+        """The polyline's "x,y x,y ..."."""
+        return " ".join(f"{x},{y}" for x, y in self.coordinates)
+
+
+@dataclass(frozen=True)
+class LineChart:
+    width: int
+    height: int
+    series: list[Series]
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]  # the first, middle and last of the x labels
+    highest: Decimal
+    plot_left: int = CHART_LEFT
+    plot_right: int = CHART_WIDTH - CHART_RIGHT
+    plot_top: int = CHART_TOP
+    plot_bottom: int = CHART_HEIGHT - CHART_BOTTOM
+
+
+def line_chart(
+    x_labels: list[object], series: list[tuple[str, str, list[Decimal | int]]]
+) -> LineChart:
+    """Each series (key, label, one value per x label) as a line over evenly spaced x
+    positions, from a zero baseline; one x label is a single point in the middle. Every
+    series has one value per label and none below zero (``ValueError``)."""
+    count = len(x_labels)
+    if any(len(values) != count for _, _, values in series):
+        raise ValueError("every series takes one value per x label")
+    if any(value < 0 for _, _, values in series for value in values):
+        raise ValueError("a line chart takes no value below zero")
+    bottom, top = CHART_HEIGHT - CHART_BOTTOM, CHART_TOP
+    left, right = CHART_LEFT, CHART_WIDTH - CHART_RIGHT
+    largest = max((value for _, _, values in series for value in values), default=0)
+    highest, ticks = _y_axis(largest, top, bottom)
+
+    def x(index: int) -> float:
+        if count == 1:
+            return round((left + right) / 2, 1)
+        return round(left + (right - left) * index / (count - 1), 1)
+
+    lines = [
+        Series(
+            key,
+            label,
+            list(values),
+            [
+                (x(i), round(bottom - _height_of(value, highest, bottom - top), 1))
+                for i, value in enumerate(values)
+            ],
+        )
+        for key, label, values in series
+    ]
+    shown = sorted({0, count // 2, count - 1}) if count else []
+    return LineChart(
+        CHART_WIDTH,
+        CHART_HEIGHT,
+        lines,
+        ticks,
+        [Tick(x(i), x_labels[i]) for i in shown],
+        highest,
+    )

@@ -56,6 +56,8 @@ VIEW_DISPUTE = "negotiation.view_dispute"
 CHANGE_ACCOUNT_STATUS = "negotiation.change_account_status"  # freeze, unfreeze, close, charge off
 CORRECT_ACCOUNT_BALANCE = "negotiation.correct_account_balance"
 ADD_COLLECTIONNOTICE = "negotiation.add_collectionnotice"
+# The relief dashboard (admin.reporting): aggregate figures of requests, plans and disputes.
+VIEW_RELIEF_DASHBOARD = "negotiation.view_relief_dashboard"
 
 
 def codename(permission: str) -> str:
@@ -155,6 +157,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "change_consequencerule",
         "view_repaymentchannel",
         "add_repaymentchannel",
+        VIEW_RELIEF_DASHBOARD,
         "change_repaymentchannel",
         # The scheduled jobs' timing (django-celery-beat), editable in the admin.
         "django_celery_beat.view_periodictask",
@@ -197,5 +200,6 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "view_notification",
         "add_consequencerule",
         "change_consequencerule",
+        VIEW_RELIEF_DASHBOARD,
     ],
 }

@@ -18,8 +18,9 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from negotiation.roles import VIEW_RELIEF_DASHBOARD
 from negotiation.sessions import keep_alive
-from negotiation.views import staffsignin
+from negotiation.views import reporting, staffsignin
 
 
 def _boolean_icon(value: bool | None) -> SafeString:
@@ -60,8 +61,22 @@ class StaffSite(admin.AdminSite):
             ),
             # The warning's "Stay signed in" (static/js/session-timeout.js): 204.
             path("keep-alive/", self.admin_view(require_POST(keep_alive)), name="staff_keep_alive"),
+            # Supervisors' and compliance's figures (views.reporting checks the right).
+            path(
+                "relief-dashboard/",
+                self.admin_view(self._step(reporting.relief_dashboard)),
+                name="relief_dashboard",
+            ),
         ]
         return steps + super().get_urls()
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        """The staff index, with the link to the relief dashboard for whoever may read it."""
+        context = {
+            **(extra_context or {}),
+            "relief_dashboard": request.user.has_perm(VIEW_RELIEF_DASHBOARD),
+        }
+        return super().index(request, extra_context=context)
 
     @method_decorator(never_cache)
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:

@@ -691,7 +691,7 @@ def test_every_permission_in_roles_is_one_the_models_declare():
         for model in apps.get_app_config("negotiation").get_models()
         for codename, _ in model._meta.permissions
     }
-    assert len(custom) == 14
+    assert len(custom) == 15
     assert custom <= {roles.codename(permission) for permission in permission_constants()}
 
 

@@ -186,6 +186,7 @@ class ReliefRequest(TermsFields):
             ("review_reliefrequest", "Can review relief requests"),
             ("decide_reliefrequest", "Can approve or reject relief requests"),
             ("second_approve_reliefrequest", "Can give the second approval on relief requests"),
+            ("view_relief_dashboard", "Can read the relief dashboard"),
         ]
         constraints = [
             models.UniqueConstraint(

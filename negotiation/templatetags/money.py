@@ -31,3 +31,15 @@ def rate_percent(value: Decimal | None) -> str:
     if value is None or value == "":
         return ""
     return f"{round_money(Decimal(value) * 100):,.2f}%"
+
+
+@register.filter
+def figure(value: Decimal | int | None) -> str:
+    """A dashboard's number: grouped by thousands (12,345; 1,234.50), "–" for no figure."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):  # never a figure; shown as given rather than as 1 or 0
+        return str(value)
+    if isinstance(value, int | Decimal):
+        return f"{value:,}"
+    return str(value)

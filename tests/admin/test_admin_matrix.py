@@ -216,6 +216,8 @@ BUTTONS: dict[str, Button] = {
     ),
     # The warning's "Stay signed in" (204): anyone signed in to the staff site, no right.
     "staff_keep_alive": Button("POST", (), ""),
+    # The relief dashboard's figures: supervisors and compliance (a page of its own).
+    "relief_dashboard": Button("GET", ("negotiation.view_relief_dashboard",), ""),
 }
 
 
