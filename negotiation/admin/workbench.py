@@ -36,6 +36,7 @@ from negotiation.models import (
     ReliefRequest,
     RequestStatus,
     User,
+    WordingKind,
 )
 from negotiation.models.requests import WITH_THE_BANK_STATUSES
 from negotiation.money import format_amount
@@ -46,7 +47,7 @@ from negotiation.roles import (
     codename,
 )
 from negotiation.selectors.terms import request_affordability
-from negotiation.selectors.workbench import review_page
+from negotiation.selectors.workbench import review_page, wordings_for
 from negotiation.services.requests import (
     assign_request,
 )
@@ -396,7 +397,11 @@ class ReliefRequestAdmin(DecisionViews):
         version = {"version": relief_request.version}
         return {
             "recommend_form": RecommendForm(initial=version),
-            "ask_form": AskInfoForm(initial=version),
+            "ask_form": AskInfoForm(
+                initial=version,
+                wordings=wordings_for(WordingKind.QUESTION),
+                language=relief_request.account.debtor.preferred_language,
+            ),
             "note_form": NoteForm(),
             "send_back_form": SendBackForm(initial=version),
             "contact_form": ContactForm(

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.forms.common import DecisionVersionForm
-from negotiation.forms.terms import TermsFields
+from negotiation.forms.terms import ProgramChoiceField, TermsFields
 from negotiation.models import (
     ContactChannel,
     ContactDirection,
@@ -20,10 +20,86 @@ from negotiation.models import (
     RejectionReason,
     ReliefRequest,
     User,
+    WordingTemplate,
 )
+from negotiation.selectors.terms import terms_problems
 
 
-class RejectForm(forms.Form):
+class WordingSelect(forms.Select):
+    """The list of reusable wordings: each option carries its text in the debtor's language
+    (``data-text``), which static/js/wording.js puts in the text box when one is chosen."""
+
+    def __init__(self, texts: dict[str, str], target: str) -> None:
+        super().__init__(attrs={"data-wording-for": f"id_{target}"})
+        self.texts = texts
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)
+        text = self.texts.get(str(option["value"]))
+        if text:
+            option["attrs"]["data-text"] = text
+        return option
+
+
+class WordingChoice(forms.Form):
+    """A decision form whose text the debtor reads (``wording_target``), with the list of
+    reusable wordings of its kind. Choosing one fills the text box in the debtor's language
+    (with JavaScript); without it, the chosen wording's text is used when the box is left
+    empty. What is typed always wins: the wording is only a start."""
+
+    wording_target: ClassVar[str]
+    empty_text_message: ClassVar[Any] = _(
+        "Write the text for the debtor, or choose a wording from the list."
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        wordings: list[WordingTemplate] | None = None,
+        language: str = "en",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.wordings = {str(w.pk): w for w in wordings or []}
+        self.language = language
+        self.fields[self.wording_target].required = False
+        if self.wordings:
+            texts = {pk: w.text_in(language) for pk, w in self.wordings.items()}
+            field = forms.ChoiceField(
+                label=_("Start from a wording"),
+                choices=[("", _("— none: I write my own —"))]
+                + [(pk, w.title) for pk, w in self.wordings.items()],
+                required=False,
+                widget=WordingSelect(texts, self.wording_target),
+                help_text=_("In the debtor's language. You can change the text before sending."),
+            )
+            # Placed just before the text box it fills.
+            fields = list(self.fields.items())
+            at = [name for name, _f in fields].index(self.wording_target)
+            fields.insert(at, ("wording", field))
+            self.fields = dict(fields)  # type: ignore[assignment]  # an ordered field dict
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self.clean_wording(cleaned)
+        return cleaned
+
+    def clean_wording(self, cleaned: dict[str, Any]) -> None:
+        target = self.wording_target
+        if target in self.errors:
+            return
+        text = (cleaned.get(target) or "").strip()
+        chosen = self.wordings.get(cleaned.get("wording") or "")
+        if not text and chosen is not None:
+            text = chosen.text_in(self.language)
+        if text:
+            cleaned[target] = text
+        else:
+            self.add_error(target, self.empty_text_message)
+
+
+class RejectForm(WordingChoice):
+    wording_target = "explanation"
     reason_code = forms.ChoiceField(label=_("Reason"), choices=RejectionReason.choices)
     explanation = forms.CharField(
         label=_("Explanation for the debtor"),
@@ -43,7 +119,8 @@ class RecommendForm(DecisionVersionForm):
     )
 
 
-class AskInfoForm(DecisionVersionForm):
+class AskInfoForm(WordingChoice, DecisionVersionForm):
+    wording_target = "question"
     question = forms.CharField(
         label=_("Question for the debtor"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -86,17 +163,27 @@ class ContactForm(forms.Form):
     )
 
 
-class CounterOfferForm(TermsFields, DecisionVersionForm):
-    """New terms under the request's program, and a word to the debtor. The terms fields and
-    their check are the debtor's own (``TermsFields``), worded for the specialist."""
+class CounterOfferForm(WordingChoice, TermsFields, DecisionVersionForm):
+    """New terms under one of the programs the account is eligible for (the request's, or
+    another such as the hardship plan with waivers), and a word to the debtor. The terms
+    fields are the debtor's own (``TermsFields``), worded for the specialist; their check
+    reports every problem at once (``selectors.terms.terms_problems``), where the debtor's
+    form stops at the first."""
 
+    wording_target = "message"
     term_labels: ClassVar[dict[str, Any]] = {
         "grace_months": _("Payment-free months"),
         "down_payment": _("Down payment"),
         "waived_interest": _("Interest waived"),
         "waived_penalty": _("Late charges waived"),
     }
-    expires_on = forms.DateField(label=_("Open until"))
+    program = ProgramChoiceField(
+        label=_("Program"), queryset=Program.objects.none(), empty_label=None
+    )
+    expires_on = forms.DateField(
+        label=_("Open until"),
+        error_messages={"invalid": _("Give the date as YYYY-MM-DD, such as 2027-01-15.")},
+    )
     message = forms.CharField(
         label=_("Message to the debtor"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -104,16 +191,54 @@ class CounterOfferForm(TermsFields, DecisionVersionForm):
         help_text=_("Say plainly why these terms, and what the debtor can do."),
     )
 
-    def __init__(self, *args: Any, request: ReliefRequest, today: dt.date, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        request: ReliefRequest,
+        programs: list[Program],
+        today: dt.date,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.account = request.account
-        self.program = request.program
         self.today = today
-        # The help text speaks to the debtor; the specialist does not need it.
-        self.fields["grace_months"].help_text = ""
+        program_field = self.fields["program"]
+        assert isinstance(program_field, ProgramChoiceField)
+        program_field.queryset = Program.objects.filter(pk__in=[p.pk for p in programs])
+        program_field.help_text = _("The programs this account is eligible for today.")
+        # Any whole number: the bounds (the program's and the law's) are checked together
+        # below, so every problem is said at once, in the portal's words.
+        self.fields["months"] = forms.IntegerField(
+            label=_("Number of monthly payments"),
+            error_messages={"invalid": _("Give the number of payments as a whole number.")},
+        )
+        self.fields["grace_months"] = forms.IntegerField(
+            label=_("Payment-free months"),
+            initial=0,
+            error_messages={
+                "invalid": _("Give the number of payment-free months as a whole number.")
+            },
+        )
 
-    def program_for_terms(self) -> Program:
-        return self.program
+    def program_for_terms(self) -> Program | None:
+        program: Program | None = self.cleaned_data.get("program")
+        return program
+
+    def clean(self) -> dict[str, Any]:
+        """Every problem of the terms at once: the program's bounds, the legal cap, the
+        amounts, the rate ceiling (``terms_problems``), beside those of the other fields."""
+        cleaned = super(TermsFields, self).clean() or {}
+        self.clean_wording(cleaned)
+        program = self.program_for_terms()
+        numbers = ("months", "grace_months", "down_payment", "waived_interest", "waived_penalty")
+        if program is None or any(name in self.errors for name in numbers):
+            return cleaned
+        terms, problems = terms_problems(self.account, program, self.choices, today=self.today)
+        for name, messages in problems.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+        self.terms = terms
+        return cleaned
 
     def clean_expires_on(self) -> dt.date:
         """From today to 60 days ahead: a past date would show the debtor an offer they can

@@ -82,6 +82,7 @@ from negotiation.models.requests import (
 from negotiation.models.staff import ApprovalLimit
 from negotiation.models.terms import TermsFields
 from negotiation.models.users import User
+from negotiation.models.wording import WordingKind, WordingTemplate
 
 __all__ = [
     "ACCESS_EVENTS",
@@ -167,4 +168,6 @@ __all__ = [
     "RequestStatus",
     "TermsFields",
     "User",
+    "WordingKind",
+    "WordingTemplate",
 ]
