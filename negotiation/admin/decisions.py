@@ -339,7 +339,7 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
         def preview(relief_request: ReliefRequest, bound: Any) -> dict[str, Any]:
             if not (bound.is_bound and bound.is_valid() and bound.terms is not None):
                 return {"preview": None}
-            program = bound.cleaned_data["program"]
+            program = bound.program_for_terms()
             return {
                 "preview": counter_offer_preview(
                     relief_request, bound.terms, program=program, today=today
@@ -356,7 +356,7 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
                 act=lambda r, bound: make_counter_offer(
                     r,
                     actor=request.user,
-                    program=bound.cleaned_data["program"],
+                    program=bound.program_for_terms(),
                     choices=bound.choices,
                     message=bound.cleaned_data["message"],
                     expires_on=bound.cleaned_data["expires_on"],

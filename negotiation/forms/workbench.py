@@ -177,8 +177,9 @@ class CounterOfferForm(WordingChoice, TermsFields, DecisionVersionForm):
         "waived_interest": _("Interest waived"),
         "waived_penalty": _("Late charges waived"),
     }
+    # Not given (a page from before programs could change): the request's own.
     program = ProgramChoiceField(
-        label=_("Program"), queryset=Program.objects.none(), empty_label=None
+        label=_("Program"), queryset=Program.objects.none(), empty_label=None, required=False
     )
     expires_on = forms.DateField(
         label=_("Open until"),
@@ -201,6 +202,7 @@ class CounterOfferForm(WordingChoice, TermsFields, DecisionVersionForm):
     ):
         super().__init__(*args, **kwargs)
         self.account = request.account
+        self.request_program = request.program
         self.today = today
         program_field = self.fields["program"]
         assert isinstance(program_field, ProgramChoiceField)
@@ -220,9 +222,9 @@ class CounterOfferForm(WordingChoice, TermsFields, DecisionVersionForm):
             },
         )
 
-    def program_for_terms(self) -> Program | None:
+    def program_for_terms(self) -> Program:
         program: Program | None = self.cleaned_data.get("program")
-        return program
+        return program or self.request_program
 
     def clean(self) -> dict[str, Any]:
         """Every problem of the terms at once: the program's bounds, the legal cap, the
@@ -231,7 +233,7 @@ class CounterOfferForm(WordingChoice, TermsFields, DecisionVersionForm):
         self.clean_wording(cleaned)
         program = self.program_for_terms()
         numbers = ("months", "grace_months", "down_payment", "waived_interest", "waived_penalty")
-        if program is None or any(name in self.errors for name in numbers):
+        if "program" in self.errors or any(name in self.errors for name in numbers):
             return cleaned
         terms, problems = terms_problems(self.account, program, self.choices, today=self.today)
         for name, messages in problems.items():

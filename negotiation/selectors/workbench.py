@@ -311,8 +311,8 @@ def why_refused(
             % {"who": _who(event), "when": _when(event)}
         )
         return _(
-            "This request changed after you opened it. %(stands)s %(nothing)s Read it again "
-            "before you decide."
+            "This request changed while you were looking at it. %(stands)s %(nothing)s Read "
+            "it again before you decide."
         ) % {"stands": stands, "nothing": nothing}
     if held is not None:
         return _(
