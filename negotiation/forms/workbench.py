@@ -81,10 +81,10 @@ class WordingChoice(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        self.clean_wording(cleaned)
+        self._apply_wording(cleaned)
         return cleaned
 
-    def clean_wording(self, cleaned: dict[str, Any]) -> None:
+    def _apply_wording(self, cleaned: dict[str, Any]) -> None:
         target = self.wording_target
         if target in self.errors:
             return
@@ -230,7 +230,7 @@ class CounterOfferForm(WordingChoice, TermsFields, DecisionVersionForm):
         """Every problem of the terms at once: the program's bounds, the legal cap, the
         amounts, the rate ceiling (``terms_problems``), beside those of the other fields."""
         cleaned = super(TermsFields, self).clean() or {}
-        self.clean_wording(cleaned)
+        self._apply_wording(cleaned)
         program = self.program_for_terms()
         numbers = ("months", "grace_months", "down_payment", "waived_interest", "waived_penalty")
         if "program" in self.errors or any(name in self.errors for name in numbers):

@@ -119,7 +119,7 @@ def terms_problems(
     # a number of payments out of bounds hides none of the other problems.
     grace = min(max(choices.grace_months, 0), money.LEGAL_MAX_MONTHS - 1)
     months = max(1, min(choices.months, money.LEGAL_MAX_MONTHS - grace))
-    adjusted = (months, grace) != (choices.months, choices.grace_months)
+    adjusted = {"months": months != choices.months, "grace_months": grace != choices.grace_months}
     try:
         terms = policy.terms_for(
             facts,
@@ -136,9 +136,9 @@ def terms_problems(
             add(field, policy.too_small_message(bounds) if field == "months" else str(invalid))
         return None, problems
     for field, message in policy.bounds_violations(terms, bounds, facts, start=today).items():
-        if not (adjusted and field in ("months", "grace_months")):
+        if not adjusted.get(field):
             add(field, message)
-    if not adjusted and terms.financed > 0:
+    if not any(adjusted.values()) and terms.financed > 0:
         rate = money.disclose(terms, start=today, due=bounds.due).annual_rate
         if rate > settings.DISCLOSED_ANNUAL_RATE_CEILING:
             add("months", policy.rate_ceiling_message(rate))
