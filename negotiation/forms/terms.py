@@ -17,7 +17,7 @@ from negotiation.exceptions import ProgramNotAvailable, TermsOutOfBounds
 from negotiation.forms.common import money_field
 from negotiation.models import CreditAccount, Program
 from negotiation.policy import Choices
-from negotiation.selectors.terms import validated_terms
+from negotiation.selectors.terms import terms_problems, validated_terms
 
 ZERO = Decimal("0.00")
 
@@ -79,11 +79,20 @@ class TermsFields(forms.Form):
         raise NotImplementedError
 
     def clean(self) -> dict[str, Any]:
-        """The bounds, checked once the fields themselves are valid; each refusal of the
-        service becomes the portal's words on the field it is about (or on the form)."""
+        """The bounds, checked once the fields themselves are valid: every problem at once
+        (``terms_problems``), each in the portal's words on the field it is about (or on
+        the form), so the debtor or the specialist fixes them all in one go. Then the
+        services' own check (``validated_terms``), which must agree."""
         cleaned = super().clean() or {}
         program = self.program_for_terms()
-        if self.errors or program is None:
+        numbers = ("months", "grace_months", "down_payment", "waived_interest", "waived_penalty")
+        if program is None or any(name in self.errors for name in (*numbers, "program")):
+            return cleaned
+        _terms, problems = terms_problems(self.account, program, self.choices, today=self.today)
+        for field, messages in problems.items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+        if problems:
             return cleaned
         try:
             self.terms = validated_terms(self.account, program, self.choices, today=self.today)

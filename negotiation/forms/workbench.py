@@ -22,7 +22,6 @@ from negotiation.models import (
     User,
     WordingTemplate,
 )
-from negotiation.selectors.terms import terms_problems
 
 
 class WordingSelect(forms.Select):
@@ -79,23 +78,16 @@ class WordingChoice(forms.Form):
             fields.insert(at, ("wording", field))
             self.fields = dict(fields)  # type: ignore[assignment]  # an ordered field dict
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        self._apply_wording(cleaned)
-        return cleaned
-
-    def _apply_wording(self, cleaned: dict[str, Any]) -> None:
-        target = self.wording_target
-        if target in self.errors:
-            return
-        text = (cleaned.get(target) or "").strip()
-        chosen = self.wordings.get(cleaned.get("wording") or "")
+    def wording_text(self) -> str:
+        """The target's text: as typed, else the chosen wording's in the debtor's language
+        (the target's ``clean_<name>`` returns this)."""
+        text = (self.cleaned_data.get(self.wording_target) or "").strip()
+        chosen = self.wordings.get(self.cleaned_data.get("wording") or "")
         if not text and chosen is not None:
             text = chosen.text_in(self.language)
-        if text:
-            cleaned[target] = text
-        else:
-            self.add_error(target, self.empty_text_message)
+        if not text:
+            raise forms.ValidationError(self.empty_text_message)
+        return text
 
 
 class RejectForm(WordingChoice):
@@ -108,6 +100,9 @@ class RejectForm(WordingChoice):
         help_text=_("The debtor reads this. Say plainly why, and what would change the answer."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean_explanation(self) -> str:
+        return self.wording_text()
 
 
 class RecommendForm(DecisionVersionForm):
@@ -127,6 +122,9 @@ class AskInfoForm(WordingChoice, DecisionVersionForm):
         max_length=4000,
         help_text=_("The debtor reads this. Say what you need and why."),
     )
+
+    def clean_question(self) -> str:
+        return self.wording_text()
 
 
 class NoteForm(forms.Form):
@@ -166,9 +164,8 @@ class ContactForm(forms.Form):
 class CounterOfferForm(WordingChoice, TermsFields, DecisionVersionForm):
     """New terms under one of the programs the account is eligible for (the request's, or
     another such as the hardship plan with waivers), and a word to the debtor. The terms
-    fields are the debtor's own (``TermsFields``), worded for the specialist; their check
-    reports every problem at once (``selectors.terms.terms_problems``), where the debtor's
-    form stops at the first."""
+    fields and their check are the debtor's own (``TermsFields``, which reports every
+    problem at once), worded for the specialist."""
 
     wording_target = "message"
     term_labels: ClassVar[dict[str, Any]] = {
@@ -226,21 +223,8 @@ class CounterOfferForm(WordingChoice, TermsFields, DecisionVersionForm):
         program: Program | None = self.cleaned_data.get("program")
         return program or self.request_program
 
-    def clean(self) -> dict[str, Any]:
-        """Every problem of the terms at once: the program's bounds, the legal cap, the
-        amounts, the rate ceiling (``terms_problems``), beside those of the other fields."""
-        cleaned = super(TermsFields, self).clean() or {}
-        self._apply_wording(cleaned)
-        program = self.program_for_terms()
-        numbers = ("months", "grace_months", "down_payment", "waived_interest", "waived_penalty")
-        if "program" in self.errors or any(name in self.errors for name in numbers):
-            return cleaned
-        terms, problems = terms_problems(self.account, program, self.choices, today=self.today)
-        for name, messages in problems.items():
-            for message in messages:
-                self.add_error(name if name in self.fields else None, message)
-        self.terms = terms
-        return cleaned
+    def clean_message(self) -> str:
+        return self.wording_text()
 
     def clean_expires_on(self) -> dt.date:
         """From today to 60 days ahead: a past date would show the debtor an offer they can

@@ -87,11 +87,12 @@ def terms_problems(
 ) -> tuple[money.Terms | None, dict[str, list[str]]]:
     """Every problem of ``choices`` under ``program`` agreed ``today``, all at once and field
     by field ({field: [messages]}; "program" for eligibility): the program's number of
-    payments, the 60-month legal cap, payment-free months, the amounts (down payment,
-    waivers), the smallest payment and the rate ceiling. (The terms, {}) when there is none.
+    payments, the legal cap (``money.LEGAL_MAX_MONTHS``), payment-free months, the amounts
+    (down payment, waivers), the smallest payment and the rate ceiling. (The terms, {})
+    when there is none.
 
-    For the counter-offer form, where a specialist fixes everything in one go.
-    ``validated_terms`` stays the services' check, the last word, which stops at the first
+    For the terms forms (the debtor's and the counter-offer), so everything is fixed in one
+    go. ``validated_terms`` stays the services' check, the last word, which stops at the first
     kind of problem; both use the same policy functions and words."""
     facts = account_facts(account, today=today)
     bounds = program.bounds

@@ -30,7 +30,9 @@ ROWS = [1, 50]
 # The queries each page costs, whatever its history (one of them is the session's
 # second-factor device, which django-otp's middleware loads for every staff page).
 QUEUE = 10
-REVIEW_PAGE = 27  # the debtor's accounts carry their open disputes: one query for them all
+REVIEW_PAGE = (
+    28  # the open disputes of the debtor's accounts: one query; the questions' wordings: one
+)
 
 
 def review_url(request) -> str:
