@@ -35,15 +35,20 @@ class TermsFields(forms.Form):
     a program; a counter-offer stays on the request's) and may word the labels for its reader
     through ``term_labels``. After a valid form, ``terms`` holds the result."""
 
+    # Any whole number: the bounds (the program's and the law's) are checked together in
+    # ``clean``, so every problem is said at once, in the portal's words. The browser's own
+    # hints stay (min, max).
     months = forms.IntegerField(
-        label=_("Number of monthly payments"), min_value=1, max_value=money.LEGAL_MAX_MONTHS
+        label=_("Number of monthly payments"),
+        widget=forms.NumberInput(attrs={"min": 1, "max": money.LEGAL_MAX_MONTHS}),
+        error_messages={"invalid": _("Give the number of payments as a whole number.")},
     )
     grace_months = forms.IntegerField(
         label=_("Payment-free months before the first payment"),
-        min_value=0,
-        max_value=12,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 12}),
         initial=0,
         help_text=_("For a deferral only. Leave at 0 for an installment plan."),
+        error_messages={"invalid": _("Give the number of payment-free months as a whole number.")},
     )
     down_payment = money_field(_("Amount you can pay now (optional)"), initial=ZERO, required=False)
     waived_interest = money_field(

@@ -193,8 +193,8 @@ class CounterOfferForm(WordingChoice, TermsFields, DecisionVersionForm):
         self,
         *args: Any,
         request: ReliefRequest,
-        programs: list[Program],
         today: dt.date,
+        programs: list[Program] | None = None,
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
@@ -203,21 +203,11 @@ class CounterOfferForm(WordingChoice, TermsFields, DecisionVersionForm):
         self.today = today
         program_field = self.fields["program"]
         assert isinstance(program_field, ProgramChoiceField)
-        program_field.queryset = Program.objects.filter(pk__in=[p.pk for p in programs])
+        offered = programs if programs is not None else [request.program]
+        program_field.queryset = Program.objects.filter(pk__in=[p.pk for p in offered])
         program_field.help_text = _("The programs this account is eligible for today.")
-        # Any whole number: the bounds (the program's and the law's) are checked together
-        # below, so every problem is said at once, in the portal's words.
-        self.fields["months"] = forms.IntegerField(
-            label=_("Number of monthly payments"),
-            error_messages={"invalid": _("Give the number of payments as a whole number.")},
-        )
-        self.fields["grace_months"] = forms.IntegerField(
-            label=_("Payment-free months"),
-            initial=0,
-            error_messages={
-                "invalid": _("Give the number of payment-free months as a whole number.")
-            },
-        )
+        # The help text speaks to the debtor; the specialist does not need it.
+        self.fields["grace_months"].help_text = ""
 
     def program_for_terms(self) -> Program:
         program: Program | None = self.cleaned_data.get("program")
