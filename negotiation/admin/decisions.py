@@ -79,7 +79,7 @@ class DecisionStep:
     template: str = "decision.html"
     page_on_get: bool = False  # a page of its own (reject, counter-offer); else POST only
     act_now: Callable[[Any], bool] = lambda form: True  # False: a preview, shown again
-    extra: Callable[[ReliefRequest, Any], dict[str, Any]] = lambda r, form: {}
+    context: Callable[[ReliefRequest, Any], dict[str, Any]] = lambda r, form: {}
 
 
 class DecisionViews(admin.ModelAdmin[ReliefRequest]):
@@ -233,7 +233,7 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
             can_retry=open_now,
             decision=decision.value,
             action_url=request.path,
-            **step.extra(relief_request, form),
+            **step.context(relief_request, form),
         )
 
     def approve_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
@@ -369,7 +369,7 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
                 template="counter.html",
                 page_on_get=True,
                 act_now=lambda bound: "send" in bound.data,
-                extra=preview,
+                context=preview,
             ),
         )
 

@@ -76,7 +76,7 @@ class WordingChoice(forms.Form):
             fields = list(self.fields.items())
             at = [name for name, _f in fields].index(self.wording_target)
             fields.insert(at, ("wording", field))
-            self.fields = dict(fields)  # type: ignore[assignment]  # an ordered field dict
+            self.fields = dict(fields)
 
     def wording_text(self) -> str:
         """The target's text: as typed, else the chosen wording's in the debtor's language
