@@ -129,6 +129,7 @@ _CASEWORK = [
     ADD_CONTACTRECORD,
     ANSWER_PLANCHANGEREQUEST,
     RESOLVE_DISPUTE,
+    "view_wordingtemplate",  # the reusable wording on the decision forms
 ]
 
 # The groups and their permissions. Applied after every migrate (apps.py), so a change
@@ -159,6 +160,8 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "add_repaymentchannel",
         VIEW_RELIEF_DASHBOARD,
         "change_repaymentchannel",
+        "add_wordingtemplate",  # supervisors write the reusable wording; specialists use it
+        "change_wordingtemplate",
         # The scheduled jobs' timing (django-celery-beat), editable in the admin.
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",

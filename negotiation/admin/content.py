@@ -14,8 +14,13 @@ from negotiation.http import client_ip, staff_user
 from negotiation.models import (
     ConsequenceRule,
     RepaymentChannel,
+    WordingTemplate,
 )
-from negotiation.services.content import save_consequence_rule, save_repayment_channel
+from negotiation.services.content import (
+    save_consequence_rule,
+    save_repayment_channel,
+    save_wording_template,
+)
 
 
 class ConsequenceRuleForm(forms.ModelForm[ConsequenceRule]):
@@ -114,3 +119,23 @@ class RepaymentChannelAdmin(admin.ModelAdmin[RepaymentChannel]):
         self, request: HttpRequest, obj: RepaymentChannel, form: Any, change: bool
     ) -> None:
         save_repayment_channel(obj, actor=staff_user(request), changed_fields=form.changed_data)
+
+
+@admin.register(WordingTemplate)
+class WordingTemplateAdmin(admin.ModelAdmin[WordingTemplate]):
+    """The reusable wording of the decision forms (reject, ask, counter-offer), in both
+    languages: supervisors write it, specialists read it and choose it on the forms. Never
+    deleted (untick "offered on the forms"); every save audited."""
+
+    list_display = ("title", "kind", "active", "updated_at")
+    list_filter = ("kind", "active")
+    search_fields = ("title", "text_en", "text_zh")
+    fields = ("kind", "title", "text_en", "text_zh", "active")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: WordingTemplate, form: Any, change: bool
+    ) -> None:
+        save_wording_template(obj, actor=staff_user(request), changed_fields=form.changed_data)

@@ -1,12 +1,16 @@
 """The decision buttons on the request page: approve, reject, claim, counter-offer, ask,
-note, record a contact, send back. Each is POST only, checks the right on the server and
-calls one service; a refusal becomes a message on the page and changes nothing."""
+note, record a contact, send back. Each checks the right on the server (403 only when the
+right is what is missing), then whether the decision is open on the request as it now
+stands (``selectors.workbench.decisions_open_to``, the same function that shows the
+buttons), and calls one service. A refused decision shows its form again with everything
+typed and says why in words about the request; nothing is changed."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +24,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from negotiation import money
 from negotiation.access import document_response
 from negotiation.exceptions import ServiceError, StaleObject
 from negotiation.forms.common import DecisionVersionForm
@@ -34,7 +37,7 @@ from negotiation.forms.workbench import (
     SendBackForm,
 )
 from negotiation.http import StaffRequest, client_ip
-from negotiation.models import Document, ReliefRequest, RequestStatus
+from negotiation.models import Document, ReliefRequest, RequestStatus, WordingKind
 from negotiation.roles import (
     ADD_CONTACTRECORD,
     DOWNLOAD_DOCUMENT,
@@ -42,6 +45,15 @@ from negotiation.roles import (
     ROLE_PERMISSIONS,
     VIEW_RELIEFREQUEST,
     Role,
+)
+from negotiation.selectors.workbench import (
+    Decision,
+    counter_offer_preview,
+    counter_offer_programs,
+    decision_roles,
+    decisions_open_to,
+    why_refused,
+    wordings_for,
 )
 from negotiation.services.contacts import record_contact
 from negotiation.services.documents import record_download
@@ -54,6 +66,22 @@ from negotiation.services.requests import (
     reject_request,
     send_back,
 )
+
+
+@dataclass(frozen=True)
+class DecisionStep:
+    """What one decision view is made of: which decision (read from the request), its form
+    (bound to the data, or not), the service call, and what its page shows."""
+
+    decision: Callable[[ReliefRequest], Decision]
+    form: Callable[[ReliefRequest, Any], Any]
+    act: Callable[[ReliefRequest, Any], Any]
+    done: Callable[[Any], Any]
+    title: Any
+    template: str = "decision.html"
+    page_on_get: bool = False  # a page of its own (reject, counter-offer); else POST only
+    act_now: Callable[[Any], bool] = lambda form: True  # False: a preview, shown again
+    context: Callable[[ReliefRequest, Any], dict[str, Any]] = lambda r, form: {}
 
 
 class DecisionViews(admin.ModelAdmin[ReliefRequest]):
@@ -92,6 +120,15 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
         if not (request.user.has_perm(permission) and request.user.has_perm(VIEW_RELIEFREQUEST)):
             raise PermissionDenied
 
+    def _require_any(self, request: HttpRequest, decision: Decision) -> None:
+        """A decision's right: any of the roles its moves take (403 only when the right is
+        what is missing; a state that refuses it is said on the page)."""
+        user = request.user
+        if not user.has_perm(VIEW_RELIEFREQUEST) or not any(
+            user.has_perm(ROLE_PERMISSIONS[role]) for role in decision_roles(decision)
+        ):
+            raise PermissionDenied
+
     def _back(self, relief_request: ReliefRequest) -> HttpResponseRedirect:
         return HttpResponseRedirect(
             reverse("admin:negotiation_reliefrequest_change", args=[relief_request.pk])
@@ -116,18 +153,90 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
     def _invalid(
         self, request: HttpRequest, relief_request: ReliefRequest, form: Any
     ) -> HttpResponseRedirect:
-        if "version" in form.errors:
-            self.message_user(request, str(StaleObject.default_message), messages.ERROR)
-        else:
-            errors = "; ".join(
-                f"{form.fields[name].label}: {' '.join(e)}"
-                for name, e in form.errors.items()
-                if name in form.fields
-            )
-            self.message_user(
-                request, _("Nothing was changed. %(errors)s") % {"errors": errors}, messages.ERROR
-            )
+        errors = "; ".join(
+            f"{form.fields[name].label}: {' '.join(e)}"
+            for name, e in form.errors.items()
+            if name in form.fields
+        )
+        self.message_user(
+            request, _("Nothing was changed. %(errors)s") % {"errors": errors}, messages.ERROR
+        )
         return self._back(relief_request)
+
+    def _load(self, object_id: int) -> ReliefRequest:
+        return get_object_or_404(
+            ReliefRequest.objects.select_related("account__debtor", "program", "assignee"),
+            pk=object_id,
+        )
+
+    def _decide(
+        self,
+        request: StaffRequest,
+        object_id: int,
+        step: DecisionStep,
+    ) -> HttpResponseBase:
+        """One decision: its right (else 403), its form valid, the decision open on the
+        request as it now stands (``decisions_open_to``), then its service. Refused at any
+        step, the decision's page shows again with everything typed and why, in words about
+        the request; nothing is changed."""
+        if request.method != "POST" and not step.page_on_get:
+            return HttpResponseNotAllowed(["POST"])
+        relief_request = self._load(object_id)
+        decision = step.decision(relief_request)
+        self._require_any(request, decision)
+        form = step.form(relief_request, request.POST if request.method == "POST" else None)
+        if request.method != "POST":
+            refusal = why_refused(relief_request, decision, request.user, expected_version=None)
+            return self._decision_page(request, relief_request, decision, step, form, refusal)
+        if not form.is_valid():
+            if "version" in form.errors:  # a page from before the version was carried
+                refusal = str(StaleObject.default_message)
+                return self._decision_page(request, relief_request, decision, step, form, refusal)
+            return self._decision_page(request, relief_request, decision, step, form)
+        expected = form.cleaned_data.get("version")
+        refusal = why_refused(relief_request, decision, request.user, expected_version=expected)
+        if refusal is None and step.act_now(form):
+            try:
+                result = step.act(relief_request, form)
+            except ServiceError as error:
+                relief_request = self._load(object_id)
+                refusal = why_refused(
+                    relief_request, decision, request.user, expected_version=expected
+                ) or str(error.message)
+            else:
+                self.message_user(request, step.done(result), messages.SUCCESS)
+                return self._back(relief_request)
+        return self._decision_page(request, relief_request, decision, step, form, refusal)
+
+    def _decision_page(
+        self,
+        request: StaffRequest,
+        relief_request: ReliefRequest,
+        decision: Decision,
+        step: DecisionStep,
+        form: Any,
+        refusal: str | None = None,
+    ) -> TemplateResponse:
+        """The decision's page: its form as typed. After a refusal the version is the
+        request's current one, so the decision can be taken again once it has been read;
+        the button shows only while the decision is open."""
+        if refusal is not None and form.is_bound:
+            data = form.data.copy()
+            data["version"] = str(relief_request.version)
+            form = step.form(relief_request, data)
+        open_now = decision in decisions_open_to(relief_request, request.user)
+        return self._page(
+            request,
+            relief_request,
+            step.template,
+            form,
+            step.title,
+            refusal=refusal,
+            can_retry=open_now,
+            decision=decision.value,
+            action_url=request.path,
+            **step.context(relief_request, form),
+        )
 
     def approve_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
         def outcome(result: ReliefRequest) -> Any:
@@ -141,101 +250,129 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
                 "recommendation is with a supervisor for the second approval."
             ) % {"reference": result.reference}
 
-        return self._form_action(
+        return self._decide(
             request,
             object_id,
-            Role.DECIDER,
-            RecommendForm,
-            lambda relief_request, data: approve_request(
-                relief_request,
-                actor=request.user,
-                today=timezone.localdate(),
-                expected_version=data["version"],
-                recommendation=data["recommendation"],
-                ip=client_ip(request),
+            DecisionStep(
+                decision=lambda r: (
+                    Decision.SECOND_APPROVE
+                    if r.status == RequestStatus.AWAITING_SECOND_APPROVAL
+                    else Decision.APPROVE
+                ),
+                form=lambda r, data: RecommendForm(data, initial={"version": r.version}),
+                act=lambda r, form: approve_request(
+                    r,
+                    actor=request.user,
+                    today=timezone.localdate(),
+                    expected_version=form.cleaned_data["version"],
+                    recommendation=form.cleaned_data["recommendation"],
+                    ip=client_ip(request),
+                ),
+                done=outcome,
+                title=_("Approve %(reference)s"),
             ),
-            outcome,
         )
 
     def reject_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
-        self._require(request, Role.DECIDER)
-        relief_request = get_object_or_404(ReliefRequest, pk=object_id)
-        form = RejectForm(request.POST or None, initial={"version": relief_request.version})
-        if request.method == "POST" and form.is_valid():
-            return self._run(
-                request,
-                relief_request,
-                lambda: reject_request(
-                    relief_request,
+        return self._decide(
+            request,
+            object_id,
+            DecisionStep(
+                decision=lambda r: Decision.REJECT,
+                form=lambda r, data: RejectForm(
+                    data,
+                    initial={"version": r.version},
+                    wordings=wordings_for(WordingKind.REJECTION),
+                    language=r.account.debtor.preferred_language,
+                ),
+                act=lambda r, form: reject_request(
+                    r,
                     actor=request.user,
                     reason_code=form.cleaned_data["reason_code"],
                     explanation=form.cleaned_data["explanation"],
                     expected_version=form.cleaned_data["version"],
                     ip=client_ip(request),
                 ),
-                _("Rejected %(reference)s.") % {"reference": relief_request.reference},
-            )
-        return self._page(request, relief_request, "reject.html", form, _("Reject %(reference)s"))
+                done=lambda r: _("Rejected %(reference)s.") % {"reference": r.reference},
+                title=_("Reject %(reference)s"),
+                template="reject.html",
+                page_on_get=True,
+            ),
+        )
 
     def claim_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
-        return self._form_action(
+        return self._decide(
             request,
             object_id,
-            Role.REVIEWER,
-            DecisionVersionForm,
-            lambda relief_request, data: claim_request(
-                relief_request,
-                actor=request.user,
-                expected_version=data["version"],
+            DecisionStep(
+                decision=lambda r: Decision.CLAIM,
+                form=lambda r, data: DecisionVersionForm(data, initial={"version": r.version}),
+                act=lambda r, form: claim_request(
+                    r, actor=request.user, expected_version=form.cleaned_data["version"]
+                ),
+                done=lambda r: _("%(reference)s is yours.") % {"reference": r.reference},
+                title=_("Claim %(reference)s"),
             ),
-            lambda result: _("%(reference)s is yours.") % {"reference": result.reference},
         )
 
     def counter_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
-        """Counter-offer: the form, a preview with the disclosure the debtor will see, send."""
-        self._require(request, Role.DECIDER)
-        relief_request = get_object_or_404(
-            ReliefRequest.objects.select_related("account__debtor", "program"), pk=object_id
-        )
+        """Counter-offer: the form, a preview with the disclosure the debtor will see and
+        its affordability on the debtor's own figures, then send."""
         today = timezone.localdate()
-        initial = {
-            "version": relief_request.version,
-            "months": relief_request.months,
-            "grace_months": relief_request.grace_months,
-            "expires_on": today + dt.timedelta(days=settings.COUNTER_OFFER_DAYS),
-        }
-        form = CounterOfferForm(
-            request.POST or None, initial=initial, request=relief_request, today=today
-        )
-        disclosure = None
-        if request.method == "POST" and form.is_valid():
-            assert form.terms is not None
-            if "send" in request.POST:
-                return self._run(
-                    request,
-                    relief_request,
-                    lambda: make_counter_offer(
-                        relief_request,
-                        actor=request.user,
-                        choices=form.choices,
-                        message=form.cleaned_data["message"],
-                        expires_on=form.cleaned_data["expires_on"],
-                        today=today,
-                        expected_version=form.cleaned_data["version"],
-                        ip=client_ip(request),
-                    ),
-                    _("Counter-offer sent to the debtor."),
-                )
-            disclosure = money.disclose(
-                form.terms, start=today, due=relief_request.program.bounds.due
+
+        def form(relief_request: ReliefRequest, data: Any) -> CounterOfferForm:
+            initial = {
+                "version": relief_request.version,
+                "program": relief_request.program_id,
+                "months": relief_request.months,
+                "grace_months": relief_request.grace_months,
+                "expires_on": today + dt.timedelta(days=settings.COUNTER_OFFER_DAYS),
+            }
+            return CounterOfferForm(
+                data,
+                initial=initial,
+                request=relief_request,
+                programs=counter_offer_programs(relief_request, today=today),
+                today=today,
+                wordings=wordings_for(WordingKind.COUNTER_NOTE),
+                language=relief_request.account.debtor.preferred_language,
             )
-        return self._page(
+
+        def preview(relief_request: ReliefRequest, bound: Any) -> dict[str, Any]:
+            if not (bound.is_bound and bound.is_valid() and bound.terms is not None):
+                return {"preview": None}
+            program = bound.program_for_terms()
+            return {
+                "preview": counter_offer_preview(
+                    relief_request, bound.terms, program=program, today=today
+                ),
+                "offered_program": program,
+            }
+
+        return self._decide(
             request,
-            relief_request,
-            "counter.html",
-            form,
-            _("Counter-offer on %(reference)s"),
-            disclosure=disclosure,
+            object_id,
+            DecisionStep(
+                decision=lambda r: Decision.COUNTER,
+                form=form,
+                act=lambda r, bound: make_counter_offer(
+                    r,
+                    actor=request.user,
+                    program=bound.program_for_terms(),
+                    choices=bound.choices,
+                    message=bound.cleaned_data["message"],
+                    expires_on=bound.cleaned_data["expires_on"],
+                    today=today,
+                    expected_version=bound.cleaned_data["version"],
+                    ip=client_ip(request),
+                ),
+                done=lambda r: _("Counter-offer sent to the debtor."),
+                title=_("Counter-offer on %(reference)s"),
+                template="counter.html",
+                page_on_get=True,
+                act_now=lambda bound: "send" in bound.data,
+                context=preview,
+            ),
         )
 
     def _page(
@@ -259,19 +396,27 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
         return TemplateResponse(request, f"admin/negotiation/reliefrequest/{template}", context)
 
     def ask_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
-        return self._form_action(
+        return self._decide(
             request,
             object_id,
-            Role.DECIDER,
-            AskInfoForm,
-            lambda relief_request, data: ask_for_information(
-                relief_request,
-                actor=request.user,
-                question=data["question"],
-                expected_version=data["version"],
-                ip=client_ip(request),
+            DecisionStep(
+                decision=lambda r: Decision.ASK,
+                form=lambda r, data: AskInfoForm(
+                    data,
+                    initial={"version": r.version},
+                    wordings=wordings_for(WordingKind.QUESTION),
+                    language=r.account.debtor.preferred_language,
+                ),
+                act=lambda r, form: ask_for_information(
+                    r,
+                    actor=request.user,
+                    question=form.cleaned_data["question"],
+                    expected_version=form.cleaned_data["version"],
+                    ip=client_ip(request),
+                ),
+                done=lambda r: _("Your question is with the debtor."),
+                title=_("Ask the debtor on %(reference)s"),
             ),
-            _("Your question is with the debtor."),
         )
 
     def note_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
@@ -320,19 +465,22 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
         )
 
     def send_back_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
-        return self._form_action(
+        return self._decide(
             request,
             object_id,
-            Role.SECOND_APPROVER,
-            SendBackForm,
-            lambda relief_request, data: send_back(
-                relief_request,
-                actor=request.user,
-                note=data["note"],
-                expected_version=data["version"],
-                ip=client_ip(request),
+            DecisionStep(
+                decision=lambda r: Decision.SEND_BACK,
+                form=lambda r, data: SendBackForm(data, initial={"version": r.version}),
+                act=lambda r, form: send_back(
+                    r,
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                    expected_version=form.cleaned_data["version"],
+                    ip=client_ip(request),
+                ),
+                done=lambda r: _("Sent back to review."),
+                title=_("Send %(reference)s back to review"),
             ),
-            _("Sent back to review."),
         )
 
     def _form_action(
@@ -344,14 +492,13 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
         action: Callable[[ReliefRequest, dict[str, Any]], Any],
         done: Any,
     ) -> HttpResponseBase:
-        """A decision button: POST only, the right checked on the server, the form valid
-        (else nothing changes and the page says why), then one service call."""
+        """A button that decides nothing (a note, a contact): POST only, the right checked
+        on the server, the form valid (else nothing changes and the page says why), then
+        one service call."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         self._require(request, right)
-        relief_request = get_object_or_404(
-            ReliefRequest.objects.select_related("account__debtor", "program"), pk=object_id
-        )
+        relief_request = self._load(object_id)
         form = form_class(request.POST)
         if not form.is_valid():
             return self._invalid(request, relief_request, form)

@@ -39,6 +39,7 @@ from negotiation.models import (
     ReliefRequest,
     RequestStatus,
     User,
+    WordingKind,
 )
 from negotiation.models.debtors import hash_national_id
 from negotiation.models.requests import WITH_THE_BANK_STATUSES
@@ -52,7 +53,13 @@ from negotiation.roles import (
     VIEW_DEBTOR_CONTACT,
     codename,
 )
-from negotiation.selectors.workbench import QueueView, queue_view, review_page, search_requests
+from negotiation.selectors.workbench import (
+    QueueView,
+    queue_view,
+    review_page,
+    search_requests,
+    wordings_for,
+)
 from negotiation.services.requests import (
     approve_within_envelope,
     assign_request,
@@ -545,7 +552,11 @@ class ReliefRequestAdmin(DecisionViews):
         version = {"version": relief_request.version}
         return {
             "recommend_form": RecommendForm(initial=version),
-            "ask_form": AskInfoForm(initial=version),
+            "ask_form": AskInfoForm(
+                initial=version,
+                wordings=wordings_for(WordingKind.QUESTION),
+                language=relief_request.account.debtor.preferred_language,
+            ),
             "note_form": NoteForm(),
             "send_back_form": SendBackForm(initial=version),
             "contact_form": ContactForm(

@@ -17,7 +17,7 @@ from negotiation.exceptions import ProgramNotAvailable, TermsOutOfBounds
 from negotiation.forms.common import money_field
 from negotiation.models import CreditAccount, Program
 from negotiation.policy import Choices
-from negotiation.selectors.terms import validated_terms
+from negotiation.selectors.terms import terms_problems, validated_terms
 
 ZERO = Decimal("0.00")
 
@@ -35,15 +35,20 @@ class TermsFields(forms.Form):
     a program; a counter-offer stays on the request's) and may word the labels for its reader
     through ``term_labels``. After a valid form, ``terms`` holds the result."""
 
+    # Any whole number: the bounds (the program's and the law's) are checked together in
+    # ``clean``, so every problem is said at once, in the portal's words. The browser's own
+    # hints stay (min, max).
     months = forms.IntegerField(
-        label=_("Number of monthly payments"), min_value=1, max_value=money.LEGAL_MAX_MONTHS
+        label=_("Number of monthly payments"),
+        widget=forms.NumberInput(attrs={"min": 1, "max": money.LEGAL_MAX_MONTHS}),
+        error_messages={"invalid": _("Give the number of payments as a whole number.")},
     )
     grace_months = forms.IntegerField(
         label=_("Payment-free months before the first payment"),
-        min_value=0,
-        max_value=12,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 12}),
         initial=0,
         help_text=_("For a deferral only. Leave at 0 for an installment plan."),
+        error_messages={"invalid": _("Give the number of payment-free months as a whole number.")},
     )
     down_payment = money_field(_("Amount you can pay now (optional)"), initial=ZERO, required=False)
     waived_interest = money_field(
@@ -79,11 +84,20 @@ class TermsFields(forms.Form):
         raise NotImplementedError
 
     def clean(self) -> dict[str, Any]:
-        """The bounds, checked once the fields themselves are valid; each refusal of the
-        service becomes the portal's words on the field it is about (or on the form)."""
+        """The bounds, checked once the fields themselves are valid: every problem at once
+        (``terms_problems``), each in the portal's words on the field it is about (or on
+        the form), so the debtor or the specialist fixes them all in one go. Then the
+        services' own check (``validated_terms``), which must agree."""
         cleaned = super().clean() or {}
         program = self.program_for_terms()
-        if self.errors or program is None:
+        numbers = ("months", "grace_months", "down_payment", "waived_interest", "waived_penalty")
+        if program is None or any(name in self.errors for name in (*numbers, "program")):
+            return cleaned
+        _terms, problems = terms_problems(self.account, program, self.choices, today=self.today)
+        for field, messages in problems.items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+        if problems:
             return cleaned
         try:
             self.terms = validated_terms(self.account, program, self.choices, today=self.today)

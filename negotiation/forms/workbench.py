@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from negotiation.forms.common import DecisionVersionForm
-from negotiation.forms.terms import TermsFields
+from negotiation.forms.terms import ProgramChoiceField, TermsFields
 from negotiation.models import (
     ContactChannel,
     ContactDirection,
@@ -21,11 +21,79 @@ from negotiation.models import (
     RejectionReason,
     ReliefRequest,
     User,
+    WordingTemplate,
 )
 from negotiation.phones import same_number_forms
 
 
-class RejectForm(forms.Form):
+class WordingSelect(forms.Select):
+    """The list of reusable wordings: each option carries its text in the debtor's language
+    (``data-text``), which static/js/wording.js puts in the text box when one is chosen."""
+
+    def __init__(self, texts: dict[str, str], target: str) -> None:
+        super().__init__(attrs={"data-wording-for": f"id_{target}"})
+        self.texts = texts
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)
+        text = self.texts.get(str(option["value"]))
+        if text:
+            option["attrs"]["data-text"] = text
+        return option
+
+
+class WordingChoice(forms.Form):
+    """A decision form whose text the debtor reads (``wording_target``), with the list of
+    reusable wordings of its kind. Choosing one fills the text box in the debtor's language
+    (with JavaScript); without it, the chosen wording's text is used when the box is left
+    empty. What is typed always wins: the wording is only a start."""
+
+    wording_target: ClassVar[str]
+    empty_text_message: ClassVar[Any] = _(
+        "Write the text for the debtor, or choose a wording from the list."
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        wordings: list[WordingTemplate] | None = None,
+        language: str = "en",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.wordings = {str(w.pk): w for w in wordings or []}
+        self.language = language
+        self.fields[self.wording_target].required = False
+        if self.wordings:
+            texts = {pk: w.text_in(language) for pk, w in self.wordings.items()}
+            field = forms.ChoiceField(
+                label=_("Start from a wording"),
+                choices=[("", _("— none: I write my own —"))]
+                + [(pk, w.title) for pk, w in self.wordings.items()],
+                required=False,
+                widget=WordingSelect(texts, self.wording_target),
+                help_text=_("In the debtor's language. You can change the text before sending."),
+            )
+            # Placed just before the text box it fills.
+            fields = list(self.fields.items())
+            at = [name for name, _f in fields].index(self.wording_target)
+            fields.insert(at, ("wording", field))
+            self.fields = dict(fields)
+
+    def wording_text(self) -> str:
+        """The target's text: as typed, else the chosen wording's in the debtor's language
+        (the target's ``clean_<name>`` returns this)."""
+        text = (self.cleaned_data.get(self.wording_target) or "").strip()
+        chosen = self.wordings.get(self.cleaned_data.get("wording") or "")
+        if not text and chosen is not None:
+            text = chosen.text_in(self.language)
+        if not text:
+            raise forms.ValidationError(self.empty_text_message)
+        return text
+
+
+class RejectForm(WordingChoice):
+    wording_target = "explanation"
     reason_code = forms.ChoiceField(label=_("Reason"), choices=RejectionReason.choices)
     explanation = forms.CharField(
         label=_("Explanation for the debtor"),
@@ -34,6 +102,9 @@ class RejectForm(forms.Form):
         help_text=_("The debtor reads this. Say plainly why, and what would change the answer."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean_explanation(self) -> str:
+        return self.wording_text()
 
 
 class RecommendForm(DecisionVersionForm):
@@ -45,13 +116,17 @@ class RecommendForm(DecisionVersionForm):
     )
 
 
-class AskInfoForm(DecisionVersionForm):
+class AskInfoForm(WordingChoice, DecisionVersionForm):
+    wording_target = "question"
     question = forms.CharField(
         label=_("Question for the debtor"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=4000,
         help_text=_("The debtor reads this. Say what you need and why."),
     )
+
+    def clean_question(self) -> str:
+        return self.wording_text()
 
 
 class NoteForm(forms.Form):
@@ -144,17 +219,27 @@ class ContactForm(forms.Form):
         return phone
 
 
-class CounterOfferForm(TermsFields, DecisionVersionForm):
-    """New terms under the request's program, and a word to the debtor. The terms fields and
-    their check are the debtor's own (``TermsFields``), worded for the specialist."""
+class CounterOfferForm(WordingChoice, TermsFields, DecisionVersionForm):
+    """New terms under one of the programs the account is eligible for (the request's, or
+    another such as the hardship plan with waivers), and a word to the debtor. The terms
+    fields and their check are the debtor's own (``TermsFields``, which reports every
+    problem at once), worded for the specialist."""
 
+    wording_target = "message"
     term_labels: ClassVar[dict[str, Any]] = {
         "grace_months": _("Payment-free months"),
         "down_payment": _("Down payment"),
         "waived_interest": _("Interest waived"),
         "waived_penalty": _("Late charges waived"),
     }
-    expires_on = forms.DateField(label=_("Open until"))
+    # Not given (a page from before programs could change): the request's own.
+    program = ProgramChoiceField(
+        label=_("Program"), queryset=Program.objects.none(), empty_label=None, required=False
+    )
+    expires_on = forms.DateField(
+        label=_("Open until"),
+        error_messages={"invalid": _("Give the date as YYYY-MM-DD, such as 2027-01-15.")},
+    )
     message = forms.CharField(
         label=_("Message to the debtor"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -162,16 +247,32 @@ class CounterOfferForm(TermsFields, DecisionVersionForm):
         help_text=_("Say plainly why these terms, and what the debtor can do."),
     )
 
-    def __init__(self, *args: Any, request: ReliefRequest, today: dt.date, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        request: ReliefRequest,
+        today: dt.date,
+        programs: list[Program] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.account = request.account
-        self.program = request.program
+        self.request_program = request.program
         self.today = today
+        program_field = self.fields["program"]
+        assert isinstance(program_field, ProgramChoiceField)
+        offered = programs if programs is not None else [request.program]
+        program_field.queryset = Program.objects.filter(pk__in=[p.pk for p in offered])
+        program_field.help_text = _("The programs this account is eligible for today.")
         # The help text speaks to the debtor; the specialist does not need it.
         self.fields["grace_months"].help_text = ""
 
     def program_for_terms(self) -> Program:
-        return self.program
+        program: Program | None = self.cleaned_data.get("program")
+        return program or self.request_program
+
+    def clean_message(self) -> str:
+        return self.wording_text()
 
     def clean_expires_on(self) -> dt.date:
         """From today to 60 days ahead: a past date would show the debtor an offer they can

@@ -84,6 +84,7 @@ from negotiation.models.requests import (
 from negotiation.models.staff import ApprovalLimit
 from negotiation.models.terms import TermsFields
 from negotiation.models.users import User
+from negotiation.models.wording import WordingKind, WordingTemplate
 
 __all__ = [
     "ACCESS_EVENTS",
@@ -171,4 +172,6 @@ __all__ = [
     "RequestStatus",
     "TermsFields",
     "User",
+    "WordingKind",
+    "WordingTemplate",
 ]

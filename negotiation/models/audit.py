@@ -31,6 +31,7 @@ class AuditAction(models.TextChoices):
     PAYOFF_LETTER_ISSUED = "account.payoff_letter_issued", _("Payoff letter issued")
     PROMISE_MADE = "promise.made", _("Promise to pay made")
     REPAYMENT_CHANNEL_SAVED = "content.repayment_channel_saved", _("Repayment channel saved")
+    WORDING_TEMPLATE_SAVED = "content.wording_template_saved", _("Wording template saved")
     PROMISE_TRANSITION = "promise.transition", _("Promise to pay kept or not kept")
     LETTER_READ = "account.letter_read", _("Letter read by staff")
     IMPORT_FINISHED = "import.finished", _("Import finished")
@@ -137,7 +138,8 @@ _TERMS = "amount down_payment months grace_months cost_method rate waived_intere
 # the assignee, the decision and its maker, the answer-due clock, and accepted terms.
 _REQUEST_CHANGES = (
     "assignee first_approved_by recommendation decided_by decided_at decision_reason_code "
-    f"decision_note due_by escalated_at monthly_amount {_TERMS} payment_day first_due_min_days"
+    f"decision_note due_by escalated_at monthly_amount {_TERMS} payment_day first_due_min_days "
+    "program kind"
 )
 
 # Values are as services.audit.audit_value stores them: amounts as exact strings, dates and
@@ -162,6 +164,7 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.PROMISE_MADE: _keys(after="account amount promised_by"),
     # the new value of each changed field
     AuditAction.REPAYMENT_CHANNEL_SAVED: _keys(changed_fields=True),
+    AuditAction.WORDING_TEMPLATE_SAVED: _keys(changed_fields=True),
     AuditAction.PROMISE_TRANSITION: _keys("status", "status paid"),
     AuditAction.PAYOFF_LETTER_ISSUED: _keys(after="sha256 language settled_on certificate"),
     AuditAction.LETTER_READ: _keys(after="letter"),
@@ -255,7 +258,8 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.NOTICE_RECORDED: _keys(after="notice channel sent_at delivered_at reason"),
     AuditAction.NOTICE_UPDATED: _keys(after="notice channel sent_at delivered_at"),
     AuditAction.NOTIFICATION_SENT_AGAIN: _keys("status attempts", "status scheduled_for"),
-    AuditAction.OFFER_MADE: _keys(after=f"{_TERMS} expires_at message"),
+    # program: the program the offer's terms are under (a counter-offer may change it)
+    AuditAction.OFFER_MADE: _keys(after=f"{_TERMS} expires_at message program"),
     # request: its reference; kind: the debtor's ask or a counter-offer
     AuditAction.OFFER_SETTLED: _keys("status", "status request kind"),
     # On the debtor. channel: where the link went (email or sms).

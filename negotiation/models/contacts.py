@@ -156,7 +156,8 @@ class ContactRecord(models.Model):
                 & ~models.Q(phone=""),
                 name="contact_third_party_relay_only",
                 violation_error_message=_(
-                    "A third party is called only by us, at a number recorded, to relay a request to call back."
+                    "A third party is called only by us, at a number recorded, to relay a "
+                    "request to call back."
                 ),
             ),
             models.CheckConstraint(

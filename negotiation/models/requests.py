@@ -63,6 +63,12 @@ OPEN_REQUEST_STATUSES: tuple[str, ...] = (
 # request is not among them: the relief it gave ends with its plan (PlanStatus, ENDED).
 CLOSED_REQUEST_STATUSES: tuple[str, ...] = (S.REJECTED, S.WITHDRAWN, S.EXPIRED)
 
+# The moves that decide relief (or recommend it): none is taken while the account's balance
+# is disputed, since the decision would rest on figures the debtor says are wrong.
+DECISION_STATUSES = frozenset(
+    {S.APPROVED, S.REJECTED, S.COUNTER_OFFERED, S.AWAITING_SECOND_APPROVAL}
+)
+
 
 class HardshipReason(models.TextChoices):
     JOB_LOSS = "job_loss", _("Loss of job or income")
@@ -251,6 +257,15 @@ class Offer(TermsFields):
         ReliefRequest, on_delete=models.CASCADE, related_name="offers", verbose_name=_("request")
     )
     kind = models.CharField(max_length=10, choices=OfferKind.choices, verbose_name=_("kind"))
+    # The program the terms are under: the request's for the debtor's ask; a counter-offer
+    # may propose another the account is eligible for, which becomes the request's (and so
+    # its plan's) when the debtor accepts.
+    program = models.ForeignKey(
+        "negotiation.Program",
+        on_delete=models.PROTECT,
+        related_name="offers",
+        verbose_name=_("program"),
+    )
     status = models.CharField(
         max_length=12,
         choices=OfferStatus.choices,

@@ -339,7 +339,11 @@ def request_history(request: ReliefRequest) -> QuerySet[AuditEvent]:
 
 
 def pending_counter_offer(request: ReliefRequest) -> Offer | None:
-    return request.offers.filter(kind=OfferKind.COUNTER, status=OfferStatus.PENDING).first()
+    return (
+        request.offers.filter(kind=OfferKind.COUNTER, status=OfferStatus.PENDING)
+        .select_related("program")
+        .first()
+    )
 
 
 @dataclass(frozen=True)

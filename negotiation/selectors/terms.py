@@ -82,6 +82,72 @@ def validated_terms(
     return terms
 
 
+def terms_problems(
+    account: CreditAccount, program: Program, choices: Choices, *, today: dt.date
+) -> tuple[money.Terms | None, dict[str, list[str]]]:
+    """Every problem of ``choices`` under ``program`` agreed ``today``, all at once and field
+    by field ({field: [messages]}; "program" for eligibility): the program's number of
+    payments, the legal cap (``money.LEGAL_MAX_MONTHS``), payment-free months, the amounts
+    (down payment, waivers), the smallest payment and the rate ceiling. (The terms, {})
+    when there is none.
+
+    For the terms forms (the debtor's and the counter-offer), so everything is fixed in one
+    go. ``validated_terms`` stays the services' check, the last word, which stops at the first
+    kind of problem; both use the same policy functions and words."""
+    facts = account_facts(account, today=today)
+    bounds = program.bounds
+    problems: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        if message not in problems.setdefault(field, []):
+            problems[field].append(message)
+
+    if not program.active or not policy.is_eligible(facts, bounds, today=today):
+        add("program", str(ProgramNotAvailable.default_message))
+    owed = str(_("This is more than the amount you owe."))
+    waived = choices.waived_interest + choices.waived_penalty
+    if waived > facts.balance:
+        add("waived_interest" if choices.waived_interest else "waived_penalty", owed)
+    if choices.down_payment > facts.balance - waived:
+        add("down_payment", owed)
+    if not bounds.months_min <= choices.months <= bounds.legal_months_max:
+        add("months", policy.months_message(bounds))
+    if choices.months + max(choices.grace_months, 0) > money.LEGAL_MAX_MONTHS:
+        add("months", policy.legal_cap_message())
+    if choices.grace_months < 0:
+        add("grace_months", str(_("Payment-free months cannot be fewer than 0.")))
+    # The other bounds are judged on terms that can exist (within the legal cap), so that
+    # a number of payments out of bounds hides none of the other problems.
+    grace = min(max(choices.grace_months, 0), money.LEGAL_MAX_MONTHS - 1)
+    months = max(1, min(choices.months, money.LEGAL_MAX_MONTHS - grace))
+    adjusted = {"months": months != choices.months, "grace_months": grace != choices.grace_months}
+    try:
+        terms = policy.terms_for(
+            facts,
+            bounds,
+            months=months,
+            grace_months=grace,
+            down_payment=choices.down_payment,
+            waived_interest=choices.waived_interest,
+            waived_penalty=choices.waived_penalty,
+        )
+    except money.InvalidTerms as invalid:
+        if "down_payment" not in problems and not any(k.startswith("waived") for k in problems):
+            field = "months" if invalid.field in ("months", "amount") else invalid.field
+            add(field, policy.too_small_message(bounds) if field == "months" else str(invalid))
+        return None, problems
+    for field, message in policy.bounds_violations(terms, bounds, facts, start=today).items():
+        if not adjusted.get(field):
+            add(field, message)
+    if not any(adjusted.values()) and terms.financed > 0:
+        rate = money.disclose(terms, start=today, due=bounds.due).annual_rate
+        if rate > settings.DISCLOSED_ANNUAL_RATE_CEILING:
+            add("months", policy.rate_ceiling_message(rate))
+    if problems:
+        return None, problems
+    return terms, {}
+
+
 def request_affordability(request: ReliefRequest) -> policy.Affordability:
     """The request's regular payment against the debtor's own figures."""
     return policy.affordability(

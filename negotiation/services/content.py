@@ -8,7 +8,13 @@ from typing import Any
 
 from django.db import transaction
 
-from negotiation.models import AuditAction, ConsequenceRule, RepaymentChannel, User
+from negotiation.models import (
+    AuditAction,
+    ConsequenceRule,
+    RepaymentChannel,
+    User,
+    WordingTemplate,
+)
 from negotiation.services.audit import record_event
 
 
@@ -56,3 +62,19 @@ def save_repayment_channel(
             after={name: getattr(channel, name) for name in changed_fields},
         )
     return channel
+
+
+def save_wording_template(
+    wording: WordingTemplate, *, actor: User, changed_fields: Iterable[str]
+) -> WordingTemplate:
+    """Create or change a reusable wording for the decision forms (validated by the admin's
+    form); the audit row keeps the new value of every changed field."""
+    with transaction.atomic():
+        wording.save()
+        record_event(
+            wording,
+            actor=actor,
+            action=AuditAction.WORDING_TEMPLATE_SAVED,
+            after={name: getattr(wording, name) for name in changed_fields},
+        )
+    return wording

@@ -22,6 +22,7 @@ from negotiation.models import (
     Offer,
     OfferKind,
     OfferStatus,
+    Program,
     ReliefRequest,
     RequestStatus,
     TermsFields,
@@ -53,13 +54,16 @@ def make_counter_offer(
     message: str,
     expires_on: dt.date,
     today: dt.date,
+    program: Program | None = None,
     expected_version: int | None = None,
     ip: str | None = None,
 ) -> ReliefRequest:
-    """Propose other terms under the same program. The terms must be within its bounds and
-    the actor's approval limit (a counter-offer the debtor accepts is an approval); beyond
-    them, a supervisor makes it. The debtor's ask is superseded. The offer is priced on
-    today's balance; accepting it checks the balance again.
+    """Propose other terms, under the request's program or ``program``, another the account
+    is eligible for today (the hardship plan with waivers, say). The terms must be within
+    that program's bounds and the actor's approval limit (a counter-offer the debtor
+    accepts is an approval); beyond them, a supervisor makes it. The debtor's ask is
+    superseded. The offer is priced on today's balance; accepting it checks the balance
+    again, and puts the request (so its plan) under the offer's program.
 
     Raises ``TermsOutOfBounds``, ``ProgramNotAvailable``, ``BeyondApprovalLimit`` and as
     ``transition_request``."""
@@ -70,14 +74,16 @@ def make_counter_offer(
         # Said first: on an account on hold the program would only look "not available".
         refuse_while_disputed(current.account_id)
         account = CreditAccount.objects.select_for_update().get(pk=current.account_id)
-        terms = validated_terms(account, current.program, choices, today=today)
+        offered = program or current.program
+        terms = validated_terms(account, offered, choices, today=today)
         if not within_approval_limit(actor, amount=terms.amount, months=terms.months):
             raise BeyondApprovalLimit
-        due = current.program.bounds.due
+        due = offered.bounds.due
         settle_pending_offer(current, OfferStatus.SUPERSEDED, actor=actor)
         offer = Offer(
             request=current,
             kind=OfferKind.COUNTER,
+            program=offered,
             made_by=actor,
             expires_at=_end_of_day(expires_on),
         )
@@ -92,6 +98,7 @@ def make_counter_offer(
                 **terms_for_audit(terms),
                 "expires_at": offer.expires_at,
                 "message": message,
+                "program": offered.code,
             },
             ip=ip,
         )
@@ -133,6 +140,9 @@ def accept_counter_offer(
             ip=ip,
             changes={
                 **_terms_changes(offer),
+                # The plan is under the program the offer was made under.
+                "program": offer.program,
+                "kind": offer.program.kind,
                 "monthly_amount": money.regular_amount(offer.terms, lines),
                 "decided_by": offer.made_by,  # who made the offer decided its terms
                 "decided_at": now,

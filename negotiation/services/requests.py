@@ -46,12 +46,14 @@ from negotiation.models import (
 )
 from negotiation.models.requests import (
     CLOSED_REQUEST_STATUSES,
+    DECISION_STATUSES,
     REQUEST_TRANSITIONS,
     WITH_THE_BANK_STATUSES,
 )
 from negotiation.policy import Choices, Hardship
 from negotiation.roles import ROLE_PERMISSIONS, Role, is_supervisor
 from negotiation.selectors.terms import approves_alone, request_affordability, validated_terms
+from negotiation.selectors.workbench import holds_role, may_work_on
 from negotiation.services.audit import record_event
 from negotiation.services.disputes import refuse_while_disputed
 from negotiation.services.notifications import REQUEST_EVENTS, notify_request_event
@@ -116,7 +118,7 @@ def submit_request(
             ).exists():
                 raise OpenRequestExists from error
             raise
-        offer = Offer(request=request, kind=OfferKind.ASK, made_by=actor)
+        offer = Offer(request=request, kind=OfferKind.ASK, program=program, made_by=actor)
         offer.set_terms(terms)
         offer.set_due(request.due)
         offer.save()
@@ -160,18 +162,6 @@ def terms_for_audit(terms: money.Terms) -> dict[str, Any]:
     }
 
 
-# The moves that decide relief (or recommend it): none is taken while the account's balance
-# is disputed, since the decision would rest on figures the debtor says are wrong.
-DECISION_STATUSES = frozenset(
-    {
-        RequestStatus.APPROVED,
-        RequestStatus.REJECTED,
-        RequestStatus.COUNTER_OFFERED,
-        RequestStatus.AWAITING_SECOND_APPROVAL,
-    }
-)
-
-
 def transition_request(
     request: ReliefRequest,
     to: str,
@@ -211,9 +201,9 @@ def transition_request(
     if by_policy:
         if actor is not None or role not in (Role.REVIEWER, Role.DECIDER):
             raise ActionNotPermitted
-    elif not actor_holds(actor, role, locked):
+    elif not holds_role(actor, role, locked):
         raise ActionNotPermitted
-    elif role in (Role.REVIEWER, Role.DECIDER) and not _may_work_on(actor, locked):
+    elif role in (Role.REVIEWER, Role.DECIDER) and not may_work_on(actor, locked):
         raise HeldByColleague
     if to in DECISION_STATUSES:
         refuse_while_disputed(locked.account_id)
@@ -521,7 +511,7 @@ def assign_request(request: ReliefRequest, *, assignee: User, actor: User) -> Re
         current = locked_request(request, None)
         if not current.is_open:
             raise TransitionNotAllowed
-        if not actor_holds(actor, Role.REVIEWER, current) or not assignee.has_perm(
+        if not holds_role(actor, Role.REVIEWER, current) or not assignee.has_perm(
             ROLE_PERMISSIONS[Role.REVIEWER]
         ):
             raise ActionNotPermitted
@@ -602,7 +592,7 @@ def debtor_replies(
 
 def add_internal_note(request: ReliefRequest, *, actor: User, body: str) -> Message:
     """A note for colleagues on the request; never shown to the debtor."""
-    if not actor_holds(actor, Role.REVIEWER, request):
+    if not holds_role(actor, Role.REVIEWER, request):
         raise ActionNotPermitted
     return Message.objects.create(request=request, author=actor, body=body, internal=True)
 
@@ -631,20 +621,3 @@ def escalate_overdue_requests(*, now: dt.datetime) -> int:
             )
             escalated += 1
     return escalated
-
-
-def _may_work_on(actor: User | None, request: ReliefRequest) -> bool:
-    """A request with a colleague is theirs to review and decide; a supervisor may still
-    act on it (they may also hand it over)."""
-    return request.assignee_id in (None, getattr(actor, "pk", None)) or is_supervisor(actor)
-
-
-def actor_holds(actor: User | None, role: Role, request: ReliefRequest) -> bool:
-    """Whether ``actor`` may act as ``role`` on ``request``. ``None`` is the system."""
-    if role is Role.SYSTEM:
-        return actor is None
-    if actor is None or not actor.is_active:
-        return False
-    if role is Role.DEBTOR:
-        return request.account.debtor.user_id == actor.pk
-    return actor.is_staff and actor.has_perm(ROLE_PERMISSIONS[role])

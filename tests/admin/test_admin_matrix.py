@@ -96,6 +96,7 @@ MODELS = [
     "negotiation.repaymentplan",
     "negotiation.planchangerequest",
     "negotiation.user",
+    "negotiation.wordingtemplate",
 ]
 # The admin site's own pages, and the views Django gives every registered model.
 SITE_VIEWS = {

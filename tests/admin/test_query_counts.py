@@ -35,8 +35,8 @@ ROWS = [1, 50]
 # and open disputes in one query.
 QUEUE = 8
 # The debtor's accounts carry their open disputes: one query for them all. The contact form's
-# choice of a second staff member (a field visit) is one more.
-REVIEW_PAGE = 28
+# choice of a second staff member (a field visit) is one more, the questions' wordings one.
+REVIEW_PAGE = 29
 
 
 def review_url(request) -> str:

@@ -114,7 +114,9 @@ def test_a_reject_without_explanation_rerenders_and_changes_nothing(specialist, 
         {"reason_code": "affordability", "explanation": "", "version": relief_request.version},
     )
     assert response.status_code == 200
-    assert "This field is required." in response.content.decode()
+    assert "Write the text for the debtor, or choose a wording from the list." in (
+        response.content.decode()
+    )
     relief_request.refresh_from_db()
     assert relief_request.status == RequestStatus.SUBMITTED
 

@@ -43,6 +43,8 @@ from negotiation.models import (
     RepaymentPlan,
     RequestStatus,
     User,
+    WordingKind,
+    WordingTemplate,
 )
 from negotiation.models.debtors import hash_national_id
 from negotiation.models.requests import CLOSED_REQUEST_STATUSES
@@ -166,6 +168,88 @@ PROGRAMS: list[dict[str, Any]] = [
 ]
 
 
+# A few reusable texts for the decision forms, in both languages (supervisors edit them in
+# the staff site). Plain and respectful: what is needed or why, and what the debtor can do.
+WORDINGS: list[dict[str, Any]] = [
+    {
+        "kind": WordingKind.QUESTION,
+        "title": "Proof of income",
+        "text_en": (
+            "To decide on your request we need proof of your current income: your last three "
+            "payslips, or a statement from your employer. You can upload them on your "
+            "request's page."
+        ),
+        "text_zh": (
+            "为审核您的申请，我们需要您当前收入的证明：最近三个月的工资单，或单位出具的收入证明。"
+            "您可以在申请页面上传。"
+        ),
+    },
+    {
+        "kind": WordingKind.QUESTION,
+        "title": "Medical evidence",
+        "text_en": (
+            "You mentioned an illness. A doctor's certificate or a hospital record would help "
+            "us offer the right plan. You can upload it on your request's page; we keep it "
+            "only for this request."
+        ),
+        "text_zh": (
+            "您提到了疾病情况。提供医生诊断证明或医院病历，有助于我们为您安排合适的还款计划。"
+            "您可以在申请页面上传，我们仅将其用于本次申请。"
+        ),
+    },
+    {
+        "kind": WordingKind.REJECTION,
+        "title": "Payments not affordable",
+        "text_en": (
+            "On the income and expenses you gave, these payments would leave you too little "
+            "to live on, so we cannot agree them. A longer plan or a deferral may fit better: "
+            "you can send a new request, or call us to talk it through."
+        ),
+        "text_zh": (
+            "根据您提供的收入和支出，按此方案还款后您的生活费用将不足，因此我们无法同意。"
+            "期限更长的方案或延期还款可能更适合您：您可以重新提交申请，或致电我们详细沟通。"
+        ),
+    },
+    {
+        "kind": WordingKind.REJECTION,
+        "title": "Information not received",
+        "text_en": (
+            "We did not receive the information we asked for, so we could not assess your "
+            "request. You are welcome to send a new request with it at any time."
+        ),
+        "text_zh": (
+            "我们未收到所需的资料，因此无法审核您的申请。欢迎您随时补充资料后重新提交申请。"
+        ),
+    },
+    {
+        "kind": WordingKind.COUNTER_NOTE,
+        "title": "Lower monthly payment",
+        "text_en": (
+            "We propose more monthly payments so that each one is lower and fits the figures "
+            "you gave us. Please look at the schedule; you can accept it, or decline and tell "
+            "us why."
+        ),
+        "text_zh": (
+            "我们建议增加还款期数，使每期还款金额更低，符合您提供的收支情况。请查看还款计划；"
+            "您可以接受，也可以拒绝并告诉我们原因。"
+        ),
+    },
+    {
+        "kind": WordingKind.COUNTER_NOTE,
+        "title": "Hardship plan with waivers",
+        "text_en": (
+            "Given your situation, we offer our hardship plan instead: a lower rate, and part "
+            "of the interest and late charges waived. Please look at the schedule and what "
+            "is waived before you decide."
+        ),
+        "text_zh": (
+            "考虑到您的实际困难，我们为您提供困难客户个性化分期还款：利率更低，并减免部分利息和违约金。"
+            "请在决定前查看还款计划及减免金额。"
+        ),
+    },
+]
+
+
 class Command(BaseCommand):
     help = "Create the demo logins, programs and the demo debtor's accounts (idempotent)."
 
@@ -181,6 +265,7 @@ class Command(BaseCommand):
             sync_role_groups()
             self._staff()
             programs = self._programs()
+            self._wordings()
             self._demo_debtor(today)
             invited = self._invited_debtor(today)
         self.stdout.write(self.style.SUCCESS("Demo logins, programs and demo debtor are in place."))
@@ -275,6 +360,12 @@ class Command(BaseCommand):
             program, _ = Program.objects.get_or_create(code=spec["code"], defaults=spec)
             programs.append(program)
         return programs
+
+    def _wordings(self) -> None:
+        for spec in WORDINGS:
+            WordingTemplate.objects.get_or_create(
+                kind=spec["kind"], title=spec["title"], defaults=spec
+            )
 
     def _demo_debtor(self, today: dt.date) -> None:
         # Found by the email the demo signs in with; the username is the debtor's reference
@@ -463,6 +554,7 @@ class SyntheticData:
         offer = Offer(
             request=request,
             kind=OfferKind.ASK,
+            program_id=request.program_id,
             made_by=self.debtor_user,
             status=OfferStatus.ACCEPTED
             if request.status == RequestStatus.APPROVED
