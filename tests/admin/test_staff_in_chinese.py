@@ -4,7 +4,6 @@ short list of codes that read the same in both languages (PDF, SMS, ...)."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 import zoneinfo
 from decimal import Decimal
@@ -17,10 +16,11 @@ from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import CharField, TextField
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from negotiation.admin.accountactions import ACTION_PAGES, url_name
 from negotiation.admin.schedules import JOB_LABELS
 from negotiation.models import (
     AmendmentKind,
@@ -80,7 +80,7 @@ SAME_IN_BOTH = {
 WORD = re.compile(r"[A-Za-z]{2,}")
 # References and the machine's own names, which are no one's words.
 REFERENCE = re.compile(
-    r"\b[A-Z]{1,5}-[0-9A-Z-]+\b"  # references: REQ-7K2P-9QXM
+    r"\b[A-Z]{1,5}-[0-9A-Z-]*"  # references, and their prefixes: RQ-7K2P-9QXM, "RQ-"
     r"|\b[0-9a-f]{8,}\b"  # digests, whole or cut short
     r"|[\w.+-]+@[\w.-]+"  # email addresses
     r"|\b\w+(?:\.\w+)+\b"  # dotted names of code: negotiation.tasks.refresh_aging
@@ -181,8 +181,9 @@ def world(account, installment_program, specialist, supervisor) -> dict[str, str
 
 
 def every_staff_page(world: dict[str, str]) -> list[str]:
-    """Each model's list, its add form and the change page of its first object, and the
-    request's own pages (reject, counter-offer)."""
+    """Each model's list, its add form and the change page of its first object, the queue's
+    views and a search, the request's own pages (reject, counter-offer), the account's
+    action pages and the relief dashboard."""
     urls = [reverse("admin:index"), reverse("admin:password_change")]
     for model in admin.site._registry:
         info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
@@ -190,11 +191,16 @@ def every_staff_page(world: dict[str, str]) -> list[str]:
         first = model._default_manager.order_by("pk").first()
         if first is not None:
             urls.append(reverse(f"{info}_change", args=[first.pk]))
+    queue = reverse("admin:negotiation_reliefrequest_changelist")
+    urls += [f"{queue}?queue={view}" for view in ("debtor", "escalated", "open", "all")]
+    urls.append(f"{queue}?q=4821")
     for name in ("reject", "counter"):
         urls.append(reverse(f"admin:negotiation_reliefrequest_{name}", args=[world["request"]]))
-    for optional in ("admin:relief_dashboard",):
-        with contextlib.suppress(NoReverseMatch):
-            urls.append(reverse(optional))
+    account = CreditAccount.objects.order_by("pk").first()
+    assert account is not None
+    for action in ACTION_PAGES:
+        urls.append(reverse(f"admin:{url_name(action)}", args=[account.pk]))
+    urls.append(reverse("admin:relief_dashboard"))
     return urls
 
 
