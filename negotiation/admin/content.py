@@ -127,10 +127,15 @@ class WordingTemplateAdmin(admin.ModelAdmin[WordingTemplate]):
     languages: supervisors write it, specialists read it and choose it on the forms. Never
     deleted (untick "offered on the forms"); every save audited."""
 
-    list_display = ("title", "kind", "active", "updated_at")
+    list_display = ("title_shown", "kind", "active", "updated_at")
     list_filter = ("kind", "active")
-    search_fields = ("title", "text_en", "text_zh")
-    fields = ("kind", "title", "text_en", "text_zh", "active")
+
+    @admin.display(description=_("title"), ordering="title")
+    def title_shown(self, obj: WordingTemplate) -> str:
+        return str(obj)  # in the reader's language
+
+    search_fields = ("title", "title_zh", "text_en", "text_zh")
+    fields = ("kind", "title", "title_zh", "text_en", "text_zh", "active")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -14,13 +14,13 @@ from negotiation.selectors.reporting import DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS
 
 class PeriodForm(forms.Form):
     first_day = forms.DateField(
-        label=_("From"),
+        label=_("First day"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Please give the first day as a date, such as 2026-09-01.")},
     )
     last_day = forms.DateField(
-        label=_("To"),
+        label=_("Last day"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Please give the last day as a date, such as 2026-11-30.")},

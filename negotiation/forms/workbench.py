@@ -69,7 +69,7 @@ class WordingChoice(forms.Form):
             field = forms.ChoiceField(
                 label=_("Start from a wording"),
                 choices=[("", _("— none: I write my own —"))]
-                + [(pk, w.title) for pk, w in self.wordings.items()],
+                + [(pk, str(w)) for pk, w in self.wordings.items()],
                 required=False,
                 widget=WordingSelect(texts, self.wording_target),
                 help_text=_("In the debtor's language. You can change the text before sending."),
@@ -256,6 +256,8 @@ class CounterOfferForm(WordingChoice, TermsFields, DecisionVersionForm):
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
+        # The program first: its bounds are what the terms below are checked against.
+        self.order_fields(["program"])
         self.account = request.account
         self.request_program = request.program
         self.today = today

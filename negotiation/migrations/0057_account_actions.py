@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
         migrations.AlterConstraint(
             model_name='approvallimit',
             name='approval_limit_sane',
-            constraint=models.CheckConstraint(condition=models.Q(('max_amount__gte', 0), ('max_months__gte', 1), ('max_months__lte', 60)), name='approval_limit_sane', violation_error_message='An approval limit needs an amount of zero or more and 1 to 60 months.'),
+            constraint=models.CheckConstraint(condition=models.Q(('max_amount__gte', 0), ('max_months__gte', 1), ('max_months__lte', 60)), name='approval_limit_sane', violation_error_message='An approval limit needs an amount of zero or more and a number of months from 1 up to the legal cap.'),
         ),
         migrations.AlterConstraint(
             model_name='collectionnotice',
@@ -267,7 +267,7 @@ class Migration(migrations.Migration):
         migrations.AlterConstraint(
             model_name='program',
             name='program_months_within_legal_cap',
-            constraint=models.CheckConstraint(condition=models.Q(('months_max__lte', 60)), name='program_months_within_legal_cap', violation_error_message='A program cannot go beyond the legal cap of 60 months.'),
+            constraint=models.CheckConstraint(condition=models.Q(('months_max__lte', 60)), name='program_months_within_legal_cap', violation_error_message='A program cannot go beyond the legal cap on the number of months.'),
         ),
         migrations.AlterConstraint(
             model_name='program',

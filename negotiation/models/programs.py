@@ -155,7 +155,9 @@ class Program(models.Model):
             models.CheckConstraint(
                 condition=models.Q(months_max__lte=LEGAL_MAX_MONTHS),
                 name="program_months_within_legal_cap",
-                violation_error_message=_("A program cannot go beyond the legal cap of 60 months."),
+                violation_error_message=_(
+                    "A program cannot go beyond the legal cap on the number of months."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(months_min__gte=1)

@@ -2,6 +2,7 @@
 with a counter-offer, written once by supervisors in both languages."""
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,6 +21,13 @@ class WordingTemplate(models.Model):
     title = models.CharField(
         _("title"), max_length=120, help_text=_("What staff see in the list on the form.")
     )
+    # Staff read the list in their own language, as every label of the staff site.
+    title_zh = models.CharField(
+        _("title in Simplified Chinese"),
+        max_length=120,
+        blank=True,
+        help_text=_("What staff reading in Chinese see in the list; empty: the title above."),
+    )
     text_en = models.TextField(_("text in English"), max_length=4000)
     text_zh = models.TextField(_("text in Simplified Chinese"), max_length=4000)
     active = models.BooleanField(_("offered on the forms"), default=True)
@@ -30,14 +38,23 @@ class WordingTemplate(models.Model):
         verbose_name = _("wording template")
         verbose_name_plural = _("wording templates")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "title"], name="one_wording_title_per_kind"),
+            models.UniqueConstraint(
+                fields=["kind", "title"],
+                name="one_wording_title_per_kind",
+                violation_error_message=_("A wording of this kind already has this title."),
+            ),
             models.CheckConstraint(
-                condition=models.Q(kind__in=WordingKind.values), name="wording_kind_known"
+                condition=models.Q(kind__in=WordingKind.values),
+                name="wording_kind_known",
+                violation_error_message=_("Please choose what the wording is for."),
             ),
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.title_in(get_language() or "en")
+
+    def title_in(self, language: str) -> str:
+        return self.title_zh if language.startswith("zh") and self.title_zh else self.title
 
     def text_in(self, language: str) -> str:
         """The text in ``language`` (a language code such as "zh-hans" or "en")."""

@@ -60,9 +60,9 @@ def validated_terms(
     waived = choices.waived_interest + choices.waived_penalty
     if waived > facts.balance:
         field = "waived_interest" if choices.waived_interest else "waived_penalty"
-        raise TermsOutOfBounds({field: str(_("This is more than the amount you owe."))})
+        raise TermsOutOfBounds({field: str(_("This is more than the amount owed."))})
     if choices.down_payment > facts.balance - waived:
-        raise TermsOutOfBounds({"down_payment": str(_("This is more than the amount you owe."))})
+        raise TermsOutOfBounds({"down_payment": str(_("This is more than the amount owed."))})
     terms, errors = policy.checked_terms(
         facts,
         bounds,
@@ -104,11 +104,13 @@ def terms_problems(
 
     if not program.active or not policy.is_eligible(facts, bounds, today=today):
         add("program", str(ProgramNotAvailable.default_message))
-    owed = str(_("This is more than the amount you owe."))
+    owed = str(_("This is more than the amount owed."))
     waived = choices.waived_interest + choices.waived_penalty
     if waived > facts.balance:
         add("waived_interest" if choices.waived_interest else "waived_penalty", owed)
-    if choices.down_payment > facts.balance - waived:
+    # Checked against what is left after the waivers only when the waivers themselves fit:
+    # otherwise a down payment of 0 would read as "more than owed".
+    elif choices.down_payment > facts.balance - waived:
         add("down_payment", owed)
     if not bounds.months_min <= choices.months <= bounds.legal_months_max:
         add("months", policy.months_message(bounds))

@@ -90,7 +90,9 @@ TERMS = {
 }
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-NOT_TEXT = re.compile(r"%%?\([a-z_]+\)[0-9]*[sd]|%[sd]|%%|<[^>]+>|“[^”]*”")  # %%(x)s: a template's escaped one
+NOT_TEXT = re.compile(
+    r"%%?\([a-z_]+\)[0-9]*[sd]|%[sd]|%%|<[^>]+>|“[^”]*”"
+)  # %%(x)s: a template's escaped one
 # Half-width punctuation in Chinese text; a colon between digits or letters (08:00, HH:MM)
 # is part of a time, not punctuation.
 HALF_WIDTH = re.compile(r"[,;?!()]|(?<![0-9A-Z]):|:(?![0-9A-Z])")

@@ -174,6 +174,7 @@ WORDINGS: list[dict[str, Any]] = [
     {
         "kind": WordingKind.QUESTION,
         "title": "Proof of income",
+        "title_zh": "收入证明",
         "text_en": (
             "To decide on your request we need proof of your current income: your last three "
             "payslips, or a statement from your employer. You can upload them on your "
@@ -187,6 +188,7 @@ WORDINGS: list[dict[str, Any]] = [
     {
         "kind": WordingKind.QUESTION,
         "title": "Medical evidence",
+        "title_zh": "医疗证明",
         "text_en": (
             "You mentioned an illness. A doctor's certificate or a hospital record would help "
             "us offer the right plan. You can upload it on your request's page; we keep it "
@@ -200,6 +202,7 @@ WORDINGS: list[dict[str, Any]] = [
     {
         "kind": WordingKind.REJECTION,
         "title": "Payments not affordable",
+        "title_zh": "还款额超出承受能力",
         "text_en": (
             "On the income and expenses you gave, these payments would leave you too little "
             "to live on, so we cannot agree them. A longer plan or a deferral may fit better: "
@@ -213,6 +216,7 @@ WORDINGS: list[dict[str, Any]] = [
     {
         "kind": WordingKind.REJECTION,
         "title": "Information not received",
+        "title_zh": "未收到所需信息",
         "text_en": (
             "We did not receive the information we asked for, so we could not assess your "
             "request. You are welcome to send a new request with it at any time."
@@ -224,6 +228,7 @@ WORDINGS: list[dict[str, Any]] = [
     {
         "kind": WordingKind.COUNTER_NOTE,
         "title": "Lower monthly payment",
+        "title_zh": "降低月还款额",
         "text_en": (
             "We propose more monthly payments so that each one is lower and fits the figures "
             "you gave us. Please look at the schedule; you can accept it, or decline and tell "
@@ -237,6 +242,7 @@ WORDINGS: list[dict[str, Any]] = [
     {
         "kind": WordingKind.COUNTER_NOTE,
         "title": "Hardship plan with waivers",
+        "title_zh": "困难客户方案（含减免）",
         "text_en": (
             "Given your situation, we offer our hardship plan instead: a lower rate, and part "
             "of the interest and late charges waived. Please look at the schedule and what "
@@ -476,6 +482,9 @@ class SyntheticData:
                 full_name=f"{self.rng.choice(self.SURNAMES)} {self.rng.choice(self.GIVEN)}",
                 national_id_hash=hash_national_id(f"SYN{offset + i:012d}"),
                 national_id_last4=f"{(offset + i) % 10000:04d}",
+                # A mobile number each (170 is a virtual operators' range), so the queue's
+                # search by phone is measured on a realistic table.
+                phone=f"+86 170 {(offset + i) // 10000 % 10000:04d} {(offset + i) % 10000:04d}",
                 preferred_language=self.rng.choice(["en", "zh-hans"]),
             )
             for i in range(size)
