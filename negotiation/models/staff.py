@@ -35,7 +35,8 @@ class ApprovalLimit(models.Model):
                 & models.Q(max_months__lte=LEGAL_MAX_MONTHS),
                 name="approval_limit_sane",
                 violation_error_message=_(
-                    "An approval limit needs an amount of zero or more and a number of months from 1 up to the legal cap."
+                    "An approval limit needs an amount of zero or more and a number of months "
+                    "from 1 up to the legal cap."
                 ),
             )
         ]

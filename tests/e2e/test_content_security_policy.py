@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from negotiation.models import PlanStatus, Program, RepaymentPlan, User
 from tests.e2e.chromium import BROWSER_TESTS
 from tests.e2e.test_accessibility import debtor_pages, demo_state  # noqa: F401
-from tests.e2e.test_browser import ARTIFACTS, Steps, sign_in_as_the_specialist, sign_in_with_the_app
+from tests.e2e.test_browser import Steps, sign_in_as_the_specialist, sign_in_with_the_app
 from tests.factories import PASSWORD, make_request, make_user
 from tests.secondfactor import app_code, confirmed_app
 
