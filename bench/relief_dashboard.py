@@ -20,10 +20,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -39,6 +41,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from negotiation.models import Debtor, ReliefRequest, RepaymentPlan, User  # noqa: E402
+from negotiation.queuesearch import SearchKey, SearchTerm, search_term  # noqa: E402
+from negotiation.selectors.workbench import search_requests  # noqa: E402
 from tests.secondfactor import verified  # noqa: E402
 
 # Decided requests and signed plans, spread by primary key over the past year.
@@ -137,9 +141,55 @@ def main() -> None:
             "/staff/relief-dashboard/?format=csv&table=decisions_per_day",
         ),
     }
+    specialist = verified(Client(HTTP_HOST="127.0.0.1"), User.objects.get(username="specialist"))
+    sample = ReliefRequest.objects.select_related("account__debtor").order_by("-pk").first()
+    assert sample is not None
+    debtor = sample.account.debtor
+    queue = "/staff/negotiation/reliefrequest/"
+    searches = {
+        "phone, written with dashes": "-".join(debtor.phone.split()[1:]) or debtor.phone,
+        "card last 4": sample.account.card_last4,
+        "name": debtor.full_name,
+        "request reference": sample.reference,
+        "account reference": sample.account.reference,
+    }
+    pages |= {
+        "queue, needs my action (default)": (specialist, queue),
+        "queue, waiting on the debtor": (specialist, f"{queue}?queue=debtor"),
+        **{
+            f"queue, search by {key}": (specialist, f"{queue}?q={quote(text)}")
+            for key, text in searches.items()
+        },
+    }
     for name, (client, url) in pages.items():
         median, p95, queries = timed_get(client, url, args.repeat)
         print(f"{name}: median {median:.1f} ms, p95 {p95:.1f} ms, {queries} queries")
+    if connection.vendor == "postgresql":
+        explain_searches(searches | {"national ID (keyed hash)": SYNTHETIC_ID})
+
+
+# seed_demo's first synthetic debtor's national ID (its hash is what is stored).
+SYNTHETIC_ID = "SYN000000000000"
+INDEX_SCAN = re.compile(r"Index(?: Only)? Scan (?:Backward )?(?:using|on) (\w+)")
+BIG_TABLES = ("negotiation_debtor", "negotiation_creditaccount", "negotiation_reliefrequest")
+
+
+def explain_searches(searches: dict[str, str]) -> None:
+    """Each search key's query plan on this database: a sequential scan of a big table
+    would grow with it."""
+    for key, text in searches.items():
+        term = search_term(text)
+        if term is None:
+            continue
+        if key.startswith("national ID"):
+            term = SearchTerm(SearchKey.NATIONAL_ID, text, ())
+        found = search_requests(ReliefRequest.objects.all(), term, sees_contacts=True)
+        plan = found.explain()
+        scans = [t for t in BIG_TABLES if f"Seq Scan on {t}" in plan]
+        indexes = sorted(set(INDEX_SCAN.findall(plan)))
+        print(
+            f"EXPLAIN search by {key}: seq scans of big tables {scans or 'none'}; indexes {indexes}"
+        )
 
 
 if __name__ == "__main__":
