@@ -12,7 +12,7 @@ from negotiation.roles import Role
 class RequestStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     IN_REVIEW = "in_review", _("In review")
-    NEEDS_INFO = "needs_info", _("Waiting for your information")
+    NEEDS_INFO = "needs_info", _("Information requested")
     COUNTER_OFFERED = "counter_offered", _("Counter-offer made")
     AWAITING_SECOND_APPROVAL = "awaiting_second_approval", _("Awaiting second approval")
     APPROVED = "approved", _("Approved")
