@@ -196,7 +196,7 @@ class CreditAccountAdmin(AccountActions, ContactMaskingMixin[CreditAccount]):
             debtor,
             "account_number",
             "product",
-            *_BALANCE_FIELDS,
+            *(f"{name}_shown" for name in _BALANCE_FIELDS),
             "currency",
             "card_last4",
             "oldest_unpaid_due_date",
@@ -210,9 +210,13 @@ class CreditAccountAdmin(AccountActions, ContactMaskingMixin[CreditAccount]):
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
         # The payoff letter is issued by the portal when the account settles, never by hand;
         # the aging figures are the nightly job's.
-        if obj is None or self.sees_contacts(request):
-            return SYSTEM_FIELDS if obj is None else SYSTEM_FIELDS[3:]
-        return (*SYSTEM_FIELDS[3:], "debtor")
+        # A stored account's amounts are shown as money (¥25,012.00), not as the bare
+        # numbers of their fields.
+        if obj is None:
+            return SYSTEM_FIELDS
+        if self.sees_contacts(request):
+            return (*SYSTEM_FIELDS[3:], *_BALANCE_FIELDS)
+        return (*SYSTEM_FIELDS[3:], "debtor", *_BALANCE_FIELDS)
 
     def change_view(
         self,
@@ -283,6 +287,30 @@ class CreditAccountAdmin(AccountActions, ContactMaskingMixin[CreditAccount]):
             else statement_filename(account, timezone.localdate(now))
         )
         return pdf_response(content, name)
+
+    @admin.display(description=_("principal"))
+    def principal_shown(self, obj: CreditAccount) -> str:
+        return format_amount(obj.principal, obj.currency)
+
+    @admin.display(description=_("interest"))
+    def interest_shown(self, obj: CreditAccount) -> str:
+        return format_amount(obj.interest, obj.currency)
+
+    @admin.display(description=_("fees"))
+    def fees_shown(self, obj: CreditAccount) -> str:
+        return format_amount(obj.fees, obj.currency)
+
+    @admin.display(description=_("penalty"))
+    def penalty_shown(self, obj: CreditAccount) -> str:
+        return format_amount(obj.penalty, obj.currency)
+
+    @admin.display(description=_("minimum due"))
+    def minimum_due_shown(self, obj: CreditAccount) -> str:
+        return format_amount(obj.minimum_due, obj.currency)
+
+    @admin.display(description=_("credit limit"))
+    def credit_limit_shown(self, obj: CreditAccount) -> str:
+        return format_amount(obj.credit_limit, obj.currency)
 
     def get_list_display(self, request: HttpRequest) -> Any:
         debtor = "debtor_name" if self.sees_contacts(request) else "debtor_display"

@@ -7,6 +7,8 @@ calls these; a test (tests/admin/test_staff_in_chinese.py) finds any that go mis
 from django.utils.translation import gettext_noop
 
 DJANGO_ADMIN = (
+    # A form's label suffix: Django's Chinese keeps the half-width colon ("编号:").
+    gettext_noop(":"),
     gettext_noop("Model name"),
     gettext_noop("Add link"),
     gettext_noop("Change or view list link"),

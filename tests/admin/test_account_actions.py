@@ -184,3 +184,14 @@ def test_the_payment_form_picks_the_account_by_search_not_by_id(account):
         },
     ).json()
     assert [r["id"] for r in found["results"]] == [str(account.pk)]
+
+
+def test_a_stored_accounts_amounts_read_as_money(account, bankstaff):
+    account.principal = Decimal("25012.00")
+    account.save(update_fields=["principal"])
+    page = staff_client(bankstaff).get(
+        reverse("admin:negotiation_creditaccount_change", args=[account.pk])
+    )
+    text = page.content.decode()
+    assert "¥25,012.00" in text
+    assert ">25012.00<" not in text
