@@ -74,7 +74,7 @@ class ImportRun(models.Model):
         permissions = [("upload_import", "Can import the bank's files in the staff site")]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.file_name}"
+        return f"{self.get_kind_display()} {self.file_name}"
 
     @property
     def inviting(self) -> bool:

@@ -6,23 +6,19 @@ few design decisions written below, never from the admin classes under test."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 from django.contrib import admin
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils import timezone
 
 from negotiation.exceptions import ActionNotPermitted
 from negotiation.models import (
-    AmendmentKind,
     AuditEvent,
     ContactRecord,
     Dispute,
     Document,
-    ImportRun,
     Invitation,
     ReliefRequest,
     RepaymentPlan,
@@ -38,19 +34,10 @@ from negotiation.roles import (
     Role,
 )
 from negotiation.services.contacts import record_contact
-from negotiation.services.disputes import open_dispute
-from negotiation.services.documents import upload_document
 from negotiation.services.mandates import set_up_mandate
-from negotiation.services.planchanges import propose_change
-from negotiation.services.requests import approve_request, ask_for_information
 from tests.conftest import sign_in_request, staff_client
 from tests.factories import (
     PASSWORD,
-    PDF,
-    make_account,
-    make_active_plan,
-    make_imported_debtor,
-    make_request,
     make_staff,
 )
 
@@ -306,63 +293,6 @@ def test_each_role_adds_only_what_its_rights_give(group, label):
     client = staff_client(make_staff(group))
     may = _holds(group, label, "add") and label not in NOT_ADDED_BY_HAND
     assert client.get(_url(label, "add")).status_code == (200 if may else 403)
-
-
-@pytest.fixture
-def objects(account, installment_program, specialist, supervisor) -> dict[str, object]:
-    """What the buttons act on: a request waiting for an answer with a document sent on it,
-    a plan awaiting its signature on a second account, and a staff user."""
-    waiting = ask_for_information(
-        make_request(account, installment_program), actor=specialist, question="Payslip?"
-    )
-    document = upload_document(
-        waiting,
-        actor=account.debtor.user,
-        upload=SimpleUploadedFile("payslip.pdf", PDF, content_type="application/pdf"),
-        kind="income",
-        consent=True,
-    )
-    planned = make_account(account.debtor, card_last4="2222")
-    plan = approve_request(
-        make_request(planned, installment_program), actor=supervisor, today=timezone.localdate()
-    ).plan
-    # A signed plan on a third account with a change waiting for its signature (a draft).
-    running = make_active_plan(
-        make_account(account.debtor, card_last4="4444"), installment_program, supervisor
-    )
-    change = propose_change(
-        running,
-        actor=account.debtor.user,
-        kind=AmendmentKind.PAYMENT_DAY,
-        new_day=27 if running.agreed_on.day != 27 else 26,
-        now=timezone.now(),
-    )
-    return {
-        "amendment": change.pk,
-        "request": waiting.pk,
-        "document": document.reference,
-        "plan": plan.pk,
-        "user": specialist.pk,
-        "run": ImportRun.objects.create(kind="accounts", file_name="accounts.csv").pk,
-        "debtor": make_imported_debtor().pk,
-        # Paid in full, so it has both letters.
-        "account": make_account(
-            account.debtor,
-            card_last4="3333",
-            status="settled",
-            principal=Decimal("0.00"),
-            interest=Decimal("0.00"),
-            fees=Decimal("0.00"),
-            penalty=Decimal("0.00"),
-        ).pk,
-        "dispute": open_dispute(
-            make_account(account.debtor, card_last4="4444"),
-            actor=account.debtor.user,
-            kind="amount_wrong",
-            explanation="The late charge is wrong.",
-            now=timezone.now(),
-        ).pk,
-    }
 
 
 def _changes() -> tuple[int, ...]:

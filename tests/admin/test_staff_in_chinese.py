@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import CharField, TextField
 from django.test import Client
 from django.urls import reverse
@@ -23,7 +21,6 @@ from django_celery_beat.models import PeriodicTask
 from negotiation.admin.accountactions import ACTION_PAGES, url_name
 from negotiation.admin.schedules import JOB_LABELS
 from negotiation.models import (
-    AmendmentKind,
     CollectionNotice,
     CreditAccount,
     Debtor,
@@ -35,12 +32,8 @@ from negotiation.models import (
     User,
 )
 from negotiation.roles import BANK_STAFF, COMPLIANCE, SPECIALISTS, SUPERVISORS
-from negotiation.services.disputes import open_dispute
-from negotiation.services.documents import upload_document
-from negotiation.services.planchanges import propose_change
-from negotiation.services.requests import approve_request, ask_for_information
 from tests.conftest import staff_client
-from tests.factories import PDF, make_account, make_active_plan, make_request, make_staff
+from tests.factories import make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -132,55 +125,14 @@ def english_words(html: str, names: set[str]) -> set[str]:
 
 
 @pytest.fixture
-def world(account, installment_program, specialist, supervisor) -> dict[str, str]:
-    """One of everything the staff pages show: a request waiting for the debtor with a
-    document, a plan awaiting its signature, a signed plan with a change waiting, a dispute,
-    a settled account and a collection notice."""
-    waiting = ask_for_information(
-        make_request(account, installment_program), actor=specialist, question="Payslip?"
-    )
-    upload_document(
-        waiting,
-        actor=account.debtor.user,
-        upload=SimpleUploadedFile("payslip.pdf", PDF, content_type="application/pdf"),
-        kind="income",
-        consent=True,
-    )
-    planned = make_account(account.debtor, card_last4="2222")
-    plan = approve_request(
-        make_request(planned, installment_program), actor=supervisor, today=timezone.localdate()
-    ).plan
-    running = make_active_plan(
-        make_account(account.debtor, card_last4="4444"), installment_program, supervisor
-    )
-    propose_change(
-        running,
-        actor=account.debtor.user,
-        kind=AmendmentKind.PAYMENT_DAY,
-        new_day=27 if running.agreed_on.day != 27 else 26,
-        now=timezone.now(),
-    )
-    make_account(
-        account.debtor,
-        card_last4="3333",
-        status="settled",
-        principal=Decimal("0.00"),
-        interest=Decimal("0.00"),
-        fees=Decimal("0.00"),
-        penalty=Decimal("0.00"),
-    )
-    dispute = open_dispute(
-        make_account(account.debtor, card_last4="5555"),
-        actor=account.debtor.user,
-        kind="amount_wrong",
-        explanation="The late charge is wrong.",
-        now=timezone.now(),
-    )
+def world(objects: dict[str, object], account: CreditAccount) -> dict[str, object]:
+    """One of everything the staff pages show: the objects the matrix acts on
+    (tests/admin/conftest.py), and a collection notice."""
     CollectionNotice.objects.create(account=account, channel="letter", sent_at=timezone.now())
-    return {"request": str(waiting.pk), "plan": str(plan.pk), "dispute": str(dispute.pk)}
+    return objects
 
 
-def every_staff_page(world: dict[str, str]) -> list[str]:
+def every_staff_page(world: dict[str, object]) -> list[str]:
     """Each model's list, its add form and the change page of its first object, the queue's
     views and a search, the request's own pages (reject, counter-offer), the account's
     action pages and the relief dashboard."""
