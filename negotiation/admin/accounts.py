@@ -3,12 +3,14 @@ payments posted by hand, and the formal collection notices."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -156,6 +158,22 @@ class AgingPauseInline(ReadOnlyMixin, admin.TabularInline[AgingPause, CreditAcco
 
 
 _BALANCE_FIELDS = ("principal", "interest", "fees", "penalty", "minimum_due", "credit_limit")
+
+
+def _shown_as_money(name: str) -> Callable[[Any, CreditAccount], str]:
+    """A read-only column of one of an account's amounts, in its currency, under the
+    field's own label."""
+
+    field = CreditAccount._meta.get_field(name)
+    assert isinstance(field, models.Field)  # nosec B101: a name of _BALANCE_FIELDS
+
+    @admin.display(description=field.verbose_name)
+    def shown(model_admin: Any, account: CreditAccount) -> str:
+        return format_amount(getattr(account, name), account.currency)
+
+    return shown
+
+
 # Kept by the portal itself, never typed in: the nightly aging refresh (services.accounts.
 # refresh_aging) and the payoff letter issued when the account settles.
 SYSTEM_FIELDS = (
@@ -288,29 +306,13 @@ class CreditAccountAdmin(AccountActions, ContactMaskingMixin[CreditAccount]):
         )
         return pdf_response(content, name)
 
-    @admin.display(description=_("principal"))
-    def principal_shown(self, obj: CreditAccount) -> str:
-        return format_amount(obj.principal, obj.currency)
-
-    @admin.display(description=_("interest"))
-    def interest_shown(self, obj: CreditAccount) -> str:
-        return format_amount(obj.interest, obj.currency)
-
-    @admin.display(description=_("fees"))
-    def fees_shown(self, obj: CreditAccount) -> str:
-        return format_amount(obj.fees, obj.currency)
-
-    @admin.display(description=_("penalty"))
-    def penalty_shown(self, obj: CreditAccount) -> str:
-        return format_amount(obj.penalty, obj.currency)
-
-    @admin.display(description=_("minimum due"))
-    def minimum_due_shown(self, obj: CreditAccount) -> str:
-        return format_amount(obj.minimum_due, obj.currency)
-
-    @admin.display(description=_("credit limit"))
-    def credit_limit_shown(self, obj: CreditAccount) -> str:
-        return format_amount(obj.credit_limit, obj.currency)
+    # Each amount as money (¥25,012.00), labelled as its field.
+    principal_shown = _shown_as_money("principal")
+    interest_shown = _shown_as_money("interest")
+    fees_shown = _shown_as_money("fees")
+    penalty_shown = _shown_as_money("penalty")
+    minimum_due_shown = _shown_as_money("minimum_due")
+    credit_limit_shown = _shown_as_money("credit_limit")
 
     def get_list_display(self, request: HttpRequest) -> Any:
         debtor = "debtor_name" if self.sees_contacts(request) else "debtor_display"

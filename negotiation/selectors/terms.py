@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, replace
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -57,12 +58,9 @@ def validated_terms(
     bounds = program.bounds
     if not program.active or not policy.is_eligible(facts, bounds, today=today):
         raise ProgramNotAvailable
-    waived = choices.waived_interest + choices.waived_penalty
-    if waived > facts.balance:
-        field = "waived_interest" if choices.waived_interest else "waived_penalty"
-        raise TermsOutOfBounds({field: str(_("This is more than the amount owed."))})
-    if choices.down_payment > facts.balance - waived:
-        raise TermsOutOfBounds({"down_payment": str(_("This is more than the amount owed."))})
+    more_than_owed = _more_than_owed(choices, facts.balance)
+    if more_than_owed is not None:
+        raise TermsOutOfBounds({more_than_owed: str(_("This is more than the amount owed."))})
     terms, errors = policy.checked_terms(
         facts,
         bounds,
@@ -80,6 +78,18 @@ def validated_terms(
         # The last word on what the debtor pays, whatever the program's validation missed.
         raise TermsOutOfBounds({"months": policy.rate_ceiling_message(rate)})
     return terms
+
+
+def _more_than_owed(choices: Choices, balance: Decimal) -> str | None:
+    """The field whose amount is more than is owed: the waivers, else the down payment,
+    which is checked against what is left after the waivers only when they fit (otherwise a
+    down payment of 0 would read as "more than owed"). None when both fit."""
+    waived = choices.waived_interest + choices.waived_penalty
+    if waived > balance:
+        return "waived_interest" if choices.waived_interest else "waived_penalty"
+    if choices.down_payment > balance - waived:
+        return "down_payment"
+    return None
 
 
 def terms_problems(
@@ -104,14 +114,9 @@ def terms_problems(
 
     if not program.active or not policy.is_eligible(facts, bounds, today=today):
         add("program", str(ProgramNotAvailable.default_message))
-    owed = str(_("This is more than the amount owed."))
-    waived = choices.waived_interest + choices.waived_penalty
-    if waived > facts.balance:
-        add("waived_interest" if choices.waived_interest else "waived_penalty", owed)
-    # Checked against what is left after the waivers only when the waivers themselves fit:
-    # otherwise a down payment of 0 would read as "more than owed".
-    elif choices.down_payment > facts.balance - waived:
-        add("down_payment", owed)
+    more_than_owed = _more_than_owed(choices, facts.balance)
+    if more_than_owed is not None:
+        add(more_than_owed, str(_("This is more than the amount owed.")))
     if not bounds.months_min <= choices.months <= bounds.legal_months_max:
         add("months", policy.months_message(bounds))
     if choices.months + max(choices.grace_months, 0) > money.LEGAL_MAX_MONTHS:

@@ -34,7 +34,7 @@ def request_status(value: str | None) -> str:
 @register.filter
 def program_name(program: Program) -> str:
     """The program's name in the page's language (programs are content, not code)."""
-    return program.localized_name(get_language() or "en")
+    return str(program)  # Program.__str__ speaks the reader's language
 
 
 @register.filter
