@@ -16,6 +16,8 @@ from enum import StrEnum
 
 from django.utils.translation import gettext as _
 
+from negotiation.policy import within_contact_hours
+
 
 class Rule(StrEnum):
     CONTACT_HOURS = "contact_hours"
@@ -112,8 +114,7 @@ def broken_rules(
         broken.append(Rule.FIELD_VISIT_TWO_STAFF)
     if not contact.outbound:
         return broken
-    start, end = limits.hours
-    if not start <= contact.at.astimezone(tz).hour < end:
+    if not within_contact_hours(contact.at, tz, hours=limits.hours):
         broken.append(Rule.CONTACT_HOURS)
     if contact.unanswered_call:
         unanswered = sum(

@@ -836,15 +836,24 @@ def breaks_plan(
 CONTACT_HOURS = (8, 21)  # 08:00 to 21:00 in the debtor's own time (DOMAIN.md, conduct rules)
 
 
+def within_contact_hours(
+    moment: dt.datetime, tz: dt.tzinfo, *, hours: tuple[int, int] = CONTACT_HOURS
+) -> bool:
+    """Whether ``moment`` falls within contact hours (first hour, end hour exclusive) in the
+    debtor's timezone ``tz``."""
+    start, end = hours
+    return start <= moment.astimezone(tz).hour < end
+
+
 def next_allowed_time(
     moment: dt.datetime, tz: dt.tzinfo, *, hours: tuple[int, int] = CONTACT_HOURS
 ) -> dt.datetime:
     """``moment`` if it falls within contact hours in the debtor's timezone ``tz``;
     otherwise the next opening: 08:00 the same morning, or the next morning after 21:00."""
-    start, end = hours
-    local = moment.astimezone(tz)
-    if start <= local.hour < end:
+    if within_contact_hours(moment, tz, hours=hours):
         return moment
+    start = hours[0]
+    local = moment.astimezone(tz)
     day = local.date() if local.hour < start else local.date() + dt.timedelta(days=1)
     return dt.datetime.combine(day, dt.time(start), tzinfo=tz)
 
