@@ -59,8 +59,11 @@ codes: install
 
 test: install lint pytest
 
+# One test process per core (pytest-xdist); each has its own test database. `make pytest
+# PYTEST_WORKERS=0` runs in this process, as a debugger needs.
+PYTEST_WORKERS ?= 2
 pytest:
-	@$(call with_test_media,$(TEST_ENV) $(PY) -m pytest)
+	@$(call with_test_media,$(TEST_ENV) $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup)
 
 lint:
 	$(PY) -m ruff format --check .
