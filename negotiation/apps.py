@@ -164,6 +164,26 @@ def check_console_messages(app_configs: Any, **kwargs: Any) -> list[checks.Check
     return errors
 
 
+def check_bank_name(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Text messages and letters name the bank: in production, the bank's own name, never
+    the demo's made-up one."""
+    from django.conf import settings
+
+    demo = {settings.DEMO_BANK_NAME, settings.DEMO_BANK_NAME_ZH}
+    if not (
+        {settings.BANK_NAME, settings.BANK_NAME_ZH} & demo
+        or "" in (settings.BANK_NAME, settings.BANK_NAME_ZH)
+    ):
+        return []
+    return [
+        Error(
+            "BANK_NAME and BANK_NAME_ZH are the demo's: set the bank's own name in English "
+            "and in Chinese, which every text message and letter carries.",
+            id="negotiation.E012",
+        )
+    ]
+
+
 def check_agreement_seal_key(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     """Every signed agreement is sealed with the bank's key: in production it must be the
     bank's own, configured and readable, never the generated demo pair."""
@@ -270,6 +290,7 @@ class NegotiationConfig(AppConfig):
         checks.register(check_shared_cache, checks.Tags.caches, deploy=True)
         checks.register(check_console_messages, checks.Tags.security, deploy=True)
         checks.register(check_agreement_seal_key, checks.Tags.security, deploy=True)
+        checks.register(check_bank_name, checks.Tags.security, deploy=True)
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

@@ -9,6 +9,7 @@ from negotiation.models import (
     RequestStatus,
 )
 from negotiation.sessions import SessionTimeout, timeout_for
+from negotiation.textsize import text_size_of
 
 
 def inbox(request: HttpRequest) -> dict[str, int]:
@@ -39,3 +40,8 @@ def session_timeout(request: HttpRequest) -> dict[str, SessionTimeout]:
     (templates/_session_timeout.html): its numbers and addresses, or nothing."""
     timeout = timeout_for(request)
     return {"session_timeout": timeout} if timeout else {}
+
+
+def text_size(request: HttpRequest) -> dict[str, str]:
+    """The page's text size, standard or large, as the debtor chose it (negotiation/textsize.py)."""
+    return {"text_size": text_size_of(request)}

@@ -139,6 +139,7 @@ TEMPLATES = [
                 "negotiation.context_processors.inbox",
                 "negotiation.context_processors.vocabulary",
                 "negotiation.context_processors.session_timeout",
+                "negotiation.context_processors.text_size",
             ],
         },
     },
@@ -225,6 +226,12 @@ LOGOUT_REDIRECT_URL = "login"
 # Where debtors reach the portal, for the links in invitations and password resets (sent by
 # email and SMS, outside any request). HTTPS in production (`manage.py check --deploy`).
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The bank's name in each language: the sender of every text message (【…】 in Chinese) and
+# the letterhead of letters. The demo's is a made-up bank, which `check --deploy` refuses
+# (negotiation.E012): production sets the bank's own.
+DEMO_BANK_NAME, DEMO_BANK_NAME_ZH = "Harbour Bank", "海港银行"
+BANK_NAME = env.str("BANK_NAME", default=DEMO_BANK_NAME)
+BANK_NAME_ZH = env.str("BANK_NAME_ZH", default=DEMO_BANK_NAME_ZH)
 # An invitation link works once, for this many hours (services.onboarding).
 INVITATION_VALID_HOURS = env.int("INVITATION_VALID_HOURS", default=72)
 # A password-reset link works once (Django's token changes with the password), this long.

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 import negotiation.converters  # noqa: F401  (registers the ref and token converters)
 from negotiation.language import set_language
+from negotiation.textsize import set_text_size
 from negotiation.views import onboarding, payments
 from negotiation.views.system import DebtorLoginView, healthz, readyz
 
@@ -36,6 +37,8 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     # The switcher also saves a debtor's choice on their record (negotiation/language.py).
     path("i18n/setlang/", set_language, name="set_language"),
+    # Larger text, on every debtor page (negotiation/textsize.py).
+    path("text-size/", set_text_size, name="set_text_size"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("negotiation.urls")),
 ]

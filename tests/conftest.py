@@ -8,10 +8,12 @@ import os
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from django.apps import apps
 from django.conf import settings as django_settings
+from django.db.models import FileField
 from django.db.models.signals import post_save
 from django.http import HttpRequest
 from django.test import Client, RequestFactory, override_settings
@@ -31,6 +33,7 @@ from negotiation.models import (
     RepaymentPlan,
     User,
 )
+from negotiation.models.documents import private_storage
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
 from tests import factories
 from tests.secondfactor import verified
@@ -44,16 +47,30 @@ def _private_folder_of_this_process():
     folder = Path(django_settings.PRIVATE_MEDIA_ROOT) / os.environ.get(
         "PYTEST_XDIST_WORKER", "main"
     )
-    private = {
-        **django_settings.STORAGES["private"],
-        "OPTIONS": {"location": str(folder), "base_url": None},
-    }
+    storages = cast(dict[str, dict[str, Any]], dict(django_settings.STORAGES))
+    private = {**storages["private"], "OPTIONS": {"location": str(folder), "base_url": None}}
     with override_settings(
         PRIVATE_MEDIA_ROOT=folder,
-        STORAGES={**django_settings.STORAGES, "private": private},
+        STORAGES={**storages, "private": private},
         DIRECT_DEBIT_EXPORT_DIR=folder / "direct-debits",
     ):
-        yield
+        # A FileField calls its storage callable once, when the model class is made: its
+        # storage is pointed at this process's folder too, and back afterwards.
+        fields = [
+            field
+            for model in apps.get_models()
+            for field in model._meta.get_fields()
+            if isinstance(field, FileField)
+            and getattr(field, "_storage_callable", None) is private_storage
+        ]
+        before = [field.storage for field in fields]
+        for field in fields:
+            field.storage = private_storage()
+        try:
+            yield
+        finally:
+            for field, storage in zip(fields, before, strict=True):
+                field.storage = storage
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from negotiation.forms.common import money_field
 from negotiation.money import format_amount
 from negotiation.payproviders import PaymentProvider
+from negotiation.punctuation import labelled
 from negotiation.selectors.payments import OTHER, AmountChoice
 
 
@@ -51,7 +52,7 @@ class PayForm(forms.Form):
         choice_field = self.fields["choice"]
         assert isinstance(choice_field, forms.ChoiceField)
         choice_field.choices = [
-            (c.key, f"{c.label}: {format_amount(c.amount, currency)}") for c in choices
+            (c.key, labelled(c.label, format_amount(c.amount, currency))) for c in choices
         ] + [(OTHER, _("Another amount"))]
         provider_field = self.fields["provider"]
         assert isinstance(provider_field, forms.ChoiceField)

@@ -25,6 +25,7 @@ from negotiation.models import (
     User,
 )
 from negotiation.models.accounts import ACCOUNT_TRANSITIONS
+from negotiation.punctuation import sentences
 from negotiation.roles import CHANGE_ACCOUNT_STATUS, CORRECT_ACCOUNT_BALANCE
 from negotiation.selectors.accounts import (
     CORRECT_BALANCE,
@@ -164,7 +165,7 @@ def _status_action(
         )
         problems = status_action_problems(locked, action)
         if problems:
-            raise AccountActionRefused(" ".join(str(p) for p in problems))
+            raise AccountActionRefused(sentences(problems))
         transition_account(
             locked, STATUS_ACTIONS[action].to, actor=actor, reason=reason, action=action
         )
@@ -228,7 +229,7 @@ def correct_balance(
         )
         problems = balance_correction_problems(locked, part=part, change=change)
         if problems:
-            raise AccountActionRefused(" ".join(str(p) for p in problems))
+            raise AccountActionRefused(sentences(problems))
         corrected = correct_ledger(
             locked, actor=actor, changes={part: change}, reason=reason, action=CORRECT_BALANCE
         )

@@ -46,6 +46,7 @@ from negotiation.models import (
     User,
 )
 from negotiation.models.disputes import EXPLANATION_MAX_CHARS, PART_LABELS, REASON_MAX_CHARS
+from negotiation.punctuation import sentences
 from negotiation.queueing import ISSUE_PAYOFF_LETTER, delay_after_commit
 from negotiation.roles import RESOLVE_DISPUTE
 from negotiation.selectors.disputes import answer_due_on, current_plan_of, open_dispute_on
@@ -129,7 +130,7 @@ def open_dispute(
         )
         problems = dispute_problems(locked, kind=kind, explanation=explanation)
         if problems:
-            raise DisputeRefused(" ".join(problems))
+            raise DisputeRefused(sentences(problems))
         status_before = locked.status
         dispute = _create(locked, actor=actor, kind=kind, explanation=explanation, now=now)
         transition_account(
@@ -381,7 +382,7 @@ def _refuse_bad_correction(account: CreditAccount, taken_off: Mapping[str, Decim
             % {"plan": plan.reference}
         )
     if problems:
-        raise DisputeRefused(" ".join(dict.fromkeys(problems)))
+        raise DisputeRefused(sentences(dict.fromkeys(problems)))
 
 
 def _end_hold(dispute: Dispute, *, actor: User, now: dt.datetime) -> str:

@@ -48,6 +48,7 @@ from negotiation.payproviders import (
     ProviderEvent,
     provider_named,
 )
+from negotiation.punctuation import sentences
 from negotiation.services.audit import record_event
 from negotiation.services.payments import PaymentRefused, payment_problems, record_payment
 
@@ -100,7 +101,7 @@ def start_payment(
         locked = CreditAccount.objects.select_for_update().get(pk=account.pk)
         problems = _start_problems(locked, amount=amount, today=timezone.localdate(now))
         if problems:
-            raise PaymentNotStarted(" ".join(problems))
+            raise PaymentNotStarted(sentences(problems))
         intent = PaymentIntent.objects.create(
             account=locked,
             plan=plan,

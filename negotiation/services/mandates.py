@@ -51,6 +51,7 @@ from negotiation.models import (
     RepaymentPlan,
     User,
 )
+from negotiation.punctuation import sentences
 from negotiation.selectors.mandates import (
     cancellation_today,
     first_debit,
@@ -64,7 +65,7 @@ from negotiation.services.passwordcheck import check_password_again
 
 # The version of the words of templates/negotiation/mandate_consent.txt: a new wording is a
 # new version (a test keeps the two together), and each mandate keeps the version it agreed.
-MANDATE_CONSENT_VERSION = "2026-1"
+MANDATE_CONSENT_VERSION = "2026-2"  # 2026-2: no space between sentences in Chinese
 # The reminder before each debit (services.following sends it, with the debit's details).
 REMINDER_DAYS = 3
 # A debit account number: digits only, as a debit card or passbook prints it.
@@ -185,7 +186,7 @@ def set_up_mandate(
     details = {"holder_name": holder_name, "account_number": account_number, "bank_name": bank_name}
     problems = mandate_problems(plan, **details)
     if problems:
-        raise MandateRefused(" ".join(problems))
+        raise MandateRefused(sentences(problems))
     check_password_again(debtor, actor, password, purpose=CodePurpose.MANDATE, ip=ip, now=now)
     today = timezone.localdate(now)
     with transaction.atomic():
@@ -193,7 +194,7 @@ def set_up_mandate(
         locked.account = plan.account
         problems = mandate_problems(locked, **details)
         if problems:  # the plan moved on, or another tab set one up, since the first check
-            raise MandateRefused(" ".join(problems))
+            raise MandateRefused(sentences(problems))
         first = first_debit(locked.installments.all(), today=today)
         if first is None:
             raise NothingToDebit

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from negotiation.exceptions import ActionNotPermitted, ServiceError
 from negotiation.models import AuditAction, CollectionNotice, CreditAccount, NoticeChannel, User
+from negotiation.punctuation import sentences
 from negotiation.roles import ADD_COLLECTIONNOTICE
 from negotiation.services.audit import record_event
 
@@ -55,7 +56,7 @@ def record_collection_notice(
             _("The day received must be between the day the notice was sent and today.")
         )
     if problems:
-        raise NoticeRefused(" ".join(str(problem) for problem in problems))
+        raise NoticeRefused(sentences(problems))
     with transaction.atomic():
         locked = CreditAccount.objects.select_for_update().get(pk=account.pk)
         notice = CollectionNotice.objects.create(

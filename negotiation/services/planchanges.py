@@ -50,6 +50,7 @@ from negotiation.models import (
 )
 from negotiation.models.planchanges import CHANGE_REQUEST_MAX_CHARS
 from negotiation.phones import last_digits
+from negotiation.punctuation import sentences
 from negotiation.queueing import STORE_SIGNED_AMENDMENT, delay_after_commit
 from negotiation.roles import ANSWER_PLANCHANGEREQUEST
 from negotiation.selectors.mandates import mandate_taking, mandates_of
@@ -66,7 +67,7 @@ class ChangeRefused(ServiceError):
     """Why the change cannot be made, every reason in the debtor's words."""
 
     def __init__(self, reasons: list[str]) -> None:
-        super().__init__(" ".join(reasons))
+        super().__init__(sentences(reasons))
         self.reasons = reasons
 
 

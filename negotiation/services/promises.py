@@ -30,6 +30,7 @@ from negotiation.models import (
     User,
 )
 from negotiation.money import format_amount
+from negotiation.punctuation import sentences
 from negotiation.selectors.ledger import owed_on
 from negotiation.services.audit import record_event
 from negotiation.services.notifications import notify_debtor
@@ -86,7 +87,7 @@ def make_promise(
         locked = CreditAccount.objects.select_for_update().get(pk=account.pk)
         problems = promise_problems(locked, amount=amount, by=by, today=timezone.localdate(now))
         if problems:
-            raise PromiseRefused(" ".join(problems))
+            raise PromiseRefused(sentences(problems))
         promise = PromiseToPay.objects.create(
             account=locked, amount=amount, promised_by=by, made_at=now, made_by=actor
         )

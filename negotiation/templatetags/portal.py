@@ -6,6 +6,7 @@ from django import template
 from django.utils import formats
 from django.utils.translation import get_language
 
+from negotiation import branding, punctuation
 from negotiation.models import Notification, Program, RequestStatus
 from negotiation.notification_texts import notification_text
 from negotiation.phones import readable_phone
@@ -35,6 +36,41 @@ def request_status(value: str | None) -> str:
 def program_name(program: Program) -> str:
     """The program's name in the page's language (programs are content, not code)."""
     return str(program)  # Program.__str__ speaks the reader's language
+
+
+@register.simple_tag(name="bank_name")
+def bank_name_tag() -> str:
+    """The bank's name in the page's language: {% bank_name as bank %}."""
+    return branding.bank_name()
+
+
+@register.simple_tag(name="colon")
+def colon_mark() -> str:
+    return punctuation.colon()
+
+
+@register.simple_tag(name="comma")
+def comma_mark() -> str:
+    return punctuation.comma()
+
+
+@register.simple_tag(name="gap")
+def gap_mark() -> str:
+    return punctuation.gap()
+
+
+@register.filter
+def sentences(items: list[object]) -> str:
+    """Sentences one after the other, with the language's gap between them."""
+    return punctuation.gap().join(str(item) for item in items)
+
+
+@register.filter
+def kind_unless_named(program: Program, kind: object) -> str:
+    """The kind's label for a badge beside the program's name, or nothing when the name
+    already says it (a program named after its kind would read "停息挂账 停息挂账")."""
+    label = str(kind)
+    return "" if label.strip() == program_name(program).strip() else label
 
 
 @register.filter

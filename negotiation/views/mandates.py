@@ -19,6 +19,7 @@ from negotiation.exceptions import ServiceError, TransitionNotAllowed, WrongPass
 from negotiation.forms.mandates import CancelMandateForm, MandateForm
 from negotiation.http import DebtorRequest, client_ip
 from negotiation.models import DirectDebitMandate, PlanStatus, RepaymentPlan
+from negotiation.punctuation import sentences
 from negotiation.ratelimits import limited
 from negotiation.selectors.mandates import Cancellation, active_mandate, cancellation_today
 from negotiation.services.mandates import (
@@ -159,7 +160,7 @@ def _cancelled_message(outcome: Cancellation) -> str:
         )
     else:
         parts.append(_("Nothing more is taken from your account."))
-    return " ".join(parts)
+    return sentences(parts)
 
 
 def _day(day: dt.date) -> str:

@@ -78,7 +78,7 @@ def test_no_email_address_means_a_portal_notification_only(
 @pytest.mark.skipif(
     not os.environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL (Redis)"
 )
-@pytest.mark.xdist_group("broker")  # one Redis queue: the broker tests take turns
+@pytest.mark.broker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_sends_the_email_through_the_broker(
     account, installment_program, supervisor, settings
@@ -103,7 +103,7 @@ def test_a_real_worker_sends_the_email_through_the_broker(
 @pytest.mark.skipif(
     not os.environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL (Redis)"
 )
-@pytest.mark.xdist_group("broker")
+@pytest.mark.broker
 @pytest.mark.django_db(transaction=True)
 def test_a_task_delivered_twice_sends_the_email_once(
     account, installment_program, supervisor, settings

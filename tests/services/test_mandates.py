@@ -119,6 +119,7 @@ def test_the_consent_reads_in_the_debtors_language(active_plan):
 # version fails here. Change both, and add the new pair.
 CONSENT_TEXT_VERSIONS = {
     "2026-1": "7b74ee3cf69fa2868fbd8a3d1cb6b2c5e937394bea24c4c5d32f90faef647d47",
+    "2026-2": "84eec0f31cdede81a123bff4005e6098eb4ff03fb907863d38b75448b651e902",
 }
 
 

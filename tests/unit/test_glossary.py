@@ -80,7 +80,7 @@ TERMS = {
     "Amount you can pay now (optional)": "首付款",
     # Rates: the IRR-based annual rate the law requires shown, and the compounded one.
     "Annual rate (IRR)": "年化利率",
-    "Annual rate (true cost, by IRR)": "年化利率",
+    "Annual rate (true cost)": "年化利率",
     "annual rate (IRR, %)": "年化利率",
     "effective yearly rate %(ear)s": "复利年化利率",
     # Debt relief, and answers past their due time.

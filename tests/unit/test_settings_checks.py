@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from negotiation.apps import check_business_settings
+from negotiation.apps import check_bank_name, check_business_settings
 
 
 def test_the_default_settings_pass(settings):
@@ -132,3 +132,11 @@ def test_a_misspelt_payment_provider_stops_the_deploy(settings):
     assert [error.id for error in check_payment_providers(None)] == ["negotiation.E010"]
     settings.PAYMENT_PROVIDERS = ["negotiation.sms.ConsoleSmsBackend"]  # a class, not a provider
     assert [error.id for error in check_payment_providers(None)] == ["negotiation.E010"]
+
+
+def test_the_demo_bank_name_stops_a_deploy(settings):
+    assert [e.id for e in check_bank_name(None)] == ["negotiation.E012"]  # the demo's
+    settings.BANK_NAME, settings.BANK_NAME_ZH = "Example Bank", "示例银行"
+    assert check_bank_name(None) == []
+    settings.BANK_NAME_ZH = ""
+    assert [e.id for e in check_bank_name(None)] == ["negotiation.E012"]

@@ -6,83 +6,24 @@ the debtor site or beside it, fails ``test_every_url_has_a_case``. A foreign obj
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
 from negotiation.models import AuditEvent, Dispute, Document, ReliefRequest, RepaymentPlan, User
 from negotiation.roles import BANK_STAFF, COMPLIANCE, SPECIALISTS, SUPERVISORS
-from negotiation.services.disputes import open_dispute
-from negotiation.services.documents import upload_document
-from negotiation.services.requests import approve_request, ask_for_information
 from tests.conftest import sign_in_request, staff_client
 from tests.factories import (
     PASSWORD,
-    PDF,
     give_a_mobile_number,
     last_sms_code,
     make_account,
     make_debtor,
-    make_request,
     make_staff,
-    make_waiting_payment,
 )
+from tests.web.conftest import World
 
 pytestmark = pytest.mark.django_db
-
-
-@dataclass(frozen=True)
-class World:
-    account: str
-    request: str
-    document: str
-    plan: str
-    intent: str
-    dispute: str
-
-
-@pytest.fixture
-def world(debtor, installment_program, specialist, supervisor) -> World:
-    """One debtor's objects of every kind: an account with a request waiting for their
-    answer (and a document on it), a second account with a plan to sign, and a third
-    disputed."""
-    account = make_account(debtor, card_last4="1111")
-    waiting = ask_for_information(
-        make_request(account, installment_program), actor=specialist, question="Payslip?"
-    )
-    document = upload_document(
-        waiting,
-        actor=debtor.user,
-        upload=SimpleUploadedFile("payslip.pdf", PDF, content_type="application/pdf"),
-        kind="income",
-        consent=True,
-    )
-    planned = make_account(debtor, card_last4="2222")
-    plan = approve_request(
-        make_request(planned, installment_program), actor=supervisor, today=timezone.localdate()
-    ).plan
-    # An online payment started on the first account and waiting for its provider.
-    intent = make_waiting_payment(account)
-    disputed = make_account(debtor, card_last4="3333")
-    dispute = open_dispute(
-        disputed,
-        actor=debtor.user,
-        kind="amount_wrong",
-        explanation="The late charge is wrong.",
-        now=timezone.now(),
-    )
-    return World(
-        account.reference,
-        waiting.reference,
-        document.reference,
-        plan.reference,
-        intent.reference,
-        dispute.reference,
-    )
 
 
 # Which object each URL's <reference> names, and the methods the URL answers.
@@ -156,6 +97,7 @@ SITE_URLS: dict[str, tuple[str, int, int]] = {
     "healthz": ("GET", 200, 200),
     "readyz": ("GET", 200, 200),
     "set_language": ("POST", 302, 302),
+    "set_text_size": ("POST", 302, 302),
     # A forgotten password: the later steps without a flow go back to the sign-in; a reset
     # link that is not one is a 404; the last page says the same to anyone.
     "password_reset": ("GET", 200, 302),
