@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -178,7 +179,7 @@ class TermsForm(TermsFields):
         shown = self._option_shown(programs)
         self.not_offered = terms_not_offered(shown) & set(self.fields) if shown else set()
         if self.is_bound and self.not_offered:
-            data = self.data.copy()
+            data = self.data.copy() if isinstance(self.data, QueryDict) else dict(self.data)
             for name in self.not_offered:
                 data[self.add_prefix(name)] = "0"
             self.data = data

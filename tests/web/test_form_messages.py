@@ -75,6 +75,7 @@ _PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|%[sdr]")
 
 
 def _subclasses(klass: type) -> Iterator[type]:
+    sub: type
     for sub in klass.__subclasses__():
         yield sub
         yield from _subclasses(sub)
@@ -130,7 +131,7 @@ def framework_messages(form: forms.BaseForm, patterns: list[re.Pattern[str]]) ->
         f"{name}: {message}"
         for name, messages in form.errors.items()
         for message in messages
-        if any(pattern.fullmatch(message) for pattern in patterns)
+        if any(pattern.fullmatch(str(message)) for pattern in patterns)
     ]
 
 
