@@ -132,7 +132,7 @@ def plain_messages(field: forms.Field) -> None:
         codes |= set(_framework_worded(validator))
         if type(validator) is validators.MaxLengthValidator:
             field.validators[index] = _LengthWithRoom(validator.limit_value)
-    label = str(field.label or "").rstrip(".:。：")
+    label = str(field.label or "")
     kind = _kind(field)
     hidden = field.widget.is_hidden
     for code in codes:
@@ -165,9 +165,13 @@ def _room_for(field: forms.CharField) -> None:
         }
     )
     help_text = str(field.help_text or "")
-    if str(limit) not in help_text:
-        stated = gettext("At most %(max)d characters.") % {"max": limit}
-        field.help_text = f"{help_text} {stated}".strip()
+    if not help_text:
+        field.help_text = gettext("At most %(max)d characters.") % {"max": limit}
+    elif str(limit) not in help_text:
+        field.help_text = gettext("%(help)s At most %(max)d characters.") % {
+            "help": help_text,
+            "max": limit,
+        }
 
 
 class PlainMessages(forms.BaseForm):
@@ -195,7 +199,11 @@ class PortalForm(PlainMessages, forms.Form):
 
 class MoneyField(forms.DecimalField):
     """An amount the debtor or staff type: the digits 0-9 and a point, never negative, at
-    most 2 decimals, each refusal in the portal's words."""
+    most 2 decimals, each refusal in the portal's words. A text box with the number
+    keyboard, not a number box: a browser's number box silently empties "4,500" or
+    "¥4,500.00", which the portal takes."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
     default_error_messages = {
         "invalid": _("Please enter an amount with the digits 0-9, such as 5200 or 5200.50."),

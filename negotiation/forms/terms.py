@@ -183,6 +183,9 @@ class TermsForm(TermsFields):
             for name in self.not_offered:
                 data[self.add_prefix(name)] = "0"
             self.data = data
+        if "grace_months" in self.fields:
+            # Shown only for an option that has them (a deferral): no "leave at 0" to say.
+            self.fields["grace_months"].help_text = _("No payment is due in these months.")
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -55,6 +55,7 @@
     });
   }
   if (program) { program.addEventListener("change", showTerms); }
+  showTerms();  // a browser that restored the form may show another option than the server
   // On a phone the preview goes right after the terms, where the debtor is looking; on a
   // wide screen it stays in the column beside the form.
   var terms = document.getElementById("terms-fieldset");

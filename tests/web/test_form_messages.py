@@ -279,6 +279,14 @@ def test_an_amount_is_taken_as_people_write_it(db, language, typed, value):
     assert form.cleaned_data["income"] == value
 
 
+def test_an_amount_box_lets_the_debtor_type_separators(db):
+    """A browser's number box would empty "4,500" before it is sent: a text box with the
+    number keyboard instead."""
+    box = str(FiguresForm()["income"])
+    assert 'type="text"' in box
+    assert 'inputmode="decimal"' in box
+
+
 @pytest.mark.parametrize("typed", ["4,50", "4.500,00", "lots", "¥¥5", "4500$", "1e3"])
 def test_nonsense_is_refused_in_plain_words_naming_the_field(db, typed):
     form = FiguresForm({"income": typed, "expenses": "100"})
