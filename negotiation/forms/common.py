@@ -157,13 +157,9 @@ def _room_for(field: forms.CharField) -> None:
     if not field.max_length:
         return
     limit = int(field.max_length)
-    field.widget.attrs.update(
-        {
-            "data-room-max": str(limit),
-            "data-room-text": gettext("Characters left: %(count)s"),
-            "data-room-over-text": gettext("Characters too many: %(count)s"),
-        }
-    )
+    field.widget.attrs["data-room-max"] = str(limit)
+    field.widget.attrs["data-room-text"] = gettext("Characters left: %(count)s")
+    field.widget.attrs["data-room-over-text"] = gettext("Characters too many: %(count)s")
     help_text = str(field.help_text or "")
     if not help_text:
         field.help_text = gettext("At most %(max)d characters.") % {"max": limit}

@@ -185,16 +185,16 @@ def _take_fitting_plan(
     data = request.POST.copy()
     if fitting is not None and fitting.program in programs:
         terms = fitting.suggestion.terms
-        data.update(
-            {
-                "program": str(fitting.program.pk),
-                "months": str(terms.months),
-                "grace_months": str(terms.grace_months),
-                "down_payment": str(terms.down_payment),
-                "waived_interest": "0",
-                "waived_penalty": "0",
-            }
-        )
+        fitting_terms = {
+            "program": str(fitting.program.pk),
+            "months": str(terms.months),
+            "grace_months": str(terms.grace_months),
+            "down_payment": str(terms.down_payment),
+            "waived_interest": "0",
+            "waived_penalty": "0",
+        }
+        for name, value in fitting_terms.items():
+            data[name] = value
     form = ReliefRequestForm(data, account=account, programs=programs, today=today)
     if form.is_valid():
         return _render_preview(request, account, form, today)
