@@ -9,10 +9,10 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from negotiation.forms.common import money_field
+from negotiation.forms.common import PlainMessages, PortalForm, money_field
 
 
-class DebtorLoginForm(AuthenticationForm):
+class DebtorLoginForm(PlainMessages, AuthenticationForm):
     """Email or mobile number, and password. Staff accounts are refused here: they use the
     staff site."""
 
@@ -37,7 +37,7 @@ class DebtorLoginForm(AuthenticationForm):
             raise forms.ValidationError(self.error_messages["staff"], code="staff")
 
 
-class FiguresForm(forms.Form):
+class FiguresForm(PortalForm):
     """Optional figures on the account page, so the suggestions can fit the debtor's budget."""
 
     income = money_field(_("Monthly income after tax"), required=False)

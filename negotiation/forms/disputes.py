@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from negotiation.forms.common import money_field
+from negotiation.forms.common import PortalForm, money_field
 from negotiation.models import DisputeKind
 from negotiation.models.disputes import EXPLANATION_MAX_CHARS, REASON_MAX_CHARS
 
@@ -36,7 +36,7 @@ class MultipleFileField(forms.FileField):
         return [single(item, initial) for item in files if item]
 
 
-class DisputeForm(forms.Form):
+class DisputeForm(PortalForm):
     kind = forms.ChoiceField(
         label=_("What is wrong?"),
         choices=DisputeKind.choices,
@@ -52,7 +52,6 @@ class DisputeForm(forms.Form):
         max_length=EXPLANATION_MAX_CHARS,
         error_messages={
             "required": _("Please tell us in your own words what is wrong."),
-            "max_length": _("Please keep your explanation to %(limit_value)d characters."),
         },
     )
     documents = MultipleFileField(

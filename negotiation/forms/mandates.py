@@ -9,6 +9,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from negotiation.forms.common import PortalForm
+
 # Full-width digits, as a Chinese keyboard types them, read as their ASCII twins; spaces and
 # hyphens as printed on cards and passbooks are left out.
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -36,7 +38,7 @@ class AccountNumberField(forms.CharField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
-class MandateForm(forms.Form):
+class MandateForm(PortalForm):
     bank_name = forms.CharField(
         label=_("Your bank"),
         max_length=80,
@@ -86,11 +88,10 @@ class MandateForm(forms.Form):
     consent_digest = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
 
-class CancelMandateForm(forms.Form):
+class CancelMandateForm(PortalForm):
     reason = forms.CharField(
         label=_("Would you like to tell us why? (optional)"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": _("Please keep it to at most 500 characters.")},
     )

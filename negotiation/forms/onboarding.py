@@ -11,6 +11,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from negotiation.forms.common import PlainMessages, PortalForm
 from negotiation.models import User
 from negotiation.models.identity import CODE_DIGITS
 from negotiation.phones import phone_digits
@@ -23,7 +24,7 @@ else:
     _SetPasswordForm = SetPasswordForm
 
 
-class IdentityForm(forms.Form):
+class IdentityForm(PortalForm):
     """Two answers only the debtor should know; which one did not match is never said."""
 
     national_id = forms.CharField(
@@ -56,7 +57,7 @@ class IdentityForm(forms.Form):
         return _NOT_IN_AN_ID.sub("", value).upper()
 
 
-class CodeForm(forms.Form):
+class CodeForm(PortalForm):
     code = forms.CharField(
         label=_("The code from the text message"),
         min_length=CODE_DIGITS,
@@ -72,9 +73,15 @@ class CodeForm(forms.Form):
         return value.strip()
 
 
-class NewPasswordForm(_SetPasswordForm):
+class NewPasswordForm(PlainMessages, _SetPasswordForm):
     """Django's own form and the project's validators (at least 12 characters, not a common
     password, not only digits, not like the sign-in's name or email), in plain words."""
+
+    error_messages = {
+        "password_mismatch": _(
+            "The two passwords are not the same. Please type the same password in both boxes."
+        ),
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,7 +95,7 @@ class NewPasswordForm(_SetPasswordForm):
         second.help_text = ""
 
 
-class ResetRequestForm(forms.Form):
+class ResetRequestForm(PortalForm):
     identifier = forms.CharField(
         label=_("Your email or mobile number"),
         max_length=254,

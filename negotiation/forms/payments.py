@@ -9,14 +9,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from negotiation.forms.common import money_field
+from negotiation.forms.common import PortalForm, money_field
 from negotiation.money import format_amount
 from negotiation.payproviders import PaymentProvider
 from negotiation.punctuation import labelled
 from negotiation.selectors.payments import OTHER, AmountChoice
 
 
-class PayForm(forms.Form):
+class PayForm(PortalForm):
     choice = forms.ChoiceField(
         label=_("How much you would like to pay"),
         widget=forms.RadioSelect,

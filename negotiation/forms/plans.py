@@ -10,11 +10,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from negotiation.forms.common import PortalForm
 from negotiation.models.planchanges import CHANGE_REQUEST_MAX_CHARS
 from negotiation.money import CHANGEABLE_DAYS
 
 
-class SignPlanForm(forms.Form):
+class SignPlanForm(PortalForm):
     consent_terms = forms.BooleanField(
         label=_("I have read the agreement and accept its terms."),
         error_messages={"required": _("Please tick the box to say you accept the agreement.")},
@@ -27,7 +28,7 @@ class SignPlanForm(forms.Form):
     )
 
 
-class PaymentDayForm(forms.Form):
+class PaymentDayForm(PortalForm):
     """A new payment day for the payments still to come (the service checks the limits)."""
 
     new_day = forms.TypedChoiceField(
@@ -41,7 +42,7 @@ class PaymentDayForm(forms.Form):
     )
 
 
-class MoveToEndForm(forms.Form):
+class MoveToEndForm(PortalForm):
     """Which payment to move to the end: one of those that may move (given by the view)."""
 
     number = forms.TypedChoiceField(
@@ -59,7 +60,7 @@ class MoveToEndForm(forms.Form):
         self.fields["number"].choices = choices  # type: ignore[attr-defined]
 
 
-class ChangeRequestForm(forms.Form):
+class ChangeRequestForm(PortalForm):
     """Another change, in the debtor's own words, for a specialist to answer."""
 
     text = forms.CharField(
@@ -68,6 +69,5 @@ class ChangeRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={
             "required": _("Please say what you would like to change."),
-            "max_length": _("Please keep it to %(limit_value)s characters."),
         },
     )

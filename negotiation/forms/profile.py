@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from negotiation.forms.common import PortalForm
 from negotiation.imports.accounts import normalised_phone
 from negotiation.models import PreferredChannel
 from negotiation.policy import CONTACT_HOURS
@@ -21,7 +22,7 @@ _PASSWORD = forms.CharField(
 )
 
 
-class PhoneChangeForm(forms.Form):
+class PhoneChangeForm(PortalForm):
     value = forms.CharField(
         label=_("New mobile number"),
         max_length=32,
@@ -41,7 +42,7 @@ class PhoneChangeForm(forms.Form):
         return phone
 
 
-class EmailChangeForm(forms.Form):
+class EmailChangeForm(PortalForm):
     value = forms.EmailField(
         label=_("New email address"),
         max_length=254,
@@ -67,7 +68,7 @@ UNTIL_HOURS = [
 ]
 
 
-class PreferencesForm(forms.Form):
+class PreferencesForm(PortalForm):
     preferred_language = forms.ChoiceField(
         label=_("Language"),
         choices=settings.LANGUAGES,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from negotiation.forms.common import money_field
+from negotiation.forms.common import PortalForm, money_field
 
 
-class PromiseForm(forms.Form):
+class PromiseForm(PortalForm):
     amount = money_field(
         _("How much you will pay"),
         error_messages={"required": _("Please enter the amount you will pay.")},

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from negotiation.forms.common import money_field
+from negotiation.forms.common import PortalForm, money_field
 from negotiation.forms.terms import TermsForm
 from negotiation.models import (
     DocumentKind,
@@ -60,7 +60,7 @@ class ReliefRequestForm(TermsForm):
         )
 
 
-class DocumentFieldsMixin(forms.Form):
+class DocumentFieldsMixin(PortalForm):
     """A proof with its separate consent (PIPL: sensitive personal information)."""
 
     document = forms.FileField(label=_("Document (PDF, JPEG or PNG)"), required=False)
@@ -104,7 +104,7 @@ class AnswerForm(DocumentFieldsMixin):
     field_order = ["answer", "version"]
 
 
-class DeclineOfferForm(forms.Form):
+class DeclineOfferForm(PortalForm):
     comment = forms.CharField(
         label=_("Why do these terms not work for you?"),
         widget=forms.Textarea(attrs={"rows": 3}),

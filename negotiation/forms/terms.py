@@ -9,12 +9,13 @@ from typing import Any, ClassVar
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from negotiation import money
 from negotiation.exceptions import ProgramNotAvailable, TermsOutOfBounds
-from negotiation.forms.common import money_field
+from negotiation.forms.common import PortalForm, money_field
 from negotiation.models import CreditAccount, Program
 from negotiation.policy import Choices
 from negotiation.selectors.terms import terms_problems, validated_terms
@@ -22,12 +23,38 @@ from negotiation.selectors.terms import terms_problems, validated_terms
 ZERO = Decimal("0.00")
 
 
+def terms_not_offered(program: Program) -> set[str]:
+    """The terms an option cannot take: payment-free months where it has none, waivers
+    where it waives nothing. The request form hides them for that option (and counts them
+    as 0) rather than refusing them once sent."""
+    names = set()
+    if not program.grace_months_max:
+        names.add("grace_months")
+    if not program.max_waiver_pct:
+        names |= {"waived_interest", "waived_penalty"}
+    return names
+
+
+class ProgramSelect(forms.Select):
+    """The options, each naming the terms it cannot take (``data-not-offered``), so the
+    page can hide them as soon as another option is chosen (request-preview.js)."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)
+        program = getattr(option["value"], "instance", None)
+        if isinstance(program, Program):
+            option["attrs"]["data-not-offered"] = " ".join(sorted(terms_not_offered(program)))
+        return option
+
+
 class ProgramChoiceField(forms.ModelChoiceField[Program]):
+    widget = ProgramSelect
+
     def label_from_instance(self, obj: Program) -> str:
         return str(obj.localized_name(get_language() or "en"))
 
 
-class TermsFields(forms.Form):
+class TermsFields(PortalForm):
     """The five numbers that make a relief's terms, and the check that turns them into
     ``money.Terms`` through the same ``validated_terms`` the services call.
 
@@ -147,9 +174,28 @@ class TermsForm(TermsFields):
             # No option waives anything: do not invite a request that cannot be granted.
             del self.fields["waived_interest"]
             del self.fields["waived_penalty"]
+        # The option shown (the one posted, or the one the link named): the terms it cannot
+        # take are hidden and count as 0, never refused after the debtor sent them.
+        shown = self._option_shown(programs)
+        self.not_offered = terms_not_offered(shown) & set(self.fields) if shown else set()
+        if self.is_bound and self.not_offered:
+            data = self.data.copy() if isinstance(self.data, QueryDict) else dict(self.data)
+            for name in self.not_offered:
+                data[self.add_prefix(name)] = "0"
+            self.data = data
+        if "grace_months" in self.fields:
+            # Shown only for an option that has them (a deferral): no "leave at 0" to say.
+            self.fields["grace_months"].help_text = _("No payment is due in these months.")
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+    def _option_shown(self, programs: list[Program]) -> Program | None:
+        key = self.data.get(self.add_prefix("program")) if self.is_bound else None
+        if key is None:
+            key = self.initial.get("program")
+        by_key = {str(program.pk): program for program in programs}
+        return by_key.get(str(key)) or (programs[0] if programs else None)
 
     def program_for_terms(self) -> Program | None:
         program: Program | None = self.cleaned_data.get("program")

@@ -226,6 +226,70 @@ def suggested_plans_for(
     ]
 
 
+def budget_affordability(
+    figures: tuple[Decimal, Decimal, int], payment: Decimal
+) -> policy.Affordability:
+    """A regular payment against the debtor's figures (income, expenses, dependents): the
+    verdict the suggestions show, the request form shows and the specialist reads
+    (``policy.affordability`` with the same thresholds and the same living allowance)."""
+    income, expenses, dependents = figures
+    return policy.affordability(
+        income=income,
+        expenses=expenses,
+        payment=payment,
+        thresholds=affordability_thresholds(),
+        dependents=dependents,
+    )
+
+
+def fitting_plan(
+    account: CreditAccount, *, today: dt.date, figures: tuple[Decimal, Decimal, int]
+) -> SuggestedPlan | None:
+    """The first of the account's suggested plans that fits the debtor's budget, or None
+    when no plan the bank offers does."""
+    options = relief_options_for(account, today=today)
+    for plan in suggested_plans_for(account, options, today=today, figures=figures):
+        fit = plan.suggestion.affordability
+        if fit is not None and fit.verdict is policy.Verdict.FITS:
+            return plan
+    return None
+
+
+@dataclass(frozen=True)
+class BudgetCheck:
+    """The terms the debtor chose against the budget they typed, before they send them: the
+    verdict, and when the payment does not fit, a suggested plan that does (None when no
+    plan the bank offers fits)."""
+
+    payment: Decimal
+    affordability: policy.Affordability
+    fitting: SuggestedPlan | None
+
+    @property
+    def fits(self) -> bool:
+        return self.affordability.verdict is policy.Verdict.FITS
+
+
+def budget_check(
+    account: CreditAccount,
+    *,
+    payment: Decimal,
+    figures: tuple[Decimal, Decimal, int] | None,
+    today: dt.date,
+) -> BudgetCheck | None:
+    """Whether ``payment`` (the regular payment of the terms chosen) fits the debtor's
+    ``figures``; None until they gave their income and expenses."""
+    if figures is None:
+        return None
+    fit = budget_affordability(figures, payment)
+    fitting = (
+        None
+        if fit.verdict is policy.Verdict.FITS
+        else fitting_plan(account, today=today, figures=figures)
+    )
+    return BudgetCheck(payment=payment, affordability=fit, fitting=fitting)
+
+
 @dataclass(frozen=True)
 class AccountPage:
     """An account as its debtor sees it: what is owed and since when, where it stands and

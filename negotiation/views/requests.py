@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from decimal import Decimal
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -35,7 +36,13 @@ from negotiation.models import (
     RequestStatus,
 )
 from negotiation.ratelimits import limited
-from negotiation.selectors.debtor import open_request_for, relief_options_for, request_page
+from negotiation.selectors.debtor import (
+    budget_check,
+    fitting_plan,
+    open_request_for,
+    relief_options_for,
+    request_page,
+)
 from negotiation.services.documents import upload_document
 from negotiation.services.offers import accept_counter_offer, decline_counter_offer
 from negotiation.services.requests import answer_question, submit_request, withdraw_request
@@ -74,6 +81,8 @@ def request_create(request: DebtorRequest, reference: str) -> HttpResponse:
         form = ReliefRequestForm(initial=initial, account=account, programs=programs, today=today)
         return _render_request_form(request, account, form, programs)
 
+    if "use_fitting" in request.POST:
+        return _take_fitting_plan(request, account, programs, today)
     form = ReliefRequestForm(request.POST, account=account, programs=programs, today=today)
     if "edit" in request.POST or not form.is_valid():
         return _render_request_form(request, account, form, programs)
@@ -84,17 +93,9 @@ def request_create(request: DebtorRequest, reference: str) -> HttpResponse:
     fingerprint = terms_fingerprint(form.terms, due)
     balance_moved = request.POST.get("previewed_terms") != fingerprint
     if "confirm" not in request.POST or balance_moved:
-        disclosure = money.disclose(form.terms, start=today, due=due)
-        context = {
-            "account": account,
-            "form": form,
-            "disclosure": disclosure,
-            "chart": balance_chart(disclosure),
-            "program": form.chosen_program,
-            "fingerprint": fingerprint,
-            "balance_moved": "confirm" in request.POST and balance_moved,
-        }
-        return render(request, "negotiation/request_preview.html", context)
+        return _render_preview(
+            request, account, form, today, balance_moved="confirm" in request.POST and balance_moved
+        )
     try:
         relief_request = submit_request(
             account,
@@ -123,10 +124,85 @@ def request_create(request: DebtorRequest, reference: str) -> HttpResponse:
             _("Your request %(reference)s has been received. We will answer by %(due)s.")
             % {
                 "reference": relief_request.reference,
-                "due": timezone.localtime(relief_request.due_by).strftime("%Y-%m-%d %H:%M"),
+                "due": formats.date_format(
+                    timezone.localtime(relief_request.due_by), "DATETIME_FORMAT"
+                ),
             },
         )
     return redirect("negotiation:request_detail", reference=relief_request.reference)
+
+
+def _render_preview(
+    request: HttpRequest,
+    account: CreditAccount,
+    form: ReliefRequestForm,
+    today: dt.date,
+    *,
+    balance_moved: bool = False,
+) -> HttpResponse:
+    """The preview step (the no-JavaScript way, and the last look before sending): the full
+    disclosure, and the payment against the budget the debtor typed."""
+    assert form.terms is not None
+    due = form.chosen_program.bounds.due
+    disclosure = money.disclose(form.terms, start=today, due=due)
+    hardship = form.hardship
+    figures = (hardship.monthly_income, hardship.monthly_expenses, hardship.dependents)
+    context = {
+        "account": account,
+        "form": form,
+        "disclosure": disclosure,
+        "chart": balance_chart(disclosure),
+        "program": form.chosen_program,
+        "fingerprint": terms_fingerprint(form.terms, due),
+        "balance_moved": balance_moved,
+        "budget": budget_check(
+            account, payment=disclosure.monthly_amount, figures=figures, today=today
+        ),
+    }
+    return render(request, "negotiation/request_preview.html", context)
+
+
+def _posted_figures(data: QueryDict) -> tuple[Decimal, Decimal, int] | None:
+    """The budget typed on the request form so far, read as the account page reads it."""
+    figures = FiguresForm(
+        {
+            "income": data.get("monthly_income", ""),
+            "expenses": data.get("monthly_expenses", ""),
+            "dependents": data.get("dependents", ""),
+        }
+    )
+    return figures.figures()
+
+
+def _take_fitting_plan(
+    request: HttpRequest, account: CreditAccount, programs: list[Program], today: dt.date
+) -> HttpResponse:
+    """ "Use this plan": the suggested plan that fits the budget typed, computed again here
+    (never read from the page), in place of the terms chosen; everything else the debtor
+    wrote stays. Shown for a last look if the form is complete, else back on the form."""
+    figures = _posted_figures(request.POST)
+    fitting = fitting_plan(account, today=today, figures=figures) if figures else None
+    data = request.POST.copy()
+    if fitting is not None and fitting.program in programs:
+        terms = fitting.suggestion.terms
+        fitting_terms = {
+            "program": str(fitting.program.pk),
+            "months": str(terms.months),
+            "grace_months": str(terms.grace_months),
+            "down_payment": str(terms.down_payment),
+            "waived_interest": "0",
+            "waived_penalty": "0",
+        }
+        for name, value in fitting_terms.items():
+            data[name] = value
+    form = ReliefRequestForm(data, account=account, programs=programs, today=today)
+    if form.is_valid():
+        return _render_preview(request, account, form, today)
+    # Not complete yet: the form again with the plan's terms in it, and no refusal shown
+    # for what the debtor has simply not reached yet.
+    filled = {name: form[name].value() for name in form.fields}
+    unbound = ReliefRequestForm(initial=filled, account=account, programs=programs, today=today)
+    return _render_request_form(request, account, unbound, programs)
 
 
 @never_cache
@@ -145,7 +221,16 @@ def request_preview(request: DebtorRequest, reference: str) -> HttpResponse:
     if form.is_valid():
         assert form.terms is not None
         disclosure = money.disclose(form.terms, start=today, due=form.chosen_program.bounds.due)
-        context |= {"disclosure": disclosure, "chart": balance_chart(disclosure)}
+        context |= {
+            "disclosure": disclosure,
+            "chart": balance_chart(disclosure),
+            "budget": budget_check(
+                account,
+                payment=disclosure.monthly_amount,
+                figures=_posted_figures(request.POST),
+                today=today,
+            ),
+        }
     return render(request, "negotiation/_live_preview.html", context)
 
 

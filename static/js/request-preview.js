@@ -8,13 +8,16 @@
   if (!form || !target || !window.fetch) { return; }
   var url = form.getAttribute("data-preview-url");
   var termsFields = ["program", "months", "grace_months", "down_payment", "waived_interest", "waived_penalty"];
+  // The budget typed so far, so the preview says whether the payment fits it.
+  var budgetFields = ["monthly_income", "monthly_expenses", "dependents"];
+  var sentFields = termsFields.concat(budgetFields);
   var timer = null;
   var latest = 0;
 
   function refresh() {
     var body = new FormData();
     body.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
-    termsFields.forEach(function (name) {
+    sentFields.forEach(function (name) {
       var input = form.elements.namedItem(name);
       if (input) { body.append(name, input.value); }
     });
@@ -34,13 +37,25 @@
     timer = window.setTimeout(refresh, 300);
   }
 
-  termsFields.forEach(function (name) {
+  sentFields.forEach(function (name) {
     var input = form.elements.namedItem(name);
     if (input) {
       input.addEventListener("input", schedule);
       input.addEventListener("change", schedule);
     }
   });
+  // The terms the option chosen cannot take are hidden (the server counts them as 0), as
+  // the server hid them for the option it showed first.
+  var program = form.elements.namedItem("program");
+  function showTerms() {
+    var chosen = program && program.options ? program.options[program.selectedIndex] : null;
+    var notOffered = chosen ? (chosen.getAttribute("data-not-offered") || "").split(" ") : [];
+    form.querySelectorAll("[data-term]").forEach(function (box) {
+      box.hidden = notOffered.indexOf(box.getAttribute("data-term")) !== -1;
+    });
+  }
+  if (program) { program.addEventListener("change", showTerms); }
+  showTerms();  // a browser that restored the form may show another option than the server
   // On a phone the preview goes right after the terms, where the debtor is looking; on a
   // wide screen it stays in the column beside the form.
   var terms = document.getElementById("terms-fieldset");

@@ -137,7 +137,7 @@ def test_the_page_takes_a_promise_and_the_specialist_sees_it(debtor_client, acco
     url = reverse("negotiation:promise_create", args=[account.reference])
     by = (TODAY + dt.timedelta(days=5)).isoformat()
     refused = debtor_client.post(url, {"amount": "1e3", "by": by}).content.decode()
-    assert "Please enter an amount with the digits 0-9" in refused
+    assert "Please enter “How much you will pay” in the digits 0-9" in refused
     assert not PromiseToPay.objects.exists()
     done = debtor_client.post(url, {"amount": "800", "by": by}, follow=True).content.decode()
     assert "We have noted that you will pay ¥800.00" in done

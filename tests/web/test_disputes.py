@@ -96,7 +96,10 @@ def test_a_dispute_sent_with_a_document_opens_and_shows_its_page(debtor_client, 
         ({"explanation": "Wrong."}, "Please choose what is wrong."),
         ({"kind": "bogus", "explanation": "Wrong."}, "Please choose one of the answers shown."),
         ({"kind": "other"}, "Please tell us in your own words what is wrong."),
-        ({"kind": "other", "explanation": "x" * 2001}, "keep your explanation to 2000"),
+        (
+            {"kind": "other", "explanation": "x" * 2001},
+            "at most 2000 characters: this is 1 too many",
+        ),
     ],
 )
 def test_bad_input_is_refused_in_the_portals_words_and_kept(debtor_client, account, body, words):

@@ -196,7 +196,8 @@ def test_a_reason_too_long_is_refused_in_the_portals_words(debtor_client, active
     debtor_client.post(create_url(active_plan), form_data(active_plan))
     response = debtor_client.post(cancel_url(active_plan), {"reason": "x" * 501})
     assert response.status_code == 200
-    assert "Please keep it to at most 500 characters." in response.content.decode()
+    page = response.content.decode()
+    assert "can be at most 500 characters: this is 1 too many." in page
     assert DirectDebitMandate.objects.get().status == MandateStatus.ACTIVE
 
 

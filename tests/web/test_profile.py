@@ -141,7 +141,7 @@ def test_preferences_are_saved_audited_and_the_site_follows_the_language(holder_
     [
         ("18", "9", "later than the start"),
         ("9", "", "both a start and an end"),
-        ("7", "12", "Select a valid choice"),
+        ("7", "12", "Please choose one of the answers shown for “From”."),
     ],
 )
 def test_a_window_that_does_not_fit_is_refused(holder_client, holder, start, end, message):

@@ -196,7 +196,9 @@ def test_bad_terms_rerender_the_form_with_messages_and_change_nothing(
     page = response.content.decode()
     assert response.status_code == 200
     assert "Choose between 3 and 60 monthly payments." in page
-    assert "This option has no payment-free months." in page
+    # Payment-free months do not apply to this option: hidden and counted as 0, not refused.
+    assert "This option has no payment-free months." not in page
+    assert '<div data-term="grace_months" hidden>' in page
     assert not ReliefRequest.objects.exists()
 
 
@@ -205,7 +207,9 @@ def test_missing_consent_is_an_error(debtor_client, account, installment_program
     data = form_data(installment_program, preview="1")
     del data["consent_data_processing"]
     response = debtor_client.post(url, data)
-    assert "This field is required." in response.content.decode()
+    page = response.content.decode()
+    assert "This field is required." not in page
+    assert "to go on." in page  # "Please tick “I agree ...” to go on."
 
 
 def test_a_second_open_request_is_refused_with_a_clear_message(

@@ -81,8 +81,8 @@ def test_bad_figures_show_a_message_and_the_general_suggestions(debtor_client, a
     response = debtor_client.post(account_url(account), {"income": "lots", "expenses": "-5"})
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Please enter an amount with the digits 0-9" in page
-    assert "The amount cannot be below zero." in page
+    assert "Please enter “Monthly income after tax” in the digits 0-9" in page
+    assert "“Monthly essential expenses” cannot be less than 0." in page
     assert "A plan over 12 months" in page
     assert "budget_figures" not in debtor_client.session
 
@@ -97,7 +97,9 @@ def test_only_eligible_options_can_be_asked_for(debtor_client, account, programs
 def test_an_ineligible_program_is_refused_even_if_posted(debtor_client, account, programs):
     url = reverse("negotiation:request_create", args=[account.reference])
     response = debtor_client.post(url, form_data(programs["freeze"], months="12", confirm="1"))
-    assert "Select a valid choice" in response.content.decode()
+    page = response.content.decode()
+    assert "Select a valid choice" not in page
+    assert "Please choose one of the answers shown for “Option”." in page
     assert not ReliefRequest.objects.exists()
 
 
