@@ -8,9 +8,16 @@ from negotiation.models.accounts import (
 )
 from negotiation.models.aging import AgingPause
 from negotiation.models.audit import AUDIT_KEYS, AuditAction, AuditEvent, AuditKeys
+from negotiation.models.callbacks import (
+    CALLBACK_TRANSITIONS,
+    Callback,
+    CallbackStatus,
+    CallbackTopic,
+)
 from negotiation.models.consequences import CollectionNotice, ConsequenceRule, NoticeChannel
 from negotiation.models.contacts import (
     FAILED_OUTCOMES,
+    CollectionAgency,
     ContactChannel,
     ContactDirection,
     ContactOutcome,
@@ -87,6 +94,11 @@ from negotiation.models.users import User
 from negotiation.models.wording import WordingKind, WordingTemplate
 
 __all__ = [
+    "CALLBACK_TRANSITIONS",
+    "Callback",
+    "CallbackStatus",
+    "CallbackTopic",
+    "CollectionAgency",
     "ACCESS_EVENTS",
     "AMENDMENT_TRANSITIONS",
     "AUDIT_KEYS",
