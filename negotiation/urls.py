@@ -54,9 +54,7 @@ urlpatterns = [
     path("contacts/", callbacks.contacts, name="contacts"),
     path("callback/", callbacks.callback_create, name="callback_create"),
     path("callbacks/<ref:reference>/", callbacks.callback_detail, name="callback_detail"),
-    path(
-        "callbacks/<ref:reference>/cancel/", callbacks.callback_cancel, name="callback_cancel"
-    ),
+    path("callbacks/<ref:reference>/cancel/", callbacks.callback_cancel, name="callback_cancel"),
     path("profile/", profile.profile, name="profile"),
     path("profile/phone/", profile.profile_phone, name="profile_phone"),
     path("profile/email/", profile.profile_email, name="profile_email"),

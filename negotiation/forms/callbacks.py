@@ -67,7 +67,7 @@ class CallbackForm(forms.Form):
         slot_field.choices = [(key, key) for key in slots]
         number_field = self.fields["number"]
         assert isinstance(number_field, forms.ChoiceField)
-        choices = [(OTHER, _("Another number"))]
+        choices: list[tuple[str, object]] = [(OTHER, _("Another number"))]
         if phone_on_file:
             choices.insert(0, (ON_FILE, phone_on_file))
             self.initial.setdefault("number", ON_FILE)

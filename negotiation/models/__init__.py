@@ -94,14 +94,10 @@ from negotiation.models.users import User
 from negotiation.models.wording import WordingKind, WordingTemplate
 
 __all__ = [
-    "CALLBACK_TRANSITIONS",
-    "Callback",
-    "CallbackStatus",
-    "CallbackTopic",
-    "CollectionAgency",
     "ACCESS_EVENTS",
     "AMENDMENT_TRANSITIONS",
     "AUDIT_KEYS",
+    "CALLBACK_TRANSITIONS",
     "CHANGE_REQUEST_TRANSITIONS",
     "DISPUTE_TRANSITIONS",
     "FAILED_OUTCOMES",
@@ -120,8 +116,12 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "AuditKeys",
+    "Callback",
+    "CallbackStatus",
+    "CallbackTopic",
     "ChangeRequestStatus",
     "CodePurpose",
+    "CollectionAgency",
     "CollectionNotice",
     "ConsequenceRule",
     "ContactChannel",

@@ -99,9 +99,7 @@ class CollectionAgency(models.Model):
                 condition=models.Q(authorised_until__isnull=True)
                 | models.Q(authorised_until__gte=models.F("authorised_from")),
                 name="agency_authorisation_period",
-                violation_error_message=_(
-                    "The authorisation cannot end before it starts."
-                ),
+                violation_error_message=_("The authorisation cannot end before it starts."),
             )
         ]
 

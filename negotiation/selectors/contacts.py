@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from negotiation.models import (
 
 # What came of a contact, as the debtor reads it (the staff site's words are for staff:
 # "Debtor disputes the debt" is not how a bank speaks to a customer).
-OUTCOME_FOR_DEBTOR = {
+OUTCOME_FOR_DEBTOR: dict[str, Any] = {
     ContactOutcome.SPOKE: gettext_lazy("We spoke with you."),
     ContactOutcome.NO_ANSWER: gettext_lazy("No one answered."),
     ContactOutcome.LEFT_MESSAGE: gettext_lazy("We left you a message."),
@@ -57,7 +58,9 @@ def contact_line(record: ContactRecord, *, language: str) -> ContactLine:
     else:
         who = staff_display_name(record.staff)
     if record.party == ContactParty.THIRD_PARTY:
-        what = _("We asked your emergency contact to ask you to call us. We told them nothing else.")
+        what = _(
+            "We asked your emergency contact to ask you to call us. We told them nothing else."
+        )
     elif record.direction == ContactDirection.INBOUND:
         what = _("You contacted us.")
     else:

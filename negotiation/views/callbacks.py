@@ -59,7 +59,7 @@ def _slot_groups(slots: list[Slot], tz: dt.tzinfo, chosen: str) -> list[dict[str
 @debtor_required
 @limited("RATE_REQUEST_FORM", per_person=True)
 def callback_create(request: DebtorRequest) -> HttpResponse:
-    """"Ask us to call you": a slot, the number, the topic. A debtor with a call back
+    """ "Ask us to call you": a slot, the number, the topic. A debtor with a call back
     waiting sees it instead."""
     debtor = request.debtor
     waiting = open_callback(debtor)
@@ -151,7 +151,7 @@ def callback_cancel(request: DebtorRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET"])
 @debtor_required
 def contacts(request: DebtorRequest) -> HttpResponse:
-    """"Contacts from us": the debtor's own contacts, newest first, a page at a time; the
+    """ "Contacts from us": the debtor's own contacts, newest first, a page at a time; the
     call back waiting; the agencies authorised to call on the bank's behalf."""
     debtor = request.debtor
     language = get_language() or "zh-hans"
