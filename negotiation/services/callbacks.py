@@ -240,7 +240,7 @@ def close_callback(
         raise ActionNotPermitted
     with transaction.atomic():
         locked = (
-            Callback.objects.select_for_update()
+            Callback.objects.select_for_update(of=("self",))
             .select_related("account", "request")
             .get(pk=callback.pk)
         )
