@@ -138,9 +138,9 @@ class CallbackAdmin(admin.ModelAdmin[Callback]):
         context = {
             **(extra_context or {}),
             "may_call": may_call,
-            "close_form": extra_context.get("close_form")
-            if extra_context
-            else CallbackCloseForm(can_override=request.user.has_perm(OVERRIDE_CONTACT_RULES)),
+            "close_form": CallbackCloseForm(
+                can_override=request.user.has_perm(OVERRIDE_CONTACT_RULES)
+            ),
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
 
@@ -164,8 +164,8 @@ class CallbackAdmin(admin.ModelAdmin[Callback]):
         return self._back(callback)
 
     def close_view(self, request: StaffRequest, object_id: int) -> HttpResponseBase:
-        """A call the rules refuse comes back as the page with a message naming each rule;
-        nothing is changed."""
+        """A call the rules refuse, or a form not filled in, comes back to the page with a
+        message naming why; nothing is changed."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if not (self.has_view_permission(request) and request.user.has_perm(ADD_CONTACTRECORD)):
@@ -193,8 +193,13 @@ class CallbackAdmin(admin.ModelAdmin[Callback]):
                     messages.SUCCESS,
                 )
                 return self._back(closed)
-        self.message_user(request, gettext("Nothing was changed: see below why."), messages.ERROR)
-        return self.change_view(request, str(callback.pk), extra_context={"close_form": form})
+        why = [str(error) for errors in form.errors.values() for error in errors]
+        self.message_user(
+            request,
+            gettext("Nothing was changed: %(why)s") % {"why": " ".join(why)},
+            messages.ERROR,
+        )
+        return self._back(callback)
 
 
 @admin.register(CollectionAgency)

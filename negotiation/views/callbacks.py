@@ -131,7 +131,7 @@ def callback_cancel(request: DebtorRequest, reference: str) -> HttpResponse:
     callback = callback_for(request.user, reference)
     if not callback.is_open:
         return redirect("negotiation:callback_detail", reference=callback.reference)
-    form = CallbackCancelForm(request.POST or None)
+    form = CallbackCancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             cancel_callback(callback, actor=request.user, now=timezone.now())

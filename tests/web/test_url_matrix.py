@@ -14,8 +14,17 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from negotiation.models import AuditEvent, Dispute, Document, ReliefRequest, RepaymentPlan, User
+from negotiation.models import (
+    AuditEvent,
+    Callback,
+    Dispute,
+    Document,
+    ReliefRequest,
+    RepaymentPlan,
+    User,
+)
 from negotiation.roles import BANK_STAFF, COMPLIANCE, SPECIALISTS, SUPERVISORS
+from negotiation.services.callbacks import book_callback, open_slots
 from negotiation.services.disputes import open_dispute
 from negotiation.services.documents import upload_document
 from negotiation.services.requests import approve_request, ask_for_information
@@ -43,6 +52,7 @@ class World:
     plan: str
     intent: str
     dispute: str
+    callback: str
 
 
 @pytest.fixture
@@ -75,6 +85,17 @@ def world(debtor, installment_program, specialist, supervisor) -> World:
         explanation="The late charge is wrong.",
         now=timezone.now(),
     )
+    # A call back booked in the first open slot.
+    now = timezone.now()
+    callback = book_callback(
+        debtor,
+        actor=debtor.user,
+        starts_at=open_slots(debtor, now=now)[0].start,
+        phone="13800138000",
+        topic="paying",
+        note="",
+        now=now,
+    )
     return World(
         account.reference,
         waiting.reference,
@@ -82,6 +103,7 @@ def world(debtor, installment_program, specialist, supervisor) -> World:
         plan.reference,
         intent.reference,
         dispute.reference,
+        callback.reference,
     )
 
 
@@ -100,6 +122,13 @@ DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "document_download": ("document", ("GET",)),
     "inbox": (None, ("GET",)),
     "rights": (None, ("GET",)),
+    # "Contacts from us" and booking a call back: the signed-in debtor's own (the booking
+    # page of a debtor with one waiting sends them to it); a call back booked, and its
+    # cancellation (a page that asks, then the POST).
+    "contacts": (None, ("GET",)),
+    "callback_create": (None, ("GET", "POST")),
+    "callback_detail": ("callback", ("GET",)),
+    "callback_cancel": ("callback", ("GET", "POST")),
     "plan_detail": ("plan", ("GET", "POST")),
     "plan_agreement_pdf": ("plan", ("GET",)),
     # Changing a signed plan (an unsigned one here: the page says it cannot be changed yet),
@@ -220,6 +249,8 @@ def _changes() -> tuple[int, ...]:
         RepaymentPlan.objects.exclude(status="awaiting_signature").count(),
         Document.objects.count(),
         Dispute.objects.count(),
+        Callback.objects.count(),
+        Callback.objects.exclude(status="requested").count(),
     )
 
 
