@@ -72,7 +72,7 @@ class CallbackAdmin(admin.ModelAdmin[Callback]):
         "request",
         "status",
         "taken_by",
-        "contact",
+        "call_made",
         "booked_at",
         "closed_at",
     )
@@ -106,11 +106,23 @@ class CallbackAdmin(admin.ModelAdmin[Callback]):
     def taken_by(self, obj: Callback) -> str:
         return obj.handled_by.get_username() if obj.handled_by else "-"
 
+    @admin.display(description=_("contact record"))
+    def call_made(self, obj: Callback) -> str:
+        """The call made, at the bank's time (a record's own name gives the time in UTC)."""
+        if obj.contact is None:
+            return "-"
+        at = timezone.localtime(obj.contact.at)
+        return f"{obj.contact.get_outcome_display()} {at:%Y-%m-%d %H:%M}"
+
     _sees_contacts = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Callback]:
         self._sees_contacts = request.user.has_perm(VIEW_DEBTOR_CONTACT)
-        return super().get_queryset(request).select_related("debtor", "handled_by", "account")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("debtor", "handled_by", "account", "contact")
+        )
 
     def get_urls(self) -> list[Any]:
         return [

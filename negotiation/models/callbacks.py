@@ -25,7 +25,7 @@ class CallbackTopic(models.TextChoices):
 class CallbackStatus(models.TextChoices):
     REQUESTED = "requested", _("Booked")
     DONE = "done", _("Done")
-    CANCELLED = "cancelled", _("Cancelled by the debtor")
+    CANCELLED = "cancelled", _("Cancelled")
     MISSED = "missed", _("Called, no answer")
 
 

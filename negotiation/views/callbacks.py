@@ -38,9 +38,17 @@ CONTACTS_PER_PAGE = 20
 
 
 def _slot_groups(slots: list[Slot], tz: dt.tzinfo, chosen: str) -> list[dict[str, object]]:
+    """The slots by day; each day folds (a <details>, no JavaScript), the one with the
+    chosen slot open, else the first."""
+    groups = by_day(slots, tz)
+    open_day = next(
+        (day for day, day_slots in groups if any(slot.key == chosen for slot in day_slots)),
+        groups[0][0] if groups else None,
+    )
     return [
         {
             "day": day,
+            "open": day == open_day,
             "slots": [
                 {
                     "key": slot.key,
@@ -50,7 +58,7 @@ def _slot_groups(slots: list[Slot], tz: dt.tzinfo, chosen: str) -> list[dict[str
                 for slot in day_slots
             ],
         }
-        for day, day_slots in by_day(slots, tz)
+        for day, day_slots in groups
     ]
 
 

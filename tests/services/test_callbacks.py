@@ -125,6 +125,7 @@ def test_a_slot_in_the_past_is_refused_by_the_database(shanghai_debtor):
 def test_a_full_slot_is_not_offered_and_refused(shanghai_debtor, settings):
     settings.CALLBACK_SLOT_CAPACITY = 1
     other = make_debtor(timezone="Asia/Shanghai")
+    assert other.user is not None
     book(other, at(9))
     assert at(9) not in [slot.start for slot in open_slots(shanghai_debtor, now=at(5))]
     with pytest.raises(CallbackRefused):
@@ -224,6 +225,7 @@ def test_no_answer_marks_the_callback_missed(shanghai_debtor, specialist):
     callback = book(shanghai_debtor, at(9))
     missed = close_callback(callback, actor=specialist, outcome="no_answer", note="", now=at(9, 5))
     assert missed.status == "missed"
+    assert missed.contact is not None
     assert missed.contact.outcome == "no_answer"
 
 
