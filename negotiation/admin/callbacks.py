@@ -98,9 +98,20 @@ class CallbackAdmin(admin.ModelAdmin[Callback]):
 
     @admin.display(description=_("number to call"))
     def number(self, obj: Callback) -> str:
-        if self._sees_contacts:
-            return readable_phone(obj.phone)
+        return readable_phone(obj.phone)
+
+    @admin.display(description=_("number to call"))
+    def number_masked(self, obj: Callback) -> str:
         return gettext("ending %(digits)s") % {"digits": last_digits(obj.phone)}
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """The number to call in full only for who may see contact details."""
+        if request.user.has_perm(VIEW_DEBTOR_CONTACT):
+            return self.fields
+        return tuple("number_masked" if name == "number" else name for name in self.fields)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.get_fields(request, obj)
 
     @admin.display(description=_("taken by"), ordering="handled_by__username")
     def taken_by(self, obj: Callback) -> str:
@@ -114,10 +125,7 @@ class CallbackAdmin(admin.ModelAdmin[Callback]):
         at = timezone.localtime(obj.contact.at)
         return f"{obj.contact.get_outcome_display()} {at:%Y-%m-%d %H:%M}"
 
-    _sees_contacts = False
-
     def get_queryset(self, request: HttpRequest) -> QuerySet[Callback]:
-        self._sees_contacts = request.user.has_perm(VIEW_DEBTOR_CONTACT)
         return (
             super()
             .get_queryset(request)

@@ -12,12 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from negotiation.models import Callback, CollectionAgency, ContactRecord
+from negotiation.roles import COMPLIANCE
 from negotiation.services.callbacks import book_callback, open_slots
 from negotiation.services.contacts import record_contact
 from tests.conftest import staff_client
-from tests.factories import make_account, make_request
+from tests.factories import make_account, make_request, make_staff
 
 pytestmark = pytest.mark.django_db
+CONTACTS_PAGE = 9
 
 
 @pytest.fixture
@@ -279,3 +281,36 @@ def test_the_request_page_marks_a_callback_waiting(phoned, installment_program, 
     )
     marker = page.content.decode().split('data-testid="callback-marker"')[1].split("</p>")[0]
     assert reverse("admin:negotiation_callback_change", args=[callback.pk]) in marker
+
+
+def test_only_who_sees_contact_details_reads_the_number_to_call(phoned, specialist):
+    now = timezone.now()
+    callback = book_callback(
+        phoned,
+        actor=phoned.user,
+        starts_at=open_slots(phoned, now=now)[0].start,
+        phone="13800138000",
+        topic="paying",
+        note="",
+        now=now,
+    )
+    url = reverse("admin:negotiation_callback_change", args=[callback.pk])
+    assert "138 0013 8000" in staff_client(specialist).get(url).content.decode()
+    masked = staff_client(make_staff(COMPLIANCE)).get(url).content.decode()
+    assert "138 0013 8000" not in masked
+    assert "13800138000" not in masked
+    assert "ending 8000" in masked
+
+
+@pytest.mark.parametrize("contacts", [1, 30])
+def test_contacts_from_us_costs_the_same_whatever_the_history(
+    debtor_client, phoned, installment_program, specialist, django_assert_num_queries, contacts
+):
+    request = make_request(make_account(phoned), installment_program)
+    for _ in range(contacts):
+        _contact(request, specialist, direction="inbound")
+    # The session, the user, their language, the debtor; the page's count and its rows
+    # (with staff and agency in the same query); the agencies; the call back waiting; the
+    # menu's unread count.
+    with django_assert_num_queries(CONTACTS_PAGE):
+        assert debtor_client.get(reverse("negotiation:contacts")).status_code == 200
