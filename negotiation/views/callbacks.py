@@ -127,7 +127,12 @@ def callback_detail(request: DebtorRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "negotiation/callback_detail.html",
-        {"callback": callback, "debtor_tz": callback.debtor.timezone},
+        {
+            "callback": callback,
+            "debtor_tz": callback.debtor.timezone,
+            # Still waiting after its slot: we did not call; the debtor may book again.
+            "overdue": callback.is_open and callback.ends_at < timezone.now(),
+        },
     )
 
 

@@ -314,3 +314,27 @@ def test_contacts_from_us_costs_the_same_whatever_the_history(
     # menu's unread count.
     with django_assert_num_queries(CONTACTS_PAGE):
         assert debtor_client.get(reverse("negotiation:contacts")).status_code == 200
+
+
+def test_a_call_back_still_waiting_after_its_slot_says_so(debtor_client, phoned):
+    now = timezone.now()
+    slot = open_slots(phoned, now=now)[0]
+    callback = book_callback(
+        phoned,
+        actor=phoned.user,
+        starts_at=slot.start,
+        phone="13800138000",
+        topic="paying",
+        note="",
+        now=now,
+    )
+    url = reverse("negotiation:callback_detail", args=[callback.reference])
+    assert 'data-testid="callback-overdue"' not in debtor_client.get(url).content.decode()
+    # Its slot passed without the call: moved back in time as a whole.
+    back = slot.end - now + dt.timedelta(hours=1)
+    Callback.objects.filter(pk=callback.pk).update(
+        booked_at=now - back, starts_at=slot.start - back, ends_at=slot.end - back
+    )
+    page = debtor_client.get(url).content.decode()
+    assert 'data-testid="callback-overdue"' in page
+    assert reverse("negotiation:callback_cancel", args=[callback.reference]) in page
