@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 
 from negotiation.http import DebtorRequest, kept_private
 from negotiation.models import (
+    Callback,
     CreditAccount,
     Debtor,
     Dispute,
@@ -71,6 +72,14 @@ def payment_intent_for(user: User, reference: str) -> PaymentIntent:
     return get_object_or_404(
         PaymentIntent.objects.select_related("account__debtor", "plan"),
         account__debtor__user=user,
+        reference=reference,
+    )
+
+
+def callback_for(user: User, reference: str) -> Callback:
+    return get_object_or_404(
+        Callback.objects.select_related("debtor", "account"),
+        debtor__user=user,
         reference=reference,
     )
 

@@ -27,3 +27,13 @@ def advisory_lock(name: str) -> Iterator[bool]:
         if acquired:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def wait_for_lock(name: str) -> None:
+    """Hold the lock ``name`` until the current transaction ends, waiting for whoever holds
+    it now (PostgreSQL transaction advisory lock): for a count that rows alone cannot lock,
+    such as the places left in a call-back slot. On SQLite, one writer anyway: nothing."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(name.encode())])

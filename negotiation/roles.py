@@ -113,6 +113,8 @@ _READ_CASES = [
     VIEW_PLANCHANGEREQUEST,
     "view_message",
     "view_contactrecord",
+    "view_callback",  # the call backs debtors booked, on the callbacks list
+    "view_collectionagency",
     "view_promisetopay",
     "view_directdebitmandate",  # automatic repayment, the account number masked
     VIEW_DISPUTE,
@@ -186,6 +188,11 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "add_payment",
         "view_program",
         "view_contactrecord",
+        "view_callback",
+        # The agencies authorised to call on the bank's behalf, as debtors read them.
+        "view_collectionagency",
+        "add_collectionagency",
+        "change_collectionagency",
         "view_promisetopay",
         VIEW_DISPUTE,  # a debtor on the phone about their dispute: where it stands
         ADD_CONTACTRECORD,

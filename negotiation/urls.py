@@ -3,6 +3,7 @@ from django.urls import path
 import negotiation.converters  # noqa: F401  (registers the ref and token converters)
 from negotiation.views import (
     accounts,
+    callbacks,
     disputes,
     documents,
     letters,
@@ -50,6 +51,10 @@ urlpatterns = [
     path("documents/<ref:reference>/", documents.document_download, name="document_download"),
     path("inbox/", accounts.inbox, name="inbox"),
     path("rights/", system.rights, name="rights"),
+    path("contacts/", callbacks.contacts, name="contacts"),
+    path("callback/", callbacks.callback_create, name="callback_create"),
+    path("callbacks/<ref:reference>/", callbacks.callback_detail, name="callback_detail"),
+    path("callbacks/<ref:reference>/cancel/", callbacks.callback_cancel, name="callback_cancel"),
     path("profile/", profile.profile, name="profile"),
     path("profile/phone/", profile.profile_phone, name="profile_phone"),
     path("profile/email/", profile.profile_email, name="profile_email"),

@@ -487,6 +487,21 @@ if (
     < 1
 ):
     raise ImproperlyConfigured("The CONTACT_ limits must be 1 or more.")
+# Call backs the debtor books (services.callbacks; callbackslots): slots of this many
+# minutes inside their contact hours, at least the lead time ahead, on the bank's working
+# days up to this many days ahead, and at most this many booked in one slot across all
+# debtors (what the team can call in the slot).
+CALLBACK_SLOT_MINUTES = env.int("CALLBACK_SLOT_MINUTES", default=30)
+CALLBACK_LEAD_MINUTES = env.int("CALLBACK_LEAD_MINUTES", default=60)
+CALLBACK_DAYS_AHEAD = env.int("CALLBACK_DAYS_AHEAD", default=7)
+CALLBACK_SLOT_CAPACITY = env.int("CALLBACK_SLOT_CAPACITY", default=4)
+if min(CALLBACK_SLOT_MINUTES, CALLBACK_DAYS_AHEAD, CALLBACK_SLOT_CAPACITY) < 1 or (
+    CALLBACK_LEAD_MINUTES < 0 or (60 % CALLBACK_SLOT_MINUTES and CALLBACK_SLOT_MINUTES % 60)
+):
+    raise ImproperlyConfigured(
+        "The CALLBACK_ settings must be 1 or more (the lead time 0 or more), and a slot a "
+        "whole part or a whole number of hours."
+    )
 # Affordability: the regular payment as a share of disposable income (income - expenses -
 # dependents x allowance). The allowance per dependent per month is bank policy; a city's
 # minimum living standard (城市居民最低生活保障标准, about ¥1,000 a month in large cities in

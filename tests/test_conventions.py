@@ -38,6 +38,7 @@ ALLOWED = {
     ROOT / "negotiation" / "services" / "mandates.py",  # automatic repayment: cancelled, ended
     ROOT / "negotiation" / "services" / "intents.py",  # online payments: confirmed, failed, expired
     ROOT / "negotiation" / "services" / "disputes.py",  # disputes: extended, upheld, rejected
+    ROOT / "negotiation" / "services" / "callbacks.py",  # call backs: made, missed, cancelled
 }
 
 
@@ -207,6 +208,7 @@ PURE_MODULES = [
     NEGOTIATION / "charts.py",
     NEGOTIATION / "phones.py",
     NEGOTIATION / "contactrules.py",
+    NEGOTIATION / "callbackslots.py",
     *python_files(NEGOTIATION / "imports"),  # the import parsers, once they exist
 ]
 PURE_NAMES = {".".join(path.relative_to(ROOT).with_suffix("").parts) for path in PURE_MODULES}

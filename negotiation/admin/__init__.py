@@ -5,6 +5,7 @@ because they change only through services (STYLE.md, "Admin calls services")."""
 
 from negotiation.admin import (
     accounts,
+    callbacks,
     content,
     disputes,
     imports,
@@ -18,6 +19,7 @@ from negotiation.admin import (
 
 __all__ = [
     "accounts",
+    "callbacks",
     "content",
     "disputes",
     "imports",

@@ -456,6 +456,7 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
                 relay_only=data["relay_only"],
                 second_staff=data["second_staff"],
                 override_reason=data.get("override_reason", ""),
+                agency=data.get("agency"),
             ),
             lambda record: (
                 _("Contact recorded as an exception to the contact rules.")

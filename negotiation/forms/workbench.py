@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from negotiation.forms.common import DecisionVersionForm
 from negotiation.forms.terms import ProgramChoiceField, TermsFields
 from negotiation.models import (
+    CollectionAgency,
     ContactChannel,
     ContactDirection,
     ContactOutcome,
@@ -180,6 +181,12 @@ class ContactForm(forms.Form):
         required=False,
         help_text=_("Required for a field visit (in person, made by us)."),
     )
+    agency: forms.ModelChoiceField[CollectionAgency] = forms.ModelChoiceField(
+        label=_("Made by an agency on our behalf"),
+        queryset=CollectionAgency.objects.none(),
+        required=False,
+        help_text=_("Empty: made by our own staff."),
+    )
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
     )
@@ -199,6 +206,9 @@ class ContactForm(forms.Form):
         second = self.fields["second_staff"]
         assert isinstance(second, forms.ModelChoiceField)
         second.queryset = User.objects.filter(is_staff=True, is_active=True).order_by("username")
+        agency = self.fields["agency"]
+        assert isinstance(agency, forms.ModelChoiceField)
+        agency.queryset = CollectionAgency.objects.filter(active=True).order_by("name")
         if not can_override:
             del self.fields["override_reason"]
 
@@ -296,3 +306,24 @@ class AssignForm(forms.Form):
         assignee_field = self.fields["assignee"]
         assert isinstance(assignee_field, forms.ModelChoiceField)
         assignee_field.queryset = candidates
+
+
+class CallbackCloseForm(forms.Form):
+    """The call back made: what came of the call (no answer, a message left, an invalid
+    number: missed), a note, and for a supervisor the reason for an exception to the rules."""
+
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=ContactOutcome.choices)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
+    )
+    override_reason = forms.CharField(
+        label=_("Reason for an exception to the contact rules"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=1000,
+    )
+
+    def __init__(self, *args: Any, can_override: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not can_override:
+            del self.fields["override_reason"]

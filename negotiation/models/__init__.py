@@ -8,9 +8,16 @@ from negotiation.models.accounts import (
 )
 from negotiation.models.aging import AgingPause
 from negotiation.models.audit import AUDIT_KEYS, AuditAction, AuditEvent, AuditKeys
+from negotiation.models.callbacks import (
+    CALLBACK_TRANSITIONS,
+    Callback,
+    CallbackStatus,
+    CallbackTopic,
+)
 from negotiation.models.consequences import CollectionNotice, ConsequenceRule, NoticeChannel
 from negotiation.models.contacts import (
     FAILED_OUTCOMES,
+    CollectionAgency,
     ContactChannel,
     ContactDirection,
     ContactOutcome,
@@ -90,6 +97,7 @@ __all__ = [
     "ACCESS_EVENTS",
     "AMENDMENT_TRANSITIONS",
     "AUDIT_KEYS",
+    "CALLBACK_TRANSITIONS",
     "CHANGE_REQUEST_TRANSITIONS",
     "DISPUTE_TRANSITIONS",
     "FAILED_OUTCOMES",
@@ -108,8 +116,12 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "AuditKeys",
+    "Callback",
+    "CallbackStatus",
+    "CallbackTopic",
     "ChangeRequestStatus",
     "CodePurpose",
+    "CollectionAgency",
     "CollectionNotice",
     "ConsequenceRule",
     "ContactChannel",

@@ -32,6 +32,10 @@ class AuditAction(models.TextChoices):
     PROMISE_MADE = "promise.made", _("Promise to pay made")
     REPAYMENT_CHANNEL_SAVED = "content.repayment_channel_saved", _("Repayment channel saved")
     WORDING_TEMPLATE_SAVED = "content.wording_template_saved", _("Wording template saved")
+    AGENCY_SAVED = "content.agency_saved", _("Collection agency saved")
+    CALLBACK_BOOKED = "callback.booked", _("Call back booked")
+    CALLBACK_TAKEN = "callback.taken", _("Call back taken")
+    CALLBACK_TRANSITION = "callback.transition", _("Call back made, missed or cancelled")
     PROMISE_TRANSITION = "promise.transition", _("Promise to pay kept or not kept")
     LETTER_READ = "account.letter_read", _("Letter read by staff")
     IMPORT_FINISHED = "import.finished", _("Import finished")
@@ -150,7 +154,7 @@ _ACCOUNT_IMPORTED = (
     "product card_last4 currency credit_limit principal interest fees penalty minimum_due "
     "oldest_unpaid_due_date status"
 )
-_CONTACT = "contact channel direction outcome party at second_staff"
+_CONTACT = "contact channel direction outcome party at second_staff agency"
 _PREFERENCES = "preferred_language preferred_channel contact_from_hour contact_until_hour"
 AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     # On the request. contact: the record's primary key; party: debtor or third_party;
@@ -165,6 +169,14 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     # the new value of each changed field
     AuditAction.REPAYMENT_CHANNEL_SAVED: _keys(changed_fields=True),
     AuditAction.WORDING_TEMPLATE_SAVED: _keys(changed_fields=True),
+    AuditAction.AGENCY_SAVED: _keys(changed_fields=True),
+    # On the callback: its slot (ISO 8601), its topic, and the account or request it is
+    # about (references, or null); never the number to call.
+    AuditAction.CALLBACK_BOOKED: _keys(after="starts_at ends_at topic account request"),
+    # handled_by: the staff member's primary key (null before)
+    AuditAction.CALLBACK_TAKEN: _keys("handled_by", "handled_by"),
+    # contact: the contact record's primary key (the call made), null when cancelled
+    AuditAction.CALLBACK_TRANSITION: _keys("status", "status contact"),
     AuditAction.PROMISE_TRANSITION: _keys("status", "status paid"),
     AuditAction.PAYOFF_LETTER_ISSUED: _keys(after="sha256 language settled_on certificate"),
     AuditAction.LETTER_READ: _keys(after="letter"),

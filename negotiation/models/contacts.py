@@ -75,6 +75,45 @@ class ContactParty(models.TextChoices):
     THIRD_PARTY = "third_party", _("A third party (the debtor's emergency contact)")
 
 
+class CollectionAgency(models.Model):
+    """A collection agency the bank has authorised to contact debtors on its behalf, as
+    debtors read it on "Contacts from us": its name in both languages, its registration,
+    the numbers it calls from, and the period of its authorisation. Managed by bank staff
+    (services.agencies.save_agency); never deleted (untick "active")."""
+
+    name = models.CharField(_("name"), max_length=120)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=120)
+    registration_number = models.CharField(_("registration number"), max_length=40)
+    # One number a line, as the debtor sees it on their phone.
+    phones = models.TextField(_("numbers it calls from"), max_length=1000)
+    authorised_from = models.DateField(_("authorised from"))
+    authorised_until = models.DateField(_("authorised until"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("collection agency")
+        verbose_name_plural = _("collection agencies")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(authorised_until__isnull=True)
+                | models.Q(authorised_until__gte=models.F("authorised_from")),
+                name="agency_authorisation_period",
+                violation_error_message=_("The authorisation cannot end before it starts."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def phone_list(self) -> list[str]:
+        return [line.strip() for line in self.phones.splitlines() if line.strip()]
+
+    def name_in(self, language: str) -> str:
+        return self.name_zh if language.startswith("zh") and self.name_zh else self.name
+
+
 class ContactRecord(models.Model):
     """Every contact about a debtor, on any channel: who, when, how, what came of it
     (DOMAIN.md, contact rules). With the debtor, or with their emergency contact only once
@@ -131,6 +170,15 @@ class ContactRecord(models.Model):
     # often (audited, with the rules, as contact.rules_overridden); empty otherwise.
     override_reason = models.TextField(
         _("reason for the exception"), blank=True, default="", db_default="", max_length=1000
+    )
+    # Made on the bank's behalf by an authorised agency (staff record what it reports).
+    agency = models.ForeignKey(
+        CollectionAgency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("made by agency"),
     )
     note = models.TextField(_("note"), blank=True, max_length=4000)
     at = models.DateTimeField(_("when"))

@@ -20,6 +20,8 @@ from negotiation.models import (
     OPEN_REQUEST_STATUSES,
     AuditAction,
     AuditEvent,
+    Callback,
+    CallbackStatus,
     ContactRecord,
     CreditAccount,
     Debtor,
@@ -81,6 +83,7 @@ class ReviewPicture:
     payments: list[Payment]
     earlier_requests: list[ReliefRequest]
     contacts: list[ContactRecord]
+    callbacks: list[Callback]  # the debtor's call back waiting to be made (one at most)
     documents: list[Document]
     messages: list[Message]
     history: list[AuditEvent]
@@ -112,8 +115,11 @@ def review_picture(request: ReliefRequest, *, viewer: User, today: dt.date) -> R
             .order_by("-submitted_at")[:RECENT]
         ),
         contacts=list(
-            debtor.contacts.select_related("staff", "second_staff").order_by("-at")[:RECENT]
+            debtor.contacts.select_related("staff", "second_staff", "agency").order_by("-at")[
+                :RECENT
+            ]
         ),
+        callbacks=list(debtor.callbacks.filter(status=CallbackStatus.REQUESTED)[:1]),
         documents=_newest(request.documents.all(), "uploaded_at", RECENT),
         messages=_newest(request.messages.select_related("author"), "created_at", 200),
         history=_newest(request_history(request).select_related("actor"), "at", 200),

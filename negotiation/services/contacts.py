@@ -7,7 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 
 from negotiation import contactrules, phones
 from negotiation.contactrules import OVERRIDABLE, Contact, Limits
@@ -20,11 +20,13 @@ from negotiation.exceptions import (
 from negotiation.models import (
     FAILED_OUTCOMES,
     AuditAction,
+    CollectionAgency,
     ContactChannel,
     ContactDirection,
     ContactOutcome,
     ContactParty,
     ContactRecord,
+    CreditAccount,
     Debtor,
     ReliefRequest,
     User,
@@ -91,10 +93,12 @@ def record_contact(
     relay_only: bool = False,
     second_staff: User | None = None,
     override_reason: str = "",
+    agency: CollectionAgency | None = None,
 ) -> ContactRecord:
     """Record a contact about ``request``: with its debtor, or with their emergency contact
     (``party``). ``phone``: the number called or texted (for the debtor, their number on
-    file when empty); ``second_staff``: the colleague on a field visit.
+    file when empty); ``second_staff``: the colleague on a field visit; ``agency``: the
+    authorised agency that made it on the bank's behalf, as it reported it.
 
     Only staff who may record contacts and may see the request (else ``ActionNotPermitted``).
     A contact that breaks a contact rule raises ``ContactRuleBroken`` naming each rule,
@@ -105,6 +109,48 @@ def record_contact(
     The debtor's row is locked while the day's contacts are counted, so two staff recording
     at once cannot both pass the last allowed call. One audit row on the request:
     ``contact.recorded``, or ``contact.rules_overridden`` with the rules and the reason."""
+    return record_debtor_contact(
+        request.account.debtor_id,
+        account=request.account,
+        request=request,
+        audit_on=request,
+        actor=actor,
+        channel=channel,
+        direction=direction,
+        outcome=outcome,
+        note=note,
+        at=at,
+        party=party,
+        phone=phone,
+        relay_only=relay_only,
+        second_staff=second_staff,
+        override_reason=override_reason,
+        agency=agency,
+    )
+
+
+def record_debtor_contact(
+    debtor_id: int,
+    *,
+    account: CreditAccount | None,
+    request: ReliefRequest | None,
+    audit_on: models.Model,
+    actor: User,
+    channel: str,
+    direction: str,
+    outcome: str,
+    note: str,
+    at: dt.datetime,
+    party: str = ContactParty.DEBTOR,
+    phone: str = "",
+    relay_only: bool = False,
+    second_staff: User | None = None,
+    override_reason: str = "",
+    agency: CollectionAgency | None = None,
+) -> ContactRecord:
+    """Record a contact with the debtor ``debtor_id`` (record_contact's rules), about
+    ``account`` and ``request`` when there are ones; the audit row goes on ``audit_on``
+    (the request, or the call back the contact answers)."""
     if not (
         actor.is_staff and actor.has_perm(ADD_CONTACTRECORD) and actor.has_perm(VIEW_RELIEFREQUEST)
     ):
@@ -120,7 +166,7 @@ def record_contact(
     number = _number(phone) if channel in _NUMBERED else ""
     with transaction.atomic():
         # Locked first: every count below is of a debtor no one else is recording for.
-        debtor = Debtor.objects.select_for_update().get(pk=request.account.debtor_id)
+        debtor = Debtor.objects.select_for_update().get(pk=debtor_id)
         if channel in _NUMBERED and not number and party == ContactParty.DEBTOR:
             number = _number(debtor.phone)
         tz = debtor_zone(debtor)
@@ -163,7 +209,7 @@ def record_contact(
             )
         record = ContactRecord.objects.create(
             debtor=debtor,
-            account=request.account,
+            account=account,
             request=request,
             channel=channel,
             direction=direction,
@@ -173,6 +219,7 @@ def record_contact(
             relay_only=relay_only and party == ContactParty.THIRD_PARTY,
             second_staff=second_staff,
             override_reason=override_reason if broken else "",
+            agency=agency,
             note=note,
             at=at,
             staff=actor,
@@ -185,14 +232,15 @@ def record_contact(
             "party": party,
             "at": at,
             "second_staff": second_staff,
+            "agency": agency,
         }
         if broken:
             record_event(
-                request,
+                audit_on,
                 actor=actor,
                 action=AuditAction.CONTACT_RULES_OVERRIDDEN,
                 after={**after, "rules": [str(rule) for rule in broken], "reason": override_reason},
             )
         else:
-            record_event(request, actor=actor, action=AuditAction.CONTACT_RECORDED, after=after)
+            record_event(audit_on, actor=actor, action=AuditAction.CONTACT_RECORDED, after=after)
     return record

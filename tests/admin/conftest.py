@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from negotiation.models import AmendmentKind, ImportRun
+from negotiation.services.callbacks import book_callback, open_slots
 from negotiation.services.disputes import open_dispute
 from negotiation.services.documents import upload_document
 from negotiation.services.planchanges import propose_change
@@ -27,7 +28,7 @@ def objects(account, installment_program, specialist, supervisor) -> dict[str, o
     """What the staff pages act on (the URL matrix's buttons, the Chinese scan's pages): a
     request waiting for an answer with a document sent on it, a plan awaiting its signature,
     a signed plan with a change waiting, an import run, an imported debtor, a settled
-    account, a dispute and a staff user."""
+    account, a dispute, a call back and a staff user."""
     waiting = ask_for_information(
         make_request(account, installment_program), actor=specialist, question="Payslip?"
     )
@@ -53,7 +54,20 @@ def objects(account, installment_program, specialist, supervisor) -> dict[str, o
         new_day=27 if running.agreed_on.day != 27 else 26,
         now=timezone.now(),
     )
+    # A call back the debtor booked in the first open slot.
+    debtor = account.debtor
+    now = timezone.now()
+    callback = book_callback(
+        debtor,
+        actor=debtor.user,
+        starts_at=open_slots(debtor, now=now)[0].start,
+        phone="13800138000",
+        topic="paying",
+        note="",
+        now=now,
+    )
     return {
+        "callback": callback.pk,
         "amendment": change.pk,
         "request": waiting.pk,
         "document": document.reference,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from negotiation.exceptions import ActionNotPermitted
 from negotiation.models import (
     AuditEvent,
+    Callback,
     ContactRecord,
     Dispute,
     Document,
@@ -56,6 +57,7 @@ NOT_ADDED_BY_HAND = {
     "negotiation.dispute",  # debtors open disputes in the portal
     "negotiation.debtor",  # onboarding keeps the national ID as a keyed hash only
     "negotiation.paymentintent",  # debtors start them; providers' notifications move them
+    "negotiation.callback",  # debtors book them in the portal; staff take and make them
     "auth.group",  # the groups follow roles.GROUP_PERMISSIONS on every migrate
 }
 # Every model of the staff site: a model registered without being listed here fails.
@@ -68,6 +70,8 @@ MODELS = [
     "django_celery_beat.solarschedule",
     "negotiation.approvallimit",
     "negotiation.auditevent",
+    "negotiation.callback",
+    "negotiation.collectionagency",
     "negotiation.collectionnotice",
     "negotiation.consequencerule",
     "negotiation.repaymentchannel",
@@ -202,6 +206,14 @@ BUTTONS: dict[str, Button] = {
     "negotiation_dispute_extend": Button(
         "POST", ("negotiation.resolve_dispute", "negotiation.view_dispute"), "dispute"
     ),
+    # A call back: taken, and the call made (POST only; an empty form shows the page again
+    # with why), by whoever reads call backs and records contacts.
+    "negotiation_callback_take": Button(
+        "POST", ("negotiation.view_callback", "negotiation.add_contactrecord"), "callback"
+    ),
+    "negotiation_callback_close": Button(
+        "POST", ("negotiation.view_callback", "negotiation.add_contactrecord"), "callback"
+    ),
     # The warning's "Stay signed in" (204): anyone signed in to the staff site, no right.
     "staff_keep_alive": Button("POST", (), ""),
     # The relief dashboard's figures: supervisors and compliance (a page of its own).
@@ -303,6 +315,8 @@ def _changes() -> tuple[int, ...]:
         Document.objects.count(),
         Invitation.objects.count(),
         Dispute.objects.exclude(status="open").count(),
+        Callback.objects.exclude(status="requested").count(),
+        ContactRecord.objects.count(),
     )
 
 

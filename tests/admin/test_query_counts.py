@@ -35,8 +35,9 @@ ROWS = [1, 50]
 # and open disputes in one query.
 QUEUE = 8
 # The debtor's accounts carry their open disputes: one query for them all. The contact form's
-# choice of a second staff member (a field visit) is one more, the questions' wordings one.
-REVIEW_PAGE = 29
+# choice of a second staff member (a field visit) is one more, the questions' wordings one;
+# the debtor's call back waiting one, the contact form's choice of an agency one.
+REVIEW_PAGE = 31
 
 
 def review_url(request) -> str:

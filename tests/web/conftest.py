@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from negotiation.services.callbacks import book_callback, open_slots
 from negotiation.services.disputes import open_dispute
 from negotiation.services.documents import upload_document
 from negotiation.services.requests import approve_request, ask_for_information
@@ -23,6 +24,7 @@ class World:
     plan: str
     intent: str
     dispute: str
+    callback: str
 
 
 @pytest.fixture
@@ -55,6 +57,17 @@ def world(debtor, installment_program, specialist, supervisor) -> World:
         explanation="The late charge is wrong.",
         now=timezone.now(),
     )
+    # A call back booked in the first open slot.
+    now = timezone.now()
+    callback = book_callback(
+        debtor,
+        actor=debtor.user,
+        starts_at=open_slots(debtor, now=now)[0].start,
+        phone="13800138000",
+        topic="paying",
+        note="",
+        now=now,
+    )
     return World(
         account.reference,
         waiting.reference,
@@ -62,4 +75,5 @@ def world(debtor, installment_program, specialist, supervisor) -> World:
         plan.reference,
         intent.reference,
         dispute.reference,
+        callback.reference,
     )

@@ -10,7 +10,15 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from negotiation.models import AuditEvent, Dispute, Document, ReliefRequest, RepaymentPlan, User
+from negotiation.models import (
+    AuditEvent,
+    Callback,
+    Dispute,
+    Document,
+    ReliefRequest,
+    RepaymentPlan,
+    User,
+)
 from negotiation.roles import BANK_STAFF, COMPLIANCE, SPECIALISTS, SUPERVISORS
 from tests.conftest import sign_in_request, staff_client
 from tests.factories import (
@@ -42,6 +50,13 @@ DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "document_download": ("document", ("GET",)),
     "inbox": (None, ("GET",)),
     "rights": (None, ("GET",)),
+    # "Contacts from us" and booking a call back: the signed-in debtor's own (the booking
+    # page of a debtor with one waiting sends them to it); a call back booked, and its
+    # cancellation (a page that asks, then the POST).
+    "contacts": (None, ("GET",)),
+    "callback_create": (None, ("GET", "POST")),
+    "callback_detail": ("callback", ("GET",)),
+    "callback_cancel": ("callback", ("GET", "POST")),
     "plan_detail": ("plan", ("GET", "POST")),
     "plan_agreement_pdf": ("plan", ("GET",)),
     # Changing a signed plan (an unsigned one here: the page says it cannot be changed yet),
@@ -163,6 +178,8 @@ def _changes() -> tuple[int, ...]:
         RepaymentPlan.objects.exclude(status="awaiting_signature").count(),
         Document.objects.count(),
         Dispute.objects.count(),
+        Callback.objects.count(),
+        Callback.objects.exclude(status="requested").count(),
     )
 
 

@@ -24,7 +24,9 @@ from negotiation import money, policy
 from negotiation.models import (
     AccountStatus,
     ApprovalLimit,
+    CollectionAgency,
     CollectionNotice,
+    ContactRecord,
     CreditAccount,
     Debtor,
     HardshipReason,
@@ -75,6 +77,30 @@ STAFF = [
     ("specialist", "demo-specialist-pass", SPECIALISTS, "Chen", "Jing"),
     ("supervisor", "demo-supervisor-pass", SUPERVISORS, "Zhao", "Min"),
     ("bankstaff", "demo-staff-pass", BANK_STAFF, "Sun", "Lei"),
+]
+# The agencies the demo bank has authorised to call on its behalf (invented).
+AGENCIES = [
+    {
+        "name": "Eastern Recovery Services Co., Ltd.",
+        "name_zh": "东方信诚催收服务有限公司",
+        "registration_number": "91310000MA1FL0DEMO1",
+        "phones": "021 6000 1101\n021 6000 1102",
+    },
+    {
+        "name": "Huabei Credit Management Co., Ltd.",
+        "name_zh": "华北信用管理有限公司",
+        "registration_number": "91110000MA01DEMO2X",
+        "phones": "010 8000 2201",
+    },
+]
+# The demo debtor's contacts: days ago, hour, channel, direction, outcome, by an agency.
+DEMO_CONTACTS = [
+    (30, 10, "phone", "outbound", "no_answer", False),
+    (30, 16, "sms", "outbound", "left_message", False),
+    (21, 11, "phone", "outbound", "spoke", False),
+    (14, 9, "phone", "outbound", "promise_to_pay", True),
+    (6, 14, "portal", "inbound", "other", False),
+    (2, 15, "phone", "outbound", "spoke", False),
 ]
 # A debtor the bank imported, not signed up yet: a name as a Chinese bank writes it, an
 # account, and an invitation whose link seed_demo prints. Demo data only: never real people.
@@ -273,6 +299,7 @@ class Command(BaseCommand):
             programs = self._programs()
             self._wordings()
             self._demo_debtor(today)
+            self._agencies_and_contacts(today)
             invited = self._invited_debtor(today)
         self.stdout.write(self.style.SUCCESS("Demo logins, programs and demo debtor are in place."))
         self._tell_how_to_activate(invited)
@@ -359,6 +386,39 @@ class Command(BaseCommand):
             f"({settings.SMS_BACKEND}: printed where the server runs).\n"
             "  Each run of seed_demo sends a new link; the one before stops working."
         )
+
+    def _agencies_and_contacts(self, today: dt.date) -> None:
+        """Two authorised agencies, and a few contacts with the demo debtor over the last
+        weeks (ours and one by an agency), so "Contacts from us" shows something real.
+        Demo data only: invented names and numbers."""
+        agencies = []
+        for spec in AGENCIES:
+            agency, _ = CollectionAgency.objects.get_or_create(
+                registration_number=spec["registration_number"],
+                defaults={**spec, "authorised_from": today - dt.timedelta(days=200)},
+            )
+            agencies.append(agency)
+        debtor = Debtor.objects.filter(user__email=DEMO_DEBTOR_EMAIL).first()
+        if debtor is None or debtor.contacts.exists():
+            return
+        specialist = User.objects.get(username="specialist")
+        account = debtor.accounts.order_by("pk").first()
+        for days, hour, channel, direction, outcome, by_agency in DEMO_CONTACTS:
+            at = timezone.make_aware(
+                dt.datetime.combine(today - dt.timedelta(days=days), dt.time(hour, 15))
+            )
+            ContactRecord.objects.create(
+                debtor=debtor,
+                account=account,
+                channel=channel,
+                direction=direction,
+                outcome=outcome,
+                phone="13800138000" if channel in ("phone", "sms") else "",
+                agency=agencies[0] if by_agency else None,
+                note="Demo contact.",
+                at=at,
+                staff=specialist,
+            )
 
     def _programs(self) -> list[Program]:
         programs = []
