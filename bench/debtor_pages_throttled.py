@@ -122,7 +122,16 @@ def start_server(kind: str, port: int, static_root: Path) -> subprocess.Popen[by
             check=True,
         )
         gunicorn = str(Path(python).parent / "gunicorn")
-        command = [gunicorn, "portal.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "-q"]
+        command = [
+            gunicorn,
+            "portal.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "--log-level",
+            "warning",
+        ]
     else:
         command = [
             python,
@@ -136,6 +145,8 @@ def start_server(kind: str, port: int, static_root: Path) -> subprocess.Popen[by
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     for _ in range(100):
+        if server.poll() is not None:
+            raise SystemExit(f"the {kind} server stopped: {' '.join(command)}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):  # nosec B310
                 return server
