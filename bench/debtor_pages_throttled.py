@@ -43,8 +43,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 import django
@@ -60,8 +59,9 @@ from negotiation.services.requests import approve_request  # noqa: E402
 from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.factories import make_request  # noqa: E402
 
+ROOT = Path(__file__).resolve().parent.parent
 MBIT = 1024 * 1024 / 8  # bytes a second in one Mbps, as Lighthouse counts
-PROFILES = {
+PROFILES: dict[str, dict[str, float]] = {
     "lighthouse-mobile": {
         "latency": 150 * 3.75,
         "downloadThroughput": 1.6 * MBIT * 0.9,
@@ -269,9 +269,10 @@ def main() -> None:
         shutil.rmtree(static_root, ignore_errors=True)
     print(f"{args.server}, {args.profile}, CPU {CPU_SLOWDOWN}x, medians of {args.runs} runs")
     for name, visits in result.items():
-        for visit, m in visits.items():
+        for visit, measured in visits.items():
+            m = {key: value or 0 for key, value in measured.items()}
             print(
-                f"{name:13} {visit}: FCP {m['fcp_ms'] or 0:6.0f} ms, load {m['load_ms']:6.0f} ms, "
+                f"{name:13} {visit}: FCP {m['fcp_ms']:6.0f} ms, load {m['load_ms']:6.0f} ms, "
                 f"CSS+JS {m['css_js_bytes'] / 1024:6.1f} KB, all {m['all_bytes'] / 1024:6.1f} KB "
                 f"in {m['requests']:.0f} responses (cache hits too)"
             )
