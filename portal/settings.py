@@ -546,7 +546,7 @@ PERMISSIONS_POLICY = (
 # from the portal itself and nothing else: no inline script or style anywhere (the templates
 # are scanned for them, tests/unit/test_templates_inline.py), so a script injected into a page
 # does not run. No data: images either: Bootstrap's own (the select arrow, the tick of a
-# checkbox, the menu icon) are files beside it (static/vendor/bootstrap/images.css), and the
+# checkbox, the menu icon) are files beside it (named by frontend/portal-bootstrap.scss), and the
 # staff's set-up QR code is SVG markup in the page. No page may be framed, no form posted away.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
