@@ -134,8 +134,8 @@ def test_no_debtor_page_waits_for_a_script(debtor_client, account):
                 f"{name}: {script['src']} holds up the page"
             )
             seen.add(script.get("src") or "")
-    # The menu's script, the session warning's and each form's own were all looked at.
-    assert {"/static/js/menu.js", "/static/js/session-timeout.js"} <= seen
+    # The menu's script, the sending button's, the session warning's and each form's own.
+    assert {"/static/js/menu.js", "/static/js/busy.js", "/static/js/session-timeout.js"} <= seen
     assert "/static/js/request-preview.js" in seen
     assert "/static/js/characters-left.js" in seen
     assert not any("bootstrap" in src for src in seen)
