@@ -8,13 +8,14 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 # Only for the test and lint runs below; production sets its own (settings refuse to start without one).
-# Tests run with production settings except HTTPS, which the test server does not speak.
+# Tests run with production settings except HTTPS, which the test server does not speak, and
+# static files under their plain names (no collectstatic: STATIC_MANIFEST=0).
 # Documents written by tests go to a throw-away folder, made inside the recipe that needs it
 # (a `$(shell mktemp)` here would run, and leave a folder behind, whenever make reads this file).
 TEST_ENV := DJANGO_SECRET_KEY=test-only-key-3f9a1c7e5b2d8f6a0c4e9b1d7f3a5c8e2b6d0f4a9c1e7b3d5f8 DJANGO_DEBUG=0 \
 	NATIONAL_ID_HASH_KEY=test-only-national-id-key \
 	SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0 \
-	AGREEMENT_SEAL_GENERATE=1
+	AGREEMENT_SEAL_GENERATE=1 STATIC_MANIFEST=0
 # Runs $(1) with a fresh media folder in PRIVATE_MEDIA_ROOT, removed afterwards whatever the outcome.
 with_test_media = media=$$(mktemp -d -t portal-test-media-XXXXXX); \
 	trap 'rm -rf "$$media"' EXIT; PRIVATE_MEDIA_ROOT="$$media" $(1)
@@ -26,7 +27,7 @@ DEPLOY_ENV := DJANGO_SECRET_KEY=check-deploy-only-7c1e9a3f5b8d2c6e0a4f9b1d3e7c5a
 # `make run PORT=8001` serves on another port.
 PORT ?= 8000
 
-.PHONY: reset-demo install run outbox codes test lint format pytest worker beat bench messages clean
+.PHONY: reset-demo install run outbox codes test lint format pytest worker beat bench messages css clean
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -96,6 +97,12 @@ beat: install
 messages: install
 	DJANGO_DEBUG=1 $(MANAGE) makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'static/*'
 	DJANGO_DEBUG=1 $(MANAGE) compilemessages --ignore '.venv/*'
+
+# The debtor site's Bootstrap from its Sass sources, only the parts the pages use
+# (frontend/portal-bootstrap.scss), into static/vendor/bootstrap/bootstrap.min.css. Needs
+# node and npm; the output is committed, so nothing else does.
+css:
+	cd frontend && npm ci --no-audit --no-fund && npm run build
 
 clean:
 	rm -rf .venv .tools .mypy_cache .ruff_cache .pytest_cache db.sqlite3 staticfiles

@@ -6,6 +6,7 @@ DATABASE_URL, CELERY_BROKER_URL, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
 
 import datetime as dt
 import re
+import warnings
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
@@ -87,6 +88,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: `runserver` leaves static files to WhiteNoise, as production does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "crispy_forms",
@@ -103,6 +106,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "negotiation.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files, compressed and with a far-future lifetime for hashed names (STORAGES).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # The Content-Security-Policy of every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -258,6 +263,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=not DEBUG)
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+if not STATIC_MANIFEST:
+    # Plain names come from static/ itself: no collected STATIC_ROOT is expected to exist.
+    warnings.filterwarnings("ignore", message=f"No directory at: {re.escape(str(STATIC_ROOT))}")
+# Files served at the site's root: /favicon.ico, for browsers that ask there.
+WHITENOISE_ROOT = BASE_DIR / "site-root"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Debtors' documents: a storage with no public URL, read only through permission-checked
 # views. Any Django storage works here (S3-compatible in production): change the backend.
@@ -268,7 +280,15 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Production (DEBUG off): `collectstatic` writes every file under a name with a hash of
+    # its content, and a gzip and a Brotli copy beside it; WhiteNoise serves the hashed names
+    # for ten years (immutable). With DEBUG, or STATIC_MANIFEST=0 (the tests, which never run
+    # collectstatic), the plain names, read from static/ itself (WHITENOISE_USE_FINDERS).
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # How much one request and one debtor may hold, so nobody fills the bank's storage.
@@ -548,7 +568,7 @@ PERMISSIONS_POLICY = (
 # from the portal itself and nothing else: no inline script or style anywhere (the templates
 # are scanned for them, tests/unit/test_templates_inline.py), so a script injected into a page
 # does not run. No data: images either: Bootstrap's own (the select arrow, the tick of a
-# checkbox, the menu icon) are files beside it (static/vendor/bootstrap/images.css), and the
+# checkbox, the menu icon) are files beside it (named by frontend/portal-bootstrap.scss), and the
 # staff's set-up QR code is SVG markup in the page. No page may be framed, no form posted away.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
