@@ -36,7 +36,7 @@ NOT_PAGES = ("admin", "emails", "letters", "sms", "notifications")
 # crispy-forms layouts our forms do not use (no Accordion, Modal or Tab in negotiation/forms).
 CRISPY_UNUSED = ("accordion", "modal", "tab")
 # Classes that only name an element for a script or a test: no style is meant.
-HOOKS = {"lang-switch", "suggestion", "timeline-details"}
+HOOKS = {"lang-switch", "suggestion", "timeline-details", "text-size-switch"}
 # Names crispy-forms writes that Bootstrap 5 gives no style (its own, or Bootstrap 4's).
 CRISPY_UNSTYLED = {
     "asteriskField",
