@@ -14,6 +14,7 @@ from negotiation.views import (
     profile,
     promises,
     requests,
+    support,
     system,
 )
 
@@ -51,6 +52,13 @@ urlpatterns = [
     path("inbox/", accounts.inbox, name="inbox"),
     path("rights/", system.rights, name="rights"),
     path("profile/", profile.profile, name="profile"),
+    path("profile/support/", support.support, name="support"),
+    path("profile/support/withdraw/", support.support_withdraw, name="support_withdraw"),
+    path(
+        "accounts/<ref:reference>/support-offer/dismiss/",
+        support.support_offer_dismiss,
+        name="support_offer_dismiss",
+    ),
     path("profile/phone/", profile.profile_phone, name="profile_phone"),
     path("profile/email/", profile.profile_email, name="profile_email"),
     path("profile/code/", profile.profile_contact_code, name="profile_contact_code"),

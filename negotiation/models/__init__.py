@@ -82,6 +82,12 @@ from negotiation.models.requests import (
     RequestStatus,
 )
 from negotiation.models.staff import ApprovalLimit
+from negotiation.models.support import (
+    DRIVERS,
+    SUPPORT_TRANSITIONS,
+    SupportNeed,
+    SupportStatus,
+)
 from negotiation.models.terms import TermsFields
 from negotiation.models.users import User
 from negotiation.models.wording import WordingKind, WordingTemplate
@@ -92,6 +98,7 @@ __all__ = [
     "AUDIT_KEYS",
     "CHANGE_REQUEST_TRANSITIONS",
     "DISPUTE_TRANSITIONS",
+    "DRIVERS",
     "FAILED_OUTCOMES",
     "INTENT_TRANSITIONS",
     "LINK_EVENTS",
@@ -100,6 +107,7 @@ __all__ = [
     "OPEN_DISPUTE_STATUSES",
     "OPEN_REQUEST_STATUSES",
     "PROMISE_TRANSITIONS",
+    "SUPPORT_TRANSITIONS",
     "AccountStatus",
     "AgingPause",
     "AmendmentKind",
@@ -170,6 +178,8 @@ __all__ = [
     "RepaymentChannel",
     "RepaymentPlan",
     "RequestStatus",
+    "SupportNeed",
+    "SupportStatus",
     "TermsFields",
     "User",
     "WordingKind",

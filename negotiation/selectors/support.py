@@ -1,0 +1,34 @@
+"""Reads of extra support (models.support) for what it changes: reminders spaced, deadlines
+longer, the marker on the staff's pages. No writes here, and never what the need says: only
+whether one is in place."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+
+from negotiation.models import Debtor, SupportNeed, SupportStatus
+
+
+def has_support_need(debtor: Debtor | int) -> bool:
+    """Whether the debtor (or the debtor of that primary key) has extra support in place.
+    Uses the row ``select_related`` brought, if it did (access.debtor_for does)."""
+    if isinstance(debtor, Debtor) and "support_need" in debtor._state.fields_cache:
+        need = debtor._state.fields_cache["support_need"]
+        return need is not None and need.status == SupportStatus.ACTIVE
+    pk = debtor.pk if isinstance(debtor, Debtor) else debtor
+    return SupportNeed.objects.filter(debtor_id=pk, status=SupportStatus.ACTIVE).exists()
+
+
+def support_in_place(debtor_ref: str) -> Exists:
+    """For an annotation: whether the debtor at ``debtor_ref`` ("account__debtor") has extra
+    support in place, in the same query (the queue's marker costs no query per row)."""
+    return Exists(
+        SupportNeed.objects.filter(debtor=OuterRef(debtor_ref), status=SupportStatus.ACTIVE)
+    )
+
+
+def deadline_days(days: int, *, supported: bool) -> int:
+    """A deadline the debtor must meet, in days: ``SUPPORT_DEADLINE_FACTOR`` times as long
+    with extra support in place (14 days are 28 by default)."""
+    return days * settings.SUPPORT_DEADLINE_FACTOR if supported else days
