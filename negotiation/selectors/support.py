@@ -11,11 +11,8 @@ from negotiation.models import Debtor, SupportNeed, SupportStatus
 
 
 def has_support_need(debtor: Debtor | int) -> bool:
-    """Whether the debtor (or the debtor of that primary key) has extra support in place.
-    Uses the row ``select_related`` brought, if it did (access.debtor_for does)."""
-    if isinstance(debtor, Debtor) and "support_need" in debtor._state.fields_cache:
-        need = debtor._state.fields_cache["support_need"]
-        return need is not None and need.status == SupportStatus.ACTIVE
+    """Whether the debtor (or the debtor of that primary key) has extra support in place,
+    as the database says now (never a copy cached on the debtor: it may be stale)."""
     pk = debtor.pk if isinstance(debtor, Debtor) else debtor
     return SupportNeed.objects.filter(debtor_id=pk, status=SupportStatus.ACTIVE).exists()
 

@@ -67,13 +67,14 @@ def transition_support_need(
     to: str,
     *,
     actor: User | None,
-    action: AuditAction,
     changes: dict[str, object],
     after: dict[str, object] | None = None,
     ip: str | None = None,
+    by_retention: bool = False,
 ) -> SupportNeed:
     """The only code that changes a support need's status (the row locked by the caller or
-    new): check the move, apply ``changes``, save, one audit row. Raises
+    new): check the move, apply ``changes``, save, one audit row, named for the move (a
+    withdrawal by the retention job is ``retention.purged``). Raises
     ``TransitionNotAllowed``."""
     before = {"status": need.status} if need.pk else {}
     if need.pk and to not in SUPPORT_TRANSITIONS[need.status]:
@@ -81,12 +82,19 @@ def transition_support_need(
     for field, value in changes.items():
         setattr(need, field, value)
     need.status = to
-    need.full_clean(exclude=["debtor"], validate_unique=False)
     need.save()
     record_event(
         need,
         actor=actor,
-        action=action,
+        action=(
+            AuditAction.SUPPORT_NEED_SAID
+            if to == SupportStatus.ACTIVE
+            else AuditAction.SUPPORT_OFFER_DISMISSED
+            if to == SupportStatus.DISMISSED
+            else AuditAction.RETENTION_PURGED
+            if by_retention
+            else AuditAction.SUPPORT_NEED_WITHDRAWN
+        ),
         before=before,
         after={"status": to, **(after or {})},
         ip=ip,
@@ -123,7 +131,6 @@ def say_support_need(
             need,
             SupportStatus.ACTIVE,
             actor=actor,
-            action=AuditAction.SUPPORT_NEED_SAID,
             changes=changes,
             after={
                 "consent_version": changes["consent_version"],
@@ -147,7 +154,6 @@ def withdraw_support_need(
             need,
             SupportStatus.WITHDRAWN,
             actor=actor,
-            action=AuditAction.SUPPORT_NEED_WITHDRAWN,
             changes={**_EMPTY, "withdrawn_at": now},
             after={"reason": "debtor"},
             ip=ip,
@@ -167,7 +173,6 @@ def dismiss_support_offer(
             SupportNeed(debtor=debtor),
             SupportStatus.DISMISSED,
             actor=actor,
-            action=AuditAction.SUPPORT_OFFER_DISMISSED,
             changes={"dismissed_at": now},
             ip=ip,
         )
@@ -207,7 +212,7 @@ def remove_expired_support_needs(*, now: dt.datetime, today: dt.date) -> int:
                 need,
                 SupportStatus.WITHDRAWN,
                 actor=None,
-                action=AuditAction.RETENTION_PURGED,
+                by_retention=True,
                 changes={**_EMPTY, "withdrawn_at": now, "removed_on": today},
                 after={
                     "rule": "RETENTION_SUPPORT_NEED_DAYS",
