@@ -131,7 +131,7 @@ class DebtorAdmin(DebtorInvitations, ContactMaskingMixin[Debtor]):
         need = read_support_need(debtor, reader=staff_user(request), ip=client_ip(request))
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Extra support"),
+            "title": _("Extra support: %(ref)s") % {"ref": debtor.reference},
             "opts": self.model._meta,
             "debtor": debtor,
             "need": need,

@@ -14,12 +14,14 @@ from negotiation.models import DRIVERS, SupportNeed
 
 NOTE_MAX = 500
 
-# The consent's words, version services.support.SUPPORT_CONSENT_VERSION: a change of these
-# words is a new version.
+# The consent's words (the box's label and the line under it), version
+# services.support.SUPPORT_CONSENT_VERSION: a change of these words is a new version.
 SUPPORT_CONSENT_TEXT = _(
     "I agree that the bank keeps what I tell here about my health, and my note, to give me "
-    "extra support. Only the staff who handle my case may read it. I can withdraw this at "
-    "any time on this page."
+    "extra support"
+)
+SUPPORT_CONSENT_HELP = _(
+    "Only the staff who handle my case may read it. I can withdraw this at any time on this page."
 )
 
 
@@ -49,7 +51,9 @@ class SupportNeedForm(forms.Form):
             "max_length": _("Please keep the note to %(limit_value)d characters or fewer.")
         },
     )
-    consent = forms.BooleanField(label=SUPPORT_CONSENT_TEXT, required=False)
+    consent = forms.BooleanField(
+        label=SUPPORT_CONSENT_TEXT, help_text=SUPPORT_CONSENT_HELP, required=False
+    )
 
     @classmethod
     def for_need(cls, need: SupportNeed | None, data: Any = None) -> SupportNeedForm:
