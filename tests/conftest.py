@@ -4,15 +4,17 @@ them, and the three staff roles."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.db.models.signals import post_save
 from django.http import HttpRequest
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
 from django.utils import translation
 
 from negotiation.models import (
@@ -32,6 +34,26 @@ from negotiation.models import (
 from negotiation.roles import BANK_STAFF, SPECIALISTS, SUPERVISORS
 from tests import factories
 from tests.secondfactor import verified
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_folder_of_this_process():
+    """Each test process (pytest-xdist runs one per core) keeps its private files in its own
+    folder: uploads are named by primary keys, which each process's database counts from 1,
+    so in one folder two processes would read and delete each other's files."""
+    folder = Path(django_settings.PRIVATE_MEDIA_ROOT) / os.environ.get(
+        "PYTEST_XDIST_WORKER", "main"
+    )
+    private = {
+        **django_settings.STORAGES["private"],
+        "OPTIONS": {"location": str(folder), "base_url": None},
+    }
+    with override_settings(
+        PRIVATE_MEDIA_ROOT=folder,
+        STORAGES={**django_settings.STORAGES, "private": private},
+        DIRECT_DEBIT_EXPORT_DIR=folder / "direct-debits",
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -100,6 +100,8 @@ class AnswerForm(DocumentFieldsMixin):
         label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # The answer first, right under the question; a document, if any, after it.
+    field_order = ["answer", "version"]
 
 
 class DeclineOfferForm(forms.Form):

@@ -355,13 +355,21 @@ class RequestPage:
     relief_request: ReliefRequest
     disclosure: money.Disclosure
     timeline: list[TimelineEntry]
-    thread: QuerySet[Message]
+    thread: list[Message]
+    # While the bank waits for an answer: its newest message, the question, shown right above
+    # the answer box (the conversation below may be long).
+    question: Message | None
     documents: QuerySet[Document]
     plan: RepaymentPlan | None  # only once the request is approved
     counter: Offer | None  # only while the request waits for the debtor's answer to it
     counter_expired: bool
     counter_disclosure: money.Disclosure | None
     counter_chart: BalanceChart | None
+
+
+def _question_in(thread: list[Message]) -> Message | None:
+    """The bank's newest message in the conversation."""
+    return next((message for message in reversed(thread) if not message.from_debtor), None)
 
 
 def request_page(relief_request: ReliefRequest, *, today: dt.date, now: dt.datetime) -> RequestPage:
@@ -373,6 +381,7 @@ def request_page(relief_request: ReliefRequest, *, today: dt.date, now: dt.datet
         else None
     )
     counter = pending_counter_offer(relief_request)
+    thread = list(debtor_thread(relief_request))
     counter_disclosure = (
         money.disclose(counter.terms, start=today, due=counter.due)
         if counter and relief_request.status == RequestStatus.COUNTER_OFFERED
@@ -386,7 +395,10 @@ def request_page(relief_request: ReliefRequest, *, today: dt.date, now: dt.datet
             due=relief_request.due,
         ),
         timeline=request_timeline(relief_request),
-        thread=debtor_thread(relief_request),
+        thread=thread,
+        question=_question_in(thread)
+        if relief_request.status == RequestStatus.NEEDS_INFO
+        else None,
         documents=relief_request.documents.all(),
         plan=plan,
         counter=counter if counter_disclosure else None,

@@ -71,16 +71,13 @@ def send_code(
     (then nothing is stored)."""
     if not (email or phone) and not debtor.phone:
         raise NoMobileNumber
-    recent = list(
-        OneTimeCode.objects.filter(
-            debtor=debtor, purpose=purpose, created_at__gt=now - dt.timedelta(hours=1)
-        ).values_list("created_at", flat=True)
-    )
-    if len(recent) >= CODES_PER_HOUR or any(now - at < CODE_RESEND_AFTER for at in recent):
-        raise CodeNotSentYet
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     salt = secrets.token_hex(16)
     with transaction.atomic():
+        # The debtor's row is locked while the recent codes are counted: a button tapped
+        # twice sends two requests at once, and only the first may text a code.
+        Debtor.objects.select_for_update().filter(pk=debtor.pk).first()
+        _refuse_if_too_soon(debtor, purpose, now)
         row = OneTimeCode.objects.create(
             debtor=debtor,
             purpose=purpose,
@@ -102,6 +99,17 @@ def send_code(
         except OSError as error:
             raise CodeNotSent from error
     return row
+
+
+def _refuse_if_too_soon(debtor: Debtor, purpose: CodePurpose, now: dt.datetime) -> None:
+    """``CodeNotSentYet`` within a minute of the last code or after five in an hour."""
+    recent = list(
+        OneTimeCode.objects.filter(
+            debtor=debtor, purpose=purpose, created_at__gt=now - dt.timedelta(hours=1)
+        ).values_list("created_at", flat=True)
+    )
+    if len(recent) >= CODES_PER_HOUR or any(now - at < CODE_RESEND_AFTER for at in recent):
+        raise CodeNotSentYet
 
 
 def check_code(

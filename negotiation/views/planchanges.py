@@ -19,7 +19,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from negotiation.access import debtor_required, plan_for
-from negotiation.exceptions import CodeNoLongerValid, ServiceError, WrongCode, WrongPassword
+from negotiation.exceptions import (
+    CodeNoLongerValid,
+    CodeNotSentYet,
+    ServiceError,
+    WrongCode,
+    WrongPassword,
+)
 from negotiation.forms.onboarding import CodeForm
 from negotiation.forms.plans import ChangeRequestForm, MoveToEndForm, PaymentDayForm, SignPlanForm
 from negotiation.http import DebtorRequest, client_ip, pdf_response
@@ -295,6 +301,11 @@ def _code_sent(
     except WrongPassword as wrong:
         form.add_error("password", str(wrong.message))
         return False
+    except CodeNotSentYet as error:
+        # Most often the button tapped twice: the first tap's code is on its way (nothing
+        # is sent twice) and its step is in the session, shown once the page reloads.
+        messages.info(request, str(error.message))
+        return True
     except ServiceError as error:
         form.add_error(None, str(error.message))
         return False
@@ -348,21 +359,30 @@ def _signed(
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             now=now,
         )
-    except WrongCode as wrong:
-        form.add_error("code", str(wrong.message))
+    except ServiceError as error:
+        pending.refresh_from_db(fields=["status"])
+        if pending.status != AmendmentStatus.SIGNED:  # else: signed by a tap just before
+            return _not_signed(request, plan, form, error)
+    request.session.pop(CHANGE_SIGNING_FLOW, None)
+    messages.success(request, _("Thank you. The change is signed and your new dates apply now."))
+    return redirect("negotiation:plan_detail", reference=plan.reference)
+
+
+def _not_signed(
+    request: DebtorRequest, plan: RepaymentPlan, form: CodeForm, error: ServiceError
+) -> HttpResponse | None:
+    """Why the code did not sign: on the form (None), or on the change's page."""
+    if isinstance(error, WrongCode):
+        form.add_error("code", str(error.message))
         return None
-    except CodeNoLongerValid:
+    if isinstance(error, CodeNoLongerValid):
         form.add_error(
             "code", _("This code can no longer be used. Please ask for a new one below.")
         )
         return None
-    except ServiceError as error:
-        request.session.pop(CHANGE_SIGNING_FLOW, None)
-        messages.error(request, str(error.message))
-        return redirect("negotiation:plan_change", reference=plan.reference)
     request.session.pop(CHANGE_SIGNING_FLOW, None)
-    messages.success(request, _("Thank you. The change is signed and your new dates apply now."))
-    return redirect("negotiation:plan_detail", reference=plan.reference)
+    messages.error(request, str(error.message))
+    return redirect("negotiation:plan_change", reference=plan.reference)
 
 
 @require_GET

@@ -18,7 +18,13 @@ from negotiation.access import (
     debtor_required,
     plan_for,
 )
-from negotiation.exceptions import CodeNoLongerValid, ServiceError, WrongCode, WrongPassword
+from negotiation.exceptions import (
+    CodeNoLongerValid,
+    CodeNotSentYet,
+    ServiceError,
+    WrongCode,
+    WrongPassword,
+)
 from negotiation.forms.onboarding import CodeForm
 from negotiation.forms.plans import SignPlanForm
 from negotiation.http import DebtorRequest, client_ip, pdf_response
@@ -127,6 +133,11 @@ def _code_sent(
     except WrongPassword as wrong:
         form.add_error("password", str(wrong.message))
         return False
+    except CodeNotSentYet as error:
+        # Most often the button tapped twice: the first tap's code is on its way and its
+        # step is in the session, which the page shows once reloaded (nothing sent twice).
+        messages.info(request, str(error.message))
+        return True
     except ServiceError as error:
         form.add_error(None, str(error.message))
         return False
@@ -169,20 +180,31 @@ def _signed(
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             now=now,
         )
-    except WrongCode as wrong:
-        form.add_error("code", str(wrong.message))
-        return False
-    except CodeNoLongerValid:
-        form.add_error(
-            "code", _("This code can no longer be used. Please ask for a new one below.")
-        )
-        return False
     except ServiceError as error:
-        form.add_error(None, str(error.message))
-        return False
+        if not _signed_meanwhile(plan):
+            _say_why_not_signed(form, error)
+            return False
     request.session.pop(SIGNING_FLOW, None)
     messages.success(request, _("Thank you. Your plan is signed and active."))
     return True
+
+
+def _signed_meanwhile(plan: RepaymentPlan) -> bool:
+    """Whether the plan was signed by a request that ran alongside this one: the button
+    tapped twice sends the code twice, and the first one used it up."""
+    plan.refresh_from_db(fields=["status"])
+    return plan.status != PlanStatus.AWAITING_SIGNATURE
+
+
+def _say_why_not_signed(form: CodeForm, error: ServiceError) -> None:
+    if isinstance(error, WrongCode):
+        form.add_error("code", str(error.message))
+    elif isinstance(error, CodeNoLongerValid):
+        form.add_error(
+            "code", _("This code can no longer be used. Please ask for a new one below.")
+        )
+    else:
+        form.add_error(None, str(error.message))
 
 
 @require_GET

@@ -337,14 +337,38 @@ def _upload(
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @debtor_required
 def request_withdraw(request: DebtorRequest, reference: str) -> HttpResponse:
+    """Withdrawing cannot be undone, so it is asked first: the request page links here, and
+    only this page's button withdraws (no JavaScript needed)."""
     relief_request = request_for(request.user, reference)
+    if relief_request.status == RequestStatus.WITHDRAWN:
+        # A second tap, or the page's back button: the first one did it.
+        messages.info(request, _("This request is withdrawn."))
+        return redirect("negotiation:request_detail", reference=relief_request.reference)
+    if not relief_request.is_open:
+        messages.info(request, _("This request is closed: there is nothing to withdraw."))
+        return redirect("negotiation:request_detail", reference=relief_request.reference)
+    if request.method == "GET":
+        context = {"relief_request": relief_request}
+        return render(request, "negotiation/request_withdraw.html", context)
     form = DecisionVersionForm(request.POST)
     if not form.is_valid():
         messages.error(request, str(StaleObject.default_message))
         return redirect("negotiation:request_detail", reference=relief_request.reference)
+    try:
+        withdraw_request(
+            relief_request,
+            actor=request.user,
+            expected_version=form.cleaned_data["version"],
+            ip=client_ip(request),
+        )
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Your request has been withdrawn."))
+    return redirect("negotiation:request_detail", reference=relief_request.reference)
     try:
         withdraw_request(
             relief_request,

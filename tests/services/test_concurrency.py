@@ -11,15 +11,36 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections, transaction
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
-from negotiation.exceptions import ContactRuleBroken, ServiceError
-from negotiation.models import ContactRecord, Document, ReliefRequest, RepaymentPlan, RequestStatus
+from negotiation.exceptions import CodeNotSentYet, ContactRuleBroken, ServiceError
+from negotiation.models import (
+    AuditAction,
+    AuditEvent,
+    CodePurpose,
+    ContactRecord,
+    Document,
+    OneTimeCode,
+    ReliefRequest,
+    RepaymentPlan,
+    RequestStatus,
+)
 from negotiation.policy import Choices
+from negotiation.services.codes import send_code
 from negotiation.services.contacts import record_contact
 from negotiation.services.documents import upload_document
 from negotiation.services.requests import approve_request, reject_request, submit_request
-from tests.factories import HARDSHIP, PDF, make_account, make_request
+from tests.factories import (
+    HARDSHIP,
+    PASSWORD,
+    PDF,
+    give_a_mobile_number,
+    last_sms_code,
+    make_account,
+    make_request,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -187,3 +208,48 @@ def test_two_staff_recording_the_last_allowed_call_at_once_pass_only_one(
     assert len(errors) == 1, results
     assert isinstance(errors[0], ContactRuleBroken), results
     assert ContactRecord.objects.count() == 3
+
+
+def test_a_code_asked_for_twice_at_once_is_texted_once(account, sms_outbox):
+    """A button tapped twice sends two requests at once: one code, one text message."""
+    debtor = account.debtor
+    give_a_mobile_number(debtor)
+    now = timezone.now()
+    results = run_together(
+        lambda: send_code(debtor, purpose=CodePurpose.SIGNING, now=now),
+        lambda: send_code(debtor, purpose=CodePurpose.SIGNING, now=now),
+    )
+    assert sum(isinstance(r, OneTimeCode) for r in results) == 1, results
+    assert sum(isinstance(r, CodeNotSentYet) for r in results) == 1, results
+    assert OneTimeCode.objects.filter(debtor=debtor).count() == 1
+    assert len(sms_outbox) == 1
+
+
+def test_the_signing_code_sent_twice_at_once_signs_once_and_both_taps_land_on_the_signed_plan(
+    account, installment_program, specialist, sms_outbox
+):
+    """The code's button tapped twice: two requests with one session at once. One signs;
+    the other finds the code used up, sees the plan signed and says so instead of
+    "this code can no longer be used"."""
+    give_a_mobile_number(account.debtor)
+    request = make_request(account, installment_program, months=6)
+    plan = approve_request(request, actor=specialist, today=timezone.localdate()).plan
+    first = Client()
+    first.force_login(account.debtor.user)
+    url = reverse("negotiation:plan_detail", args=[plan.reference])
+    first.post(url, {"step": "consent", "consent_terms": "on", "password": PASSWORD})
+    code = last_sms_code()
+    second = Client()
+    second.cookies = first.cookies  # the same browser: one session
+    results = run_together(
+        lambda: first.post(url, {"step": "code", "code": code}, follow=True),
+        lambda: second.post(url, {"step": "code", "code": code}, follow=True),
+    )
+    pages = [r.content.decode() for r in results]  # type: ignore[union-attr]
+    assert all("Your plan is signed and active" in page for page in pages), pages
+    plan.refresh_from_db()
+    assert plan.status == "active"
+    signed = AuditEvent.objects.filter(
+        action=AuditAction.PLAN_TRANSITION, after__status="active", object_id=plan.pk
+    )
+    assert signed.count() == 1

@@ -92,7 +92,8 @@ DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "request_create": ("account", ("GET", "POST")),
     "request_preview": ("account", ("POST",)),
     "request_detail": ("request", ("GET",)),
-    "request_withdraw": ("request", ("POST",)),
+    # Asked first (GET: the confirmation), done by its form (POST).
+    "request_withdraw": ("request", ("GET", "POST")),
     "request_accept_offer": ("request", ("POST",)),
     "request_decline_offer": ("request", ("POST",)),
     "request_answer": ("request", ("POST",)),
