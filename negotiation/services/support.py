@@ -59,6 +59,9 @@ class SupportAnswer:
 
 
 def _locked(debtor: Debtor) -> SupportNeed | None:
+    """The debtor's need, locked; the debtor's row first, so two first answers at once (two
+    tabs, a double tap) cannot both create one: the second waits and finds the first."""
+    Debtor.objects.select_for_update().filter(pk=debtor.pk).values_list("pk").get()
     return SupportNeed.objects.select_for_update().filter(debtor=debtor).first()
 
 
