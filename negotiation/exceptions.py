@@ -333,3 +333,16 @@ class NoSecondStaff(ServiceError):
     default_message = _(
         "The second staff member must be another colleague, active on the staff site."
     )
+
+
+class NoSupportDriver(ServiceError):
+    default_message = _("Please choose at least one of the things that make money matters harder.")
+
+
+class ConsentNeeded(ServiceError):
+    """Health, or a note, without the separate consent (PIPL Art. 29)."""
+
+    default_message = _(
+        "To keep what you tell us about your health, or your note, please tick the consent "
+        "box. Without it, untick health and leave the note empty: the rest still helps."
+    )

@@ -56,6 +56,10 @@ VIEW_DISPUTE = "negotiation.view_dispute"
 CHANGE_ACCOUNT_STATUS = "negotiation.change_account_status"  # freeze, unfreeze, close, charge off
 CORRECT_ACCOUNT_BALANCE = "negotiation.correct_account_balance"
 ADD_COLLECTIONNOTICE = "negotiation.add_collectionnotice"
+# What a debtor's extra support need is (the drivers, their note): the staff who handle the
+# case and change how they treat the debtor. Everyone else on the case sees only that there
+# is one (docs/DESIGN.md, "Extra support").
+VIEW_SUPPORT_NEED = "negotiation.view_support_need"
 # The relief dashboard (admin.reporting): aggregate figures of requests, plans and disputes.
 VIEW_RELIEF_DASHBOARD = "negotiation.view_relief_dashboard"
 
@@ -131,6 +135,7 @@ _CASEWORK = [
     ADD_CONTACTRECORD,
     ANSWER_PLANCHANGEREQUEST,
     RESOLVE_DISPUTE,
+    VIEW_SUPPORT_NEED,  # the specialists and supervisors who talk to the debtor
     "view_wordingtemplate",  # the reusable wording on the decision forms
 ]
 

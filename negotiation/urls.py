@@ -15,6 +15,7 @@ from negotiation.views import (
     profile,
     promises,
     requests,
+    support,
     system,
 )
 
@@ -56,6 +57,13 @@ urlpatterns = [
     path("callbacks/<ref:reference>/", callbacks.callback_detail, name="callback_detail"),
     path("callbacks/<ref:reference>/cancel/", callbacks.callback_cancel, name="callback_cancel"),
     path("profile/", profile.profile, name="profile"),
+    path("profile/support/", support.support, name="support"),
+    path("profile/support/withdraw/", support.support_withdraw, name="support_withdraw"),
+    path(
+        "accounts/<ref:reference>/support-offer/dismiss/",
+        support.support_offer_dismiss,
+        name="support_offer_dismiss",
+    ),
     path("profile/phone/", profile.profile_phone, name="profile_phone"),
     path("profile/email/", profile.profile_email, name="profile_email"),
     path("profile/code/", profile.profile_contact_code, name="profile_contact_code"),

@@ -482,6 +482,21 @@ if not 0 < DISPUTE_ANSWER_DAYS < DISPUTE_EXTENDED_ANSWER_DAYS:
     raise ImproperlyConfigured(
         "DISPUTE_ANSWER_DAYS must be above 0 and below DISPUTE_EXTENDED_ANSWER_DAYS."
     )
+# Extra support (services.support; DOMAIN.md, "Extra support"). For a debtor who said they
+# need it: at most one reminder by email or SMS in SUPPORT_REMINDER_INTERVAL_DAYS, over all
+# their accounts (instead of 7 per account in 7 days); every deadline the debtor must meet
+# (a counter-offer's answer, signing a plan) SUPPORT_DEADLINE_FACTOR times as long (a
+# counter-offer's 14 days become 28). Bank policy, in the spirit of FCA FG21/1 (flexible
+# treatment, more time); the numbers are not set by any rule. What was said is kept
+# RETENTION_SUPPORT_NEED_DAYS after the debtor last said it (PIPL Art. 19), then removed
+# unless they say it again; the form tells them so.
+SUPPORT_REMINDER_INTERVAL_DAYS = env.int("SUPPORT_REMINDER_INTERVAL_DAYS", default=3)
+SUPPORT_DEADLINE_FACTOR = env.int("SUPPORT_DEADLINE_FACTOR", default=2)
+RETENTION_SUPPORT_NEED_DAYS = env_days("RETENTION_SUPPORT_NEED_DAYS", 365)
+if SUPPORT_REMINDER_INTERVAL_DAYS < 1 or SUPPORT_DEADLINE_FACTOR < 1:
+    raise ImproperlyConfigured(
+        "SUPPORT_REMINDER_INTERVAL_DAYS and SUPPORT_DEADLINE_FACTOR must be 1 or more."
+    )
 # Contact rules (services.contacts.record_contact; DOMAIN.md, "Contact rules"). Unanswered
 # calls to one number a day: China Banking Association, 金融机构个人消费类贷款催收工作指引（试行）
 # (2026-01-30), "当天不宜超过6次". Calls that reach the debtor a day: the 2025 national standard

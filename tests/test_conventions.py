@@ -39,6 +39,7 @@ ALLOWED = {
     ROOT / "negotiation" / "services" / "intents.py",  # online payments: confirmed, failed, expired
     ROOT / "negotiation" / "services" / "disputes.py",  # disputes: extended, upheld, rejected
     ROOT / "negotiation" / "services" / "callbacks.py",  # call backs: made, missed, cancelled
+    ROOT / "negotiation" / "services" / "support.py",  # extra support: said, withdrawn, dismissed
 }
 
 
@@ -693,7 +694,7 @@ def test_every_permission_in_roles_is_one_the_models_declare():
         for model in apps.get_app_config("negotiation").get_models()
         for codename, _ in model._meta.permissions
     }
-    assert len(custom) == 15
+    assert len(custom) == 16
     assert custom <= {roles.codename(permission) for permission in permission_constants()}
 
 

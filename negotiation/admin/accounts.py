@@ -13,10 +13,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
 from negotiation.admin.accountactions import AccountActions
 from negotiation.admin.mixins import (
@@ -39,7 +41,8 @@ from negotiation.models import (
     PromiseToPay,
 )
 from negotiation.money import ZERO, format_amount
-from negotiation.roles import VIEW_CREDITACCOUNT, VIEW_DEBTOR_CONTACT
+from negotiation.roles import VIEW_CREDITACCOUNT, VIEW_DEBTOR_CONTACT, VIEW_SUPPORT_NEED
+from negotiation.selectors.support import has_support_need
 from negotiation.services.letters import (
     PAYOFF,
     STATEMENT,
@@ -49,6 +52,7 @@ from negotiation.services.letters import (
 )
 from negotiation.services.notices import save_collection_notice
 from negotiation.services.payments import payment_problems, record_payment
+from negotiation.services.support import read_support_need
 
 
 @admin.register(Debtor)
@@ -109,6 +113,44 @@ class DebtorAdmin(DebtorInvitations, ContactMaskingMixin[Debtor]):
         if self.sees_contacts(request):
             return self.readonly_fields
         return self.masked_fields
+
+    # Extra support: the marker on the debtor's page, and the details on a page of their
+    # own for those with VIEW_SUPPORT_NEED, each reading audited (services.support).
+
+    def get_urls(self) -> list[Any]:
+        support = self.admin_site.admin_view(require_GET(self.support_view))
+        return [
+            path("<int:object_id>/support/", support, name="negotiation_debtor_support"),
+            *super().get_urls(),
+        ]
+
+    def support_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        if not (request.user.has_perm(VIEW_SUPPORT_NEED) and self.has_view_permission(request)):
+            raise PermissionDenied
+        debtor = get_object_or_404(Debtor, pk=object_id)
+        need = read_support_need(debtor, reader=staff_user(request), ip=client_ip(request))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Extra support: %(ref)s") % {"ref": debtor.reference},
+            "opts": self.model._meta,
+            "debtor": debtor,
+            "need": need,
+        }
+        return TemplateResponse(request, "admin/negotiation/debtor/support.html", context)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        context = {
+            **(extra_context or {}),
+            "needs_extra_support": object_id.isdigit() and has_support_need(int(object_id)),
+            "can_read_support": request.user.has_perm(VIEW_SUPPORT_NEED),
+        }
+        return super().change_view(request, object_id, form_url, extra_context=context)
 
     @admin.display(description=_("preferred contact hours"))
     def contact_window(self, obj: Debtor) -> str:

@@ -57,7 +57,7 @@ from negotiation.selectors.workbench import (
 )
 from negotiation.services.contacts import record_contact
 from negotiation.services.documents import record_download
-from negotiation.services.offers import make_counter_offer
+from negotiation.services.offers import answer_by, make_counter_offer
 from negotiation.services.requests import (
     add_internal_note,
     approve_request,
@@ -326,7 +326,11 @@ class DecisionViews(admin.ModelAdmin[ReliefRequest]):
                 "program": relief_request.program_id,
                 "months": relief_request.months,
                 "grace_months": relief_request.grace_months,
-                "expires_on": today + dt.timedelta(days=settings.COUNTER_OFFER_DAYS),
+                # Longer for a debtor with extra support in place (services.offers.answer_by).
+                "expires_on": max(
+                    today + dt.timedelta(days=settings.COUNTER_OFFER_DAYS),
+                    answer_by(relief_request.account.debtor_id, today=today),
+                ),
             }
             return CounterOfferForm(
                 data,

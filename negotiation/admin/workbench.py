@@ -51,8 +51,10 @@ from negotiation.roles import (
     OVERRIDE_CONTACT_RULES,
     REVIEW_RELIEFREQUEST,
     VIEW_DEBTOR_CONTACT,
+    VIEW_SUPPORT_NEED,
     codename,
 )
+from negotiation.selectors.support import support_in_place
 from negotiation.selectors.workbench import (
     QueueView,
     queue_view,
@@ -349,6 +351,8 @@ class ReliefRequestAdmin(DecisionViews):
             .annotate(
                 open_dispute_reference=Subquery(held.values("reference")[:1]),
                 open_dispute_pk=Subquery(held.values("pk")[:1]),
+                # Extra support in place: a marker on the queue and the page, same query.
+                needs_extra_support=support_in_place("account__debtor"),
             )
         )
 
@@ -419,15 +423,23 @@ class ReliefRequestAdmin(DecisionViews):
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, obj: ReliefRequest) -> SafeString:
         """The status, and under it the dispute that holds every relief decision on the
-        account, if one is open."""
+        account, if one is open, and whether the debtor needs extra support (never what:
+        that is on the debtor's support page, for those who may read it)."""
+        shown = format_html("{}", obj.get_status_display())
         reference = getattr(obj, "open_dispute_reference", None)
-        if not reference:
-            return format_html("{}", obj.get_status_display())
-        return format_html(
-            '{}<br><span class="on-hold-tag">{}</span>',
-            obj.get_status_display(),
-            _("Dispute %(ref)s open") % {"ref": reference},
-        )
+        if reference:
+            shown = format_html(
+                '{}<br><span class="on-hold-tag">{}</span>',
+                shown,
+                _("Dispute %(ref)s open") % {"ref": reference},
+            )
+        if getattr(obj, "needs_extra_support", False):
+            shown = format_html(
+                '{}<br><span class="support-tag" data-testid="support-marker">{}</span>',
+                shown,
+                _("Needs extra support"),
+            )
+        return shown
 
     @admin.display(description=_("answer due"), ordering="due_by")
     def sla(self, obj: ReliefRequest) -> SafeString:
@@ -541,6 +553,7 @@ class ReliefRequestAdmin(DecisionViews):
         context = {
             **(extra_context or {}),
             **page_context(page),
+            "can_read_support": request.user.has_perm(VIEW_SUPPORT_NEED),
             **self._review_forms(
                 relief_request, can_override=request.user.has_perm(OVERRIDE_CONTACT_RULES)
             ),

@@ -89,6 +89,12 @@ from negotiation.models.requests import (
     RequestStatus,
 )
 from negotiation.models.staff import ApprovalLimit
+from negotiation.models.support import (
+    DRIVERS,
+    SUPPORT_TRANSITIONS,
+    SupportNeed,
+    SupportStatus,
+)
 from negotiation.models.terms import TermsFields
 from negotiation.models.users import User
 from negotiation.models.wording import WordingKind, WordingTemplate
@@ -100,6 +106,7 @@ __all__ = [
     "CALLBACK_TRANSITIONS",
     "CHANGE_REQUEST_TRANSITIONS",
     "DISPUTE_TRANSITIONS",
+    "DRIVERS",
     "FAILED_OUTCOMES",
     "INTENT_TRANSITIONS",
     "LINK_EVENTS",
@@ -108,6 +115,7 @@ __all__ = [
     "OPEN_DISPUTE_STATUSES",
     "OPEN_REQUEST_STATUSES",
     "PROMISE_TRANSITIONS",
+    "SUPPORT_TRANSITIONS",
     "AccountStatus",
     "AgingPause",
     "AmendmentKind",
@@ -182,6 +190,8 @@ __all__ = [
     "RepaymentChannel",
     "RepaymentPlan",
     "RequestStatus",
+    "SupportNeed",
+    "SupportStatus",
     "TermsFields",
     "User",
     "WordingKind",

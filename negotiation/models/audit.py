@@ -115,6 +115,13 @@ class AuditAction(models.TextChoices):
     DISPUTE_OPENED = "dispute.opened", _("Dispute received")
     DISPUTE_TRANSITION = "dispute.transition", _("Dispute extended or answered")
     CONTACT_RECORDED = "contact.recorded", _("Contact recorded")
+    SUPPORT_NEED_SAID = "support_need.said", _("Customer said they need extra support")
+    SUPPORT_NEED_WITHDRAWN = "support_need.withdrawn", _("Customer withdrew extra support")
+    SUPPORT_OFFER_DISMISSED = (
+        "support_need.dismissed",
+        _("Customer dismissed the extra support offer"),
+    )
+    SUPPORT_NEED_READ = "support_need.read", _("Extra support details read by staff")
     CONTACT_RULES_OVERRIDDEN = (
         "contact.rules_overridden",
         _("Contact recorded as an exception to the contact rules"),
@@ -330,7 +337,11 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     # or RETENTION_REQUEST_DAYS); days: its value that night; closed_at: when the request
     # closed or its plan ended; request: a document's request; removed: the fields emptied
     # ("messages": the bodies of the request's messages); messages: how many were emptied.
-    AuditAction.RETENTION_PURGED: _keys(after="rule days closed_at request removed messages"),
+    # On a support need (RETENTION_SUPPORT_NEED_DAYS): status before and after, the fields
+    # emptied ("consent": its version and moment).
+    AuditAction.RETENTION_PURGED: _keys(
+        "status", "rule days closed_at request removed messages status"
+    ),
     # Automatic repayment (services.mandates): never the debit account's number nor the
     # holder's name, only the last 4 digits. plan: its reference; version: the consent text's.
     AuditAction.MANDATE_SET_UP: _keys(after="plan bank_name account_last4 first_debit_on version"),
@@ -338,6 +349,13 @@ AUDIT_KEYS: dict[AuditAction, AuditKeys] = {
     AuditAction.MANDATE_TRANSITION: _keys("status", "status last_debit_on"),
     # The day's file: how many lines, their total, its name and SHA-256; never a line.
     # replaced: the SHA-256 of the file it replaced for the same day (null for the first).
+    # Extra support (services.support), on the support need; never what it says (which
+    # drivers, the note): only its status, the consent's version (empty: no consent), how
+    # many drivers apply. reason: why it ended ("debtor"). The read: who read it is the actor.
+    AuditAction.SUPPORT_NEED_SAID: _keys("status", "status consent_version drivers"),
+    AuditAction.SUPPORT_NEED_WITHDRAWN: _keys("status", "status reason"),
+    AuditAction.SUPPORT_OFFER_DISMISSED: _keys(after="status"),
+    AuditAction.SUPPORT_NEED_READ: _keys(after="status"),
     AuditAction.DIRECT_DEBITS_EXPORTED: _keys(after="debit_date lines total file sha256 replaced"),
 }
 

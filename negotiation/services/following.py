@@ -24,6 +24,7 @@ from negotiation.models import (
 )
 from negotiation.money import format_amount
 from negotiation.selectors.mandates import mandate_taking, mandates_of
+from negotiation.selectors.support import deadline_days, support_in_place
 from negotiation.services.accounts import end_aging_pauses, transition_account
 from negotiation.services.mandates import debit_from
 from negotiation.services.notifications import notify_debtor
@@ -59,8 +60,9 @@ def follow_plans(*, today: dt.date) -> FollowUp | None:
     update) and the debtor is told once per installment; an active plan whose latest
     ``misses_before_break`` installments are missed beyond the program's grace is BROKEN
     (account back in arrears; debtor and assigned specialist told); a plan left unsigned
-    past its program's ``signature_days`` EXPIRES (account back in arrears), its debtor
-    reminded ``SIGNATURE_REMINDER_DAYS`` before."""
+    past its program's ``signature_days`` (SUPPORT_DEADLINE_FACTOR times that with extra
+    support in place) EXPIRES (account back in arrears), its debtor reminded
+    ``SIGNATURE_REMINDER_DAYS`` before."""
     with advisory_lock("follow_plans") as acquired:
         if not acquired:
             return None
@@ -211,13 +213,16 @@ def _break_plans(today: dt.date) -> int:
 def _awaiting_signature() -> Iterator[tuple[RepaymentPlan, dt.date]]:
     """Each plan waiting for the debtor's signature, with the last day to sign it."""
     # An account on hold for a dispute: its unsigned plan waits for the answer.
+    # A debtor with extra support in place has longer to sign (selectors.support).
     waiting = (
         RepaymentPlan.objects.filter(status=PlanStatus.AWAITING_SIGNATURE)
         .exclude(account__status=AccountStatus.DISPUTED)
         .select_related("request__program", "account__debtor")
+        .annotate(supported=support_in_place("account__debtor"))
     )
     for plan in waiting:
-        yield plan, plan.agreed_on + dt.timedelta(days=plan.request.program.signature_days)
+        days = deadline_days(plan.request.program.signature_days, supported=plan.supported)
+        yield plan, plan.agreed_on + dt.timedelta(days=days)
 
 
 def _expire_unsigned(today: dt.date) -> int:

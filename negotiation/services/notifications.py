@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -36,6 +37,7 @@ from negotiation.models import (
 )
 from negotiation.notification_texts import notification_text
 from negotiation.queueing import SEND_NOTIFICATION, delay_after_commit
+from negotiation.selectors.support import has_support_need
 from negotiation.services.audit import record_event
 from negotiation.sms import send_sms
 
@@ -113,7 +115,8 @@ def notify_debtor(
     file) keep the contact rules: scheduled for the next time within 08:00-21:00 in the
     debtor's timezone, or inside the debtor's own window within them (``AT_ONCE_EVENTS``
     aside); for reminders, none while the account is disputed and at most 7 per account in
-    7 days (decisions and receipts are not capped). A debtor with both a phone and an email
+    7 days, or one in SUPPORT_REMINDER_INTERVAL_DAYS with extra support in place (decisions
+    and receipts are not capped). A debtor with both a phone and an email
     who prefers one hears by that one only, except about the sign-in (``ACCESS_EVENTS``).
 
     ``to`` sends a channel to another number or address than the one on file (the old one,
@@ -125,7 +128,7 @@ def notify_debtor(
         [NotificationChannel.PORTAL] if NotificationChannel.PORTAL in channels else []
     )
     addresses = {c: (to or {}).get(c, _address(debtor, c)) for c in EXTERNAL_CHANNELS}
-    if _may_contact(event, account, now, context or {}):
+    if _may_contact(event, debtor, account, now, context or {}):
         external: list[str] = [c for c in EXTERNAL_CHANNELS if c in channels and addresses[c]]
         if event not in ACCESS_EVENTS and debtor.preferred_channel in external:
             external = [debtor.preferred_channel]
@@ -172,19 +175,29 @@ def in_contact_hours(debtor: Debtor, now: dt.datetime) -> dt.datetime:
 
 
 def _may_contact(
-    event: str, account: CreditAccount | None, now: dt.datetime, context: Mapping[str, str]
+    event: str,
+    debtor: Debtor,
+    account: CreditAccount | None,
+    now: dt.datetime,
+    context: Mapping[str, str],
 ) -> bool:
-    """Whether ``event`` may go out by email and SMS now (the portal notice always does)."""
+    """Whether ``event`` may go out by email and SMS now (the portal notice always does).
+    Reminders: at most 7 per account in 7 days; for a debtor with extra support in place, at
+    most one in SUPPORT_REMINDER_INTERVAL_DAYS over all their accounts."""
     if event not in REMINDER_EVENTS or account is None:
         return True
     if _held_by_dispute(event, account, context):
         return False
     limit, window = REMINDER_CAP
+    whose = Q(request__account=account)
+    if has_support_need(debtor):
+        limit, window = 1, dt.timedelta(days=settings.SUPPORT_REMINDER_INTERVAL_DAYS)
+        whose = Q(debtor=debtor)
     occasions_lately = (
         Notification.objects.filter(
+            whose,
             channel__in=EXTERNAL_CHANNELS,
             template__in=REMINDER_EVENTS,
-            request__account=account,
             created_at__gte=now - window,
         )
         .values("occasion")

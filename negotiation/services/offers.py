@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from negotiation.exceptions import (
 from negotiation.models import (
     AuditAction,
     CreditAccount,
+    Debtor,
     Message,
     Offer,
     OfferKind,
@@ -31,6 +33,7 @@ from negotiation.models import (
 from negotiation.models.staff import within_approval_limit
 from negotiation.policy import Choices
 from negotiation.selectors.debtor import pending_counter_offer
+from negotiation.selectors.support import deadline_days, has_support_need
 from negotiation.selectors.terms import validated_terms
 from negotiation.services.audit import record_event
 from negotiation.services.disputes import refuse_while_disputed
@@ -44,6 +47,15 @@ from negotiation.services.requests import (
     terms_for_audit,
     transition_request,
 )
+
+
+def answer_by(debtor: Debtor | int, *, today: dt.date) -> dt.date:
+    """The earliest day a counter-offer to this debtor may close: today with no extra
+    support (the specialist sets the date, COUNTER_OFFER_DAYS by default); with it,
+    COUNTER_OFFER_DAYS x SUPPORT_DEADLINE_FACTOR days from today (28 by default)."""
+    if not has_support_need(debtor):
+        return today
+    return today + dt.timedelta(days=deadline_days(settings.COUNTER_OFFER_DAYS, supported=True))
 
 
 def make_counter_offer(
@@ -65,6 +77,9 @@ def make_counter_offer(
     superseded. The offer is priced on today's balance; accepting it checks the balance
     again, and puts the request (so its plan) under the offer's program.
 
+    A debtor with extra support in place has at least ``answer_by`` to answer: an earlier
+    ``expires_on`` is moved to it (the audit row holds the date used).
+
     Raises ``TermsOutOfBounds``, ``ProgramNotAvailable``, ``BeyondApprovalLimit`` and as
     ``transition_request``."""
     with transaction.atomic():
@@ -79,6 +94,7 @@ def make_counter_offer(
         if not within_approval_limit(actor, amount=terms.amount, months=terms.months):
             raise BeyondApprovalLimit
         due = offered.bounds.due
+        expires_on = max(expires_on, answer_by(account.debtor_id, today=today))
         settle_pending_offer(current, OfferStatus.SUPERSEDED, actor=actor)
         offer = Offer(
             request=current,

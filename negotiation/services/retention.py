@@ -13,6 +13,9 @@ nor is a request whose account is in dispute, while staff look into it.
   consent; the pages say it was removed and when.
 - ``RETENTION_REQUEST_DAYS`` after, the debtor's own words and figures are removed from the
   request (``REQUEST_FIELDS_REMOVED``) and the bodies of its messages are emptied.
+- ``RETENTION_SUPPORT_NEED_DAYS`` after a debtor last said they need extra support, what they
+  said (the drivers, the note, the consent) is emptied as a withdrawal empties it
+  (services.support): its purpose is how we treat them now, and circumstances change.
 
 Kept, because their purpose lasts: the decision (status, kind, program, terms and amounts,
 dates, the decision's reason code, the hardship category from its closed list), the offers,
@@ -48,6 +51,7 @@ from negotiation.models.plans import ENDED_PLAN_STATUSES
 from negotiation.models.requests import CLOSED_REQUEST_STATUSES
 from negotiation.money import ZERO
 from negotiation.services.audit import record_event
+from negotiation.services.support import remove_expired_support_needs, support_needs_due
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +80,7 @@ class RetentionRun:
     documents: int
     requests: int
     dry_run: bool = False
+    support_needs: int = 0  # extra support not said again for RETENTION_SUPPORT_NEED_DAYS
 
 
 def purge_expired_personal_data(*, now: dt.datetime, dry_run: bool = False) -> RetentionRun:
@@ -99,13 +104,20 @@ def purge_expired_personal_data(*, now: dt.datetime, dry_run: bool = False) -> R
             documents=_documents_due(document_cutoff).count(),
             requests=_requests_due(request_cutoff).count(),
             dry_run=True,
+            support_needs=support_needs_due(now=now).count(),
         )
     today = timezone.localdate(now)
     _delete_files_left()
     documents = _purge_documents(document_cutoff, today=today)
     requests = _purge_requests(request_cutoff, now=now, today=today)
-    logger.info("retention: %d documents and %d requests purged", documents, requests)
-    return RetentionRun(documents=documents, requests=requests)
+    support_needs = remove_expired_support_needs(now=now, today=today)
+    logger.info(
+        "retention: %d documents, %d requests and %d support needs purged",
+        documents,
+        requests,
+        support_needs,
+    )
+    return RetentionRun(documents=documents, requests=requests, support_needs=support_needs)
 
 
 def _over_before(cutoff: dt.datetime, via: str = "") -> Q:

@@ -16,6 +16,7 @@ from negotiation.forms.accounts import FiguresForm
 from negotiation.http import DebtorRequest, page_context
 from negotiation.selectors.debtor import account_page, dashboard_for, inbox_for
 from negotiation.services.notifications import mark_read
+from negotiation.views.support import support_context
 
 
 @require_GET
@@ -49,7 +50,12 @@ def account_detail(request: DebtorRequest, reference: str) -> HttpResponse:
         language=translation.get_language() or "",
         figures=figures,
     )
-    context = {**page_context(page), "figures_form": figures_form, "figures": figures}
+    context = {
+        **page_context(page),
+        **support_context(request.debtor),
+        "figures_form": figures_form,
+        "figures": figures,
+    }
     return render(request, "negotiation/account_detail.html", context)
 
 

@@ -38,6 +38,7 @@ from negotiation.services.profile import (
     start_contact_change,
 )
 from negotiation.services.signins import sign_out_everywhere
+from negotiation.views.support import support_context
 
 FLOW = "contact_change"
 FLOW_LIFETIME = dt.timedelta(minutes=20)
@@ -102,6 +103,7 @@ def profile(request: DebtorRequest) -> HttpResponse:
             "allowed_until": f"{CONTACT_HOURS[1]:02d}:00",
             "window_from": f"{start:02d}:00",
             "window_until": f"{end:02d}:00",
+            **support_context(debtor),
         },
     )
 

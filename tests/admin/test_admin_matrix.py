@@ -186,6 +186,11 @@ BUTTONS: dict[str, Button] = {
     "negotiation_debtor_revoke_invitation": Button(
         "POST", ("negotiation.invite_debtor",), "debtor"
     ),
+    # Extra support: what the debtor told us, for those who handle the case (each reading
+    # audited); others see only the marker.
+    "negotiation_debtor_support": Button(
+        "GET", ("negotiation.view_debtor", "negotiation.view_support_need"), "debtor"
+    ),
     # The staff user's password, set by whoever may change users (Django's UserAdmin).
     "auth_user_password_change": Button("GET", ("negotiation.change_user",), "user"),
     # The bank's files: uploaded by bank staff; a run's page and its bad rows to its readers.

@@ -85,6 +85,11 @@ DEBTOR_URLS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "profile_email": (None, ("GET", "POST")),
     "profile_contact_code": (None, ("GET", "POST")),
     "profile_sign_out_everywhere": (None, ("POST",)),
+    # Extra support: the asker's own (from My details), and the offer on an account page
+    # dismissed (the account names whose).
+    "support": (None, ("GET", "POST")),
+    "support_withdraw": (None, ("POST",)),
+    "support_offer_dismiss": ("account", ("POST",)),
     # The warning's "Stay signed in": the asker's own session, so it names no object.
     "session_keep_alive": (None, ("POST",)),
 }
@@ -96,6 +101,8 @@ OPEN_TO_ANYONE = {"rights"}
 NO_CONTENT = {"session_keep_alive"}
 # A later step of a flow the visitor has not started: back to its first page.
 FLOW_STEPS = {"profile_contact_code": "negotiation:profile"}
+# Acts on the asker's own (their extra support, none here): answered by their own page.
+OWN_ACTIONS = {"support_withdraw": "negotiation:profile"}
 # The way in, in the debtor site but for people not signed in yet: the methods each answers
 # and what it answers the anonymous visitor with no flow started (an unknown link: 404; a
 # later step: back to the sign-in) and anyone signed in (sent on, like the sign-in page).
@@ -213,9 +220,9 @@ def test_another_debtor_gets_a_404_and_changes_nothing(world, name, method):
             .exists()
         )  # the owner's sessions are untouched
         return
-    if name in FLOW_STEPS:
+    if name in FLOW_STEPS or name in OWN_ACTIONS:
         assert response.status_code == 302
-        assert response["Location"] == reverse(FLOW_STEPS[name])
+        assert response["Location"] == reverse({**FLOW_STEPS, **OWN_ACTIONS}[name])
     elif DEBTOR_URLS[name][0] is None:
         # Their own dashboard, inbox, rights, profile, session.
         assert response.status_code == (204 if name in NO_CONTENT else 200)

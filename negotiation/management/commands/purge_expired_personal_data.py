@@ -35,5 +35,7 @@ class Command(BaseCommand):
             f"documents {done}: {run.documents} "
             f"(closed over RETENTION_DOCUMENT_DAYS={settings.RETENTION_DOCUMENT_DAYS} days ago)\n"
             f"requests' personal data {done}: {run.requests} "
-            f"(closed over RETENTION_REQUEST_DAYS={settings.RETENTION_REQUEST_DAYS} days ago)"
+            f"(closed over RETENTION_REQUEST_DAYS={settings.RETENTION_REQUEST_DAYS} days ago)\n"
+            f"extra support {done}: {run.support_needs} (said over "
+            f"RETENTION_SUPPORT_NEED_DAYS={settings.RETENTION_SUPPORT_NEED_DAYS} days ago)"
         )
