@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +16,7 @@ from negotiation.exceptions import (
     ActionNotPermitted,
     BeyondLegalCap,
     CodeNoLongerValid,
+    ServiceError,
     TransitionNotAllowed,
     WrongCode,
 )
@@ -280,36 +282,77 @@ def sign_plan(
     and audited) and ``CodeNoLongerValid`` (expired, replaced, out of tries, or for another
     text or phone; audited when a try was refused)."""
     debtor = _signer_of(plan, actor)
-    check_signing_code(
-        plan,
-        debtor,
-        actor=actor,
-        code_id=code_id,
-        entered=entered,
-        agreement_text=agreement_text,
-        ip=ip,
-        now=now,
-    )
     with transaction.atomic():
-        signed = transition_plan(
+        # The plan's row is locked from the code's check to the signature: a button tapped
+        # twice sends the code twice at once, and the second waits here, then finds the
+        # plan signed (TransitionNotAllowed) instead of a code used up by the first.
+        if _locked_status(plan) != PlanStatus.AWAITING_SIGNATURE:
+            raise TransitionNotAllowed
+        refused = _code_refusal(
             plan,
-            PlanStatus.ACTIVE,
+            debtor,
             actor=actor,
+            code_id=code_id,
+            entered=entered,
+            agreement_text=agreement_text,
             ip=ip,
-            changes={
-                "signed_at": now,
-                "signature_ip": ip,
-                "signature_user_agent": user_agent[:400],
-                "agreement_sha256": agreement_digest(plan, agreement_text),
-                "agreement_language": translation.get_language() or "",
-                "signature_code_sent_to": last_digits(debtor.phone),
-                "signature_code_verified_at": now,
-            },
+            now=now,
         )
-        _write_off_waivers(signed, actor=actor)
-        if signed.grace_months:
-            _pause_aging_for_deferral(signed, actor=actor, today=timezone.localdate(now))
-        _store_agreement_after_commit(signed.pk)
+        if refused is not None:
+            signed = None
+        else:
+            signed = _signed_now(plan, debtor, actor, ip, user_agent, agreement_text, now)
+    if refused is not None:
+        raise refused  # after the commit: the try is counted and audited
+    assert signed is not None
+    return signed
+
+
+def _locked_status(plan: RepaymentPlan) -> str:
+    return str(
+        RepaymentPlan.objects.select_for_update().values_list("status", flat=True).get(pk=plan.pk)
+    )
+
+
+def _code_refusal(plan: RepaymentPlan, debtor: Debtor, **check: Any) -> ServiceError | None:
+    """``check_signing_code``'s refusal, returned rather than raised so that the transaction
+    around it keeps the try it counted."""
+    try:
+        check_signing_code(plan, debtor, **check)
+    except (WrongCode, CodeNoLongerValid) as refused:
+        return refused
+    return None
+
+
+def _signed_now(
+    plan: RepaymentPlan,
+    debtor: Debtor,
+    actor: User,
+    ip: str | None,
+    user_agent: str,
+    agreement_text: str,
+    now: dt.datetime,
+) -> RepaymentPlan:
+    """The plan signed: active, with the signature's facts, its waivers written off."""
+    signed = transition_plan(
+        plan,
+        PlanStatus.ACTIVE,
+        actor=actor,
+        ip=ip,
+        changes={
+            "signed_at": now,
+            "signature_ip": ip,
+            "signature_user_agent": user_agent[:400],
+            "agreement_sha256": agreement_digest(plan, agreement_text),
+            "agreement_language": translation.get_language() or "",
+            "signature_code_sent_to": last_digits(debtor.phone),
+            "signature_code_verified_at": now,
+        },
+    )
+    _write_off_waivers(signed, actor=actor)
+    if signed.grace_months:
+        _pause_aging_for_deferral(signed, actor=actor, today=timezone.localdate(now))
+    _store_agreement_after_commit(signed.pk)
     return signed
 
 

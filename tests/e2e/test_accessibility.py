@@ -1,4 +1,5 @@
-"""Every debtor page, in English and Simplified Chinese, at 375 px and 1280 px wide, checked
+"""Every debtor page, in English and Simplified Chinese, at 375 px and 1280 px wide, in the
+standard and the larger text size, checked
 by axe-core (WCAG 2.0/2.1/2.2 A and AA rules) in headless Chromium: no serious or critical
 violation. A screenshot of each is saved in test-artifacts/accessibility/ to look at."""
 
@@ -31,6 +32,7 @@ pytestmark = BROWSER_TESTS
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LANGUAGES = {"en": "en-US", "zh-hans": "zh-CN"}
 WIDTHS = (375, 1280)
+TEXT_SIZES = ("standard", "large")
 
 
 def axe_problems(page) -> list[str]:
@@ -97,19 +99,27 @@ def debtor_pages(state) -> dict[str, Callable[[Any, str], None]]:
         "request-form": go(f"/accounts/{state['classic'].reference}/request/"),
         "request-form-errors": request_errors,
         "request": go(f"/requests/{state['request'].reference}/"),
+        "withdraw": go(f"/requests/{state['request'].reference}/withdraw/"),
         "plan": go(f"/plans/{state['plan'].reference}/"),
         "pay": go(f"/pay/{state['classic'].reference}/"),
         "payment-sandbox": go(f"/payments/sandbox/{state['intent'].reference}/"),
         "inbox": go("/inbox/"),
+        "contacts": go("/contacts/"),
+        "callback": go("/callback/"),
         "rights": go("/rights/"),
     }
 
 
-def sign_in(browser, base: str, language: str, width: int):
+def sign_in(browser, base: str, language: str, width: int, text_size: str = "standard"):
     context = browser.new_context(
         viewport={"width": width, "height": 900}, locale=LANGUAGES[language]
     )
-    context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+    context.add_cookies(
+        [
+            {"name": "django_language", "value": language, "url": base},
+            {"name": "text_size", "value": text_size, "url": base},
+        ]
+    )
     page = context.new_page()
     page.goto(f"{base}/login/")
     return context, page
@@ -122,12 +132,16 @@ def test_every_debtor_page_passes_axe_in_both_widths(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     problems: dict[str, list[str]] = {}
     try:
-        for width in WIDTHS:
-            context, page = sign_in(browser, live_server.url, language, width)
+        for width, size in [(width, size) for width in WIDTHS for size in TEXT_SIZES]:
+            context, page = sign_in(browser, live_server.url, language, width, size)
+            shown = f"{width}-{size}"
             try:
+                assert (page.locator("html").get_attribute("class") == "text-large") == (
+                    size == "large"
+                )
                 # The sign-in page, before signing in.
-                problems[f"login-{width}"] = axe_problems(page)
-                page.screenshot(path=str(ARTIFACTS / f"login-{language}-{width}.png"))
+                problems[f"login-{shown}"] = axe_problems(page)
+                page.screenshot(path=str(ARTIFACTS / f"login-{language}-{shown}.png"))
                 page.locator("input[name=username]").fill("demo@example.com")
                 page.locator("input[name=password]").fill("demo-debtor-pass")
                 page.locator("main form [type=submit]").click()
@@ -136,9 +150,9 @@ def test_every_debtor_page_passes_axe_in_both_widths(
                     visit(page, live_server.url)
                     html_lang = page.locator("html").get_attribute("lang")
                     assert html_lang == ("zh-Hans" if language == "zh-hans" else "en"), name
-                    problems[f"{name}-{width}"] = axe_problems(page)
+                    problems[f"{name}-{shown}"] = axe_problems(page)
                     page.screenshot(
-                        path=str(ARTIFACTS / f"{name}-{language}-{width}.png"), full_page=True
+                        path=str(ARTIFACTS / f"{name}-{language}-{shown}.png"), full_page=True
                     )
             finally:
                 context.close()
@@ -146,7 +160,7 @@ def test_every_debtor_page_passes_axe_in_both_widths(
         connections.close_all()
     failing = {name: found for name, found in problems.items() if found}
     assert failing == {}, json.dumps(failing, indent=1, ensure_ascii=False)
-    assert len(problems) == len(WIDTHS) * (1 + len(debtor_pages(demo_state)))
+    assert len(problems) == len(WIDTHS) * len(TEXT_SIZES) * (1 + len(debtor_pages(demo_state)))
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))

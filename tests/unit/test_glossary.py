@@ -94,8 +94,8 @@ NOT_TEXT = re.compile(
     r"%%?\([a-z_]+\)[0-9]*[sd]|%[sd]|%%|<[^>]+>|“[^”]*”"
 )  # %%(x)s: a template's escaped one
 # Half-width punctuation in Chinese text; a colon between digits or letters (08:00, HH:MM)
-# is part of a time, not punctuation.
-HALF_WIDTH = re.compile(r"[,;?!()]|(?<![0-9A-Z]):|:(?![0-9A-Z])")
+# is part of a time, and a comma between digits part of a number (4,500.50), not punctuation.
+HALF_WIDTH = re.compile(r"[;?!()]|(?<![0-9]),|,(?![0-9])|(?<![0-9A-Z]):|:(?![0-9A-Z])")
 
 
 def catalog() -> list[polib.MOEntry]:
