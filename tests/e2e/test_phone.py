@@ -66,7 +66,8 @@ def test_a_debtor_on_a_phone_in_chinese(live_server, browser, demo_state) -> Non
         assert page.locator("html").get_attribute("class") == "text-large"
         size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
         height = page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)")
-        assert size >= 20 and height / size >= 1.3
+        assert size >= 20
+        assert height / size >= 1.3
         assert axe_problems(page) == []
         page.screenshot(path=str(ARTIFACTS / "plan-large.png"), full_page=True)
 
@@ -75,7 +76,9 @@ def test_a_debtor_on_a_phone_in_chinese(live_server, browser, demo_state) -> Non
         row = page.locator("table.table-schedule tbody tr").first
         for cell in row.locator("td").all():
             box = cell.bounding_box()
-            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+            assert box is not None
+            assert box["x"] >= 0
+            assert box["x"] + box["width"] <= 375
         labels = row.locator("td").evaluate_all("cells => cells.map(c => c.dataset.label)")
         assert {"还款额", "已还金额", "状态"} <= set(labels), labels
 
