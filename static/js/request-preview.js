@@ -66,6 +66,8 @@
   }
   if (narrow.addEventListener) { narrow.addEventListener("change", place); }
   place();
+  // Shown at once, so the box is never an empty frame while the first figures are on their way.
+  if (!target.textContent.trim()) { target.textContent = target.getAttribute("data-loading") || ""; }
   target.hidden = false;
   refresh();
 })();
