@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connections
+from playwright.sync_api import expect
 
 from negotiation.models import AuditAction, AuditEvent, User
 from tests.e2e.chromium import BROWSER_TESTS
@@ -54,7 +55,7 @@ def test_a_debtor_on_a_phone_in_chinese(live_server, browser, demo_state) -> Non
         legal_basis = timeline.locator(".timeline-item .text-body-secondary").first
         assert not legal_basis.is_visible()  # folded, one tap away
         timeline.locator("summary").click()
-        assert legal_basis.is_visible()
+        expect(legal_basis).to_be_visible()
         assert "法律依据" in legal_basis.inner_text()
 
         # Larger text: chosen once, kept on the next pages, and still passes axe-core.

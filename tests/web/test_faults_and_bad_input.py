@@ -140,3 +140,20 @@ def test_a_long_search_is_cut_to_its_first_hundred_characters(quiet_client):
     response = client.get("/staff/negotiation/debtor/", {"q": "王" * 3000})
     assert response.status_code == 200
     assert response.context["cl"].query == "王" * 100
+
+
+def test_the_500_page_is_in_chinese_and_says_what_to_do(quiet_client, debtor_client, monkeypatch):
+    from negotiation.views import accounts
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    debtor_client.raise_request_exception = False
+    debtor_client.cookies["django_language"] = "zh-hans"
+    monkeypatch.setattr(accounts, "render", broken)
+    page = debtor_client.get(reverse("negotiation:dashboard"))
+    assert page.status_code == 500
+    text = page.content.decode()
+    assert "我们这边出了点问题" in text
+    assert "客服电话" in text  # a person to call
+    assert 'href="/"' in text  # and the way back

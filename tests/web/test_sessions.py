@@ -267,3 +267,13 @@ def test_a_request_that_saves_the_session_starts_the_idle_clock_again(debtor_cli
     account_page = reverse("negotiation:account", args=[account.reference])
     debtor_client.post(account_page, {"income": "6000", "expenses": "4000"})  # kept in the session
     assert debtor_client.session[SEEN_AT] > time.time() - 5
+
+
+def test_the_csrf_refusal_is_in_chinese_and_says_to_reload():
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["django_language"] = "zh-hans"
+    refused = client.post(reverse("login"), {"username": "a"})
+    assert refused.status_code == 403
+    page = refused.content.decode()
+    assert "您无权访问此内容" in page
+    assert "重新加载" in page or "刷新" in page
