@@ -269,6 +269,23 @@ class BudgetCheck:
     def fits(self) -> bool:
         return self.affordability.verdict is policy.Verdict.FITS
 
+    @property
+    def tight(self) -> bool:
+        return self.affordability.verdict is policy.Verdict.TIGHT
+
+    @property
+    def share_that_fits(self) -> int:
+        """The largest share of what is left after essentials that a payment may take and
+        still fit, in percent (settings.AFFORDABILITY_FITS_MAX_RATIO): said to the debtor so
+        that "too much" has a reason."""
+        return int(affordability_thresholds().fits * 100)
+
+    @property
+    def share_taken(self) -> int | None:
+        """The share of what is left that the payment would take, in whole percent."""
+        ratio = self.affordability.ratio
+        return None if ratio is None else int((ratio * 100).to_integral_value())
+
 
 def budget_check(
     account: CreditAccount,

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import prefetch_related_objects
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -69,7 +70,7 @@ def plan_detail(request: DebtorRequest, reference: str) -> HttpResponse:
         step = request.POST.get("step")
         if step == "restart":
             request.session.pop(SIGNING_FLOW, None)
-            return redirect("negotiation:plan_detail", reference=plan.reference)
+            return _to_the_signing_step(plan)
         if flow is not None and step == "new_code":
             return _send_new_code(request, plan, flow, text=text, now=now)
         if flow is not None and step == "code":
@@ -79,7 +80,7 @@ def plan_detail(request: DebtorRequest, reference: str) -> HttpResponse:
         else:
             sign_form = SignPlanForm(request.POST)
             if sign_form.is_valid() and _code_sent(request, plan, sign_form, text, now):
-                return redirect("negotiation:plan_detail", reference=plan.reference)
+                return _to_the_signing_step(plan)
             flow = None
     context = {
         "plan": plan,
@@ -105,6 +106,15 @@ def plan_detail(request: DebtorRequest, reference: str) -> HttpResponse:
         ),
     }
     return render(request, "negotiation/plan_detail.html", context)
+
+
+def _to_signing_step_url(plan: RepaymentPlan) -> str:
+    return reverse("negotiation:plan_detail", args=[plan.reference]) + "#signing-step"
+
+
+def _to_the_signing_step(plan: RepaymentPlan) -> HttpResponse:
+    """Back to the page at the signing step (below the whole agreement), not at its top."""
+    return HttpResponseRedirect(_to_signing_step_url(plan))
 
 
 def _signing_flow(request: DebtorRequest, plan: RepaymentPlan, now: dt.datetime) -> Any:
@@ -157,7 +167,7 @@ def _send_new_code(
     else:
         request.session[SIGNING_FLOW] = {**flow, "code": code.pk}
         messages.success(request, _("We have sent you a new code."))
-    return redirect("negotiation:plan_detail", reference=plan.reference)
+    return _to_the_signing_step(plan)
 
 
 def _signed(

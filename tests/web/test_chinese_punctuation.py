@@ -30,39 +30,80 @@ PROBLEMS = [
 READ_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt"}
 
 
+# Elements laid out in a line with their neighbours: between two of them the template's
+# whitespace is a space the reader sees ("：</strong> 按时" shows "： 按时").
+INLINE = {
+    "a",
+    "abbr",
+    "b",
+    "bdi",
+    "code",
+    "em",
+    "i",
+    "kbd",
+    "label",
+    "mark",
+    "q",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "time",
+    "u",
+    "wbr",
+}
+
+
 class VisibleText(HTMLParser):
-    """The text a reader sees or hears: text nodes outside scripts and styles, and the
-    attributes a screen reader reads."""
+    """The text a reader sees or hears, laid out as the browser does: a run of whitespace
+    is one space inside a line, nothing at a block's edge, kept as it is in preformatted
+    text (the agreement keeps its own lines); scripts and styles left out; and the
+    attributes a screen reader reads, each on a line of its own."""
 
     def __init__(self) -> None:
         super().__init__()
         self.parts: list[str] = []
         self._skipping = 0
+        self._preformatted = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
             self._skipping += 1
-        self.parts.extend(value for name, value in attrs if name in READ_ATTRIBUTES and value)
+        if tag == "pre":
+            self._preformatted += 1
+        if tag not in INLINE:
+            self.parts.append("\n")
+        self.parts.extend(
+            f"\n{value}\n" for name, value in attrs if name in READ_ATTRIBUTES and value
+        )
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style"):
             self._skipping -= 1
+        if tag == "pre":
+            self._preformatted -= 1
+        if tag not in INLINE:
+            self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
+        if self._skipping:
+            return
+        self.parts.append(
+            re.sub(r"[ \t]+", " ", data) if self._preformatted else re.sub(r"\s+", " ", data)
+        )
+
+    def text(self) -> str:
+        return re.sub(r" *\n *", "\n", "".join(self.parts))
 
 
 def problems_in(html: str) -> list[str]:
-    """Each text node on its own: between two elements a space is layout, not text. A bare
-    line break is kept (the agreement's text keeps its lines); an indented one is the
-    template's layout, shown as a space, and runs of spaces become one."""
     parser = VisibleText()
     parser.feed(html)
-    texts = [re.sub(r"\n?[ \t]+", " ", part) for part in parser.parts]
+    text = parser.text()
     return [
-        text[max(0, m.start() - 12) : m.end() + 12]
-        for text in texts
+        text[max(0, m.start() - 12) : m.end() + 12].replace("\n", " / ")
         for pattern in PROBLEMS
         for m in pattern.finditer(text)
     ]
@@ -117,7 +158,9 @@ def test_the_scan_finds_half_width_marks_and_stray_spaces():
     assert problems_in("<p>共 3 期, 免还款</p>")
     assert problems_in("<p>补缴。 如在此期限后</p>")
     assert problems_in("<p>自动退出登录。\n        剩余时间：</p>")  # the template's indent
+    assert problems_in("<p><strong>您可以怎么做：</strong> 按时还款</p>")  # across an inline tag
     assert not problems_in("<pre>补缴。\n如在此期限后</pre>")  # a line of its own
+    assert not problems_in("<p>已逾期。</p>\n    <p>如不采取行动</p>")  # two paragraphs
     assert problems_in('<span aria-label="持卡人: 张三"></span>')
     assert not problems_in("<p>申请进度：已提交，金额 ¥4,500.00，时间 10:30</p>")
     assert not problems_in("<script>var a = '进度: x';</script>")

@@ -9,12 +9,14 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from negotiation import policy
 from negotiation.models import ReliefRequest
 from negotiation.selectors.debtor import (
+    BudgetCheck,
     budget_affordability,
     fitting_plan,
     relief_options_for,
@@ -74,7 +76,8 @@ def test_the_preview_step_warns_and_offers_a_plan_that_fits(debtor_client, accou
     ).content.decode()
     assert 'data-testid="budget-check"' in page
     assert policy.Verdict.DOES_NOT_FIT.debtor_label in page
-    assert "after your essential expenses you have ¥2,000.00 left each month" in page
+    assert "of the ¥2,000.00 left each month after your essential expenses" in page
+    assert "We count a plan as fitting when it takes at most 50%." in page
     assert 'data-testid="fitting-plan"' in page
     assert 'form="preview-form" name="use_fitting"' in page
 
@@ -193,3 +196,20 @@ def test_the_preview_writes_every_date_one_way(debtor_client, account, programs)
     # "j F Y" (4 December 2026) everywhere; never "4 Dec 2026" beside it.
     short = re.findall(r"\b\d{1,2} (?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}\b", page)
     assert short == []
+
+
+def test_a_tight_payment_is_called_tight_not_more_than_the_budget():
+    """¥849.79 of ¥1,500.00 left fits inside the budget but takes more than half of it: the
+    words say so, and never that the payment is more than the debtor has (as they once did)."""
+    budget = BudgetCheck(
+        payment=Decimal("849.79"),
+        affordability=policy.Affordability(
+            Decimal("1500.00"), Decimal("0.5665"), policy.Verdict.TIGHT
+        ),
+        fitting=None,
+    )
+    page = render_to_string("negotiation/_budget_check.html", {"budget": budget, "currency": "CNY"})
+    assert str(policy.Verdict.TIGHT.debtor_label) in page
+    assert "57% of the ¥1,500.00 left each month" in page
+    assert "little is left for anything unexpected" in page
+    assert "cannot carry" not in page

@@ -147,3 +147,20 @@ def test_another_debtor_s_flow_does_not_carry_over(debtor_client, other_client, 
     answer = other_client.post(url(plan), {"step": "code", "code": last_sms_code()})
     assert answer.status_code == 404
     assert status(plan) == PlanStatus.AWAITING_SIGNATURE
+
+
+def test_each_signing_step_comes_back_at_the_step_not_the_top_of_the_long_page(
+    debtor_client, plan, sms_outbox
+):
+    """On a phone the signing step is thousands of pixels below the top, after the whole
+    agreement: the forms are sent to the step's own place, and the redirects go there."""
+    page = debtor_client.get(url(plan)).content.decode()
+    assert 'href="#sign-h" data-testid="to-signing"' in page
+    assert 'id="signing-step"' in page
+    assert 'action="#signing-step" novalidate data-testid="signing-form"' in page
+    sent = debtor_client.post(url(plan), CONSENT)
+    assert sent["Location"] == url(plan) + "#signing-step"
+    code_page = debtor_client.get(url(plan)).content.decode()
+    assert 'action="#signing-step" novalidate data-testid="signing-code-form"' in code_page
+    restarted = debtor_client.post(url(plan), {"step": "restart"})
+    assert restarted["Location"] == url(plan) + "#signing-step"
