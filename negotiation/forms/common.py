@@ -13,6 +13,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+# A date box (<input type="date">) takes its value as YYYY-MM-DD whatever the language; in
+# the page's own format (2026/12/11 in Chinese) the browser shows it empty.
+ISO_DATE = "%Y-%m-%d"
+
 # Full-width digits, point and comma, as a Chinese keyboard types them, read as their ASCII
 # twins; any other digit (Arabic-Indic, superscripts) is refused rather than guessed at.
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from negotiation.forms.common import PortalForm, money_field
+from negotiation.forms.common import ISO_DATE, PortalForm, money_field
 
 
 class PromiseForm(PortalForm):
@@ -15,7 +15,7 @@ class PromiseForm(PortalForm):
     )
     by = forms.DateField(
         label=_("By which day"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
         error_messages={
             "required": _("Please choose the day you will pay by."),
             "invalid": _("Please choose a day from the calendar, such as 2026-12-15."),

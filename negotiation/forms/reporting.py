@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from negotiation.forms.common import ISO_DATE
 from negotiation.selectors.reporting import DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS, default_period
 
 
@@ -16,13 +17,13 @@ class PeriodForm(forms.Form):
     first_day = forms.DateField(
         label=_("First day"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
         error_messages={"invalid": _("Please give the first day as a date, such as 2026-09-01.")},
     )
     last_day = forms.DateField(
         label=_("Last day"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
         error_messages={"invalid": _("Please give the last day as a date, such as 2026-11-30.")},
     )
 
