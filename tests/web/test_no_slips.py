@@ -90,3 +90,13 @@ def test_the_password_step_tapped_twice_texts_one_code_and_shows_the_code_step(
     assert OneTimeCode.objects.filter(debtor=account.debtor).count() == 1
     assert 'data-testid="signing-code-form"' in second
     assert "A code was sent very recently" in second
+
+
+def test_the_steps_and_their_legal_basis_are_folded_after_the_options(debtor_client, account):
+    page = debtor_client.get(
+        reverse("negotiation:account", args=[account.reference])
+    ).content.decode()
+    options, stand = page.index('id="opt-h"'), page.index('id="stand-h"')
+    folded = page.index('<details class="timeline-details" data-testid="timeline">')
+    assert options < stand < folded < page.index("Legal basis:", folded)
+    assert page.index('data-testid="next-step"') < folded  # the next step said before it
