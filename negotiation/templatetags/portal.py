@@ -62,7 +62,7 @@ def gap_mark() -> str:
 @register.filter
 def sentences(items: list[object]) -> str:
     """Sentences one after the other, with the language's gap between them."""
-    return punctuation.gap().join(str(item) for item in items)
+    return punctuation.sentences(items)
 
 
 @register.filter

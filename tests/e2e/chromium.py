@@ -36,3 +36,23 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+# Each page language, and the browser locale that asks for it.
+LOCALES = {"en": "en-US", "zh-hans": "zh-CN"}
+
+
+def phone_context(browser, base_url: str, language: str):
+    """A new 375 px phone-sized browser context that reads the site in ``language``."""
+    context = browser.new_context(viewport={"width": 375, "height": 800}, locale=LOCALES[language])
+    context.add_cookies([{"name": "django_language", "value": language, "url": base_url}])
+    return context
+
+
+def sign_in_the_demo_debtor(page, base_url: str) -> None:
+    """seed_demo's debtor signs in and lands on their accounts."""
+    page.goto(f"{base_url}/login/")
+    page.locator("#id_username").fill("demo@example.com")
+    page.locator("#id_password").fill("demo-debtor-pass")
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url(f"{base_url}/")

@@ -14,14 +14,13 @@ from django.core.management import call_command
 from django.db import connections
 
 from negotiation.models import Debtor
-from tests.e2e.chromium import BROWSER_TESTS
+from tests.e2e.chromium import BROWSER_TESTS, LOCALES, phone_context
 from tests.e2e.test_accessibility import axe_problems
 from tests.e2e.test_browser import Steps
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM checks in the Playwright thread
 
 pytestmark = BROWSER_TESTS
-LOCALES = {"en": "en-US", "zh-hans": "zh-CN"}
 CODE = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])")
 
 
@@ -33,8 +32,7 @@ def test_an_invited_debtor_sets_up_their_sign_in(live_server, browser, sms_outbo
     match = re.search(r"activation link: https?://[^/]+(/\S+)", out.getvalue())
     assert match is not None
     path = match.group(1)
-    context = browser.new_context(viewport={"width": 375, "height": 800}, locale=LOCALES[language])
-    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    context = phone_context(browser, live_server.url, language)
     page = context.new_page()
     steps = Steps(page, f"activation-{language}")
     problems: dict[str, list[str]] = {}

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connections
 
 from negotiation.models import Callback, Debtor
-from tests.e2e.chromium import BROWSER_TESTS
+from tests.e2e.chromium import BROWSER_TESTS, LOCALES, phone_context, sign_in_the_demo_debtor
 from tests.e2e.test_accessibility import axe_problems
 from tests.e2e.test_browser import Steps, sign_in_with_the_app
 from tests.factories import daytime_timezone
@@ -21,24 +21,18 @@ from tests.factories import daytime_timezone
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM checks in the Playwright thread
 
 pytestmark = BROWSER_TESTS
-LOCALES = {"en": "en-US", "zh-hans": "zh-CN"}
 
 
 @pytest.mark.parametrize("language", list(LOCALES))
 @pytest.mark.django_db(transaction=True)
 def test_a_debtor_books_and_cancels_a_call_back(live_server, browser, language):
     call_command("seed_demo", verbosity=0)
-    context = browser.new_context(viewport={"width": 375, "height": 800}, locale=LOCALES[language])
-    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    context = phone_context(browser, live_server.url, language)
     page = context.new_page()
     steps = Steps(page, f"callbacks-{language}")
     problems: dict[str, list[str]] = {}
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.locator("#id_username").fill("demo@example.com")
-        page.locator("#id_password").fill("demo-debtor-pass")
-        page.locator("#id_password").press("Enter")
-        page.wait_for_url(f"{live_server.url}/")
+        sign_in_the_demo_debtor(page, live_server.url)
         page.goto(f"{live_server.url}/contacts/")
         assert page.locator("[data-testid=contact-list] li").count() >= 5  # seed_demo's
         assert page.locator("[data-testid=agency-list] li").count() == 2

@@ -13,14 +13,13 @@ from django.core.management import call_command
 from django.db import connections
 
 from negotiation.models import Debtor, Notification, NotificationEvent
-from tests.e2e.chromium import BROWSER_TESTS
+from tests.e2e.chromium import BROWSER_TESTS, LOCALES, phone_context, sign_in_the_demo_debtor
 from tests.e2e.test_accessibility import axe_problems
 from tests.e2e.test_browser import Steps
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM checks in the Playwright thread
 
 pytestmark = BROWSER_TESTS
-LOCALES = {"en": "en-US", "zh-hans": "zh-CN"}
 CODE = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])")
 NEW_PHONE = "13911112222"
 
@@ -34,17 +33,12 @@ def test_a_debtor_changes_their_mobile_number(live_server, browser, sms_outbox, 
     sms_outbox.clear()
     debtor = Debtor.objects.get(user__email="demo@example.com")
     old_phone = debtor.phone
-    context = browser.new_context(viewport={"width": 375, "height": 800}, locale=LOCALES[language])
-    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    context = phone_context(browser, live_server.url, language)
     page = context.new_page()
     steps = Steps(page, f"profile-{language}")
     problems: dict[str, list[str]] = {}
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.locator("#id_username").fill("demo@example.com")
-        page.locator("#id_password").fill("demo-debtor-pass")
-        page.locator("#id_password").press("Enter")
-        page.wait_for_url(f"{live_server.url}/")
+        sign_in_the_demo_debtor(page, live_server.url)
         page.goto(f"{live_server.url}/profile/")
         problems["profile"] = axe_problems(page)
         steps.shot("profile")

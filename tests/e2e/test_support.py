@@ -13,14 +13,13 @@ from django.core.management import call_command
 from django.db import connections
 
 from negotiation.models import Debtor, SupportNeed
-from tests.e2e.chromium import BROWSER_TESTS
+from tests.e2e.chromium import BROWSER_TESTS, LOCALES, phone_context, sign_in_the_demo_debtor
 from tests.e2e.test_accessibility import axe_problems
 from tests.e2e.test_browser import Steps
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM checks in the Playwright thread
 
 pytestmark = BROWSER_TESTS
-LOCALES = {"en": "en-US", "zh-hans": "zh-CN"}
 
 
 @pytest.mark.parametrize("language", list(LOCALES))
@@ -30,17 +29,12 @@ def test_a_debtor_asks_for_extra_support(live_server, browser, language):
     debtor = Debtor.objects.get(user__email="demo@example.com")
     account = debtor.accounts.order_by("pk").first()
     assert account is not None
-    context = browser.new_context(viewport={"width": 375, "height": 800}, locale=LOCALES[language])
-    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    context = phone_context(browser, live_server.url, language)
     page = context.new_page()
     steps = Steps(page, f"support-{language}")
     problems: dict[str, list[str]] = {}
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.locator("#id_username").fill("demo@example.com")
-        page.locator("#id_password").fill("demo-debtor-pass")
-        page.locator("#id_password").press("Enter")
-        page.wait_for_url(f"{live_server.url}/")
+        sign_in_the_demo_debtor(page, live_server.url)
         page.goto(f"{live_server.url}/accounts/{account.reference}/")
         page.locator("[data-testid=support-offer]").wait_for()
         problems["account"] = axe_problems(page)
