@@ -19,6 +19,14 @@
   if (!root || !dialog || !window.sessionStorage || !window.localStorage || !dialog.showModal) {
     return;
   }
+  // The dialog's and the restored note's look: asked for now, beside the page, rather than
+  // in the page's head where it would hold up the first paint (nothing shows before this).
+  if (root.dataset.stylesheet) {
+    var sheet = document.createElement("link");
+    sheet.rel = "stylesheet";
+    sheet.href = root.dataset.stylesheet;
+    document.head.appendChild(sheet);
+  }
   var DRAFTS = "portal.draft:";
   var CLOCK = "portal.session.idle-end";
   var data = root.dataset;
