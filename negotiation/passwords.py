@@ -5,7 +5,9 @@ portal's voice, not the framework's. The rules are Django's; only the words are 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import password_validation as django_validation
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -53,3 +55,31 @@ class UserAttributeSimilarityValidator(django_validation.UserAttributeSimilarity
 
     def get_help_text(self) -> str:
         return _("Not close to your name or email.")
+
+
+class PortalArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2id at the costs in settings (ARGON2_MEMORY_KIB, ARGON2_TIME_COST,
+    ARGON2_PARALLELISM), by default OWASP's 19 MiB, 2 passes, 1 lane.
+
+    Why not Django's own (100 MiB, 2 passes, 8 lanes): on a 2-core machine one check took
+    about 0.37 CPU-seconds, so sign-in topped out near 2.5 a second per core and a burst of
+    sign-ins starved every page beside it. OWASP lists five settings of equal strength
+    against a guessing attacker; 19 MiB and 2 passes costs about 40 CPU-milliseconds a check
+    here, 25 checks a second per core (bench/passwords.py; docs/PERFORMANCE.md). One lane:
+    a web process already serves one request per core, so more lanes only add threads.
+
+    The algorithm name stays "argon2", so every hash Django's hasher wrote still verifies,
+    and Django rehashes it with these costs at its next sign-in (must_update compares them).
+    """
+
+    @property
+    def memory_cost(self) -> int:  # type: ignore[override]
+        return int(settings.ARGON2_MEMORY_KIB)
+
+    @property
+    def time_cost(self) -> int:  # type: ignore[override]
+        return int(settings.ARGON2_TIME_COST)
+
+    @property
+    def parallelism(self) -> int:  # type: ignore[override]
+        return int(settings.ARGON2_PARALLELISM)

@@ -157,6 +157,14 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections: a web or worker thread keeps its connection for DB_CONN_MAX_AGE
+# seconds instead of opening one per request (with PostgreSQL a new connection costs more than
+# a small page: /healthz was 3-4 times faster with them, docs/PERFORMANCE.md), and checks it
+# is still alive before reusing it after a request (a restarted database or a pooler that
+# dropped it is reconnected, not an error). 0 opens one a request, as behind PgBouncer in
+# transaction mode, where the pooler keeps the connections instead (docs/DEPLOY.md).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("TEST", {})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo runs the web server, a worker and beat on one SQLite file: take the write
@@ -174,9 +182,15 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "negotiation.auth.EmailOrUsernameBackend",
 ]
-# Argon2 for every new or changed password; a password hashed otherwise is rehashed with
-# Argon2 at its next sign-in (Django does it when the first hasher differs).
+# Argon2id for every new or changed password, at a cost chosen on purpose (OWASP's Password
+# Storage Cheat Sheet, its second of five equally strong settings: 19 MiB, 2 passes, 1 lane;
+# negotiation/passwords.py says why, bench/passwords.py measures it). A password hashed
+# otherwise, or with other Argon2 costs, is rehashed at its next sign-in.
+ARGON2_MEMORY_KIB = env.int("ARGON2_MEMORY_KIB", default=19_456)
+ARGON2_TIME_COST = env.int("ARGON2_TIME_COST", default=2)
+ARGON2_PARALLELISM = env.int("ARGON2_PARALLELISM", default=1)
 PASSWORD_HASHERS = [
+    "negotiation.passwords.PortalArgon2PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]

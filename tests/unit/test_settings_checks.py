@@ -140,3 +140,14 @@ def test_the_demo_bank_name_stops_a_deploy(settings):
     assert check_bank_name(None) == []
     settings.BANK_NAME_ZH = ""
     assert [e.id for e in check_bank_name(None)] == ["negotiation.E012"]
+
+
+def test_production_keeps_its_database_connections_and_checks_them_before_reuse():
+    # A connection a request instead of one per thread: a new PostgreSQL connection costs
+    # more than a small page (docs/PERFORMANCE.md). Checked before reuse after a request, so
+    # a restarted database or a pooler that closed it is reconnected, not a 500.
+    import portal.settings
+
+    database = portal.settings.DATABASES["default"]
+    assert database["CONN_MAX_AGE"] == 60
+    assert database["CONN_HEALTH_CHECKS"] is True

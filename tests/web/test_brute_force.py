@@ -121,14 +121,45 @@ def test_signing_in_and_out_is_audited_with_the_identifier_masked(holder):
     assert "13912345678" not in text
 
 
-def test_new_passwords_are_hashed_with_argon2():
-    from django.contrib.auth.hashers import Argon2PasswordHasher
-
+def test_new_passwords_are_hashed_with_argon2id_at_the_chosen_cost():
     import portal.settings
+    from negotiation.passwords import PortalArgon2PasswordHasher
 
     assert portal.settings.PASSWORD_HASHERS[0] == (
-        "django.contrib.auth.hashers.Argon2PasswordHasher"
+        "negotiation.passwords.PortalArgon2PasswordHasher"
     )  # the tests hash with MD5 for speed (tests/conftest.py)
-    hashed = Argon2PasswordHasher().encode("a calm sentence 2027", "saltsaltsalt")
-    assert hashed.startswith("argon2$argon2id$")
+    hashed = PortalArgon2PasswordHasher().encode("a calm sentence 2027", "saltsaltsalt")
+    assert hashed.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert PortalArgon2PasswordHasher().verify("a calm sentence 2027", hashed)
     assert portal.settings.AXES_FAILURE_LIMIT == 5
+
+
+def test_a_hash_with_djangos_own_argon2_costs_signs_in_and_is_rehashed(settings):
+    # Hashes written before the costs were chosen still verify; the next sign-in rewrites them.
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    settings.PASSWORD_HASHERS = [
+        "negotiation.passwords.PortalArgon2PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
+    holder = make_debtor(email="argon@example.com")
+    old = Argon2PasswordHasher().encode(PASSWORD, "oldsaltoldsalt")
+    assert "m=102400,t=2,p=8" in old
+    type(holder.user).objects.filter(pk=holder.user_id).update(password=old)
+    client = Client()
+    response = sign_in(client, "argon@example.com", PASSWORD)
+    assert response.status_code == 302
+    rehashed = type(holder.user).objects.get(pk=holder.user_id).password
+    assert rehashed.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_the_argon2_costs_come_from_settings(settings):
+    from negotiation.passwords import PortalArgon2PasswordHasher
+
+    hasher = PortalArgon2PasswordHasher()
+    before = hasher.encode("a calm sentence 2027", hasher.salt())
+    assert not hasher.must_update(before)
+    settings.ARGON2_MEMORY_KIB, settings.ARGON2_TIME_COST = 12_288, 3
+    after = hasher.encode("a calm sentence 2027", "saltsaltsalt")
+    assert "$m=12288,t=3,p=1$" in after
+    assert hasher.must_update(before)
