@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -160,6 +160,19 @@ class Consequence:
     legal_basis: str
     conditions: Conditions = Conditions()
     date_is_earliest: bool = False  # bank practice: the date is the earliest it can happen
+    # A sentence about one relief option (its kind, such as an interest freeze), said after
+    # ``how_to_avoid`` only to a debtor to whom an option of that kind is open: never an
+    # option the account cannot have (``ArrearsFacts.options_open``).
+    option_kind: str = ""
+    option_text: str = ""
+
+    def as_told(self, options_open: frozenset[str]) -> Consequence:
+        """This consequence as the debtor reads it: its option's sentence kept when an
+        option of that kind is open to them, emptied otherwise (pages print
+        ``option_text`` after ``how_to_avoid`` when there is one)."""
+        if self.option_text and self.option_kind not in options_open:
+            return replace(self, option_text="")
+        return self
 
 
 @dataclass(frozen=True)
@@ -189,6 +202,7 @@ class ArrearsFacts:
     pauses: tuple[tuple[dt.date, dt.date], ...] = ()
     repayments: tuple[Repayment, ...] = ()
     agreement_kept: bool = False  # a signed plan in force, no installment missed past grace
+    options_open: frozenset[str] = frozenset()  # the kinds of relief the account can have today
 
     @property
     def principal_unpaid_in_law(self) -> Decimal:
@@ -338,9 +352,10 @@ def timeline(facts: ArrearsFacts, consequences: Sequence[Consequence], today: dt
     undated: list[Consequence] = []
     agreed = facts.under_agreement(today)
     if facts.oldest_unpaid_due_date is not None and days > 0:
-        for consequence in consequences:
-            if agreed and consequence.conditions.any:
+        for rule in consequences:
+            if agreed and rule.conditions.any:
                 continue
+            consequence = rule.as_told(facts.options_open)
             on = _date_of(consequence, facts, today)
             if on is not None:
                 dated.append((on, consequence))

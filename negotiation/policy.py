@@ -39,6 +39,7 @@ class AccountFacts:
     penalty: Decimal
     product: str
     open_to_relief: bool  # False when charged off, disputed, settled or already in a plan
+    currency: str = "CNY"  # the account's: the amounts in its messages are written in it
 
     @property
     def balance(self) -> Decimal:
@@ -357,11 +358,13 @@ def _grace_violation(grace_months: int, program: ProgramBounds) -> str | None:
 def _waiver_violations(
     terms: Terms, program: ProgramBounds, account: AccountFacts
 ) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if terms.waived_interest > account.interest:
-        errors["waived_interest"] = _("You cannot ask to waive more interest than you owe.")
-    if terms.waived_penalty > account.penalty:
-        errors["waived_penalty"] = _("You cannot ask to waive more late charges than you owe.")
+    errors = amounts_beyond_what_is_owed(
+        account,
+        down_payment=terms.down_payment,
+        waived_interest=terms.waived_interest,
+        waived_penalty=terms.waived_penalty,
+    )
+    errors.pop("down_payment", None)  # the down payment is judged against the terms above
     allowed = money.round_money((account.interest + account.penalty) * program.max_waiver_pct / 100)
     if terms.amount_waived > allowed:
         field_name = "waived_penalty" if terms.waived_penalty else "waived_interest"
@@ -370,10 +373,50 @@ def _waiver_violations(
         else:
             errors.setdefault(
                 field_name,
-                _("This option can waive at most %(amount)s of interest and late charges.")
-                % {"amount": amount_text(allowed)},
+                _(
+                    "This option can waive at most %(amount)s of the interest and late "
+                    "charges owed together."
+                )
+                % {"amount": money.format_amount(allowed, account.currency)},
             )
     return errors
+
+
+def amounts_beyond_what_is_owed(
+    account: AccountFacts,
+    *,
+    down_payment: Decimal,
+    waived_interest: Decimal,
+    waived_penalty: Decimal,
+) -> dict[str, str]:
+    """Each amount typed that is more than what it is taken from, as {field: message}, each
+    message naming exactly what it is held to and how much that is: a waiver of interest
+    against the interest owed, of late charges against the late charges owed, a down payment
+    against the amount owed (less the waivers, when they fit). Empty when every amount fits."""
+    problems: dict[str, str] = {}
+    if waived_interest > account.interest:
+        problems["waived_interest"] = _(
+            "You cannot ask to waive more than the interest owed, %(amount)s."
+        ) % {"amount": money.format_amount(account.interest, account.currency)}
+    if waived_penalty > account.penalty:
+        problems["waived_penalty"] = _(
+            "You cannot ask to waive more than the late charges owed, %(amount)s."
+        ) % {"amount": money.format_amount(account.penalty, account.currency)}
+    # Held to what is left after the waivers only when they fit; otherwise to the whole
+    # amount owed (a waiver too large is said on its own field, and must not make a fitting
+    # down payment read as too large).
+    waived = Decimal("0.00") if problems else waived_interest + waived_penalty
+    left = account.balance - waived
+    if down_payment > left:
+        if waived:
+            message = _(
+                "The down payment cannot be more than what is left to repay after the "
+                "waivers, %(amount)s."
+            )
+        else:
+            message = _("The down payment cannot be more than the amount owed, %(amount)s.")
+        problems["down_payment"] = message % {"amount": money.format_amount(left, account.currency)}
+    return problems
 
 
 class Verdict(StrEnum):

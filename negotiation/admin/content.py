@@ -40,6 +40,8 @@ class ConsequenceRuleForm(forms.ModelForm[ConsequenceRule]):
             "title",
             "body",
             "how_to_avoid",
+            "option_kind",
+            "option_text",
             "legal_basis",
         )
 
@@ -84,7 +86,19 @@ class ConsequenceRuleAdmin(admin.ModelAdmin[ConsequenceRule]):
                 )
             },
         ),
-        (_("What the debtor reads"), {"fields": ("title", "body", "how_to_avoid", "legal_basis")}),
+        (
+            _("What the debtor reads"),
+            {
+                "fields": (
+                    "title",
+                    "body",
+                    "how_to_avoid",
+                    "option_kind",
+                    "option_text",
+                    "legal_basis",
+                )
+            },
+        ),
     )
 
     def save_model(

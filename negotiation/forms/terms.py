@@ -21,6 +21,8 @@ from negotiation.policy import Choices
 from negotiation.selectors.terms import terms_problems, validated_terms
 
 ZERO = Decimal("0.00")
+# The numbers that make the terms: checked together against the program's bounds.
+TERMS_NUMBERS = ("months", "grace_months", "down_payment", "waived_interest", "waived_penalty")
 
 
 def terms_not_offered(program: Program) -> set[str]:
@@ -111,20 +113,27 @@ class TermsFields(PortalForm):
         raise NotImplementedError
 
     def clean(self) -> dict[str, Any]:
-        """The bounds, checked once the fields themselves are valid: every problem at once
+        """The bounds, checked whatever else is wrong: every problem at once
         (``terms_problems``), each in the portal's words on the field it is about (or on
-        the form), so the debtor or the specialist fixes them all in one go. Then the
-        services' own check (``validated_terms``), which must agree."""
+        the form), so the debtor or the specialist fixes them all in one go. A number that
+        is itself refused (letters, below 0) keeps its own message and stands in as the
+        neutral value while the others are checked (``_choices_so_far``), so a number of
+        payments outside the program's range is said together with it, not after it is
+        fixed. Then, once nothing is refused, the services' own check (``validated_terms``),
+        which must agree."""
         cleaned = super().clean() or {}
         program = self.program_for_terms()
-        numbers = ("months", "grace_months", "down_payment", "waived_interest", "waived_penalty")
-        if program is None or any(name in self.errors for name in (*numbers, "program")):
-            return cleaned
-        _terms, problems = terms_problems(self.account, program, self.choices, today=self.today)
+        if program is None or "program" in self.errors:
+            return cleaned  # no bounds to check the numbers against
+        refused = {name for name in TERMS_NUMBERS if name in self.errors}
+        choices = self._choices_so_far(program, refused)
+        _terms, problems = terms_problems(self.account, program, choices, today=self.today)
         for field, messages in problems.items():
+            if field in refused:
+                continue  # its own refusal says what to fix first
             for message in messages:
                 self.add_error(field if field in self.fields else None, message)
-        if problems:
+        if problems or refused:
             return cleaned
         try:
             self.terms = validated_terms(self.account, program, self.choices, today=self.today)
@@ -134,6 +143,26 @@ class TermsFields(PortalForm):
             for field, message in error.errors.items():
                 self.add_error(field if field in self.fields else None, message)
         return cleaned
+
+    def _choices_so_far(self, program: Program, refused: set[str]) -> Choices:
+        """The terms typed, a refused number standing in as its neutral value: the fewest
+        payments the program takes, no payment-free month, an amount of 0. Problems found
+        on a stand-in are not said (its own refusal is)."""
+        data = self.cleaned_data
+        neutral: dict[str, Any] = {"months": program.months_min, "grace_months": 0}
+
+        def number(name: str) -> Any:
+            if name in refused or data.get(name) is None:
+                return neutral.get(name, ZERO)
+            return data[name]
+
+        return Choices(
+            months=number("months"),
+            grace_months=number("grace_months"),
+            down_payment=number("down_payment"),
+            waived_interest=number("waived_interest"),
+            waived_penalty=number("waived_penalty"),
+        )
 
     @property
     def choices(self) -> Choices:

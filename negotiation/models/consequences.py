@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from negotiation import delinquency
+from negotiation.models.programs import ReliefKind
 
 
 class ConsequenceRule(models.Model):
@@ -49,6 +50,25 @@ class ConsequenceRule(models.Model):
     body = models.TextField(_("plain-language explanation"))
     how_to_avoid = models.TextField(_("how to avoid it"))
     legal_basis = models.CharField(_("legal basis"), max_length=300)
+    # An option named in what the debtor can do (an interest freeze) applies only to some
+    # accounts: its sentence is said only where an option of that kind is open today.
+    option_kind = models.CharField(
+        _("option it speaks of"),
+        max_length=20,
+        choices=ReliefKind.choices,
+        blank=True,
+        default="",
+        help_text=_("Leave empty when the text below names no particular option."),
+    )
+    option_text = models.TextField(
+        _("sentence about the option"),
+        blank=True,
+        default="",
+        help_text=_(
+            "Said after “how to avoid it”, only to a debtor who can have an option of this "
+            "kind today."
+        ),
+    )
     effective_from = models.DateField(_("effective from"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
@@ -82,6 +102,8 @@ class ConsequenceRule(models.Model):
             how_to_avoid=self.how_to_avoid,
             legal_basis=self.legal_basis,
             date_is_earliest=self.date_is_earliest,
+            option_kind=self.option_kind,
+            option_text=self.option_text,
             conditions=delinquency.Conditions(
                 min_principal=self.min_principal,
                 min_notices=self.min_notices,

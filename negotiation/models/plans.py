@@ -164,7 +164,9 @@ class Installment(models.Model):
     )
     number = models.PositiveSmallIntegerField(_("number"))
     due_date = models.DateField(_("due date"))
-    principal_part = money_field(_("principal"))  # repays the amount restructured
+    # Repays the amount restructured (the account's principal, interest, fees and late charges
+    # put into the plan): never called "principal", the account's own part (docs/GLOSSARY.md).
+    principal_part = money_field(_("towards the amount covered"))
     cost_part = money_field(_("cost"))  # the monthly fee
     amount = money_field(_("amount"))  # principal part + cost part
     paid_amount = money_field(_("paid"))

@@ -4,8 +4,9 @@ suggestions, a request's timeline and conversation, the inbox. No writes here.""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from enum import StrEnum
 from typing import TypeVar
 
 from django.conf import settings
@@ -349,7 +350,9 @@ def account_page(
     options = relief_options_for(account, today=today)
     open_request = open_request_for(account)
     signed = signed_plan_of(account)
-    facts = arrears_facts_under(account, signed, today=today)
+    # An option named in the timeline (an interest freeze) is said only if it is open.
+    open_kinds = frozenset(option.program.kind for option in options if option.eligible)
+    facts = replace(arrears_facts_under(account, signed, today=today), options_open=open_kinds)
     timeline = timeline_for(account, today=today, language=language, facts=facts)
     disputes = disputes_of(account)
     return AccountPage(
@@ -440,12 +443,59 @@ class RequestPage:
     # While the bank waits for an answer: its newest message, the question, shown right above
     # the answer box (the conversation below may be long).
     question: Message | None
-    documents: QuerySet[Document]
+    documents: list[Document]
     plan: RepaymentPlan | None  # only once the request is approved
     counter: Offer | None  # only while the request waits for the debtor's answer to it
     counter_expired: bool
     counter_disclosure: money.Disclosure | None
     counter_chart: BalanceChart | None
+    # What the bank waits for the debtor to do, if anything: the page says it first, and
+    # says "nothing to do" only when this is None.
+    asked_of_debtor: DebtorStep | None = None
+
+
+class DebtorStep(StrEnum):
+    """Something a request waits for its debtor to do."""
+
+    ANSWER = "answer"  # the bank asked a question (NEEDS_INFO)
+    PROOF = "proof"  # the option needs proof of the situation and none is on the request
+    OFFER = "offer"  # a counter-offer waits for an answer
+    SIGN = "sign"  # approved: the plan waits for the signature
+
+
+# While a specialist decides: the debtor is waited for only if proof is missing.
+_UNDER_REVIEW = (
+    RequestStatus.SUBMITTED,
+    RequestStatus.IN_REVIEW,
+    RequestStatus.AWAITING_SECOND_APPROVAL,
+)
+
+
+def asked_of_debtor(
+    relief_request: ReliefRequest,
+    *,
+    documents: list[Document],
+    plan: RepaymentPlan | None,
+    counter_open: bool,
+) -> DebtorStep | None:
+    """What ``relief_request`` waits for its debtor to do, or None when nothing: an answer
+    to the bank's question, proof the option requires (``hardship_evidence_required``)
+    while none is on the request, an answer to a counter-offer still open, the signature
+    of the approved plan."""
+    status = relief_request.status
+    if status == RequestStatus.NEEDS_INFO:
+        return DebtorStep.ANSWER
+    if status == RequestStatus.COUNTER_OFFERED:
+        return DebtorStep.OFFER if counter_open else None
+    if status == RequestStatus.APPROVED:
+        waiting = plan is not None and plan.status == PlanStatus.AWAITING_SIGNATURE
+        return DebtorStep.SIGN if waiting else None
+    proof_missing = relief_request.program.hardship_evidence_required and not any(
+        document.removed_on is None for document in documents
+    )
+    if status in _UNDER_REVIEW and proof_missing:
+        return DebtorStep.PROOF
+    return None
 
 
 def _question_in(thread: list[Message]) -> Message | None:
@@ -468,6 +518,8 @@ def request_page(relief_request: ReliefRequest, *, today: dt.date, now: dt.datet
         if counter and relief_request.status == RequestStatus.COUNTER_OFFERED
         else None
     )
+    documents = list(relief_request.documents.all())
+    counter_expired = bool(counter and counter.expires_at and counter.expires_at < now)
     return RequestPage(
         relief_request=relief_request,
         disclosure=money.disclose(
@@ -480,10 +532,16 @@ def request_page(relief_request: ReliefRequest, *, today: dt.date, now: dt.datet
         question=_question_in(thread)
         if relief_request.status == RequestStatus.NEEDS_INFO
         else None,
-        documents=relief_request.documents.all(),
+        documents=documents,
         plan=plan,
         counter=counter if counter_disclosure else None,
-        counter_expired=bool(counter and counter.expires_at and counter.expires_at < now),
+        counter_expired=counter_expired,
         counter_disclosure=counter_disclosure,
         counter_chart=balance_chart(counter_disclosure) if counter_disclosure else None,
+        asked_of_debtor=asked_of_debtor(
+            relief_request,
+            documents=documents,
+            plan=plan,
+            counter_open=counter_disclosure is not None and not counter_expired,
+        ),
     )

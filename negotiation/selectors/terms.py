@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, replace
-from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +34,7 @@ def account_facts(account: CreditAccount, *, today: dt.date) -> policy.AccountFa
         penalty=account.penalty,
         product=account.product,
         open_to_relief=account.status in RELIEF_OPEN_ACCOUNT_STATUSES,
+        currency=account.currency,
     )
 
 
@@ -58,9 +58,9 @@ def validated_terms(
     bounds = program.bounds
     if not program.active or not policy.is_eligible(facts, bounds, today=today):
         raise ProgramNotAvailable
-    more_than_owed = _more_than_owed(choices, facts.balance)
-    if more_than_owed is not None:
-        raise TermsOutOfBounds({more_than_owed: str(_("This is more than the amount owed."))})
+    more_than_owed = _beyond_what_is_owed(facts, choices)
+    if more_than_owed:
+        raise TermsOutOfBounds(more_than_owed)
     terms, errors = policy.checked_terms(
         facts,
         bounds,
@@ -80,16 +80,13 @@ def validated_terms(
     return terms
 
 
-def _more_than_owed(choices: Choices, balance: Decimal) -> str | None:
-    """The field whose amount is more than is owed: the waivers, else the down payment,
-    which is checked against what is left after the waivers only when they fit (otherwise a
-    down payment of 0 would read as "more than owed"). None when both fit."""
-    waived = choices.waived_interest + choices.waived_penalty
-    if waived > balance:
-        return "waived_interest" if choices.waived_interest else "waived_penalty"
-    if choices.down_payment > balance - waived:
-        return "down_payment"
-    return None
+def _beyond_what_is_owed(facts: policy.AccountFacts, choices: Choices) -> dict[str, str]:
+    return policy.amounts_beyond_what_is_owed(
+        facts,
+        down_payment=choices.down_payment,
+        waived_interest=choices.waived_interest,
+        waived_penalty=choices.waived_penalty,
+    )
 
 
 def terms_problems(
@@ -114,9 +111,8 @@ def terms_problems(
 
     if not program.active or not policy.is_eligible(facts, bounds, today=today):
         add("program", str(ProgramNotAvailable.default_message))
-    more_than_owed = _more_than_owed(choices, facts.balance)
-    if more_than_owed is not None:
-        add(more_than_owed, str(_("This is more than the amount owed.")))
+    for field, message in _beyond_what_is_owed(facts, choices).items():
+        add(field, message)
     if not bounds.months_min <= choices.months <= bounds.legal_months_max:
         add("months", policy.months_message(bounds))
     if choices.months + max(choices.grace_months, 0) > money.LEGAL_MAX_MONTHS:

@@ -60,7 +60,11 @@ from negotiation.services.audit import record_event
 from negotiation.services.mandates import follow_new_dates
 from negotiation.services.notifications import notify_debtor
 from negotiation.services.passwordcheck import check_password_again
-from negotiation.services.plans import agreement_digest, check_signing_code, send_signing_code
+from negotiation.services.plans import (
+    agreement_digest,
+    send_signing_code,
+    signing_code_refusal,
+)
 
 
 class ChangeRefused(ServiceError):
@@ -704,61 +708,93 @@ def sign_change(
     debtor = _signer_of_change(amendment, actor, now)
     plan = amendment.plan
     today = timezone.localdate(now)
-    check_signing_code(
-        plan,
-        debtor,
-        actor=actor,
-        code_id=code_id,
-        entered=entered,
-        agreement_text=agreement_text,
-        ip=ip,
-        now=now,
-    )
     with transaction.atomic():
+        # The plan's and the change's rows are locked from the code's check to the
+        # signature (as services.plans.sign_plan): a button tapped twice sends the code
+        # twice at once, and the second waits here, then finds the change signed
+        # (TransitionNotAllowed) instead of a code used up by the first.
         locked = _locked_plan(plan)
         current = PlanAmendment.objects.select_for_update().get(pk=amendment.pk)
         if current.status != AmendmentStatus.AWAITING_SIGNATURE:
             raise TransitionNotAllowed
-        # The plan moved on: a payment arrived, one is waiting online (it would be
-        # allocated to a schedule the debtor did not sign), or a date passed (an
-        # installment fell due, and may already be in the day's debits, so the rules no
-        # longer make this change).
-        outdated = (
-            locked.status != PlanStatus.ACTIVE
-            or schedule_snapshot(plan_lines(locked)) != current.schedule_before
-            or _payment_waiting(locked)
-            or not _still_as_set_out(locked, current, today)
+        refused = signing_code_refusal(
+            plan,
+            debtor,
+            actor=actor,
+            code_id=code_id,
+            entered=entered,
+            agreement_text=agreement_text,
+            ip=ip,
+            now=now,
         )
+        outdated = refused is None and _outdated(locked, current, today)
+        signed = None
         if outdated:
             transition_amendment(
                 current, AmendmentStatus.EXPIRED, actor=actor, reason="the plan moved on"
             )
+        elif refused is None:
+            signed = _change_signed_now(
+                locked, current, debtor, actor, ip, user_agent, agreement_text, now
+            )
+    # Raised after the commit: the try is counted and audited, the lapse recorded.
+    if refused is not None:
+        raise refused
     if outdated:
         raise ChangeOutdated
-    with transaction.atomic():
-        locked = _locked_plan(plan)
-        _keep_the_earlier_document(locked, actor=actor)
-        _apply(locked, current)
-        # Automatic repayment follows the new dates: never the old day, never twice.
-        mandates = follow_new_dates(locked, moved=_moved_dates(current), today=today)
-        signed = transition_amendment(
-            current,
-            AmendmentStatus.SIGNED,
-            actor=actor,
-            ip=ip,
-            noted={"mandates": mandates} if mandates else None,
-            changes={
-                "signed_at": now,
-                "signature_ip": ip,
-                "signature_user_agent": user_agent[:400],
-                "agreement_sha256": agreement_digest(plan, agreement_text),
-                "agreement_language": translation.get_language() or "",
-                "signature_code_sent_to": last_digits(debtor.phone),
-                "signature_code_verified_at": now,
-            },
-        )
-        _tell_the_debtor(locked, signed, today=today)
-        delay_after_commit(STORE_SIGNED_AMENDMENT, signed.pk)
+    assert signed is not None
+    return signed
+
+
+def _outdated(plan: RepaymentPlan, amendment: PlanAmendment, today: dt.date) -> bool:
+    """Whether the plan moved on since the change was set out: a payment arrived, one is
+    waiting online (it would be allocated to a schedule the debtor did not sign), or a date
+    passed (an installment fell due, and may already be in the day's debits, so the rules
+    no longer make this change)."""
+    return (
+        plan.status != PlanStatus.ACTIVE
+        or schedule_snapshot(plan_lines(plan)) != amendment.schedule_before
+        or _payment_waiting(plan)
+        or not _still_as_set_out(plan, amendment, today)
+    )
+
+
+def _change_signed_now(
+    plan: RepaymentPlan,
+    amendment: PlanAmendment,
+    debtor: Debtor,
+    actor: User,
+    ip: str | None,
+    user_agent: str,
+    agreement_text: str,
+    now: dt.datetime,
+) -> PlanAmendment:
+    """The change signed: the plan takes the new version, automatic repayment follows the
+    new dates, the version keeps the evidence, the debtor is told, the PDF is stored after
+    the commit. ``plan`` and ``amendment`` are locked by the caller."""
+    today = timezone.localdate(now)
+    _keep_the_earlier_document(plan, actor=actor)
+    _apply(plan, amendment)
+    # Automatic repayment follows the new dates: never the old day, never twice.
+    mandates = follow_new_dates(plan, moved=_moved_dates(amendment), today=today)
+    signed = transition_amendment(
+        amendment,
+        AmendmentStatus.SIGNED,
+        actor=actor,
+        ip=ip,
+        noted={"mandates": mandates} if mandates else None,
+        changes={
+            "signed_at": now,
+            "signature_ip": ip,
+            "signature_user_agent": user_agent[:400],
+            "agreement_sha256": agreement_digest(plan, agreement_text),
+            "agreement_language": translation.get_language() or "",
+            "signature_code_sent_to": last_digits(debtor.phone),
+            "signature_code_verified_at": now,
+        },
+    )
+    _tell_the_debtor(plan, signed, today=today)
+    delay_after_commit(STORE_SIGNED_AMENDMENT, signed.pk)
     return signed
 
 

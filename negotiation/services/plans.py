@@ -288,7 +288,7 @@ def sign_plan(
         # plan signed (TransitionNotAllowed) instead of a code used up by the first.
         if _locked_status(plan) != PlanStatus.AWAITING_SIGNATURE:
             raise TransitionNotAllowed
-        refused = _code_refusal(
+        refused = signing_code_refusal(
             plan,
             debtor,
             actor=actor,
@@ -314,9 +314,9 @@ def _locked_status(plan: RepaymentPlan) -> str:
     )
 
 
-def _code_refusal(plan: RepaymentPlan, debtor: Debtor, **check: Any) -> ServiceError | None:
+def signing_code_refusal(plan: RepaymentPlan, debtor: Debtor, **check: Any) -> ServiceError | None:
     """``check_signing_code``'s refusal, returned rather than raised so that the transaction
-    around it keeps the try it counted."""
+    around it keeps the try it counted (signing a plan, and a change to it)."""
     try:
         check_signing_code(plan, debtor, **check)
     except (WrongCode, CodeNoLongerValid) as refused:

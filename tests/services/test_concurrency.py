@@ -261,3 +261,58 @@ def test_the_signing_code_sent_twice_at_once_signs_once_and_both_taps_land_on_th
         action=AuditAction.PLAN_TRANSITION, after__status="active", object_id=plan.pk
     )
     assert signed.count() == 1
+
+
+def test_a_change_s_code_sent_twice_at_once_signs_once_and_the_second_finds_it_signed(
+    account, specialist, sms_outbox
+):
+    """The change's signing code tapped twice: two submissions at once. One signs; the other
+    waits for the first (the rows are locked from the code's check to the signature, as for
+    a plan) and finds the change signed (TransitionNotAllowed), never a code used up by
+    the first (CodeNoLongerValid, audited as a refused try)."""
+    from negotiation.exceptions import CodeNoLongerValid, TransitionNotAllowed
+    from negotiation.models import AmendmentKind, AmendmentStatus, PlanAmendment
+    from negotiation.services.planchanges import propose_change, sign_change, start_change_signing
+    from tests.factories import at_noon, make_active_plan, make_installment_program
+
+    give_a_mobile_number(account.debtor)
+    # As in tests/services/test_plan_changes.py: agreed on 10 January 2027, paid on the 10th,
+    # the day moved to the 25th on 20 January.
+    start = dt.date(2027, 1, 10)
+    program = make_installment_program(payment_day=10, allows_move_to_end=True)
+    plan = make_active_plan(account, program, specialist, months=6, today=start, now=at_noon(start))
+    actor = account.debtor.user
+    now = at_noon(dt.date(2027, 1, 20))
+    amendment = propose_change(
+        RepaymentPlan.objects.get(pk=plan.pk),
+        actor=actor,
+        kind=AmendmentKind.PAYMENT_DAY,
+        new_day=25,
+        now=now,
+    )
+    code = start_change_signing(
+        amendment, actor=actor, password=PASSWORD, agreement_text="v", ip=None, now=now
+    )
+    entered = last_sms_code()
+
+    def tap():
+        return sign_change(
+            PlanAmendment.objects.get(pk=amendment.pk),
+            actor=actor,
+            code_id=code.pk,
+            entered=entered,
+            agreement_text="v",
+            ip="203.0.113.9",
+            user_agent="test",
+            now=now,
+        )
+
+    results = run_together(tap, tap)
+    signed = [r for r in results if isinstance(r, PlanAmendment)]
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(signed) == 1, results
+    assert len(refused) == 1, results
+    assert isinstance(refused[0], TransitionNotAllowed), results
+    assert not isinstance(refused[0], CodeNoLongerValid)
+    assert PlanAmendment.objects.get(pk=amendment.pk).status == AmendmentStatus.SIGNED
+    assert not AuditEvent.objects.filter(action=AuditAction.PLAN_SIGNING_CODE_WRONG).exists()

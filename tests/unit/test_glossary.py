@@ -62,13 +62,20 @@ TERMS = {
     "A fee of %(rate)s of the amount each month; the preview shows the true annual rate": (
         "分期手续费"
     ),
-    # The schedule's balance column and the chart: principal only.
-    "Principal left after this payment": "剩余本金",
-    "Principal still to repay over time": "剩余本金",
-    "The principal still to repay, %(start)s, stays the same until the first payment on "
-    "%(first)s, then falls with each payment to nothing on %(last)s.": "剩余本金",
-    "The line shows the principal still to repay after each payment, not counting the "
-    "plan's cost.": "剩余本金",
+    # The account's principal: 本金 for it alone.
+    "Principal": "本金",
+    "principal": "本金",
+    # What a plan covers (principal, interest, fees and late charges put into it): the
+    # schedule's columns and the chart, never 本金.
+    "Amount covered": "计划欠款",
+    "Towards the amount covered": "偿还计划欠款",
+    "towards the amount covered": "偿还计划欠款",
+    "Amount covered left after this payment": "剩余计划欠款",
+    "Amount covered still to repay over time": "剩余计划欠款",
+    "The amount covered still to repay, %(start)s, stays the same until the first payment on "
+    "%(first)s, then falls with each payment to nothing on %(last)s.": "剩余计划欠款",
+    "The line shows the amount covered still to repay after each payment, not counting the "
+    "plan's cost.": "剩余计划欠款",
     # The down payment.
     "Down payment": "首付款",
     "down payment": "首付款",
@@ -162,6 +169,18 @@ def test_payment_free_months_are_a_pause_never_a_waiver():
 @pytest.mark.parametrize(("msgid", "term"), TERMS.items(), ids=list(TERMS))
 def test_each_money_concept_has_its_term(msgid, term):
     assert term in translation(msgid)
+
+
+# The msgids about what a plan covers: a schedule's columns, the chart, the installment's
+# part. Their Chinese never says 本金, which is the account's principal alone.
+PLAN_COVERS = re.compile(r"amount covered", re.I)
+
+
+def test_what_a_plan_covers_is_never_called_principal():
+    entries = [e for e in catalog() if PLAN_COVERS.search(e.msgid)]
+    assert len(entries) >= 6
+    wrong = [(e.msgid, text) for e in entries for text in texts(e) if "本金" in text]
+    assert wrong == []
 
 
 def test_the_compounded_rate_is_named_only_where_it_is_shown():

@@ -184,13 +184,13 @@ def test_months_never_exceed_the_legal_cap_even_if_a_program_says_more():
             HARDSHIP,
             Terms(amount=Decimal("10400"), months=12, waived_interest=Decimal("600")),
             "waived_interest",
-            "This option can waive at most 450.00 of interest and late charges.",
+            "This option can waive at most ¥450.00 of the interest and late charges owed together.",
         ),
         (
             HARDSHIP,
             Terms(amount=Decimal("10000"), months=12, waived_interest=Decimal("601")),
             "waived_interest",
-            "You cannot ask to waive more interest than you owe.",
+            "You cannot ask to waive more than the interest owed, ¥600.00.",
         ),
     ],
 )

@@ -308,3 +308,22 @@ def test_overlapping_pauses_count_each_day_once():
         (dt.date(2026, 2, 10), dt.date(2026, 2, 28)),
     ]
     assert days_past_due(oldest, dt.date(2026, 3, 31), pauses=overlapping) == 89 - 28
+
+
+FREEZE_RULE = Consequence(
+    "cost", 1, "cost", "body", "avoid", "basis", option_kind="interest_freeze", option_text="freeze"
+)
+
+
+@pytest.mark.parametrize(
+    ("open_kinds", "said"),
+    [
+        (frozenset(), ""),
+        (frozenset({"installment", "deferral"}), ""),
+        (frozenset({"installment", "interest_freeze"}), "freeze"),
+    ],
+)
+def test_an_option_s_sentence_is_kept_only_where_an_option_of_its_kind_is_open(open_kinds, said):
+    result = timeline(facts(45, options_open=open_kinds), [FREEZE_RULE], TODAY)
+    assert [e.consequence.option_text for e in result.entries] == [said]
+    assert result.entries[0].consequence.how_to_avoid == "avoid"

@@ -185,3 +185,34 @@ def test_the_dashboard_gives_the_next_step_until_the_plan_is_signed(
     assert 'data-testid="next-step"' in debtor_client.get(dashboard).content.decode()
     sign_with_code(plan)
     assert 'data-testid="next-step"' not in debtor_client.get(dashboard).content.decode()
+
+
+# What the walk at 375 px in Chinese found: the timeline offered an interest freeze (停息挂账)
+# to a debtor whose account cannot have one (the seeded option is for more than 90 days
+# overdue). Its sentence is said only where such an option is open to the account today.
+FREEZE_SAID = {
+    "en": "Under an interest freeze, the balance in the plan stops earning interest",
+    "zh-hans": "停息挂账期间",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_timeline_names_an_interest_freeze_only_where_one_is_open(
+    language, debtor_client, debtor
+):
+    from negotiation.models import ReliefKind
+    from tests.factories import make_account, make_installment_program
+
+    make_installment_program(
+        kind=ReliefKind.INTEREST_FREEZE,
+        name="Interest freeze",
+        name_zh="停息挂账",
+        min_days_past_due=90,
+        months_min=12,
+        rate=Decimal("0"),
+    )
+    early = make_account(debtor, days_past_due=45, card_last4="1111")
+    late = make_account(debtor, days_past_due=120, card_last4="2222")
+    debtor_client.cookies["django_language"] = language
+    assert FREEZE_SAID[language] not in page(debtor_client, early)
+    assert FREEZE_SAID[language] in page(debtor_client, late)

@@ -121,7 +121,7 @@ def test_the_live_preview_returns_the_disclosure_and_the_chart(debtor_client, ac
     assert "¥982.67" in page
     assert "13.03%" in page
     assert "<svg" in page
-    assert "Principal still to repay over time" in page
+    assert "Amount covered still to repay over time" in page
     assert "<html" not in page  # a fragment, not a page
 
 
