@@ -485,5 +485,9 @@ def request_page(relief_request: ReliefRequest, *, today: dt.date, now: dt.datet
         counter=counter if counter_disclosure else None,
         counter_expired=bool(counter and counter.expires_at and counter.expires_at < now),
         counter_disclosure=counter_disclosure,
-        counter_chart=balance_chart(counter_disclosure) if counter_disclosure else None,
+        counter_chart=(
+            balance_chart(counter_disclosure, currency=relief_request.account.currency)
+            if counter_disclosure
+            else None
+        ),
     )
