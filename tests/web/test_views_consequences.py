@@ -5,6 +5,7 @@ chosen is the debtor's. Staff recording notices and rules: tests/admin/test_cont
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -187,3 +188,23 @@ def test_the_dashboard_gives_the_next_step_until_the_plan_is_signed(
     assert 'data-testid="next-step"' in debtor_client.get(dashboard).content.decode()
     sign_with_code(plan)
     assert 'data-testid="next-step"' not in debtor_client.get(dashboard).content.decode()
+
+
+def test_each_court_step_says_when_what_how_to_avoid_it_and_its_legal_basis_apart(
+    debtor_client, account
+):
+    html = page(debtor_client, account)
+    block = html.split('data-testid="court-steps"')[1].split("</ol>")[0]
+    steps = block.split('data-testid="court-step"')[1:]
+    assert steps, "the account has steps that come only after a judgment"
+    for step in steps:
+        step = step.split("</li>")[0]
+        assert "<br" not in step
+        paragraphs = re.findall(r"<p\b[^>]*>(.*?)</p>", step, flags=re.DOTALL)
+        when, what, avoid, basis = paragraphs
+        assert "Only if a court decides against you" in when
+        assert "<strong>" in when  # the step's title
+        assert what.strip()
+        assert avoid.startswith("<strong>How to avoid it:</strong>")
+        assert basis.startswith("Legal basis:")
+        assert len(basis) > len("Legal basis: ")
