@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 
 from negotiation import money
 
 WIDTH, HEIGHT = 640, 220
-# The amounts are written inside the plot, above their grid lines, and the dates below it:
+# The amounts are written inside the plot, beside their grid lines, and the dates below it:
 # on a phone the chart is drawn at half its width, and its labels are made twice as large
 # (static/css/portal.css) to stay at least 12 px, which a margin to the left could not hold.
-LEFT, RIGHT, TOP, BOTTOM = 4, 4, 34, 40
+LEFT, RIGHT, TOP, BOTTOM = 4, 4, 36, 40  # TOP: room for a label above the top line
+
+# An amount label's room, in the chart's units, at the largest it is drawn (a phone:
+# portal.css gives 26 units and a white halo 6 wide), so a place clear there is clear at
+# every width. A digit, "¥", a comma or a point is at most 0.62 of the size wide in the
+# pages' sans-serif fonts (tabular figures); the text stands 0.8 of the size above its
+# baseline and 0.2 below.
+LABEL_SIZE = 26
+LABEL_HALO = 3
+LABEL_ADVANCE = 0.62
+LABEL_ASCENT, LABEL_DESCENT = 0.8, 0.2
+LABEL_GAP = 3  # between a label and its grid line, more than LINE_CLEARANCE
+LINE_CLEARANCE = 2  # half the line's 2.5-unit stroke, and a little air
 
 
 @dataclass(frozen=True)
@@ -19,10 +32,118 @@ class Tick:
     position: float
     label: object  # a Decimal amount or a date; the template formats it
 
+
+@dataclass(frozen=True)
+class Box:
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    def overlaps(self, other: Box) -> bool:
+        return (
+            self.left < other.right
+            and other.left < self.right
+            and self.top < other.bottom
+            and other.top < self.bottom
+        )
+
+    def grown(self, by: float) -> Box:
+        return Box(self.left - by, self.top - by, self.right + by, self.bottom + by)
+
+    def inside(self, other: Box) -> bool:
+        return (
+            other.left <= self.left
+            and self.right <= other.right
+            and other.top <= self.top
+            and self.bottom <= other.bottom
+        )
+
+    def crosses(self, start: tuple[float, float], end: tuple[float, float]) -> bool:
+        """Whether the segment from ``start`` to ``end`` passes through the box (Liang and
+        Barsky's clipping: the part of the segment inside each of the four edges)."""
+        (x1, y1), (x2, y2) = start, end
+        dx, dy = x2 - x1, y2 - y1
+        low, high = 0.0, 1.0
+        for p, q in (
+            (-dx, x1 - self.left),
+            (dx, self.right - x1),
+            (-dy, y1 - self.top),
+            (dy, self.bottom - y1),
+        ):
+            if p == 0:
+                if q < 0:
+                    return False  # parallel to this edge and outside it
+                continue
+            t = q / p
+            if p < 0:
+                low = max(low, t)
+            else:
+                high = min(high, t)
+            if low > high:
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class AmountLabel:
+    """An amount written beside its grid line: ``x`` the start or the end of the text
+    (``anchor``), ``y`` its baseline."""
+
+    text: str
+    x: float
+    y: float
+    anchor: str  # "start" or "end", as SVG's text-anchor
+
     @property
-    def label_above(self) -> float:
-        """Where a label written just above a horizontal grid line at ``position`` sits."""
-        return round(self.position - 6, 1)
+    def box(self) -> Box:
+        """The room the label takes, its halo included."""
+        width = len(self.text) * LABEL_ADVANCE * LABEL_SIZE
+        left = self.x if self.anchor == "start" else self.x - width
+        return Box(
+            left - LABEL_HALO,
+            self.y - LABEL_ASCENT * LABEL_SIZE - LABEL_HALO,
+            left + width + LABEL_HALO,
+            self.y + LABEL_DESCENT * LABEL_SIZE + LABEL_HALO,
+        )
+
+
+def _label_places(text: str, grid_y: float) -> list[AmountLabel]:
+    """Where the label of a grid line may go, in order of preference: above the line at the
+    left, above it at the right, below it at the left, below it at the right."""
+    above = grid_y - LABEL_GAP - LABEL_HALO - LABEL_DESCENT * LABEL_SIZE
+    below = grid_y + LABEL_GAP + LABEL_HALO + LABEL_ASCENT * LABEL_SIZE
+    start, end = LEFT + LABEL_HALO, WIDTH - RIGHT - LABEL_HALO
+    return [
+        AmountLabel(text, start, round(above, 1), "start"),
+        AmountLabel(text, end, round(above, 1), "end"),
+        AmountLabel(text, start, round(below, 1), "start"),
+        AmountLabel(text, end, round(below, 1), "end"),
+    ]
+
+
+def place_amount_labels(
+    ticks: list[tuple[float, str]], line: list[tuple[float, float]]
+) -> list[AmountLabel]:
+    """A label for each (grid line's y, text), from the top one down, at the first of its
+    places that is inside the plot (above the dates), clear of the line and of the labels
+    already placed; a grid line with no such place keeps no label rather than one drawn over
+    the line (the table of payments below the chart has every amount)."""
+    plot = Box(0, 0, WIDTH, HEIGHT - BOTTOM)
+    segments = list(itertools.pairwise(line))
+    placed: list[AmountLabel] = []
+    for grid_y, text in sorted(ticks):
+        for label in _label_places(text, grid_y):
+            box = label.box
+            if not box.inside(plot):
+                continue
+            if any(box.overlaps(other.box) for other in placed):
+                continue
+            if any(box.grown(LINE_CLEARANCE).crosses(a, b) for a, b in segments):
+                continue
+            placed.append(label)
+            break
+    return placed
 
 
 @dataclass(frozen=True)
@@ -36,16 +157,19 @@ class BalanceChart:
     start_balance: Decimal
     first_due: object
     last_due: object
+    line: tuple[tuple[float, float], ...] = ()  # the points of ``points``
+    amount_labels: tuple[AmountLabel, ...] = ()
     plot_left: int = LEFT
     plot_right: int = WIDTH - RIGHT
     plot_bottom: int = HEIGHT - BOTTOM
 
 
-def balance_chart(disclosure: money.Disclosure) -> BalanceChart:
+def balance_chart(disclosure: money.Disclosure, *, currency: str = "CNY") -> BalanceChart:
     """Balance still owed (principal), from the agreement to the last payment.
 
     The x axis is time in months from the agreement, so payment-free months show as a flat
-    stretch; the balance steps down at each due date.
+    stretch; the balance steps down at each due date. The amounts of the grid lines are
+    written in ``currency`` where they cross neither the line nor each other.
     """
     start = disclosure.start
     financed = disclosure.terms.financed
@@ -73,6 +197,13 @@ def balance_chart(disclosure: money.Disclosure) -> BalanceChart:
         Tick(x(Decimal(0)), start),
         Tick(x(span), disclosure.last_due_date),
     ]
+    labels = place_amount_labels(
+        [
+            (tick.position, money.format_amount(Decimal(str(tick.label)), currency))
+            for tick in y_ticks
+        ],
+        coordinates,
+    )
     return BalanceChart(
         width=WIDTH,
         height=HEIGHT,
@@ -83,6 +214,8 @@ def balance_chart(disclosure: money.Disclosure) -> BalanceChart:
         start_balance=financed,
         first_due=disclosure.first_due_date,
         last_due=disclosure.last_due_date,
+        line=tuple(coordinates),
+        amount_labels=tuple(labels),
     )
 
 

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.http import HttpRequest
 
 from negotiation.models import (
@@ -45,3 +47,11 @@ def session_timeout(request: HttpRequest) -> dict[str, SessionTimeout]:
 def text_size(request: HttpRequest) -> dict[str, str]:
     """The page's text size, standard or large, as the debtor chose it (negotiation/textsize.py)."""
     return {"text_size": text_size_of(request)}
+
+
+def debtor_zone(request: HttpRequest) -> dict[str, dt.tzinfo | None]:
+    """The signed-in debtor's time zone, read from the record access.debtor_required has
+    already loaded (no query): base.html writes every date and time of the page in it. No
+    debtor (the sign-in, an error page): None, the bank's own zone."""
+    debtor = getattr(request, "debtor", None)
+    return {"debtor_zone": debtor.zone if debtor is not None else None}

@@ -14,6 +14,10 @@ _DIGITS = re.compile(r"[0-9]{5,15}")
 # A mainland mobile number: 11 digits starting with 1.
 _MAINLAND_MOBILE = re.compile(r"1[0-9]{10}")
 _CHINA_PREFIXES = ("0086", "86")
+# A mainland landline: 0, an area code (10 and 2X are two digits, the others three), then 7
+# or 8 digits; a national service number: 400 or 800 and 7 digits.
+_LANDLINE = re.compile(r"(0(?:10|2[0-9]|[3-9][0-9]{2}))([1-9][0-9]{6,7})")
+_SERVICE = re.compile(r"[48]00[0-9]{7}")
 
 
 def phone_digits(text: str) -> str | None:
@@ -49,12 +53,22 @@ def last_digits(phone: str, count: int = 4) -> str:
 
 
 def readable_phone(phone: str) -> str:
-    """A stored number as people read it: a mainland mobile in groups of 3, 4 and 4 (with
-    +86 when it was stored with the country code), so a number typed with spaces and one
-    typed without look the same; any other number as it was stored."""
+    """A stored number as people read it, the one way every debtor page shows a number: a
+    mainland mobile in groups of 3, 4 and 4 without its country code, however it was stored
+    (+86 138 0013 8000, 13800138000 and 008613800138000 are the same 138 0013 8000); a
+    mainland landline as its area code, then its number in groups of 4 from the end (021
+    6000 1101, 0571 888 8888); a 400 or 800 service number in groups of 3, 3 and 4; any other
+    number as it was stored."""
     forms = same_number_forms(phone)
-    if not forms or not _MAINLAND_MOBILE.fullmatch(forms[0]):
+    if not forms:
         return phone
     national = forms[0]
-    grouped = f"{national[:3]} {national[3:7]} {national[7:]}"
-    return grouped if phone_digits(phone) == national else f"+86 {grouped}"
+    if _MAINLAND_MOBILE.fullmatch(national):
+        return f"{national[:3]} {national[3:7]} {national[7:]}"
+    if _SERVICE.fullmatch(national):
+        return f"{national[:3]} {national[3:6]} {national[6:]}"
+    landline = _LANDLINE.fullmatch(national)
+    if landline:
+        area, number = landline.groups()
+        return f"{area} {number[:-4]} {number[-4:]}"
+    return phone

@@ -150,6 +150,7 @@ TEMPLATES = [
                 "negotiation.context_processors.vocabulary",
                 "negotiation.context_processors.session_timeout",
                 "negotiation.context_processors.text_size",
+                "negotiation.context_processors.debtor_zone",
             ],
         },
     },

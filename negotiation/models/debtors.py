@@ -1,6 +1,8 @@
+import datetime as dt
 import functools
 import hashlib
 import hmac
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import models
@@ -137,6 +139,15 @@ class Debtor(models.Model):
         # The reference, never the name: page titles, breadcrumbs, dropdowns and logs must
         # not show a name to staff who may not see it (PIPL minimum necessary).
         return self.reference
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        """The debtor's time zone; one the database holds that no longer exists counts as
+        the bank's own, rather than failing the record."""
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo(settings.TIME_ZONE)
 
     @property
     def contact_hours(self) -> tuple[int, int]:

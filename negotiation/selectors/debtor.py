@@ -537,7 +537,11 @@ def request_page(relief_request: ReliefRequest, *, today: dt.date, now: dt.datet
         counter=counter if counter_disclosure else None,
         counter_expired=counter_expired,
         counter_disclosure=counter_disclosure,
-        counter_chart=balance_chart(counter_disclosure) if counter_disclosure else None,
+        counter_chart=(
+            balance_chart(counter_disclosure, currency=relief_request.account.currency)
+            if counter_disclosure
+            else None
+        ),
         asked_of_debtor=asked_of_debtor(
             relief_request,
             documents=documents,

@@ -4,7 +4,6 @@ the contact rules (contactrules; DOMAIN.md, "Contact rules")."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import models, transaction
@@ -49,12 +48,8 @@ def contact_limits(debtor: Debtor) -> Limits:
 
 
 def debtor_zone(debtor: Debtor) -> dt.tzinfo:
-    """The debtor's time zone; one the database holds that no longer exists counts as the
-    bank's own, rather than failing the record."""
-    try:
-        return ZoneInfo(debtor.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
+    """The debtor's time zone (Debtor.zone)."""
+    return debtor.zone
 
 
 def _as_contact(record: ContactRecord) -> Contact:

@@ -3,7 +3,9 @@
 import datetime as dt
 
 from django import template
-from django.utils import formats
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from negotiation import branding, punctuation
@@ -87,6 +89,38 @@ def isodate(value: object) -> str:
     except ValueError:
         return str(value)
     return formats.date_format(day)
+
+
+# A written date is one word: a phone must not break "2027年1月4日" after "4" (Chinese
+# text may break between any two characters) nor "4 January 2027" after "January".
+UNBREAKABLE = '<span class="text-nowrap">{}</span>'
+PLAIN = "plain"  # the argument for text without markup: SVG <text>, attributes
+
+
+def _written(value: dt.date | None, format_name: str, form: str) -> str | SafeString:
+    """``value`` in the language's ``format_name`` (portal/formats), a moment in the current
+    time zone (the debtor's on their pages: base.html); "" for no value (a template's
+    missing variable is "")."""
+    if not value:
+        return ""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    text = formats.date_format(value, format_name)
+    return text if form == PLAIN else format_html(UNBREAKABLE, text)
+
+
+@register.filter
+def day(value: dt.date | dt.datetime | None, form: str = "") -> str | SafeString:
+    """A date as every debtor page writes it: 15 January 2027, 2027年1月15日, kept on one
+    line; ``day:"plain"`` gives the words alone."""
+    return _written(value, "DATE_FORMAT", form)
+
+
+@register.filter
+def day_and_time(value: dt.datetime | None, form: str = "") -> str | SafeString:
+    """A moment as every debtor page writes it: 15 January 2027, 14:30, 2027年1月15日 14:30,
+    in the debtor's time zone, kept on one line; ``day_and_time:"plain"`` the words alone."""
+    return _written(value, "DATETIME_FORMAT", form)
 
 
 @register.filter

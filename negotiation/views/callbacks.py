@@ -113,7 +113,6 @@ def callback_create(request: DebtorRequest) -> HttpResponse:
             "form": form,
             "account": account,
             "groups": _slot_groups(slots, tz, chosen),
-            "debtor_tz": debtor.timezone,
             "hours": debtor.contact_window_label,
         },
     )
@@ -129,7 +128,6 @@ def callback_detail(request: DebtorRequest, reference: str) -> HttpResponse:
         "negotiation/callback_detail.html",
         {
             "callback": callback,
-            "debtor_tz": callback.debtor.timezone,
             # Still waiting after its slot: we did not call; the debtor may book again.
             "overdue": callback.is_open and callback.ends_at < timezone.now(),
         },
@@ -156,7 +154,7 @@ def callback_cancel(request: DebtorRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "negotiation/callback_cancel.html",
-        {"callback": callback, "form": form, "debtor_tz": callback.debtor.timezone},
+        {"callback": callback, "form": form},
     )
 
 
@@ -180,6 +178,5 @@ def contacts(request: DebtorRequest) -> HttpResponse:
                 for agency in authorised_agencies(timezone.localdate())
             ],
             "waiting": open_callback(debtor),
-            "debtor_tz": debtor.timezone,
         },
     )

@@ -151,7 +151,7 @@ def _render_preview(
         "account": account,
         "form": form,
         "disclosure": disclosure,
-        "chart": balance_chart(disclosure),
+        "chart": balance_chart(disclosure, currency=account.currency),
         "program": form.chosen_program,
         "fingerprint": terms_fingerprint(form.terms, due),
         "balance_moved": balance_moved,
@@ -223,7 +223,7 @@ def request_preview(request: DebtorRequest, reference: str) -> HttpResponse:
         disclosure = money.disclose(form.terms, start=today, due=form.chosen_program.bounds.due)
         context |= {
             "disclosure": disclosure,
-            "chart": balance_chart(disclosure),
+            "chart": balance_chart(disclosure, currency=account.currency),
             "budget": budget_check(
                 account,
                 payment=disclosure.monthly_amount,

@@ -158,3 +158,16 @@ def test_demo_codes_is_refused_outside_the_demo(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("demo_codes")
+
+
+def test_a_debtor_who_reads_chinese_has_a_chinese_name():
+    seed(debtors=40)
+    chinese = re.compile(r"[\u4e00-\u9fff]{2,4}")
+    latin = re.compile(r"[A-Z][a-z]+ [A-Z][a-z]+")
+    names = list(Debtor.objects.values_list("full_name", "preferred_language"))
+    assert {language for _, language in names} == {"en", "zh-hans"}
+    for name, language in names:
+        if name == "Wang Fang":  # the demo debtor signs in and reads the portal in English
+            assert language == "en"
+            continue
+        assert (chinese if language == "zh-hans" else latin).fullmatch(name), (name, language)

@@ -144,7 +144,7 @@ def test_the_debtor_sees_the_offers_own_dates(debtor_client, account, specialist
     ).content.decode()
     first_due = Offer.objects.get(request=request, kind="counter").due
     assert first_due.payment_day == 20
-    assert re.search(r">20 \w+ \d{4}</dd>", page)  # 20 December 2026: the offer's own day
+    assert re.search(r">20 \w+ \d{4}</span></dd>", page)  # 20 December 2026: the offer's own day
 
 
 def test_a_refused_answer_leaves_no_file_behind(debtor_client, account, installment_program):

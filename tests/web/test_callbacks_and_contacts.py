@@ -29,6 +29,10 @@ def phoned(debtor):
     return debtor
 
 
+def first_slot(debtor) -> dt.datetime:
+    return open_slots(debtor, now=timezone.now())[0].start
+
+
 def first_slot_key(debtor) -> str:
     return open_slots(debtor, now=timezone.now())[0].key
 
@@ -338,3 +342,24 @@ def test_a_call_back_still_waiting_after_its_slot_says_so(debtor_client, phoned)
     page = debtor_client.get(url).content.decode()
     assert 'data-testid="callback-overdue"' in page
     assert reverse("negotiation:callback_cancel", args=[callback.reference]) in page
+
+
+def test_a_number_reads_the_same_on_every_page_however_it_was_stored(debtor_client, debtor):
+    debtor.phone = "+86 138 0013 8000"  # as the demo and an import may store it
+    debtor.save()
+    callback = book_callback(
+        debtor,
+        actor=debtor.user,
+        starts_at=first_slot(debtor),
+        phone="13800138000",  # as the booking stores it
+        topic="paying",
+        note="",
+        now=timezone.now(),
+    )
+    for url in (
+        reverse("negotiation:profile"),
+        reverse("negotiation:callback_detail", args=[callback.reference]),
+    ):
+        page = debtor_client.get(url).content.decode()
+        assert "138 0013 8000" in page, url
+        assert "+86 138" not in page, url

@@ -16,6 +16,7 @@ from negotiation.models import DirectDebitMandate, Installment, MandateStatus, R
 from negotiation.services.mandates import consent_digest, consent_text
 from negotiation.services.requests import approve_request
 from tests.factories import PASSWORD, make_request
+from tests.written import written_day
 
 pytestmark = pytest.mark.django_db
 NUMBER = "6222 0202 0011 2233 445"
@@ -98,7 +99,7 @@ def test_setting_it_up_and_the_plan_page_after(debtor_client, active_plan):
     page = debtor_client.get(plan_url(active_plan)).content.decode()
     assert "Automatic repayment is set up. From" in page
     assert "Automatic repayment from ICBC Shanghai ···· 3445, each payment on its due date." in page
-    assert f"on {day(first_due(active_plan))}" in page
+    assert f"on {written_day(first_due(active_plan))}" in page
     assert cancel_url(active_plan) in page
     assert "6222020200112233445" not in page
     assert "0011" not in page
@@ -155,7 +156,7 @@ def test_cancelling_says_what_happens_and_when(debtor_client, active_plan):
         .values_list("due_date", flat=True)
     )
     page = debtor_client.get(cancel_url(active_plan)).content.decode()
-    assert f"From {day(first)}, nothing is taken from your account" in page
+    assert f"From {written_day(first)}, nothing is taken from your account" in page
     response = debtor_client.post(cancel_url(active_plan), {"reason": "I get paid later now."})
     assert response["Location"] == plan_url(active_plan)
     mandate = DirectDebitMandate.objects.get()
@@ -179,8 +180,11 @@ def test_a_cancellation_too_late_says_the_next_debit_still_goes_ahead(debtor_cli
     DirectDebitMandate.objects.update(first_debit_on=tomorrow)
     second = installments[1].due_date
     page = debtor_client.get(cancel_url(active_plan)).content.decode()
-    assert f"on {day(tomorrow)} still goes ahead: it is too close for the bank to stop it" in page
-    assert f"From {day(second)}, nothing is taken from your account" in page
+    assert (
+        f"on {written_day(tomorrow)} still goes ahead: it is too close for the bank to stop it"
+        in page
+    )
+    assert f"From {written_day(second)}, nothing is taken from your account" in page
     debtor_client.post(cancel_url(active_plan), {"reason": ""})
     assert DirectDebitMandate.objects.get().last_debit_on == tomorrow
     page = debtor_client.get(plan_url(active_plan)).content.decode()
@@ -188,8 +192,11 @@ def test_a_cancellation_too_late_says_the_next_debit_still_goes_ahead(debtor_cli
         f"The payment on {day(tomorrow)} is still taken from your account: it was too close to "
         "stop." in page
     )
-    assert f"The payment on {day(tomorrow)} still goes ahead from ICBC Shanghai ···· 3445" in page
-    assert f"From {day(second)} nothing is taken: please pay each payment yourself." in page
+    assert (
+        f"The payment on {written_day(tomorrow)} still goes ahead from ICBC Shanghai ···· 3445"
+        in page
+    )
+    assert f"From {written_day(second)} nothing is taken: please pay each payment yourself." in page
 
 
 def test_a_reason_too_long_is_refused_in_the_portals_words(debtor_client, active_plan):

@@ -10,13 +10,14 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 
 from negotiation.models import AuditAction, AuditEvent, ReliefRequest
 from negotiation.services.documents import upload_document
 from negotiation.services.requests import ask_for_information, withdraw_request
 from negotiation.services.retention import purge_expired_personal_data
 from tests.factories import PDF, make_request
+from tests.written import written_day
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,7 @@ def test_the_request_page_says_what_was_removed_and_when(debtor_client, purged):
     response = debtor_client.get(reverse("negotiation:request_detail", args=[purged.reference]))
     assert response.status_code == 200
     page = response.content.decode()
-    day = formats.date_format(timezone.localdate())
+    day = written_day(timezone.localdate())
     assert f"removed on {day} under the retention policy" in page
     assert f"was removed on {day}. The decision and its terms stay on record." in page
     document = purged.documents.get()

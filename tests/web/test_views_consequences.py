@@ -5,6 +5,7 @@ chosen is the debtor's. Staff recording notices and rules: tests/admin/test_cont
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,7 @@ from django.utils import formats, timezone, translation
 from negotiation.models import CollectionNotice, CreditAccount
 from negotiation.services.requests import approve_request
 from tests.factories import make_active_plan, make_payment, make_request, sign_with_code
+from tests.written import kept_whole
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -34,7 +36,7 @@ def test_the_account_page_says_what_has_happened_and_what_comes_next_with_dates(
     with translation.override("en"):
         expected = formats.date_format(card_measures_on)  # "15 January 2027"
     # Bank practice, not law: the date is the earliest it can happen.
-    assert f"at the earliest from {expected}, about 91 days overdue" in html
+    assert f"at the earliest from {kept_whole(expected)}, about 91 days overdue" in html
     assert "Before reporting negative information, the bank must tell you" in html
     assert "How to avoid it" in html
     assert "Only if a court decides against you" in html
@@ -47,7 +49,7 @@ def test_the_page_is_in_chinese_with_chinese_dates(debtor_client, account):
     on = TODAY + dt.timedelta(days=91 - 45)
     assert f"{on.year}年{on.month}月{on.day}日" in html
     assert "欠款可能被列为不良" in html
-    assert f"最早自{on.year}年{on.month}月{on.day}日起" in html
+    assert f"最早自{kept_whole(f'{on.year}年{on.month}月{on.day}日')}起" in html
 
 
 def test_the_criminal_rule_appears_with_its_conditions_and_how_a_plan_avoids_it(
@@ -156,7 +158,8 @@ def test_the_dashboard_says_what_comes_next_and_when(debtor_client, account):
     with translation.override("en"):
         expected = formats.date_format(on)
     assert (
-        f"(at the earliest from {expected}): The debt may be classified as non-performing" in html
+        f"(at the earliest from {kept_whole(expected)}): The debt may be classified as "
+        "non-performing" in html
     )
 
 
@@ -216,3 +219,23 @@ def test_the_timeline_names_an_interest_freeze_only_where_one_is_open(
     debtor_client.cookies["django_language"] = language
     assert FREEZE_SAID[language] not in page(debtor_client, early)
     assert FREEZE_SAID[language] in page(debtor_client, late)
+
+
+def test_each_court_step_says_when_what_how_to_avoid_it_and_its_legal_basis_apart(
+    debtor_client, account
+):
+    html = page(debtor_client, account)
+    block = html.split('data-testid="court-steps"')[1].split("</ol>")[0]
+    steps = block.split('data-testid="court-step"')[1:]
+    assert steps, "the account has steps that come only after a judgment"
+    for step in steps:
+        step = step.split("</li>")[0]
+        assert "<br" not in step
+        paragraphs = re.findall(r"<p\b[^>]*>(.*?)</p>", step, flags=re.DOTALL)
+        when, what, avoid, basis = paragraphs
+        assert "Only if a court decides against you" in when
+        assert "<strong>" in when  # the step's title
+        assert what.strip()
+        assert avoid.startswith("<strong>How to avoid it:</strong>")
+        assert basis.startswith("Legal basis:")
+        assert len(basis) > len("Legal basis: ")

@@ -514,6 +514,10 @@ class SyntheticData:
     BATCH = 2000
     SURNAMES = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou"]
     GIVEN = ["Wei", "Fang", "Na", "Min", "Jing", "Lei", "Qiang", "Yan", "Jun", "Hui"]
+    # The same names in characters, for debtors who read the portal in Chinese: a Chinese
+    # bank's records write a Chinese name in characters, surname first, with no space.
+    SURNAMES_ZH = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周"]
+    GIVEN_ZH = ["伟", "芳", "娜", "敏", "静", "磊", "强", "燕", "军", "慧"]
 
     def __init__(
         self, rng: random.Random, programs: list[Program], today: dt.date, out: Any
@@ -535,17 +539,26 @@ class SyntheticData:
             done += size
             self.out.write(f"  {done}/{count} synthetic debtors")
 
+    def _name_and_language(self) -> tuple[str, str]:
+        """A debtor's name written as their language writes it: 王芳 or Wang Fang."""
+        language = self.rng.choice(["en", "zh-hans"])
+        surname, given = self.rng.randrange(len(self.SURNAMES)), self.rng.randrange(len(self.GIVEN))
+        if language == "zh-hans":
+            return f"{self.SURNAMES_ZH[surname]}{self.GIVEN_ZH[given]}", language
+        return f"{self.SURNAMES[surname]} {self.GIVEN[given]}", language
+
     def _batch(self, offset: int, size: int) -> None:
+        people = [self._name_and_language() for _ in range(size)]
         debtors = Debtor.objects.bulk_create(
             Debtor(
                 reference=new_debtor_reference(),
-                full_name=f"{self.rng.choice(self.SURNAMES)} {self.rng.choice(self.GIVEN)}",
+                full_name=people[i][0],
                 national_id_hash=hash_national_id(f"SYN{offset + i:012d}"),
                 national_id_last4=f"{(offset + i) % 10000:04d}",
                 # A mobile number each (170 is a virtual operators' range), so the queue's
                 # search by phone is measured on a realistic table.
                 phone=f"+86 170 {(offset + i) // 10000 % 10000:04d} {(offset + i) % 10000:04d}",
-                preferred_language=self.rng.choice(["en", "zh-hans"]),
+                preferred_language=people[i][1],
             )
             for i in range(size)
         )
