@@ -13,6 +13,8 @@ them automatic debits. ``BENCH_OLD_ROWS`` (default 1,000) rows go through the ro
 import (``services.payments.import_payments``, the path before the set-based one) for the
 before figure. ``BENCH_RUNS`` (default 3) runs, each with fresh external ids:
 (a) baseline: ``COPY ... FROM STDIN (FORMAT csv, HEADER)`` of the file into a bare table;
+(f) floor: for each row a payment, an audit row and two receipts COPYed straight into the
+    portal's tables, unchecked, and rolled back (``write_floor``);
 (b) ``import_payments_file``: streamed, staged, checked, written in batches of accounts;
 (c) the same file again: every row found imported before, nothing written.
 Prints seconds and rows per second, their medians, (b) as a share of (a), the longest and
@@ -42,11 +44,11 @@ import django
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from negotiation.imports.payments import COLUMNS, read_payments  # noqa: E402
-from negotiation.imports.table import utf8_lines  # noqa: E402
+from negotiation.imports.table import csv_rows, utf8_lines  # noqa: E402
 from negotiation.models import Debtor  # noqa: E402
 from negotiation.services.payments import import_payments  # noqa: E402
 from negotiation.services.payments_bulk import import_payments_file  # noqa: E402
@@ -106,6 +108,85 @@ def copy_baseline(path: Path) -> float:
         elapsed = time.perf_counter() - start
         cursor.execute("DROP TABLE bench_bare")
     return elapsed
+
+
+def write_floor(path: Path) -> float:
+    """(f): what the rows cost the portal's tables with nothing checked or allocated: for
+    each row of the file a payment, an audit row and a portal and an SMS receipt, COPYed
+    straight in, then rolled back (no commit, so this floor leaves out the commit's flush)."""
+    today = timezone.localdate()
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, debtor_id, reference FROM negotiation_creditaccount")
+        known = {reference: (id_, debtor) for id_, debtor, reference in cursor.fetchall()}
+    start = time.perf_counter()
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            raw = cursor.cursor
+            with path.open(encoding="utf-8", newline="") as text:
+                rows = [r for _line, r in csv_rows(text, COLUMNS)]
+            with raw.copy(
+                "COPY negotiation_payment (account_id, amount, principal_repaid, paid_on, "
+                "source, external_id, created_at) FROM STDIN"
+            ) as copy:
+                for r in rows:
+                    account = known[r["account_reference"]][0]
+                    copy.write_row(
+                        (account, r["amount"], 0, today, r["source"], "F" + r["external_id"], now)
+                    )
+            with raw.copy(
+                "COPY negotiation_auditevent (actor_label, actor_role, action, object_type, "
+                "object_id, object_reference, before, after, request_id, at) FROM STDIN"
+            ) as copy:
+                for n, r in enumerate(rows):
+                    copy.write_row(
+                        (
+                            "import",
+                            "",
+                            "payment_recorded",
+                            "negotiation.payment",
+                            n,
+                            "",
+                            "{}",
+                            '{"amount": "' + r["amount"] + '"}',
+                            "",
+                            now,
+                        )
+                    )
+            with raw.copy(
+                "COPY negotiation_notification (debtor_id, channel, template, context, "
+                "scheduled_for, status, dedupe_key, occasion, attempts, last_error, address, "
+                "created_at) FROM STDIN"
+            ) as copy:
+                for r in rows:
+                    debtor = known[r["account_reference"]][1]
+                    occasion = f"floor:{r['external_id']}"
+                    for channel in ("portal", "sms"):
+                        copy.write_row(
+                            (
+                                debtor,
+                                channel,
+                                "payment_received",
+                                '{"amount": "1"}',
+                                now,
+                                "pending",
+                                f"{occasion}:{channel}",
+                                occasion,
+                                0,
+                                "",
+                                "",
+                                now,
+                            )
+                        )
+            elapsed = time.perf_counter() - start
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return elapsed
+
+
+class _RolledBack(Exception):
+    pass
 
 
 def rss_mb() -> float:
@@ -188,7 +269,7 @@ def main() -> None:
             f"row by row: {OLD_ROWS} rows {old_seconds:.2f} s = {OLD_ROWS / old_seconds:,.0f} "
             f"rows/s, memory +{old_growth:.0f} MB"
         )
-        results: dict[str, list[float]] = {"copy": [], "import": [], "again": []}
+        results: dict[str, list[float]] = {"copy": [], "floor": [], "import": [], "again": []}
         longest: list[float] = []
         medians: list[float] = []
         growths: list[float] = []
@@ -196,6 +277,7 @@ def main() -> None:
             path = Path(folder) / f"payments-{run}.csv"
             write_file(path, PAYMENTS, f"B{stamp}R{run}", accounts)
             results["copy"].append(copy_baseline(path))
+            results["floor"].append(write_floor(path))
             seconds, batches, growth, imported = timed_bulk(path)
             assert imported == PAYMENTS, imported
             results["import"].append(seconds)
@@ -215,6 +297,7 @@ def main() -> None:
             f"{name:6} median {statistics.median(results[name]):.2f} s = {rate(name):,.0f} rows/s"
         )
     print(f"import rate = {rate('import') / rate('copy'):.0%} of COPY's")
+    print(f"import rate = {rate('import') / rate('floor'):.0%} of the unchecked write (f)")
     print(
         f"batch (longest any account is locked): longest {max(longest):.2f} s, "
         f"median {statistics.median(medians):.2f} s"

@@ -432,14 +432,20 @@ def notify_in_bulk(notices: Iterable[Notice], *, now: dt.datetime) -> int:
     now delivered after commit. Not for reminders: their cap counts rows one by one (a
     ``ValueError``). Returns the rows written."""
     rows = []
+    # The channels and times depend on the debtor, the event and the moment only (reminders,
+    # whose cap reads the account's messages, are refused): worked out once per debtor.
+    timed: dict[tuple[int, str], list[tuple[str, dt.datetime]]] = {}
     for notice in notices:
         if notice.event in REMINDER_EVENTS:
             raise ValueError("reminders are capped one by one: use notify_debtor")
         occasion = f"{notice.event}:{notice.key}"
         context = json.dumps(notice.context)
-        for channel, scheduled in _channels_and_times(
-            notice.debtor, notice.event, notice.account, now, notice.context, ALL_CHANNELS, None
-        ):
+        whom = (notice.debtor.pk, notice.event.value)
+        if whom not in timed:
+            timed[whom] = _channels_and_times(
+                notice.debtor, notice.event, notice.account, now, notice.context, ALL_CHANNELS, None
+            )
+        for channel, scheduled in timed[whom]:
             immediate = channel == NotificationChannel.PORTAL
             rows.append(
                 (
@@ -469,19 +475,22 @@ def notify_in_bulk(notices: Iterable[Notice], *, now: dt.datetime) -> int:
             for row in rows:
                 copy.write_row(row)
         cursor.execute(
-            f"""INSERT INTO {Notification._meta.db_table} (debtor_id, request_id, channel,
-                    template, context, scheduled_for, status, dedupe_key, occasion, sent_at,
-                    attempts, last_error, read_at, address, created_at)
-                SELECT debtor_id, request_id, channel, template, context, scheduled_for,
-                    status, dedupe_key, occasion, sent_at, 0, '', NULL, '', %s
-                FROM notify_in_bulk_rows
-                ON CONFLICT (dedupe_key) DO NOTHING
-                RETURNING id, channel, scheduled_for""",  # nosec B608: the table's name from _meta; values are parameters
-            [now],
+            f"""WITH written AS (
+                    INSERT INTO {Notification._meta.db_table} (debtor_id, request_id, channel,
+                        template, context, scheduled_for, status, dedupe_key, occasion, sent_at,
+                        attempts, last_error, read_at, address, created_at)
+                    SELECT debtor_id, request_id, channel, template, context, scheduled_for,
+                        status, dedupe_key, occasion, sent_at, 0, '', NULL, '', %(now)s
+                    FROM notify_in_bulk_rows
+                    ON CONFLICT (dedupe_key) DO NOTHING
+                    RETURNING id, channel, scheduled_for)
+                SELECT count(*), array_agg(id) FILTER (
+                    WHERE channel <> %(portal)s AND scheduled_for <= %(now)s)
+                FROM written""",  # nosec B608: the table's name from _meta; values are parameters
+            {"now": now, "portal": NotificationChannel.PORTAL.value},
         )
-        written = cursor.fetchall()
+        count, due = cursor.fetchone()
         cursor.execute("TRUNCATE notify_in_bulk_rows")
-    for pk, channel, scheduled in written:
-        if channel != NotificationChannel.PORTAL and scheduled <= now:
-            deliver_after_commit(pk)  # later ones: the dispatcher sends them
-    return len(written)
+    for pk in due or ():
+        deliver_after_commit(pk)  # later ones: the dispatcher sends them
+    return int(count)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, connections, transaction
+from django.test import TestCase
 from django.utils import timezone
 
 from negotiation.imports.payments import read_payments
@@ -123,11 +124,13 @@ def snapshot() -> dict[str, Any]:
 
 def run_and_roll_back(run: Any, outcomes: list[Any]) -> None:
     with transaction.atomic():
-        try:
-            result: Any = run()
-        except ImportRefused as refused:
-            result = ("refused", refused.problems)
-        outcomes.append((result, snapshot()))
+        # The work queued for after the commit too: emails and texts due now, payoff letters.
+        with TestCase.captureOnCommitCallbacks() as queued:
+            try:
+                result: Any = run()
+            except ImportRefused as refused:
+                result = ("refused", refused.problems)
+        outcomes.append((result, {**snapshot(), "queued": len(queued)}))
         raise _RolledBack
 
 
@@ -227,7 +230,7 @@ def test_a_bad_file_is_refused_the_same_both_ways_and_writes_nothing(accounts):
     assert old[0] == new[0] == "refused"
     assert new[1] == old[1]
     assert {p.line for p in new[1]} == {3, 4, 5, 6, 7, 8, 9, 11, 12}
-    assert new_rows == old_rows == before
+    assert new_rows == old_rows == {**before, "queued": 0}
 
 
 def test_each_batch_commits_and_no_lock_outlives_it(transactional_db):
