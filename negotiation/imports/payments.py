@@ -9,6 +9,7 @@ Columns (a header row is required, UTF-8, comma-separated)::
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,17 +31,17 @@ class PaymentRow:
     source: str
 
 
-def read_payments(text: str) -> tuple[list[PaymentRow], list[Problem]]:
+def read_payments(text: str | Iterable[str]) -> tuple[list[PaymentRow], list[Problem]]:
     """The rows that parse, and a problem for each value that does not and for an external
     id given twice (the later row is the one reported). ``FileRefused`` for a wrong header."""
     rows: list[PaymentRow] = []
     problems: list[Problem] = []
     seen: set[str] = set()
-    for line, raw in csv_rows(text, COLUMNS):
-        row, row_problems = _parse(line, raw)
+    for row, row_problems in parse_payments(text):
         problems.extend(row_problems)
         if row is None:
             continue
+        line = row.line
         if row.external_id in seen:
             problems.append(
                 Problem(line, "external_id", _("this external id appears twice in the file"))
@@ -49,6 +50,17 @@ def read_payments(text: str) -> tuple[list[PaymentRow], list[Problem]]:
         seen.add(row.external_id)
         rows.append(row)
     return rows, problems
+
+
+def parse_payments(
+    text: str | Iterable[str],
+) -> Iterator[tuple[PaymentRow | None, list[Problem]]]:
+    """Each row of the file as it is read (an open file is streamed, one row at a time): the
+    row when its values parse, and the problems of those that do not. An external id given
+    twice is not looked for here (``read_payments`` does; the PostgreSQL import does it in
+    its staging table, without holding the ids in memory)."""
+    for line, raw in csv_rows(text, COLUMNS):
+        yield _parse(line, raw)
 
 
 def _parse(line: int, raw: dict[str, str]) -> tuple[PaymentRow | None, list[Problem]]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
@@ -31,6 +32,17 @@ def decode(content: bytes) -> str:
     """UTF-8, with or without the byte-order mark spreadsheet programs write."""
     try:
         return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FileRefused(_("The file is not UTF-8 text.")) from error
+
+
+def utf8_lines(raw: IO[bytes]) -> Iterator[str]:
+    """The lines of a binary file as UTF-8 text (a byte-order mark dropped), read as they
+    are needed, so a file of any size is streamed; not UTF-8: ``FileRefused``, as ``decode``
+    says it, wherever in the file the bad byte is."""
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    try:
+        yield from text
     except UnicodeDecodeError as error:
         raise FileRefused(_("The file is not UTF-8 text.")) from error
 

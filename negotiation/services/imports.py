@@ -34,8 +34,7 @@ from negotiation.imports.accounts import (
     rows_in_file,
     xlsx_rows,
 )
-from negotiation.imports.payments import read_payments
-from negotiation.imports.table import FileRefused, Problem, csv_rows, decode
+from negotiation.imports.table import FileRefused, Problem, count_csv_rows, csv_rows, utf8_lines
 from negotiation.models import (
     AccountStatus,
     AuditAction,
@@ -54,7 +53,7 @@ from negotiation.references import new_references
 from negotiation.services.accounts import days_past_due_sql, refresh_aging, stage_sql
 from negotiation.services.audit import record_event, record_field_changes
 from negotiation.services.payments import ImportRefused as PaymentImportRefused
-from negotiation.services.payments import import_payments
+from negotiation.services.payments_bulk import import_payments_file
 
 BATCH = 2000
 
@@ -607,7 +606,7 @@ def run_stored_import(run_id: int, *, today: dt.date) -> ImportRun:
 
     try:
         if run.kind == ImportKind.PAYMENTS:
-            _run_payments(run, storage, name, today)
+            _run_payments(run, storage, name, today, progress)
         else:
             _run_accounts(run, storage, name, today, progress)
     except (FileRefused, UnicodeDecodeError) as error:
@@ -660,13 +659,24 @@ def _run_accounts(
         )
 
 
-def _run_payments(run: ImportRun, storage: Any, name: str, today: dt.date) -> None:
-    """The payments file through the same reader as ``import_payments`` (all or nothing)."""
+def _run_payments(
+    run: ImportRun, storage: Any, name: str, today: dt.date, progress: Callable[[int], None]
+) -> None:
+    """The payments file through the same import as ``import_payments`` (all or nothing),
+    streamed; counted first for the progress bar."""
     with storage.open(name, "rb") as raw:
-        rows, problems = read_payments(decode(raw.read()))
-    run.rows_total = run.rows_done = len(rows) + len({p.line for p in problems})
+        total = count_csv_rows(utf8_lines(raw))
+    run.rows_total = total
+    run.save(update_fields=["rows_total"])
+    run.rows_done = total
     try:
-        result = import_payments(rows, problems=problems, today=today)
+        with storage.open(name, "rb") as raw:
+            result = import_payments_file(
+                utf8_lines(raw),
+                today=today,
+                progress=lambda done, _total: progress(done),
+                total=total,
+            )
     except PaymentImportRefused as error:
         _finish(run, ImportStatus.REFUSED, error.problems, _Counts(), run.started_by)
         raise ImportRefused(run) from None

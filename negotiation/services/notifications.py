@@ -7,13 +7,15 @@ it again from the admin."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -124,20 +126,11 @@ def notify_debtor(
     now = timezone.now()
     account = request.account if request is not None else account
     occasion = f"{event}:{key}"
-    chosen: list[str] = (
-        [NotificationChannel.PORTAL] if NotificationChannel.PORTAL in channels else []
-    )
-    addresses = {c: (to or {}).get(c, _address(debtor, c)) for c in EXTERNAL_CHANNELS}
-    if _may_contact(event, debtor, account, now, context or {}):
-        external: list[str] = [c for c in EXTERNAL_CHANNELS if c in channels and addresses[c]]
-        if event not in ACCESS_EVENTS and debtor.preferred_channel in external:
-            external = [debtor.preferred_channel]
-        chosen += external
     written = []
-    for channel in chosen:
+    for channel, scheduled in _channels_and_times(
+        debtor, event, account, now, context or {}, channels, to
+    ):
         immediate = channel == NotificationChannel.PORTAL
-        at_once = immediate or event in AT_ONCE_EVENTS
-        scheduled = now if at_once else in_contact_hours(debtor, now)
         notification, created = Notification.objects.get_or_create(
             dedupe_key=f"{occasion}:{channel}",
             defaults={
@@ -158,6 +151,33 @@ def notify_debtor(
             if not immediate and scheduled <= now:
                 deliver_after_commit(notification.pk)  # later ones: the dispatcher sends them
     return written
+
+
+def _channels_and_times(
+    debtor: Debtor,
+    event: NotificationEvent,
+    account: CreditAccount | None,
+    now: dt.datetime,
+    context: Mapping[str, str],
+    channels: Collection[str],
+    to: Mapping[str, str] | None,
+) -> list[tuple[str, dt.datetime]]:
+    """The channels ``event`` goes out by and when each is scheduled (``notify_debtor``
+    says the rules): shared with ``notify_in_bulk``."""
+    chosen: list[str] = (
+        [NotificationChannel.PORTAL] if NotificationChannel.PORTAL in channels else []
+    )
+    addresses = {c: (to or {}).get(c, _address(debtor, c)) for c in EXTERNAL_CHANNELS}
+    if _may_contact(event, debtor, account, now, context):
+        external: list[str] = [c for c in EXTERNAL_CHANNELS if c in channels and addresses[c]]
+        if event not in ACCESS_EVENTS and debtor.preferred_channel in external:
+            external = [debtor.preferred_channel]
+        chosen += external
+    timed = []
+    for channel in chosen:
+        at_once = channel == NotificationChannel.PORTAL or event in AT_ONCE_EVENTS
+        timed.append((channel, now if at_once else in_contact_hours(debtor, now)))
+    return timed
 
 
 def _address(debtor: Debtor, channel: str) -> str:
@@ -387,3 +407,90 @@ def mark_read(debtor: Debtor) -> int:
     return Notification.objects.filter(
         debtor=debtor, channel=NotificationChannel.PORTAL, read_at__isnull=True
     ).update(read_at=timezone.now())
+
+
+# --- Many occasions at once (the set-based payments import) ------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One occasion for ``notify_in_bulk``: what ``notify_debtor`` takes, with the request
+    by its id (the import holds the plan, not its request)."""
+
+    debtor: Debtor
+    event: NotificationEvent
+    key: str
+    account: CreditAccount | None
+    request_id: int | None
+    context: dict[str, str]
+
+
+def notify_in_bulk(notices: Iterable[Notice], *, now: dt.datetime) -> int:
+    """``notify_debtor`` for many occasions in one statement (PostgreSQL): the same channels,
+    times, statuses and keys, an occasion already notified skipped by its ``dedupe_key``
+    (``ON CONFLICT DO NOTHING``, as ``get_or_create`` skips it), and each email or SMS due
+    now delivered after commit. Not for reminders: their cap counts rows one by one (a
+    ``ValueError``). Returns the rows written."""
+    rows = []
+    # The channels and times depend on the debtor, the event and the moment only (reminders,
+    # whose cap reads the account's messages, are refused): worked out once per debtor.
+    timed: dict[tuple[int, str], list[tuple[str, dt.datetime]]] = {}
+    for notice in notices:
+        if notice.event in REMINDER_EVENTS:
+            raise ValueError("reminders are capped one by one: use notify_debtor")
+        occasion = f"{notice.event}:{notice.key}"
+        context = json.dumps(notice.context)
+        whom = (notice.debtor.pk, notice.event.value)
+        if whom not in timed:
+            timed[whom] = _channels_and_times(
+                notice.debtor, notice.event, notice.account, now, notice.context, ALL_CHANNELS, None
+            )
+        for channel, scheduled in timed[whom]:
+            immediate = channel == NotificationChannel.PORTAL
+            rows.append(
+                (
+                    notice.debtor.pk,
+                    notice.request_id,
+                    channel,
+                    notice.event.value,
+                    context,
+                    scheduled,
+                    NotificationStatus.SENT if immediate else NotificationStatus.PENDING,
+                    f"{occasion}:{channel}",
+                    occasion,
+                    now if immediate else None,
+                )
+            )
+    if not rows:
+        return 0
+    with connection.cursor() as cursor:
+        # COPY into a scratch table, then one INSERT that skips the occasions already told.
+        cursor.execute(
+            """CREATE TEMPORARY TABLE IF NOT EXISTS notify_in_bulk_rows (debtor_id bigint,
+                request_id bigint, channel text, template text, context jsonb,
+                scheduled_for timestamptz, status text, dedupe_key text, occasion text,
+                sent_at timestamptz) ON COMMIT DELETE ROWS"""
+        )
+        with cursor.cursor.copy("COPY notify_in_bulk_rows FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"""WITH written AS (
+                    INSERT INTO {Notification._meta.db_table} (debtor_id, request_id, channel,
+                        template, context, scheduled_for, status, dedupe_key, occasion, sent_at,
+                        attempts, last_error, read_at, address, created_at)
+                    SELECT debtor_id, request_id, channel, template, context, scheduled_for,
+                        status, dedupe_key, occasion, sent_at, 0, '', NULL, '', %(now)s
+                    FROM notify_in_bulk_rows
+                    ON CONFLICT (dedupe_key) DO NOTHING
+                    RETURNING id, channel, scheduled_for)
+                SELECT count(*), array_agg(id) FILTER (
+                    WHERE channel <> %(portal)s AND scheduled_for <= %(now)s)
+                FROM written""",  # nosec B608: the table's name from _meta; values are parameters
+            {"now": now, "portal": NotificationChannel.PORTAL.value},
+        )
+        count, due = cursor.fetchone()
+        cursor.execute("TRUNCATE notify_in_bulk_rows")
+    for pk in due or ():
+        deliver_after_commit(pk)  # later ones: the dispatcher sends them
+    return int(count)

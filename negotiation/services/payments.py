@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -51,6 +51,10 @@ PAYABLE_IN_FULL = (
     AccountStatus.FROZEN,
 )
 
+# The sources a payment may name, read once (``PaymentSource.values`` builds a new list on
+# every read: a hundred thousand times in an import).
+SOURCES = frozenset(PaymentSource.values)
+
 
 class PaymentRefused(ServiceError):
     """One or more reasons, in words for the person entering or importing the payment."""
@@ -74,20 +78,11 @@ def payment_problems(
     """Why this payment cannot be recorded; empty when it can. ``already_in_this_batch`` is
     what earlier rows of the same import pay on the same account; ``check_owed=False``
     leaves out the check against what is owed (``more_than_owed`` then tells)."""
-    problems = []
     if account is None:
         return [_("No account with this reference.")]
-    if amount <= 0 or amount != money.round_money(amount):
-        problems.append(_("The amount must be positive, in yuan and fen."))
-    if paid_on > today:
-        problems.append(_("The payment date is in the future."))
-    if source not in PaymentSource.values:
-        problems.append(
-            _("Unknown source; use one of: %(sources)s.")
-            % {"sources": ", ".join(PaymentSource.values)}
-        )
-    if not external_id.strip():
-        problems.append(_("The external id is missing."))
+    problems = entry_problems(
+        amount=amount, paid_on=paid_on, source=source, external_id=external_id, today=today
+    )
     if check_owed:
         over = more_than_owed(account, amount + already_in_this_batch, today=today)
         if over:
@@ -95,9 +90,42 @@ def payment_problems(
     return problems
 
 
+def entry_problems(
+    *, amount: Decimal, paid_on: dt.date, source: str, external_id: str, today: dt.date
+) -> list[str]:
+    """The checks of a payment that need nothing but its own values (no account, no
+    query): shared by ``payment_problems`` and the set-based import."""
+    problems = []
+    if amount <= 0 or not _in_fen(amount):
+        problems.append(_("The amount must be positive, in yuan and fen."))
+    if paid_on > today:
+        problems.append(_("The payment date is in the future."))
+    if source not in SOURCES:
+        problems.append(
+            _("Unknown source; use one of: %(sources)s.")
+            % {"sources": ", ".join(PaymentSource.values)}
+        )
+    if not external_id.strip():
+        problems.append(_("The external id is missing."))
+    return problems
+
+
+def _in_fen(amount: Decimal) -> bool:
+    """Whether ``amount`` has no part smaller than a fen. One too large to round at all (more
+    digits than Decimal's precision, which would raise) is not an amount anyone pays."""
+    try:
+        return amount == money.round_money(amount)
+    except InvalidOperation:
+        return False
+
+
 def more_than_owed(account: CreditAccount, amount: Decimal, *, today: dt.date) -> str:
     """Why ``amount`` cannot be recorded on ``account`` because less is owed; "" when not."""
-    owed = owed_on(account, today=today).headline
+    return more_than(owed_on(account, today=today).headline, amount)
+
+
+def more_than(owed: Decimal, amount: Decimal) -> str:
+    """Why ``amount`` cannot be recorded where ``owed`` is still owed; "" when it can."""
     if amount > owed:
         return _("This is more than the %(owed)s still owed on the account.") % {
             "owed": policy.amount_text(owed)
@@ -164,24 +192,43 @@ def record_payment(
         )
         _send_receipt(payment, plan)
         keep_promise_if_paid(locked)
-        if plan is None and locked.total_balance == 0 and locked.status in PAYABLE_IN_FULL:
-            # Paid in full without a plan: nothing is owed or overdue any more.
-            transition_account(locked, AccountStatus.SETTLED, actor=actor, reason="paid in full")
-            end_aging_pauses(locked, on=paid_on, actor=actor)
-            _issue_payoff_letter_after_commit(locked)
-        if plan and not plan.installments.exclude(status=InstallmentStatus.PAID).exists():
-            transition_plan(plan, PlanStatus.COMPLETED, actor=actor)
-            transition_account(locked, AccountStatus.SETTLED, actor=actor, reason="plan completed")
-            end_aging_pauses(locked, on=paid_on, actor=actor)
-            _issue_payoff_letter_after_commit(locked)
-            notify_debtor(
-                locked.debtor,
-                NotificationEvent.PLAN_COMPLETED,
-                key=plan.reference,
-                request=plan.request,
-                context={"reference": plan.reference, "page": NotificationPage.PLAN},
-            )
+        plan_paid = plan is not None and (
+            not plan.installments.exclude(status=InstallmentStatus.PAID).exists()
+        )
+        close_if_paid(locked, plan, plan_paid=plan_paid, paid_on=paid_on, actor=actor)
     return payment
+
+
+def close_if_paid(
+    account: CreditAccount,
+    plan: RepaymentPlan | None,
+    *,
+    plan_paid: bool,
+    paid_on: dt.date,
+    actor: User | None,
+) -> None:
+    """After a payment (the account locked, its ledger saved): an account paid in full
+    without a plan is SETTLED; a plan whose installments are all paid (``plan_paid``) is
+    COMPLETED and its account SETTLED, and the debtor told. Either way the aging pauses
+    end and the payoff letter is queued. Shared by ``record_payment`` and the set-based
+    import, which knows ``plan_paid`` from the installments it holds."""
+    if plan is None and account.total_balance == 0 and account.status in PAYABLE_IN_FULL:
+        # Paid in full without a plan: nothing is owed or overdue any more.
+        transition_account(account, AccountStatus.SETTLED, actor=actor, reason="paid in full")
+        end_aging_pauses(account, on=paid_on, actor=actor)
+        _issue_payoff_letter_after_commit(account)
+    if plan is not None and plan_paid:
+        transition_plan(plan, PlanStatus.COMPLETED, actor=actor)
+        transition_account(account, AccountStatus.SETTLED, actor=actor, reason="plan completed")
+        end_aging_pauses(account, on=paid_on, actor=actor)
+        _issue_payoff_letter_after_commit(account)
+        notify_debtor(
+            account.debtor,
+            NotificationEvent.PLAN_COMPLETED,
+            key=plan.reference,
+            request=plan.request,
+            context={"reference": plan.reference, "page": NotificationPage.PLAN},
+        )
 
 
 def _issue_payoff_letter_after_commit(account: CreditAccount) -> None:
@@ -199,17 +246,33 @@ def _send_receipt(payment: Payment, plan: RepaymentPlan | None) -> None:
         key=payment.external_id,
         request=plan.request if plan else None,
         account=account,
-        context={
-            "reference": plan.reference if plan else account.reference,
-            "page": NotificationPage.PLAN if plan else NotificationPage.ACCOUNT,
-            "amount": format_amount(payment.amount, account.currency),
-            "paid_on": payment.paid_on.isoformat(),
+        context=receipt_context(
+            account,
+            plan,
+            amount=payment.amount,
+            paid_on=payment.paid_on,
             # The plan this payment was allocated to, already in hand: no second read.
-            "still_to_pay": format_amount(
-                owed_under(account, plan, today=payment.paid_on).headline, account.currency
-            ),
-        },
+            still_to_pay=owed_under(account, plan, today=payment.paid_on).headline,
+        ),
     )
+
+
+def receipt_context(
+    account: CreditAccount,
+    plan: RepaymentPlan | None,
+    *,
+    amount: Decimal,
+    paid_on: dt.date,
+    still_to_pay: Decimal,
+) -> dict[str, str]:
+    """What a receipt says (templates/notifications/payment_received.txt)."""
+    return {
+        "reference": plan.reference if plan else account.reference,
+        "page": NotificationPage.PLAN if plan else NotificationPage.ACCOUNT,
+        "amount": format_amount(amount, account.currency),
+        "paid_on": paid_on.isoformat(),
+        "still_to_pay": format_amount(still_to_pay, account.currency),
+    }
 
 
 def _allocate_to_plan(payment: Payment, plan: RepaymentPlan) -> Decimal:
@@ -217,11 +280,27 @@ def _allocate_to_plan(payment: Payment, plan: RepaymentPlan) -> Decimal:
     to the plan's own costs, which are not on the account's ledger). Within an
     installment the cost is settled before the principal."""
     installments = {i.number: i for i in Installment.objects.select_for_update().filter(plan=plan)}
+    parts, principal_repaid = allocate_to_installments(
+        payment.amount, installments, paid_on=payment.paid_on
+    )
+    for installment, part in parts:
+        installment.save(update_fields=["paid_amount", "status"])
+        PaymentAllocation.objects.create(payment=payment, installment=installment, amount=part)
+    return principal_repaid
+
+
+def allocate_to_installments(
+    amount: Decimal, installments: dict[int, Installment], *, paid_on: dt.date
+) -> tuple[list[tuple[Installment, Decimal]], Decimal]:
+    """``money.allocate`` applied to the plan's ``installments`` (by number) in memory: each
+    installment paid and its new status set, not saved; the parts, and how much of the
+    amount repaid principal. Shared by ``record_payment`` and the set-based import."""
     open_lines = [
         money.Open(i.number, i.due_date, i.amount - i.paid_amount) for i in installments.values()
     ]
+    parts = []
     principal_repaid = money.ZERO
-    for number, part in money.allocate(payment.amount, open_lines, paid_on=payment.paid_on).items():
+    for number, part in money.allocate(amount, open_lines, paid_on=paid_on).items():
         installment = installments[number]
         principal_before = max(money.ZERO, installment.paid_amount - installment.cost_part)
         installment.paid_amount += part
@@ -233,14 +312,21 @@ def _allocate_to_plan(payment: Payment, plan: RepaymentPlan) -> Decimal:
             if installment.paid_amount == installment.amount
             else InstallmentStatus.PARTIALLY_PAID
         )
-        installment.save(update_fields=["paid_amount", "status"])
-        PaymentAllocation.objects.create(payment=payment, installment=installment, amount=part)
-    return principal_repaid
+        parts.append((installment, part))
+    return parts, principal_repaid
 
 
 def _reduce_ledger(account: CreditAccount, amount: Decimal) -> Decimal:
-    """Take ``amount`` off the ledger in ``LEDGER_ORDER``; return the part that went to
-    principal (kept on the payment: the law counts the rest as repaid principal too)."""
+    """Take ``amount`` off the ledger in ``LEDGER_ORDER`` and save it; return the part that
+    went to principal (kept on the payment: the law counts the rest as repaid principal too)."""
+    to_principal = reduce_ledger_in_memory(account, amount)
+    account.save(update_fields=list(LEDGER_ORDER))
+    return to_principal
+
+
+def reduce_ledger_in_memory(account: CreditAccount, amount: Decimal) -> Decimal:
+    """``_reduce_ledger`` without the save (the set-based import writes its accounts in one
+    statement)."""
     remaining = amount
     to_principal = money.ZERO
     for field in LEDGER_ORDER:
@@ -249,7 +335,6 @@ def _reduce_ledger(account: CreditAccount, amount: Decimal) -> Decimal:
         remaining -= part
         if field == "principal":
             to_principal = part
-    account.save(update_fields=list(LEDGER_ORDER))
     return to_principal
 
 
@@ -329,14 +414,23 @@ def _not_yet_imported(
             row.amount,
             row.paid_on,
         ):
-            found.append(
-                Problem(
-                    row.line,
-                    "external_id",
-                    _("this external id was imported before with other details"),
-                )
-            )
+            found.append(imported_with_other_details(row.line))
     return new_rows
+
+
+def imported_with_other_details(line: int) -> Problem:
+    return Problem(
+        line, "external_id", _("this external id was imported before with other details")
+    )
+
+
+def held_debit(line: int, over: str) -> Problem:
+    """An automatic debit held (``_payment_problems_of`` says why), with what is owed."""
+    reason = _(
+        "an automatic debit the bank took for more than is still owed (paid "
+        "another way meanwhile): not recorded; refund it or post it by hand"
+    )
+    return Problem(line, "amount", f"{reason}. {over}")
 
 
 def _payment_problems_of(
@@ -373,11 +467,7 @@ def _payment_problems_of(
         if debit and account is not None and not problems:
             over = more_than_owed(account, row.amount + already, today=today)
             if over:
-                reason = _(
-                    "an automatic debit the bank took for more than is still owed (paid "
-                    "another way meanwhile): not recorded; refund it or post it by hand"
-                )
-                held.append(Problem(row.line, "amount", f"{reason}. {over}"))
+                held.append(held_debit(row.line, over))
                 continue
         running[row.account_reference] = already + row.amount
     return found, held

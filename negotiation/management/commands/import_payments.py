@@ -11,6 +11,8 @@ one bad row and the whole file is refused, each problem reported with its line n
 (except an automatic debit taken for more than is still owed: held, printed, not
 recorded; docs/OPERATIONS.md, "Automatic repayment"). A row whose external id was already
 imported with the same details is skipped, so running the same file twice changes nothing.
+On PostgreSQL the file is streamed, checked set-based and written in batches of accounts
+(services/payments_bulk.py); a run stopped part-way is finished by running it again.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from negotiation.imports.payments import read_payments
-from negotiation.imports.table import FileRefused, decode
-from negotiation.services.payments import ImportRefused, import_payments
+from negotiation.imports.table import FileRefused, count_csv_rows, utf8_lines
+from negotiation.services.payments import ImportRefused
+from negotiation.services.payments_bulk import import_payments_file
 
 
 class Command(BaseCommand):
@@ -35,20 +37,25 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, file: Path, **options: Any) -> None:
         try:
-            rows, problems = read_payments(decode(file.read_bytes()))
-        except OSError as error:
-            raise CommandError(f"Cannot read {file}: {error}") from error
-        except FileRefused as error:
-            raise CommandError(str(error)) from error
-        try:
-            with tqdm(total=len(rows), unit=" rows", desc="Importing") as bar:
+            # A quick first pass counts the rows for the bar; the import reads the file again,
+            # as a stream (it is never held in memory whole).
+            with file.open("rb") as raw:
+                total = count_csv_rows(utf8_lines(raw))
+            with (
+                file.open("rb") as raw,
+                tqdm(total=total, unit=" rows", desc="Importing") as bar,
+            ):
 
                 def progress(done: int, _total: int) -> None:
                     bar.update(done - bar.n)
 
-                result = import_payments(
-                    rows, problems=problems, today=timezone.localdate(), progress=progress
+                result = import_payments_file(
+                    utf8_lines(raw), today=timezone.localdate(), progress=progress, total=total
                 )
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error}") from error
+        except FileRefused as error:
+            raise CommandError(str(error)) from error
         except ImportRefused as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))
