@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from negotiation.models import AuditAction, AuditEvent, Notification, NotificationEvent
+from negotiation.models import AuditAction, AuditEvent, Notification, NotificationEvent, User
 from negotiation.services.notifications import sms_text
 from tests.factories import PASSWORD, make_debtor, make_staff
 
@@ -143,13 +143,15 @@ def test_a_hash_with_djangos_own_argon2_costs_signs_in_and_is_rehashed(settings)
         "django.contrib.auth.hashers.Argon2PasswordHasher",
     ]
     holder = make_debtor(email="argon@example.com")
+    assert holder.user is not None
+    user_pk = holder.user.pk
     old = Argon2PasswordHasher().encode(PASSWORD, "oldsaltoldsalt")
     assert "m=102400,t=2,p=8" in old
-    type(holder.user).objects.filter(pk=holder.user_id).update(password=old)
+    User.objects.filter(pk=user_pk).update(password=old)
     client = Client()
     response = sign_in(client, "argon@example.com", PASSWORD)
     assert response.status_code == 302
-    rehashed = type(holder.user).objects.get(pk=holder.user_id).password
+    rehashed = User.objects.get(pk=user_pk).password
     assert rehashed.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
 
 
