@@ -16,6 +16,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from negotiation.policy import Kind as ReliefKind  # pure: no models, safe in settings
 
@@ -386,6 +387,37 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.5,
     "interval_max": 1,
 }
+# A queue per kind of work, so each can have its own workers on its own machines
+# (docs/DEPLOY.md): messages go out however long a night job or an import runs, and a PDF
+# storm does not hold up either. A worker started without -Q takes every queue (`make
+# worker`); `celery -A portal worker -Q messages` takes one. A task not named here goes to
+# the default queue, which every worker without -Q also takes.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES_BY_KIND: dict[str, list[str]] = {
+    "messages": ["notifications.send", "negotiation.tasks.send_due_notifications"],
+    "documents": [
+        "agreements.store_signed",
+        "agreements.store_signed_amendment",
+        "letters.issue_payoff",
+    ],
+    "imports": ["imports.run", "imports.invite"],
+    "jobs": [
+        "negotiation.tasks.expire_counter_offers",
+        "negotiation.tasks.follow_plans",
+        "negotiation.tasks.refresh_aging",
+        "negotiation.tasks.escalate_overdue_requests",
+        "negotiation.tasks.expire_payment_intents",
+        "negotiation.tasks.purge_identity_records",
+        "negotiation.tasks.purge_expired_personal_data",
+        "negotiation.tasks.export_due_debits",
+    ],
+}
+CELERY_TASK_ROUTES = {
+    task: {"queue": queue} for queue, tasks in CELERY_TASK_QUEUES_BY_KIND.items() for task in tasks
+}
+CELERY_TASK_QUEUES = [
+    Queue(name) for name in (CELERY_TASK_DEFAULT_QUEUE, *CELERY_TASK_QUEUES_BY_KIND)
+]
 # Scheduled jobs, run by `make beat` (one beat process for the whole deployment). The
 # schedule lives in the database (django-celery-beat) so staff can change it in the admin;
 # these are the defaults installed on migrate when an entry is missing, never overwriting
