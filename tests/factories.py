@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from negotiation.models import (
     CollectionNotice,
     CreditAccount,
     Debtor,
+    Message,
     OneTimeCode,
     Payment,
     PaymentIntent,
@@ -31,6 +33,7 @@ from negotiation.models import (
 )
 from negotiation.models.debtors import hash_national_id
 from negotiation.policy import Choices, Hardship
+from negotiation.services.contacts import record_contact
 from negotiation.services.offers import make_counter_offer
 from negotiation.services.onboarding import IssuedInvitation, resend_invitation
 from negotiation.services.payments import record_payment
@@ -359,3 +362,42 @@ def invite(debtor: Debtor, actor: User, *, now: dt.datetime | None = None) -> Is
     """Send ``debtor`` an invitation as ``actor`` (bank staff): the issued invitation, with
     its link."""
     return resend_invitation(debtor, actor=actor, now=now or timezone.now())
+
+
+@dataclass
+class Portfolio:
+    """What ``add_portfolio`` built: the debtor's open requests and active plans (each on
+    its own account), and one account with neither, whose request form is open."""
+
+    requests: list[ReliefRequest]
+    plans: list[RepaymentPlan]
+    free_account: CreditAccount
+
+
+def add_portfolio(debtor: Debtor, program: Program, staff: User, rows: int) -> Portfolio:
+    """``rows`` of everything a debtor's pages and the staff's list: ``rows`` accounts with an
+    active plan (its approved request and a payment each), ``rows`` more with an open request
+    (a message from ``staff`` and a call recorded on each), and on the account with neither
+    ``rows`` rows of its history (payments, notices, agreed pauses). For the query-count
+    tests, which build it at 1 and at 50: a page whose queries follow its rows fails there."""
+    free_account = make_account(debtor, card_last4="0000")
+    plans, requests = [], []
+    for n in range(rows):
+        planned = make_account(debtor, card_last4=f"{n + 1:04d}")
+        plans.append(make_active_plan(planned, program, staff))
+        make_payment(planned)
+        asking = make_account(debtor, card_last4=f"{9999 - n:04d}")
+        request = make_request(asking, program)
+        Message.objects.create(request=request, author=staff, body=f"message {n}")
+        record_contact(
+            request,
+            actor=staff,
+            channel="phone",
+            direction="inbound",
+            outcome="spoke",
+            note=f"call {n}",
+            at=timezone.now(),
+        )
+        requests.append(request)
+        add_account_history(free_account, n)
+    return Portfolio(requests=requests, plans=plans, free_account=free_account)

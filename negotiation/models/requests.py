@@ -220,12 +220,22 @@ class ReliefRequest(TermsFields):
         indexes = [
             models.Index(fields=["status", "submitted_at"]),
             models.Index(fields=["closed_at"], name="request_closed_at"),
-            # The queue's views, in their order (answer due, then the largest): open
-            # requests only, a small part of all there have been (docs/DESIGN.md).
+            # The queue's views, in their order (answer due, then the largest, then the
+            # newest: the admin adds "-pk" to make the order total): open requests only, a
+            # small part of all there have been (docs/DESIGN.md, "The request queue").
             models.Index(
-                fields=["due_by", "-amount"],
+                fields=["due_by", "-amount", "-id"],
                 condition=models.Q(status__in=OPEN_REQUEST_STATUSES),
                 name="request_open_by_due",
+            ),
+            # The same order over every request: the "All" view, a closed status, a search.
+            models.Index(fields=["due_by", "-amount", "-id"], name="request_by_due"),
+            # The open views' bounded count (the statuses and assignees it filters on), read
+            # from the index alone.
+            models.Index(
+                fields=["status", "assignee"],
+                condition=models.Q(status__in=OPEN_REQUEST_STATUSES),
+                name="request_open_by_assignee",
             ),
         ]
 

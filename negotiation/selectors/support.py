@@ -25,6 +25,17 @@ def support_in_place(debtor_ref: str) -> Exists:
     )
 
 
+def support_in_place_on_account(account_ref: str) -> Exists:
+    """The same for the account at ``account_ref`` ("account"): the debtor is reached inside
+    the subquery, so the outer query needs no join to the accounts (the queue's count of
+    its rows stays on the requests' own indexes)."""
+    return Exists(
+        SupportNeed.objects.filter(
+            debtor__accounts=OuterRef(account_ref), status=SupportStatus.ACTIVE
+        )
+    )
+
+
 def deadline_days(days: int, *, supported: bool) -> int:
     """A deadline the debtor must meet, in days: ``SUPPORT_DEADLINE_FACTOR`` times as long
     with extra support in place (14 days are 28 by default)."""

@@ -506,14 +506,24 @@ def search_requests(
         if sees_contacts and term.phones:
             found |= Q(digits__in=term.phones)
         by_id = Debtor.objects.alias(digits=phone_digits()).filter(found)
-        return queryset.filter(account__debtor__in=by_id.values("pk"))
+        return requests_of_debtors(queryset, by_id)
     if not sees_contacts:
         return queryset.none()
     if key is SearchKey.PHONE:
         by_phone = Debtor.objects.alias(digits=phone_digits()).filter(digits__in=term.phones)
-        return queryset.filter(account__debtor__in=by_phone.values("pk"))
+        return requests_of_debtors(queryset, by_phone)
     by_name = Debtor.objects.alias(name=Upper("full_name")).filter(name__startswith=text.upper())
-    return queryset.filter(account__debtor__in=by_name.values("pk"))
+    return requests_of_debtors(queryset, by_name)
+
+
+def requests_of_debtors(
+    queryset: QuerySet[ReliefRequest], debtors: QuerySet[Debtor]
+) -> QuerySet[ReliefRequest]:
+    """The requests on the accounts of ``debtors``, as nested semi-joins through the foreign
+    keys' indexes: filtering on ``account__debtor`` would join the accounts to the requests
+    (in the queue's count too), and PostgreSQL then hashes the whole accounts table."""
+    accounts = CreditAccount.objects.filter(debtor__in=debtors.values("pk"))
+    return queryset.filter(account__in=accounts.values("pk"))
 
 
 def _by_reference(queryset: QuerySet[ReliefRequest], reference: str) -> QuerySet[ReliefRequest]:
@@ -526,9 +536,7 @@ def _by_reference(queryset: QuerySet[ReliefRequest], reference: str) -> QuerySet
             account__in=CreditAccount.objects.filter(reference=reference).values("pk")
         )
     if prefix == "DB":
-        return queryset.filter(
-            account__debtor__in=Debtor.objects.filter(reference=reference).values("pk")
-        )
+        return requests_of_debtors(queryset, Debtor.objects.filter(reference=reference))
     return queryset.filter(
         pk__in=RepaymentPlan.objects.filter(reference=reference).values("request_id")
     )

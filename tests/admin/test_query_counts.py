@@ -1,6 +1,6 @@
-"""Exact query counts of the staff site's pages (the queue, the request page), each on the
-same page with 1 and with 50 rows of what it lists, asserted with the status code: see
-tests/web/test_query_counts.py for the debtor's pages and why."""
+"""Exact query counts of the staff site's pages (the queue, the request page, the relief
+dashboard), each on the same page with 1 and with 50 rows of what it lists, asserted with
+the status code: see tests/web/test_query_counts.py for the debtor's pages and why."""
 
 from __future__ import annotations
 
@@ -19,10 +19,13 @@ from tests.factories import (
     PDF,
     add_account_history,
     add_audit_row,
+    add_portfolio,
     counter_offer,
     make_account,
+    make_installment_program,
     make_request,
 )
+from tests.web.test_query_counts import assert_page_counts
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cold_caches")]
 ROWS = [1, 50]
@@ -38,6 +41,7 @@ QUEUE = 8
 # choice of a second staff member (a field visit) is one more, the questions' wordings one;
 # the debtor's call back waiting one, the contact form's choice of an agency one.
 REVIEW_PAGE = 31
+REVIEW_PAGE_WITH_PLANS = REVIEW_PAGE + 1  # the plans' installments, one query for them all
 
 
 def review_url(request) -> str:
@@ -101,3 +105,38 @@ def test_the_review_page_after_rounds_of_offers(
     client = staff_client(specialist)
     with django_assert_num_queries(REVIEW_PAGE):
         assert client.get(review_url(request)).status_code == 200
+
+
+# The staff's pages over a debtor with 1 and with 50 accounts, requests, payments and plans:
+# the queue's views and a search list them all (one page of rows in one query), the request
+# page and the relief dashboard read them in bounded queries.
+STAFF_PAGES = {
+    "queue, needs my action": QUEUE,
+    "queue, all": QUEUE,
+    "queue, all open": QUEUE,
+    "queue, search by name": QUEUE,
+    "queue, search by account reference": QUEUE,
+    "request page": REVIEW_PAGE_WITH_PLANS,
+}
+RELIEF_DASHBOARD = 20  # the figures (14), the session, the user, the app device and the rights
+
+
+@pytest.mark.parametrize("rows", ROWS)
+def test_the_staff_pages_cost_the_same_with_1_or_50_of_everything(
+    debtor, specialist, supervisor, rows
+):
+    program = make_installment_program(months_min=1, months_max=60)
+    folio = add_portfolio(debtor, program, specialist, rows)
+    queue = reverse("admin:negotiation_reliefrequest_changelist")
+    urls = {
+        "queue, needs my action": queue,
+        "queue, all": f"{queue}?queue=all",
+        "queue, all open": f"{queue}?queue=open",
+        "queue, search by name": f"{queue}?q=Alice",
+        "queue, search by account reference": f"{queue}?q={folio.plans[0].account.reference}",
+        "request page": review_url(folio.requests[0]),
+    }
+    assert urls.keys() == STAFF_PAGES.keys()
+    assert_page_counts(staff_client(specialist), urls, STAFF_PAGES)
+    dashboard = {"relief dashboard": reverse("admin:relief_dashboard")}
+    assert_page_counts(staff_client(supervisor), dashboard, {"relief dashboard": RELIEF_DASHBOARD})

@@ -1,22 +1,31 @@
 """Exact query counts of the debtor's pages, each on the same page with 1 and with 50 rows
 of what it lists: a page whose queries grow with its rows fails here, and the failure
 prints every query (Zulip's ``assert_database_query_count``). Each count is asserted with
-the status code, so a redirect or an error page cannot pass for the page. The staff
-site's pages: tests/admin/test_query_counts.py."""
+the status code, so a redirect or an error page cannot pass for the page. The last test
+walks every page of a debtor with 1 and with 50 accounts, requests, payments and plans
+(``factories.add_portfolio``). The staff site's pages: tests/admin/test_query_counts.py."""
 
 from __future__ import annotations
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from negotiation.models import Message, NotificationEvent
+from negotiation.services.callbacks import book_callback, open_slots
+from negotiation.services.disputes import open_dispute
 from negotiation.services.documents import upload_document
 from negotiation.services.notifications import notify_debtor
 from tests.factories import (
     PDF,
     add_account_history,
     add_audit_row,
+    add_portfolio,
     make_account,
     make_active_plan,
     make_installment_program,
@@ -143,3 +152,106 @@ def test_the_inbox(debtor_client, account, installment_program, django_assert_nu
         )
     with django_assert_num_queries(INBOX):
         assert debtor_client.get(reverse("negotiation:inbox")).status_code == 200
+
+
+# Every page of the debtor's site, with 1 and with 50 of each thing it lists; the rights page
+# is the same for everyone. Each count with its status code, 200.
+DEBTOR_PAGES = {
+    "dashboard": 15,
+    "account, with its history": 23,
+    "account, in a plan": 24,
+    "request form": 11,
+    "request page": 10,
+    "plan page": 13,
+    "plan change": 10,
+    "paying a plan": 9,
+    "paying an account": 8,
+    "automatic repayment": 8,
+    "promise to pay": 7,
+    "dispute form": 7,
+    "dispute page": 8,
+    "inbox": 7,
+    "contacts from us": 9,
+    "call back form": 8,
+    "call back page": 6,
+    "profile": 5,
+    "extra support": 5,
+    "rights": 4,
+    "statement (PDF)": 8,
+}
+
+
+def assert_page_counts(client: Client, urls: dict[str, str], expected: dict[str, int]) -> None:
+    """Each page answers 200 in exactly its expected number of queries, each counted cold
+    (content types); a failure names every page that is off, with its queries."""
+    wrong = []
+    for name, url in urls.items():
+        ContentType.objects.clear_cache()
+        with CaptureQueriesContext(connection) as captured:
+            status = client.get(url).status_code
+        if (status, len(captured)) != (200, expected[name]):
+            wrong.append(f"{name} ({url}): {status}, {len(captured)} queries, not {expected[name]}")
+            wrong.extend(f"    {query['sql']}" for query in captured.captured_queries)
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("rows", ROWS)
+def test_every_debtor_page_costs_the_same_with_1_or_50_of_everything(
+    debtor_client, debtor, specialist, rows
+):
+    program = make_installment_program(months_min=1, months_max=60, allows_move_to_end=True)
+    folio = add_portfolio(debtor, program, specialist, rows)
+    plan, request, free = folio.plans[0], folio.requests[0], folio.free_account
+    now = timezone.now()
+    debtor.phone = "13800138000"
+    debtor.save()
+    dispute = open_dispute(
+        request.account,
+        actor=debtor.user,
+        kind="amount_wrong",
+        explanation="The late charge is wrong.",
+        now=now,
+    )
+
+    def url(name: str, *args: object) -> str:
+        return reverse(f"negotiation:{name}", args=args)
+
+    urls = {
+        "dashboard": url("dashboard"),
+        "account, with its history": url("account", free.reference),
+        "account, in a plan": url("account", plan.account.reference),
+        "request form": url("request_create", free.reference),
+        "request page": url("request_detail", request.reference),
+        "plan page": url("plan_detail", plan.reference),
+        "plan change": url("plan_change", plan.reference),
+        "paying a plan": url("pay", plan.reference),
+        "paying an account": url("pay", free.reference),
+        "automatic repayment": url("mandate_create", plan.reference),
+        "promise to pay": url("promise_create", free.reference),
+        "dispute form": url("dispute_create", free.reference),
+        "dispute page": url("dispute_detail", dispute.reference),
+        "inbox": url("inbox"),
+        "contacts from us": url("contacts"),
+        "call back form": url("callback_create"),
+        "profile": url("profile"),
+        "extra support": url("support"),
+        "rights": url("rights"),
+        "statement (PDF)": url("statement_pdf", free.reference),
+    }
+    # One page first: a session signed in before minutes of building is saved again by its
+    # first request (its idle clock), a write no page should be counted for.
+    assert debtor_client.get(url("rights")).status_code == 200
+    assert_page_counts(debtor_client, urls, DEBTOR_PAGES)
+    # Once one is booked the form leads to it: the call back's own page.
+    callback = book_callback(
+        debtor,
+        actor=debtor.user,
+        starts_at=open_slots(debtor, now=now)[0].start,
+        phone="13800138000",
+        topic="paying",
+        note="",
+        now=now,
+    )
+    booked = {"call back page": url("callback_detail", callback.reference)}
+    assert_page_counts(debtor_client, booked, DEBTOR_PAGES)
+    assert urls.keys() | booked.keys() == DEBTOR_PAGES.keys()
