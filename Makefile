@@ -104,5 +104,34 @@ messages: install
 css:
 	cd frontend && npm ci --no-audit --no-fund && npm run build
 
+# Every bench in bench/, one after another, at a small scale (BENCH_DEBTORS debtors, 2,000 by
+# default; `make bench BENCH_DEBTORS=100000` for the bank-scale figures of docs/PERFORMANCE.md),
+# on a throw-away PostgreSQL database made afresh (BENCH_DATABASE). Each prints its own table
+# with the load average before and after. locust comes from the bench dependency group.
+BENCH_DEBTORS ?= 2000
+BENCH_DATABASE ?= portal_bench
+BENCH_URL := postgres://postgres@127.0.0.1:5432/$(BENCH_DATABASE)
+BENCH_ENV := DATABASE_URL=$(BENCH_URL) DJANGO_DEBUG=1 BENCH_DEBTORS=$(BENCH_DEBTORS)
+bench: install
+	$(UV) sync --frozen --python python3.11 --group bench
+	psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE IF EXISTS $(BENCH_DATABASE)" -c "CREATE DATABASE $(BENCH_DATABASE)"
+	@echo "== load: each page under gunicorn and locust, beside /healthz"
+	$(BENCH_ENV) $(PY) bench/load.py --debtors $(BENCH_DEBTORS)
+	@echo "== the staff queue: every view, filter and search, with its plans"
+	$(BENCH_ENV) $(PY) bench/queue.py --reuse
+	@echo "== the relief dashboard"
+	$(BENCH_ENV) $(PY) bench/relief_dashboard.py --reuse --repeat 5
+	@echo "== imports: payments and accounts, beside COPY"
+	$(BENCH_ENV) BENCH_PAYMENTS=$$(( $(BENCH_DEBTORS) * 5 )) BENCH_RUNS=1 BENCH_OLD_ROWS=200 \
+		NATIONAL_ID_HASH_KEY=bench-only $(PY) bench/import_payments.py
+	$(BENCH_ENV) $(PY) bench/import_accounts.py --rows $$(( $(BENCH_DEBTORS) * 5 )) --runs 1
+	@echo "== the money: previews and suggestions beside the reference"
+	$(BENCH_ENV) $(PY) bench/previews.py --previews 2000 --reference-previews 200 --runs 3
+	@echo "== password checks"
+	$(BENCH_ENV) $(PY) bench/passwords.py --checks 10
+	@echo "== page weight and time on a slow phone network"
+	$(BENCH_ENV) $(PY) bench/debtor_pages_throttled.py --runs 1
+	$(UV) sync --frozen --python python3.11
+
 clean:
 	rm -rf .venv .tools .mypy_cache .ruff_cache .pytest_cache db.sqlite3 staticfiles

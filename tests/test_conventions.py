@@ -32,6 +32,8 @@ ALLOWED = {
     ROOT / "negotiation" / "services" / "accounts.py",
     ROOT / "negotiation" / "services" / "notifications.py",
     ROOT / "negotiation" / "services" / "payments.py",  # installments: paid as allocated
+    # the same, set-based, for a whole payments file (plans read by their status in its SQL)
+    ROOT / "negotiation" / "services" / "payments_bulk.py",
     ROOT / "negotiation" / "services" / "promises.py",  # promises to pay: kept or broken
     # changes of a signed plan: signed, given up, expired; requests for another change answered
     ROOT / "negotiation" / "services" / "planchanges.py",
@@ -318,6 +320,9 @@ CLOCK_ALLOWED: dict[str, set[str]] = {
         "deliver_notification",  # now=None: the moment the worker delivers
         "send_again",  # back in the outbox from the moment staff ask
         "mark_read",  # read_at: the moment the debtor opens the inbox
+    },
+    "negotiation/services/payments_bulk.py": {
+        "_write_batch",  # the moment a batch is written: its payments', receipts' and audit rows'
     },
     "negotiation/services/onboarding.py": {
         "_finish_invitations",  # when a round of invitations ended (it takes a while)
