@@ -165,7 +165,8 @@ def _account_as_stored(debtor, n, due, pauses, stored):
         AgingPause.objects.create(account=account, first_day=first, last_day=last)
         start = last + dt.timedelta(days=gap)
     right = account.days_past_due(TODAY)
-    days, stage, refreshed = right, delinquency.stage_for(right).value, EARLIER
+    days, stage = right, delinquency.stage_for(right).value
+    refreshed: dt.date | None = EARLIER
     if stored == "stale days":
         days = right + 1
     elif stored == "stale stage":

@@ -36,5 +36,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{today}: {result.overdue} overdue, {result.broken} broken, "
             f"{result.expired} expired, {result.reminded} signature reminders, "
-            f"{result.due_soon} payment reminders"
+            f"{result.due_soon} payment reminders, {result.failed} failed (see the log)"
         )
