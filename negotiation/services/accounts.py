@@ -379,6 +379,10 @@ def refresh_aging(*, today: dt.date, account_ids: Sequence[int] | None = None) -
         # stage are computed once per account, in a subquery, and written in one pass.
         table = CreditAccount._meta.db_table
         where, params = _only(account_ids)
+        postgresql = connection.vendor == "postgresql"
+        # PostgreSQL would fold the subquery into the statement and sum each account's
+        # pauses once for every use of its days (three): OFFSET 0 keeps it one computation.
+        once = " OFFSET 0" if postgresql else ""
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 f"""UPDATE {table} SET days_past_due_stored = aged.days,
@@ -387,7 +391,7 @@ def refresh_aging(*, today: dt.date, account_ids: Sequence[int] | None = None) -
                     FROM (SELECT id, days, {stage_sql("days")} AS stage
                           FROM (SELECT id,
                                   {days_past_due_sql(due="oldest_unpaid_due_date")} AS days
-                                FROM {table}{where}) counted) aged
+                                FROM {table}{where}{once}) counted) aged
                     WHERE {table}.id = aged.id
                       AND ({table}.days_past_due_stored <> aged.days
                            OR {table}.stage_stored <> aged.stage
