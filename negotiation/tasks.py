@@ -67,7 +67,8 @@ def expire_counter_offers() -> int:
 def follow_plans() -> dict[str, int] | None:
     """The daily follow-up of plans (beat, every morning). Safe to run twice."""
 
-    result = following.follow_plans(today=timezone.localdate())
+    now = timezone.now()
+    result = following.follow_plans(today=timezone.localdate(now), now=now)
     return asdict(result) if result else None
 
 

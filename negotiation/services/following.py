@@ -54,7 +54,7 @@ SIGNATURE_REMINDER_DAYS = 3  # the debtor is reminded this many days before an u
 PAYMENT_REMINDER_DAYS = 3  # and this many days before each installment falls due
 
 
-def follow_plans(*, today: dt.date) -> FollowUp | None:
+def follow_plans(*, today: dt.date, now: dt.datetime | None = None) -> FollowUp | None:
     """The daily follow-up of every plan; idempotent, and one run at a time (None when
     another run holds the lock).
 
@@ -68,7 +68,11 @@ def follow_plans(*, today: dt.date) -> FollowUp | None:
 
     Each plan, installment and promise is handled in its own savepoint (``Failures.each``):
     one that fails (an inconsistent row) is rolled back, logged and counted in ``failed``,
-    and the run goes on with the others and with every later step."""
+    and the run goes on with the others and with every later step.
+
+    The messages it writes get no task each: with ``now`` (the scheduled run's clock) what
+    is due by then goes to the workers in batches (``dispatch_due_notifications``); the
+    rest, and everything when ``now`` is not given, the dispatcher's next run sends."""
     with advisory_lock("follow_plans") as acquired:
         if not acquired:
             return None
@@ -87,9 +91,10 @@ def follow_plans(*, today: dt.date) -> FollowUp | None:
             failed=failures.count,
         )
         failures.report()
-    # What the run wrote for now goes to the workers in batches, not a task per debtor
-    # (at 06:00 nothing is due yet: contact hours open at 08:00 and the dispatcher sends).
-    dispatch_due_notifications(now=timezone.now())
+    # At 06:00 nothing is due yet (contact hours open at 08:00); a run by hand in the day
+    # hands its messages to the workers at once, in batches.
+    if now is not None:
+        dispatch_due_notifications(now=now)
     return result
 
 

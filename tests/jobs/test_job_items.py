@@ -59,14 +59,14 @@ def test_one_failing_request_does_not_stop_the_escalations(
     ReliefRequest.objects.filter(pk__in=[bad.pk, good.pk]).update(
         due_by=timezone.now() - dt.timedelta(hours=1)
     )
-    real = requests.record_event
+    from negotiation.services.audit import record_event as real
 
     def record_event(obj, **kwargs):
         if obj.pk == bad.pk:
             raise Planted
         return real(obj, **kwargs)
 
-    monkeypatch.setattr(requests, "record_event", record_event)
+    monkeypatch.setattr("negotiation.services.requests.record_event", record_event)
     assert requests.escalate_overdue_requests(now=timezone.now()) == 1
     assert ReliefRequest.objects.get(pk=good.pk).escalated_at is not None
     assert ReliefRequest.objects.get(pk=bad.pk).escalated_at is None  # rolled back
@@ -135,7 +135,7 @@ def test_the_follow_up_queues_no_task_per_debtor(
     monkeypatch.setattr(
         notifications, "delay_after_commit", lambda name, *args: queued.append(name)
     )
-    result = follow_plans(today=due - dt.timedelta(days=1))
+    result = follow_plans(today=due - dt.timedelta(days=1), now=timezone.now())
     assert result is not None
     assert result.due_soon == 1
     assert Notification.objects.filter(template="installment.due_soon", channel="email").exists()
