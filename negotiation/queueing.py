@@ -11,6 +11,7 @@ from django.db import transaction
 
 # The names of the tasks services queue after a commit (negotiation.tasks registers them).
 SEND_NOTIFICATION = "notifications.send"
+SEND_NOTIFICATIONS = "notifications.send_batch"
 STORE_SIGNED_AGREEMENT = "agreements.store_signed"
 STORE_SIGNED_AMENDMENT = "agreements.store_signed_amendment"
 ISSUE_PAYOFF_LETTER = "letters.issue_payoff"

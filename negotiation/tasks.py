@@ -13,6 +13,7 @@ from negotiation.queueing import (
     ISSUE_PAYOFF_LETTER,
     RUN_IMPORT,
     SEND_NOTIFICATION,
+    SEND_NOTIFICATIONS,
     STORE_SIGNED_AGREEMENT,
     STORE_SIGNED_AMENDMENT,
 )
@@ -45,6 +46,16 @@ def send_notification(notification_id: int) -> str:
     return notifications.deliver_notification(notification_id)
 
 
+@shared_task(
+    name=SEND_NOTIFICATIONS, autoretry_for=DATABASE_BLIPS, retry_backoff=True, max_retries=5
+)
+def send_notifications(notification_ids: list[int]) -> dict[str, int]:
+    """Deliver a batch of emails and SMS (the dispatcher's). Safe to run twice: what is
+    sent is found sent. One that fails is counted, and the rest of the batch goes on."""
+    failures = notifications.deliver_notifications(notification_ids)
+    return {"tried": len(notification_ids), "failed": failures.count}
+
+
 @shared_task
 def expire_counter_offers() -> int:
     """Close counter-offers past their date (hourly, by beat). Safe to run twice."""
@@ -56,7 +67,8 @@ def expire_counter_offers() -> int:
 def follow_plans() -> dict[str, int] | None:
     """The daily follow-up of plans (beat, every morning). Safe to run twice."""
 
-    result = following.follow_plans(today=timezone.localdate())
+    now = timezone.now()
+    result = following.follow_plans(today=timezone.localdate(now), now=now)
     return asdict(result) if result else None
 
 
@@ -83,9 +95,10 @@ def expire_payment_intents() -> int:
 
 @shared_task
 def send_due_notifications() -> int:
-    """Every five minutes: emails whose contact-hours time has come (beat)."""
+    """Every five minutes: emails and SMS whose contact-hours time has come, handed to the
+    workers in batches (beat). Returns how many were queued."""
 
-    return notifications.send_due_notifications(now=timezone.now())
+    return notifications.dispatch_due_notifications(now=timezone.now())
 
 
 @shared_task(

@@ -394,7 +394,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # the default queue, which every worker without -Q also takes.
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_BY_KIND: dict[str, list[str]] = {
-    "messages": ["notifications.send", "negotiation.tasks.send_due_notifications"],
+    "messages": [
+        "notifications.send",
+        "notifications.send_batch",
+        "negotiation.tasks.send_due_notifications",
+    ],
     "documents": [
         "agreements.store_signed",
         "agreements.store_signed_amendment",

@@ -121,12 +121,14 @@ class CreditAccount(models.Model):
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
     # Refreshed every night for every account by one SQL statement (services.accounts.
     # refresh_aging): what reports and queues filter on. Pages compute the live figure.
+    # The refresh writes only the rows whose figures change (no dead row per account per
+    # night), so ``aging_refreshed_on`` is the day they last changed, not the last run.
     days_past_due_stored = models.PositiveIntegerField(
         _("days past due (as of last night)"), default=0
     )
     stage_stored = models.CharField(_("stage (as of last night)"), max_length=20, default="current")
     aging_refreshed_on = models.DateField(
-        null=True, blank=True, verbose_name=_("days past due refreshed on")
+        null=True, blank=True, verbose_name=_("days past due last changed on")
     )
     # The payoff letter (结清证明), sealed, issued once when the account is settled and stored
     # (private): every later download is that file (services.letters).

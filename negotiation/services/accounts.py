@@ -366,8 +366,11 @@ def stage_sql(days: str) -> str:
 def refresh_aging(*, today: dt.date, account_ids: Sequence[int] | None = None) -> int | None:
     """Store every account's days past due and stage as of ``today`` (or only those of
     ``account_ids``, as an import does for the accounts it changed): one set-based SQL
-    statement, no loop over accounts. One run at a time (None when another holds the
-    lock); running it again on the same day gives the same figures. Returns the rows."""
+    statement, no loop over accounts. Only the rows whose stored figures change are
+    written (and a row never refreshed yet): an account current, settled or paused keeps
+    its row as it is, so running it again on the same day writes nothing and leaves no
+    dead row behind. One run at a time (None when another holds the lock); running it
+    again on the same day gives the same figures. Returns the rows written."""
     with advisory_lock("refresh_aging") as acquired:
         if not acquired:
             return None
@@ -376,14 +379,23 @@ def refresh_aging(*, today: dt.date, account_ids: Sequence[int] | None = None) -
         # stage are computed once per account, in a subquery, and written in one pass.
         table = CreditAccount._meta.db_table
         where, params = _only(account_ids)
+        postgresql = connection.vendor == "postgresql"
+        # PostgreSQL would fold the subquery into the statement and sum each account's
+        # pauses once for every use of its days (three): OFFSET 0 keeps it one computation.
+        once = " OFFSET 0" if postgresql else ""
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 f"""UPDATE {table} SET days_past_due_stored = aged.days,
-                        stage_stored = {stage_sql("aged.days")},
+                        stage_stored = aged.stage,
                         aging_refreshed_on = %(today)s
-                    FROM (SELECT id, {days_past_due_sql(due="oldest_unpaid_due_date")} AS days
-                          FROM {table}{where}) aged
-                    WHERE {table}.id = aged.id""",  # nosec B608: names from the models' _meta and fixed SQL; values are parameters
+                    FROM (SELECT id, days, {stage_sql("days")} AS stage
+                          FROM (SELECT id,
+                                  {days_past_due_sql(due="oldest_unpaid_due_date")} AS days
+                                FROM {table}{where}{once}) counted) aged
+                    WHERE {table}.id = aged.id
+                      AND ({table}.days_past_due_stored <> aged.days
+                           OR {table}.stage_stored <> aged.stage
+                           OR {table}.aging_refreshed_on IS NULL)""",  # nosec B608: names from the models' _meta and fixed SQL; values are parameters
                 {"today": today, **params},
             )
             rows: int = cursor.rowcount

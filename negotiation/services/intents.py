@@ -50,6 +50,7 @@ from negotiation.payproviders import (
 )
 from negotiation.punctuation import sentences
 from negotiation.services.audit import record_event
+from negotiation.services.jobitems import Failures
 from negotiation.services.payments import PaymentRefused, payment_problems, record_payment
 
 
@@ -333,17 +334,27 @@ def expire_payment_intents(*, now: dt.datetime) -> int:
     """Every few minutes (beat): intents still waiting past ``expires_at`` stop showing as
     waiting and no longer count against what may be paid. A confirmation that comes later
     is still recorded (``INTENT_TRANSITIONS``). Rows another transaction holds (a
-    notification being applied) are skipped until the next run. Returns how many expired."""
+    notification being applied) are skipped until the next run. Each intent in its own
+    savepoint: one that fails is rolled back, logged, counted (``Failures``) and left out of
+    the rest of the run. Returns how many expired."""
+    failures = Failures("expire_payment_intents")
+    failed: list[int] = []
     expired = 0
     while True:
         with transaction.atomic():
             batch = list(
                 PaymentIntent.objects.select_for_update(skip_locked=True)
                 .filter(status=IntentStatus.PENDING, expires_at__lt=now)
+                .exclude(pk__in=failed)
                 .order_by("pk")[:200]
             )
             for intent in batch:
-                transition_intent(intent, IntentStatus.EXPIRED, reason="expired")
-        expired += len(batch)
+                before = failures.count
+                with failures.each(f"payment intent {intent.pk}"):
+                    transition_intent(intent, IntentStatus.EXPIRED, reason="expired")
+                    expired += 1
+                if failures.count > before:
+                    failed.append(intent.pk)
         if len(batch) < 200:
+            failures.report()
             return expired

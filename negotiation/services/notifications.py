@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -38,9 +38,10 @@ from negotiation.models import (
     User,
 )
 from negotiation.notification_texts import notification_text
-from negotiation.queueing import SEND_NOTIFICATION, delay_after_commit
+from negotiation.queueing import SEND_NOTIFICATION, SEND_NOTIFICATIONS, delay_after_commit
 from negotiation.selectors.support import has_support_need
 from negotiation.services.audit import record_event
+from negotiation.services.jobitems import Failures
 from negotiation.sms import send_sms
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ def notify_debtor(
     context: dict[str, str] | None = None,
     channels: Collection[str] = ALL_CHANNELS,
     to: Mapping[str, str] | None = None,
+    deliver: bool = True,
 ) -> list[Notification]:
     """A portal notification, an email and a text message about ``event`` (or only the
     ``channels`` given); ``key`` names the occasion, so the same occasion never notifies
@@ -122,7 +124,11 @@ def notify_debtor(
     who prefers one hears by that one only, except about the sign-in (``ACCESS_EVENTS``).
 
     ``to`` sends a channel to another number or address than the one on file (the old one,
-    told of its replacement); an empty one there sends nothing on that channel."""
+    told of its replacement); an empty one there sends nothing on that channel.
+
+    ``deliver=False``: a message due now is left for the dispatcher, which sends in batches
+    (``dispatch_due_notifications``), instead of a task of its own: a job that writes
+    thousands of reminders queues a task per batch, not one per debtor."""
     now = timezone.now()
     account = request.account if request is not None else account
     occasion = f"{event}:{key}"
@@ -148,7 +154,7 @@ def notify_debtor(
         )
         if created:
             written.append(notification)
-            if not immediate and scheduled <= now:
+            if deliver and not immediate and scheduled <= now:
                 deliver_after_commit(notification.pk)  # later ones: the dispatcher sends them
     return written
 
@@ -239,18 +245,47 @@ def send_due_notifications(*, now: dt.datetime) -> int:
     with advisory_lock("send_due_notifications") as acquired:
         if not acquired:
             return 0
-        due = list(
-            Notification.objects.filter(
-                channel__in=EXTERNAL_CHANNELS,
-                status=NotificationStatus.PENDING,
-                scheduled_for__lte=now,
-            )
-            .order_by("scheduled_for", "pk")
-            .values_list("pk", flat=True)[:DISPATCH_BATCH]
-        )
-        for pk in due:
-            deliver_notification(pk, now=now)
+        due = list(_due_now(now).values_list("pk", flat=True)[:DISPATCH_BATCH])
+        deliver_notifications(due, now=now)
         return len(due)
+
+
+def _due_now(now: dt.datetime) -> QuerySet[Notification]:
+    return Notification.objects.filter(
+        channel__in=EXTERNAL_CHANNELS, status=NotificationStatus.PENDING, scheduled_for__lte=now
+    ).order_by("scheduled_for", "pk")
+
+
+def dispatch_due_notifications(*, now: dt.datetime) -> int:
+    """Every email and SMS due by ``now``, handed to the workers in batches of
+    ``DISPATCH_BATCH`` (one task per batch, ``SEND_NOTIFICATIONS``), so a morning of
+    reminders is spread over every worker and no debtor waits for a task of their own. One
+    run at a time; returns how many messages it queued. A batch lost with its worker is
+    queued again by the next run (the rows are still pending); a message queued twice is
+    sent once (``deliver_notification`` locks it and finds it sent)."""
+    with advisory_lock("send_due_notifications") as acquired:
+        if not acquired:
+            return 0
+        # The ids only (a few MB for a million messages), read before any batch runs: in
+        # eager mode (no broker) each batch is sent right here.
+        due = list(_due_now(now).values_list("pk", flat=True))
+        for start in range(0, len(due), DISPATCH_BATCH):
+            delay_after_commit(SEND_NOTIFICATIONS, due[start : start + DISPATCH_BATCH])
+        return len(due)
+
+
+def deliver_notifications(
+    notification_ids: Iterable[int], *, now: dt.datetime | None = None
+) -> Failures:
+    """Deliver each of the messages ``notification_ids`` (``deliver_notification``), each
+    on its own: one that fails in an unexpected way (a delivery failure is already recorded
+    on its row) is logged and counted, and the others go on. Returns the failures."""
+    failures = Failures("send_notifications")
+    for pk in notification_ids:
+        with failures.each(f"notification {pk}"):
+            deliver_notification(pk, now=now)
+    failures.report()
+    return failures
 
 
 def release_held_messages(*, now: dt.datetime) -> int:

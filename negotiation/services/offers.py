@@ -37,6 +37,7 @@ from negotiation.selectors.support import deadline_days, has_support_need
 from negotiation.selectors.terms import validated_terms
 from negotiation.services.audit import record_event
 from negotiation.services.disputes import refuse_while_disputed
+from negotiation.services.jobitems import Failures
 from negotiation.services.requests import (
     approve_locked,
     debtor_replies,
@@ -192,7 +193,10 @@ def decline_counter_offer(
 
 def expire_counter_offers(*, now: dt.datetime) -> int:
     """Counter-offers past their date close: the request expires (the system acts). Takes
-    each request's lock in turn; safe to run again. Returns how many expired."""
+    each request's lock in turn, each in its own savepoint (``failures``: one that fails is
+    rolled back, logged and counted, and the others go on); safe to run again. Returns how
+    many expired."""
+    failures = Failures("expire_counter_offers")
     expired = 0
     overdue = ReliefRequest.objects.filter(
         status=RequestStatus.COUNTER_OFFERED,
@@ -201,11 +205,12 @@ def expire_counter_offers(*, now: dt.datetime) -> int:
         offers__expires_at__lt=now,
     ).values_list("pk", flat=True)
     for pk in list(overdue):
-        with transaction.atomic():
+        with failures.each(f"request {pk}"):
             current = locked_request(ReliefRequest(pk=pk), None)
             if current.status != RequestStatus.COUNTER_OFFERED:
                 continue
             transition_request(current, RequestStatus.EXPIRED, actor=None)
             settle_pending_offer(current, OfferStatus.EXPIRED)
             expired += 1
+    failures.report()
     return expired

@@ -57,6 +57,7 @@ from negotiation.selectors.mandates import mandate_taking, mandates_of
 from negotiation.selectors.planchanges import pending_change
 from negotiation.services.agreements import signed_agreement_pdf, signed_amendment_pdf
 from negotiation.services.audit import record_event
+from negotiation.services.jobitems import Failures
 from negotiation.services.mandates import follow_new_dates
 from negotiation.services.notifications import notify_debtor
 from negotiation.services.passwordcheck import check_password_again
@@ -619,22 +620,24 @@ def _expire_lapsed(plan: RepaymentPlan, *, now: dt.datetime) -> None:
         transition_amendment(amendment, AmendmentStatus.EXPIRED, actor=None, reason="not signed")
 
 
-def expire_lapsed_changes(*, now: dt.datetime) -> int:
-    """Daily (services.following): every change left unsigned past its time lapses.
+def expire_lapsed_changes(*, now: dt.datetime, failures: Failures | None = None) -> int:
+    """Daily (services.following): every change left unsigned past its time lapses, each
+    in its own savepoint (``failures``: one that fails is rolled back, logged and counted).
     Returns how many."""
+    failures = failures or Failures("expire_lapsed_changes")
     expired = 0
     lapsed = PlanAmendment.objects.filter(
         status=AmendmentStatus.AWAITING_SIGNATURE, expires_at__lte=now
     ).select_related("plan")
     for amendment in lapsed.order_by("pk"):
-        with transaction.atomic():
+        with failures.each(f"plan change {amendment.pk}"):
             try:
                 transition_amendment(
                     amendment, AmendmentStatus.EXPIRED, actor=None, reason="not signed"
                 )
             except TransitionNotAllowed:
                 continue  # signed or given up meanwhile
-        expired += 1
+            expired += 1
     return expired
 
 

@@ -33,6 +33,7 @@ from negotiation.money import format_amount
 from negotiation.punctuation import sentences
 from negotiation.selectors.ledger import owed_on
 from negotiation.services.audit import record_event
+from negotiation.services.jobitems import Failures
 from negotiation.services.notifications import notify_debtor
 
 # A promise is for an account that still owes and is being collected or repaid; also one on
@@ -166,13 +167,16 @@ def keep_promise_if_paid(account: CreditAccount) -> PromiseToPay | None:
     return transition_promise(promise, PromiseStatus.KEPT, actor=None)
 
 
-def follow_promises(*, today: dt.date) -> int:
+def follow_promises(*, today: dt.date, failures: Failures | None = None) -> int:
     """Daily: each open promise whose day has passed is kept (the money came by an import
-    that did not check) or broken. Returns how many were broken."""
+    that did not check) or broken, each in its own savepoint (``failures``: one that fails
+    is rolled back, logged and counted, and the others go on). Returns how many were
+    broken."""
+    failures = failures or Failures("follow_promises")
     broken = 0
     due = PromiseToPay.objects.filter(status=PromiseStatus.OPEN, promised_by__lt=today)
     for promise in due.order_by("pk"):
-        with transaction.atomic():
+        with failures.each(f"promise {promise.pk}"):
             kept = paid_toward(promise) >= promise.amount
             to = PromiseStatus.KEPT if kept else PromiseStatus.BROKEN
             try:

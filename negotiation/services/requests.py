@@ -56,6 +56,7 @@ from negotiation.selectors.terms import approves_alone, request_affordability, v
 from negotiation.selectors.workbench import holds_role, may_work_on
 from negotiation.services.audit import record_event
 from negotiation.services.disputes import refuse_while_disputed
+from negotiation.services.jobitems import Failures
 from negotiation.services.notifications import REQUEST_EVENTS, notify_request_event
 from negotiation.services.plans import create_plan
 
@@ -600,14 +601,16 @@ def add_internal_note(request: ReliefRequest, *, actor: User, body: str) -> Mess
 def escalate_overdue_requests(*, now: dt.datetime) -> int:
     """Requests with the bank past their answer-due time go to the supervisors: marked
     escalated once, audited with the assignee at the time, and shown by the queue's
-    "escalated" filter. Safe to run again: an escalated request is not counted twice.
-    Returns how many were escalated."""
+    "escalated" filter. Safe to run again: an escalated request is not counted twice. Each
+    request in its own savepoint: one that fails is rolled back, logged and counted
+    (``Failures``), and the others go on. Returns how many were escalated."""
+    failures = Failures("escalate_overdue_requests")
     overdue = ReliefRequest.objects.filter(
         status__in=WITH_THE_BANK_STATUSES, due_by__lt=now, escalated_at__isnull=True
     ).values_list("pk", flat=True)
     escalated = 0
     for pk in list(overdue):
-        with transaction.atomic():
+        with failures.each(f"request {pk}"):
             current = locked_request(ReliefRequest(pk=pk), None)
             if current.escalated_at is not None or current.status not in WITH_THE_BANK_STATUSES:
                 continue
@@ -620,4 +623,5 @@ def escalate_overdue_requests(*, now: dt.datetime) -> int:
                 after={"due_by": current.due_by, "assignee": current.assignee_id},
             )
             escalated += 1
+    failures.report()
     return escalated

@@ -16,7 +16,7 @@ from negotiation.locks import advisory_lock
 from negotiation.models import AccountStatus, Message, Notification, PlanStatus
 from negotiation.services.following import FollowUp, follow_plans
 from negotiation.services.requests import approve_request
-from tests.factories import make_request, pay
+from tests.factories import make_account, make_active_plan, make_request, pay
 
 TODAY = timezone.localdate()
 
@@ -132,3 +132,39 @@ def test_the_command_runs_the_daily_job_and_refuses_the_future_outside_the_demo(
     out = StringIO()
     call_command("follow_plans", "--today", late.isoformat(), stdout=out)
     assert f"{late}: 1 overdue, 0 broken" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_one_inconsistent_plan_is_counted_and_the_rest_of_the_run_goes_on(
+    debtor, installment_program, specialist, caplog
+):
+    """A plan awaiting signature on an account still marked in arrears (as the issue found
+    one): its expiry is refused by the account's transition table. It stops nothing: it is
+    rolled back, logged and counted; the plan after it expires and every later step runs."""
+    from negotiation.models import CreditAccount
+
+    bad_account = make_account(debtor, card_last4="1111")
+    good_account = make_account(debtor, card_last4="2222")
+    active_account = make_account(debtor, card_last4="3333")
+    bad = approve_request(
+        make_request(bad_account, installment_program), actor=specialist, today=TODAY
+    ).plan
+    good = approve_request(
+        make_request(good_account, installment_program), actor=specialist, today=TODAY
+    ).plan
+    active = make_active_plan(active_account, installment_program, specialist)
+    CreditAccount.objects.filter(pk=bad_account.pk).update(status=AccountStatus.IN_ARREARS)
+    after = max(
+        good.agreed_on + dt.timedelta(days=installment_program.signature_days + 1),
+        _due(active, 1) + dt.timedelta(days=1),
+    )
+    result = run(after)
+    assert (result.expired, result.failed) == (1, 1)
+    assert result.overdue >= 1  # the step after the expiries ran
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert bad.status == PlanStatus.AWAITING_SIGNATURE  # left as it was, nothing half-done
+    assert good.status == PlanStatus.EXPIRED
+    assert Notification.objects.filter(template="plan.expired", request=bad.request).count() == 0
+    assert any(bad.reference in record.getMessage() for record in caplog.records)
+    assert run(after).failed == 1  # still there the next run, still counted, until fixed

@@ -171,3 +171,23 @@ def test_a_debtor_who_reads_chinese_has_a_chinese_name():
             assert language == "en"
             continue
         assert (chinese if language == "zh-hans" else latin).fullmatch(name), (name, language)
+
+
+def test_synthetic_plans_are_consistent_with_their_accounts():
+    """Every synthetic plan not yet ended stands on an account in a plan, as approval leaves
+    it (signed or not), so the daily follow-up can expire or break each without a failure."""
+    import datetime as dt
+
+    from negotiation.models import AccountStatus, PlanStatus
+    from negotiation.services.following import follow_plans
+
+    seed(debtors=60)
+    current = RepaymentPlan.objects.filter(
+        status__in=[PlanStatus.AWAITING_SIGNATURE, PlanStatus.ACTIVE]
+    ).select_related("account")
+    assert {p.status for p in current} == {PlanStatus.AWAITING_SIGNATURE, PlanStatus.ACTIVE}
+    assert {p.account.status for p in current} == {AccountStatus.IN_PLAN}
+    result = follow_plans(today=timezone.localdate() + dt.timedelta(days=120))
+    assert result is not None
+    assert result.expired > 0
+    assert result.failed == 0

@@ -30,11 +30,11 @@ class Command(BaseCommand):
         today = options["today"] or timezone.localdate()
         if today > timezone.localdate() and not settings.DEBUG:
             raise CommandError("A future date is for the demo only (DEBUG).")
-        result = follow_plans(today=today)
+        result = follow_plans(today=today, now=timezone.now())
         if result is None:
             raise CommandError("Another run is in progress; nothing was done.")
         self.stdout.write(
             f"{today}: {result.overdue} overdue, {result.broken} broken, "
             f"{result.expired} expired, {result.reminded} signature reminders, "
-            f"{result.due_soon} payment reminders"
+            f"{result.due_soon} payment reminders, {result.failed} failed (see the log)"
         )

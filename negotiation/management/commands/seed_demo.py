@@ -665,7 +665,10 @@ class SyntheticData:
             for installment in unsaved_installments(plan, lines)
         )
         # Synthetic rows are written in bulk, bypassing the services on purpose (speed);
-        # their states are consistent with the plans just made.
-        CreditAccount.objects.filter(
-            pk__in=[p.account_id for p in created if p.status == PlanStatus.ACTIVE]
-        ).update(status=AccountStatus.IN_PLAN)
+        # their states are consistent with the plans just made: an account is IN_PLAN from
+        # the approval of its plan, signed or not (ACCOUNT_TRANSITIONS). An unsigned plan
+        # on an account left in arrears could never expire (the account's move back to
+        # arrears is refused), and the daily follow-up counted each as a failure.
+        CreditAccount.objects.filter(pk__in=[p.account_id for p in created]).update(
+            status=AccountStatus.IN_PLAN
+        )
