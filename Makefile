@@ -118,7 +118,7 @@ bench: install
 	@echo "== load: each page under gunicorn and locust, beside /healthz"
 	$(BENCH_ENV) $(PY) bench/load.py --debtors $(BENCH_DEBTORS)
 	@echo "== the staff queue: every view, filter and search, with its plans"
-	$(BENCH_ENV) $(PY) bench/queue.py --reuse
+	$(BENCH_ENV) $(PY) bench/review_queue.py --reuse
 	@echo "== the relief dashboard"
 	$(BENCH_ENV) $(PY) bench/relief_dashboard.py --reuse --repeat 5
 	@echo "== imports: payments and accounts, beside COPY"

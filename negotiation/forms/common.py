@@ -156,7 +156,7 @@ def plain_messages(field: forms.Field) -> None:
 
 def _room_for(field: forms.CharField) -> None:
     """A text box's limit said, not enforced by the browser: the help text states it (so it
-    holds without JavaScript) and characters-left.js counts down beside the box."""
+    holds without JavaScript) and static/js/portal.js counts down beside the box."""
     field.widget.attrs.pop("maxlength", None)
     if not field.max_length:
         return

@@ -1,5 +1,5 @@
 """The menu of a narrow screen, without Bootstrap's script: the button opens and closes it
-with a click, Enter, Space and Escape (static/js/menu.js), and without JavaScript the menu
+with a click, Enter, Space and Escape (static/js/portal.js), and without JavaScript the menu
 is simply open (css/menu-noscript.css). At 1280 px it is always shown, button or not."""
 
 from __future__ import annotations

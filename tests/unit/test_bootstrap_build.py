@@ -115,7 +115,7 @@ def test_the_build_has_no_data_image_and_every_picture_is_a_file():
 
 
 def test_only_the_built_bootstrap_is_there():
-    # No bundle script (the menu is static/js/menu.js) and no full Bootstrap beside it.
+    # No bundle script (the menu is static/js/portal.js) and no full Bootstrap beside it.
     assert sorted(p.name for p in BOOTSTRAP.iterdir()) == ["LICENSE", "bootstrap.min.css", "img"]
     # Bootstrap's whole CSS is 232 KB; its Sass with only our parts 146 KB; PurgeCSS's 53 KB.
     assert BUILT.stat().st_size < 60_000

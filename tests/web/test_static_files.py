@@ -137,9 +137,9 @@ def test_no_debtor_page_waits_for_a_script(debtor_client, account):
             )
             seen.add(script.get("src") or "")
     # The menu's script, the sending button's, the session warning's and each form's own.
-    assert {"/static/js/menu.js", "/static/js/busy.js", "/static/js/session-timeout.js"} <= seen
+    # (The menu's, the sending button's and the room left's are one file: portal.js.)
+    assert {"/static/js/portal.js", "/static/js/session-timeout.js"} <= seen
     assert "/static/js/request-preview.js" in seen
-    assert "/static/js/characters-left.js" in seen
     assert not any("bootstrap" in src for src in seen)
 
 
@@ -222,4 +222,6 @@ def test_no_page_head_waits_for_the_session_warnings_stylesheet(debtor_client, s
     ):
         sheets = [link["href"] for link in tags_of(html).links if link.get("rel") == "stylesheet"]
         assert not any("session-timeout" in (href or "") for href in sheets)
+        preloaded = [link["href"] for link in tags_of(html).links if link.get("rel") == "preload"]
+        assert "/static/css/session-timeout.css" in preloaded  # no extra round trip later
         assert 'data-stylesheet="/static/css/session-timeout.css"' in html

@@ -6,7 +6,7 @@ Usage (a throw-away PostgreSQL database; the script adds N synthetic debtors unl
 to reuse what is there):
     psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE portal_bench"
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench DJANGO_DEBUG=1 \
-        .venv/bin/python bench/queue.py --debtors 100000
+        .venv/bin/python bench/review_queue.py --debtors 100000
     # again on the same rows, without seeding: --reuse; a profile of the default view: --profile
 
 One line per view: the median of --repeat requests in this process (after one to warm up),
@@ -22,9 +22,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is named queue.py: the folder it runs from must not shadow the standard library's
-# queue module (Django's threads import it), so the project's root takes the folder's place.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
+# Named review_queue.py, not queue.py: a bench/queue.py would shadow the standard library's
+# queue module for every script in bench/ (each runs with bench/ first on its path).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
