@@ -26,19 +26,19 @@ from pathlib import Path
 # queue module for every script in bench/ (each runs with bench/ first on its path).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import argparse  # noqa: E402
-import cProfile  # noqa: E402
-import io  # noqa: E402
-import os  # noqa: E402
-import pstats  # noqa: E402
-import re  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from urllib.parse import quote, urlencode  # noqa: E402
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import re
+import statistics
+import time
+from urllib.parse import quote, urlencode
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
