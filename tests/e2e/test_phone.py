@@ -30,6 +30,23 @@ def top(page, selector: str) -> float:
     return float(box["y"])
 
 
+def out_of_their_cards(page) -> list[str]:
+    """The figures (a definition list's values) whose text runs past their card's inner
+    edge, over its padding onto the border."""
+    return list(
+        page.evaluate(
+            """() => [...document.querySelectorAll('.card-body dl dd')].filter(dd => {
+                const body = dd.closest('.card-body');
+                const inner = body.getBoundingClientRect().right
+                    - parseFloat(getComputedStyle(body).paddingRight);
+                const range = document.createRange();
+                range.selectNodeContents(dd);
+                return range.getBoundingClientRect().right > inner + 0.5;
+            }).map(dd => dd.textContent.trim())"""
+        )
+    )
+
+
 @pytest.mark.usefixtures("demo_state")
 def test_a_debtor_on_a_phone_in_chinese(live_server, browser, demo_state) -> None:  # noqa: F811
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -78,6 +95,8 @@ def test_a_debtor_on_a_phone_in_chinese(live_server, browser, demo_state) -> Non
 
         # The schedule: each payment's figures in view, nothing scrolls sideways.
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        # No figure runs out of its card (the walk saw ¥21,928.43 past the card's edge).
+        assert out_of_their_cards(page) == []
         row = page.locator("table.table-schedule tbody tr").first
         for cell in row.locator("td").all():
             box = cell.bounding_box()
@@ -86,6 +105,8 @@ def test_a_debtor_on_a_phone_in_chinese(live_server, browser, demo_state) -> Non
             assert box["x"] + box["width"] <= 375
         labels = row.locator("td").evaluate_all("cells => cells.map(c => c.dataset.label)")
         assert {"还款额", "已还金额", "状态"} <= set(labels), labels
+        page.goto(f"{live_server.url}/")
+        assert out_of_their_cards(page) == []
 
         # The chart's labels on the request form's preview: 12 px or more as drawn.
         page.get_by_role("button", name="标准").click()
